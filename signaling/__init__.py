@@ -1,0 +1,1 @@
+"""The Madoguchi signaling hub: protocol, switchboard, server, auth and store."""

@@ -1,0 +1,486 @@
+"""The wire protocol between kiosks, staff consoles and the hub (docs/protocol.md).
+
+JSON text frames over one WebSocket, each a msgspec Struct tagged on ``"type"``. This module is
+the only place JSON is touched: ``decode_client`` on the hub, ``decode_server`` in the clients,
+and ``encode`` for both. Unknown fields are ignored; an unknown ``type`` raises a
+``RemoteProtocolError`` carrying ``ErrorCode.UNKNOWN_TYPE``.
+
+Commands are imperative (``RequestConsultation``), facts are past tense (``SessionStarted``).
+Times on the wire are Unix epoch seconds (floats); clients show them in Asia/Tokyo.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, TypeVar
+
+import msgspec
+
+PROTOCOL_VERSION = 1
+MAX_FRAME_BYTES = 64 * 1024
+MAX_NOTE_CHARS = 2000
+MAX_SDP_CHARS = 32 * 1024
+
+
+class Role(StrEnum):
+    KIOSK = "kiosk"
+    STAFF = "staff"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+class Presence(StrEnum):
+    AVAILABLE = "available"
+    AWAY = "away"
+    WRAP_UP = "wrap_up"
+
+
+class EndReason(StrEnum):
+    COMPLETED = "completed"
+    CITIZEN_CANCELLED = "citizen_cancelled"
+    STAFF_ENDED = "staff_ended"
+    TRANSFERRED = "transferred"  # ends one staff member's part; the session goes on
+    NETWORK_LOST = "network_lost"
+    TIMEOUT = "timeout"
+    CLOSED = "closed"
+
+
+class KioskActivity(StrEnum):
+    IDLE = "idle"
+    CHOOSING = "choosing"
+    WAITING = "waiting"
+    IN_CALL = "in_call"
+    SURVEY = "survey"
+    FAULT = "fault"
+
+
+class DeviceHealth(StrEnum):
+    OK = "ok"
+    MISSING = "missing"
+    FAULT = "fault"
+
+
+class ErrorCode(StrEnum):
+    """Every error the hub sends; docs/protocol.md §Errors explains each."""
+
+    BAD_MESSAGE = "bad_message"
+    UNKNOWN_TYPE = "unknown_type"
+    UNSUPPORTED_VERSION = "unsupported_version"
+    HELLO_REQUIRED = "hello_required"
+    HELLO_TIMEOUT = "hello_timeout"
+    UNAUTHORIZED = "unauthorized"
+    SESSION_EXPIRED = "session_expired"
+    ACCOUNT_DISABLED = "account_disabled"
+    LOGIN_THROTTLED = "login_throttled"
+    FORBIDDEN = "forbidden"
+    FRAME_TOO_LARGE = "frame_too_large"
+    RATE_LIMITED = "rate_limited"
+    INVALID_STATE = "invalid_state"
+    UNKNOWN_CATEGORY = "unknown_category"
+    UNKNOWN_DEPARTMENT = "unknown_department"
+    UNKNOWN_SESSION = "unknown_session"
+    UNKNOWN_OUTCOME = "unknown_outcome"
+    ALREADY_TAKEN = "already_taken"
+    QUEUE_EMPTY = "queue_empty"
+    DEPARTMENT_CLOSED = "department_closed"
+    PEER_UNAVAILABLE = "peer_unavailable"
+    REPLACED = "replaced"
+    INTERNAL_ERROR = "internal_error"
+
+
+class ProtocolError(Exception):
+    """Base of the two protocol errors, after h11."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class RemoteProtocolError(ProtocolError):
+    """The peer broke the protocol; ``code`` is what to send back in an ``Error``."""
+
+
+class LocalProtocolError(ProtocolError):
+    """We tried to do something the protocol forbids: a bug on our side."""
+
+
+class _Message(msgspec.Struct, kw_only=True, omit_defaults=True, tag_field="type"):
+    pass
+
+
+# Values shared by several messages.
+
+
+class IceServer(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """As in the browser's RTCIceServer."""
+
+    urls: list[str]
+    username: str | None = None
+    credential: str | None = None
+
+
+class KioskInfo(msgspec.Struct, kw_only=True):
+    kiosk_id: str
+    name: str
+    location: str
+
+
+class StaffInfo(msgspec.Struct, kw_only=True):
+    staff_id: str
+    display_name: str
+    department_id: str
+
+
+class HandoffStep(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """One department's part of a session, as the next staff member sees it."""
+
+    department_id: str
+    staff_name: str = ""
+    note: str = ""
+
+
+class DepartmentStatus(msgspec.Struct, kw_only=True, omit_defaults=True):
+    id: str
+    names: dict[str, str]
+    open_now: bool
+    opens_at: float | None = None  # the next opening when closed
+    closes_at: float | None = None  # the end of the current opening when open
+
+
+class CategoryInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
+    id: str
+    department_id: str
+    names: dict[str, str]
+    descriptions: dict[str, str] = {}
+    icon: str = ""
+
+
+class OutcomeInfo(msgspec.Struct, kw_only=True):
+    code: str
+    names: dict[str, str]
+
+
+class QueueEntry(msgspec.Struct, kw_only=True, omit_defaults=True):
+    session_id: str
+    department_id: str
+    position: int
+    kiosk: KioskInfo
+    category_id: str
+    language: str
+    requested_at: float
+    queued_at: float
+    kiosk_online: bool = True
+    transferred_from: HandoffStep | None = None
+
+
+class TrackStats(msgspec.Struct, kw_only=True, omit_defaults=True):
+    kind: str  # "audio" | "video" | "content"
+    direction: str  # "inbound" | "outbound"
+    bitrate_kbps: float | None = None
+    packet_loss_percent: float | None = None
+    jitter_ms: float | None = None
+    fps: float | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+# Client -> hub.
+
+
+class Hello(_Message, tag="hello"):
+    """The first message on every connection: a kiosk token, a staff session token, or a login."""
+
+    protocol_version: int
+    token: str | None = None
+    username: str | None = None
+    password: str | None = None
+    resume_token: str | None = None
+    app: str = ""
+    app_version: str = ""
+
+    def __repr__(self) -> str:  # never log secrets
+        return (
+            f"Hello(protocol_version={self.protocol_version}, username={self.username!r}, "
+            f"resume={self.resume_token is not None}, app={self.app!r})"
+        )
+
+
+class RequestConsultation(_Message, tag="request_consultation"):
+    category_id: str
+    language: Annotated[str, msgspec.Meta(min_length=2, max_length=16)]
+
+
+class CancelRequest(_Message, tag="cancel_request"):
+    session_id: str
+
+
+class SetPresence(_Message, tag="set_presence"):
+    presence: Presence
+
+
+class Accept(_Message, tag="accept"):
+    session_id: str
+
+
+class AcceptNext(_Message, tag="accept_next"):
+    pass
+
+
+class Transfer(_Message, tag="transfer"):
+    session_id: str
+    department_id: str
+    note: Annotated[str, msgspec.Meta(max_length=MAX_NOTE_CHARS)] = ""
+
+
+class HangUp(_Message, tag="hang_up"):
+    session_id: str
+    # Staff may mark a session they end without serving it (nobody at the kiosk).
+    reason: EndReason = EndReason.COMPLETED
+
+
+class WrapUp(_Message, tag="wrap_up"):
+    session_id: str
+    outcome_code: str
+    note: Annotated[str, msgspec.Meta(max_length=MAX_NOTE_CHARS)] = ""
+
+
+class SubmitSurvey(_Message, tag="submit_survey"):
+    session_id: str
+    score: Annotated[int, msgspec.Meta(ge=1, le=5)]
+
+
+class ReportStatus(_Message, tag="report_status"):
+    """A kiosk's screen and device health, for the admin page."""
+
+    activity: KioskActivity
+    camera: DeviceHealth = DeviceHealth.OK
+    microphone: DeviceHealth = DeviceHealth.OK
+    speaker: DeviceHealth = DeviceHealth.OK
+
+
+class ReportStats(_Message, tag="report_stats"):
+    session_id: str
+    rtt_ms: float | None = None
+    tracks: list[TrackStats] = []
+
+
+# Either direction: relayed unchanged between the two ends of one session.
+
+
+class SdpOffer(_Message, tag="sdp_offer"):
+    session_id: str
+    sdp: Annotated[str, msgspec.Meta(max_length=MAX_SDP_CHARS)]
+
+
+class SdpAnswer(_Message, tag="sdp_answer"):
+    session_id: str
+    sdp: Annotated[str, msgspec.Meta(max_length=MAX_SDP_CHARS)]
+
+
+class IceCandidate(_Message, tag="ice_candidate"):
+    session_id: str
+    candidate: str
+    sdp_mid: str | None = None
+    sdp_mline_index: int | None = None
+
+
+class EndOfCandidates(_Message, tag="end_of_candidates"):
+    session_id: str
+
+
+# Hub -> client.
+
+
+class Welcome(_Message, tag="welcome"):
+    protocol_version: int
+    role: Role
+    principal_id: str
+    display_name: str
+    resume_token: str
+    resumed: bool = False
+    ice_servers: list[IceServer] = []
+    departments: list[str] = []  # a staff member's own departments
+    presence: Presence | None = None
+    # Set when the hello was a username/password login: reconnect with this token.
+    session_token: str | None = None
+    session_expires_at: float | None = None
+
+    def __repr__(self) -> str:  # never log secrets
+        return f"Welcome(role={self.role}, principal_id={self.principal_id!r})"
+
+
+class Directory(_Message, tag="directory"):
+    departments: list[DepartmentStatus]
+    categories: list[CategoryInfo]
+    outcome_codes: list[OutcomeInfo] = []
+
+
+class Queued(_Message, tag="queued"):
+    """A waiting kiosk's place, sent whenever position or ETA changes."""
+
+    session_id: str
+    department_id: str
+    position: int
+    eta_seconds: int | None  # None: nobody on duty, so no honest estimate
+    staff_on_duty: int
+
+
+class DepartmentClosed(_Message, tag="department_closed"):
+    category_id: str
+    department_id: str
+    opens_at: float | None
+
+
+class QueueSnapshot(_Message, tag="queue_snapshot"):
+    """The whole live queue of a staff member's departments, resent on every change."""
+
+    entries: list[QueueEntry]
+
+
+class SessionStarted(_Message, tag="session_started"):
+    session_id: str
+    kiosk: KioskInfo
+    staff: StaffInfo
+    category_id: str
+    language: str
+    ice_servers: list[IceServer] = []
+    handoffs: list[HandoffStep] = []  # earlier departments, oldest first, with their notes
+    # The staff end makes the initial offer; either end may renegotiate later.
+    you_offer: bool = False
+    resumed: bool = False
+
+
+class SessionTransferred(_Message, tag="session_transferred"):
+    """To the kiosk: you are going to this department. To the staff: your part is over."""
+
+    session_id: str
+    department_id: str
+    department_names: dict[str, str]
+
+
+class SessionEnded(_Message, tag="session_ended"):
+    session_id: str
+    reason: EndReason
+
+
+class PeerLinkChanged(_Message, tag="peer_link_changed"):
+    """The other end's signaling link dropped or came back; media may still flow."""
+
+    session_id: str
+    online: bool
+
+
+class PresenceChanged(_Message, tag="presence_changed"):
+    presence: Presence
+
+
+class WrapUpSaved(_Message, tag="wrap_up_saved"):
+    session_id: str
+
+
+class SurveySaved(_Message, tag="survey_saved"):
+    session_id: str
+
+
+class Error(_Message, tag="error"):
+    code: ErrorCode
+    message: str
+    ref_type: str | None = None  # the type of the message that caused it
+    session_id: str | None = None
+
+
+Relay = SdpOffer | SdpAnswer | IceCandidate | EndOfCandidates
+
+ClientMessage = (
+    Hello
+    | RequestConsultation
+    | CancelRequest
+    | SetPresence
+    | Accept
+    | AcceptNext
+    | Transfer
+    | HangUp
+    | WrapUp
+    | SubmitSurvey
+    | ReportStatus
+    | ReportStats
+    | Relay
+)
+
+ServerMessage = (
+    Welcome
+    | Directory
+    | Queued
+    | DepartmentClosed
+    | QueueSnapshot
+    | SessionStarted
+    | SessionTransferred
+    | SessionEnded
+    | PeerLinkChanged
+    | PresenceChanged
+    | WrapUpSaved
+    | SurveySaved
+    | Error
+    | Relay
+)
+
+AnyMessage = ClientMessage | ServerMessage
+
+_T = TypeVar("_T")
+_encoder = msgspec.json.Encoder()
+_client_decoder: msgspec.json.Decoder[ClientMessage] = msgspec.json.Decoder(ClientMessage)
+_server_decoder: msgspec.json.Decoder[ServerMessage] = msgspec.json.Decoder(ServerMessage)
+
+
+class _Envelope(msgspec.Struct):
+    type: str
+
+
+def _tags(union: Any) -> frozenset[str]:
+    return frozenset(t.__struct_config__.tag for t in union.__args__)
+
+
+_CLIENT_TAGS = _tags(ClientMessage)
+_SERVER_TAGS = _tags(ServerMessage)
+
+
+def encode(message: AnyMessage) -> bytes:
+    return _encoder.encode(message)
+
+
+def decode_client(data: str | bytes) -> ClientMessage:
+    """Decode a frame sent to the hub."""
+    return _decode(_client_decoder, _CLIENT_TAGS, data)
+
+
+def decode_server(data: str | bytes) -> ServerMessage:
+    """Decode a frame sent by the hub."""
+    return _decode(_server_decoder, _SERVER_TAGS, data)
+
+
+def _decode(decoder: msgspec.json.Decoder[_T], tags: frozenset[str], data: str | bytes) -> _T:
+    if len(data) > MAX_FRAME_BYTES:
+        raise RemoteProtocolError(
+            ErrorCode.FRAME_TOO_LARGE, f"frames are at most {MAX_FRAME_BYTES} bytes"
+        )
+    try:
+        return decoder.decode(data)
+    except msgspec.DecodeError as exc:
+        # Only on the error path: tell an unknown type apart from a malformed message.
+        try:
+            kind = msgspec.json.decode(data, type=_Envelope).type
+        except msgspec.DecodeError:
+            kind = None
+        if kind is not None and kind not in tags:
+            raise RemoteProtocolError(
+                ErrorCode.UNKNOWN_TYPE, f"unknown message type {kind!r}"
+            ) from None
+        raise RemoteProtocolError(ErrorCode.BAD_MESSAGE, str(exc)) from None
+
+
+def type_of(message: AnyMessage) -> str:
+    """The ``type`` tag of a message, for errors and logs."""
+    tag = type(message).__struct_config__.tag
+    assert isinstance(tag, str)
+    return tag

@@ -1,0 +1,907 @@
+"""The switchboard: routing, queues and sessions, sans I/O (docs/protocol.md).
+
+Inputs are ``connect``, ``receive``, ``disconnect`` and ``handle_timer``, each given ``now`` (Unix
+seconds). After each input, ``drain()`` returns what to do: messages to send, connections to
+close and events for the store and metrics. ``get_timer()`` says when to call ``handle_timer``.
+There is no clock, no randomness (ids come from injected factories) and no I/O here.
+
+Rules, after h11's ``_state.py``:
+
+- A session is one citizen's visit. It is QUEUED in one department, ACTIVE with one staff member,
+  and may go back to QUEUED in another department by a transfer (at the head of that queue). It
+  ends exactly once, with one ``EndReason``, and is then forgotten.
+- A kiosk or staff member is in at most one session. A staff member may accept only when not in
+  one; a kiosk may request only when not in one.
+- Queues are FIFO per department, except that a transferred citizen goes to the head, behind
+  citizens transferred before. Accept takes any waiting session of the staff member's
+  departments; accept-next takes a head, preferring transferred citizens, then the oldest.
+- SDP and candidates are relayed only between the two ends of one ACTIVE session.
+- A client whose link drops keeps its state for ``grace_seconds``. Reconnecting with the resume
+  token from its last ``Welcome`` gets it back; after the grace, its session ends ``network_lost``.
+- Commands that break these rules raise ``RemoteProtocolError`` before changing anything.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import assert_never
+
+import msgspec
+
+from signaling import events, hours
+from signaling import protocol as p
+from signaling.directory import Directory
+from signaling.eta import DEFAULT_HANDLE_SECONDS, HandleTimes, estimate_wait
+from signaling.principal import IssuedSession, Principal
+
+ConnId = int
+IceServerProvider = Callable[[str, float], list[p.IceServer]]
+
+
+class SessionState(StrEnum):
+    QUEUED = "queued"
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+class _Step(StrEnum):
+    ACCEPT = "accept"
+    TRANSFER = "transfer"
+    END = "end"
+
+
+# The session state machine. A pair missing here is an illegal transition.
+TRANSITIONS: dict[tuple[SessionState, _Step], SessionState] = {
+    (SessionState.QUEUED, _Step.ACCEPT): SessionState.ACTIVE,
+    (SessionState.QUEUED, _Step.END): SessionState.ENDED,
+    (SessionState.ACTIVE, _Step.TRANSFER): SessionState.QUEUED,
+    (SessionState.ACTIVE, _Step.END): SessionState.ENDED,
+}
+
+# Which roles may send which commands; Hello is handled before ``connect``.
+_ALLOWED: dict[type[p.ClientMessage], frozenset[p.Role]] = {
+    p.RequestConsultation: frozenset({p.Role.KIOSK}),
+    p.CancelRequest: frozenset({p.Role.KIOSK}),
+    p.SubmitSurvey: frozenset({p.Role.KIOSK}),
+    p.ReportStatus: frozenset({p.Role.KIOSK}),
+    p.SetPresence: frozenset({p.Role.STAFF}),
+    p.Accept: frozenset({p.Role.STAFF}),
+    p.AcceptNext: frozenset({p.Role.STAFF}),
+    p.Transfer: frozenset({p.Role.STAFF}),
+    p.WrapUp: frozenset({p.Role.STAFF}),
+    p.HangUp: frozenset({p.Role.KIOSK, p.Role.STAFF}),
+    p.ReportStats: frozenset({p.Role.KIOSK, p.Role.STAFF}),
+    p.SdpOffer: frozenset({p.Role.KIOSK, p.Role.STAFF}),
+    p.SdpAnswer: frozenset({p.Role.KIOSK, p.Role.STAFF}),
+    p.IceCandidate: frozenset({p.Role.KIOSK, p.Role.STAFF}),
+    p.EndOfCandidates: frozenset({p.Role.KIOSK, p.Role.STAFF}),
+}
+_HANG_UP_REASONS = {
+    p.Role.KIOSK: {p.EndReason.COMPLETED},
+    p.Role.STAFF: {p.EndReason.COMPLETED, p.EndReason.STAFF_ENDED},
+}
+_MAX_PENDING_WRAP_UPS = 50
+
+
+@dataclass
+class Leg:
+    department_id: str
+    queued_at: float
+    transfer_note: str = ""
+    transferred_by: str | None = None  # staff id
+    transferred_by_name: str = ""
+    staff_id: str | None = None
+    staff_name: str = ""
+    answered_at: float | None = None
+    ended_at: float | None = None
+
+
+@dataclass
+class Session:
+    id: str
+    kiosk_id: str
+    category_id: str
+    language: str
+    requested_at: float
+    legs: list[Leg]
+    state: SessionState = SessionState.QUEUED
+
+    @property
+    def leg(self) -> Leg:
+        return self.legs[-1]
+
+
+@dataclass
+class Client:
+    """A kiosk or staff member the switchboard knows, connected or within its grace period."""
+
+    principal: Principal
+    resume_token: str
+    online: bool = True  # connected or within grace; offline staff keep pending wrap-ups
+    conn: ConnId | None = None
+    grace_deadline: float | None = None
+    session_id: str | None = None
+    presence: p.Presence = p.Presence.AVAILABLE  # staff only
+    pending_wrap_ups: dict[str, int] = field(default_factory=dict)  # staff: session -> leg
+    survey_session: str | None = None  # kiosk: the session a survey may be given for
+    status: p.ReportStatus | None = None  # kiosk
+
+
+@dataclass
+class Outputs:
+    sends: list[tuple[ConnId, p.ServerMessage]] = field(default_factory=list)
+    closes: list[tuple[ConnId, p.ErrorCode]] = field(default_factory=list)
+    events: list[events.Event] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Live figures for metrics and the admin page."""
+
+    connections: dict[p.Role, int]
+    queue_lengths: dict[str, int]
+    oldest_wait_seconds: dict[str, float]
+    active_sessions: int
+    staff_presence: dict[p.Presence, int]
+
+
+class _Snapshot(msgspec.Struct):
+    sessions: list[Session]
+    queues: dict[str, list[str]]
+    clients: list[Client]
+    handle_times: dict[str, list[float]]
+
+
+def _counter_ids(prefix: str) -> Callable[[], str]:
+    counter = itertools.count(1)
+    return lambda: f"{prefix}{next(counter)}"
+
+
+class Switchboard:
+    """One city's routing state. Not thread-safe; feed it from one place."""
+
+    def __init__(
+        self,
+        directory: Directory,
+        *,
+        grace_seconds: float = 30.0,
+        default_handle_seconds: float = DEFAULT_HANDLE_SECONDS,
+        ice_servers: IceServerProvider = lambda user, now: [],
+        new_session_id: Callable[[], str] | None = None,
+        new_resume_token: Callable[[], str] | None = None,
+    ) -> None:
+        self._directory = directory
+        self._grace = grace_seconds
+        self._ice_servers = ice_servers
+        self._new_session_id = new_session_id or _counter_ids("s")
+        self._new_resume_token = new_resume_token or _counter_ids("r")
+        self._handle_times = HandleTimes(default_handle_seconds)
+        self._sessions: dict[str, Session] = {}
+        self._queues: dict[str, deque[str]] = {d.id: deque() for d in directory.departments}
+        self._clients: dict[tuple[p.Role, str], Client] = {}
+        self._conns: dict[ConnId, Principal] = {}
+        # Online staff per department, so that updates never scan every client.
+        self._staff_by_department: dict[str, dict[str, Client]] = {}
+        self._directory_cache: p.Directory | None = None
+        self._hours_change: float | None = None
+        self._hours_checked_at: float | None = None
+        self._last_queued: dict[str, p.Queued] = {}
+        self._dirty_queues: set[str] = set()
+        self._dirty_estimates: set[str] = set()
+        self._out = Outputs()
+
+    # Inputs.
+
+    def connect(
+        self,
+        conn: ConnId,
+        principal: Principal,
+        now: float,
+        *,
+        resume_token: str | None = None,
+        issued: IssuedSession | None = None,
+    ) -> None:
+        """Attach an authenticated connection; resumes state when the resume token matches."""
+        if conn in self._conns:
+            raise p.LocalProtocolError(p.ErrorCode.INTERNAL_ERROR, f"conn {conn} connected twice")
+        self._watch_hours(now)
+        self._conns[conn] = principal
+        if principal.role in (p.Role.SUPERVISOR, p.Role.ADMIN):
+            self._send(conn, self._welcome(principal, "", False, issued, now))
+            return
+        key = (principal.role, principal.id)
+        client = self._clients.get(key)
+        resumed = client is not None and client.online and resume_token == client.resume_token
+        if client is not None and client.conn is not None:
+            self._out.closes.append((client.conn, p.ErrorCode.REPLACED))
+            del self._conns[client.conn]
+            client.conn = None
+        if client is not None and not resumed:
+            # A restarted app lost its call state: what it had cannot be picked up again.
+            if client.session_id is not None:
+                self._end(self._sessions[client.session_id], p.EndReason.NETWORK_LOST, now)
+            self._unindex(client)
+            client.principal = principal
+            client.presence = p.Presence.AVAILABLE
+            client.survey_session = None
+        if client is None:
+            client = Client(principal=principal, resume_token="")
+            self._clients[key] = client
+        if not resumed:
+            self._index(client)
+            self._out.events.append(events.PrincipalOnline(principal.role, principal.id, now))
+        client.online = True
+        client.conn = conn
+        client.grace_deadline = None
+        client.resume_token = self._new_resume_token()
+        self._send(conn, self._welcome(principal, client.resume_token, resumed, issued, now))
+        self._sync(client, now)
+        self._flush()
+
+    def receive(self, conn: ConnId, message: p.ClientMessage, now: float) -> None:
+        """Handle one decoded message; raises RemoteProtocolError, having changed nothing."""
+        principal = self._conns.get(conn)
+        if principal is None:
+            raise p.LocalProtocolError(p.ErrorCode.INTERNAL_ERROR, f"conn {conn} is not connected")
+        if isinstance(message, p.Hello):
+            raise p.RemoteProtocolError(p.ErrorCode.INVALID_STATE, "hello was already received")
+        if principal.role not in _ALLOWED[type(message)]:
+            raise p.RemoteProtocolError(
+                p.ErrorCode.FORBIDDEN, f"a {principal.role} may not send {p.type_of(message)}"
+            )
+        self._watch_hours(now)
+        client = self._clients[(principal.role, principal.id)]
+        match message:
+            case p.RequestConsultation():
+                self._request(client, message, now)
+            case p.CancelRequest():
+                self._cancel(client, message.session_id, now)
+            case p.SetPresence():
+                self._set_presence(client, message.presence)
+            case p.Accept():
+                self._accept(client, self._queued_session(client, message.session_id), now)
+            case p.AcceptNext():
+                self._accept(client, self._next_for(client), now)
+            case p.Transfer():
+                self._transfer(client, message, now)
+            case p.HangUp():
+                self._hang_up(client, message, now)
+            case p.WrapUp():
+                self._wrap_up(client, message, now)
+            case p.SubmitSurvey():
+                self._survey(client, message, now)
+            case p.ReportStatus():
+                client.status = message
+                self._out.events.append(
+                    events.KioskStatusReported(
+                        principal.id,
+                        message.activity,
+                        message.camera,
+                        message.microphone,
+                        message.speaker,
+                        now,
+                    )
+                )
+            case p.ReportStats():
+                self._active_session_of(client, message.session_id)
+                self._out.events.append(
+                    events.CallStatsReported(
+                        message.session_id,
+                        principal.role,
+                        principal.id,
+                        message.rtt_ms,
+                        tuple(message.tracks),
+                        now,
+                    )
+                )
+            case p.SdpOffer() | p.SdpAnswer() | p.IceCandidate() | p.EndOfCandidates():
+                self._relay(client, message)
+            case _:
+                assert_never(message)
+        self._flush()
+
+    def disconnect(self, conn: ConnId, now: float) -> None:
+        """The connection is gone; its client keeps its state for the grace period."""
+        principal = self._conns.pop(conn, None)
+        if principal is None or principal.role in (p.Role.SUPERVISOR, p.Role.ADMIN):
+            return
+        client = self._clients[(principal.role, principal.id)]
+        if client.conn != conn:  # already replaced by a newer connection
+            return
+        client.conn = None
+        if principal.role is p.Role.KIOSK and client.session_id is None:
+            self._forget(client, now)
+        else:
+            client.grace_deadline = now + self._grace
+            self._tell_peer_link(client, online=False)
+            self._mark_dirty(client, queue=True)
+        self._flush()
+
+    def handle_timer(self, now: float) -> None:
+        for client in list(self._clients.values()):
+            if client.grace_deadline is not None and client.grace_deadline <= now:
+                client.grace_deadline = None
+                if client.session_id is not None:
+                    self._end(self._sessions[client.session_id], p.EndReason.NETWORK_LOST, now)
+                self._forget(client, now)
+        self._watch_hours(now)
+        self._flush()
+
+    def get_timer(self) -> float | None:
+        deadlines = [c.grace_deadline for c in self._clients.values() if c.grace_deadline]
+        if self._hours_change is not None:
+            deadlines.append(self._hours_change)
+        return min(deadlines, default=None)
+
+    def drain(self) -> Outputs:
+        """What to do now, in order; each output is returned once."""
+        out, self._out = self._out, Outputs()
+        return out
+
+    def update_directory(self, directory: Directory, now: float) -> None:
+        """Replace the city's departments and categories (an admin edited them)."""
+        self._directory = directory
+        for department in directory.departments:
+            self._queues.setdefault(department.id, deque())
+        self._hours_checked_at = None
+        self._directory_cache = None
+        self._watch_hours(now)
+        self._flush()
+
+    # Read-only views.
+
+    def overview(self, now: float) -> Overview:
+        connections = {role: 0 for role in p.Role}
+        for principal in self._conns.values():
+            connections[principal.role] += 1
+        presence = {value: 0 for value in p.Presence}
+        for client in self._clients.values():
+            if client.principal.role is p.Role.STAFF and client.online:
+                presence[client.presence] += 1
+        return Overview(
+            connections=connections,
+            queue_lengths={dept: len(queue) for dept, queue in self._queues.items()},
+            oldest_wait_seconds={
+                dept: max((now - self._sessions[s].leg.queued_at for s in queue), default=0.0)
+                for dept, queue in self._queues.items()
+            },
+            active_sessions=sum(s.state is SessionState.ACTIVE for s in self._sessions.values()),
+            staff_presence=presence,
+        )
+
+    def sessions(self) -> list[Session]:
+        return list(self._sessions.values())
+
+    def queue(self, department_id: str) -> list[str]:
+        return list(self._queues.get(department_id, ()))
+
+    def client(self, role: p.Role, principal_id: str) -> Client | None:
+        return self._clients.get((role, principal_id))
+
+    # Snapshot and restore, so that a restarted hub gives clients their state back.
+
+    def snapshot(self) -> bytes:
+        return msgspec.json.encode(
+            _Snapshot(
+                sessions=list(self._sessions.values()),
+                queues={dept: list(queue) for dept, queue in self._queues.items()},
+                clients=list(self._clients.values()),
+                handle_times=self._handle_times.snapshot(),
+            )
+        )
+
+    def restore(self, data: bytes, now: float) -> None:
+        """Load a snapshot into an empty switchboard; every client starts its grace period."""
+        if self._sessions or self._clients:
+            raise p.LocalProtocolError(p.ErrorCode.INTERNAL_ERROR, "restore needs a fresh board")
+        snapshot = msgspec.json.decode(data, type=_Snapshot)
+        self._sessions = {s.id: s for s in snapshot.sessions}
+        for dept, queue in snapshot.queues.items():
+            self._queues[dept] = deque(queue)
+        for client in snapshot.clients:
+            client.conn = None
+            client.grace_deadline = now + self._grace
+            self._clients[(client.principal.role, client.principal.id)] = client
+            if client.online:
+                self._index(client)
+            else:
+                client.grace_deadline = None
+        self._handle_times.restore(snapshot.handle_times)
+
+    # Commands.
+
+    def _request(self, kiosk: Client, message: p.RequestConsultation, now: float) -> None:
+        if kiosk.session_id is not None:
+            raise p.RemoteProtocolError(p.ErrorCode.INVALID_STATE, "this kiosk is already in one")
+        category = self._directory.category(message.category_id)
+        if category is None:
+            raise p.RemoteProtocolError(
+                p.ErrorCode.UNKNOWN_CATEGORY, f"no category {message.category_id!r}"
+            )
+        department = self._directory.department(category.department_id)
+        assert department is not None  # validate_directory guarantees it
+        kiosk.survey_session = None  # a new citizen
+        if not hours.is_open(department.hours, now):
+            opens_at = hours.next_opening(department.hours, now)
+            self._send_to(
+                kiosk,
+                p.DepartmentClosed(
+                    category_id=category.id, department_id=department.id, opens_at=opens_at
+                ),
+            )
+            return
+        session = Session(
+            id=self._new_session_id(),
+            kiosk_id=kiosk.principal.id,
+            category_id=category.id,
+            language=message.language,
+            requested_at=now,
+            legs=[Leg(department_id=department.id, queued_at=now)],
+        )
+        self._sessions[session.id] = session
+        kiosk.session_id = session.id
+        self._queues[department.id].append(session.id)
+        self._out.events += [
+            events.ConsultationRequested(
+                session.id, kiosk.principal.id, category.id, message.language, department.id, now
+            ),
+            events.LegQueued(session.id, 0, department.id, now),
+        ]
+        self._dirty_queues.add(department.id)
+
+    def _cancel(self, kiosk: Client, session_id: str, now: float) -> None:
+        session = self._own_session(kiosk, session_id)
+        if session.state is not SessionState.QUEUED:
+            raise p.RemoteProtocolError(p.ErrorCode.INVALID_STATE, "only a waiting request")
+        self._end(session, p.EndReason.CITIZEN_CANCELLED, now)
+
+    def _set_presence(self, staff: Client, presence: p.Presence) -> None:
+        staff.presence = presence
+        self._send_to(staff, p.PresenceChanged(presence=presence))
+        self._mark_dirty(staff, queue=False)
+
+    def _queued_session(self, staff: Client, session_id: str) -> Session:
+        session = self._sessions.get(session_id)
+        if session is None:
+            raise p.RemoteProtocolError(p.ErrorCode.UNKNOWN_SESSION, "that citizen is not waiting")
+        if session.state is SessionState.ACTIVE:
+            raise p.RemoteProtocolError(p.ErrorCode.ALREADY_TAKEN, "someone else took this one")
+        if session.leg.department_id not in staff.principal.departments:
+            raise p.RemoteProtocolError(p.ErrorCode.FORBIDDEN, "not one of your departments")
+        return session
+
+    def _next_for(self, staff: Client) -> Session:
+        heads = [
+            self._sessions[self._queues[dept][0]]
+            for dept in staff.principal.departments
+            if self._queues.get(dept)
+        ]
+        if not heads:
+            raise p.RemoteProtocolError(p.ErrorCode.QUEUE_EMPTY, "nobody is waiting")
+        return min(heads, key=lambda s: (len(s.legs) == 1, s.leg.queued_at))
+
+    def _accept(self, staff: Client, session: Session, now: float) -> None:
+        if staff.session_id is not None:
+            raise p.RemoteProtocolError(p.ErrorCode.INVALID_STATE, "finish your current call")
+        session.state = TRANSITIONS[session.state, _Step.ACCEPT]
+        self._queues[session.leg.department_id].remove(session.id)
+        self._last_queued.pop(session.id, None)
+        leg = session.leg
+        leg.staff_id, leg.staff_name, leg.answered_at = (
+            staff.principal.id,
+            staff.principal.display_name,
+            now,
+        )
+        staff.session_id = session.id
+        self._out.events.append(
+            events.LegAnswered(session.id, len(session.legs) - 1, staff.principal.id, now)
+        )
+        self._announce_start(session, now)
+        self._mark_dirty(staff, queue=False)
+        self._dirty_queues.add(leg.department_id)
+
+    def _transfer(self, staff: Client, message: p.Transfer, now: float) -> None:
+        session = self._active_session_of(staff, message.session_id)
+        target = self._directory.department(message.department_id)
+        if target is None:
+            raise p.RemoteProtocolError(
+                p.ErrorCode.UNKNOWN_DEPARTMENT, f"no department {message.department_id!r}"
+            )
+        if not hours.is_open(target.hours, now):
+            raise p.RemoteProtocolError(p.ErrorCode.DEPARTMENT_CLOSED, f"{target.id} is closed")
+        session.state = TRANSITIONS[session.state, _Step.TRANSFER]
+        self._finish_leg(session, p.EndReason.TRANSFERRED, now)
+        session.legs.append(
+            Leg(
+                department_id=target.id,
+                queued_at=now,
+                transfer_note=message.note,
+                transferred_by=staff.principal.id,
+                transferred_by_name=staff.principal.display_name,
+            )
+        )
+        # At the head, behind citizens transferred before: they have waited twice already.
+        queue = self._queues[target.id]
+        queue.insert(sum(len(self._sessions[s].legs) > 1 for s in queue), session.id)
+        self._out.events.append(
+            events.LegQueued(
+                session.id, len(session.legs) - 1, target.id, now, message.note, staff.principal.id
+            )
+        )
+        moved = p.SessionTransferred(
+            session_id=session.id, department_id=target.id, department_names=target.names
+        )
+        self._send_to(self._kiosk_of(session), moved)
+        self._send_to(staff, moved)
+        self._dirty_queues.add(target.id)
+
+    def _hang_up(self, client: Client, message: p.HangUp, now: float) -> None:
+        session = self._own_session(client, message.session_id)
+        if message.reason not in _HANG_UP_REASONS[client.principal.role]:
+            raise p.RemoteProtocolError(p.ErrorCode.BAD_MESSAGE, f"reason {message.reason}")
+        if session.state is SessionState.QUEUED:  # a kiosk hanging up while still waiting
+            self._end(session, p.EndReason.CITIZEN_CANCELLED, now)
+        else:
+            self._end(session, message.reason, now)
+
+    def _wrap_up(self, staff: Client, message: p.WrapUp, now: float) -> None:
+        leg = staff.pending_wrap_ups.get(message.session_id)
+        if leg is None:
+            raise p.RemoteProtocolError(p.ErrorCode.UNKNOWN_SESSION, "no such call to wrap up")
+        if not self._directory.has_outcome(message.outcome_code):
+            raise p.RemoteProtocolError(
+                p.ErrorCode.UNKNOWN_OUTCOME, f"no outcome {message.outcome_code!r}"
+            )
+        del staff.pending_wrap_ups[message.session_id]
+        self._out.events.append(
+            events.WrapUpRecorded(
+                message.session_id,
+                leg,
+                staff.principal.id,
+                message.outcome_code,
+                message.note,
+                now,
+            )
+        )
+        self._send_to(staff, p.WrapUpSaved(session_id=message.session_id))
+        if staff.presence is p.Presence.WRAP_UP and not staff.pending_wrap_ups:
+            self._set_presence(staff, p.Presence.AVAILABLE)
+
+    def _survey(self, kiosk: Client, message: p.SubmitSurvey, now: float) -> None:
+        if kiosk.survey_session != message.session_id:
+            raise p.RemoteProtocolError(p.ErrorCode.UNKNOWN_SESSION, "no survey is open for it")
+        kiosk.survey_session = None
+        self._out.events.append(events.SurveyRecorded(message.session_id, message.score, now))
+        self._send_to(kiosk, p.SurveySaved(session_id=message.session_id))
+
+    def _relay(self, sender: Client, message: p.Relay) -> None:
+        session = self._active_session_of(sender, message.session_id)
+        other = (
+            self._staff_of(session)
+            if sender.principal.role is p.Role.KIOSK
+            else self._kiosk_of(session)
+        )
+        if other.conn is None:
+            raise p.RemoteProtocolError(
+                p.ErrorCode.PEER_UNAVAILABLE, "the other end is reconnecting; retry on its return"
+            )
+        self._send(other.conn, message)
+
+    # Session life cycle.
+
+    def _end(self, session: Session, reason: p.EndReason, now: float) -> None:
+        was_queued = session.state is SessionState.QUEUED
+        session.state = TRANSITIONS[session.state, _Step.END]
+        kiosk = self._kiosk_of(session)
+        if was_queued:
+            self._queues[session.leg.department_id].remove(session.id)
+            self._dirty_queues.add(session.leg.department_id)
+            self._last_queued.pop(session.id, None)
+        self._finish_leg(session, reason, now)
+        ended = p.SessionEnded(session_id=session.id, reason=reason)
+        answered = any(leg.answered_at is not None for leg in session.legs)
+        wait = sum((leg.answered_at or leg.ended_at or now) - leg.queued_at for leg in session.legs)
+        talk = sum(
+            (leg.ended_at or now) - leg.answered_at
+            for leg in session.legs
+            if leg.answered_at is not None
+        )
+        self._out.events.append(
+            events.ConsultationEnded(
+                session.id, reason, now, wait, talk, len(session.legs) - 1, answered
+            )
+        )
+        kiosk.session_id = None
+        kiosk.survey_session = session.id if answered else None
+        self._send_to(kiosk, ended)
+        del self._sessions[session.id]
+
+    def _finish_leg(self, session: Session, reason: p.EndReason, now: float) -> None:
+        """Close the current leg; its staff member, if any, goes to wrap-up."""
+        leg = session.leg
+        leg.ended_at = now
+        self._out.events.append(events.LegEnded(session.id, len(session.legs) - 1, reason, now))
+        if leg.staff_id is None or leg.answered_at is None:
+            return
+        staff = self._staff_of(session)
+        self._handle_times.record(leg.department_id, now - leg.answered_at)
+        staff.session_id = None
+        staff.pending_wrap_ups[session.id] = len(session.legs) - 1
+        while len(staff.pending_wrap_ups) > _MAX_PENDING_WRAP_UPS:
+            del staff.pending_wrap_ups[next(iter(staff.pending_wrap_ups))]
+        if reason is not p.EndReason.TRANSFERRED:
+            self._send_to(staff, p.SessionEnded(session_id=session.id, reason=reason))
+        self._set_presence(staff, p.Presence.WRAP_UP)
+        for department_id in staff.principal.departments:
+            self._dirty_estimates.add(department_id)
+
+    def _announce_start(self, session: Session, now: float) -> None:
+        for client in (self._kiosk_of(session), self._staff_of(session)):
+            self._send_to(client, self._session_started(session, client, now, resumed=False))
+
+    def _session_started(
+        self, session: Session, client: Client, now: float, *, resumed: bool
+    ) -> p.SessionStarted:
+        kiosk, staff = self._kiosk_of(session), self._staff_of(session)
+        return p.SessionStarted(
+            session_id=session.id,
+            kiosk=self._kiosk_info(kiosk.principal),
+            staff=p.StaffInfo(
+                staff_id=staff.principal.id,
+                display_name=staff.principal.display_name,
+                department_id=session.leg.department_id,
+            ),
+            category_id=session.category_id,
+            language=session.language,
+            ice_servers=self._ice_servers(client.principal.id, now),
+            handoffs=[self._handoff(leg) for leg in session.legs[1:]],
+            you_offer=client is staff,
+            resumed=resumed,
+        )
+
+    def _forget(self, client: Client, now: float) -> None:
+        """The client is gone for good. Staff stay known, offline, so they can still wrap up."""
+        principal = client.principal
+        client.online = False
+        self._unindex(client)
+        if principal.role is p.Role.KIOSK:
+            del self._clients[(principal.role, principal.id)]
+        self._out.events.append(events.PrincipalOffline(principal.role, principal.id, now))
+        self._dirty_estimates.update(principal.departments)
+
+    def _index(self, client: Client) -> None:
+        if client.principal.role is p.Role.STAFF:
+            for department_id in client.principal.departments:
+                self._staff_by_department.setdefault(department_id, {})[client.principal.id] = (
+                    client
+                )
+
+    def _unindex(self, client: Client) -> None:
+        for department_id in client.principal.departments:
+            self._staff_by_department.get(department_id, {}).pop(client.principal.id, None)
+
+    # Lookups that raise the peer's error.
+
+    def _own_session(self, client: Client, session_id: str) -> Session:
+        if client.session_id != session_id:
+            raise p.RemoteProtocolError(p.ErrorCode.UNKNOWN_SESSION, "not your session")
+        return self._sessions[session_id]
+
+    def _active_session_of(self, client: Client, session_id: str) -> Session:
+        session = self._own_session(client, session_id)
+        if session.state is not SessionState.ACTIVE:
+            raise p.RemoteProtocolError(p.ErrorCode.INVALID_STATE, "the call has not started")
+        return session
+
+    def _kiosk_of(self, session: Session) -> Client:
+        return self._clients[(p.Role.KIOSK, session.kiosk_id)]
+
+    def _staff_of(self, session: Session) -> Client:
+        assert session.leg.staff_id is not None
+        return self._clients[(p.Role.STAFF, session.leg.staff_id)]
+
+    # Telling clients.
+
+    def _send(self, conn: ConnId, message: p.ServerMessage) -> None:
+        self._out.sends.append((conn, message))
+
+    def _send_to(self, client: Client, message: p.ServerMessage) -> None:
+        # A client in its grace period gets the current state on resume instead.
+        if client.conn is not None:
+            self._send(client.conn, message)
+
+    def _welcome(
+        self,
+        principal: Principal,
+        resume_token: str,
+        resumed: bool,
+        issued: IssuedSession | None,
+        now: float,
+    ) -> p.Welcome:
+        client = self._clients.get((principal.role, principal.id))
+        return p.Welcome(
+            protocol_version=p.PROTOCOL_VERSION,
+            role=principal.role,
+            principal_id=principal.id,
+            display_name=principal.display_name,
+            resume_token=resume_token,
+            resumed=resumed,
+            ice_servers=self._ice_servers(principal.id, now),
+            departments=list(principal.departments),
+            presence=client.presence if client and principal.role is p.Role.STAFF else None,
+            session_token=issued.token if issued else None,
+            session_expires_at=issued.expires_at if issued else None,
+        )
+
+    def _sync(self, client: Client, now: float) -> None:
+        """Bring a (re)connected client up to date: directory, queue, call."""
+        self._send_to(client, self._directory_message(now))
+        if client.principal.role is p.Role.STAFF:
+            self._send_to(client, self._queue_snapshot(client))
+            self._mark_dirty(client, queue=False)
+        session = self._sessions.get(client.session_id) if client.session_id else None
+        if session is None:
+            return
+        if session.state is SessionState.ACTIVE:
+            self._send_to(client, self._session_started(session, client, now, resumed=True))
+            self._tell_peer_link(client, online=True)
+        else:
+            self._last_queued.pop(session.id, None)  # force a fresh Queued
+            self._dirty_queues.add(session.leg.department_id)
+
+    def _tell_peer_link(self, client: Client, *, online: bool) -> None:
+        session = self._sessions.get(client.session_id) if client.session_id else None
+        if session is None or session.state is not SessionState.ACTIVE:
+            return
+        other = (
+            self._staff_of(session)
+            if client.principal.role is p.Role.KIOSK
+            else self._kiosk_of(session)
+        )
+        self._send_to(other, p.PeerLinkChanged(session_id=session.id, online=online))
+
+    def _mark_dirty(self, client: Client, *, queue: bool) -> None:
+        session = self._sessions.get(client.session_id) if client.session_id else None
+        if client.principal.role is p.Role.STAFF:
+            self._dirty_estimates.update(client.principal.departments)
+        elif session is not None and session.state is SessionState.QUEUED and queue:
+            self._dirty_queues.add(session.leg.department_id)
+
+    def _flush(self) -> None:
+        """Send queue snapshots and waiting updates for what changed during this input."""
+        for department_id in self._dirty_queues:
+            for staff in self._staff_serving(department_id):
+                self._send_to(staff, self._queue_snapshot(staff))
+        for department_id in self._dirty_queues | self._dirty_estimates:
+            self._update_waiting(department_id)
+        self._dirty_queues.clear()
+        self._dirty_estimates.clear()
+
+    def _update_waiting(self, department_id: str) -> None:
+        staff = self._staff_serving(department_id)
+        on_duty = [s for s in staff if s.presence is not p.Presence.AWAY]
+        idle = sum(
+            s.presence is p.Presence.AVAILABLE and s.session_id is None and s.conn is not None
+            for s in on_duty
+        )
+        handle = self._handle_times.average(department_id)
+        for position, session_id in enumerate(self._queues.get(department_id, ()), start=1):
+            queued = p.Queued(
+                session_id=session_id,
+                department_id=department_id,
+                position=position,
+                eta_seconds=estimate_wait(position, len(on_duty), idle, handle),
+                staff_on_duty=len(on_duty),
+            )
+            if self._last_queued.get(session_id) != queued:
+                self._last_queued[session_id] = queued
+                self._send_to(self._kiosk_of(self._sessions[session_id]), queued)
+
+    def _staff_serving(self, department_id: str) -> list[Client]:
+        return list(self._staff_by_department.get(department_id, {}).values())
+
+    def _queue_snapshot(self, staff: Client) -> p.QueueSnapshot:
+        entries = []
+        for department_id in staff.principal.departments:
+            for position, session_id in enumerate(self._queues.get(department_id, ()), start=1):
+                session = self._sessions[session_id]
+                kiosk = self._kiosk_of(session)
+                entries.append(
+                    p.QueueEntry(
+                        session_id=session.id,
+                        department_id=department_id,
+                        position=position,
+                        kiosk=self._kiosk_info(kiosk.principal),
+                        category_id=session.category_id,
+                        language=session.language,
+                        requested_at=session.requested_at,
+                        queued_at=session.leg.queued_at,
+                        kiosk_online=kiosk.conn is not None,
+                        transferred_from=self._handoff(session.leg)
+                        if session.leg.transferred_by
+                        else None,
+                    )
+                )
+        return p.QueueSnapshot(entries=entries)
+
+    @staticmethod
+    def _kiosk_info(principal: Principal) -> p.KioskInfo:
+        return p.KioskInfo(
+            kiosk_id=principal.id, name=principal.display_name, location=principal.location
+        )
+
+    def _handoff(self, leg: Leg) -> p.HandoffStep:
+        """A transferred leg as the next staff member sees it: who sent it, and the note."""
+        return p.HandoffStep(
+            department_id=leg.department_id,
+            staff_name=leg.transferred_by_name,
+            note=leg.transfer_note,
+        )
+
+    # Opening hours.
+
+    def _watch_hours(self, now: float) -> None:
+        """On an opening or closing, tell everyone and close queues nobody can serve."""
+        if self._hours_checked_at is not None and (
+            self._hours_change is None or now < self._hours_change
+        ):
+            return
+        first_check = self._hours_checked_at is None
+        self._hours_checked_at = now
+        self._directory_cache = None
+        changes = [hours.next_change(d.hours, now) for d in self._directory.departments]
+        self._hours_change = min((c for c in changes if c is not None), default=None)
+        if not first_check:
+            self._close_unserved_queues(now)
+        directory = self._directory_message(now)
+        for client in self._clients.values():
+            self._send_to(client, directory)
+
+    def _close_unserved_queues(self, now: float) -> None:
+        for department in self._directory.departments:
+            if hours.is_open(department.hours, now):
+                continue
+            if any(s.presence is not p.Presence.AWAY for s in self._staff_serving(department.id)):
+                continue  # staff still on duty serve whoever is already waiting
+            for session_id in list(self._queues.get(department.id, ())):
+                self._end(self._sessions[session_id], p.EndReason.CLOSED, now)
+
+    def _directory_message(self, now: float) -> p.Directory:
+        """The directory with open/closed states; it changes only at an hours boundary."""
+        if self._directory_cache is None:
+            self._directory_cache = self._build_directory(now)
+        return self._directory_cache
+
+    def _build_directory(self, now: float) -> p.Directory:
+        departments = []
+        for d in self._directory.departments:
+            open_now = hours.is_open(d.hours, now)
+            departments.append(
+                p.DepartmentStatus(
+                    id=d.id,
+                    names=d.names,
+                    open_now=open_now,
+                    opens_at=None if open_now else hours.next_opening(d.hours, now),
+                    closes_at=hours.closes_at(d.hours, now) if open_now else None,
+                )
+            )
+        return p.Directory(
+            departments=departments,
+            categories=[
+                p.CategoryInfo(
+                    id=c.id,
+                    department_id=c.department_id,
+                    names=c.names,
+                    descriptions=c.descriptions,
+                    icon=c.icon,
+                )
+                for c in self._directory.categories
+            ],
+            outcome_codes=[
+                p.OutcomeInfo(code=o.code, names=o.names) for o in self._directory.outcome_codes
+            ],
+        )

@@ -1,0 +1,165 @@
+"""Random event sequences against the switchboard's invariants (hypothesis stateful testing)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from signaling import events
+from signaling import protocol as p
+from signaling.switchboard import SessionState
+
+from .board import Board, kiosk, staff
+
+KIOSKS = range(1, 5)
+STAFF = {1: ("shimin",), 2: ("zeimu",), 3: ("shimin", "zeimu")}
+# Mostly valid choices, so that deep sequences (two transfers into one queue) are reached.
+CATEGORIES = ("juminhyo", "juminhyo", "zei", "yakan", "nope")
+DEPARTMENTS = ("shimin", "zeimu", "zeimu", "yoru", "nope")
+
+
+class SwitchboardMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.b = Board()
+        self.conns: dict[tuple[str, int], int] = {}
+        self.tokens: dict[tuple[str, int], str] = {}
+
+    # Helpers.
+
+    def _principal(self, kind: str, n: int):  # type: ignore[no-untyped-def]
+        return kiosk(n) if kind == "k" else staff(n, *STAFF[n])
+
+    def _send(self, kind: str, n: int, message: p.ClientMessage) -> None:
+        conn = self.conns.get((kind, n))
+        if conn is None:
+            return
+        before = self.b.board.snapshot()
+        try:
+            self.b.send(conn, message)
+        except p.RemoteProtocolError:
+            assert self.b.board.snapshot() == before, "a refused message changed the state"
+
+    def _session_of(self, kind: str, n: int) -> str:
+        role = p.Role.KIOSK if kind == "k" else p.Role.STAFF
+        client = self.b.board.client(role, f"{'k' if kind == 'k' else 'u'}{n}")
+        return client.session_id if client and client.session_id else "none"
+
+    def _any_session(self, index: int) -> str:
+        sessions = self.b.board.sessions()
+        return sessions[index % len(sessions)].id if sessions else "none"
+
+    # Rules.
+
+    @initialize()
+    def everyone_comes_online(self) -> None:
+        for n in KIOSKS:
+            self.connect("k", n, resume=False)
+        for n in STAFF:
+            self.connect("s", n, resume=False)
+
+    @rule(kind=st.sampled_from("ks"), n=st.sampled_from(KIOSKS), resume=st.booleans())
+    def connect(self, kind: str, n: int, resume: bool) -> None:
+        if kind == "s" and n not in STAFF:
+            return
+        key = (kind, n)
+        token = self.tokens.get(key) if resume else None
+        conn = self.b.connect(self._principal(kind, n), resume_token=token)
+        self.conns[key] = conn
+        self.tokens[key] = self.b.welcome(conn).resume_token
+
+    @rule(kind=st.sampled_from("ks"), n=st.sampled_from(KIOSKS))
+    def disconnect(self, kind: str, n: int) -> None:
+        conn = self.conns.pop((kind, n), None)
+        if conn is not None:
+            self.b.disconnect(conn)
+
+    @rule(n=st.sampled_from(KIOSKS), category=st.sampled_from(CATEGORIES))
+    def request(self, n: int, category: str) -> None:
+        self._send("k", n, p.RequestConsultation(category_id=category, language="ja"))
+
+    @rule(n=st.sampled_from(KIOSKS))
+    def cancel(self, n: int) -> None:
+        self._send("k", n, p.CancelRequest(session_id=self._session_of("k", n)))
+
+    @rule(n=st.sampled_from(KIOSKS), by_staff=st.booleans())
+    def hang_up(self, n: int, by_staff: bool) -> None:
+        kind = "s" if by_staff else "k"
+        self._send(kind, n, p.HangUp(session_id=self._session_of(kind, n)))
+
+    @rule(n=st.sampled_from(list(STAFF)), index=st.integers(0, 5))
+    def accept(self, n: int, index: int) -> None:
+        self._send("s", n, p.Accept(session_id=self._any_session(index)))
+
+    @rule(n=st.sampled_from(list(STAFF)))
+    def accept_next(self, n: int) -> None:
+        before = self._session_of("s", n)
+        heads = {queue[0] for d in STAFF[n] if (queue := self.b.board.queue(d))}
+        self._send("s", n, p.AcceptNext())
+        after = self._session_of("s", n)
+        if before == "none" and after != "none":
+            assert after in heads, "accept-next took someone who was not at the head"
+
+    @rule(n=st.sampled_from(list(STAFF)), department=st.sampled_from(DEPARTMENTS))
+    def transfer(self, n: int, department: str) -> None:
+        self._send(
+            "s", n, p.Transfer(session_id=self._session_of("s", n), department_id=department)
+        )
+
+    @rule(n=st.sampled_from(list(STAFF)), presence=st.sampled_from(list(p.Presence)))
+    def set_presence(self, n: int, presence: p.Presence) -> None:
+        self._send("s", n, p.SetPresence(presence=presence))
+
+    @rule(n=st.sampled_from(list(STAFF)), index=st.integers(0, 5))
+    def wrap_up(self, n: int, index: int) -> None:
+        ended = self.b.of_type(events.ConsultationEnded)
+        session_id = ended[index % len(ended)].session_id if ended else "none"
+        self._send("s", n, p.WrapUp(session_id=session_id, outcome_code="resolved"))
+
+    @rule(seconds=st.sampled_from([1, 10, 29, 31, 1, 10, 8 * 3600]))
+    def advance(self, seconds: int) -> None:
+        self.b.advance(seconds)
+
+    # Invariants.
+
+    @invariant()
+    def everyone_is_in_at_most_one_session(self) -> None:
+        sessions = self.b.board.sessions()
+        kiosks = Counter(s.kiosk_id for s in sessions)
+        staff_members = Counter(s.leg.staff_id for s in sessions if s.state is SessionState.ACTIVE)
+        assert all(count == 1 for count in kiosks.values())
+        assert all(count == 1 for count in staff_members.values())
+        for s in sessions:
+            assert self.b.board.client(p.Role.KIOSK, s.kiosk_id).session_id == s.id  # type: ignore[union-attr]
+
+    @invariant()
+    def queues_are_fifo_with_transfers_first(self) -> None:
+        for department in DEPARTMENTS:
+            queued = [
+                next(s for s in self.b.board.sessions() if s.id == sid)
+                for sid in self.b.board.queue(department)
+            ]
+            transferred = [len(s.legs) > 1 for s in queued]
+            assert transferred == sorted(transferred, reverse=True)
+            for was_transferred in (True, False):
+                times = [s.leg.queued_at for s in queued if (len(s.legs) > 1) == was_transferred]
+                assert times == sorted(times)
+            assert all(s.state is SessionState.QUEUED for s in queued)
+
+    @invariant()
+    def every_session_ends_exactly_once(self) -> None:
+        requested = {e.session_id for e in self.b.of_type(events.ConsultationRequested)}
+        ended = Counter(e.session_id for e in self.b.of_type(events.ConsultationEnded))
+        live = {s.id for s in self.b.board.sessions()}
+        assert all(count == 1 for count in ended.values())
+        assert set(ended) | live == requested
+        assert not set(ended) & live
+
+
+SwitchboardMachine.TestCase.settings = settings(
+    max_examples=400, stateful_step_count=60, deadline=None
+)
+test_switchboard_invariants = SwitchboardMachine.TestCase
