@@ -3,11 +3,12 @@
 A `Link` keeps one WebSocket to the hub open for as long as it runs. The contract:
 
 - Every connection starts with `Hello`, and the hub's first reply decides. A `Welcome` means
-  connected. An `Error` whose code no retry can fix (`FATAL_CODES`) fails the link for good, so
+  connected. An `Error` whose code no retry can fix (`FATAL_ERRORS`) fails the link for good, so
   the app shows its login or "unavailable" screen. Anything else (refused, dropped, timed out,
   throttled) is retried with exponential backoff and full jitter, restarted by each `Welcome`.
-- A close with GOING_AWAY (the hub restarting) is retried from the shortest delay. A close code
-  from 4000 to 4999, whose reason is an `ErrorCode`, fails the link like a fatal `Error`.
+- A close with GOING_AWAY (the hub restarting) is retried from the shortest delay. A close whose
+  reason is a fatal `ErrorCode` (a disabled account, or another instance taking over) fails the
+  link like a fatal `Error`; other closes are retried.
 - Each `Welcome` carries a resume token, and the next `Hello` sends it back, so the hub restores
   the queue place or session when the reconnect comes within its grace period. After a password
   login, the session token in the `Welcome` replaces the password for every reconnect.
@@ -38,6 +39,7 @@ from signaling.protocol import (
     PROTOCOL_VERSION,
     ClientMessage,
     Error,
+    FATAL_ERRORS,
     ErrorCode,
     Hello,
     RemoteProtocolError,
@@ -50,16 +52,6 @@ from signaling.protocol import (
 
 logger = logging.getLogger(__name__)
 
-# Replies to a hello that the same hello would get again: retrying only hammers the hub.
-FATAL_CODES: Final = frozenset(
-    {
-        ErrorCode.UNAUTHORIZED,
-        ErrorCode.SESSION_EXPIRED,
-        ErrorCode.ACCOUNT_DISABLED,
-        ErrorCode.UNSUPPORTED_VERSION,
-    }
-)
-FATAL_CLOSE_CODES: Final = range(4000, 5000)
 EVENT_QUEUE_SIZE: Final = 256
 # Past this many doublings every delay is capped anyway; the bound keeps 2**n from overflowing
 # a float on a kiosk that stays offline for days.
@@ -260,7 +252,7 @@ class Link:
                 await ws.send(encode(hello), text=True)
                 reply = await self._receive(ws, conn)
             if isinstance(reply, Error):
-                if reply.code in FATAL_CODES:
+                if reply.code in FATAL_ERRORS:
                     return LinkFailed(reply.code, reply.message)
                 return _Dropped(f"hello refused: {reply.code}", fresh=False)
             if not isinstance(reply, Welcome):
@@ -317,11 +309,9 @@ class Link:
         close = exc.rcvd
         if close is None:
             return _Dropped("connection lost", fresh=welcomed)
-        if close.code in FATAL_CLOSE_CODES:
-            try:
-                code = ErrorCode(close.reason)
-            except ValueError:
-                code = ErrorCode.UNAUTHORIZED  # the range is reserved for auth failures
+        # The hub closes with a 4xxx code and the ErrorCode as reason (docs/protocol.md §Closing).
+        code = ErrorCode(close.reason) if close.reason in ErrorCode.__members__.values() else None
+        if code in FATAL_ERRORS:
             return LinkFailed(code, f"the hub closed the connection ({close.code} {close.reason})")
         going_away = close.code == CloseCode.GOING_AWAY
         return _Dropped(f"closed by the hub ({close.code})", fresh=welcomed or going_away)

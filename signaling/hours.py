@@ -20,17 +20,22 @@ _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SEARCH_DAYS = 21
 
 
-def parse_span(span: str) -> tuple[dt.time, dt.time]:
-    """Parse ``"08:30-17:15"``; raises ValueError with a readable message."""
+def parse_span(span: str) -> tuple[int, int]:
+    """Parse ``"08:30-17:15"`` into minutes after midnight; ``24:00`` ends a whole day."""
     try:
-        start_text, end_text = span.split("-")
-        start = dt.time.fromisoformat(start_text.strip())
-        end = dt.time.fromisoformat(end_text.strip())
+        start, end = (_minutes(part.strip()) for part in span.split("-"))
     except ValueError:
         raise ValueError(f"bad opening span {span!r}, expected HH:MM-HH:MM") from None
     if end <= start:
         raise ValueError(f"opening span {span!r} ends before it starts")
     return start, end
+
+
+def _minutes(text: str) -> int:
+    if text == "24:00":
+        return 24 * 60
+    time = dt.time.fromisoformat(text)
+    return time.hour * 60 + time.minute
 
 
 @functools.lru_cache(maxsize=8)
@@ -49,11 +54,10 @@ def _intervals_on(hours: OpeningHours, day: dt.date) -> list[tuple[float, float]
     if _closed_on(hours, day):
         return []
     intervals = []
+    midnight = dt.datetime.combine(day, dt.time(), TOKYO).timestamp()  # Japan has no DST
     for span in hours.weekly.get(_WEEKDAYS[day.weekday()], []):
         start, end = parse_span(span)
-        opens = dt.datetime.combine(day, start, TOKYO).timestamp()
-        closes = dt.datetime.combine(day, end, TOKYO).timestamp()
-        intervals.append((opens, closes))
+        intervals.append((midnight + start * 60, midnight + end * 60))
     return sorted(intervals)
 
 

@@ -88,6 +88,32 @@ class ErrorCode(StrEnum):
     INTERNAL_ERROR = "internal_error"
 
 
+# WebSocket close codes the hub uses (docs/protocol.md §Closing): 4000 + an HTTP status, with
+# the ErrorCode as the close reason. A client must not reconnect after a fatal one.
+CLOSE_CODES: dict[ErrorCode, int] = {
+    ErrorCode.BAD_MESSAGE: 4400,
+    ErrorCode.HELLO_REQUIRED: 4400,
+    ErrorCode.UNSUPPORTED_VERSION: 4400,
+    ErrorCode.UNAUTHORIZED: 4401,
+    ErrorCode.SESSION_EXPIRED: 4401,
+    ErrorCode.ACCOUNT_DISABLED: 4403,
+    ErrorCode.HELLO_TIMEOUT: 4408,
+    ErrorCode.REPLACED: 4409,
+    ErrorCode.LOGIN_THROTTLED: 4429,
+    ErrorCode.RATE_LIMITED: 4429,
+    ErrorCode.INTERNAL_ERROR: 1011,
+}
+FATAL_ERRORS = frozenset(
+    {
+        ErrorCode.UNSUPPORTED_VERSION,
+        ErrorCode.UNAUTHORIZED,
+        ErrorCode.SESSION_EXPIRED,
+        ErrorCode.ACCOUNT_DISABLED,
+        ErrorCode.REPLACED,  # another instance of this client took over; do not fight it
+    }
+)
+
+
 class ProtocolError(Exception):
     """Base of the two protocol errors, after h11."""
 

@@ -1,0 +1,67 @@
+"""``madoguchi-signaling`` / ``python -m signaling``: run the hub."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+
+import msgspec
+from aiohttp import web
+
+from signaling.app import create_app
+from signaling.demo import seed_demo
+from signaling.settings import Settings, SettingsError, load_settings
+from signaling.store import Store, StoreError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="madoguchi-signaling", description=__doc__)
+    parser.add_argument("--config", help="a TOML settings file (MADOGUCHI_* variables override)")
+    parser.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port to bind (default 8765)")
+    parser.add_argument(
+        "--demo", action="store_true", help="seed the demo city and print its credentials"
+    )
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(args.config, os.environ)
+        overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+        settings = msgspec.structs.replace(settings, **overrides)
+    except SettingsError as exc:
+        print(f"madoguchi-signaling: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    if args.demo:
+        try:
+            asyncio.run(_seed_demo(settings))
+        except StoreError as exc:
+            print(f"madoguchi-signaling: cannot seed the demo: {exc}", file=sys.stderr)
+            return 1
+    web.run_app(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        print=lambda _: print(f"Madoguchi hub on ws://{settings.host}:{settings.port}/ws"),
+    )
+    return 0
+
+
+async def _seed_demo(settings: Settings) -> None:
+    os.makedirs(settings.var_dir, exist_ok=True)
+    store = await Store.open(settings.database_url)
+    try:
+        credentials = await seed_demo(store)
+    finally:
+        await store.close()
+    path = credentials.write(settings.var_dir)
+    print(credentials.render())
+    print(f"(also written to {path})")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

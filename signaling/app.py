@@ -1,0 +1,201 @@
+"""The hub's aiohttp application: one WebSocket endpoint, /healthz and /metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import time
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from aiohttp import WSMsgType, web
+
+from signaling import protocol as p
+from signaling.auth import Authenticator, ice_servers
+from signaling.directory import Directory, load_directory
+from signaling.hub import Connection, Hub
+from signaling.limits import TokenBucket
+from signaling.settings import Settings
+from signaling.store import Store
+from signaling.switchboard import Switchboard
+
+logger = logging.getLogger("madoguchi.app")
+
+SETTINGS = web.AppKey("settings", Settings)
+STORE = web.AppKey("store", Store)
+HUB = web.AppKey("hub", Hub)
+AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
+
+SNAPSHOT_FILE = "switchboard-snapshot.json"
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application()
+    app[SETTINGS] = settings
+    app.cleanup_ctx.append(_hub_context)
+    app.on_shutdown.append(_going_away)
+    app.router.add_get("/ws", websocket)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    return app
+
+
+async def _hub_context(app: web.Application) -> AsyncIterator[None]:
+    """Open the store, build the switchboard (restoring a snapshot), and shut down in order."""
+    settings = app[SETTINGS]
+    city = _prepare(settings)
+    store = await Store.open(settings.database_url)
+    if city is not None:
+        await store.replace_directory(city, actor="config", now=time.time())
+    switchboard = Switchboard(
+        await store.load_directory(),
+        grace_seconds=settings.grace_seconds,
+        ice_servers=lambda user, now: ice_servers(settings, user, now),
+        new_session_id=lambda: uuid.uuid4().hex,
+        new_resume_token=lambda: secrets.token_urlsafe(24),
+    )
+    _restore(switchboard, Path(settings.var_dir) / SNAPSHOT_FILE)
+    hub = Hub(switchboard, store)
+    app[STORE], app[HUB] = store, hub
+    app[AUTHENTICATOR] = Authenticator(store, settings)
+    hub.start()
+    logger.info("hub ready on %s:%s with %s", settings.host, settings.port, store.dialect)
+    yield
+    await hub.flush_history()
+    _save_snapshot(switchboard, Path(settings.var_dir) / SNAPSHOT_FILE)
+    await store.close()
+
+
+def _prepare(settings: Settings) -> Directory | None:
+    """Start-up file work: the var folder, and the city file when one is configured."""
+    Path(settings.var_dir).mkdir(parents=True, exist_ok=True)
+    if settings.city_file is None:
+        return None
+    return load_directory(Path(settings.city_file).read_bytes())
+
+
+async def _going_away(app: web.Application) -> None:
+    await app[HUB].close_clients()
+
+
+def _restore(switchboard: Switchboard, path: Path) -> None:
+    """Pick up where a graceful shutdown left off, so calls and queues survive a restart."""
+    if not path.exists():
+        return
+    switchboard.restore(path.read_bytes(), time.time())
+    path.unlink()
+    logger.info("restored the switchboard from %s", path)
+
+
+def _save_snapshot(switchboard: Switchboard, path: Path) -> None:
+    # Holds session metadata and transfer notes: readable by the hub's user only.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as file:
+        file.write(switchboard.snapshot())
+
+
+async def healthz(request: web.Request) -> web.Response:
+    hub = request.app[HUB]
+    healthy = hub.store_healthy
+    body = {"status": "ok" if healthy else "degraded", "store_backlog": hub.store_backlog}
+    return web.json_response(body, status=200 if healthy else 503)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    return web.Response(
+        body=request.app[HUB].metrics.render(), content_type="text/plain", charset="utf-8"
+    )
+
+
+async def websocket(request: web.Request) -> web.StreamResponse:
+    """One client: hello first, then messages into the switchboard (docs/protocol.md)."""
+    settings = request.app[SETTINGS]
+    origin = request.headers.get("Origin")
+    if origin is not None and origin not in settings.allowed_origins:
+        # Browsers always send Origin; native clients never do.
+        logger.warning("refused a WebSocket from origin %r", origin)
+        raise web.HTTPForbidden(text=f"origin {origin} is not allowed")
+    # No compression: nothing can be inflated past the frame cap.
+    ws = web.WebSocketResponse(max_msg_size=settings.max_frame_bytes, compress=False, heartbeat=20)
+    await ws.prepare(request)
+    hub = request.app[HUB]
+    hello = await _read_hello(ws, settings)
+    if hello is None:
+        return ws
+    ip = request.remote or "unknown"
+    try:
+        principal, issued = await request.app[AUTHENTICATOR].authenticate(hello, ip, time.time())
+    except p.RemoteProtocolError as exc:
+        await _refuse(ws, exc.code, exc.message)
+        return ws
+    connection = hub.attach(ws, principal, hello.resume_token, issued)
+    try:
+        await _serve(ws, hub, connection, settings)
+    finally:
+        hub.detach(connection)
+    return ws
+
+
+async def _read_hello(ws: web.WebSocketResponse, settings: Settings) -> p.Hello | None:
+    try:
+        async with asyncio.timeout(settings.hello_timeout_seconds):
+            frame = await ws.receive()
+    except TimeoutError:
+        await _refuse(ws, p.ErrorCode.HELLO_TIMEOUT, "send hello within the time limit")
+        return None
+    if frame.type is not WSMsgType.TEXT:
+        if frame.type is WSMsgType.BINARY:
+            await _refuse(ws, p.ErrorCode.BAD_MESSAGE, "frames are JSON text")
+        return None  # closed, or too large (aiohttp has closed it with 1009)
+    try:
+        message = p.decode_client(frame.data)
+    except p.RemoteProtocolError as exc:
+        await _refuse(ws, exc.code, exc.message)
+        return None
+    if not isinstance(message, p.Hello):
+        await _refuse(ws, p.ErrorCode.HELLO_REQUIRED, "the first message must be hello")
+        return None
+    if message.protocol_version != p.PROTOCOL_VERSION:
+        await _refuse(
+            ws,
+            p.ErrorCode.UNSUPPORTED_VERSION,
+            f"this hub speaks protocol {p.PROTOCOL_VERSION}",
+        )
+        return None
+    return message
+
+
+async def _refuse(ws: web.WebSocketResponse, code: p.ErrorCode, message: str) -> None:
+    """Before a connection is attached: say why, then close with the matching code."""
+    logger.info("> refused: %s %s", code, message)
+    await ws.send_frame(p.encode(p.Error(code=code, message=message)), WSMsgType.TEXT)
+    await ws.close(code=p.CLOSE_CODES.get(code, 4400), message=code.value.encode())
+
+
+async def _serve(
+    ws: web.WebSocketResponse, hub: Hub, connection: Connection, settings: Settings
+) -> None:
+    bucket = TokenBucket(settings.rate_limit_per_second, settings.rate_limit_burst, time.time())
+    refused = 0
+    async for frame in ws:
+        if frame.type is not WSMsgType.TEXT:
+            if frame.type is WSMsgType.BINARY:
+                hub.send_error(connection, p.ErrorCode.BAD_MESSAGE, "frames are JSON text")
+            continue
+        if not bucket.take(time.time()):
+            refused += 1
+            hub.send_error(connection, p.ErrorCode.RATE_LIMITED, "slow down; message dropped")
+            if refused > settings.rate_limit_burst:  # not backing off at all: cut it off
+                hub.close(connection, p.ErrorCode.RATE_LIMITED)
+                return
+            continue
+        refused = 0
+        try:
+            message = p.decode_client(frame.data)
+        except p.RemoteProtocolError as exc:
+            hub.send_error(connection, exc.code, exc.message)
+            continue
+        hub.receive(connection, message)

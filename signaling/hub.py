@@ -1,0 +1,228 @@
+"""The pump: feeds the switchboard from sockets and carries out what it decides.
+
+Each connection has a bounded outbox drained by its own writer task, so one slow client never
+delays another and messages to a client keep their order. History events go through one writer
+task to the store, in order; a failed write (a full disk) is retried and nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from signaling import events
+from signaling import protocol as p
+from signaling.metrics import HubMetrics
+from signaling.principal import IssuedSession, Principal
+from signaling.store import Store, StoreError
+from signaling.switchboard import ConnId, Switchboard
+
+logger = logging.getLogger("madoguchi.hub")
+
+_OUTBOX_LIMIT = 1000  # a client this far behind is not reading: drop it rather than grow
+_STORE_BATCH = 500
+_STORE_RETRY_SECONDS = (0.5, 1, 2, 5, 10)
+_SHUTDOWN_FLUSH_SECONDS = 10
+
+
+@dataclass(frozen=True)
+class Close:
+    code: int
+    reason: str = ""
+
+
+@dataclass
+class Connection:
+    id: ConnId
+    ws: web.WebSocketResponse
+    principal: Principal
+    outbox: asyncio.Queue[bytes | Close] = field(default_factory=asyncio.Queue)
+    writer: asyncio.Task[None] | None = None
+
+
+class Hub:
+    """Owns the switchboard and everything that talks to it; one per app."""
+
+    def __init__(
+        self,
+        switchboard: Switchboard,
+        store: Store,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.switchboard = switchboard
+        self._store = store
+        self._clock = clock
+        self.metrics = HubMetrics(
+            overview=lambda: switchboard.overview(self._clock()),
+            store_backlog=lambda: self.store_backlog,
+        )
+        self._metrics = self.metrics
+        self._ids = itertools.count(1)
+        self._connections: dict[ConnId, Connection] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        self._events: asyncio.Queue[events.Event] = asyncio.Queue()
+        self._store_writer: asyncio.Task[None] | None = None
+        self.store_healthy = True
+
+    # Life cycle.
+
+    def start(self) -> None:
+        self._store_writer = asyncio.create_task(self._write_history(), name="store-writer")
+        self._pump()
+
+    async def close_clients(self) -> None:
+        """Close every client with GOING_AWAY; they resume when the hub is back."""
+        if self._timer is not None:
+            self._timer.cancel()
+        for connection in list(self._connections.values()):
+            connection.outbox.put_nowait(Close(WSCloseCode.GOING_AWAY, "hub restarting"))
+        writers = [c.writer for c in self._connections.values() if c.writer is not None]
+        await asyncio.gather(*writers, return_exceptions=True)
+
+    async def flush_history(self) -> None:
+        """Write what is left of the history, then stop the store writer."""
+        try:
+            await asyncio.wait_for(self._events.join(), _SHUTDOWN_FLUSH_SECONDS)
+        except TimeoutError:
+            logger.error("= shutdown: %s history events could not be written", self.store_backlog)
+        if self._store_writer is not None:
+            self._store_writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._store_writer
+
+    @property
+    def store_backlog(self) -> int:
+        return self._events.qsize()
+
+    # Inputs, from the WebSocket handler.
+
+    def attach(
+        self,
+        ws: web.WebSocketResponse,
+        principal: Principal,
+        resume_token: str | None,
+        issued: IssuedSession | None,
+    ) -> Connection:
+        connection = Connection(id=next(self._ids), ws=ws, principal=principal)
+        connection.writer = asyncio.create_task(self._write(connection), name=f"ws-{connection.id}")
+        self._connections[connection.id] = connection
+        logger.info("= conn=%s %s %s connected", connection.id, principal.role, principal.id)
+        self.switchboard.connect(
+            connection.id, principal, self._clock(), resume_token=resume_token, issued=issued
+        )
+        self._pump()
+        return connection
+
+    def receive(self, connection: Connection, message: p.ClientMessage) -> None:
+        logger.debug("< conn=%s %s", connection.id, p.type_of(message))
+        self._metrics.messages.labels("in").inc()
+        try:
+            self.switchboard.receive(connection.id, message, self._clock())
+        except p.RemoteProtocolError as exc:
+            session_id = getattr(message, "session_id", None)
+            self.send_error(connection, exc.code, exc.message, p.type_of(message), session_id)
+        self._pump()
+
+    def detach(self, connection: Connection) -> None:
+        if self._connections.pop(connection.id, None) is None:
+            return
+        logger.info("= conn=%s %s disconnected", connection.id, connection.principal.id)
+        connection.outbox.put_nowait(Close(WSCloseCode.OK))  # ends the writer
+        self.switchboard.disconnect(connection.id, self._clock())
+        self._pump()
+
+    def send_error(
+        self,
+        connection: Connection,
+        code: p.ErrorCode,
+        message: str,
+        ref_type: str | None = None,
+        session_id: str | None = None,
+    ) -> None:
+        logger.info("> conn=%s error %s: %s", connection.id, code, message)
+        self._metrics.errors.labels(code.value).inc()
+        error = p.Error(code=code, message=message, ref_type=ref_type, session_id=session_id)
+        self._enqueue(connection, p.encode(error))
+
+    def close(self, connection: Connection, code: p.ErrorCode) -> None:
+        connection.outbox.put_nowait(Close(p.CLOSE_CODES.get(code, 4400), code.value))
+
+    # Outputs.
+
+    def _pump(self) -> None:
+        out = self.switchboard.drain()
+        for conn, message in out.sends:
+            connection = self._connections.get(conn)
+            if connection is not None:
+                self._metrics.messages.labels("out").inc()
+                self._enqueue(connection, p.encode(message))
+        for conn, code in out.closes:
+            connection = self._connections.get(conn)
+            if connection is not None:
+                self.send_error(connection, code, "another connection took over")
+                self.close(connection, code)
+        for event in out.events:
+            self._metrics.observe(event)
+            self._events.put_nowait(event)
+        self._schedule_timer()
+
+    def _enqueue(self, connection: Connection, frame: bytes) -> None:
+        if connection.outbox.qsize() >= _OUTBOX_LIMIT:
+            logger.warning("= conn=%s is not reading; closing it", connection.id)
+            connection.outbox.put_nowait(Close(WSCloseCode.POLICY_VIOLATION, "not reading"))
+            return
+        connection.outbox.put_nowait(frame)
+
+    async def _write(self, connection: Connection) -> None:
+        ws = connection.ws
+        try:
+            while True:
+                item = await connection.outbox.get()
+                if isinstance(item, Close):
+                    await ws.close(code=item.code, message=item.reason.encode())
+                    return
+                await ws.send_frame(item, WSMsgType.TEXT)  # JSON text, already encoded
+        except (ConnectionError, RuntimeError) as exc:  # the peer vanished mid-send
+            logger.info("= conn=%s write failed: %s", connection.id, exc)
+            await ws.close()
+
+    def _schedule_timer(self) -> None:
+        deadline = self.switchboard.get_timer()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if deadline is not None:
+            delay = max(0.0, deadline - self._clock())
+            self._timer = asyncio.get_running_loop().call_later(delay, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self.switchboard.handle_timer(self._clock())
+        self._pump()
+
+    async def _write_history(self) -> None:
+        """Write events in order, in batches; on failure keep them and retry."""
+        while True:
+            batch = [await self._events.get()]
+            while not self._events.empty() and len(batch) < _STORE_BATCH:
+                batch.append(self._events.get_nowait())
+            for attempt in itertools.count():
+                try:
+                    await self._store.apply(batch)
+                    break
+                except StoreError as exc:
+                    self.store_healthy = False
+                    self._metrics.store_failures.inc()
+                    delay = _STORE_RETRY_SECONDS[min(attempt, len(_STORE_RETRY_SECONDS) - 1)]
+                    logger.error("= history write failed (retry in %ss): %s", delay, exc)
+                    await asyncio.sleep(delay)
+            self.store_healthy = True
+            for _ in batch:
+                self._events.task_done()
