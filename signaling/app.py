@@ -135,7 +135,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     try:
         await _serve(ws, hub, connection, settings)
     finally:
-        hub.detach(connection)
+        await hub.detach(connection)
     return ws
 
 

@@ -130,13 +130,18 @@ class Hub:
             self.send_error(connection, exc.code, exc.message, p.type_of(message), session_id)
         self._pump()
 
-    def detach(self, connection: Connection) -> None:
+    async def detach(self, connection: Connection) -> None:
+        """The socket's reader is done: tell the switchboard, then let the writer finish."""
         if self._connections.pop(connection.id, None) is None:
             return
         logger.info("= conn=%s %s disconnected", connection.id, connection.principal.id)
         connection.outbox.put_nowait(Close(WSCloseCode.OK))  # ends the writer
         self.switchboard.disconnect(connection.id, self._clock())
         self._pump()
+        # What is already queued (an error, a close code) goes out before the handler returns,
+        # or aiohttp would close the socket first with a plain 1000.
+        if connection.writer is not None:
+            await connection.writer
 
     def send_error(
         self,
