@@ -85,16 +85,26 @@ def _restore(switchboard: Switchboard, path: Path) -> None:
     """Pick up where a graceful shutdown left off, so calls and queues survive a restart."""
     if not path.exists():
         return
-    switchboard.restore(path.read_bytes(), time.time())
+    try:
+        switchboard.restore(path.read_bytes(), time.time())
+    except (OSError, ValueError) as exc:  # msgspec's DecodeError is a ValueError
+        logger.error("ignoring an unreadable switchboard snapshot %s: %s", path, exc)
+        path.replace(path.with_suffix(".unreadable"))
+        return
     path.unlink()
     logger.info("restored the switchboard from %s", path)
 
 
 def _save_snapshot(switchboard: Switchboard, path: Path) -> None:
     # Holds session metadata and transfer notes: readable by the hub's user only.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as file:
-        file.write(switchboard.snapshot())
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as file:
+            file.write(switchboard.snapshot())
+    except OSError as exc:
+        # Clients then reconnect without their state; their calls end as network_lost.
+        logger.error("could not save the switchboard to %s: %s", path, exc)
+        path.unlink(missing_ok=True)
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from call.link import Credentials, Link, LinkConnected, LinkEvent
@@ -64,3 +65,10 @@ class Participant:
         """Assert that no message of ``kind`` arrives for a while (used sparingly)."""
         await asyncio.sleep(seconds)
         assert not [m for m in self.inbox if isinstance(m, kind)], self.inbox
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = UNIT) -> None:
+    """Poll ``check`` until it holds: for state seen only by asking (HTTP, the store)."""
+    async with asyncio.timeout(within):
+        while not await check():  # noqa: ASYNC110  # nothing to wait on but the answer
+            await asyncio.sleep(0.05)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from importlib import resources
@@ -64,17 +65,13 @@ class RunningHub:
         return await Store.open(self.settings.database_url)
 
 
-def hub_settings(var_dir: Path, **overrides: Any) -> Settings:
-    return Settings(var_dir=str(var_dir), port=0, **overrides)
-
-
 @pytest.fixture
 async def hub_factory(
     tmp_path: Path, aiohttp_server: Any
 ) -> Callable[..., Coroutine[Any, Any, RunningHub]]:
     async def make(**overrides: Any) -> RunningHub:
-        settings = hub_settings(tmp_path / "var", **overrides)
-        (tmp_path / "var").mkdir(exist_ok=True)
+        settings = Settings(**{"var_dir": str(tmp_path / "var"), "port": 0, **overrides})
+        os.makedirs(settings.var_dir, exist_ok=True)
         store = await Store.open(settings.database_url)
         try:
             demo = await seed_demo(store)

@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import aiohttp
 
 from call.link import LinkConnected, LinkDisconnected
 from signaling import protocol as p
-from tests.participant import UNIT, Participant
+from signaling.store import ConsultationRecord
+from tests.participant import Participant, eventually
 
 from .conftest import RunningHub
 
 
-async def wait_for_history(hub: RunningHub, session_id: str, check) -> object:  # type: ignore[no-untyped-def]
-    """Poll the store until the written history satisfies ``check`` (writes are async)."""
+async def stored_consultation(hub: RunningHub, session_id: str) -> ConsultationRecord | None:
     store = await hub.store()
     try:
-        async with asyncio.timeout(UNIT):
-            while True:
-                rows = [r for r in await store.list_consultations() if r.id == session_id]
-                if rows and check(rows[0]):
-                    return rows[0]
-                await asyncio.sleep(0.05)
+        return next((r for r in await store.list_consultations() if r.id == session_id), None)
     finally:
         await store.close()
+
+
+async def survey_stored(hub: RunningHub, session_id: str) -> bool:
+    record = await stored_consultation(hub, session_id)
+    return record is not None and record.survey_score is not None
 
 
 async def test_a_whole_consultation_over_real_sockets_is_stored_as_it_happened(
@@ -95,7 +93,9 @@ async def test_a_whole_consultation_over_real_sockets_is_stored_as_it_happened(
         await kiosk.send(p.SubmitSurvey(session_id=sid, score=4))
         await kiosk.expect(p.SurveySaved, session_id=sid)
 
-    record = await wait_for_history(hub, sid, lambda r: r.survey_score is not None)
+    await eventually(lambda: survey_stored(hub, sid))  # history is written asynchronously
+    record = await stored_consultation(hub, sid)
+    assert record is not None
     assert record.kiosk_id == hub.demo.kiosks[0].kiosk_id
     assert (record.category_id, record.language) == ("juminhyo", "ja")
     assert (record.end_reason, record.transfers, record.survey_score) == (

@@ -1,0 +1,1 @@
+"""The staff console (PyQt6); built in a later issue."""
