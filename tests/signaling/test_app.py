@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import time
+
 import aiohttp
 
 from call.link import LinkConnected, LinkDisconnected
@@ -186,3 +191,28 @@ async def test_healthz_and_metrics_report_live_figures(hub: RunningHub) -> None:
     assert 'madoguchi_connections{role="kiosk"} 1.0' in text
     assert 'madoguchi_queue_length{department="kosodate"} 1.0' in text
     assert 'madoguchi_consultations_requested_total{department="kosodate"} 1.0' in text
+
+
+async def test_turn_credentials_come_in_the_welcome_when_a_secret_is_set(
+    hub_factory,  # type: ignore[no-untyped-def]
+) -> None:
+    hub = await hub_factory(
+        stun_urls=["stun:turn.city.example:3478"],
+        turn_urls=["turn:turn.city.example:3478"],
+        turn_secret="shared-with-coturn",
+        turn_ttl_seconds=600,
+    )
+    async with Participant(hub.url, hub.kiosk(0)) as kiosk:
+        stun, turn = kiosk.welcome.ice_servers
+    assert stun == p.IceServer(urls=["stun:turn.city.example:3478"])
+    assert turn.username is not None
+    expiry, user = turn.username.split(":")
+    assert user == kiosk.welcome.principal_id
+    assert 0 < int(expiry) - time.time() <= 600
+    digest = hmac.new(b"shared-with-coturn", turn.username.encode(), hashlib.sha1).digest()
+    assert turn.credential == base64.b64encode(digest).decode()
+
+
+async def test_without_ice_settings_no_public_stun_server_is_handed_out(hub: RunningHub) -> None:
+    async with Participant(hub.url, hub.kiosk(0)) as kiosk:
+        assert kiosk.welcome.ice_servers == []
