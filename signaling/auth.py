@@ -1,0 +1,263 @@
+"""Who may connect: password hashes, device and session tokens, TURN credentials, login throttle.
+
+Kiosks present a device token issued once by an admin; staff log in with username and password
+(argon2id) and get a short-lived session token to reconnect with. Tokens are stored only as
+SHA-256 hashes: they are random, so a fast hash is enough and lookups stay exact.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import logging
+import secrets
+from collections import OrderedDict, deque
+from typing import TYPE_CHECKING, NoReturn
+
+import argon2
+
+from signaling.principal import IssuedSession, Principal
+from signaling.protocol import ErrorCode, Hello, IceServer, RemoteProtocolError, Role
+from signaling.settings import Settings
+
+if TYPE_CHECKING:
+    from signaling.store import Account, Store
+
+logger = logging.getLogger(__name__)
+
+MIN_PASSWORD_CHARS = 8
+_TOKEN_BYTES = 32  # 256 bits: guessing is hopeless, so a token needs no slow hash
+
+# argon2-cffi's defaults are argon2id with RFC 9106's low-memory profile (64 MiB, t=3).
+_HASHER = argon2.PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """Constant-time check; a malformed hash simply does not match."""
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
+        return False
+
+
+def password_needs_rehash(password_hash: str) -> bool:
+    try:
+        return _HASHER.check_needs_rehash(password_hash)
+    except argon2.exceptions.InvalidHashError:
+        return True
+
+
+def new_device_token() -> str:
+    return secrets.token_urlsafe(_TOKEN_BYTES)
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(_TOKEN_BYTES)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def turn_credentials(secret: str, user: str, now: float, ttl: int) -> tuple[str, str]:
+    """The coturn REST API scheme (``use-auth-secret``): the password is HMAC-SHA1 of the name."""
+    username = f"{int(now) + ttl}:{user}"
+    digest = hmac.new(secret.encode(), username.encode(), hashlib.sha1).digest()
+    return username, base64.b64encode(digest).decode()
+
+
+def ice_servers(settings: Settings, user: str, now: float) -> list[IceServer]:
+    """What a client may use for ICE: our STUN, and our TURN with fresh credentials."""
+    servers = []
+    if settings.stun_urls:
+        servers.append(IceServer(urls=list(settings.stun_urls)))
+    if settings.turn_urls and settings.turn_secret:
+        username, credential = turn_credentials(
+            settings.turn_secret, user, now, settings.turn_ttl_seconds
+        )
+        servers.append(
+            IceServer(urls=list(settings.turn_urls), username=username, credential=credential)
+        )
+    return servers
+
+
+class LoginThrottle:
+    """Per-IP limit on failed logins: at most ``failures_allowed`` in any ``window_seconds``.
+
+    Pure: time comes in as ``now``. Memory stays bounded: an IP is forgotten once its last
+    failure leaves the window, and at most ``max_ips`` are tracked (the stalest go first).
+    """
+
+    def __init__(self, failures_allowed: int, window_seconds: float, max_ips: int = 10_000) -> None:
+        if failures_allowed < 1 or window_seconds <= 0 or max_ips < 1:
+            raise ValueError("failures_allowed, window_seconds and max_ips must be positive")
+        self.failures_allowed = failures_allowed
+        self.window_seconds = window_seconds
+        self.max_ips = max_ips
+        # Ordered by last failure, oldest first, so expiry only ever looks at the front.
+        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
+
+    def check(self, ip: str, now: float) -> float | None:
+        """Seconds this IP must wait before trying again, or None if it may try now."""
+        self._forget_before(now)
+        failures = self._failures.get(ip)
+        if failures is None or len(failures) < self.failures_allowed:
+            return None
+        wait = failures[0] + self.window_seconds - now
+        return wait if wait > 0 else None
+
+    def record_failure(self, ip: str, now: float) -> None:
+        failures = self._failures.pop(ip, None)
+        if failures is None:
+            failures = deque(maxlen=self.failures_allowed)
+        failures.append(now)
+        self._failures[ip] = failures
+        self._forget_before(now)
+        while len(self._failures) > self.max_ips:
+            self._failures.popitem(last=False)
+
+    def record_success(self, ip: str) -> None:
+        self._failures.pop(ip, None)
+
+    def __len__(self) -> int:
+        return len(self._failures)
+
+    def _forget_before(self, now: float) -> None:
+        while self._failures:
+            ip, failures = next(iter(self._failures.items()))
+            if failures[-1] + self.window_seconds > now:
+                return
+            del self._failures[ip]
+
+
+class Authenticator:
+    """Turns a ``Hello`` into a ``Principal``, or refuses it with the error code to send back."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self._store = store
+        self._session_ttl = settings.session_token_ttl_seconds
+        self.throttle = LoginThrottle(
+            settings.login_failures_allowed, settings.login_throttle_seconds
+        )
+        self._dummy_hash: str | None = None
+
+    async def authenticate(
+        self, hello: Hello, ip: str, now: float
+    ) -> tuple[Principal, IssuedSession | None]:
+        """Check a hello's credentials; the IssuedSession is set only for a password login."""
+        token, username, password = hello.token, hello.username, hello.password
+        if token is not None and (username is not None or password is not None):
+            raise RemoteProtocolError(
+                ErrorCode.UNAUTHORIZED, "send either a token or a username and password"
+            )
+        # A throttled IP is refused before any credential is looked at, and not audited:
+        # that would let an attacker fill the audit log as fast as it can send hellos.
+        if (wait := self.throttle.check(ip, now)) is not None:
+            logger.warning("= login throttled ip=%s wait=%.0fs", ip, wait)
+            raise RemoteProtocolError(
+                ErrorCode.LOGIN_THROTTLED, f"too many failed logins; try again in {wait:.0f} s"
+            )
+        if token is not None:
+            return await self._token_login(token, ip, now), None
+        if username and password:
+            return await self._password_login(username, password, ip, now)
+        raise RemoteProtocolError(ErrorCode.UNAUTHORIZED, "hello carries no credentials")
+
+    async def _token_login(self, token: str, ip: str, now: float) -> Principal:
+        token_hash = hash_token(token)
+        kiosk = await self._store.get_kiosk_by_token_hash(token_hash)
+        if kiosk is not None:
+            if kiosk.disabled:
+                await self._refuse(ip, now, kiosk.id, "kiosk_disabled", ErrorCode.ACCOUNT_DISABLED)
+            await self._audit(kiosk.id, "login", kiosk.id, ip, now, method="device_token")
+            return Principal(
+                role=Role.KIOSK, id=kiosk.id, display_name=kiosk.name, location=kiosk.location
+            )
+        session = await self._store.get_session(token_hash)
+        if session is None:
+            # Only unknown tokens count: a real but expired or disabled one is not a guess.
+            self.throttle.record_failure(ip, now)
+            await self._refuse(ip, now, "token", "unknown_token", ErrorCode.UNAUTHORIZED)
+        account = await self._store.get_account(session.account_id)
+        if account is None:
+            await self._refuse(
+                ip, now, session.account_id, "unknown_account", ErrorCode.UNAUTHORIZED
+            )
+        if session.expires_at <= now:
+            await self._store.delete_session(token_hash)
+            await self._refuse(ip, now, account.id, "session_expired", ErrorCode.SESSION_EXPIRED)
+        if account.disabled:
+            await self._refuse(ip, now, account.id, "account_disabled", ErrorCode.ACCOUNT_DISABLED)
+        await self._audit(account.id, "login", account.id, ip, now, method="session_token")
+        return _account_principal(account)
+
+    async def _password_login(
+        self, username: str, password: str, ip: str, now: float
+    ) -> tuple[Principal, IssuedSession]:
+        # Counted before the slow hash, so parallel guesses cannot all slip past the limit.
+        self.throttle.record_failure(ip, now)
+        username = username.strip().lower()
+        account = await self._store.get_account_by_username(username)
+        if account is None:
+            # Spend the same time as a real check, so timing does not reveal who exists.
+            await asyncio.to_thread(self._verify_dummy, password)
+            await self._refuse(ip, now, username, "unknown_user", ErrorCode.UNAUTHORIZED)
+        if not await asyncio.to_thread(verify_password, account.password_hash, password):
+            await self._refuse(ip, now, account.id, "wrong_password", ErrorCode.UNAUTHORIZED)
+        # Only after the password is right, so a guesser cannot learn that an account is disabled.
+        if account.disabled:
+            await self._refuse(ip, now, account.id, "account_disabled", ErrorCode.ACCOUNT_DISABLED)
+        self.throttle.record_success(ip)
+        if password_needs_rehash(account.password_hash):
+            new_hash = await asyncio.to_thread(hash_password, password)
+            await self._store.set_password(
+                account.id, new_hash, actor=account.id, now=now, ip=ip, revoke_sessions=False
+            )
+        token = new_session_token()
+        expires_at = now + self._session_ttl
+        await self._store.create_session(hash_token(token), account.id, now, expires_at)
+        await self._audit(account.id, "login", account.id, ip, now, method="password")
+        return _account_principal(account), IssuedSession(token=token, expires_at=expires_at)
+
+    async def _refuse(
+        self, ip: str, now: float, target: str, reason: str, code: ErrorCode
+    ) -> NoReturn:
+        await self._audit("anonymous", "login_failed", target, ip, now, reason=reason)
+        logger.info("= login refused ip=%s target=%s reason=%s", ip, target, reason)
+        raise RemoteProtocolError(code, _MESSAGES[code])
+
+    async def _audit(
+        self, actor: str, action: str, target: str, ip: str, now: float, **detail: str
+    ) -> None:
+        await self._store.append_audit(
+            at=now, actor=actor, action=action, target=target, detail=detail, ip=ip
+        )
+
+    def _verify_dummy(self, password: str) -> None:
+        # Runs in a worker thread; two racing threads would just both make a dummy hash.
+        if self._dummy_hash is None:
+            self._dummy_hash = hash_password(secrets.token_urlsafe(16))
+        verify_password(self._dummy_hash, password)
+
+
+# Deliberately vague: the client learns no more than it needs to act.
+_MESSAGES = {
+    ErrorCode.UNAUTHORIZED: "unknown user, wrong password or invalid token",
+    ErrorCode.SESSION_EXPIRED: "your session has expired; log in again",
+    ErrorCode.ACCOUNT_DISABLED: "this account or kiosk is disabled",
+}
+
+
+def _account_principal(account: Account) -> Principal:
+    return Principal(
+        role=account.role,
+        id=account.id,
+        display_name=account.display_name,
+        departments=account.departments,
+    )

@@ -1,0 +1,102 @@
+"""Kiosks and their device tokens: handed out once, then known only by their hash."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from signaling.auth import hash_token, new_device_token
+from signaling.store.errors import ConflictError, NotFoundError
+from signaling.store.records import Kiosk
+from signaling.store.schema import kiosks
+
+
+async def create_kiosk(
+    conn: AsyncConnection, *, name: str, location: str, now: float
+) -> tuple[Kiosk, str]:
+    """Register a kiosk; the plaintext token is returned here and never again."""
+    name, location = name.strip(), location.strip()
+    if not name:
+        raise ValueError("a kiosk needs a name")
+    if await get_kiosk_by_name(conn, name) is not None:
+        raise ConflictError(f"a kiosk named {name!r} already exists")
+    kiosk_id = await _new_id(conn)
+    token = new_device_token()
+    await conn.execute(
+        sa.insert(kiosks).values(
+            id=kiosk_id,
+            name=name,
+            location=location,
+            token_hash=hash_token(token),
+            disabled=False,
+            created_at=now,
+            last_seen_at=None,
+        )
+    )
+    kiosk = await get_kiosk(conn, kiosk_id)
+    assert kiosk is not None
+    return kiosk, token
+
+
+async def reissue_token(conn: AsyncConnection, kiosk_id: str) -> str:
+    """A new token for the kiosk; the old one stops working at once."""
+    token = new_device_token()
+    await _update(conn, kiosk_id, token_hash=hash_token(token))
+    return token
+
+
+async def set_disabled(conn: AsyncConnection, kiosk_id: str, disabled: bool) -> None:
+    await _update(conn, kiosk_id, disabled=disabled)
+
+
+async def touch(conn: AsyncConnection, kiosk_id: str, at: float) -> None:
+    await conn.execute(sa.update(kiosks).where(kiosks.c.id == kiosk_id).values(last_seen_at=at))
+
+
+async def get_kiosk(conn: AsyncConnection, kiosk_id: str) -> Kiosk | None:
+    return await _one(conn, kiosks.c.id == kiosk_id)
+
+
+async def get_kiosk_by_name(conn: AsyncConnection, name: str) -> Kiosk | None:
+    return await _one(conn, kiosks.c.name == name)
+
+
+async def get_kiosk_by_token_hash(conn: AsyncConnection, token_hash: str) -> Kiosk | None:
+    return await _one(conn, kiosks.c.token_hash == token_hash)
+
+
+async def list_kiosks(conn: AsyncConnection) -> list[Kiosk]:
+    rows = await conn.execute(sa.select(kiosks).order_by(kiosks.c.name))
+    return [_kiosk(row._mapping) for row in rows]
+
+
+async def _one(conn: AsyncConnection, where: sa.ColumnElement[bool]) -> Kiosk | None:
+    row = (await conn.execute(sa.select(kiosks).where(where))).first()
+    return None if row is None else _kiosk(row._mapping)
+
+
+async def _update(conn: AsyncConnection, kiosk_id: str, **values: Any) -> None:
+    result = await conn.execute(sa.update(kiosks).where(kiosks.c.id == kiosk_id).values(**values))
+    if result.rowcount == 0:
+        raise NotFoundError(f"no kiosk {kiosk_id!r}")
+
+
+def _kiosk(m: sa.RowMapping) -> Kiosk:
+    return Kiosk(
+        id=m["id"],
+        name=m["name"],
+        location=m["location"],
+        disabled=bool(m["disabled"]),
+        created_at=m["created_at"],
+        last_seen_at=m["last_seen_at"],
+    )
+
+
+async def _new_id(conn: AsyncConnection) -> str:
+    while True:
+        kiosk_id = f"k-{secrets.token_hex(4)}"
+        if await get_kiosk(conn, kiosk_id) is None:
+            return kiosk_id

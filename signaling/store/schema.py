@@ -1,0 +1,153 @@
+"""The tables, in SQLAlchemy Core, portable between SQLite and PostgreSQL.
+
+Times are Float epoch seconds, like everywhere else in the hub. History tables carry no foreign
+keys to accounts, kiosks or the directory: a consultation's record must outlive renames and
+directory edits, and one odd event must never make a whole batch fail.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+schema_version = sa.Table(
+    "schema_version",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("description", sa.String(200), nullable=False),
+    sa.Column("applied_at", sa.Float, nullable=False),
+)
+
+departments = sa.Table(
+    "departments",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("names", sa.JSON, nullable=False),
+    sa.Column("hours", sa.JSON, nullable=False),
+    sa.Column("sort_order", sa.Integer, nullable=False),
+)
+
+categories = sa.Table(
+    "categories",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("department_id", sa.String(64), sa.ForeignKey("departments.id"), nullable=False),
+    sa.Column("names", sa.JSON, nullable=False),
+    sa.Column("descriptions", sa.JSON, nullable=False),
+    sa.Column("icon", sa.String(64), nullable=False),
+    sa.Column("sort_order", sa.Integer, nullable=False),
+)
+
+outcome_codes = sa.Table(
+    "outcome_codes",
+    metadata,
+    sa.Column("code", sa.String(64), primary_key=True),
+    sa.Column("names", sa.JSON, nullable=False),
+    sa.Column("sort_order", sa.Integer, nullable=False),
+)
+
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("id", sa.String(16), primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(100), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("disabled", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+account_departments = sa.Table(
+    "account_departments",
+    metadata,
+    sa.Column(
+        "account_id",
+        sa.String(16),
+        sa.ForeignKey("accounts.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    # Deliberately a foreign key: replace_directory refuses to drop a department with staff.
+    sa.Column("department_id", sa.String(64), sa.ForeignKey("departments.id"), primary_key=True),
+)
+
+auth_sessions = sa.Table(
+    "auth_sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column(
+        "account_id",
+        sa.String(16),
+        sa.ForeignKey("accounts.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+)
+
+kiosks = sa.Table(
+    "kiosks",
+    metadata,
+    sa.Column("id", sa.String(16), primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("location", sa.String(200), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("disabled", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("last_seen_at", sa.Float, nullable=True),
+)
+
+consultations = sa.Table(
+    "consultations",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("kiosk_id", sa.String(16), nullable=False, index=True),
+    sa.Column("category_id", sa.String(64), nullable=False),
+    sa.Column("language", sa.String(16), nullable=False),
+    sa.Column("requested_at", sa.Float, nullable=False, index=True),
+    sa.Column("first_answered_at", sa.Float, nullable=True),
+    sa.Column("ended_at", sa.Float, nullable=True),
+    sa.Column("end_reason", sa.String(32), nullable=True),
+    sa.Column("wait_seconds", sa.Float, nullable=True),
+    sa.Column("talk_seconds", sa.Float, nullable=True),
+    sa.Column("transfers", sa.Integer, nullable=False),
+    sa.Column("survey_score", sa.Integer, nullable=True),
+    sa.Column("outcome_code", sa.String(64), nullable=True),
+    sa.Column("note", sa.Text, nullable=True),
+)
+
+consultation_legs = sa.Table(
+    "consultation_legs",
+    metadata,
+    sa.Column(
+        "session_id",
+        sa.String(64),
+        sa.ForeignKey("consultations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("leg", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("department_id", sa.String(64), nullable=False, index=True),
+    sa.Column("staff_id", sa.String(16), nullable=True),
+    sa.Column("queued_at", sa.Float, nullable=False),
+    sa.Column("answered_at", sa.Float, nullable=True),
+    sa.Column("ended_at", sa.Float, nullable=True),
+    sa.Column("end_reason", sa.String(32), nullable=True),
+    sa.Column("transfer_note", sa.Text, nullable=False),
+    sa.Column("transferred_by", sa.String(16), nullable=True),
+    sa.Column("outcome_code", sa.String(64), nullable=True),
+    sa.Column("wrap_up_note", sa.Text, nullable=True),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.Float, nullable=False, index=True),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("target", sa.String(200), nullable=False),
+    sa.Column("detail", sa.JSON, nullable=False),
+    sa.Column("ip", sa.String(64), nullable=True),
+)

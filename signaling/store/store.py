@@ -1,0 +1,347 @@
+"""The Store: one database, opened once, shared by the hub's parts.
+
+Every public method is one transaction. Admin changes take ``actor`` and ``now`` and write
+their audit entry in the same transaction, so no change is ever stored without its trail.
+Database failures that a retry may cure (disk full, I/O, lost connection) become StoreError.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy.exc as sa_exc
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from signaling.directory import Directory
+from signaling.events import Event
+from signaling.protocol import Role
+from signaling.store import accounts, audit, city, history, kiosks, migrations
+from signaling.store.engine import create_engine, describe, is_unavailable
+from signaling.store.errors import ConflictError, StoreError
+from signaling.store.records import (
+    Account,
+    AuditEntry,
+    AuthSession,
+    ConsultationRecord,
+    Kiosk,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class Store:
+    """Accounts, kiosks, the directory, consultation history and the audit log."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        # On SQLite, write transactions take the write lock up front (BEGIN IMMEDIATE): a
+        # deferred one that reads first can fail when another connection wrote meanwhile.
+        self._writer = engine.execution_options(sqlite_begin="IMMEDIATE")
+
+    @classmethod
+    async def open(
+        cls, url: str, *, sqlite_pragmas: Mapping[str, str | int] | None = None
+    ) -> Store:
+        """Connect and migrate. ``sqlite_pragmas`` run on every new SQLite connection."""
+        engine = create_engine(url, sqlite_pragmas or {})
+        store = cls(engine)
+        try:
+            async with store._write() as conn:
+                await migrations.migrate(conn, time.time())
+        except BaseException:
+            await engine.dispose()
+            raise
+        return store
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
+
+    async def schema_version(self) -> int:
+        async with self._read() as conn:
+            return await migrations.current_version(conn)
+
+    # Accounts and sessions.
+
+    async def create_account(
+        self,
+        username: str,
+        display_name: str,
+        role: Role,
+        password_hash: str,
+        departments: Sequence[str],
+        *,
+        actor: str,
+        now: float,
+        ip: str | None = None,
+    ) -> Account:
+        """Raises ConflictError for a taken username, NotFoundError for an unknown department."""
+        async with self._write() as conn:
+            account = await accounts.create_account(
+                conn,
+                username=username,
+                display_name=display_name,
+                role=role,
+                password_hash=password_hash,
+                departments=departments,
+                now=now,
+            )
+            detail = {"username": username, "role": role.value, "departments": list(departments)}
+            await audit.append(
+                conn,
+                at=now,
+                actor=actor,
+                action="account_created",
+                target=account.id,
+                detail=detail,
+                ip=ip,
+            )
+        return account
+
+    async def get_account(self, account_id: str) -> Account | None:
+        async with self._read() as conn:
+            return await accounts.get_account(conn, account_id)
+
+    async def get_account_by_username(self, username: str) -> Account | None:
+        async with self._read() as conn:
+            return await accounts.get_account_by_username(conn, username)
+
+    async def list_accounts(self) -> list[Account]:
+        async with self._read() as conn:
+            return await accounts.list_accounts(conn)
+
+    async def set_password(
+        self,
+        account_id: str,
+        password_hash: str,
+        *,
+        actor: str,
+        now: float,
+        ip: str | None = None,
+        revoke_sessions: bool = True,
+    ) -> None:
+        """Also ends the account's sessions, unless this is a silent rehash at login."""
+        async with self._write() as conn:
+            await accounts.set_password(
+                conn, account_id, password_hash, revoke_sessions=revoke_sessions
+            )
+            action = "password_set" if revoke_sessions else "password_rehashed"
+            await audit.append(conn, at=now, actor=actor, action=action, target=account_id, ip=ip)
+
+    async def set_account_disabled(
+        self, account_id: str, disabled: bool, *, actor: str, now: float, ip: str | None = None
+    ) -> None:
+        """Disabling also ends every session the account holds."""
+        async with self._write() as conn:
+            await accounts.set_disabled(conn, account_id, disabled)
+            action = "account_disabled" if disabled else "account_enabled"
+            await audit.append(conn, at=now, actor=actor, action=action, target=account_id, ip=ip)
+
+    async def set_account_departments(
+        self,
+        account_id: str,
+        departments: Sequence[str],
+        *,
+        actor: str,
+        now: float,
+        ip: str | None = None,
+    ) -> None:
+        async with self._write() as conn:
+            await accounts.set_departments(conn, account_id, departments)
+            await audit.append(
+                conn,
+                at=now,
+                actor=actor,
+                action="account_departments_set",
+                target=account_id,
+                detail={"departments": list(departments)},
+                ip=ip,
+            )
+
+    async def create_session(
+        self, token_hash: str, account_id: str, created_at: float, expires_at: float
+    ) -> None:
+        async with self._write() as conn:
+            await accounts.create_session(conn, token_hash, account_id, created_at, expires_at)
+
+    async def get_session(self, token_hash: str) -> AuthSession | None:
+        """Expired sessions are returned too, so that auth can say "expired", not "unknown"."""
+        async with self._read() as conn:
+            return await accounts.get_session(conn, token_hash)
+
+    async def delete_session(self, token_hash: str) -> None:
+        async with self._write() as conn:
+            await accounts.delete_session(conn, token_hash)
+
+    async def delete_sessions_for(self, account_id: str) -> int:
+        async with self._write() as conn:
+            return await accounts.delete_sessions_for(conn, account_id)
+
+    async def delete_expired_sessions(self, now: float) -> int:
+        async with self._write() as conn:
+            return await accounts.delete_expired_sessions(conn, now)
+
+    # Kiosks.
+
+    async def create_kiosk(
+        self, name: str, location: str, *, actor: str, now: float, ip: str | None = None
+    ) -> tuple[Kiosk, str]:
+        """Returns the kiosk and its token: show the token once, it is not stored."""
+        async with self._write() as conn:
+            kiosk, token = await kiosks.create_kiosk(conn, name=name, location=location, now=now)
+            await audit.append(
+                conn,
+                at=now,
+                actor=actor,
+                action="kiosk_created",
+                target=kiosk.id,
+                detail={"name": kiosk.name, "location": kiosk.location},
+                ip=ip,
+            )
+        return kiosk, token
+
+    async def reissue_kiosk_token(
+        self, kiosk_id: str, *, actor: str, now: float, ip: str | None = None
+    ) -> str:
+        async with self._write() as conn:
+            token = await kiosks.reissue_token(conn, kiosk_id)
+            await audit.append(
+                conn, at=now, actor=actor, action="kiosk_token_reissued", target=kiosk_id, ip=ip
+            )
+        return token
+
+    async def set_kiosk_disabled(
+        self, kiosk_id: str, disabled: bool, *, actor: str, now: float, ip: str | None = None
+    ) -> None:
+        async with self._write() as conn:
+            await kiosks.set_disabled(conn, kiosk_id, disabled)
+            action = "kiosk_disabled" if disabled else "kiosk_enabled"
+            await audit.append(conn, at=now, actor=actor, action=action, target=kiosk_id, ip=ip)
+
+    async def get_kiosk(self, kiosk_id: str) -> Kiosk | None:
+        async with self._read() as conn:
+            return await kiosks.get_kiosk(conn, kiosk_id)
+
+    async def get_kiosk_by_name(self, name: str) -> Kiosk | None:
+        async with self._read() as conn:
+            return await kiosks.get_kiosk_by_name(conn, name)
+
+    async def get_kiosk_by_token_hash(self, token_hash: str) -> Kiosk | None:
+        async with self._read() as conn:
+            return await kiosks.get_kiosk_by_token_hash(conn, token_hash)
+
+    async def list_kiosks(self) -> list[Kiosk]:
+        async with self._read() as conn:
+            return await kiosks.list_kiosks(conn)
+
+    # The city's directory.
+
+    async def load_directory(self) -> Directory:
+        async with self._read() as conn:
+            return await city.load_directory(conn)
+
+    async def replace_directory(
+        self, directory: Directory, *, actor: str, now: float, ip: str | None = None
+    ) -> bool:
+        """Store ``directory`` (validated first); False, and no audit entry, if unchanged."""
+        async with self._write() as conn:
+            changed = await city.replace_directory(conn, directory)
+            if changed:
+                detail = {
+                    "departments": len(directory.departments),
+                    "categories": len(directory.categories),
+                    "outcome_codes": len(directory.outcome_codes),
+                }
+                await audit.append(
+                    conn, at=now, actor=actor, action="directory_replaced", detail=detail, ip=ip
+                )
+        return changed
+
+    # History and audit.
+
+    async def apply(self, events: Sequence[Event]) -> None:
+        """Write one batch of switchboard events in one transaction."""
+        if events:
+            async with self._write() as conn:
+                await history.apply(conn, events)
+
+    async def list_consultations(
+        self,
+        *,
+        since: float | None = None,
+        until: float | None = None,
+        kiosk_id: str | None = None,
+        department_id: str | None = None,
+        limit: int = 500,
+    ) -> list[ConsultationRecord]:
+        async with self._read() as conn:
+            return await history.list_consultations(
+                conn,
+                since=since,
+                until=until,
+                kiosk_id=kiosk_id,
+                department_id=department_id,
+                limit=limit,
+            )
+
+    async def append_audit(
+        self,
+        *,
+        at: float,
+        actor: str,
+        action: str,
+        target: str = "",
+        detail: Mapping[str, Any] | None = None,
+        ip: str | None = None,
+    ) -> None:
+        async with self._write() as conn:
+            await audit.append(
+                conn, at=at, actor=actor, action=action, target=target, detail=detail, ip=ip
+            )
+
+    async def list_audit(
+        self,
+        *,
+        since: float | None = None,
+        until: float | None = None,
+        actor: str | None = None,
+        limit: int = 200,
+    ) -> list[AuditEntry]:
+        async with self._read() as conn:
+            return await audit.list_entries(
+                conn, since=since, until=until, actor=actor, limit=limit
+            )
+
+    # Transactions.
+
+    @contextlib.asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncConnection]:
+        try:
+            async with self._writer.begin() as conn:
+                yield conn
+        except sa_exc.IntegrityError as exc:
+            # Checks run before each insert; this is the rare race two writers can still hit.
+            raise ConflictError(f"conflicts with stored data: {exc.orig}") from exc
+        except Exception as exc:
+            if is_unavailable(exc):
+                logger.error("store write failed: %s", describe(exc))
+                raise StoreError(f"could not write to the database: {describe(exc)}") from exc
+            raise
+
+    @contextlib.asynccontextmanager
+    async def _read(self) -> AsyncIterator[AsyncConnection]:
+        try:
+            async with self._engine.connect() as conn:
+                yield conn
+        except Exception as exc:
+            if is_unavailable(exc):
+                logger.error("store read failed: %s", describe(exc))
+                raise StoreError(f"could not read the database: {describe(exc)}") from exc
+            raise
