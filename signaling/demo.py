@@ -1,0 +1,151 @@
+"""A demo city with people and kiosks, so the whole system can be tried in one command.
+
+The passwords are published here on purpose: never seed a production database with them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from importlib import resources
+from pathlib import Path
+
+import msgspec
+
+from signaling.auth import hash_password
+from signaling.directory import Directory, load_directory
+from signaling.protocol import Role
+from signaling.store import Store
+
+DEMO_ACTOR = "demo"
+CREDENTIALS_FILE = "demo-credentials.json"
+
+
+class DemoAccount(msgspec.Struct, frozen=True, kw_only=True):
+    username: str
+    display_name: str
+    role: Role
+    password: str
+    departments: tuple[str, ...] = ()
+
+
+class DemoKiosk(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    location: str
+    kiosk_id: str = ""
+    token: str = ""
+
+
+class DemoCredentials(msgspec.Struct, frozen=True, kw_only=True):
+    """What a demo user needs to log in: passwords and freshly issued kiosk tokens."""
+
+    accounts: tuple[DemoAccount, ...]
+    kiosks: tuple[DemoKiosk, ...]
+
+    def render(self) -> str:
+        lines = ["Demo accounts (username / password / role / departments):"]
+        for a in self.accounts:
+            departments = ", ".join(a.departments) or "-"
+            lines.append(f"  {a.username:<8} {a.password:<13} {a.role.value:<10} {departments}")
+        lines.append("Demo kiosks (id / name / token):")
+        for k in self.kiosks:
+            lines.append(f"  {k.kiosk_id}  {k.name}  {k.token}")
+        return "\n".join(lines)
+
+    def to_json(self) -> bytes:
+        return msgspec.json.format(msgspec.json.encode(self))
+
+    def write(self, var_dir: str | os.PathLike[str]) -> Path:
+        """Write ``{var_dir}/demo-credentials.json``, readable by its owner only."""
+        path = Path(var_dir) / CREDENTIALS_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as file:
+            file.write(self.to_json())
+        return path
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount(username="admin", display_name="管理者", role=Role.ADMIN, password="admin-demo"),
+    DemoAccount(
+        username="yamada", display_name="山田 課長", role=Role.SUPERVISOR, password="yamada-demo"
+    ),
+    DemoAccount(
+        username="tanaka",
+        display_name="田中",
+        role=Role.STAFF,
+        password="tanaka-demo",
+        departments=("shimin", "zeimu"),
+    ),
+    DemoAccount(
+        username="suzuki",
+        display_name="鈴木",
+        role=Role.STAFF,
+        password="suzuki-demo",
+        departments=("kosodate", "fukushi"),
+    ),
+    DemoAccount(
+        username="sato",
+        display_name="佐藤",
+        role=Role.STAFF,
+        password="sato-demo",
+        departments=("kaigo", "shimin"),
+    ),
+)
+
+DEMO_KIOSKS = (
+    DemoKiosk(name="中央公民館", location="1階ロビー (Chuo Community Center 1F)"),
+    DemoKiosk(name="北部支所", location="窓口 (North Branch)"),
+    DemoKiosk(name="南コミュニティセンター", location="入口横 (South Community Center)"),
+)
+
+
+def demo_directory() -> Directory:
+    text = resources.files("signaling").joinpath("demo_city.toml").read_bytes()
+    return load_directory(text)
+
+
+async def seed_demo(store: Store, *, now: float | None = None) -> DemoCredentials:
+    """Load 窓口市 with its people and kiosks. Safe to re-run: it resets passwords and
+    re-issues kiosk tokens instead of adding duplicates."""
+    at = time.time() if now is None else now
+    await store.replace_directory(demo_directory(), actor=DEMO_ACTOR, now=at)
+    for account in DEMO_ACCOUNTS:
+        await _seed_account(store, account, at)
+    kiosks = [await _seed_kiosk(store, kiosk, at) for kiosk in DEMO_KIOSKS]
+    return DemoCredentials(accounts=DEMO_ACCOUNTS, kiosks=tuple(kiosks))
+
+
+async def _seed_account(store: Store, demo: DemoAccount, at: float) -> None:
+    password_hash = await asyncio.to_thread(hash_password, demo.password)
+    existing = await store.get_account_by_username(demo.username)
+    if existing is None:
+        await store.create_account(
+            demo.username,
+            demo.display_name,
+            demo.role,
+            password_hash,
+            demo.departments,
+            actor=DEMO_ACTOR,
+            now=at,
+        )
+        return
+    await store.set_password(existing.id, password_hash, actor=DEMO_ACTOR, now=at)
+    if existing.disabled:
+        await store.set_account_disabled(existing.id, False, actor=DEMO_ACTOR, now=at)
+    if sorted(existing.departments) != sorted(demo.departments):
+        await store.set_account_departments(existing.id, demo.departments, actor=DEMO_ACTOR, now=at)
+
+
+async def _seed_kiosk(store: Store, demo: DemoKiosk, at: float) -> DemoKiosk:
+    existing = await store.get_kiosk_by_name(demo.name)
+    if existing is None:
+        kiosk, token = await store.create_kiosk(demo.name, demo.location, actor=DEMO_ACTOR, now=at)
+        return DemoKiosk(name=kiosk.name, location=kiosk.location, kiosk_id=kiosk.id, token=token)
+    token = await store.reissue_kiosk_token(existing.id, actor=DEMO_ACTOR, now=at)
+    if existing.disabled:
+        await store.set_kiosk_disabled(existing.id, False, actor=DEMO_ACTOR, now=at)
+    return DemoKiosk(
+        name=existing.name, location=existing.location, kiosk_id=existing.id, token=token
+    )
