@@ -1,0 +1,274 @@
+"""The camera capture: a real OpenCV capture of a missing device or of a short video file.
+
+There is no camera on the test machines, which is the "missing" case. A video file opened as the
+device plays real frames through OpenCV, then ends, which is the "fault" case.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+import pytest
+from aiortc.mediastreams import MediaStreamError
+
+from call.camera import (
+    CameraCapture,
+    CameraSettings,
+    CameraState,
+    CameraStatus,
+    CapturedFrame,
+    FrameSlot,
+    FrameSlotClosed,
+    SyntheticPattern,
+)
+
+UNIT = 0.05  # seconds; every timeout here is a multiple of it
+WAIT = 100 * UNIT
+SMALL = {"width": 160, "height": 120}
+FILE_COLOUR_BGR = (200, 40, 10)
+
+
+class StatusLog:
+    """Collects states from the capture thread, and lets a test wait for one."""
+
+    def __init__(self) -> None:
+        self.states: list[CameraState] = []
+        self._changed = threading.Condition()
+
+    def __call__(self, state: CameraState) -> None:
+        with self._changed:
+            self.states.append(state)
+            self._changed.notify_all()
+
+    def wait_for(self, predicate: Callable[[list[CameraStatus]], bool]) -> None:
+        def matched() -> bool:
+            return predicate([state.status for state in self.states])
+
+        with self._changed:
+            if not self._changed.wait_for(matched, WAIT):
+                pytest.fail(f"camera states never matched; got {self.states}")
+
+
+def wait_for_frame(
+    capture: CameraCapture, predicate: Callable[[CapturedFrame], bool] = lambda _: True
+) -> CapturedFrame:
+    deadline = time.monotonic() + WAIT
+    while (latest := capture.latest_frame()) is None or not predicate(latest):
+        if time.monotonic() > deadline:
+            pytest.fail(f"no such frame in time; the latest is {latest}")
+        time.sleep(UNIT / 5)
+    return latest
+
+
+def write_video(path: Path, frames: int) -> Path:
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), 30, (160, 120))
+    assert writer.isOpened(), "OpenCV cannot write MJPG here"
+    for _ in range(frames):
+        writer.write(np.full((120, 160, 3), FILE_COLOUR_BGR, dtype=np.uint8))
+    writer.release()
+    return path
+
+
+def pts_of(video: av.VideoFrame) -> int:
+    assert video.pts is not None, "a frame without a presentation time"
+    return video.pts
+
+
+def frame(number: int) -> CapturedFrame:
+    return CapturedFrame(np.full((2, 2, 3), number, dtype=np.uint8), timestamp=float(number))
+
+
+# The frame slot
+
+
+async def test_a_slow_consumer_gets_the_newest_frame_not_a_backlog() -> None:
+    slot = FrameSlot()
+    for number in range(1, 6):
+        slot.put(frame(number))
+
+    sequence, newest = await slot.next_after(0)
+
+    assert (sequence, newest.timestamp) == (5, 5.0)
+
+
+async def test_a_consumer_waits_for_a_frame_put_from_another_thread() -> None:
+    slot = FrameSlot()
+    slot.put(frame(1))
+    waiting = asyncio.create_task(slot.next_after(1))
+    await asyncio.sleep(UNIT)
+    assert not waiting.done()
+
+    threading.Thread(target=slot.put, args=(frame(2),)).start()
+
+    sequence, newest = await asyncio.wait_for(waiting, WAIT)
+    assert (sequence, newest.timestamp) == (2, 2.0)
+
+
+async def test_closing_a_slot_wakes_its_waiting_consumers() -> None:
+    slot = FrameSlot()
+    waiting = asyncio.create_task(slot.next_after(0))
+    await asyncio.sleep(0)
+
+    slot.close()
+
+    with pytest.raises(FrameSlotClosed):
+        await asyncio.wait_for(waiting, WAIT)
+
+
+# The test pattern
+
+
+def test_the_test_pattern_moves_but_keeps_its_label_in_place() -> None:
+    pattern = SyntheticPattern(320, 240, "no camera / カメラなし")
+
+    first, later = pattern.render(0.0), pattern.render(1.0)
+
+    assert first.shape == later.shape == (240, 320, 3)
+    assert not np.array_equal(first, later)
+    label_rows = slice(240 // 3 - 5, 240 // 3 + 5)
+    assert np.array_equal(first[label_rows, 100:220], later[label_rows, 100:220])
+    assert (first[label_rows] == 255).any(), "the label's white text is missing"
+
+
+# The capture
+
+
+def test_without_a_camera_the_capture_reports_missing_and_sends_the_test_pattern(
+    tmp_path: Path,
+) -> None:
+    log = StatusLog()
+    settings = CameraSettings(device=str(tmp_path / "no-such-camera"), **SMALL)
+
+    with CameraCapture(settings, on_status=log) as capture:
+        log.wait_for(lambda statuses: statuses == [CameraStatus.MISSING])
+        latest = wait_for_frame(capture)
+
+    assert latest.synthetic
+    assert latest.image.shape == (120, 160, 3)
+    assert capture.state == CameraState(CameraStatus.MISSING, log.states[0].message)
+    assert "no-such-camera" in log.states[0].message
+
+
+def test_a_camera_that_stops_delivering_is_a_fault_and_the_test_pattern_takes_over(
+    tmp_path: Path,
+) -> None:
+    log = StatusLog()
+    video = write_video(tmp_path / "camera.avi", frames=10)
+    settings = CameraSettings(
+        device=str(video), stall_timeout=2 * UNIT, reopen_interval=WAIT * 10, **SMALL
+    )
+
+    with CameraCapture(settings, on_status=log) as capture:
+        log.wait_for(lambda statuses: CameraStatus.OK in statuses)
+        first = wait_for_frame(capture)
+        log.wait_for(lambda statuses: statuses == [CameraStatus.OK, CameraStatus.FAULT])
+        wait_for_frame(capture, lambda latest: latest.synthetic)
+
+    assert not first.synthetic
+    mean_colour = first.image.reshape(-1, 3).mean(axis=0)
+    assert np.allclose(mean_colour, FILE_COLOUR_BGR, atol=12), mean_colour
+    assert "stopped delivering" in log.states[1].message
+
+
+def test_a_faulty_camera_is_reopened_and_reported_ok_again(tmp_path: Path) -> None:
+    log = StatusLog()
+    video = write_video(tmp_path / "camera.avi", frames=3)
+    settings = CameraSettings(
+        device=str(video), stall_timeout=UNIT, reopen_interval=2 * UNIT, **SMALL
+    )
+
+    with CameraCapture(settings, on_status=log):
+        log.wait_for(lambda s: s[:3] == [CameraStatus.OK, CameraStatus.FAULT, CameraStatus.OK])
+
+
+def test_a_self_view_gets_read_only_bgr_and_a_fresh_rgb_copy(tmp_path: Path) -> None:
+    settings = CameraSettings(device=str(tmp_path / "none"), **SMALL)
+    with CameraCapture(settings) as capture:
+        latest = wait_for_frame(capture)
+
+    rgb = latest.rgb()
+
+    assert not latest.image.flags.writeable
+    assert rgb.flags.writeable
+    assert np.array_equal(rgb, latest.image[:, :, ::-1])
+
+
+# Tracks
+
+
+async def test_a_track_sends_frames_stamped_from_capture_time_on_a_90_khz_clock(
+    tmp_path: Path,
+) -> None:
+    settings = CameraSettings(device=str(tmp_path / "none"), fps=20, **SMALL)
+    with CameraCapture(settings) as capture:
+        track = capture.track()
+        started = time.monotonic()
+        frames = [await asyncio.wait_for(track.recv(), WAIT) for _ in range(4)]
+        elapsed = time.monotonic() - started
+        track.stop()
+
+    pts = [pts_of(video) for video in frames]
+    assert pts[0] == 0
+    assert pts == sorted(set(pts))
+    assert all(video.time_base == Fraction(1, 90000) for video in frames)
+    assert (frames[0].width, frames[0].height) == (160, 120)
+    # Capture times lie within the span over which the frames were received.
+    assert pts[-1] / 90000 <= elapsed
+
+
+async def test_a_track_asked_for_fewer_fps_skips_frames_rather_than_queueing_them(
+    tmp_path: Path,
+) -> None:
+    settings = CameraSettings(device=str(tmp_path / "none"), fps=30, **SMALL)
+    with CameraCapture(settings) as capture:
+        track = capture.track(fps=5)
+        frames = [await asyncio.wait_for(track.recv(), WAIT) for _ in range(3)]
+        track.stop()
+
+    gaps = np.diff([pts_of(video) for video in frames]) / 90000
+    # Each frame is the newest when it fell due, so it is at most one 30 fps capture interval
+    # (plus the capture thread's jitter) older than that; load only makes gaps longer.
+    assert (gaps >= 1 / 5 - 2 / 30).all(), gaps
+
+
+async def test_stopping_a_track_leaves_the_capture_and_other_tracks_running(
+    tmp_path: Path,
+) -> None:
+    settings = CameraSettings(device=str(tmp_path / "none"), **SMALL)
+    with CameraCapture(settings) as capture:
+        call_track, other_track = capture.track(), capture.track()
+        await asyncio.wait_for(call_track.recv(), WAIT)
+
+        call_track.stop()
+        before = capture.latest_frame()
+        for _ in range(2):  # the first may be the frame that was already there
+            await asyncio.wait_for(other_track.recv(), WAIT)
+        after = capture.latest_frame()
+
+        with pytest.raises(MediaStreamError):
+            await call_track.recv()
+        assert before is not None
+        assert after is not None
+        assert after.timestamp > before.timestamp
+        other_track.stop()
+
+
+async def test_closing_the_capture_ends_every_track(tmp_path: Path) -> None:
+    capture = CameraCapture(CameraSettings(device=str(tmp_path / "none"), **SMALL))
+    capture.start()
+    track = capture.track()
+    await asyncio.wait_for(track.recv(), WAIT)
+
+    capture.close()
+
+    with pytest.raises(MediaStreamError):
+        await asyncio.wait_for(track.recv(), WAIT)
+    assert track.readyState == "ended"
