@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
@@ -19,7 +20,7 @@ from signaling.directory import Directory, load_directory
 from signaling.hub import Connection, Hub
 from signaling.limits import TokenBucket
 from signaling.settings import Settings
-from signaling.store import Store
+from signaling.store import Store, StoreError
 from signaling.switchboard import Switchboard
 
 logger = logging.getLogger("madoguchi.app")
@@ -58,12 +59,21 @@ async def _hub_context(app: web.Application) -> AsyncIterator[None]:
         new_resume_token=lambda: secrets.token_urlsafe(24),
     )
     _restore(switchboard, Path(settings.var_dir) / SNAPSHOT_FILE)
+    # A crash leaves consultations open that no switchboard will ever end: end them now.
+    live = [session.id for session in switchboard.sessions()]
+    await store.end_unfinished_consultations(
+        at=time.time(), reason=p.EndReason.NETWORK_LOST, keep=live
+    )
     hub = Hub(switchboard, store)
     app[STORE], app[HUB] = store, hub
     app[AUTHENTICATOR] = Authenticator(store, settings)
     hub.start()
+    housekeeping = asyncio.create_task(_housekeeping(hub, store, settings), name="housekeeping")
     logger.info("hub ready on %s:%s with %s", settings.host, settings.port, store.dialect)
     yield
+    housekeeping.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await housekeeping
     await hub.flush_history()
     _save_snapshot(switchboard, Path(settings.var_dir) / SNAPSHOT_FILE)
     await store.close()
@@ -75,6 +85,26 @@ def _prepare(settings: Settings) -> Directory | None:
     if settings.city_file is None:
         return None
     return load_directory(Path(settings.city_file).read_bytes())
+
+
+async def _housekeeping(hub: Hub, store: Store, settings: Settings) -> None:
+    """Expire sessions, drop clients an admin disabled, and purge history past retention."""
+    retention = settings.history_retention_days * 86400
+    while True:
+        await asyncio.sleep(settings.housekeeping_seconds)
+        now = time.time()
+        try:
+            await store.delete_expired_sessions(now)
+            await store.purge_consultations(before=now - retention, actor="hub", now=now)
+            disabled = {k.id for k in await store.list_kiosks() if k.disabled}
+            disabled |= {a.id for a in await store.list_accounts() if a.disabled}
+        except StoreError as exc:
+            logger.error("housekeeping skipped: %s", exc)
+            continue
+        for connection in hub.connected():
+            if connection.principal.id in disabled:
+                hub.send_error(connection, p.ErrorCode.ACCOUNT_DISABLED, "disabled by an admin")
+                hub.close(connection, p.ErrorCode.ACCOUNT_DISABLED)
 
 
 async def _going_away(app: web.Application) -> None:

@@ -156,6 +156,9 @@ class Hub:
         error = p.Error(code=code, message=message, ref_type=ref_type, session_id=session_id)
         self._enqueue(connection, p.encode(error))
 
+    def connected(self) -> list[Connection]:
+        return list(self._connections.values())
+
     def close(self, connection: Connection, code: p.ErrorCode) -> None:
         connection.outbox.put_nowait(Close(p.CLOSE_CODES.get(code, 4400), code.value))
 

@@ -54,6 +54,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     turn_ttl_seconds: Positive = 3600
     session_token_ttl_seconds: Positive = 10 * 3600
     city_file: str | None = None  # None: serve the directory already in the store
+    # How often the hub expires sessions, drops disabled clients and purges old history.
+    housekeeping_seconds: Positive = 60
+    # Consultation history older than this is deleted; five years by default.
+    history_retention_days: Positive = 1826
     log_level: LogLevel = "INFO"
 
     def __post_init__(self) -> None:

@@ -106,6 +106,32 @@ async def _apply_one(conn: AsyncConnection, event: Event) -> None:
             assert_never(event)
 
 
+async def end_unfinished(
+    conn: AsyncConnection, at: float, reason: EndReason, keep: frozenset[str]
+) -> int:
+    """End consultations a crashed hub left open, so every session ends exactly once."""
+    open_ids = sa.select(_c.id).where(_c.ended_at.is_(None), _c.id.not_in(keep))
+    await conn.execute(
+        sa.update(consultation_legs)
+        .where(_l.ended_at.is_(None), _l.session_id.in_(open_ids))
+        .values(ended_at=at, end_reason=reason.value)
+    )
+    result = await conn.execute(
+        sa.update(consultations)
+        .where(_c.ended_at.is_(None), _c.id.not_in(keep))
+        .values(ended_at=at, end_reason=reason.value)
+    )
+    return result.rowcount
+
+
+async def purge_before(conn: AsyncConnection, before: float) -> int:
+    """Delete consultations requested before ``before``, with their legs."""
+    old = sa.select(_c.id).where(_c.requested_at < before)
+    await conn.execute(sa.delete(consultation_legs).where(_l.session_id.in_(old)))
+    result = await conn.execute(sa.delete(consultations).where(_c.requested_at < before))
+    return result.rowcount
+
+
 async def _insert_leg(conn: AsyncConnection, event: LegQueued) -> None:
     if await conn.scalar(sa.select(_c.id).where(_c.id == event.session_id)) is None:
         # A switchboard bug, not a storage failure: keep it out of the batch, and say so.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy.exc as sa_exc
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from signaling.directory import Directory
 from signaling.events import Event
-from signaling.protocol import Role
+from signaling.protocol import EndReason, Role
 from signaling.store import accounts, audit, city, history, kiosks, migrations
 from signaling.store.engine import create_engine, describe, is_unavailable
 from signaling.store.errors import ConflictError, StoreError
@@ -271,6 +271,36 @@ class Store:
         if events:
             async with self._write() as conn:
                 await history.apply(conn, events)
+
+    async def end_unfinished_consultations(
+        self, *, at: float, reason: EndReason, keep: Iterable[str] = ()
+    ) -> int:
+        """Close what a crash left open (all but ``keep``, the sessions still live)."""
+        async with self._write() as conn:
+            ended = await history.end_unfinished(conn, at, reason, frozenset(keep))
+            if ended:
+                await audit.append(
+                    conn,
+                    at=at,
+                    actor="hub",
+                    action="unfinished_consultations_ended",
+                    detail={"count": ended, "reason": reason.value},
+                )
+        return ended
+
+    async def purge_consultations(self, *, before: float, actor: str, now: float) -> int:
+        """Delete history older than the retention period (個人情報保護法: keep no longer)."""
+        async with self._write() as conn:
+            purged = await history.purge_before(conn, before)
+            if purged:
+                await audit.append(
+                    conn,
+                    at=now,
+                    actor=actor,
+                    action="consultations_purged",
+                    detail={"count": purged, "before": before},
+                )
+        return purged
 
     async def list_consultations(
         self,
