@@ -1,0 +1,263 @@
+"""Document pages for content sharing: open a PDF or image, render a page, encode it losslessly.
+
+Staff open a file; each page is rendered to fit the kiosk's display (aspect ratio kept, white
+behind transparency) and encoded as lossless WebP, or PNG where WebP is unavailable, so the kiosk
+shows exactly the pixels rendered here (docs/content-channel.md).
+
+Everything here is synchronous CPU work, tens to hundreds of milliseconds per page. The engine
+calls it through ``asyncio.to_thread`` so its network loop never stalls. A `Document` is used by
+one thread at a time; PDFium itself is serialized process-wide by a lock in this module.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Collection
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from types import TracebackType
+from typing import Final, Self
+
+import pypdfium2 as pdfium  # type: ignore[import-untyped]
+import pypdfium2.raw as pdfium_raw  # type: ignore[import-untyped]
+from PIL import Image, ImageOps, UnidentifiedImageError, features
+
+# Twice 4K: far beyond any kiosk display, and it bounds memory for a hostile size.
+MAX_RENDER_SIDE: Final = 8192
+MAX_PAGE_PIXELS: Final = MAX_RENDER_SIDE * MAX_RENDER_SIDE
+# Lossless WebP effort as (method, quality), measured in docs/content-channel.md §Measured; for
+# lossless, `quality` is the effort knob that matters. Rendered text and line art have few
+# distinct colours (anti-aliasing makes hundreds) and shrink by 40% with more effort. Scans and
+# photos have many, barely shrink, and would take five times as long, so they get the fast one.
+FEW_COLORS: Final = 4096
+WEBP_EFFORT_TEXT: Final = (1, 75)
+WEBP_EFFORT_PHOTO: Final = (0, 50)
+# On rendered pages zlib's fast levels are both quicker and smaller than the default 6.
+PNG_COMPRESS_LEVEL: Final = 3
+IMAGE_FORMATS: Final = ("PNG", "JPEG", "WEBP", "TIFF")
+
+# PDFium is not thread-safe, not even across documents (pypdfium2's documentation), and the
+# engine renders in worker threads, so every PDFium call goes through this one lock.
+_PDFIUM_LOCK: Final = threading.Lock()
+_WHITE: Final = (255, 255, 255)
+
+
+class DocumentError(Exception):
+    """A file that cannot be shown: missing, corrupt, encrypted, unsupported, or no such page."""
+
+
+class PageFormat(StrEnum):
+    """Lossless encodings a page travels in, best first."""
+
+    WEBP = "webp"
+    PNG = "png"
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedPage:
+    """A rendered page as the exact bytes that go on the wire."""
+
+    format: PageFormat
+    width: int
+    height: int
+    data: bytes
+
+
+def fit_size(source: tuple[float, float], target: tuple[int, int]) -> tuple[int, int]:
+    """The largest size with the source's aspect ratio that fits inside `target`."""
+    width, height = source
+    if width <= 0 or height <= 0:
+        raise DocumentError(f"page has no area ({width}x{height})")
+    scale = min(target[0] / width, target[1] / height)
+    return (
+        max(1, min(target[0], round(width * scale))),
+        max(1, min(target[1], round(height * scale))),
+    )
+
+
+class Document(ABC):
+    """An open PDF or image whose pages render to RGB images; one thread at a time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @property
+    @abstractmethod
+    def page_count(self) -> int: ...
+
+    def render_page(self, index: int, target: tuple[int, int]) -> Image.Image:
+        """Render page `index` (from 0) to fit `target` (width, height), as an RGB image."""
+        if not 0 <= index < self.page_count:
+            raise DocumentError(f"{self.path.name} has no page {index + 1} of {self.page_count}")
+        if not all(1 <= side <= MAX_RENDER_SIDE for side in target):
+            raise ValueError(f"render target {target} outside 1..{MAX_RENDER_SIDE}")
+        return self._render(index, target)
+
+    @abstractmethod
+    def _render(self, index: int, target: tuple[int, int]) -> Image.Image: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def open_document(path: str | os.PathLike[str]) -> Document:
+    """Open a PDF or a PNG/JPEG/WebP/TIFF image, judged by its content rather than its name."""
+    path = Path(path)
+    try:
+        with path.open("rb") as file:
+            head = file.read(1024)
+    except OSError as error:
+        raise DocumentError(f"cannot read {path.name}: {error.strerror or error}") from error
+    # PDF readers accept the header anywhere in the first KiB (ISO 32000-1 §7.5.2 note).
+    if b"%PDF-" in head:
+        return _PdfDocument(path)
+    return _ImageDocument(path)
+
+
+class _PdfDocument(Document):
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        with _PDFIUM_LOCK:
+            try:
+                self._pdf = pdfium.PdfDocument(path)
+            except pdfium.PdfiumError as error:
+                raise DocumentError(_pdf_open_error(path, error)) from error
+            # Filled-in fields of the city's fillable forms only render with a form env.
+            self._pdf.init_forms()
+            self._page_count: int = len(self._pdf)
+
+    @property
+    def page_count(self) -> int:
+        return self._page_count
+
+    def _render(self, index: int, target: tuple[int, int]) -> Image.Image:
+        with _PDFIUM_LOCK:
+            try:
+                page = self._pdf[index]
+            except pdfium.PdfiumError as error:
+                raise DocumentError(f"{self.path.name}: page {index + 1}: {error}") from error
+            try:
+                page_size = page.get_size()
+                size = fit_size(page_size, target)
+                scale = min(size[0] / page_size[0], size[1] / page_size[1])
+                bitmap = page.render(scale=scale, fill_color=(*_WHITE, 255))
+                image: Image.Image = bitmap.to_pil().convert("RGB")
+            finally:
+                page.close()
+        # pypdfium2 rounds the bitmap up, so trim the sub-pixel sliver that overshoots.
+        return image if image.size == size else image.crop((0, 0, *size))
+
+    def close(self) -> None:
+        with _PDFIUM_LOCK:
+            self._pdf.close()
+
+
+def _pdf_open_error(path: Path, error: pdfium.PdfiumError) -> str:
+    code = getattr(error, "err_code", None)
+    if code == pdfium_raw.FPDF_ERR_PASSWORD:
+        return f"{path.name} is encrypted with a password; save an unprotected copy to show it"
+    if code == pdfium_raw.FPDF_ERR_SECURITY:
+        return f"{path.name} uses an unsupported security handler"
+    return f"{path.name} is not a readable PDF ({error})"
+
+
+class _ImageDocument(Document):
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        try:
+            self._image = Image.open(path, formats=IMAGE_FORMATS)
+        except UnidentifiedImageError as error:
+            raise DocumentError(
+                f"{path.name} is not a supported document (PDF, PNG, JPEG, WebP or TIFF)"
+            ) from error
+        except (OSError, Image.DecompressionBombError) as error:
+            raise DocumentError(f"cannot open {path.name}: {error}") from error
+        # Multi-page TIFF scans are one page per frame; other formats may animate, which a
+        # document does not, so only their first frame counts.
+        frames = getattr(self._image, "n_frames", 1) if self._image.format == "TIFF" else 1
+        self._page_count = int(frames)
+
+    @property
+    def page_count(self) -> int:
+        return self._page_count
+
+    def _render(self, index: int, target: tuple[int, int]) -> Image.Image:
+        try:
+            self._image.seek(index)
+            # Phone photos of paper carry their rotation in EXIF rather than in the pixels.
+            frame = ImageOps.exif_transpose(self._image)
+            flat = _flatten(frame)
+        except (OSError, ValueError, Image.DecompressionBombError) as error:
+            raise DocumentError(f"{self.path.name}: page {index + 1}: {error}") from error
+        size = fit_size(flat.size, target)
+        return flat if flat.size == size else flat.resize(size, Image.Resampling.LANCZOS)
+
+    def close(self) -> None:
+        self._image.close()
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """RGB with any transparency composited onto white, as paper would show it."""
+    if image.mode == "RGB":
+        return image.copy()
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, _WHITE)
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat
+    return image.convert("RGB")
+
+
+def webp_available() -> bool:
+    """Whether this Pillow can write WebP; without it pages go as PNG."""
+    return bool(features.check("webp"))
+
+
+def encode_page(
+    image: Image.Image, accept: Collection[PageFormat] = (PageFormat.WEBP, PageFormat.PNG)
+) -> EncodedPage:
+    """Encode an RGB page losslessly in the best format both this side and `accept` allow."""
+    if image.mode != "RGB":
+        raise ValueError(f"pages are RGB, not {image.mode}")
+    buffer = io.BytesIO()
+    if PageFormat.WEBP in accept and webp_available():
+        page_format = PageFormat.WEBP
+        few_colors = image.getcolors(maxcolors=FEW_COLORS) is not None
+        method, quality = WEBP_EFFORT_TEXT if few_colors else WEBP_EFFORT_PHOTO
+        image.save(buffer, "WEBP", lossless=True, method=method, quality=quality)
+    elif PageFormat.PNG in accept:
+        page_format = PageFormat.PNG
+        image.save(buffer, "PNG", compress_level=PNG_COMPRESS_LEVEL)
+    else:
+        raise DocumentError(f"no lossless format in common (peer accepts {sorted(accept)})")
+    return EncodedPage(page_format, image.width, image.height, buffer.getvalue())
+
+
+def decode_page(
+    data: bytes, page_format: PageFormat, *, max_pixels: int = MAX_PAGE_PIXELS
+) -> Image.Image:
+    """Decode a page sent by the peer, refusing anything but the named format and size bound."""
+    try:
+        with Image.open(io.BytesIO(data), formats=(page_format.value.upper(),)) as image:
+            # Checked from the header before decoding, so a hostile size costs no memory.
+            if image.width * image.height > max_pixels:
+                raise DocumentError(f"page of {image.width}x{image.height} is too large")
+            image.load()
+            return image if image.mode == "RGB" else image.convert("RGB")
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
+        raise DocumentError(f"cannot decode {page_format} page: {error}") from error
