@@ -36,10 +36,10 @@ from websockets.frames import CloseCode
 from websockets.uri import parse_uri
 
 from signaling.protocol import (
+    FATAL_ERRORS,
     PROTOCOL_VERSION,
     ClientMessage,
     Error,
-    FATAL_ERRORS,
     ErrorCode,
     Hello,
     RemoteProtocolError,
