@@ -21,8 +21,9 @@ from signaling import events
 from signaling import protocol as p
 from signaling.metrics import HubMetrics
 from signaling.principal import IssuedSession, Principal
+from signaling.session import ConnId
 from signaling.store import Store, StoreError
-from signaling.switchboard import ConnId, Switchboard
+from signaling.switchboard import Switchboard
 
 logger = logging.getLogger("madoguchi.hub")
 

@@ -27,40 +27,27 @@ import itertools
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import assert_never
 
 import msgspec
 
-from signaling import events, hours
+from signaling import events, hours, views
 from signaling import protocol as p
 from signaling.directory import Directory
 from signaling.eta import DEFAULT_HANDLE_SECONDS, HandleTimes, estimate_wait
 from signaling.principal import IssuedSession, Principal
+from signaling.session import (
+    TRANSITIONS,
+    Client,
+    ConnId,
+    Leg,
+    Session,
+    SessionState,
+    Step,
+)
 
-ConnId = int
 IceServerProvider = Callable[[str, float], list[p.IceServer]]
 
-
-class SessionState(StrEnum):
-    QUEUED = "queued"
-    ACTIVE = "active"
-    ENDED = "ended"
-
-
-class _Step(StrEnum):
-    ACCEPT = "accept"
-    TRANSFER = "transfer"
-    END = "end"
-
-
-# The session state machine. A pair missing here is an illegal transition.
-TRANSITIONS: dict[tuple[SessionState, _Step], SessionState] = {
-    (SessionState.QUEUED, _Step.ACCEPT): SessionState.ACTIVE,
-    (SessionState.QUEUED, _Step.END): SessionState.ENDED,
-    (SessionState.ACTIVE, _Step.TRANSFER): SessionState.QUEUED,
-    (SessionState.ACTIVE, _Step.END): SessionState.ENDED,
-}
 
 # Which roles may send which commands; Hello is handled before ``connect``.
 _ALLOWED: dict[type[p.ClientMessage], frozenset[p.Role]] = {
@@ -85,50 +72,6 @@ _HANG_UP_REASONS = {
     p.Role.STAFF: {p.EndReason.COMPLETED, p.EndReason.STAFF_ENDED},
 }
 _MAX_PENDING_WRAP_UPS = 50
-
-
-@dataclass
-class Leg:
-    department_id: str
-    queued_at: float
-    transfer_note: str = ""
-    transferred_by: str | None = None  # staff id
-    transferred_by_name: str = ""
-    staff_id: str | None = None
-    staff_name: str = ""
-    answered_at: float | None = None
-    ended_at: float | None = None
-
-
-@dataclass
-class Session:
-    id: str
-    kiosk_id: str
-    category_id: str
-    language: str
-    requested_at: float
-    legs: list[Leg]
-    state: SessionState = SessionState.QUEUED
-
-    @property
-    def leg(self) -> Leg:
-        return self.legs[-1]
-
-
-@dataclass
-class Client:
-    """A kiosk or staff member the switchboard knows, connected or within its grace period."""
-
-    principal: Principal
-    resume_token: str
-    online: bool = True  # connected or within grace; offline staff keep pending wrap-ups
-    conn: ConnId | None = None
-    grace_deadline: float | None = None
-    session_id: str | None = None
-    presence: p.Presence = p.Presence.AVAILABLE  # staff only
-    pending_wrap_ups: dict[str, int] = field(default_factory=dict)  # staff: session -> leg
-    survey_session: str | None = None  # kiosk: the session a survey may be given for
-    status: p.ReportStatus | None = None  # kiosk
 
 
 @dataclass
@@ -487,7 +430,7 @@ class Switchboard:
     def _accept(self, staff: Client, session: Session, now: float) -> None:
         if staff.session_id is not None:
             raise p.RemoteProtocolError(p.ErrorCode.INVALID_STATE, "finish your current call")
-        session.state = TRANSITIONS[session.state, _Step.ACCEPT]
+        session.state = TRANSITIONS[session.state, Step.ACCEPT]
         self._queues[session.leg.department_id].remove(session.id)
         self._last_queued.pop(session.id, None)
         leg = session.leg
@@ -513,7 +456,7 @@ class Switchboard:
             )
         if not hours.is_open(target.hours, now):
             raise p.RemoteProtocolError(p.ErrorCode.DEPARTMENT_CLOSED, f"{target.id} is closed")
-        session.state = TRANSITIONS[session.state, _Step.TRANSFER]
+        session.state = TRANSITIONS[session.state, Step.TRANSFER]
         self._finish_leg(session, p.EndReason.TRANSFERRED, now)
         session.legs.append(
             Leg(
@@ -595,7 +538,7 @@ class Switchboard:
 
     def _end(self, session: Session, reason: p.EndReason, now: float) -> None:
         was_queued = session.state is SessionState.QUEUED
-        session.state = TRANSITIONS[session.state, _Step.END]
+        session.state = TRANSITIONS[session.state, Step.END]
         kiosk = self._kiosk_of(session)
         if was_queued:
             self._queues[session.leg.department_id].remove(session.id)
@@ -646,20 +589,13 @@ class Switchboard:
     def _session_started(
         self, session: Session, client: Client, now: float, *, resumed: bool
     ) -> p.SessionStarted:
-        kiosk, staff = self._kiosk_of(session), self._staff_of(session)
-        return p.SessionStarted(
-            session_id=session.id,
-            kiosk=self._kiosk_info(kiosk.principal),
-            staff=p.StaffInfo(
-                staff_id=staff.principal.id,
-                display_name=staff.principal.display_name,
-                department_id=session.leg.department_id,
-            ),
-            category_id=session.category_id,
-            language=session.language,
-            ice_servers=self._ice_servers(client.principal.id, now),
-            handoffs=[self._handoff(leg) for leg in session.legs[1:]],
-            you_offer=client is staff,
+        staff = self._staff_of(session)
+        return views.session_started(
+            session,
+            self._kiosk_of(session).principal,
+            staff.principal,
+            self._ice_servers(client.principal.id, now),
+            for_staff=client is staff,
             resumed=resumed,
         )
 
@@ -810,37 +746,11 @@ class Switchboard:
             for position, session_id in enumerate(self._queues.get(department_id, ()), start=1):
                 session = self._sessions[session_id]
                 kiosk = self._kiosk_of(session)
+                online = kiosk.conn is not None
                 entries.append(
-                    p.QueueEntry(
-                        session_id=session.id,
-                        department_id=department_id,
-                        position=position,
-                        kiosk=self._kiosk_info(kiosk.principal),
-                        category_id=session.category_id,
-                        language=session.language,
-                        requested_at=session.requested_at,
-                        queued_at=session.leg.queued_at,
-                        kiosk_online=kiosk.conn is not None,
-                        transferred_from=self._handoff(session.leg)
-                        if session.leg.transferred_by
-                        else None,
-                    )
+                    views.queue_entry(session, kiosk.principal, position, kiosk_online=online)
                 )
         return p.QueueSnapshot(entries=entries)
-
-    @staticmethod
-    def _kiosk_info(principal: Principal) -> p.KioskInfo:
-        return p.KioskInfo(
-            kiosk_id=principal.id, name=principal.display_name, location=principal.location
-        )
-
-    def _handoff(self, leg: Leg) -> p.HandoffStep:
-        """A transferred leg as the next staff member sees it: who sent it, and the note."""
-        return p.HandoffStep(
-            department_id=leg.department_id,
-            staff_name=leg.transferred_by_name,
-            note=leg.transfer_note,
-        )
 
     # Opening hours.
 
@@ -873,35 +783,5 @@ class Switchboard:
     def _directory_message(self, now: float) -> p.Directory:
         """The directory with open/closed states; it changes only at an hours boundary."""
         if self._directory_cache is None:
-            self._directory_cache = self._build_directory(now)
+            self._directory_cache = views.directory(self._directory, now)
         return self._directory_cache
-
-    def _build_directory(self, now: float) -> p.Directory:
-        departments = []
-        for d in self._directory.departments:
-            open_now = hours.is_open(d.hours, now)
-            departments.append(
-                p.DepartmentStatus(
-                    id=d.id,
-                    names=d.names,
-                    open_now=open_now,
-                    opens_at=None if open_now else hours.next_opening(d.hours, now),
-                    closes_at=hours.closes_at(d.hours, now) if open_now else None,
-                )
-            )
-        return p.Directory(
-            departments=departments,
-            categories=[
-                p.CategoryInfo(
-                    id=c.id,
-                    department_id=c.department_id,
-                    names=c.names,
-                    descriptions=c.descriptions,
-                    icon=c.icon,
-                )
-                for c in self._directory.categories
-            ],
-            outcome_codes=[
-                p.OutcomeInfo(code=o.code, names=o.names) for o in self._directory.outcome_codes
-            ],
-        )

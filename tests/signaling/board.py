@@ -12,7 +12,8 @@ from signaling import protocol as p
 from signaling.directory import Category, Department, Directory, OpeningHours, OutcomeCode
 from signaling.hours import TOKYO
 from signaling.principal import Principal
-from signaling.switchboard import ConnId, Switchboard
+from signaling.session import ConnId
+from signaling.switchboard import Switchboard
 
 T = TypeVar("T")
 

@@ -10,7 +10,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from signaling import events
 from signaling import protocol as p
-from signaling.switchboard import SessionState
+from signaling.session import SessionState
 
 from .board import Board, kiosk, staff
 
