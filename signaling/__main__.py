@@ -61,6 +61,14 @@ async def _seed_demo(settings: Settings) -> None:
     path = credentials.write(settings.var_dir)
     print(credentials.render())
     print(f"(also written to {path})")
+    base = f"http://{settings.host}:{settings.port}"
+    print(
+        "\nNext, in another terminal:\n"
+        f"  curl {base}/healthz              # is the hub up?\n"
+        f"  curl {base}/metrics              # live queues, calls and KPIs\n"
+        "  .venv/bin/madoguchi-admin list-kiosks   # manage kiosks and accounts\n"
+        "The kiosk app and the staff console connect to this hub with the credentials above."
+    )
 
 
 if __name__ == "__main__":
