@@ -214,7 +214,7 @@ class _ImageDocument(Document):
 def _flatten(image: Image.Image) -> Image.Image:
     """RGB with any transparency composited onto white, as paper would show it."""
     if image.mode == "RGB":
-        return image.copy()
+        return image  # exif_transpose already made a copy
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
         rgba = image.convert("RGBA")
         flat = Image.new("RGB", rgba.size, _WHITE)
