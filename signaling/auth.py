@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MIN_PASSWORD_CHARS = 8
+_ADDRESS_FACTOR = 10  # an address may fail this many times more than one account on it
 _TOKEN_BYTES = 32  # 256 bits: guessing is hopeless, so a token needs no slow hash
 
 # argon2-cffi's defaults are argon2id with RFC 9106's low-memory profile (64 MiB, t=3).
@@ -125,6 +126,14 @@ class LoginThrottle:
     def record_success(self, ip: str) -> None:
         self._failures.pop(ip, None)
 
+    def forgive_one(self, ip: str) -> None:
+        """Take back one failure counted in advance for an attempt that then succeeded."""
+        failures = self._failures.get(ip)
+        if failures:
+            failures.pop()
+        if not failures:
+            self._failures.pop(ip, None)
+
     def __len__(self) -> int:
         return len(self._failures)
 
@@ -142,9 +151,12 @@ class Authenticator:
     def __init__(self, store: Store, settings: Settings) -> None:
         self._store = store
         self._session_ttl = settings.session_token_ttl_seconds
-        self.throttle = LoginThrottle(
-            settings.login_failures_allowed, settings.login_throttle_seconds
-        )
+        window = settings.login_throttle_seconds
+        # Password guesses are limited per user and address, so one member of staff's typos
+        # never lock out the colleagues who share the ward office's NAT address.
+        self.account_throttle = LoginThrottle(settings.login_failures_allowed, window)
+        # Everything else (token guesses, spraying many usernames) per address, more loosely.
+        self.throttle = LoginThrottle(settings.login_failures_allowed * _ADDRESS_FACTOR, window)
         self._dummy_hash: str | None = None
 
     async def authenticate(
@@ -166,6 +178,11 @@ class Authenticator:
         if token is not None:
             return await self._token_login(token, ip, now), None
         if username and password:
+            if (wait := self.account_throttle.check(_account_key(username, ip), now)) is not None:
+                logger.warning("= login throttled ip=%s user=%s wait=%.0fs", ip, username, wait)
+                raise RemoteProtocolError(
+                    ErrorCode.LOGIN_THROTTLED, f"too many failed logins; try again in {wait:.0f} s"
+                )
             return await self._password_login(username, password, ip, now)
         raise RemoteProtocolError(ErrorCode.UNAUTHORIZED, "hello carries no credentials")
 
@@ -201,6 +218,8 @@ class Authenticator:
         self, username: str, password: str, ip: str, now: float
     ) -> tuple[Principal, IssuedSession]:
         # Counted before the slow hash, so parallel guesses cannot all slip past the limit.
+        key = _account_key(username, ip)
+        self.account_throttle.record_failure(key, now)
         self.throttle.record_failure(ip, now)
         username = username.strip().lower()
         account = await self._store.get_account_by_username(username)
@@ -213,7 +232,8 @@ class Authenticator:
         # Only after the password is right, so a guesser cannot learn that an account is disabled.
         if account.disabled:
             await self._refuse(ip, now, account.id, "account_disabled", ErrorCode.ACCOUNT_DISABLED)
-        self.throttle.record_success(ip)
+        self.account_throttle.record_success(key)
+        self.throttle.forgive_one(ip)  # only this login's own count: many staff share an address
         if password_needs_rehash(account.password_hash):
             new_hash = await asyncio.to_thread(hash_password, password)
             await self._store.set_password(
@@ -252,6 +272,10 @@ _MESSAGES = {
     ErrorCode.SESSION_EXPIRED: "your session has expired; log in again",
     ErrorCode.ACCOUNT_DISABLED: "this account or kiosk is disabled",
 }
+
+
+def _account_key(username: str, ip: str) -> str:
+    return f"{username.strip().lower()}@{ip}"
 
 
 def _account_principal(account: Account) -> Principal:

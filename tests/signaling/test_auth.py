@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import base64
 import string
 from collections.abc import AsyncIterator
@@ -364,7 +365,7 @@ async def test_a_throttled_ip_is_refused_before_its_password_is_checked(
 
 
 async def test_unknown_tokens_count_towards_the_throttle(auth: Authenticator) -> None:
-    for _ in range(SETTINGS.login_failures_allowed):
+    for _ in range(auth.throttle.failures_allowed):
         await refused(auth, token_hello(new_device_token()))
     assert await refused(auth, token_hello(new_device_token())) is ErrorCode.LOGIN_THROTTLED
 
@@ -416,3 +417,35 @@ async def test_a_weak_hash_is_upgraded_at_login_without_ending_sessions(
     assert verify_password(upgraded.password_hash, PASSWORD)
     assert first is not None
     assert await store.get_session(hash_token(first.token)) is not None
+
+
+async def test_one_users_typos_do_not_lock_out_colleagues_on_the_same_address(
+    store: Store, auth: Authenticator, tanaka: str
+) -> None:
+    await store.create_account(
+        "suzuki", "鈴木", Role.STAFF, hash_password(PASSWORD), ["shimin"], actor="test", now=NOW
+    )
+    for _ in range(SETTINGS.login_failures_allowed):
+        await refused(auth, login(password="typo typo"))
+    assert await refused(auth, login()) is ErrorCode.LOGIN_THROTTLED
+    principal, _ = await auth.authenticate(login("suzuki"), IP, NOW)
+    assert principal.display_name == "鈴木"
+
+
+async def test_a_morning_rush_of_logins_behind_one_address_is_never_throttled(
+    store: Store, auth: Authenticator
+) -> None:
+    password_hash = hash_password(PASSWORD)
+    names = [f"staff{n}" for n in range(SETTINGS.login_failures_allowed * 3)]
+    for name in names:
+        await store.create_account(
+            name, name, Role.STAFF, password_hash, ["shimin"], actor="test", now=NOW
+        )
+    results = await asyncio.gather(*(auth.authenticate(login(n), IP, NOW) for n in names))
+    assert [principal.display_name for principal, _ in results] == names
+
+
+async def test_spraying_many_usernames_from_one_address_is_throttled(auth: Authenticator) -> None:
+    for n in range(auth.throttle.failures_allowed):
+        await refused(auth, login(f"guess{n}"))
+    assert await refused(auth, login("another")) is ErrorCode.LOGIN_THROTTLED
