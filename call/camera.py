@@ -370,39 +370,22 @@ class CameraCapture:
         interval = 1.0 / settings.fps
         device: _Device | None = None
         pattern: SyntheticPattern | None = None
-        next_open = time.monotonic()
-        deadline = next_open
+        next_open = deadline = time.monotonic()
         try:
             while not self._stop.is_set():
                 now = time.monotonic()
                 if device is None and now >= next_open:
                     device = self._open()
                     next_open = now + settings.reopen_interval
-                    if device is not None:
-                        pattern = None
-                if device is not None:
-                    ok, image = device.capture.read()
-                    captured_at = time.monotonic()
-                    if ok and image is not None and image.ndim == 3:
-                        device.last_frame_at = captured_at
-                        self._put(np.asarray(image, dtype=np.uint8), captured_at, synthetic=False)
-                    elif captured_at - device.last_frame_at > settings.stall_timeout:
-                        device.capture.release()
-                        device = None
-                        next_open = captured_at + settings.reopen_interval
-                        self._report(
-                            CameraState(
-                                CameraStatus.FAULT,
-                                f"camera {settings.device!r} stopped delivering frames",
-                            )
-                        )
+                    pattern = None
+                if device is not None and not self._read(device):
+                    device.capture.release()
+                    device = None
+                    next_open = time.monotonic() + settings.reopen_interval
+                    message = f"camera {settings.device!r} stopped delivering frames"
+                    self._report(CameraState(CameraStatus.FAULT, message))
                 if device is None:
-                    if pattern is None:
-                        state = self.state
-                        reason = "no camera / カメラなし"
-                        if state is not None and state.status is CameraStatus.FAULT:
-                            reason = "camera stopped / カメラ停止"
-                        pattern = SyntheticPattern(settings.width, settings.height, reason)
+                    pattern = pattern or self._pattern()
                     self._put(pattern.render(now), time.monotonic(), synthetic=True)
                 # A real camera paces us by blocking in read(); a file or the pattern does not.
                 deadline += interval
@@ -414,12 +397,19 @@ class CameraCapture:
         finally:
             if device is not None:
                 device.capture.release()
+            # Also after an unexpected error: tracks must end, not wait forever.
+            self._slot.close()
 
     def _open(self) -> _Device | None:
         settings = self.settings
-        capture = cv2.VideoCapture(settings.device, settings.backend)
-        if not capture.isOpened():
-            capture.release()
+        try:
+            capture = cv2.VideoCapture(settings.device, settings.backend)
+        except cv2.error as exc:  # a backend that is not built in raises rather than failing
+            logger.warning("= camera %r cannot be opened: %s", settings.device, exc)
+            capture = None
+        if capture is None or not capture.isOpened():
+            if capture is not None:
+                capture.release()
             state = self.state
             if state is None or state.status is CameraStatus.MISSING:
                 self._report(CameraState(CameraStatus.MISSING, f"no camera at {settings.device!r}"))
@@ -433,6 +423,26 @@ class CameraCapture:
             CameraState(CameraStatus.OK, f"camera {settings.device!r} at {width}x{height}")
         )
         return _Device(capture, time.monotonic())
+
+    def _read(self, device: _Device) -> bool:
+        """Read one frame into the slot; False once the device has stalled for too long."""
+        try:
+            ok, image = device.capture.read()
+        except cv2.error as exc:
+            logger.warning("= camera %r read failed: %s", self.settings.device, exc)
+            ok, image = False, None
+        captured_at = time.monotonic()
+        if ok and image is not None and image.ndim == 3:
+            device.last_frame_at = captured_at
+            self._put(np.asarray(image, dtype=np.uint8), captured_at, synthetic=False)
+            return True
+        return captured_at - device.last_frame_at <= self.settings.stall_timeout
+
+    def _pattern(self) -> SyntheticPattern:
+        state = self.state
+        faulty = state is not None and state.status is CameraStatus.FAULT
+        reason = "camera stopped / カメラ停止" if faulty else "no camera / カメラなし"
+        return SyntheticPattern(self.settings.width, self.settings.height, reason)
 
     def _put(self, image: Image8, captured_at: float, *, synthetic: bool) -> None:
         image.flags.writeable = False

@@ -149,6 +149,9 @@ class ScreenCapture:
             self._slot.close()  # ends the tracks, so the content sender stops cleanly
             if self._on_error is not None:
                 self._on_error(error)
+        finally:
+            # Also after an unexpected error: tracks must end, not wait forever.
+            self._slot.close()
 
 
 def _open_mss(display: str | None) -> mss.MSS:
