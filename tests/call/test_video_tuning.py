@@ -24,6 +24,7 @@ from aiortc import (
     RTCRtpSender,
     RTCRtpTransceiver,
 )
+from aiortc.codecs.h264 import H264Encoder
 from aiortc.codecs.vpx import MAX_BITRATE, Vp8Encoder
 from aiortc.mediastreams import VIDEO_TIME_BASE
 from aiortc.rtp import (
@@ -287,8 +288,6 @@ def test_a_pinned_encoder_ignores_bitrate_changes_and_passes_aiortc_cap() -> Non
 
 
 async def test_pinning_refuses_a_sender_already_encoding_another_codec() -> None:
-    from aiortc.codecs.h264 import H264Encoder
-
     pc = peer()
     sender = pc.addTransceiver("video", direction="sendonly").sender
     vars(sender)["_RTCRtpSender__encoder"] = H264Encoder()
@@ -366,6 +365,18 @@ async def test_socket_buffers_grow_as_far_as_the_kernel_allows(tuned_call: Call)
         for buffers in granted:
             assert buffers.receive == 2 * min(4 * 1024 * 1024, rmem_max)
             assert buffers.send == 2 * min(4 * 1024 * 1024, wmem_max)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the rmem_max cap is Linux's")
+async def test_socket_buffers_cut_by_the_kernel_are_logged(
+    tuned_call: Call, caplog: pytest.LogCaptureFixture
+) -> None:
+    too_big = 2 * max(kernel_limit("rmem_max"), kernel_limit("wmem_max"))
+
+    granted = enlarge_socket_buffers(tuned_call.sender, too_big)
+
+    assert all(buffers.receive < 2 * too_big for buffers in granted)
+    assert "socket buffers cut below" in caplog.text
 
 
 # The pacer
