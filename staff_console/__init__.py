@@ -1,1 +1,1 @@
-"""The staff console (PyQt6); built in a later issue."""
+"""The staff console: take the next citizen, show the form, point at the box, hand over."""

@@ -1,0 +1,218 @@
+"""One call as the console holds it: who, how the media is doing, and what is being shown.
+
+Plain Python and memory only: texts, marks and the page shown are forgotten when the call ends,
+so no case data outlives it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+from signaling import protocol as p
+from staff_console.engine_port import (
+    CallPhase,
+    EnginePort,
+    HighlightMark,
+    MarkTool,
+    PageMark,
+    PenMark,
+    PointerMark,
+)
+from staff_console.view import CallView, DocumentView, Handoff, Quality, QualityView
+
+MAX_TEXTS_SHOWN: Final = 20
+# Thresholds for the quality light, after ITU-T G.114 (150 ms one way is fine for talk) and the
+# loss at which Opus and VP8 start to show it.
+GOOD_RTT_MS: Final = 300.0
+FAIR_RTT_MS: Final = 600.0
+GOOD_LOSS_PERCENT: Final = 2.0
+FAIR_LOSS_PERCENT: Final = 8.0
+
+
+def quality_of(rtt_ms: float | None, tracks: Sequence[p.TrackStats]) -> QualityView:
+    """A traffic light from the engine's stats: the worst of round trip and inbound loss."""
+    inbound = [t for t in tracks if t.direction == "inbound"]
+    losses = [t.packet_loss_percent for t in inbound if t.packet_loss_percent is not None]
+    loss = max(losses) if losses else None
+    fps = next((t.fps for t in inbound if t.kind == "video" and t.fps is not None), None)
+    if rtt_ms is None and loss is None:
+        return QualityView(Quality.UNKNOWN, None, None, fps)
+    rtt = rtt_ms or 0.0
+    lost = loss or 0.0
+    if rtt <= GOOD_RTT_MS and lost <= GOOD_LOSS_PERCENT:
+        level = Quality.GOOD
+    elif rtt <= FAIR_RTT_MS and lost <= FAIR_LOSS_PERCENT:
+        level = Quality.FAIR
+    else:
+        level = Quality.POOR
+    return QualityView(level, rtt_ms, loss, fps)
+
+
+@dataclass(slots=True)
+class _Document:
+    doc_id: str
+    path: str
+    page_count: int
+    page: int = 0
+    delivered: bool = False
+    marks: dict[int, dict[str, PageMark]] = field(default_factory=dict)
+    pointer: PointerMark | None = None
+
+
+@dataclass(slots=True)
+class Consultation:
+    """The client-side state of one call, from `session_started` to the end of our leg."""
+
+    started: p.SessionStarted
+    category: str
+    handoffs: tuple[Handoff, ...]
+    started_at: float
+    phase: CallPhase = CallPhase.CONNECTING
+    peer_online: bool = True
+    quality: QualityView = field(default_factory=QualityView)
+    muted: bool = False
+    camera_on: bool = True
+    phrase: str = ""
+    phrase_at: float = 0.0
+    texts_sent: list[str] = field(default_factory=list)
+    remote_content: str | None = None
+    sharing_screen: bool = False
+    tool: MarkTool = MarkTool.POINTER
+    document: _Document | None = None
+    _ids: int = 0
+    _stroke: str | None = None
+
+    @property
+    def session_id(self) -> str:
+        return self.started.session_id
+
+    def _next_id(self, prefix: str) -> str:
+        self._ids += 1
+        return f"{prefix}{self._ids}"
+
+    # --- Documents and marks -------------------------------------------------------------------
+
+    def open_document(self, engine: EnginePort, path: Path, page_count: int) -> None:
+        if self.document is not None:
+            engine.close_document(self.document.doc_id)
+        self.document = _Document(self._next_id("d"), str(path), max(1, page_count))
+        self._show(engine)
+
+    def go_to_page(self, engine: EnginePort, page: int) -> None:
+        document = self.document
+        if document is None or not 0 <= page < document.page_count or page == document.page:
+            return
+        document.page = page
+        document.pointer = None
+        self._stroke = None
+        self._show(engine)
+
+    def close_document(self, engine: EnginePort) -> None:
+        if self.document is not None:
+            engine.close_document(self.document.doc_id)
+        self.document = None
+
+    def page_delivered(self, doc_id: str, page: int, shown: bool) -> None:
+        document = self.document
+        if document is not None and document.doc_id == doc_id and document.page == page:
+            document.delivered = shown
+            # A page the kiosk has drawn again needs its marks again.
+
+    def point(self, engine: EnginePort, x: float, y: float, visible: bool = True) -> None:
+        document = self.document
+        if document is None:
+            return
+        document.pointer = PointerMark(_clamp(x), _clamp(y), visible)
+        engine.send_marks(document.doc_id, document.page, [document.pointer])
+
+    def highlight(
+        self, engine: EnginePort, x: float, y: float, width: float, height: float
+    ) -> None:
+        document = self.document
+        if document is None:
+            return
+        left, top = _clamp(min(x, x + width)), _clamp(min(y, y + height))
+        mark = HighlightMark(
+            self._next_id("h"),
+            left,
+            top,
+            min(abs(width), 1.0 - left),
+            min(abs(height), 1.0 - top),
+        )
+        self._keep(engine, document, mark)
+
+    def draw(self, engine: EnginePort, points: Sequence[tuple[float, float]], done: bool) -> None:
+        """A pen stroke as it grows; the kiosk replaces it by id each time it is resent."""
+        document = self.document
+        if document is None or not points:
+            return
+        if self._stroke is None:
+            self._stroke = self._next_id("s")
+        mark = PenMark(self._stroke, tuple((_clamp(x), _clamp(y)) for x, y in points))
+        self._keep(engine, document, mark)
+        if done:
+            self._stroke = None
+
+    def clear_marks(self, engine: EnginePort) -> None:
+        document = self.document
+        if document is None:
+            return
+        document.marks.pop(document.page, None)
+        document.pointer = None
+        engine.clear_marks(document.doc_id, document.page)
+
+    def _keep(self, engine: EnginePort, document: _Document, mark: HighlightMark | PenMark) -> None:
+        document.marks.setdefault(document.page, {})[mark.id] = mark
+        engine.send_marks(document.doc_id, document.page, [mark])
+
+    def _show(self, engine: EnginePort) -> None:
+        document = self.document
+        assert document is not None
+        document.delivered = False
+        engine.show_page(Path(document.path), document.doc_id, document.page)
+        kept = list(document.marks.get(document.page, {}).values())
+        if kept:
+            engine.send_marks(document.doc_id, document.page, kept)
+
+    # --- The view -------------------------------------------------------------------------------
+
+    def view(self, now: float, camera_problem: str) -> CallView:
+        started = self.started
+        document = None
+        if self.document is not None:
+            d = self.document
+            marks: list[PageMark] = list(d.marks.get(d.page, {}).values())
+            if d.pointer is not None and d.pointer.visible:
+                marks.append(d.pointer)
+            document = DocumentView(
+                d.doc_id, d.path, Path(d.path).name, d.page, d.page_count, self.tool,
+                tuple(marks), d.delivered,
+            )  # fmt: skip
+        return CallView(
+            session_id=started.session_id,
+            kiosk_name=started.kiosk.name,
+            kiosk_location=started.kiosk.location,
+            category=self.category,
+            language=started.language,
+            handoffs=self.handoffs,
+            phase=self.phase,
+            peer_online=self.peer_online,
+            quality=self.quality,
+            muted=self.muted,
+            camera_on=self.camera_on,
+            camera_problem=camera_problem,
+            talk_seconds=max(0, int(now - self.started_at)),
+            phrase=self.phrase,
+            phrase_age=max(0, int(now - self.phrase_at)) if self.phrase else 0,
+            texts_sent=tuple(self.texts_sent[-MAX_TEXTS_SHOWN:]),
+            remote_content=self.remote_content,
+            sharing_screen=self.sharing_screen,
+            document=document,
+        )
+
+
+def _clamp(value: float) -> float:
+    return min(1.0, max(0.0, value))

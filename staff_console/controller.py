@@ -1,0 +1,606 @@
+"""The console's client-side state machine: plain Python, fed hub messages and engine events.
+
+The rules, after h11's `_state.py`:
+
+- The stage decides the screen (view.Stage). Moves between stages are the table `TRANSITIONS`;
+  an input with no entry for the current stage changes nothing and is logged.
+- LOGIN --submit--> CONNECTING --welcome--> READY. A fatal refusal (a wrong password, an expired
+  session, a disabled account, another console taking over) goes back to LOGIN from anywhere,
+  with the reason; the window and its layout stay.
+- READY --session_started--> CALL --session_ended / session_transferred--> WRAP_UP
+  --wrap_up_saved (none left)--> READY. The hub decides all of these (docs/protocol.md); the
+  console only asks. A welcome that does not resume our call means the hub ended it.
+- A hub link that drops is not a stage: the call goes on peer to peer, the view says
+  "reconnecting to the server", and the engine's link resumes with its resume token.
+- Inputs carry `now` (epoch seconds): wait and talk times are computed from it, so tests need
+  no clock.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Final, assert_never
+
+from signaling import protocol as p
+from staff_console.consultation import Consultation, quality_of
+from staff_console.engine_port import (
+    CallPhase,
+    CallPhaseChanged,
+    CallQuality,
+    CameraHealth,
+    CommandFailed,
+    ConsoleEvent,
+    EnginePort,
+    HubConnected,
+    HubDisconnected,
+    HubFailed,
+    MarkTool,
+    PageDelivered,
+    PhraseHeard,
+    RemoteContentChanged,
+    ScreenArea,
+    SharingEnded,
+    TextHeard,
+)
+from staff_console.forms import FormsLibrary
+from staff_console.view import (
+    Choice,
+    ConsoleView,
+    FinishedItem,
+    Handoff,
+    Level,
+    LoginView,
+    Notice,
+    QueueItem,
+    Stage,
+    WrapUpView,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class Step(StrEnum):
+    SUBMIT = "submit"  # the staff member sent the login form
+    WELCOMED = "welcomed"
+    REFUSED = "refused"  # a fatal error from the hub: back to the login
+    LOGOUT = "logout"
+    STARTED = "started"  # session_started
+    LEG_ENDED = "leg_ended"  # session_ended or session_transferred for our call
+    WRAPPED = "wrapped"  # wrap_up_saved with no wrap-up left
+
+
+TRANSITIONS: Final[dict[tuple[Stage, Step], Stage]] = {
+    (Stage.LOGIN, Step.SUBMIT): Stage.CONNECTING,
+    (Stage.CONNECTING, Step.WELCOMED): Stage.READY,
+    (Stage.READY, Step.WELCOMED): Stage.READY,
+    (Stage.CALL, Step.WELCOMED): Stage.CALL,
+    (Stage.WRAP_UP, Step.WELCOMED): Stage.WRAP_UP,
+    (Stage.READY, Step.STARTED): Stage.CALL,
+    (Stage.WRAP_UP, Step.STARTED): Stage.CALL,
+    (Stage.CALL, Step.STARTED): Stage.CALL,  # resumed after a hub restart
+    (Stage.CALL, Step.LEG_ENDED): Stage.WRAP_UP,
+    (Stage.WRAP_UP, Step.LEG_ENDED): Stage.WRAP_UP,
+    (Stage.WRAP_UP, Step.WRAPPED): Stage.READY,
+    **{(stage, Step.REFUSED): Stage.LOGIN for stage in Stage},
+    **{(stage, Step.LOGOUT): Stage.LOGIN for stage in Stage},
+}
+
+# Why a login was refused, as catalog keys.
+REFUSALS: Final[Mapping[p.ErrorCode, str]] = {
+    p.ErrorCode.UNAUTHORIZED: "login.error.unauthorized",
+    p.ErrorCode.SESSION_EXPIRED: "login.error.expired",
+    p.ErrorCode.ACCOUNT_DISABLED: "login.error.disabled",
+    p.ErrorCode.REPLACED: "login.error.replaced",
+    p.ErrorCode.UNSUPPORTED_VERSION: "login.error.version",
+}
+# Hub refusals the staff member must see, as catalog keys; the rest are logged.
+REFUSED_COMMANDS: Final[Mapping[p.ErrorCode, str]] = {
+    p.ErrorCode.ALREADY_TAKEN: "queue.already_taken",
+    p.ErrorCode.QUEUE_EMPTY: "queue.empty",
+    p.ErrorCode.DEPARTMENT_CLOSED: "transfer.closed",
+    p.ErrorCode.UNKNOWN_DEPARTMENT: "transfer.unknown",
+    p.ErrorCode.UNKNOWN_OUTCOME: "wrap_up.unknown_outcome",
+    p.ErrorCode.UNKNOWN_SESSION: "error.unknown_session",
+    p.ErrorCode.INVALID_STATE: "error.invalid_state",
+    p.ErrorCode.FORBIDDEN: "error.forbidden",
+    p.ErrorCode.LOGIN_THROTTLED: "login.error.throttled",
+}
+
+
+@dataclass(slots=True)
+class _Finished:
+    """A leg of ours that ended: waiting for its wrap-up, then a line in today's list."""
+
+    session_id: str
+    kiosk_name: str
+    category: str
+    reason: str
+    transferred_to: str
+    ended_at: float
+    talk_seconds: int
+    outcome: str = ""
+    saving: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ControllerSettings:
+    language: str = "ja"  # the console's language: "ja" or "en"
+    templates: tuple[str, ...] = ()
+    server: str = ""
+    username: str = ""
+
+
+class Controller:
+    """Owns the engine port and the client-side state; screens only render what it says."""
+
+    def __init__(
+        self,
+        engine: EnginePort,
+        settings: ControllerSettings,
+        forms: FormsLibrary,
+        *,
+        on_view: Callable[[ConsoleView], None] | None = None,
+        on_alert: Callable[[int], None] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.forms = forms
+        self.on_view = on_view
+        self.on_alert = on_alert
+        self.stage = Stage.LOGIN
+        self._now = 0.0
+        self._server = settings.server
+        self._username = settings.username
+        self._login_error: Notice | None = None
+        self._display_name = ""
+        self._presence: p.Presence | None = None
+        self._hub_online = False
+        self._departments: dict[str, p.DepartmentStatus] = {}
+        self._categories: dict[str, p.CategoryInfo] = {}
+        self._outcomes: list[p.OutcomeInfo] = []
+        self._queue: list[p.QueueEntry] = []
+        self._seen: set[str] = set()  # queue entries already announced
+        self._unlooked: set[str] = set()  # new since the staff member last acted on the queue
+        self._call: Consultation | None = None
+        self._wrap_ups: list[_Finished] = []
+        self._today: list[_Finished] = []
+        self._camera_problem = ""
+        self._notice: Notice | None = None
+
+    # --- Inputs: the engine ---------------------------------------------------------------------
+
+    def handle(self, event: ConsoleEvent | p.ServerMessage, now: float) -> None:
+        """One event from the engine or message from the hub, in arrival order."""
+        self._now = now
+        match event:
+            case HubConnected() | HubDisconnected() | HubFailed():
+                self._on_link(event)
+            case (
+                CallPhaseChanged() | CallQuality() | PhraseHeard() | TextHeard()
+                | RemoteContentChanged() | SharingEnded() | PageDelivered()
+            ):  # fmt: skip
+                self._on_call_event(event)
+            case CameraHealth(health=health, message=message):
+                self._camera_problem = "" if health is p.DeviceHealth.OK else message or health
+                if self._camera_problem:
+                    self._notify("camera.missing", Level.WARNING)
+            case CommandFailed(command=command, message=message):
+                self._notify("error.command", Level.ERROR, command=command, message=message)
+            case _:
+                self._on_hub(event)
+        self._publish()
+
+    def tick(self, now: float) -> None:
+        """The clock moved: wait and talk times tick."""
+        self._now = now
+        self._publish()
+
+    def _on_link(self, event: HubConnected | HubDisconnected | HubFailed) -> None:
+        match event:
+            case HubConnected(welcome=welcome):
+                self._hub_online = True
+                self._display_name = welcome.display_name
+                self._presence = welcome.presence
+                self._login_error = None
+                if self._notice is not None and self._notice.key == "hub.offline":
+                    self._notice = None
+                if not welcome.resumed and self._call is not None:
+                    # The hub did not keep our call through its restart: it ended it.
+                    self._leg_ended(self._call, p.EndReason.NETWORK_LOST.value, "")
+                self._move(Step.WELCOMED)
+            case HubDisconnected():
+                self._hub_online = False
+                if self.stage is Stage.CONNECTING:
+                    self._login_error = Notice("login.error.unreachable", Level.WARNING)
+            case HubFailed(code=code, message=message):
+                self._hub_online = False
+                key = REFUSALS.get(code, "login.error.other")
+                self._login_error = Notice(key, Level.ERROR, {"message": message})
+                self.engine.logout()
+                self._queue.clear()
+                self._seen.clear()
+                self._move(Step.REFUSED)
+
+    def _on_hub(self, message: p.ServerMessage) -> None:
+        match message:
+            case p.Welcome():
+                pass  # the engine reports it as HubConnected
+            case p.Directory():
+                self._departments = {d.id: d for d in message.departments}
+                self._categories = {c.id: c for c in message.categories}
+                self._outcomes = list(message.outcome_codes)
+            case p.QueueSnapshot(entries=entries):
+                self._on_queue(entries)
+            case p.SessionStarted():
+                self._on_started(message)
+            case p.SessionEnded(session_id=session_id, reason=reason):
+                if self._call is not None and self._call.session_id == session_id:
+                    self._leg_ended(self._call, reason.value, "")
+            case p.SessionTransferred(session_id=session_id, department_names=names):
+                if self._call is not None and self._call.session_id == session_id:
+                    self._leg_ended(self._call, "transferred", self._pick(names))
+            case p.PeerLinkChanged(session_id=session_id, online=online):
+                if self._call is not None and self._call.session_id == session_id:
+                    self._call.peer_online = online
+            case p.PresenceChanged(presence=presence):
+                self._presence = presence
+            case p.WrapUpSaved(session_id=session_id):
+                self._on_wrapped(session_id)
+            case p.Error():
+                self._on_error(message)
+            case (
+                p.Queued() | p.DepartmentClosed() | p.SurveySaved() | p.SdpOffer() | p.SdpAnswer()
+                | p.IceCandidate() | p.EndOfCandidates()
+            ):  # fmt: skip
+                logger.debug("< %s is not for a console; ignored", p.type_of(message))
+            case _:
+                assert_never(message)
+
+    def _on_queue(self, entries: Sequence[p.QueueEntry]) -> None:
+        self._queue = list(entries)
+        ids = {entry.session_id for entry in entries}
+        arrived = ids - self._seen
+        self._seen = ids
+        self._unlooked &= ids
+        if arrived:
+            self._unlooked |= arrived
+            if self.stage is not Stage.CALL and self.on_alert is not None:
+                self.on_alert(len(arrived))
+
+    def _on_started(self, started: p.SessionStarted) -> None:
+        call = self._call
+        if call is not None and call.session_id == started.session_id:
+            call.started = started  # resumed: same call, fresh ICE servers
+            call.peer_online = True
+            self._move(Step.STARTED)
+            return
+        handoffs = tuple(
+            Handoff(self._department_name(h.department_id), h.staff_name, h.note)
+            for h in started.handoffs
+        )
+        self._call = Consultation(
+            started=started,
+            category=self._category_name(started.category_id),
+            handoffs=handoffs,
+            started_at=self._now,
+            camera_on=True,
+        )
+        self._unlooked.clear()
+        if self._notice is not None and self._notice.level is not Level.WARNING:
+            self._notice = None
+        self._move(Step.STARTED)
+
+    def _leg_ended(self, call: Consultation, reason: str, transferred_to: str) -> None:
+        self._call = None
+        finished = _Finished(
+            session_id=call.session_id,
+            kiosk_name=call.started.kiosk.name,
+            category=call.category,
+            reason=reason,
+            transferred_to=transferred_to,
+            ended_at=self._now,
+            talk_seconds=max(0, int(self._now - call.started_at)),
+        )
+        self._wrap_ups.append(finished)
+        self._today.insert(0, finished)
+        if reason == p.EndReason.NETWORK_LOST:
+            self._notify("call.network_lost", Level.WARNING)
+        self._move(Step.LEG_ENDED)
+
+    def _on_wrapped(self, session_id: str) -> None:
+        for finished in self._wrap_ups:
+            if finished.session_id == session_id:
+                finished.saving = False
+                self._wrap_ups.remove(finished)
+                break
+        if not self._wrap_ups:
+            self._move(Step.WRAPPED)
+
+    def _on_error(self, error: p.Error) -> None:
+        if error.code in (p.ErrorCode.PEER_UNAVAILABLE, p.ErrorCode.RATE_LIMITED):
+            logger.info("< error %s for %s (the engine retries)", error.code, error.ref_type)
+            return
+        for finished in self._wrap_ups:
+            finished.saving = False
+        key = REFUSED_COMMANDS.get(error.code, "error.other")
+        logger.warning("< error %s for %s: %s", error.code, error.ref_type, error.message)
+        self._notify(key, Level.ERROR, code=error.code.value, message=error.message)
+
+    def _on_call_event(
+        self,
+        event: CallPhaseChanged | CallQuality | PhraseHeard | TextHeard | RemoteContentChanged
+        | SharingEnded | PageDelivered,
+    ) -> None:  # fmt: skip
+        call = self._call
+        if call is None or getattr(event, "session_id", call.session_id) != call.session_id:
+            logger.debug("= %s for no current call; ignored", type(event).__name__)
+            return
+        match event:
+            case CallPhaseChanged(phase=phase):
+                call.phase = phase
+                if phase is CallPhase.LOST:
+                    self._notify("call.lost", Level.ERROR)
+            case CallQuality(rtt_ms=rtt_ms, tracks=tracks):
+                call.quality = quality_of(rtt_ms, tracks)
+            case PhraseHeard(phrase=phrase):
+                call.phrase = phrase
+                call.phrase_at = self._now
+            case TextHeard():
+                logger.info("= a text from the kiosk; the console does not show kiosk text")
+            case RemoteContentChanged(kind=kind):
+                call.remote_content = kind
+            case SharingEnded(reason=reason):
+                call.sharing_screen = False
+                self._notify("share.ended", Level.WARNING, reason=reason)
+            case PageDelivered(doc_id=doc_id, page=page, shown=shown, reason=reason):
+                call.page_delivered(doc_id, page, shown)
+                if not shown:
+                    self._notify("document.not_shown", Level.WARNING, reason=reason)
+            case _:
+                assert_never(event)
+
+    # --- Intents: the screens -------------------------------------------------------------------
+
+    def submit_login(self, server: str, username: str, password: str) -> None:
+        if self.stage is not Stage.LOGIN:
+            return
+        self._server, self._username = server.strip(), username.strip()
+        if not self._server or not self._username or not password:
+            self._login_error = Notice("login.error.missing", Level.ERROR)
+            self._publish()
+            return
+        self._login_error = None
+        self._move(Step.SUBMIT)
+        self.engine.login(self._server, self._username, password)
+        self._publish()
+
+    def cancel_login(self) -> None:
+        """Stop trying to reach a server that does not answer."""
+        if self.stage is Stage.CONNECTING:
+            self.logout()
+
+    def logout(self) -> None:
+        self.engine.logout()
+        self._hub_online = False
+        self._queue.clear()
+        self._seen.clear()
+        self._move(Step.LOGOUT)
+        self._publish()
+
+    def choose_presence(self, presence: p.Presence) -> None:
+        self.engine.set_presence(presence)
+
+    def accept(self, session_id: str) -> None:
+        self._looked()
+        if self.stage in (Stage.READY, Stage.WRAP_UP):
+            self.engine.accept(session_id)
+
+    def accept_next(self) -> None:
+        self._looked()
+        if self.stage in (Stage.READY, Stage.WRAP_UP):
+            self.engine.accept_next()
+
+    def dismiss_notice(self) -> None:
+        self._notice = None
+        self._looked()
+
+    def _looked(self) -> None:
+        self._unlooked.clear()
+        self._publish()
+
+    def toggle_mute(self) -> None:
+        if (call := self._call) is not None:
+            call.muted = not call.muted
+            self.engine.set_muted(call.muted)
+            self._publish()
+
+    def toggle_camera(self) -> None:
+        if (call := self._call) is not None:
+            call.camera_on = not call.camera_on
+            self.engine.set_camera_enabled(call.camera_on)
+            self._publish()
+
+    def open_document(self, path: Path, page_count: int) -> None:
+        if (call := self._call) is not None:
+            self.forms.used(str(path))
+            call.open_document(self.engine, path, page_count)
+            self._publish()
+
+    def document_failed(self, path: Path, reason: str) -> None:
+        self._notify("document.cannot_open", Level.ERROR, name=path.name, reason=reason)
+        self._publish()
+
+    def go_to_page(self, page: int) -> None:
+        if (call := self._call) is not None:
+            call.go_to_page(self.engine, page)
+            self._publish()
+
+    def close_document(self) -> None:
+        if (call := self._call) is not None:
+            call.close_document(self.engine)
+            self._publish()
+
+    def choose_tool(self, tool: MarkTool) -> None:
+        if (call := self._call) is not None:
+            call.tool = tool
+            self._publish()
+
+    def point(self, x: float, y: float, visible: bool = True) -> None:
+        if (call := self._call) is not None:
+            call.point(self.engine, x, y, visible)
+            self._publish()
+
+    def highlight(self, x: float, y: float, width: float, height: float) -> None:
+        if (call := self._call) is not None:
+            call.highlight(self.engine, x, y, width, height)
+            self._publish()
+
+    def draw(self, points: Sequence[tuple[float, float]], done: bool) -> None:
+        if (call := self._call) is not None:
+            call.draw(self.engine, points, done)
+            self._publish()
+
+    def clear_marks(self) -> None:
+        if (call := self._call) is not None:
+            call.clear_marks(self.engine)
+            self._publish()
+
+    def send_text(self, text: str) -> None:
+        text = text.strip()
+        if (call := self._call) is not None and text:
+            call.texts_sent.append(text)
+            self.engine.send_text(text)
+            self._publish()
+
+    def share_screen(self, area: ScreenArea) -> None:
+        if (call := self._call) is not None:
+            call.sharing_screen = True
+            self.engine.share_screen(area)
+            self._publish()
+
+    def stop_sharing(self) -> None:
+        if (call := self._call) is not None and call.sharing_screen:
+            call.sharing_screen = False
+            self.engine.stop_sharing()
+            self._publish()
+
+    def transfer(self, department_id: str, note: str) -> None:
+        if self._call is not None:
+            self.engine.transfer(department_id, note.strip())
+
+    def end_call(self) -> None:
+        if self._call is not None:
+            self.engine.hang_up()
+
+    def wrap_up(self, outcome_code: str, note: str) -> None:
+        if not self._wrap_ups:
+            return
+        finished = self._wrap_ups[0]
+        finished.saving = True
+        finished.outcome = self._outcome_name(outcome_code)
+        self.engine.wrap_up(finished.session_id, outcome_code, note.strip())
+        self._publish()
+
+    # --- Outputs --------------------------------------------------------------------------------
+
+    def _move(self, step: Step) -> None:
+        new = TRANSITIONS.get((self.stage, step))
+        if new is None:
+            logger.info("= %s in stage %s changes nothing", step, self.stage)
+            return
+        if new is not self.stage:
+            logger.info("= %s -> %s (%s)", self.stage, new, step)
+        self.stage = new
+
+    def _notify(self, key: str, level: Level, **fields: object) -> None:
+        self._notice = Notice(key, level, dict(fields))
+
+    def _publish(self) -> None:
+        if self.on_view is not None:
+            self.on_view(self.view())
+
+    def view(self) -> ConsoleView:
+        now = self._now
+        wrap_up = None
+        if self._wrap_ups:
+            f = self._wrap_ups[0]
+            wrap_up = WrapUpView(
+                session_id=f.session_id,
+                kiosk_name=f.kiosk_name,
+                category=f.category,
+                reason=f.reason,
+                transferred_to=f.transferred_to,
+                outcomes=tuple(Choice(o.code, self._pick(o.names)) for o in self._outcomes),
+                saving=f.saving,
+                pending=len(self._wrap_ups),
+            )
+        return ConsoleView(
+            stage=self.stage,
+            login=LoginView(
+                self._server, self._username, self.stage is Stage.CONNECTING, self._login_error
+            ),
+            display_name=self._display_name,
+            presence=self._presence,
+            hub_online=self._hub_online,
+            queue=tuple(self._queue_item(entry, now) for entry in self._queue),
+            today=tuple(
+                FinishedItem(
+                    f.session_id,
+                    f.kiosk_name,
+                    f.category,
+                    f.ended_at,
+                    f.talk_seconds,
+                    f.outcome if not f.saving and f not in self._wrap_ups else "",
+                    f.transferred_to,
+                )
+                for f in self._today
+            ),
+            departments=tuple(
+                Choice(d.id, self._pick(d.names), d.open_now) for d in self._departments.values()
+            ),
+            templates=self.settings.templates,
+            forms=self.forms.forms() if self._call is not None else (),
+            call=None if self._call is None else self._call.view(now, self._camera_problem),
+            wrap_up=wrap_up,
+            notice=self._notice,
+        )
+
+    def _queue_item(self, entry: p.QueueEntry, now: float) -> QueueItem:
+        handoff = entry.transferred_from
+        return QueueItem(
+            session_id=entry.session_id,
+            kiosk_name=entry.kiosk.name,
+            kiosk_location=entry.kiosk.location,
+            department=self._department_name(entry.department_id),
+            category=self._category_name(entry.category_id),
+            language=entry.language,
+            wait_seconds=max(0, int(now - entry.queued_at)),
+            kiosk_online=entry.kiosk_online,
+            new=entry.session_id in self._unlooked,
+            transferred_from=None
+            if handoff is None
+            else Handoff(
+                self._department_name(handoff.department_id), handoff.staff_name, handoff.note
+            ),
+        )
+
+    def _pick(self, names: Mapping[str, str]) -> str:
+        for code in (self.settings.language, "ja", "en"):
+            if names.get(code):
+                return names[code]
+        return next(iter(names.values()), "")
+
+    def _department_name(self, department_id: str) -> str:
+        department = self._departments.get(department_id)
+        return department_id if department is None else self._pick(department.names)
+
+    def _category_name(self, category_id: str) -> str:
+        category = self._categories.get(category_id)
+        return category_id if category is None else self._pick(category.names)
+
+    def _outcome_name(self, code: str) -> str:
+        return next((self._pick(o.names) for o in self._outcomes if o.code == code), code)

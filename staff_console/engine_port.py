@@ -1,0 +1,187 @@
+"""What the console needs from the call engine, and what it hears back.
+
+The controller is written against `EnginePort`, a small explicit interface, so it is tested by
+feeding it hub messages and these events, with no network and no Qt. `BridgedEngine`
+(staff_console.bridged_engine) satisfies it with the real engine on its network thread.
+
+Every method returns at once: the work happens on the engine's thread, and whatever comes of
+it arrives later as a `ConsoleEvent` (or a `p.Error` from the hub).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Protocol
+
+from signaling import protocol as p
+
+
+class CallPhase(StrEnum):
+    """The media side of the call, as the engine reports it (call.session.CallState)."""
+
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    RECONNECTING = "reconnecting"
+    LOST = "lost"
+
+
+class MarkTool(StrEnum):
+    POINTER = "pointer"
+    HIGHLIGHTER = "highlighter"
+    PEN = "pen"
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenArea:
+    """A monitor (1-based, as mss counts) or a region in virtual-desktop pixels."""
+
+    monitor: int = 1
+    region: tuple[int, int, int, int] | None = None  # left, top, width, height
+
+
+@dataclass(frozen=True, slots=True)
+class PointerMark:
+    x: float
+    y: float
+    visible: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class HighlightMark:
+    id: str
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True, slots=True)
+class PenMark:
+    id: str
+    points: tuple[tuple[float, float], ...]
+
+
+PageMark = PointerMark | HighlightMark | PenMark
+
+
+class EnginePort(Protocol):
+    """The engine as the console drives it; coordinates are fractions of the page."""
+
+    def login(self, server: str, username: str, password: str) -> None: ...
+    def logout(self) -> None: ...
+    def set_presence(self, presence: p.Presence) -> None: ...
+    def accept(self, session_id: str) -> None: ...
+    def accept_next(self) -> None: ...
+    def transfer(self, department_id: str, note: str) -> None: ...
+    def hang_up(self) -> None: ...
+    def wrap_up(self, session_id: str, outcome_code: str, note: str) -> None: ...
+    def send_text(self, text: str) -> None: ...
+    def show_page(self, path: Path, doc_id: str, page: int) -> None: ...
+    def send_marks(self, doc_id: str, page: int, marks: Sequence[PageMark]) -> None: ...
+    def clear_marks(self, doc_id: str, page: int) -> None: ...
+    def close_document(self, doc_id: str) -> None: ...
+    def share_screen(self, area: ScreenArea) -> None: ...
+    def stop_sharing(self) -> None: ...
+    def set_muted(self, muted: bool) -> None: ...
+    def set_camera_enabled(self, enabled: bool) -> None: ...
+
+
+# Events from the engine, besides the hub's own messages (p.ServerMessage).
+
+
+@dataclass(frozen=True, slots=True)
+class HubConnected:
+    welcome: p.Welcome
+
+
+@dataclass(frozen=True, slots=True)
+class HubDisconnected:
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class HubFailed:
+    """A fatal refusal: a wrong password, an expired session, a disabled account, replaced."""
+
+    code: p.ErrorCode
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallPhaseChanged:
+    session_id: str
+    phase: CallPhase
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallQuality:
+    session_id: str
+    rtt_ms: float | None
+    tracks: tuple[p.TrackStats, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseHeard:
+    session_id: str
+    phrase: str  # a call.control_channel.QuickPhrase value
+
+
+@dataclass(frozen=True, slots=True)
+class TextHeard:
+    session_id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteContentChanged:
+    session_id: str
+    kind: str | None  # "document_camera", "screen", or None when it stopped
+
+
+@dataclass(frozen=True, slots=True)
+class SharingEnded:
+    """Our screen share stopped by itself (the capture failed) or could not start."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PageDelivered:
+    doc_id: str
+    page: int
+    shown: bool  # False: the kiosk rejected it, or it was never sent
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CameraHealth:
+    health: p.DeviceHealth
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommandFailed:
+    """A command the engine refused locally (not in a call, a file it cannot open, …)."""
+
+    command: str
+    message: str
+
+
+ConsoleEvent = (
+    HubConnected
+    | HubDisconnected
+    | HubFailed
+    | CallPhaseChanged
+    | CallQuality
+    | PhraseHeard
+    | TextHeard
+    | RemoteContentChanged
+    | SharingEnded
+    | PageDelivered
+    | CameraHealth
+    | CommandFailed
+)

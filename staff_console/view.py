@@ -1,0 +1,165 @@
+"""View-models: everything a screen needs to draw, computed by the controller.
+
+Screens get one of these in `render(vm)` and translate only the static words; names from the
+hub (departments, categories, outcomes) are already picked in the console's language here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from signaling import protocol as p
+from staff_console.engine_port import CallPhase, MarkTool, PageMark
+
+
+class Stage(StrEnum):
+    """Which screen is up; controller.TRANSITIONS is the table of moves between them."""
+
+    LOGIN = "login"  # no session: the login dialog
+    CONNECTING = "connecting"  # credentials sent, no welcome yet
+    READY = "ready"  # the queue
+    CALL = "call"
+    WRAP_UP = "wrap_up"
+
+
+class Level(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+class Quality(StrEnum):
+    UNKNOWN = "unknown"
+    GOOD = "good"
+    FAIR = "fair"
+    POOR = "poor"
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A message for the staff member: a catalog key and its fields, translated by the screen."""
+
+    key: str
+    level: Level = Level.INFO
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Handoff:
+    department: str
+    staff_name: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    session_id: str
+    kiosk_name: str
+    kiosk_location: str
+    department: str
+    category: str
+    language: str  # the hub's language code: ja, ja-easy, en, zh, ko, vi
+    wait_seconds: int
+    kiosk_online: bool
+    new: bool  # arrived since the staff member last looked (the visual alert)
+    transferred_from: Handoff | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FinishedItem:
+    session_id: str
+    kiosk_name: str
+    category: str
+    ended_at: float  # epoch seconds; shown in Asia/Tokyo
+    talk_seconds: int
+    outcome: str  # the outcome's name, or "" while not wrapped up
+    transferred_to: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    id: str
+    name: str
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class QualityView:
+    level: Quality = Quality.UNKNOWN
+    rtt_ms: float | None = None
+    loss_percent: float | None = None
+    fps: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentView:
+    doc_id: str
+    path: str
+    name: str
+    page: int  # from 0
+    page_count: int
+    tool: MarkTool
+    marks: tuple[PageMark, ...]
+    delivered: bool  # the kiosk showed this page
+
+
+@dataclass(frozen=True, slots=True)
+class CallView:
+    session_id: str
+    kiosk_name: str
+    kiosk_location: str
+    category: str
+    language: str
+    handoffs: tuple[Handoff, ...]
+    phase: CallPhase
+    peer_online: bool  # the kiosk's signaling link
+    quality: QualityView
+    muted: bool
+    camera_on: bool
+    camera_problem: str  # "" when the camera works; else why the call is audio-only
+    talk_seconds: int
+    phrase: str = ""  # the citizen's latest quick phrase, shown prominently
+    phrase_age: int = 0  # seconds since it came
+    texts_sent: tuple[str, ...] = ()
+    remote_content: str | None = None  # "document_camera" while the kiosk shows one
+    sharing_screen: bool = False
+    document: DocumentView | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WrapUpView:
+    session_id: str
+    kiosk_name: str
+    category: str
+    reason: str  # p.EndReason, or "transferred"
+    transferred_to: str
+    outcomes: tuple[Choice, ...]
+    saving: bool
+    pending: int  # wrap-ups still open, this one included
+
+
+@dataclass(frozen=True, slots=True)
+class LoginView:
+    server: str
+    username: str
+    busy: bool
+    error: Notice | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleView:
+    stage: Stage
+    login: LoginView
+    display_name: str
+    presence: p.Presence | None
+    hub_online: bool
+    queue: tuple[QueueItem, ...]
+    today: tuple[FinishedItem, ...]
+    departments: tuple[Choice, ...]  # transfer targets
+    templates: tuple[str, ...]
+    forms: tuple[str, ...]  # paths of the standard forms, recently used first
+    call: CallView | None
+    wrap_up: WrapUpView | None
+    notice: Notice | None

@@ -1,0 +1,441 @@
+"""The console's state machine, fed hub messages and engine events: no network, no Qt, no clock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from signaling import protocol as p
+from staff_console.controller import TRANSITIONS, Controller, ControllerSettings, Step
+from staff_console.engine_port import (
+    CallPhase,
+    CallPhaseChanged,
+    CallQuality,
+    CameraHealth,
+    HighlightMark,
+    HubConnected,
+    HubDisconnected,
+    HubFailed,
+    MarkTool,
+    PenMark,
+    PhraseHeard,
+    PointerMark,
+    RemoteContentChanged,
+    ScreenArea,
+    SharingEnded,
+)
+from staff_console.forms import FormsLibrary
+from staff_console.view import Level, Quality, Stage
+from tests.staff_console import messages as m
+from tests.staff_console.fake_engine import RecordingEngine
+
+
+class Console:
+    """A controller with a recording engine, the alerts it raised and a clock the test moves."""
+
+    def __init__(self, forms: Path | None = None) -> None:
+        self.engine = RecordingEngine()
+        self.alerts: list[int] = []
+        self.now = 1000.0
+        self.controller = Controller(
+            self.engine,
+            ControllerSettings(templates=("少々お待ちください。",), server="ws://hub/ws"),
+            FormsLibrary(forms),
+            on_alert=self.alerts.append,
+        )
+
+    def hear(self, *events: object) -> None:
+        for event in events:
+            self.controller.handle(event, self.now)  # type: ignore[arg-type]
+
+    def logged_in(self) -> Console:
+        self.controller.submit_login("ws://hub/ws", "tanaka", "tanaka-demo")
+        self.hear(HubConnected(m.welcome()), m.directory(), m.snapshot())
+        return self
+
+    def in_call(self) -> Console:
+        self.logged_in()
+        self.hear(m.snapshot(m.entry()))
+        self.controller.accept("s1")
+        self.hear(m.snapshot(), m.started())
+        return self
+
+    @property
+    def view(self):  # type: ignore[no-untyped-def]
+        return self.controller.view()
+
+
+def test_login_sends_the_credentials_and_waits_for_the_welcome() -> None:
+    console = Console()
+    console.controller.submit_login(" ws://hub/ws ", "tanaka ", "tanaka-demo")
+    assert console.engine.named("login") == [("ws://hub/ws", "tanaka", "tanaka-demo")]
+    assert console.view.stage is Stage.CONNECTING
+    assert console.view.login.busy
+    console.hear(HubConnected(m.welcome()))
+    assert console.view.stage is Stage.READY
+    assert console.view.display_name == "田中"
+    assert console.view.presence is p.Presence.AVAILABLE
+
+
+def test_login_with_a_field_missing_is_refused_locally() -> None:
+    console = Console()
+    console.controller.submit_login("ws://hub/ws", "tanaka", "")
+    assert console.engine.calls == []
+    assert console.view.stage is Stage.LOGIN
+    assert console.view.login.error is not None
+    assert console.view.login.error.key == "login.error.missing"
+
+
+def test_a_wrong_password_goes_back_to_the_login_with_the_reason() -> None:
+    console = Console()
+    console.controller.submit_login("ws://hub/ws", "tanaka", "wrong")
+    console.hear(HubFailed(p.ErrorCode.UNAUTHORIZED, "unknown user or password"))
+    assert console.view.stage is Stage.LOGIN
+    assert console.view.login.error is not None
+    assert console.view.login.error.key == "login.error.unauthorized"
+    assert console.view.login.username == "tanaka"  # remembered; the password is not
+    assert console.engine.named("logout") == [()]
+
+
+def test_an_expired_session_goes_back_to_the_login_and_forgets_the_queue() -> None:
+    console = Console().logged_in()
+    console.hear(m.snapshot(m.entry()))
+    console.hear(HubFailed(p.ErrorCode.SESSION_EXPIRED, "log in again"))
+    view = console.view
+    assert view.stage is Stage.LOGIN
+    assert view.login.error is not None
+    assert view.login.error.key == "login.error.expired"
+    assert view.queue == ()
+
+
+def test_an_unreachable_server_keeps_trying_and_can_be_cancelled() -> None:
+    console = Console()
+    console.controller.submit_login("ws://nowhere/ws", "tanaka", "pw")
+    console.hear(HubDisconnected("connection refused"))
+    assert console.view.stage is Stage.CONNECTING
+    assert console.view.login.error is not None
+    assert console.view.login.error.key == "login.error.unreachable"
+    console.controller.cancel_login()
+    assert console.view.stage is Stage.LOGIN
+    assert console.engine.named("logout") == [()]
+
+
+def test_the_queue_shows_kiosk_category_language_and_a_ticking_wait() -> None:
+    console = Console().logged_in()
+    console.now = 1042.0
+    console.hear(m.snapshot(m.entry(queued_at=1000.0, language="en")))
+    (item,) = console.view.queue
+    assert (item.kiosk_name, item.kiosk_location) == ("中央公民館", "1階ロビー")
+    assert (item.category, item.department, item.language) == ("住民票・戸籍", "市民課", "en")
+    assert item.wait_seconds == 42
+    console.controller.tick(1100.0)
+    assert console.view.queue[0].wait_seconds == 100
+
+
+def test_a_transferred_citizen_shows_where_from_and_the_note() -> None:
+    console = Console().logged_in()
+    handoff = p.HandoffStep(department_id="zeimu", staff_name="佐藤", note="住民税の証明が必要")
+    console.hear(m.snapshot(m.entry(transferred_from=handoff)))
+    transferred = console.view.queue[0].transferred_from
+    assert transferred is not None
+    assert (transferred.department, transferred.staff_name) == ("税務課", "佐藤")
+    assert transferred.note == "住民税の証明が必要"
+
+
+def test_someone_starting_to_wait_raises_one_alert_and_marks_them_new() -> None:
+    console = Console().logged_in()
+    console.hear(m.snapshot(m.entry("s1")))
+    console.hear(m.snapshot(m.entry("s1")))  # resent, nobody new
+    console.hear(m.snapshot(m.entry("s1"), m.entry("s2")))
+    assert console.alerts == [1, 1]
+    assert [item.new for item in console.view.queue] == [True, True]
+    console.controller.dismiss_notice()
+    assert [item.new for item in console.view.queue] == [False, False]
+
+
+def test_no_alert_sounds_during_a_call() -> None:
+    console = Console().in_call()
+    console.alerts.clear()
+    console.hear(m.snapshot(m.entry("s2")))
+    assert console.alerts == []
+
+
+def test_accept_and_take_next_ask_the_hub() -> None:
+    console = Console().logged_in()
+    console.controller.accept("s1")
+    console.controller.accept_next()
+    assert console.engine.named("accept") == [("s1",)]
+    assert console.engine.named("accept_next") == [()]
+
+
+def test_someone_else_being_faster_is_said_clearly() -> None:
+    console = Console().logged_in()
+    console.hear(m.snapshot(m.entry()))
+    console.controller.accept("s1")
+    console.hear(m.snapshot())
+    console.hear(
+        p.Error(code=p.ErrorCode.ALREADY_TAKEN, message="taken", ref_type="accept", session_id="s1")
+    )
+    view = console.view
+    assert view.stage is Stage.READY
+    assert view.notice is not None
+    assert (view.notice.key, view.notice.level) == ("queue.already_taken", Level.ERROR)
+
+
+def test_session_started_opens_the_call_with_the_handoff_notes() -> None:
+    console = Console().logged_in()
+    handoff = p.HandoffStep(department_id="zeimu", staff_name="佐藤", note="証明書の件")
+    console.hear(m.started(handoffs=[handoff]))
+    call = console.view.call
+    assert console.view.stage is Stage.CALL
+    assert call is not None
+    assert (call.kiosk_name, call.category, call.phase) == (
+        "中央公民館",
+        "住民票・戸籍",
+        "connecting",
+    )
+    assert call.handoffs[0].note == "証明書の件"
+    assert call.handoffs[0].department == "税務課"
+
+
+def test_the_call_shows_phase_quality_and_the_citizens_phrase() -> None:
+    console = Console().in_call()
+    console.hear(CallPhaseChanged("s1", CallPhase.CONNECTED, "connected"))
+    tracks = (
+        p.TrackStats(kind="video", direction="inbound", packet_loss_percent=0.5, fps=29.0),
+        p.TrackStats(kind="audio", direction="inbound", packet_loss_percent=0.0),
+    )
+    console.hear(CallQuality("s1", 35.0, tracks))
+    console.hear(PhraseHeard("s1", "cannot_hear"))
+    console.controller.tick(console.now + 5)
+    call = console.view.call
+    assert call is not None
+    assert call.phase is CallPhase.CONNECTED
+    assert (call.quality.level, call.quality.rtt_ms, call.quality.fps) == (Quality.GOOD, 35.0, 29.0)
+    assert (call.phrase, call.phrase_age) == ("cannot_hear", 5)
+
+
+@pytest.mark.parametrize(
+    ("rtt", "loss", "level"),
+    [(None, None, Quality.UNKNOWN), (80.0, 1.0, Quality.GOOD), (450.0, 1.0, Quality.FAIR),
+     (80.0, 5.0, Quality.FAIR), (900.0, 0.0, Quality.POOR), (50.0, 20.0, Quality.POOR)],
+)  # fmt: skip
+def test_call_quality_is_the_worst_of_round_trip_and_loss(
+    rtt: float | None, loss: float | None, level: Quality
+) -> None:
+    console = Console().in_call()
+    track = p.TrackStats(kind="audio", direction="inbound", packet_loss_percent=loss)
+    console.hear(CallQuality("s1", rtt, (track,)))
+    assert console.view.call is not None
+    assert console.view.call.quality.level is level
+
+
+def test_a_lost_peer_shows_reconnecting_then_the_result() -> None:
+    console = Console().in_call()
+    console.hear(CallPhaseChanged("s1", CallPhase.CONNECTED, "up"))
+    console.hear(CallPhaseChanged("s1", CallPhase.RECONNECTING, "silent 5 s"))
+    assert console.view.call is not None
+    assert console.view.call.phase is CallPhase.RECONNECTING
+    console.hear(CallPhaseChanged("s1", CallPhase.LOST, "gave up"))
+    assert console.view.call is not None
+    assert console.view.call.phase is CallPhase.LOST
+    assert console.view.notice is not None
+    assert console.view.notice.key == "call.lost"
+
+
+def test_events_for_another_session_are_ignored() -> None:
+    console = Console().in_call()
+    console.hear(CallPhaseChanged("old", CallPhase.LOST, "an old call"))
+    assert console.view.call is not None
+    assert console.view.call.phase is CallPhase.CONNECTING
+
+
+def test_the_hub_dropping_mid_call_keeps_the_call_and_resumes_it() -> None:
+    console = Console().in_call()
+    console.hear(CallPhaseChanged("s1", CallPhase.CONNECTED, "up"))
+    console.hear(HubDisconnected("going away"))
+    assert console.view.stage is Stage.CALL
+    assert not console.view.hub_online
+    console.hear(HubConnected(m.welcome(resumed=True)), m.directory(), m.started(resumed=True))
+    view = console.view
+    assert view.stage is Stage.CALL
+    assert view.hub_online
+    assert view.call is not None
+    assert view.call.phase is CallPhase.CONNECTED  # the same call, not a new one
+
+
+def test_a_welcome_that_does_not_resume_ends_the_call_as_network_lost() -> None:
+    console = Console().in_call()
+    console.hear(HubDisconnected("gone"), HubConnected(m.welcome(resumed=False)))
+    view = console.view
+    assert view.stage is Stage.WRAP_UP
+    assert view.wrap_up is not None
+    assert view.wrap_up.reason == "network_lost"
+
+
+def test_end_call_then_wrap_up_goes_back_to_available_and_fills_today() -> None:
+    console = Console().in_call()
+    console.now += 125
+    console.controller.end_call()
+    assert console.engine.named("hang_up") == [()]
+    console.hear(
+        p.SessionEnded(session_id="s1", reason=p.EndReason.COMPLETED),
+        p.PresenceChanged(presence=p.Presence.WRAP_UP),
+    )
+    view = console.view
+    assert view.stage is Stage.WRAP_UP
+    assert view.presence is p.Presence.WRAP_UP
+    assert view.wrap_up is not None
+    assert [c.name for c in view.wrap_up.outcomes] == ["解決", "その他"]
+    console.controller.wrap_up("resolved", "  住民票を郵送で請求  ")
+    assert console.engine.named("wrap_up") == [("s1", "resolved", "住民票を郵送で請求")]
+    assert console.view.wrap_up is not None
+    assert console.view.wrap_up.saving
+    console.hear(p.WrapUpSaved(session_id="s1"), p.PresenceChanged(presence=p.Presence.AVAILABLE))
+    view = console.view
+    assert view.stage is Stage.READY
+    assert view.presence is p.Presence.AVAILABLE
+    (today,) = view.today
+    assert (today.kiosk_name, today.talk_seconds, today.outcome) == ("中央公民館", 125, "解決")
+
+
+def test_an_unknown_outcome_unlocks_the_form_again() -> None:
+    console = Console().in_call()
+    console.hear(p.SessionEnded(session_id="s1", reason=p.EndReason.COMPLETED))
+    console.controller.wrap_up("nope", "")
+    console.hear(p.Error(code=p.ErrorCode.UNKNOWN_OUTCOME, message="no", ref_type="wrap_up"))
+    assert console.view.stage is Stage.WRAP_UP
+    assert console.view.wrap_up is not None
+    assert not console.view.wrap_up.saving
+
+
+def test_transfer_sends_the_note_and_ends_our_part() -> None:
+    console = Console().in_call()
+    console.controller.transfer("zeimu", " 住民税の証明書が必要です ")
+    assert console.engine.named("transfer") == [("zeimu", "住民税の証明書が必要です")]
+    console.hear(
+        p.SessionTransferred(
+            session_id="s1", department_id="zeimu", department_names={"ja": "税務課"}
+        )
+    )
+    view = console.view
+    assert view.stage is Stage.WRAP_UP
+    assert view.wrap_up is not None
+    assert (view.wrap_up.reason, view.wrap_up.transferred_to) == ("transferred", "税務課")
+
+
+def test_transfer_targets_say_which_departments_are_closed() -> None:
+    console = Console().logged_in()
+    departments = {c.id: c.enabled for c in console.view.departments}
+    assert departments == {"shimin": True, "zeimu": True, "kaigo": False}
+
+
+def test_a_document_page_is_shown_and_marks_follow_it(tmp_path: Path) -> None:
+    console = Console().in_call()
+    form = tmp_path / "住民票請求書.pdf"
+    console.controller.open_document(form, 2)
+    ((path, doc_id, page),) = console.engine.named("show_page")
+    assert (path, page) == (form, 0)
+    console.controller.point(0.5, 1.4)
+    assert console.engine.named("send_marks")[-1] == (doc_id, 0, (PointerMark(0.5, 1.0),))
+    console.controller.choose_tool(MarkTool.HIGHLIGHTER)
+    console.controller.highlight(0.6, 0.6, -0.2, -0.1)
+    ((highlight,),) = [marks for _, _, marks in console.engine.named("send_marks")[-1:]]
+    assert isinstance(highlight, HighlightMark)
+    assert (highlight.x, highlight.y) == pytest.approx((0.4, 0.5))
+    console.controller.draw([(0.1, 0.1), (0.2, 0.2)], done=False)
+    console.controller.draw([(0.1, 0.1), (0.2, 0.2), (0.3, 0.2)], done=True)
+    strokes = [marks[0] for _, _, marks in console.engine.named("send_marks")[-2:]]
+    assert all(isinstance(s, PenMark) for s in strokes)
+    assert strokes[0].id == strokes[1].id  # one stroke, resent as it grows
+    document = console.view.call.document  # type: ignore[union-attr]
+    assert document is not None
+    assert (document.name, document.page, document.page_count) == ("住民票請求書.pdf", 0, 2)
+    assert document.tool is MarkTool.HIGHLIGHTER
+    assert len(document.marks) == 3  # highlight, stroke, pointer
+
+    console.controller.go_to_page(1)
+    assert console.engine.named("show_page")[-1] == (form, doc_id, 1)
+    assert console.view.call.document.marks == ()  # type: ignore[union-attr]
+    console.controller.go_to_page(2)  # past the end: nothing
+    assert len(console.engine.named("show_page")) == 2
+    console.controller.go_to_page(0)  # back: the page's marks are sent again
+    assert len(console.engine.named("send_marks")[-1][2]) == 2
+    console.controller.clear_marks()
+    assert console.engine.named("clear_marks") == [(doc_id, 0)]
+
+
+def test_text_to_the_kiosk_is_sent_and_listed() -> None:
+    console = Console().in_call()
+    console.controller.send_text("  少々お待ちください。 ")
+    console.controller.send_text("   ")
+    assert console.engine.named("send_text") == [("少々お待ちください。",)]
+    assert console.view.call is not None
+    assert console.view.call.texts_sent == ("少々お待ちください。",)
+
+
+def test_screen_share_starts_and_says_when_it_stopped_by_itself() -> None:
+    console = Console().in_call()
+    console.controller.share_screen(ScreenArea(region=(0, 0, 800, 600)))
+    assert console.view.call is not None
+    assert console.view.call.sharing_screen
+    console.hear(SharingEnded("the display went away"))
+    assert console.view.call is not None
+    assert not console.view.call.sharing_screen
+    assert console.view.notice is not None
+    assert console.view.notice.key == "share.ended"
+
+
+def test_the_kiosks_document_camera_is_shown_while_it_sends() -> None:
+    console = Console().in_call()
+    console.hear(RemoteContentChanged("s1", "document_camera"))
+    assert console.view.call is not None
+    assert console.view.call.remote_content == "document_camera"
+    console.hear(RemoteContentChanged("s1", None))
+    assert console.view.call is not None
+    assert console.view.call.remote_content is None
+
+
+def test_mute_and_camera_toggle() -> None:
+    console = Console().in_call()
+    console.controller.toggle_mute()
+    console.controller.toggle_camera()
+    console.controller.toggle_mute()
+    assert console.engine.named("set_muted") == [(True,), (False,)]
+    assert console.engine.named("set_camera_enabled") == [(False,)]
+
+
+def test_no_camera_warns_and_calls_go_on_audio_only() -> None:
+    console = Console().logged_in()
+    console.hear(CameraHealth(p.DeviceHealth.MISSING, "no camera found"))
+    assert console.view.notice is not None
+    assert console.view.notice.key == "camera.missing"
+    console.hear(m.started())
+    assert console.view.stage is Stage.CALL
+    assert console.view.call is not None
+    assert console.view.call.camera_problem == "no camera found"
+
+
+def test_nothing_of_a_call_outlives_it(tmp_path: Path) -> None:
+    console = Console().in_call()
+    console.controller.send_text("秘密の話")
+    console.controller.open_document(tmp_path / "a.pdf", 1)
+    console.hear(p.SessionEnded(session_id="s1", reason=p.EndReason.COMPLETED))
+    assert console.view.call is None
+    assert "秘密の話" not in repr(console.view)
+
+
+def test_the_forms_folder_lists_recently_used_first(tmp_path: Path) -> None:
+    for name in ("a.pdf", "b.png", "c.txt"):
+        (tmp_path / name).write_bytes(b"x")
+    console = Console(forms=tmp_path).in_call()
+    assert [Path(f).name for f in console.view.forms] == ["a.pdf", "b.png"]
+    console.controller.open_document(tmp_path / "b.png", 1)
+    assert [Path(f).name for f in console.view.forms] == ["b.png", "a.pdf"]
+
+
+def test_every_stage_can_be_left_for_the_login() -> None:
+    for stage in Stage:
+        assert TRANSITIONS[stage, Step.REFUSED] is Stage.LOGIN
+        assert TRANSITIONS[stage, Step.LOGOUT] is Stage.LOGIN
