@@ -1,0 +1,206 @@
+"""The engine's devices: opened once, lent to every call, never closed by one.
+
+- The camera is one `CameraCapture` thread; the self-view reads its slot, and each peer gets a
+  new `CameraTrack` from it (aiortc stops a sender's track when its connection closes, and a
+  stopped track cannot be sent again).
+- Audio is one microphone source, one speaker and, for real devices, the AEC3 echo canceller,
+  wired by one `AudioPipeline`. Each peer gets a new `MicrophoneTrack` on the same source and
+  canceller; the speaker plays whichever remote track the current peer delivers.
+- Without a device the engine still runs: the camera capture draws its test pattern by itself,
+  a missing microphone sends silence and a missing speaker is a `NullSpeaker`. Each change of
+  health is a `DeviceChanged` event, which a kiosk also reports to the hub.
+- `MediaSettings.synthetic` (tests, benchmarks, `madoguchi-bot`) opens no device at all: the
+  test pattern, a speech-like signal and a null speaker, reported as healthy since that is
+  what was asked for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Final
+
+from aiortc.mediastreams import MediaStreamTrack
+
+from call.audio import (
+    SAMPLE_RATE,
+    AudioDeviceError,
+    AudioOutput,
+    AudioPipeline,
+    AudioSource,
+    DeviceMicrophone,
+    DeviceSpeaker,
+    EchoProcessor,
+    MicrophoneTrack,
+    NullSpeaker,
+    RingBuffer,
+    Samples,
+    SilenceSource,
+    SpeechLikeSource,
+)
+from call.camera import CameraCapture, CameraSettings, CameraState, CameraStatus
+from signaling.protocol import DeviceHealth
+
+logger = logging.getLogger(__name__)
+
+# A path no OpenCV backend opens, quietly: the capture then draws its labelled test pattern.
+SYNTHETIC_CAMERA: Final = "/nonexistent/madoguchi-synthetic-camera"
+
+
+class Device(StrEnum):
+    CAMERA = "camera"
+    MICROPHONE = "microphone"
+    SPEAKER = "speaker"
+
+
+@dataclass(frozen=True, slots=True)
+class MediaSettings:
+    """Which devices to open; `synthetic` opens none (tests, benchmarks, bots)."""
+
+    synthetic: bool = False
+    camera: CameraSettings = field(default_factory=CameraSettings)
+    send_fps: float | None = None  # the camera's own rate when None
+    microphone: int | str | None = None  # a PortAudio index or name; None for the default
+    speaker: int | str | None = None
+    echo_cancellation: bool = True
+    synthetic_voice_seed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceChanged:
+    device: Device
+    health: DeviceHealth
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    camera: DeviceHealth = DeviceHealth.OK
+    microphone: DeviceHealth = DeviceHealth.OK
+    speaker: DeviceHealth = DeviceHealth.OK
+
+
+class CountingPlayout(RingBuffer):
+    """The playout buffer, counting what the network delivered: proof that audio arrives."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.samples_received = 0
+
+    def write(self, samples: Samples) -> None:
+        super().write(samples)
+        self.samples_received += len(samples)
+
+    @property
+    def seconds_received(self) -> float:
+        return self.samples_received / SAMPLE_RATE
+
+
+class Devices:
+    """The camera, microphone, speaker and echo canceller of one engine."""
+
+    def __init__(self, settings: MediaSettings, on_change: Callable[[DeviceChanged], None]) -> None:
+        self.settings = settings
+        self.health = Health()
+        self.playout = CountingPlayout()
+        self._on_change = on_change
+        self._camera: CameraCapture | None = None
+        self._microphone: AudioSource = SilenceSource()
+        self._canceller: EchoProcessor | None = None
+        self._pipeline: AudioPipeline | None = None
+
+    @property
+    def camera(self) -> CameraCapture:
+        """The capture, for the self-view: `camera.latest_frame()` from any thread."""
+        if self._camera is None:
+            raise RuntimeError("the devices are not open")
+        return self._camera
+
+    async def open(self) -> None:
+        """Open everything, falling back where a device is missing; call on the engine loop."""
+        settings = self.settings
+        loop = asyncio.get_running_loop()
+        camera_settings = settings.camera
+        if settings.synthetic:
+            camera_settings = dataclasses.replace(
+                camera_settings, device=SYNTHETIC_CAMERA, reopen_interval=math.inf
+            )
+
+        def on_status(state: CameraState) -> None:  # on the capture thread
+            loop.call_soon_threadsafe(self._camera_changed, state)
+
+        self._camera = CameraCapture(camera_settings, on_status=on_status)
+        self._camera.start()
+        speaker: AudioOutput
+        if settings.synthetic:
+            self._microphone = SpeechLikeSource(settings.synthetic_voice_seed)
+            speaker = NullSpeaker()
+        else:
+            self._microphone, speaker, missing = await asyncio.to_thread(self._open_audio)
+            for device, problem in missing:
+                self._report(device, DeviceHealth.MISSING, problem)
+            if settings.echo_cancellation and isinstance(speaker, DeviceSpeaker):
+                from call.echo import EchoCanceller  # loads the native module only when used
+
+                self._canceller = EchoCanceller()
+        self._pipeline = AudioPipeline(
+            self._microphone, speaker, self._canceller, playout=self.playout
+        )
+        self._pipeline.start()
+
+    def audio_track(self) -> MediaStreamTrack:
+        """A new outgoing audio track for a new peer, on the same source and canceller."""
+        return MicrophoneTrack(self._microphone, canceller=self._canceller)
+
+    def camera_track(self) -> MediaStreamTrack:
+        return self.camera.track(self.settings.send_fps)
+
+    def play_audio(self, track: MediaStreamTrack) -> None:
+        if self._pipeline is not None:
+            self._pipeline.play(track)
+
+    async def aclose(self) -> None:
+        if self._pipeline is not None:
+            await self._pipeline.aclose()
+        if self._camera is not None:
+            await asyncio.to_thread(self._camera.close)
+
+    def _open_audio(self) -> tuple[AudioSource, AudioOutput, list[tuple[Device, str]]]:
+        # Blocking PortAudio calls, so on a worker thread; what is missing is reported after.
+        microphone: AudioSource
+        speaker: AudioOutput
+        missing: list[tuple[Device, str]] = []
+        try:
+            microphone = DeviceMicrophone(self.settings.microphone)
+        except AudioDeviceError as exc:
+            microphone = SilenceSource()
+            missing.append((Device.MICROPHONE, str(exc)))
+        try:
+            speaker = DeviceSpeaker(self.settings.speaker)
+        except AudioDeviceError as exc:
+            speaker = NullSpeaker()
+            missing.append((Device.SPEAKER, str(exc)))
+        return microphone, speaker, missing
+
+    def _camera_changed(self, state: CameraState) -> None:
+        if self.settings.synthetic:
+            return
+        health = {
+            CameraStatus.OK: DeviceHealth.OK,
+            CameraStatus.MISSING: DeviceHealth.MISSING,
+            CameraStatus.FAULT: DeviceHealth.FAULT,
+        }[state.status]
+        self._report(Device.CAMERA, health, state.message)
+
+    def _report(self, device: Device, health: DeviceHealth, message: str) -> None:
+        if getattr(self.health, device.value) is health:
+            return
+        self.health = dataclasses.replace(self.health, **{device.value: health})
+        log = logger.info if health is DeviceHealth.OK else logger.warning
+        log("= %s %s: %s", device, health, message)
+        self._on_change(DeviceChanged(device, health, message))
