@@ -1,0 +1,552 @@
+"""The kiosk controller: plain Python that owns the state machine and talks to the engine.
+
+Inputs are the citizen's intents (methods called by the window when a screen emits a signal),
+the engine's events (`handle`), touches (`touched`) and the passing of time (`tick`, called
+about once a second). The time comes from the injected clocks, so tests run without sleeping.
+After every input the controller calls `on_change`, and the window renders `view()`.
+
+The states and their legal transitions are in `kiosk.state`; the privacy reset is `_reset`.
+Logs carry states and triggers, never anything a citizen chose, said or was shown.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Concatenate, ParamSpec, TypeVar
+
+from kiosk import engine as e
+from kiosk.i18n import Language
+from kiosk.lockdown import PinGate
+from kiosk.model import (
+    STAFF_TEXTS_KEPT,
+    VOLUME_STEPS,
+    AdminEntry,
+    Citizen,
+    Closure,
+    KioskModel,
+    Place,
+    ShownDocument,
+    Unavailable,
+)
+from kiosk.presenter import present
+from kiosk.settings import KioskSettings
+from kiosk.state import (
+    ACTIVITY,
+    IDLE_TIMEOUT,
+    IN_SESSION,
+    TRANSITIONS,
+    KioskState,
+    Overlay,
+    Trigger,
+)
+from kiosk.viewmodels import View
+from signaling import protocol as p
+
+logger = logging.getLogger(__name__)
+
+S = KioskState
+P = ParamSpec("P")
+R = TypeVar("R")
+MAX_PIN_DIGITS = 12
+
+
+def _input(
+    method: Callable[Concatenate[KioskController, P], R],
+) -> Callable[Concatenate[KioskController, P], R]:
+    """Every input ends by telling the window to render again."""
+
+    def wrapper(self: KioskController, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        result = method(self, *args, **kwargs)
+        self.on_change()
+        return result
+
+    wrapper.__name__ = method.__name__
+    wrapper.__doc__ = method.__doc__
+    return wrapper
+
+
+class KioskController:
+    """Owns the kiosk's state machine; see the module docstring."""
+
+    def __init__(
+        self,
+        engine: e.KioskEngine,
+        settings: KioskSettings,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        on_change: Callable[[], None] = lambda: None,
+        on_exit: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.settings = settings
+        self.on_change = on_change
+        self.on_exit = on_exit
+        self._engine = engine
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self._pin = PinGate(settings.admin_pin_hash)
+        self.model = KioskModel(citizen=self._new_citizen(), center_name=settings.center_name)
+        now = clock()
+        self._last_touch = now
+        self._hub_down_since: float | None = now
+        self._thanks_until = 0.0
+        self._recover_at: float | None = None
+        self._retry_at: float | None = None
+        self._shown_minute = -1
+
+    # --- Reading ------------------------------------------------------------------------------
+
+    @property
+    def state(self) -> KioskState:
+        return self.model.state
+
+    @property
+    def citizen(self) -> Citizen:
+        return self.model.citizen
+
+    def view(self) -> View:
+        return present(self.model, now=self._clock(), wall=self._wall_clock())
+
+    # --- The engine ---------------------------------------------------------------------------
+
+    @_input
+    def handle(self, event: e.KioskEvent) -> None:
+        """One event from the engine: the hub's messages, the link, devices and the call."""
+        model, citizen = self.model, self.model.citizen
+        match event:
+            case e.HubConnected():
+                self._hub_connected(event)
+            case e.HubDisconnected():
+                model.hub_up = False
+                if self._hub_down_since is None:
+                    self._hub_down_since = self._clock()
+            case e.HubRefused(code=code):
+                logger.warning("= the hub refused this kiosk: %s", code)
+                model.hub_up = False
+                model.unavailable = Unavailable.DISABLED
+                self._retry_at = self._clock() + self.settings.retry_disabled_seconds
+                self._fire(Trigger.DISABLED)
+            case e.DevicesChanged():
+                model.devices = event
+            case p.Directory():
+                model.directory = event
+            case p.Queued():
+                self._queued(event)
+            case p.DepartmentClosed(category_id=category_id):
+                if self.state is S.WAITING and category_id == citizen.category_id:
+                    citizen.closure = Closure(event.department_id, event.opens_at)
+                    self._fire(Trigger.DEPARTMENT_CLOSED)
+            case p.SessionStarted():
+                self._session_started(event)
+            case p.SessionTransferred(session_id=session_id):
+                if self.state is S.IN_CALL and session_id == citizen.session_id:
+                    self._forget_call()
+                    citizen.transfer_names = dict(event.department_names)
+                    self._fire(Trigger.TRANSFERRED)
+            case p.SessionEnded():
+                self._session_ended(event)
+            case p.PeerLinkChanged(session_id=session_id, online=online):
+                if session_id == citizen.session_id:
+                    citizen.peer_online = online
+            case p.Error():
+                self._hub_error(event)
+            case e.CallMediaChanged(session_id=session_id, state=media):
+                if session_id == citizen.session_id and self.state is S.IN_CALL:
+                    citizen.media = media
+            case e.SpeakingChanged(staff=staff, citizen=speaking):
+                citizen.staff_speaking, citizen.citizen_speaking = staff, speaking
+            case e.StaffText(session_id=session_id, text=text):
+                if session_id == citizen.session_id and self.state is S.IN_CALL:
+                    citizen.staff_texts = [*citizen.staff_texts, text][-STAFF_TEXTS_KEPT:]
+            case e.PageShown():
+                if self.state is S.IN_CALL:
+                    citizen.document = ShownDocument(
+                        event.doc_id, event.page, event.page_count, event.image
+                    )
+            case e.MarksChanged() | e.MarksCleared() | e.DocumentClosed():
+                self._document_changed(event)
+            case e.ScreenShareChanged(active=active):
+                citizen.screen_share = active and self.state is S.IN_CALL
+            case _:
+                pass  # welcome, survey_saved and the staff-only messages need nothing here
+
+    def _hub_connected(self, event: e.HubConnected) -> None:
+        model = self.model
+        model.hub_up = True
+        self._hub_down_since = None
+        self._retry_at = None
+        if event.name and not self.settings.center_name:
+            model.center_name = event.name
+        if not event.resumed and self.state in IN_SESSION:
+            # A fresh start: the hub has ended our place or call (docs/protocol.md, Resume).
+            self.model.citizen.cut_off = True
+            self._fire(Trigger.SESSION_LOST)
+        elif self.state is S.UNAVAILABLE and model.unavailable is not Unavailable.ERROR:
+            self._fire(Trigger.HUB_UP)
+
+    def _queued(self, event: p.Queued) -> None:
+        citizen = self.model.citizen
+        if self.state not in (S.WAITING, S.TRANSFERRING):
+            if citizen.cancel_pending or event.session_id != citizen.session_id:
+                self._engine.cancel_request()  # a request the citizen already walked away from
+            return
+        citizen.session_id = event.session_id
+        citizen.place = Place(
+            event.department_id, event.position, event.eta_seconds, event.staff_on_duty
+        )
+
+    def _session_started(self, event: p.SessionStarted) -> None:
+        citizen = self.model.citizen
+        if self.state is S.IN_CALL and event.session_id == citizen.session_id:
+            return  # resumed after a link blip: the call goes on
+        if self.state not in (S.WAITING, S.TRANSFERRING):
+            logger.warning("= a session started in %s; hanging up", self.state)
+            self._engine.hang_up()
+            return
+        if not citizen.answered:
+            self._set_volume(self.settings.default_volume)  # each citizen starts at the default
+        citizen.session_id = event.session_id
+        citizen.staff = event.staff
+        citizen.answered = True
+        citizen.place = None
+        citizen.media = e.CallMedia.CONNECTING
+        citizen.peer_online = True
+        self._fire(Trigger.CALL_STARTED)
+
+    def _session_ended(self, event: p.SessionEnded) -> None:
+        citizen, reason = self.model.citizen, event.reason
+        if event.session_id != citizen.session_id or reason is p.EndReason.TRANSFERRED:
+            return
+        citizen.session_id = None
+        if self.state is S.WAITING:
+            if reason is p.EndReason.CLOSED and citizen.place is not None:
+                citizen.closure = Closure(citizen.place.department_id, None, True)
+                self._fire(Trigger.DEPARTMENT_CLOSED)
+            elif reason is not p.EndReason.CITIZEN_CANCELLED:
+                citizen.cut_off = True
+                self._fire(Trigger.SESSION_LOST)
+        elif self.state in (S.IN_CALL, S.TRANSFERRING):
+            self._forget_call()
+            served = reason in (p.EndReason.COMPLETED, p.EndReason.CITIZEN_CANCELLED)
+            if citizen.answered and served:
+                citizen.survey_session = event.session_id
+                self._fire(Trigger.CALL_ENDED)
+            else:
+                citizen.cut_off = reason is not p.EndReason.STAFF_ENDED
+                self._fire(Trigger.SESSION_LOST)
+
+    def _hub_error(self, error: p.Error) -> None:
+        logger.warning("< error %s for %s", error.code, error.ref_type)
+        if error.ref_type == "request_consultation" and self.state is S.WAITING:
+            self._fire(Trigger.CANCELLED)  # the request was refused: let the citizen choose again
+
+    def _document_changed(self, event: e.MarksChanged | e.MarksCleared | e.DocumentClosed) -> None:
+        document = self.model.citizen.document
+        if document is None or event.doc_id != document.doc_id:
+            return
+        match event:
+            case e.DocumentClosed():
+                self.model.citizen.document = None
+            case e.MarksCleared(page=page) if page == document.page:
+                document.marks = {}
+            case e.MarksChanged(page=page, marks=marks) if page == document.page:
+                for mark in marks:
+                    document.marks[getattr(mark, "id", "")] = mark
+            case _:
+                pass
+
+    # --- The citizen's intents ----------------------------------------------------------------
+
+    @_input
+    def touched(self) -> None:
+        """Any press anywhere: the citizen is still there."""
+        self._last_touch = self._clock()
+
+    @_input
+    def start(self) -> None:
+        if self.state is S.ATTRACT:
+            self._fire(Trigger.TOUCH)
+
+    @_input
+    def open_language(self) -> None:
+        if self.state is S.ATTRACT:
+            self._fire(Trigger.TOUCH)
+        elif self.state is not S.LANGUAGE:
+            self.model.overlay = Overlay.LANGUAGE
+
+    @_input
+    def choose_language(self, language: Language) -> None:
+        self.model.citizen.language = language
+        if self.model.overlay is Overlay.LANGUAGE:
+            self.model.overlay = None
+        elif self.state is S.LANGUAGE:
+            self._fire(Trigger.LANGUAGE_CHOSEN)
+
+    @_input
+    def choose_topic(self, category_id: str) -> None:
+        directory, citizen = self.model.directory, self.model.citizen
+        if self.state is not S.TOPIC or directory is None:
+            return
+        category = next((c for c in directory.categories if c.id == category_id), None)
+        if category is None:
+            return
+        citizen.category_id = category_id
+        department = next(
+            (d for d in directory.departments if d.id == category.department_id), None
+        )
+        if department is not None and not department.open_now:
+            citizen.closure = Closure(department.id, department.opens_at)
+            self._fire(Trigger.DEPARTMENT_CLOSED)
+        else:
+            citizen.closure = None
+            self._fire(Trigger.TOPIC_CHOSEN)
+
+    @_input
+    def back(self) -> None:
+        """The bottom-left button: back, cancel, or no, by screen."""
+        match self.model.overlay:
+            case Overlay.TIMEOUT_WARNING:
+                self._fire(Trigger.TIMED_OUT)
+            case Overlay.LANGUAGE | Overlay.CONFIRM_END | Overlay.ADMIN_PIN:
+                self.model.overlay = None
+                self.model.admin = AdminEntry()
+            case None:
+                self._back_from_state()
+
+    def _back_from_state(self) -> None:
+        match self.state:
+            case S.WAITING | S.TRANSFERRING:
+                self._cancel()
+            case S.IN_CALL:
+                self.model.overlay = Overlay.CONFIRM_END
+            case S.SURVEY:
+                self._fire(Trigger.SURVEY_DONE)
+            case S.LANGUAGE | S.TOPIC | S.PRIVACY | S.DEVICE_CHECK | S.CLOSED:
+                self._fire(Trigger.BACK)
+            case S.UNAVAILABLE | S.ATTRACT | S.THANK_YOU:
+                pass
+
+    @_input
+    def primary(self) -> None:
+        """The bottom-right button: go on, by screen."""
+        match self.model.overlay:
+            case Overlay.TIMEOUT_WARNING:
+                self._extend()
+            case Overlay.CONFIRM_END:
+                self._end_call()
+            case Overlay.ADMIN_PIN:
+                self._admin_submit()
+            case Overlay.LANGUAGE:
+                pass
+            case None:
+                self._primary_for_state()
+
+    def _primary_for_state(self) -> None:
+        citizen = self.model.citizen
+        match self.state:
+            case S.ATTRACT:
+                self._fire(Trigger.TOUCH)
+            case S.PRIVACY:
+                self._fire(Trigger.AGREED)
+            case S.DEVICE_CHECK if citizen.category_id is not None:
+                citizen.place = None
+                self._engine.request_consultation(citizen.category_id, citizen.language.value)
+                self._fire(Trigger.CALL_REQUESTED)
+            case S.THANK_YOU:
+                self._fire(Trigger.THANKS_DONE)
+            case _:
+                pass
+
+    def _cancel(self) -> None:
+        citizen = self.model.citizen
+        if citizen.place is not None:
+            self._engine.cancel_request()
+        else:
+            citizen.cancel_pending = True  # the hub has not answered yet: cancel when it does
+        if self.state is S.WAITING:
+            citizen.session_id = None
+            self._fire(Trigger.CANCELLED)
+        else:  # transferring: they were served already, so the survey comes next
+            citizen.survey_session = citizen.session_id
+            self._fire(Trigger.CALL_ENDED)
+
+    def _end_call(self) -> None:
+        self.model.overlay = None
+        if self.state is not S.IN_CALL:
+            return
+        citizen = self.model.citizen
+        self._engine.hang_up()
+        citizen.survey_session = citizen.session_id
+        self._forget_call()
+        self._fire(Trigger.CALL_ENDED)
+
+    @_input
+    def toggle_mute(self) -> None:
+        citizen = self.model.citizen
+        citizen.muted = not citizen.muted
+        self._engine.set_muted(citizen.muted)
+
+    @_input
+    def change_volume(self, steps: int) -> None:
+        self._set_volume(self.model.citizen.volume + steps)
+
+    @_input
+    def send_phrase(self, phrase: e.Phrase) -> None:
+        if self.state is S.IN_CALL:
+            self._engine.send_phrase(phrase)
+            self.model.citizen.phrase_sent = phrase
+
+    @_input
+    def toggle_document_camera(self) -> None:
+        citizen = self.model.citizen
+        if self.state is S.IN_CALL and self.model.devices.document_camera:
+            citizen.document_camera = not citizen.document_camera
+            self._engine.set_document_camera(citizen.document_camera)
+
+    @_input
+    def answer_survey(self, score: int) -> None:
+        citizen = self.model.citizen
+        if self.state is not S.SURVEY or not 1 <= score <= 5:
+            return
+        if citizen.survey_session is not None:
+            self._engine.submit_survey(citizen.survey_session, score)
+        self._fire(Trigger.SURVEY_DONE)
+
+    @_input
+    def toggle_large_text(self) -> None:
+        self.model.citizen.large_text = not self.model.citizen.large_text
+
+    @_input
+    def toggle_high_contrast(self) -> None:
+        self.model.citizen.high_contrast = not self.model.citizen.high_contrast
+
+    # --- Admin exit ---------------------------------------------------------------------------
+
+    @_input
+    def open_admin(self) -> None:
+        """After the long press on the hidden corner."""
+        self.model.admin = AdminEntry(locked=self._pin.locked(self._clock()))
+        self.model.overlay = Overlay.ADMIN_PIN
+
+    @_input
+    def admin_digit(self, digit: str) -> None:
+        admin = self.model.admin
+        if self.model.overlay is Overlay.ADMIN_PIN and digit.isdigit() and len(digit) == 1:
+            if len(admin.digits) < MAX_PIN_DIGITS:
+                self.model.admin = AdminEntry(digits=admin.digits + digit, locked=admin.locked)
+
+    @_input
+    def admin_clear(self) -> None:
+        self.model.admin = AdminEntry(locked=self.model.admin.locked)
+
+    def _admin_submit(self) -> None:
+        now = self._clock()
+        if self._pin.check(self.model.admin.digits, now):
+            logger.info("= admin exit")
+            self.model.overlay = None
+            self.model.admin = AdminEntry()
+            self.on_exit()
+            return
+        logger.warning("= a wrong admin PIN")
+        self.model.admin = AdminEntry(wrong=True, locked=self._pin.locked(now))
+
+    # --- Time and faults ----------------------------------------------------------------------
+
+    @_input
+    def tick(self) -> None:
+        """About once a second: timeouts, countdowns, the clock, retries."""
+        now, model = self._clock(), self.model
+        if model.overlay is Overlay.TIMEOUT_WARNING:
+            if model.warning_deadline is not None and now >= model.warning_deadline:
+                self._fire(Trigger.TIMED_OUT)
+        elif self.state in IDLE_TIMEOUT and now - self._last_touch >= self.settings.idle_timeout:
+            model.admin = AdminEntry()
+            model.overlay = Overlay.TIMEOUT_WARNING
+            model.warning_deadline = now + self.settings.warning_seconds
+        down_since = self._hub_down_since
+        if down_since is not None and now - down_since >= self.settings.hub_down_grace:
+            if (self.state, Trigger.HUB_DOWN) in TRANSITIONS:
+                model.unavailable = Unavailable.RETRYING
+                self._fire(Trigger.HUB_DOWN)
+        if self.state is S.THANK_YOU and now >= self._thanks_until:
+            self._fire(Trigger.THANKS_DONE)
+        if self._recover_at is not None and now >= self._recover_at:
+            self._recover_at = None
+            if model.hub_up:
+                self._fire(Trigger.RECOVERED)
+            else:
+                model.unavailable = Unavailable.RETRYING  # the next welcome brings it back
+        if self._retry_at is not None and now >= self._retry_at:
+            self._retry_at = now + self.settings.retry_disabled_seconds
+            self._engine.reconnect()
+
+    @_input
+    def crashed(self) -> None:
+        """The crash handler caught an exception: end any call, show UNAVAILABLE, recover."""
+        if self.state in (S.WAITING, S.TRANSFERRING):
+            self._engine.cancel_request()
+        elif self.state is S.IN_CALL:
+            self._engine.hang_up()
+        self.model.unavailable = Unavailable.ERROR
+        self._recover_at = self._clock() + self.settings.recover_seconds
+        self._fire(Trigger.FAULT)
+
+    # --- Plumbing -----------------------------------------------------------------------------
+
+    def _fire(self, trigger: Trigger) -> None:
+        before = self.state
+        after = TRANSITIONS.get((before, trigger))
+        if after is None:
+            logger.info("= %s ignored in %s", trigger, before)
+            return
+        logger.info("= %s -> %s (%s)", before, after, trigger)
+        model = self.model
+        model.state = after
+        if model.overlay is not Overlay.ADMIN_PIN or after is S.UNAVAILABLE:
+            model.overlay = None
+        model.warning_deadline = None
+        self._last_touch = self._clock()
+        if after is S.THANK_YOU:
+            self._thanks_until = self._clock() + self.settings.thank_you_seconds
+        if after in (S.ATTRACT, S.UNAVAILABLE):
+            self._reset()
+        if ACTIVITY[after] is not ACTIVITY[before]:
+            self._engine.set_activity(ACTIVITY[after])
+
+    def _reset(self) -> None:
+        """The privacy reset: nothing of the citizen stays in memory, on screen or in the engine."""
+        self.model.citizen = self._new_citizen()
+        self.model.admin = AdminEntry()
+        self._engine.forget_citizen()
+        self._engine.set_muted(False)
+        self._engine.set_document_camera(False)
+        self._engine.set_volume(self.settings.default_volume / VOLUME_STEPS)
+
+    def _new_citizen(self) -> Citizen:
+        return Citizen(language=self.settings.language, volume=self.settings.default_volume)
+
+    def _forget_call(self) -> None:
+        """What the last department showed and said goes when the citizen moves on."""
+        citizen = self.model.citizen
+        citizen.document = None
+        citizen.screen_share = False
+        citizen.staff_texts = []
+        citizen.phrase_sent = None
+        citizen.staff = None
+        citizen.media = None
+        citizen.staff_speaking = citizen.citizen_speaking = False
+        if citizen.document_camera:
+            citizen.document_camera = False
+            self._engine.set_document_camera(False)
+
+    def _set_volume(self, step: int) -> None:
+        citizen = self.model.citizen
+        citizen.volume = max(0, min(VOLUME_STEPS, step))
+        self._engine.set_volume(citizen.volume / VOLUME_STEPS)
+
+    def _extend(self) -> None:
+        self.model.overlay = None
+        self.model.warning_deadline = None
+        self._last_touch = self._clock()

@@ -1,0 +1,171 @@
+"""What the kiosk needs from the call engine: commands out, events in, frames to paint.
+
+The controller is written against `KioskEngine` only, so it stays plain Python and its tests
+drive it with hub messages directly. `kiosk.engine_adapter` implements it on the real engine
+(`call.engine.Engine` behind `call.bridge.EngineBridge`) and turns the engine's events into the
+`KioskEvent`s below.
+
+Commands never block and never raise for a link that is down: the adapter logs and drops
+them, and the hub resends the state on reconnect (docs/protocol.md §Connection).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from call.document_share import Mark
+from signaling import protocol as p
+
+Image8 = npt.NDArray[np.uint8]  # height x width x 3, RGB
+
+
+class Phrase(StrEnum):
+    """The citizen's quick phrases; the ids are the control channel's (call.control_channel)."""
+
+    CANNOT_HEAR = "cannot_hear"
+    SAY_AGAIN = "say_again"
+    SLOWER = "slower"
+    YES = "yes"
+    NO = "no"
+
+
+# --- Events -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HubConnected:
+    """The hub welcomed us; `resumed` is False when whatever we had is gone."""
+
+    resumed: bool
+    name: str = ""  # the kiosk's name at the hub, such as 窓口市 中央公民館
+
+
+@dataclass(frozen=True, slots=True)
+class HubDisconnected:
+    """The link dropped and is retrying by itself."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class HubRefused:
+    """A fatal refusal (a disabled kiosk, a bad token, another instance): no more retries."""
+
+    code: p.ErrorCode
+
+
+@dataclass(frozen=True, slots=True)
+class DevicesChanged:
+    camera: p.DeviceHealth
+    microphone: p.DeviceHealth
+    speaker: p.DeviceHealth
+    document_camera: bool = False  # a second camera (書画カメラ) is there
+
+
+class CallMedia(StrEnum):
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    RECONNECTING = "reconnecting"
+    LOST = "lost"
+
+
+@dataclass(frozen=True, slots=True)
+class CallMediaChanged:
+    session_id: str
+    state: CallMedia
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakingChanged:
+    staff: bool
+    citizen: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StaffText:
+    session_id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class PageShown:
+    """A document page from staff: the exact pixels they rendered for this screen."""
+
+    doc_id: str
+    page: int
+    page_count: int
+    image: Image8 = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class MarksChanged:
+    doc_id: str
+    page: int
+    marks: Sequence[Mark]
+
+
+@dataclass(frozen=True, slots=True)
+class MarksCleared:
+    doc_id: str
+    page: int
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentClosed:
+    doc_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenShareChanged:
+    active: bool
+
+
+KioskEvent = (
+    HubConnected
+    | HubDisconnected
+    | HubRefused
+    | DevicesChanged
+    | CallMediaChanged
+    | SpeakingChanged
+    | StaffText
+    | PageShown
+    | MarksChanged
+    | MarksCleared
+    | DocumentClosed
+    | ScreenShareChanged
+    | p.ServerMessage
+)
+
+
+# --- Commands and media -------------------------------------------------------------------------
+
+
+class KioskEngine(Protocol):
+    """The commands the controller gives; each returns at once."""
+
+    def request_consultation(self, category_id: str, language: str) -> None: ...
+    def cancel_request(self) -> None: ...
+    def hang_up(self) -> None: ...
+    def submit_survey(self, session_id: str, score: int) -> None: ...
+    def send_phrase(self, phrase: Phrase) -> None: ...
+    def set_activity(self, activity: p.KioskActivity) -> None: ...
+    def set_volume(self, volume: float) -> None: ...  # 0.0 to 1.0 of the speaker's range
+    def set_muted(self, muted: bool) -> None: ...
+    def set_document_camera(self, on: bool) -> None: ...
+    def forget_citizen(self) -> None: ...  # drop pages, frames and texts of the last call
+    def reconnect(self) -> None: ...  # try the hub again after a fatal refusal
+
+
+class MediaFeeds(Protocol):
+    """Live pictures and levels, polled by the screens that show them (never via the model)."""
+
+    def staff_frame(self) -> Image8 | None: ...
+    def content_frame(self) -> Image8 | None: ...  # staff's screen share
+    def self_frame(self) -> Image8 | None: ...
+    def microphone_level(self) -> float | None: ...  # 0.0 to 1.0; None when unknown

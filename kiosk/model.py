@@ -1,0 +1,108 @@
+"""What the controller knows: the kiosk's own state, and the citizen's, kept apart.
+
+Everything about the person at the kiosk lives in one `Citizen`. The privacy reset replaces it
+whole, so nothing of them survives in memory (a test holds a weak reference to check).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from call.document_share import Mark
+from kiosk.engine import CallMedia, DevicesChanged, Image8, Phrase
+from kiosk.i18n import Language
+from kiosk.state import KioskState, Overlay
+from signaling import protocol as p
+
+VOLUME_STEPS = 10
+STAFF_TEXTS_KEPT = 3
+
+
+@dataclass
+class Place:
+    """A place in a department's queue (docs/protocol.md, queued)."""
+
+    department_id: str
+    position: int
+    eta_seconds: int | None
+    staff_on_duty: int
+
+
+@dataclass
+class Closure:
+    department_id: str
+    opens_at: float | None
+    ended_while_waiting: bool = False
+
+
+@dataclass
+class ShownDocument:
+    doc_id: str
+    page: int
+    page_count: int
+    image: Image8 = field(repr=False)
+    marks: dict[str, Mark] = field(default_factory=dict)  # by mark id; "" is the pointer
+
+
+@dataclass
+class Citizen:
+    """Everything about the person at the kiosk; the privacy reset replaces it whole."""
+
+    language: Language
+    volume: int
+    large_text: bool = False
+    high_contrast: bool = False
+    category_id: str | None = None
+    session_id: str | None = None
+    cancel_pending: bool = False  # cancelled before the hub gave the session an id
+    place: Place | None = None
+    closure: Closure | None = None
+    staff: p.StaffInfo | None = None
+    answered: bool = False
+    transfer_names: dict[str, str] | None = None
+    media: CallMedia | None = None
+    peer_online: bool = True
+    muted: bool = False
+    document_camera: bool = False
+    phrase_sent: Phrase | None = None
+    staff_texts: list[str] = field(default_factory=list)
+    document: ShownDocument | None = None
+    screen_share: bool = False
+    staff_speaking: bool = False
+    citizen_speaking: bool = False
+    survey_session: str | None = None
+    cut_off: bool = False
+
+
+class Unavailable(StrEnum):
+    RETRYING = "retrying"  # the hub is unreachable; the link retries by itself
+    DISABLED = "disabled"  # the hub refused this kiosk for good (disabled, bad token)
+    ERROR = "error"  # the app crashed and is recovering
+
+
+@dataclass
+class AdminEntry:
+    digits: str = field(default="", repr=False)
+    wrong: bool = False
+    locked: bool = False
+
+
+@dataclass
+class KioskModel:
+    """The controller's whole state; the presenter turns it into a view."""
+
+    citizen: Citizen
+    state: KioskState = KioskState.UNAVAILABLE
+    overlay: Overlay | None = None
+    center_name: str = ""
+    directory: p.Directory | None = None
+    hub_up: bool = False
+    unavailable: Unavailable = Unavailable.RETRYING
+    devices: DevicesChanged = field(
+        default_factory=lambda: DevicesChanged(
+            camera=p.DeviceHealth.OK, microphone=p.DeviceHealth.OK, speaker=p.DeviceHealth.OK
+        )
+    )
+    warning_deadline: float | None = None  # monotonic
+    admin: AdminEntry = field(default_factory=AdminEntry)

@@ -1,0 +1,439 @@
+"""Turns the controller's model into the view: which page, its words, and the frame around it.
+
+Pure functions of the model, the clocks and the catalogs; no Qt. Times on the wire are epoch
+seconds and are shown in Asia/Tokyo (docs/protocol.md, Conventions).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from kiosk.engine import CallMedia, Phrase
+from kiosk.i18n import NATIVE_NAMES, Language, Translator
+from kiosk.model import VOLUME_STEPS, Citizen, KioskModel, Unavailable
+from kiosk.state import IN_SESSION, KioskState, Overlay
+from kiosk.theme import HIGH_CONTRAST, STANDARD, Kind, Theme
+from kiosk.viewmodels import (
+    Action,
+    AdminPinVM,
+    AttractVM,
+    Chrome,
+    ClosedVM,
+    ConfirmVM,
+    ContentVM,
+    DeviceCheckVM,
+    Face,
+    Icon,
+    InCallVM,
+    LanguageOption,
+    LanguageVM,
+    MessageVM,
+    OpenDepartment,
+    Page,
+    PhraseOption,
+    PrivacyVM,
+    ScreenVM,
+    SurveyVM,
+    TimeoutWarningVM,
+    Toggle,
+    TopicOption,
+    TopicVM,
+    TransferringVM,
+    View,
+    WaitingVM,
+)
+from signaling import protocol as p
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+S = KioskState
+
+_OVERLAY_PAGES = {
+    Overlay.TIMEOUT_WARNING: Page.TIMEOUT_WARNING,
+    Overlay.CONFIRM_END: Page.CONFIRM_END,
+    Overlay.LANGUAGE: Page.LANGUAGE,
+    Overlay.ADMIN_PIN: Page.ADMIN_PIN,
+}
+_CATEGORY_ICONS = {icon.value: icon for icon in Icon}
+_FACES = (Icon.FACE_1, Icon.FACE_2, Icon.FACE_3, Icon.FACE_4, Icon.FACE_5)
+
+
+def present(model: KioskModel, *, now: float, wall: float) -> View:
+    """The view for this moment; `now` is monotonic, `wall` epoch seconds."""
+    citizen = model.citizen
+    tr = Translator(citizen.language)
+    page = _OVERLAY_PAGES[model.overlay] if model.overlay else Page(model.state.value)
+    theme = Theme(
+        palette=HIGH_CONTRAST if citizen.high_contrast else STANDARD,
+        language=citizen.language,
+        large_text=citizen.large_text,
+    )
+    screen = _screen(page, model, tr, now, datetime.fromtimestamp(wall, TOKYO))
+    return View(page=page, screen=screen, chrome=_chrome(page, model, tr), theme=theme)
+
+
+def _screen(page: Page, model: KioskModel, tr: Translator, now: float, today: datetime) -> ScreenVM:
+    citizen = model.citizen
+    match page:
+        case Page.ATTRACT:
+            return _attract(model, tr, today)
+        case Page.LANGUAGE:
+            return LanguageVM(
+                title=tr("language.title"),
+                options=tuple(
+                    LanguageOption(language, NATIVE_NAMES[language], language is citizen.language)
+                    for language in Language
+                ),
+            )
+        case Page.TOPIC:
+            return _topics(model, tr, today)
+        case Page.PRIVACY:
+            keys = ("no_recording", "nothing_kept", "what_is_kept", "camera")
+            return PrivacyVM(tr("privacy.title"), tuple(tr(f"privacy.{k}") for k in keys))
+        case Page.DEVICE_CHECK:
+            camera_ok = model.devices.camera is p.DeviceHealth.OK
+            microphone_ok = model.devices.microphone is p.DeviceHealth.OK
+            return DeviceCheckVM(
+                title=tr("device.title"),
+                camera_ok=camera_ok,
+                camera_text=tr("device.camera_ok" if camera_ok else "device.camera_missing"),
+                microphone_ok=microphone_ok,
+                microphone_text=tr("device.mic_ok" if microphone_ok else "device.mic_missing"),
+                level_label=tr("device.mic_level"),
+            )
+        case Page.WAITING:
+            return _waiting(model, tr)
+        case Page.CLOSED:
+            return _closed(model, tr, today)
+        case Page.IN_CALL:
+            return _in_call(model, tr)
+        case Page.TRANSFERRING:
+            return _transferring(model, tr)
+        case Page.SURVEY:
+            return SurveyVM(
+                title=tr("survey.title"),
+                hint=tr("survey.hint"),
+                faces=tuple(
+                    Face(score, tr(f"survey.score.{score}"), _FACES[score - 1])
+                    for score in range(5, 0, -1)
+                ),
+            )
+        case Page.THANK_YOU:
+            lines = (tr("thanks.cut_off"),) if citizen.cut_off else ()
+            return MessageVM(tr("thanks.title"), (*lines, tr("thanks.cleared")), Icon.CHECK)
+        case Page.UNAVAILABLE:
+            reason = {
+                Unavailable.RETRYING: "unavailable.retrying",
+                Unavailable.DISABLED: "unavailable.disabled",
+                Unavailable.ERROR: "unavailable.error",
+            }[model.unavailable]
+            return MessageVM(
+                tr("unavailable.title"), (tr(reason), tr("unavailable.help")), Icon.WARNING
+            )
+        case Page.TIMEOUT_WARNING:
+            deadline = model.warning_deadline if model.warning_deadline is not None else now
+            left = max(0, math.ceil(deadline - now))
+            return TimeoutWarningVM(
+                title=tr("timeout.title"),
+                countdown=tr("timeout.countdown", seconds=left),
+                seconds_left=left,
+                seconds_total=0,
+            )
+        case Page.CONFIRM_END:
+            return ConfirmVM(tr("confirm_end.title"))
+        case Page.ADMIN_PIN:
+            admin = model.admin
+            message = "admin.locked" if admin.locked else "admin.wrong" if admin.wrong else ""
+            return AdminPinVM(
+                title=tr("admin.title"),
+                entered=len(admin.digits),
+                message=tr(message) if message else "",
+                clear=tr("admin.clear"),
+            )
+
+
+def _chrome(page: Page, model: KioskModel, tr: Translator) -> Chrome:
+    citizen = model.citizen
+    back = Action(tr("chrome.back"), Kind.NEUTRAL, Icon.BACK)
+    cancel = Action(tr("chrome.cancel"), Kind.STOP, Icon.CANCEL)
+    bottom: dict[Page, tuple[Action | None, Action | None]] = {
+        Page.ATTRACT: (None, Action(tr("attract.start"), Kind.GO, Icon.NEXT)),
+        Page.LANGUAGE: (back, None),
+        Page.TOPIC: (back, None),
+        Page.PRIVACY: (back, Action(tr("privacy.agree"), Kind.GO, Icon.NEXT)),
+        Page.DEVICE_CHECK: (back, Action(_call_label(model, tr), Kind.GO, Icon.PERSON)),
+        Page.WAITING: (cancel, None),
+        Page.CLOSED: (back, None),
+        Page.IN_CALL: (Action(tr("call.end"), Kind.STOP, Icon.END_CALL), None),
+        Page.TRANSFERRING: (cancel, None),
+        Page.SURVEY: (Action(tr("survey.skip"), Kind.NEUTRAL, Icon.NEXT), None),
+        Page.THANK_YOU: (None, Action(tr("thanks.finish"), Kind.GO, Icon.CHECK)),
+        Page.UNAVAILABLE: (None, None),
+        Page.TIMEOUT_WARNING: (
+            Action(tr("timeout.end"), Kind.STOP, Icon.CANCEL),
+            Action(tr("timeout.extend"), Kind.GO, Icon.CLOCK),
+        ),
+        Page.CONFIRM_END: (
+            Action(tr("confirm_end.no"), Kind.NEUTRAL, Icon.BACK),
+            Action(tr("confirm_end.yes"), Kind.STOP, Icon.END_CALL),
+        ),
+        Page.ADMIN_PIN: (
+            Action(tr("chrome.cancel"), Kind.NEUTRAL, Icon.CANCEL),
+            Action(tr("admin.exit"), Kind.STOP, Icon.CHECK),
+        ),
+    }
+    left, right = bottom[page]
+    reconnecting = not model.hub_up and model.state in IN_SESSION
+    return Chrome(
+        language_label=NATIVE_NAMES[citizen.language],
+        large_text=Toggle(tr("chrome.large_text"), citizen.large_text, Icon.TEXT_SIZE),
+        high_contrast=Toggle(tr("chrome.high_contrast"), citizen.high_contrast, Icon.CONTRAST),
+        back=left,
+        primary=right,
+        notice=tr("waiting.reconnecting") if reconnecting else "",
+    )
+
+
+def _call_label(model: KioskModel, tr: Translator) -> str:
+    audio_only = model.devices.camera is not p.DeviceHealth.OK
+    return tr("device.call_audio_only" if audio_only else "device.call")
+
+
+def _department_name(model: KioskModel, tr: Translator, department_id: str | None) -> str:
+    directory = model.directory
+    if directory is not None:
+        for department in directory.departments:
+            if department.id == department_id:
+                return tr.pick(department.names)
+    return ""
+
+
+def _category_department(model: KioskModel) -> str | None:
+    directory, category_id = model.directory, model.citizen.category_id
+    if directory is not None:
+        for category in directory.categories:
+            if category.id == category_id:
+                return category.department_id
+    return None
+
+
+def _local(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, TOKYO)
+
+
+def _attract(model: KioskModel, tr: Translator, today: datetime) -> AttractVM:
+    departments = model.directory.departments if model.directory is not None else []
+    open_now = tuple(
+        OpenDepartment(
+            tr.pick(d.names),
+            tr("attract.open_until", time=tr.clock(_local(d.closes_at))) if d.closes_at else "",
+        )
+        for d in departments
+        if d.open_now
+    )
+    return AttractVM(
+        center=model.center_name,
+        heading=tr("attract.heading"),
+        clock=tr.clock(today),
+        date=tr("attract.date", date=tr.month_day(today), weekday=tr.weekday(today)),
+        open_title=tr("attract.open_now"),
+        open_departments=open_now,
+        none_open="" if open_now else tr("attract.none_open"),
+        touch_lines=tuple(
+            (language, Translator(language)("attract.touch"))
+            for language in Language
+            if language is not model.citizen.language
+        ),
+    )
+
+
+def _topics(model: KioskModel, tr: Translator, today: datetime) -> TopicVM:
+    directory = model.directory
+    if directory is None:
+        return TopicVM(tr("topic.title"), ())
+    departments = {d.id: d for d in directory.departments}
+    topics = []
+    for category in directory.categories:
+        department = departments.get(category.department_id)
+        is_open = department is not None and department.open_now
+        if is_open:
+            description = tr.pick(category.descriptions) if category.descriptions else ""
+        elif department is not None and department.opens_at is not None:
+            description = tr("topic.opens", when=tr.when(_local(department.opens_at), today))
+        else:
+            description = ""
+        topics.append(
+            TopicOption(
+                category_id=category.id,
+                name=tr.pick(category.names),
+                description=description,
+                icon=_CATEGORY_ICONS.get(category.icon, Icon.COUNTER),
+                open=is_open,
+                closed_label="" if is_open else tr("topic.closed"),
+            )
+        )
+    return TopicVM(tr("topic.title"), tuple(topics))
+
+
+def _waiting(model: KioskModel, tr: Translator) -> WaitingVM:
+    citizen = model.citizen
+    department = _department_name(model, tr, _category_department(model))
+    place = citizen.place
+    if place is None:
+        return WaitingVM(
+            title=tr("waiting.title", department=department),
+            position="",
+            eta="",
+            notice="",
+            lines=(tr("waiting.requesting"),),
+        )
+    nobody = place.eta_seconds is None or place.staff_on_duty == 0
+    if nobody:
+        eta = ""
+    elif place.eta_seconds is not None and place.eta_seconds < 60:
+        eta = tr("waiting.eta_soon")
+    else:
+        eta = tr(
+            "waiting.eta", minutes=tr.minutes(max(2, math.ceil((place.eta_seconds or 0) / 60)))
+        )
+    position = (
+        tr("waiting.position_next")
+        if place.position <= 1
+        else tr("waiting.position", position=place.position)
+    )
+    notice = (
+        tr("waiting.nobody", department=department) + "\n" + tr("waiting.nobody_hint")
+        if nobody
+        else ""
+    )
+    return WaitingVM(
+        title=tr("waiting.title", department=department),
+        position=position,
+        eta=eta,
+        notice=notice,
+        lines=(tr("waiting.next_step"),),
+    )
+
+
+def _closed(model: KioskModel, tr: Translator, today: datetime) -> ClosedVM:
+    closure = model.citizen.closure
+    department_id = closure.department_id if closure else _category_department(model)
+    department = _department_name(model, tr, department_id)
+    lines = []
+    if closure is not None and closure.ended_while_waiting:
+        lines.append(tr("closed.ended"))
+    opens_at = closure.opens_at if closure is not None else None
+    if opens_at is not None:
+        lines.append(tr("closed.opens", when=tr.when(_local(opens_at), today)))
+    elif closure is None or not closure.ended_while_waiting:
+        lines.append(tr("closed.unknown"))
+    lines.append(tr("closed.hint"))
+    return ClosedVM(tr("closed.title", department=department), tuple(lines))
+
+
+def _in_call(model: KioskModel, tr: Translator) -> InCallVM:
+    citizen = model.citizen
+    staff = citizen.staff
+    staff_label = (
+        tr(
+            "call.staff",
+            department=_department_name(model, tr, staff.department_id),
+            name=staff.display_name,
+        )
+        if staff is not None
+        else ""
+    )
+    return InCallVM(
+        staff_label=staff_label,
+        you_label=tr("call.you"),
+        status=_call_status(citizen, tr),
+        staff_speaking=tr("call.speaking_staff") if citizen.staff_speaking else "",
+        you_speaking=tr("call.speaking_you") if citizen.citizen_speaking else "",
+        mute=Toggle(
+            tr("call.unmute" if citizen.muted else "call.mute"),
+            citizen.muted,
+            Icon.MIC_OFF if citizen.muted else Icon.MIC,
+        ),
+        muted_text=tr("call.muted") if citizen.muted else "",
+        volume_down=tr("call.volume_down"),
+        volume_up=tr("call.volume_up"),
+        volume_text=tr("call.volume", level=citizen.volume),
+        volume=citizen.volume,
+        volume_steps=VOLUME_STEPS,
+        phrases_title=tr("call.phrases"),
+        phrases=tuple(PhraseOption(phrase, tr(f"phrase.{phrase.value}")) for phrase in Phrase),
+        phrase_sent=(
+            tr("call.phrase_sent", phrase=tr(f"phrase.{citizen.phrase_sent.value}"))
+            if citizen.phrase_sent is not None
+            else ""
+        ),
+        staff_text_title=tr("call.staff_text"),
+        staff_texts=tuple(citizen.staff_texts),
+        hitsudan=tr("call.hitsudan"),
+        content=_content(citizen, tr),
+        document_camera=(
+            Toggle(
+                tr(
+                    "call.document_camera_off"
+                    if citizen.document_camera
+                    else "call.document_camera_on"
+                ),
+                citizen.document_camera,
+                Icon.DOCUMENT_CAMERA,
+            )
+            if model.devices.document_camera
+            else None
+        ),
+    )
+
+
+def _call_status(citizen: Citizen, tr: Translator) -> str:
+    if citizen.media is CallMedia.CONNECTING:
+        return tr("call.connecting")
+    if not citizen.peer_online:
+        return tr("call.peer_offline")
+    if citizen.media in (CallMedia.RECONNECTING, CallMedia.LOST):
+        return tr("call.reconnecting")
+    return ""
+
+
+def _content(citizen: Citizen, tr: Translator) -> ContentVM | None:
+    zoom = {
+        "zoom_in": tr("call.zoom_in"),
+        "zoom_out": tr("call.zoom_out"),
+        "zoom_fit": tr("call.zoom_reset"),
+    }
+    document = citizen.document
+    if document is not None:
+        return ContentVM(
+            title=tr("call.document", page=document.page + 1, pages=document.page_count),
+            page_key=(document.doc_id, document.page),
+            image=document.image,
+            marks=tuple(document.marks.values()),
+            **zoom,
+        )
+    if citizen.screen_share:
+        return ContentVM(
+            title=tr("call.screen_share"), page_key=("", 0), image=None, marks=(), **zoom
+        )
+    return None
+
+
+def _transferring(model: KioskModel, tr: Translator) -> TransferringVM:
+    citizen = model.citizen
+    names = citizen.transfer_names or {}
+    department = tr.pick(names) if names else ""
+    place = citizen.place
+    if place is None:
+        position = ""
+    elif place.position <= 1:
+        position = tr("transfer.position_next")
+    else:
+        position = tr("transfer.position", department=department, position=place.position)
+    return TransferringVM(
+        title=tr("transfer.title", department=department),
+        body=tr("transfer.body"),
+        position=position,
+        wait=tr("transfer.wait"),
+    )

@@ -1,0 +1,101 @@
+"""The kiosk's settings: one frozen object from a TOML file, MADOGUCHI_KIOSK_* and the command line.
+
+Later sources win: defaults, then the file, then the environment, then the command line. The
+device token is a secret: prefer the file (readable by the kiosk user only) or the environment
+to ``--token``, which other local users can see in the process list.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from kiosk.i18n import Language
+
+ENV_PREFIX = "MADOGUCHI_KIOSK_"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or wrong; the message says which."""
+
+
+@dataclass(frozen=True, slots=True)
+class KioskSettings:
+    server: str = ""  # ws(s)://host:port/ws
+    token: str = field(default="", repr=False)
+    language: Language = Language.JA
+    windowed: bool = False  # development: a normal window, a cursor, no lockdown
+    center_name: str = ""  # shown on the attract screen; the hub's kiosk name when empty
+    idle_timeout: float = 60.0  # seconds without a touch before the warning
+    warning_seconds: float = 30.0  # the warning's countdown (kiosk-ux.md: at least 20 s)
+    thank_you_seconds: float = 10.0
+    recover_seconds: float = 5.0  # after a crash, before the attract screen comes back
+    retry_disabled_seconds: float = 60.0  # a refused kiosk asks the hub again this often
+    hub_down_grace: float = 3.0  # a link blip shorter than this is not shown
+    default_volume: int = 5  # of 10 steps; reset for every citizen
+    admin_pin_hash: str = field(default="", repr=False)  # from `madoguchi-kiosk --hash-pin`
+    synthetic_media: bool = False  # a test pattern and silence instead of devices (demos)
+    camera: str = "0"  # an index or a device path
+    document_camera: str = ""  # a second camera (書画カメラ), if any
+    microphone: str = ""  # a PortAudio device name or index; the default when empty
+    speaker: str = ""
+
+    def validate(self) -> KioskSettings:
+        if not self.server.startswith(("ws://", "wss://")):
+            raise SettingsError("server must be a ws:// or wss:// URL, such as ws://hub:8765/ws")
+        if not self.token:
+            raise SettingsError("a kiosk token is needed (--token, the file, or the environment)")
+        if self.warning_seconds < 20:
+            raise SettingsError("warning_seconds must be at least 20 (kiosk-ux.md)")
+        if self.idle_timeout <= 0:
+            raise SettingsError("idle_timeout must be positive")
+        if not 0 <= self.default_volume <= 10:
+            raise SettingsError("default_volume is a step from 0 to 10")
+        return self
+
+
+def _coerce(name: str, kind: Any, value: Any) -> Any:
+    try:
+        if kind in (bool, "bool"):
+            if isinstance(value, str):
+                return value.strip().lower() in ("1", "true", "yes", "on")
+            return bool(value)
+        if kind in (float, "float"):
+            return float(value)
+        if kind in (int, "int"):
+            return int(value)
+        if kind in (Language, "Language"):
+            return Language(value)
+        return str(value)
+    except ValueError as exc:
+        raise SettingsError(f"{name}: {exc}") from None
+
+
+def load_settings(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> KioskSettings:
+    """Defaults, then the TOML file, then MADOGUCHI_KIOSK_* variables, then `overrides`."""
+    known = {f.name: f.type for f in fields(KioskSettings)}
+    values: dict[str, Any] = {}
+    if path is not None:
+        with Path(path).open("rb") as file:
+            data = tomllib.load(file)
+        data = data.get("kiosk", data)
+        unknown = set(data) - set(known)
+        if unknown:
+            raise SettingsError(f"unknown settings in {path}: {', '.join(sorted(unknown))}")
+        values |= data
+    for name in known:
+        value = (env if env is not None else os.environ).get(ENV_PREFIX + name.upper())
+        if value is not None:
+            values[name] = value
+    values |= {k: v for k, v in (overrides or {}).items() if v is not None}
+    coerced = {name: _coerce(name, known[name], value) for name, value in values.items()}
+    return replace(KioskSettings(), **coerced)

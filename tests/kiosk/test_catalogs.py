@@ -1,0 +1,170 @@
+# ruff: noqa: RUF001, RUF002  # full-width CJK punctuation is meant
+"""The catalogs: complete in every language, and やさしい日本語 that follows its rules."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from kiosk.i18n import CATALOGS, NATIVE_NAMES, Language, Translator, ja_easy, placeholders
+from kiosk.i18n import ja as reference
+from kiosk.i18n.ruby import Segment, count_kanji, kanji_without_ruby, parse, plain
+
+OTHERS = [language for language in Language if language is not Language.JA]
+EASY = CATALOGS[Language.JA_EASY]
+KATAKANA = re.compile(r"[\u30a1-\u30fa\u31f0-\u31ff\uff66-\uff9d]+")
+# Sentence endings that are です/ます style (or a request with ください).
+POLITE_END = re.compile(r"(です|ます|ません|ました|でした|ください|ますか|ですか|でしたか)[。？]$")
+# 尊敬語 and 謙譲語 (and お〜ください requests), which やさしい日本語 leaves out.
+KEIGO = ("いただ", "ござ", "なさ", "いらっしゃ", "申し", "参り", "おられ", "お待ち", "ご覧")
+SET_PHRASES = ("ありがとう ございました",)  # a fixed greeting, kept as the guideline's examples do
+MAX_KANJI_PER_SENTENCE = 13
+MAX_SENTENCE_CHARS = 40
+MAX_UNSPACED_RUN = 14  # 分かち書き: phrases are separated by spaces
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences ending in 。 or ？; the rest of a string (a label) is not one."""
+    return re.findall(r"[^。？]+[。？]", plain(text))
+
+
+@pytest.mark.parametrize("language", OTHERS)
+def test_every_catalog_has_exactly_the_japanese_keys(language: Language) -> None:
+    catalog = CATALOGS[language]
+    assert sorted(set(reference.MESSAGES) - set(catalog)) == [], "missing"
+    assert sorted(set(catalog) - set(reference.MESSAGES)) == [], "not in ja"
+
+
+@pytest.mark.parametrize("language", OTHERS)
+def test_every_message_takes_the_same_placeholders(language: Language) -> None:
+    catalog = CATALOGS[language]
+    wrong = {
+        key: (placeholders(text), placeholders(reference.MESSAGES[key]))
+        for key, text in catalog.items()
+        if placeholders(text) != placeholders(reference.MESSAGES[key])
+    }
+    assert wrong == {}
+
+
+@pytest.mark.parametrize("language", list(Language))
+def test_no_message_is_empty(language: Language) -> None:
+    assert [key for key, text in CATALOGS[language].items() if not text.strip()] == []
+
+
+def test_languages_are_named_in_their_own_names_and_scripts() -> None:
+    assert list(NATIVE_NAMES.values()) == [
+        "日本語",
+        "やさしい にほんご",
+        "English",
+        "中文（简体）",
+        "한국어",
+        "Tiếng Việt",
+    ]
+
+
+def test_the_timeout_question_is_the_guideline_wording() -> None:
+    assert Translator(Language.JA)("timeout.title") == "じかんを のばしますか？"
+    assert Translator(Language.JA_EASY)("timeout.title") == "じかんを のばしますか？"
+
+
+def test_the_quick_phrases_are_the_ones_staff_expect() -> None:
+    tr = Translator(Language.JA)
+    phrases = [tr(f"phrase.{k}") for k in ("cannot_hear", "say_again", "slower", "yes", "no")]
+    assert phrases == [
+        "聞こえません",
+        "もう一度お願いします",
+        "ゆっくり話してください",
+        "はい",
+        "いいえ",
+    ]
+
+
+# --- やさしい日本語 -------------------------------------------------------------------------------
+
+
+def test_ruby_markup_parses_into_bases_and_readings() -> None:
+    assert parse("係《かかり》の 人《ひと》を よぶ") == [
+        Segment("係", "かかり"),
+        Segment("の "),
+        Segment("人", "ひと"),
+        Segment("を よぶ"),
+    ]
+    assert parse("｜一人《ひとり》で") == [Segment("一人", "ひとり"), Segment("で")]
+    assert plain("話《はな》します") == "話します"
+    assert kanji_without_ruby("市役所《しやくしょ》の 窓口") == ["窓", "口"]
+
+
+@pytest.mark.parametrize("key", sorted(EASY))
+def test_easy_japanese_has_a_reading_on_every_kanji(key: str) -> None:
+    assert kanji_without_ruby(EASY[key]) == []
+
+
+@pytest.mark.parametrize("key", sorted(EASY))
+def test_easy_japanese_has_no_katakana_loanwords(key: str) -> None:
+    assert KATAKANA.findall(EASY[key]) == []
+
+
+@pytest.mark.parametrize("key", sorted(EASY))
+def test_easy_japanese_sentences_are_short_and_polite(key: str) -> None:
+    for sentence in sentences(EASY[key].replace("{", "").replace("}", "")):
+        body = sentence.strip()
+        assert count_kanji(body) <= MAX_KANJI_PER_SENTENCE, body
+        assert len(body) <= MAX_SENTENCE_CHARS, body
+        assert POLITE_END.search(body), f"not です/ます: {body}"
+
+
+@pytest.mark.parametrize("key", sorted(EASY))
+def test_easy_japanese_has_no_honorifics(key: str) -> None:
+    text = plain(EASY[key])
+    for phrase in SET_PHRASES:
+        text = text.replace(phrase, "")
+    assert [word for word in KEIGO if word in text] == []
+
+
+@pytest.mark.parametrize("key", sorted(EASY))
+def test_easy_japanese_puts_spaces_between_phrases(key: str) -> None:
+    text = re.sub(r"\{\w+\}", "X", plain(EASY[key]))
+    runs = re.split(r"[\s。、？！「」（）：/]+", text)
+    assert max(len(run) for run in runs) <= MAX_UNSPACED_RUN, text
+
+
+@pytest.mark.parametrize(
+    ("n", "reading"),
+    [(1, "1分《ぷん》"), (2, "2分《ふん》"), (5, "5分《ふん》"), (10, "10分《ぷん》")],
+)
+def test_easy_japanese_reads_minutes_by_the_number(n: int, reading: str) -> None:
+    assert ja_easy.minutes(n) == reading
+
+
+def test_easy_japanese_reads_dates_by_the_day() -> None:
+    tr = Translator(Language.JA_EASY)
+    tokyo = ZoneInfo("Asia/Tokyo")
+    assert tr.month_day(datetime(2026, 4, 1, tzinfo=tokyo)) == "4月《がつ》 1日《ついたち》"
+    assert tr.month_day(datetime(2026, 4, 12, tzinfo=tokyo)) == "4月《がつ》 12日《にち》"
+
+
+# --- Hub data ----------------------------------------------------------------------------------
+
+
+def test_hub_names_fall_back_by_language() -> None:
+    names = {"ja": "税務課", "ja-easy": "ぜいむか", "en": "Taxation"}
+    assert Translator(Language.JA_EASY).pick(names) == "ぜいむか"
+    assert Translator(Language.ZH).pick(names) == "税務課"  # kanji a Chinese reader can read
+    assert Translator(Language.KO).pick(names) == "Taxation"
+    assert Translator(Language.VI).pick({"ja": "税務課"}) == "税務課"
+
+
+def test_coming_times_are_said_as_near_as_they_need_to_be() -> None:
+    tokyo = ZoneInfo("Asia/Tokyo")
+    now = datetime(2026, 6, 2, 18, 0, tzinfo=tokyo)  # a Tuesday evening
+    tr = Translator(Language.EN)
+    assert tr.when(datetime(2026, 6, 2, 19, 0, tzinfo=tokyo), now) == "today at 19:00"
+    assert tr.when(datetime(2026, 6, 3, 8, 30, tzinfo=tokyo), now) == "tomorrow at 8:30"
+    assert tr.when(datetime(2026, 6, 5, 8, 30, tzinfo=tokyo), now) == "on Friday at 8:30"
+    assert tr.when(datetime(2026, 6, 15, 8, 30, tzinfo=tokyo), now) == "on June 15 at 8:30"
+    assert Translator(Language.JA).when(datetime(2026, 6, 5, 8, 30, tzinfo=tokyo), now) == (
+        "金曜日 8:30"
+    )
