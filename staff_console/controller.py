@@ -189,6 +189,10 @@ class Controller:
                 if self._camera_problem:
                     self._notify("camera.missing", Level.WARNING)
             case CommandFailed(command=command, message=message):
+                if self._call is not None and command == "set_muted":
+                    self._call.muted = False
+                elif self._call is not None and command == "set_camera_enabled":
+                    self._call.camera_on = True
                 self._notify("error.command", Level.ERROR, command=command, message=message)
             case _:
                 self._on_hub(event)

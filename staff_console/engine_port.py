@@ -16,7 +16,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
+import numpy.typing as npt
+
 from signaling import protocol as p
+
+Rgb = npt.NDArray[np.uint8]  # height x width x 3
 
 
 class CallPhase(StrEnum):
@@ -185,3 +190,11 @@ ConsoleEvent = (
     | CameraHealth
     | CommandFailed
 )
+
+
+class FrameSource(Protocol):
+    """Where the call view reads video; each returns the newest RGB frame or None."""
+
+    def remote_camera(self) -> Rgb | None: ...
+    def remote_content(self) -> Rgb | None: ...
+    def self_view(self) -> Rgb | None: ...

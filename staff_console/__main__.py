@@ -1,0 +1,78 @@
+"""``madoguchi-console --server URL``: the staff console."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import msgspec
+from PyQt6.QtCore import QSettings
+from PyQt6.QtWidgets import QApplication
+
+from call.camera import CameraSettings
+from call.devices import MediaSettings
+from staff_console import desktop
+from staff_console.app import ConsoleApp, CrashHandler, Remembered
+from staff_console.bridged_engine import BridgedEngine
+from staff_console.i18n import Language, Translator
+from staff_console.settings import load_settings
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="madoguchi-console", description=__doc__)
+    parser.add_argument("--server", help="the hub, e.g. wss://madoguchi.city.example/ws")
+    parser.add_argument("--config", type=Path, help="a TOML settings file")
+    parser.add_argument("--language", choices=[lang.value for lang in Language])
+    parser.add_argument("--forms", help="the folder of the city's standard forms")
+    parser.add_argument(
+        "--synthetic-media", action="store_true", help="a test pattern and voice, no devices"
+    )
+    parser.add_argument("--log-level", default="INFO")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(message)s")
+    settings = load_settings(args.config)
+    overrides = {
+        "server": args.server,
+        "language": args.language,
+        "forms_folder": args.forms,
+        "synthetic_media": args.synthetic_media or None,
+    }
+    settings = msgspec.structs.replace(
+        settings, **{k: v for k, v in overrides.items() if v is not None}
+    )
+    app = QApplication(sys.argv[:1])
+    app.setOrganizationName("Madoguchi")
+    app.setApplicationName("staff-console")
+    desktop.apply_ui_font(app)
+    CrashHandler(Translator(Language(settings.language))).install()
+    try:
+        app_version = version("madoguchi")
+    except PackageNotFoundError:
+        app_version = ""
+    camera = int(settings.camera) if settings.camera.isdigit() else settings.camera
+    engine = BridgedEngine(
+        app_version=app_version,
+        media=MediaSettings(
+            synthetic=settings.synthetic_media, camera=CameraSettings(device=camera)
+        ),
+    )
+    remembered = Remembered(QSettings())
+    if args.server:  # asked for on the command line: it wins over the remembered one
+        remembered.remember_login(args.server, remembered.get("login/username"))
+    console = ConsoleApp(settings, engine, remembered, frames=engine)
+    console.start()
+    try:
+        return app.exec()
+    finally:
+        engine.logout()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,309 @@
+"""The real call engine behind `EnginePort`: call.engine on its network thread, via call.bridge.
+
+Commands go out with `EngineBridge.command` and never block the GUI thread. The engine's events
+land in a bounded outbox; `events_ready` (emitted on the network thread, delivered queued on
+the GUI thread) tells the app to `drain()` them, translated into the console's own events.
+A new engine is made for each login, since the engine's link owns the credentials.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
+from typing import Any
+
+from PyQt6.QtCore import QObject, pyqtSignal
+
+from call.bridge import EngineBridge, EventOutbox
+from call.devices import Device, DeviceChanged, MediaSettings
+from call.document import Document, open_document
+from call.document_share import Highlight, Mark, PageRejected, PageShown, PenStroke, Pointer
+from call.engine import Engine, EngineEvent, EngineSettings, HubMessage, LinkChanged
+from call.link import Credentials, LinkConnected, LinkDisconnected, LinkFailed
+from call.screen import Region, ScreenSettings
+from call.session import (
+    CallSettings,
+    CallState,
+    CallStateChanged,
+    CallStatsUpdated,
+    PhraseReceived,
+    TextReceived,
+)
+from call.sharing import DocumentEvent, LocalContentEnded
+from call.sharing import RemoteContentChanged as EngineContentChanged
+from signaling import protocol as p
+from staff_console.engine_port import (
+    CallPhase,
+    CallPhaseChanged,
+    CallQuality,
+    CameraHealth,
+    CommandFailed,
+    ConsoleEvent,
+    HighlightMark,
+    HubConnected,
+    HubDisconnected,
+    HubFailed,
+    PageDelivered,
+    PageMark,
+    PenMark,
+    PhraseHeard,
+    PointerMark,
+    RemoteContentChanged,
+    Rgb,
+    ScreenArea,
+    SharingEnded,
+    TextHeard,
+)
+
+logger = logging.getLogger(__name__)
+
+_PHASES = {
+    CallState.CONNECTING: CallPhase.CONNECTING,
+    CallState.CONNECTED: CallPhase.CONNECTED,
+    CallState.RECONNECTING: CallPhase.RECONNECTING,
+    CallState.LOST: CallPhase.LOST,
+}
+_Event = EngineEvent | ConsoleEvent
+_Bridge = EngineBridge[Engine, _Event]
+
+
+class BridgedEngine(QObject):
+    """`EnginePort` and `FrameSource` on the real engine; one engine per login."""
+
+    events_ready = pyqtSignal()
+
+    def __init__(
+        self,
+        *,
+        app_version: str = "",
+        media: MediaSettings | None = None,
+        call: CallSettings | None = None,
+        backoff_initial: float = 0.5,
+        backoff_max: float = 15.0,
+    ) -> None:
+        super().__init__()
+        self._app_version = app_version
+        self._media = media or MediaSettings()
+        self._call = call or CallSettings()
+        self._backoff = (backoff_initial, backoff_max)
+        self._bridge: _Bridge | None = None
+        self._outbox: EventOutbox[_Event] = EventOutbox(on_ready=self.events_ready.emit)
+        self._documents: dict[str, Document] = {}  # touched on the network thread only
+        self._last_page: tuple[str, int] | None = None
+
+    @property
+    def engine(self) -> Engine | None:
+        return None if self._bridge is None else self._bridge.engine
+
+    # --- EnginePort: the session ------------------------------------------------------------------
+
+    def login(self, server: str, username: str, password: str) -> None:
+        self.logout()
+        settings = EngineSettings(
+            url=server,
+            app="madoguchi-console",
+            app_version=self._app_version,
+            media=self._media,
+            call=self._call,
+            backoff_initial=self._backoff[0],
+            backoff_max=self._backoff[1],
+        )
+        try:
+            credentials = Credentials(username=username, password=password)
+            bridge: _Bridge = EngineBridge(
+                lambda emit: Engine(settings, credentials, emit), self._outbox
+            )
+            bridge.start()
+        except (ValueError, OSError, TimeoutError) as error:  # a bad URL, no network thread
+            logger.warning("= cannot start the engine for %s: %s", server, error)
+            self._outbox.put(HubFailed(p.ErrorCode.BAD_MESSAGE, str(error)))
+            return
+        self._bridge = bridge
+
+    def logout(self) -> None:
+        bridge, self._bridge = self._bridge, None
+        if bridge is not None:
+            bridge.close()
+        self._documents.clear()
+
+    def set_presence(self, presence: p.Presence) -> None:
+        self._run("set_presence", lambda e: e.set_presence(presence))
+
+    def accept(self, session_id: str) -> None:
+        self._run("accept", lambda e: e.accept(session_id))
+
+    def accept_next(self) -> None:
+        self._run("accept_next", lambda e: e.accept_next())
+
+    def transfer(self, department_id: str, note: str) -> None:
+        self._run("transfer", lambda e: e.transfer(department_id, note))
+
+    def hang_up(self) -> None:
+        self._run("hang_up", lambda e: e.hang_up())
+
+    def wrap_up(self, session_id: str, outcome_code: str, note: str) -> None:
+        self._run("wrap_up", lambda e: e.wrap_up(outcome_code, note, session_id))
+
+    # --- EnginePort: the call ---------------------------------------------------------------------
+
+    def send_text(self, text: str) -> None:
+        self._run("send_text", lambda e: e.send_text(text))
+
+    def show_page(self, path: Path, doc_id: str, page: int) -> None:
+        self._last_page = (doc_id, page)
+
+        async def show(engine: Engine) -> None:
+            document = self._documents.get(doc_id)
+            if document is None:
+                document = await asyncio.to_thread(open_document, path)
+                self._documents[doc_id] = document
+            await engine.show_document_page(document, page, doc_id)
+
+        self._run("show_page", show)
+
+    def send_marks(self, doc_id: str, page: int, marks: Sequence[PageMark]) -> None:
+        wire = [_wire_mark(mark) for mark in marks]
+        self._run("send_marks", lambda e: e.send_marks(doc_id, page, wire))
+
+    def clear_marks(self, doc_id: str, page: int) -> None:
+        self._run("clear_marks", lambda e: e.clear_marks(doc_id, page))
+
+    def close_document(self, doc_id: str) -> None:
+        async def close(engine: Engine) -> None:
+            document = self._documents.pop(doc_id, None)
+            if document is not None:
+                document.close()
+            if engine.call is not None:
+                await engine.close_document(doc_id)
+
+        self._run("close_document", close)
+
+    def share_screen(self, area: ScreenArea) -> None:
+        region = None if area.region is None else Region(*area.region)
+        settings = ScreenSettings(monitor=area.monitor, region=region)
+
+        async def share(engine: Engine) -> None:
+            try:
+                started = await engine.start_screen_share(settings)
+            except Exception as error:  # the capture could not start: say so, stay in the call
+                self._outbox.put(SharingEnded(str(error)))
+                return
+            if not started:
+                self._outbox.put(SharingEnded("not connected"))
+
+        self._run("share_screen", share)
+
+    def stop_sharing(self) -> None:
+        self._run("stop_sharing", lambda e: e.stop_content())
+
+    def set_muted(self, muted: bool) -> None:
+        # The engine has no microphone switch yet (call.devices); say so rather than pretend.
+        self._outbox.put(CommandFailed("set_muted", "the engine cannot mute yet"))
+
+    def set_camera_enabled(self, enabled: bool) -> None:
+        self._outbox.put(CommandFailed("set_camera_enabled", "the engine cannot pause video yet"))
+
+    # --- FrameSource -----------------------------------------------------------------------------
+
+    def remote_camera(self) -> Rgb | None:
+        engine = self.engine
+        frame = None if engine is None else engine.remote_camera.latest()
+        return None if frame is None else frame.rgb
+
+    def remote_content(self) -> Rgb | None:
+        engine = self.engine
+        frame = None if engine is None else engine.remote_content.latest()
+        return None if frame is None else frame.rgb
+
+    def self_view(self) -> Rgb | None:
+        engine = self.engine
+        if engine is None:
+            return None
+        try:
+            frame = engine.devices.camera.latest_frame()
+        except RuntimeError:  # the devices are not open yet
+            return None
+        return None if frame is None else frame.rgb()
+
+    # --- Events ----------------------------------------------------------------------------------
+
+    def drain(self) -> list[ConsoleEvent | p.ServerMessage]:
+        """The events that arrived since the last drain, as the controller takes them."""
+        translated: list[ConsoleEvent | p.ServerMessage] = []
+        for event in self._outbox.drain():
+            console = self._translate(event)
+            if console is not None:
+                translated.append(console)
+        return translated
+
+    def _translate(self, event: _Event) -> ConsoleEvent | p.ServerMessage | None:
+        match event:
+            case LinkChanged(event=LinkConnected(welcome=welcome)):
+                return HubConnected(welcome)
+            case LinkChanged(event=LinkDisconnected(reason=reason)):
+                return HubDisconnected(reason)
+            case LinkChanged(event=LinkFailed(code=code, message=message)):
+                return HubFailed(code, message)
+            case LinkChanged():
+                return None
+            case HubMessage(message=message):
+                if isinstance(message, p.SessionEnded | p.SessionTransferred):
+                    self._last_page = None
+                return message
+            case DeviceChanged(device=Device.CAMERA, health=health, message=message):
+                return CameraHealth(health, message)
+            case DeviceChanged():
+                return None
+            case CallStateChanged(session_id=session_id, state=state, reason=reason):
+                phase = _PHASES.get(state)
+                return None if phase is None else CallPhaseChanged(session_id, phase, reason)
+            case CallStatsUpdated(session_id=session_id, stats=stats):
+                return CallQuality(session_id, stats.rtt_ms, stats.tracks)
+            case TextReceived(session_id=session_id, text=text):
+                return TextHeard(session_id, text)
+            case PhraseReceived(session_id=session_id, phrase=phrase):
+                return PhraseHeard(session_id, phrase.value)
+            case EngineContentChanged(session_id=session_id, kind=kind):
+                return RemoteContentChanged(session_id, None if kind is None else kind.value)
+            case LocalContentEnded(reason=reason):
+                return SharingEnded(reason)
+            case DocumentEvent(event=PageShown() | PageRejected() as answer):
+                if self._last_page is None:
+                    return None
+                doc_id, page = self._last_page
+                if isinstance(answer, PageShown):
+                    return PageDelivered(doc_id, page, True)
+                return PageDelivered(doc_id, page, False, answer.reason)
+            case DocumentEvent():
+                return None
+            case _:
+                return event  # already a console event (from a command's outcome)
+
+    def _run(self, name: str, fn: Callable[[Engine], Coroutine[Any, Any, Any]]) -> None:
+        bridge = self._bridge
+        if bridge is None:
+            self._outbox.put(CommandFailed(name, "not logged in"))
+            return
+        future = bridge.command(fn)
+        future.add_done_callback(lambda done: self._on_command_done(name, done))
+
+    def _on_command_done(self, name: str, future: concurrent.futures.Future[Any]) -> None:
+        if future.cancelled():
+            return
+        error = future.exception()
+        if error is not None:
+            logger.warning("= %s failed: %r", name, error)
+            self._outbox.put(CommandFailed(name, str(error) or type(error).__name__))
+
+
+def _wire_mark(mark: PageMark) -> Mark:
+    match mark:
+        case PointerMark(x=x, y=y, visible=visible):
+            return Pointer(x=x, y=y, visible=visible)
+        case HighlightMark(id=mark_id, x=x, y=y, width=width, height=height):
+            return Highlight(id=mark_id, x=x, y=y, width=width, height=height)
+        case PenMark(id=mark_id, points=points):
+            return PenStroke(id=mark_id, points=list(points))

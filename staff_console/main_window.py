@@ -1,0 +1,157 @@
+"""The main window: the top bar over one page per stage, the dialogs, and the shortcuts.
+
+`PAGES` is the one table from the controller's stage to the page shown. The window forwards
+its screens' intents as its own signals and keeps no state of the consultation.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from PyQt6.QtCore import QRect, QTimer, pyqtSignal
+from PyQt6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PyQt6.QtWidgets import QAbstractButton, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+
+from staff_console import desktop
+from staff_console.engine_port import FrameSource, MarkTool, ScreenArea
+from staff_console.i18n import Translator
+from staff_console.page_preview import PagePreview
+from staff_console.screens.call_page import CallPage
+from staff_console.screens.queue_page import QueuePage
+from staff_console.screens.region_picker import RegionPicker
+from staff_console.screens.share_dialog import ShareDialog
+from staff_console.screens.top_bar import TopBar
+from staff_console.screens.transfer_dialog import TransferDialog
+from staff_console.screens.wrap_up_page import WrapUpPage
+from staff_console.view import ConsoleView, Stage
+
+FRAME_INTERVAL_MS: Final = 33  # the video views poll the engine's latest frames at ~30 fps
+
+
+class MainWindow(QMainWindow):
+    share_requested = pyqtSignal(object)  # a ScreenArea
+    transfer_requested = pyqtSignal(str, str)
+    closing = pyqtSignal()
+
+    def __init__(
+        self, tr: Translator, preview: PagePreview, frames: FrameSource | None = None
+    ) -> None:
+        super().__init__()
+        self._tr = tr
+        self._preview = preview
+        self._frames = frames
+        self._vm: ConsoleView | None = None
+        self._page_shown: tuple[str, int] | None = None
+        self.setWindowTitle(tr("app.title"))
+        self.setMinimumSize(1024, 640)
+        self.top = TopBar(tr)
+        self.queue = QueuePage(tr)
+        self.call = CallPage(tr)
+        self.wrap_up = WrapUpPage(tr)
+        self.stack = QStackedWidget()
+        for page in (self.queue, self.call, self.wrap_up):
+            self.stack.addWidget(page)
+        self.pages: dict[Stage, QWidget] = {
+            Stage.LOGIN: self.queue,
+            Stage.CONNECTING: self.queue,
+            Stage.READY: self.queue,
+            Stage.CALL: self.call,
+            Stage.WRAP_UP: self.wrap_up,
+        }
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.top)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self._video_timer = QTimer(self)
+        self._video_timer.setInterval(FRAME_INTERVAL_MS)
+        self._video_timer.timeout.connect(self._on_video_timer_timeout)
+        self.call.transfer_requested.connect(self._on_call_transfer_requested)
+        self.call.share_requested.connect(self._on_call_share_requested)
+        self._shortcuts()
+
+    def _shortcuts(self) -> None:
+        def bind(keys: str, button: QAbstractButton) -> None:
+            def press() -> None:
+                if button.isVisible() and button.isEnabled():
+                    button.click()
+
+            QShortcut(QKeySequence(keys), self).activated.connect(press)
+
+        bind("Ctrl+N", self.queue.take_next)
+        bind("Return", self.queue.accept)
+        for presence, button in self.top.presence_buttons.items():
+            keys = {"available": "F9", "away": "F10", "wrap_up": "F11"}[presence.value]
+            bind(keys, button)
+        bind("Ctrl+M", self.call.mute)
+        bind("Ctrl+Shift+C", self.call.camera)
+        bind("Ctrl+T", self.call.transfer)
+        bind("Ctrl+Shift+E", self.call.end)
+        bind("Ctrl+O", self.call.documents.open)
+        bind("PgUp", self.call.documents.previous)
+        bind("PgDown", self.call.documents.next)
+        for number, tool in enumerate(MarkTool, start=1):
+            bind(f"Ctrl+{number}", self.call.documents.tools[tool])
+        bind("Ctrl+S", self.wrap_up.save)
+
+    def render(self, vm: ConsoleView) -> None:  # type: ignore[override]  # our screens take a vm
+        self._vm = vm
+        self.top.render(vm)
+        self.stack.setCurrentWidget(self.pages[vm.stage])
+        if vm.stage in (Stage.LOGIN, Stage.CONNECTING, Stage.READY):
+            self.queue.render(vm)
+        elif vm.stage is Stage.CALL:
+            self.call.render(vm)
+            self._render_page(vm)
+        else:
+            self.wrap_up.render(vm)
+        in_call = vm.stage is Stage.CALL and self._frames is not None
+        if in_call and not self._video_timer.isActive():
+            self._video_timer.start()
+        elif not in_call:
+            self._video_timer.stop()
+            self.call.show_frames(None, None, None)  # nothing of the call stays on screen
+
+    def _render_page(self, vm: ConsoleView) -> None:
+        document = None if vm.call is None else vm.call.document
+        shown = None if document is None else (document.path, document.page)
+        if shown == self._page_shown:
+            return
+        self._page_shown = shown
+        image = None if shown is None else self._preview.render(*shown)
+        self.call.documents.set_page_image(image)
+        if shown is None:
+            self._preview.close()
+
+    def _on_video_timer_timeout(self) -> None:
+        frames = self._frames
+        if frames is not None:
+            self.call.show_frames(
+                frames.remote_camera(), frames.self_view(), frames.remote_content()
+            )
+
+    def _on_call_transfer_requested(self) -> None:
+        departments = () if self._vm is None else self._vm.departments
+        dialog = TransferDialog(self._tr, departments, self)
+        dialog.transfer_requested.connect(self.transfer_requested)
+        dialog.open()
+
+    def _on_call_share_requested(self) -> None:
+        dialog = ShareDialog(self._tr, self)
+        dialog.monitor_chosen.connect(lambda index: self.share_requested.emit(ScreenArea(index)))
+        dialog.region_requested.connect(self._on_share_region_requested)
+        dialog.open()
+
+    def _on_share_region_requested(self) -> None:
+        picker = RegionPicker(self._tr("share.region_hint"), desktop.virtual_desktop())
+        picker.region_chosen.connect(self._on_picker_region_chosen)
+        picker.show()
+        picker.activateWindow()
+
+    def _on_picker_region_chosen(self, region: QRect) -> None:
+        self.share_requested.emit(ScreenArea(region=desktop.physical_region(region)))
+
+    def closeEvent(self, event: QCloseEvent | None) -> None:  # noqa: N802  # Qt override
+        self.closing.emit()
+        super().closeEvent(event)

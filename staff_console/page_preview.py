@@ -1,0 +1,61 @@
+"""The staff member's own view of a document page, rendered here for the page canvas.
+
+The engine renders the same page again, at the kiosk's size, to send it; this copy is only for
+the screen in front of the staff member and is never written anywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Final
+
+from PyQt6.QtGui import QImage
+
+from call.document import Document, DocumentError, open_document
+
+logger = logging.getLogger(__name__)
+
+PREVIEW_SIZE: Final = (1400, 1400)
+
+
+class PagePreview:
+    """Opens one document at a time and renders its pages as QImages."""
+
+    def __init__(self) -> None:
+        self._path: str | None = None
+        self._document: Document | None = None
+        self._cache: dict[int, QImage] = {}
+
+    def page_count(self, path: Path) -> int:
+        """Open `path`; raises `DocumentError` for a file that cannot be shown."""
+        return self._open(str(path)).page_count
+
+    def render(self, path: str, page: int) -> QImage | None:
+        if path == self._path and page in self._cache:
+            return self._cache[page]
+        try:
+            image = self._open(path).render_page(page, PREVIEW_SIZE).convert("RGB")
+        except DocumentError as error:
+            logger.warning("= cannot preview page %d of %s: %s", page, Path(path).name, error)
+            return None
+        data = image.tobytes()
+        qimage = QImage(
+            data, image.width, image.height, 3 * image.width, QImage.Format.Format_RGB888
+        ).copy()
+        self._cache[page] = qimage
+        return qimage
+
+    def close(self) -> None:
+        if self._document is not None:
+            self._document.close()
+        self._document = None
+        self._path = None
+        self._cache.clear()
+
+    def _open(self, path: str) -> Document:
+        if path != self._path or self._document is None:
+            self.close()
+            self._document = open_document(path)
+            self._path = path
+        return self._document

@@ -1,0 +1,193 @@
+"""The call: the citizen large, a self-view, the call's state and quality, and the controls.
+
+The right-hand side holds the document panel, the text panel and the document camera.
+"""
+
+from __future__ import annotations
+
+from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from staff_console.engine_port import CallPhase
+from staff_console.i18n import Translator
+from staff_console.screens.document_panel import DocumentPanel
+from staff_console.screens.message_panel import MessagePanel
+from staff_console.screens.video_view import Rgb, VideoView
+from staff_console.view import CallView, ConsoleView, Quality
+
+QUALITY_COLOURS = {
+    Quality.UNKNOWN: "#6b6b6b",
+    Quality.GOOD: "#1b7f3b",
+    Quality.FAIR: "#a86400",
+    Quality.POOR: "#b00020",
+}
+
+
+class CallPage(QWidget):
+    mute_toggled = pyqtSignal()
+    camera_toggled = pyqtSignal()
+    share_requested = pyqtSignal()
+    stop_sharing_requested = pyqtSignal()
+    transfer_requested = pyqtSignal()
+    end_requested = pyqtSignal()
+
+    def __init__(self, tr: Translator, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._tr = tr
+        self._sharing = False
+        self.who = QLabel()
+        self.who.setStyleSheet("font-size: 18px; font-weight: bold;")
+        self.about = QLabel()
+        self.about.setWordWrap(True)
+        self.phrase = QLabel()
+        self.phrase.setObjectName("phrase")
+        self.phrase.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.phrase.setStyleSheet(
+            "background: #b00020; color: white; font-size: 26px; font-weight: bold; padding: 6px;"
+        )
+        self.state = QLabel()
+        self.quality = QLabel()
+        self.quality.setObjectName("quality")
+        self.remote = VideoView(tr("call.no_video"))
+        self.self_view = VideoView(tr("call.self_view"))
+        self.self_view.mirrored = True
+        self.self_view.setFixedSize(192, 108)
+        video = QGridLayout()
+        video.addWidget(self.remote, 0, 0)
+        video.addWidget(
+            self.self_view, 0, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom
+        )
+        self.camera_warning = QLabel()
+        self.camera_warning.setWordWrap(True)
+        self.camera_warning.setStyleSheet("color: #8a5a00; font-weight: bold;")
+        self.mute = QPushButton()
+        self.camera = QPushButton()
+        self.share = QPushButton()
+        self.transfer = QPushButton(tr("call.transfer") + " (Ctrl+T)")
+        self.end = QPushButton(tr("call.end") + " (Ctrl+Shift+E)")
+        self.end.setObjectName("end_call")
+        self.end.setStyleSheet(
+            "background: #b00020; color: white; font-weight: bold; padding: 6px;"
+        )
+        controls = QHBoxLayout()
+        for button in (self.mute, self.camera, self.share, self.transfer, self.end):
+            controls.addWidget(button)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.who, self.about, self.phrase):
+            left_layout.addWidget(widget)
+        status = QHBoxLayout()
+        status.addWidget(self.state, 1)
+        status.addWidget(self.quality)
+        left_layout.addLayout(status)
+        left_layout.addLayout(video, 1)
+        left_layout.addWidget(self.camera_warning)
+        left_layout.addLayout(controls)
+        self.documents = DocumentPanel(tr)
+        self.messages = MessagePanel(tr)
+        self.document_camera = VideoView(tr("call.no_video"))
+        self.document_camera.zoomable = True
+        self.zoom = QSlider(Qt.Orientation.Horizontal)
+        self.zoom.setRange(100, 800)
+        camera_tab = QWidget()
+        camera_layout = QVBoxLayout(camera_tab)
+        camera_layout.addWidget(self.document_camera, 1)
+        zoom_row = QHBoxLayout()
+        zoom_row.addWidget(QLabel(tr("call.zoom")))
+        zoom_row.addWidget(self.zoom, 1)
+        camera_layout.addLayout(zoom_row)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.documents, tr("document.title"))
+        self.tabs.addTab(self.messages, tr("text.title"))
+        self._camera_tab = camera_tab
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(self.tabs)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        split.setSizes([520, 780])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(split)
+        self.mute.clicked.connect(self.mute_toggled)
+        self.camera.clicked.connect(self.camera_toggled)
+        self.share.clicked.connect(self._on_share_clicked)
+        self.transfer.clicked.connect(self.transfer_requested)
+        self.end.clicked.connect(self.end_requested)
+        self.zoom.valueChanged.connect(lambda v: self.document_camera.set_zoom(v / 100))
+
+    def render(self, vm: ConsoleView) -> None:  # type: ignore[override]  # our screens take a vm
+        call = vm.call
+        if call is None:
+            return
+        tr = self._tr
+        self.who.setText(tr("call.with", kiosk=call.kiosk_name, location=call.kiosk_location))
+        about = [
+            tr("call.category", category=call.category),
+            tr("call.language", language=tr.language_name(call.language)),
+        ]
+        about += [
+            tr("call.handoff", department=h.department, staff=h.staff_name, note=h.note)
+            for h in call.handoffs
+        ]
+        self.about.setText("\n".join(about))
+        self.phrase.setVisible(bool(call.phrase))
+        if call.phrase:
+            age = tr("phrase.ago", seconds=call.phrase_age)
+            self.phrase.setText(f"{tr(f'phrase.{call.phrase}')}  ({age})")
+        self._render_state(call)
+        self.camera_warning.setVisible(bool(call.camera_problem))
+        self.camera_warning.setText(tr("camera.missing") if call.camera_problem else "")
+        self.mute.setText(tr("call.unmute" if call.muted else "call.mute") + " (Ctrl+M)")
+        self.camera.setText(tr("call.camera_on" if not call.camera_on else "call.camera_off"))
+        self._sharing = call.sharing_screen
+        self.share.setText(tr("call.stop_sharing" if call.sharing_screen else "call.share_screen"))
+        self.documents.render(call.document, vm.forms)
+        self.messages.render(vm.templates, call.texts_sent)
+        showing_camera = self.tabs.indexOf(self._camera_tab) >= 0
+        if call.remote_content == "document_camera" and not showing_camera:
+            self.tabs.addTab(self._camera_tab, tr("call.document_camera"))
+            self.tabs.setCurrentWidget(self._camera_tab)
+        elif call.remote_content != "document_camera" and showing_camera:
+            self.tabs.removeTab(self.tabs.indexOf(self._camera_tab))
+
+    def _render_state(self, call: CallView) -> None:
+        tr = self._tr
+        talk = tr("call.talk", time=tr.duration(call.talk_seconds))
+        state = f"{tr(f'call.phase.{call.phase.value}')}   {talk}"
+        if not call.peer_online:
+            state += f"   ⚠ {tr('call.peer_offline')}"
+        self.state.setText(state)
+        bad = call.phase in (CallPhase.RECONNECTING, CallPhase.LOST)
+        self.state.setStyleSheet("color: #b00020; font-weight: bold;" if bad else "")
+        quality = call.quality
+        text = tr(f"quality.{quality.level.value}")
+        if quality.rtt_ms is not None:
+            text += "  " + tr(
+                "quality.detail",
+                rtt=round(quality.rtt_ms),
+                loss=f"{quality.loss_percent or 0:.1f}",
+                fps=round(quality.fps or 0),
+            )
+        self.quality.setText(f"● {text}")
+        self.quality.setStyleSheet(f"color: {QUALITY_COLOURS[quality.level]}; font-weight: bold;")
+
+    def show_frames(self, remote: Rgb | None, self_view: Rgb | None, content: Rgb | None) -> None:
+        self.remote.show_frame(remote)
+        self.self_view.show_frame(self_view)
+        if self.tabs.indexOf(self._camera_tab) >= 0:
+            self.document_camera.show_frame(content)
+
+    def _on_share_clicked(self) -> None:
+        (self.stop_sharing_requested if self._sharing else self.share_requested).emit()

@@ -1,0 +1,159 @@
+"""Show a document: open a file or a standard form, move between pages, point, mark, draw."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PyQt6.QtCore import pyqtSignal
+from PyQt6.QtGui import QImage
+from PyQt6.QtWidgets import (
+    QButtonGroup,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from staff_console.engine_port import MarkTool
+from staff_console.i18n import Translator
+from staff_console.screens.page_canvas import PageCanvas
+from staff_console.view import DocumentView
+
+
+class DocumentPanel(QWidget):
+    file_chosen = pyqtSignal(str)
+    page_requested = pyqtSignal(int)
+    tool_chosen = pyqtSignal(str)  # a MarkTool value
+    clear_requested = pyqtSignal()
+    close_requested = pyqtSignal()
+
+    def __init__(self, tr: Translator, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._tr = tr
+        self._document: DocumentView | None = None
+        self._forms: tuple[str, ...] = ()
+        self.canvas = PageCanvas()
+        self.hint = QLabel(tr("document.none"))
+        self.hint.setWordWrap(True)
+        self.open = QPushButton(tr("document.open"))
+        self.previous = QToolButton()
+        self.previous.setText("◀")
+        self.previous.setToolTip(tr("document.previous") + " (PgUp)")
+        self.next = QToolButton()
+        self.next.setText("▶")
+        self.next.setToolTip(tr("document.next") + " (PgDn)")
+        self.page = QLabel()
+        self.status = QLabel()
+        self.tools: dict[MarkTool, QToolButton] = {}
+        group = QButtonGroup(self)
+        toolbar = QHBoxLayout()
+        toolbar.addWidget(self.open)
+        toolbar.addWidget(self.previous)
+        toolbar.addWidget(self.page)
+        toolbar.addWidget(self.next)
+        for number, tool in enumerate(MarkTool, start=1):
+            button = QToolButton()
+            button.setText(f"{tr(f'tool.{tool.value}')} ({number})")
+            button.setCheckable(True)
+            button.clicked.connect(lambda _=False, v=tool.value: self.tool_chosen.emit(v))
+            group.addButton(button)
+            self.tools[tool] = button
+            toolbar.addWidget(button)
+        self.clear = QToolButton()
+        self.clear.setText(tr("tool.clear"))
+        self.close_button = QToolButton()
+        self.close_button.setText(tr("document.close"))
+        toolbar.addWidget(self.clear)
+        toolbar.addWidget(self.close_button)
+        toolbar.addStretch(1)
+        toolbar.addWidget(self.status)
+        self.forms = QListWidget()
+        forms_box = QWidget()
+        forms_layout = QVBoxLayout(forms_box)
+        forms_layout.setContentsMargins(0, 0, 0, 0)
+        forms_layout.addWidget(QLabel(tr("document.forms")))
+        forms_layout.addWidget(self.forms)
+        page_box = QWidget()
+        page_layout = QVBoxLayout(page_box)
+        page_layout.setContentsMargins(0, 0, 0, 0)
+        page_layout.addWidget(self.hint)
+        page_layout.addWidget(self.canvas, 1)
+        split = QSplitter()
+        split.addWidget(forms_box)
+        split.addWidget(page_box)
+        split.setStretchFactor(1, 4)
+        split.setSizes([180, 720])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(toolbar)
+        layout.addWidget(split, 1)
+        self.open.clicked.connect(self._on_open_clicked)
+        self.previous.clicked.connect(lambda: self._on_step(-1))
+        self.next.clicked.connect(lambda: self._on_step(1))
+        self.clear.clicked.connect(self.clear_requested)
+        self.close_button.clicked.connect(self.close_requested)
+        self.forms.itemActivated.connect(self._on_forms_item_activated)
+        self.forms.itemClicked.connect(self._on_forms_item_activated)
+
+    def render(self, document: DocumentView | None, forms: tuple[str, ...]) -> None:  # type: ignore[override]
+        self._document = document
+        if forms != self._forms:
+            self._forms = forms
+            self.forms.clear()
+            for path in forms:
+                item = QListWidgetItem(Path(path).name)
+                item.setToolTip(path)
+                self.forms.addItem(item)
+        has = document is not None
+        for widget in (
+            self.previous,
+            self.next,
+            self.clear,
+            self.close_button,
+            *self.tools.values(),
+        ):
+            widget.setEnabled(has)
+        self.hint.setVisible(not has)
+        if document is None:
+            self.page.setText("")
+            self.status.setText("")
+            self.canvas.set_page(None)
+            self.canvas.set_marks((), MarkTool.POINTER)
+            return
+        self.page.setText(
+            self._tr("document.page", page=document.page + 1, count=document.page_count)
+        )
+        self.previous.setEnabled(document.page > 0)
+        self.next.setEnabled(document.page + 1 < document.page_count)
+        self.status.setText(
+            self._tr("document.shown" if document.delivered else "document.sending")
+        )
+        self.tools[document.tool].setChecked(True)
+        self.canvas.set_marks(document.marks, document.tool)
+
+    def set_page_image(self, image: QImage | None) -> None:
+        self.canvas.set_page(image)
+
+    def step(self, delta: int) -> None:
+        self._on_step(delta)
+
+    def _on_step(self, delta: int) -> None:
+        if self._document is not None:
+            self.page_requested.emit(self._document.page + delta)
+
+    def _on_open_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, self._tr("document.open"), "", self._tr("document.filter")
+        )
+        if path:
+            self.file_chosen.emit(path)
+
+    def _on_forms_item_activated(self, item: QListWidgetItem | None) -> None:
+        if item is not None:
+            self.file_chosen.emit(item.toolTip())

@@ -1,0 +1,135 @@
+"""A document page with the marks on it; the mouse points, highlights and draws.
+
+Coordinates leave as fractions (0..1) of the page, as the content channel sends them, so a
+mark lands on the same spot on the kiosk whatever the two render sizes are.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from PyQt6.QtCore import QPointF, QRectF, Qt, pyqtSignal
+from PyQt6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
+from PyQt6.QtWidgets import QSizePolicy, QWidget
+
+from staff_console.engine_port import HighlightMark, MarkTool, PageMark, PenMark, PointerMark
+
+HIGHLIGHT = QColor(255, 235, 59, 128)
+PEN = QColor("#e53935")
+POINTER = QColor(229, 57, 53, 200)
+
+
+class PageCanvas(QWidget):
+    pointed = pyqtSignal(float, float)
+    highlighted = pyqtSignal(float, float, float, float)
+    stroke_changed = pyqtSignal(list, bool)  # [(x, y), …], done
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._image: QImage | None = None
+        self._marks: tuple[PageMark, ...] = ()
+        self._tool = MarkTool.POINTER
+        self._drag_start: QPointF | None = None
+        self._drag_now: QPointF | None = None
+        self._stroke: list[tuple[float, float]] = []
+        self.setMouseTracking(False)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(200, 200)
+
+    def set_page(self, image: QImage | None) -> None:
+        self._image = image
+        self.update()
+
+    def set_marks(self, marks: tuple[PageMark, ...], tool: MarkTool) -> None:
+        self._marks = marks
+        self._tool = tool
+        self.setCursor(
+            Qt.CursorShape.PointingHandCursor
+            if tool is MarkTool.POINTER
+            else Qt.CursorShape.CrossCursor
+        )
+        self.update()
+
+    def page_rect(self) -> QRectF:
+        image = self._image
+        if image is None or image.width() == 0:
+            return QRectF(self.rect())
+        scale = min(self.width() / image.width(), self.height() / image.height())
+        width, height = image.width() * scale, image.height() * scale
+        return QRectF((self.width() - width) / 2, (self.height() - height) / 2, width, height)
+
+    def _fraction(self, point: QPointF) -> tuple[float, float]:
+        page = self.page_rect()
+        x = (point.x() - page.x()) / max(1.0, page.width())
+        y = (point.y() - page.y()) / max(1.0, page.height())
+        return min(1.0, max(0.0, x)), min(1.0, max(0.0, y))
+
+    def mousePressEvent(self, event: QMouseEvent | None) -> None:  # noqa: N802  # Qt override
+        if event is None or self._image is None:
+            return
+        position = event.position()
+        self._drag_start = self._drag_now = position
+        if self._tool is MarkTool.POINTER:
+            self.pointed.emit(*self._fraction(position))
+        elif self._tool is MarkTool.PEN:
+            self._stroke = [self._fraction(position)]
+
+    def mouseMoveEvent(self, event: QMouseEvent | None) -> None:  # noqa: N802  # Qt override
+        if event is None or self._drag_start is None:
+            return
+        position = event.position()
+        self._drag_now = position
+        if self._tool is MarkTool.POINTER:
+            self.pointed.emit(*self._fraction(position))
+        elif self._tool is MarkTool.PEN:
+            self._stroke.append(self._fraction(position))
+            if len(self._stroke) % 4 == 0:  # resend the growing stroke now and then, not per pixel
+                self.stroke_changed.emit(list(self._stroke), False)
+        self.update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent | None) -> None:  # noqa: N802  # Qt override
+        if event is None or self._drag_start is None:
+            return
+        start, end = self._fraction(self._drag_start), self._fraction(event.position())
+        if self._tool is MarkTool.HIGHLIGHTER and start != end:
+            self.highlighted.emit(start[0], start[1], end[0] - start[0], end[1] - start[1])
+        elif self._tool is MarkTool.PEN and self._stroke:
+            self._stroke.append(end)
+            self.stroke_changed.emit(list(self._stroke), True)
+        self._drag_start = self._drag_now = None
+        self._stroke = []
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent | None) -> None:  # noqa: N802  # Qt override
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(self.rect(), QColor("#d9dde2"))
+        if self._image is None:
+            painter.end()
+            return
+        page = self.page_rect()
+        painter.drawImage(page, self._image)
+        for mark in self._marks:
+            self._paint_mark(painter, page, mark)
+        if self._tool is MarkTool.HIGHLIGHTER and self._drag_start and self._drag_now:
+            painter.fillRect(QRectF(self._drag_start, self._drag_now).normalized(), HIGHLIGHT)
+        if self._stroke:
+            self._paint_mark(painter, page, PenMark("drawing", tuple(self._stroke)))
+        painter.end()
+
+    @staticmethod
+    def _paint_mark(painter: QPainter, page: QRectF, mark: PageMark) -> None:
+        def at(x: float, y: float) -> QPointF:
+            return QPointF(page.x() + x * page.width(), page.y() + y * page.height())
+
+        match mark:
+            case PointerMark(x=x, y=y):
+                painter.setPen(QPen(QColor("white"), 2))
+                painter.setBrush(POINTER)
+                painter.drawEllipse(at(x, y), 11, 11)
+            case HighlightMark(x=x, y=y, width=width, height=height):
+                painter.fillRect(QRectF(at(x, y), at(x + width, y + height)), HIGHLIGHT)
+            case PenMark(points=points):
+                painter.setPen(QPen(PEN, max(2.0, page.width() * 0.003)))
+                for (x1, y1), (x2, y2) in itertools.pairwise(points):
+                    painter.drawLine(at(x1, y1), at(x2, y2))

@@ -1,0 +1,99 @@
+"""Wrap-up: an outcome from the city's list and a note, saved on the hub; then available again."""
+
+from __future__ import annotations
+
+from PyQt6.QtCore import pyqtSignal
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from signaling.protocol import MAX_NOTE_CHARS
+from staff_console.i18n import Translator
+from staff_console.view import ConsoleView
+
+
+class WrapUpPage(QWidget):
+    wrap_up_requested = pyqtSignal(str, str)  # outcome_code, note
+
+    def __init__(self, tr: Translator, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._tr = tr
+        self._session: str | None = None
+        self.title = QLabel(tr("wrap_up.title"))
+        self.title.setStyleSheet("font-size: 20px; font-weight: bold;")
+        self.who = QLabel()
+        self.who.setStyleSheet("font-size: 16px;")
+        self.reason = QLabel()
+        self.outcome = QComboBox()
+        self.outcome.setObjectName("outcome")
+        self.note = QPlainTextEdit()
+        self.note.setPlaceholderText(tr("wrap_up.note"))
+        self.pending = QLabel()
+        self.save = QPushButton(tr("wrap_up.save") + " (Ctrl+S)")
+        self.save.setObjectName("wrap_up_save")
+        self.save.setStyleSheet("font-size: 16px; font-weight: bold; padding: 8px 18px;")
+        form = QFormLayout()
+        form.addRow(tr("wrap_up.outcome"), self.outcome)
+        form.addRow(tr("wrap_up.note"), self.note)
+        left = QVBoxLayout()
+        for widget in (self.title, self.who, self.reason):
+            left.addWidget(widget)
+        left.addLayout(form, 1)
+        left.addWidget(self.pending)
+        left.addWidget(self.save)
+        self.today = QListWidget()
+        right = QVBoxLayout()
+        today_title = QLabel(tr("today.title"))
+        today_title.setStyleSheet("font-size: 16px; font-weight: bold;")
+        right.addWidget(today_title)
+        right.addWidget(self.today, 1)
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 3)
+        layout.addLayout(right, 1)
+        self.save.clicked.connect(self._on_save_clicked)
+
+    def render(self, vm: ConsoleView) -> None:  # type: ignore[override]  # our screens take a vm
+        wrap = vm.wrap_up
+        if wrap is None:
+            return
+        tr = self._tr
+        if wrap.session_id != self._session:  # a new wrap-up: a fresh form
+            self._session = wrap.session_id
+            self.note.clear()
+            self.outcome.clear()
+            for choice in wrap.outcomes:
+                self.outcome.addItem(choice.name, choice.id)
+        self.who.setText(tr("wrap_up.for", kiosk=wrap.kiosk_name, category=wrap.category))
+        if wrap.reason == "completed":
+            self.reason.setText(tr("wrap_up.reason.completed"))
+        elif wrap.reason == "transferred":
+            self.reason.setText(tr("wrap_up.reason.transferred", department=wrap.transferred_to))
+        else:
+            self.reason.setText(tr("wrap_up.reason.other", reason=wrap.reason))
+        self.pending.setVisible(wrap.pending > 1)
+        self.pending.setText(tr("wrap_up.pending", count=wrap.pending))
+        self.save.setEnabled(not wrap.saving and self.outcome.count() > 0)
+        self.save.setText(tr("wrap_up.saving" if wrap.saving else "wrap_up.save") + " (Ctrl+S)")
+        self.today.clear()
+        for finished in vm.today:
+            outcome = finished.outcome or tr("today.pending")
+            self.today.addItem(
+                f"{tr.clock(finished.ended_at)}  {finished.kiosk_name}  {finished.category}  "
+                f"{tr.duration(finished.talk_seconds)}  {outcome}"
+            )
+
+    def submit(self) -> None:
+        self._on_save_clicked()
+
+    def _on_save_clicked(self) -> None:
+        code = self.outcome.currentData()
+        if code and self.save.isEnabled():
+            self.wrap_up_requested.emit(str(code), self.note.toPlainText()[:MAX_NOTE_CHARS])

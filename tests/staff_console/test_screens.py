@@ -1,0 +1,218 @@
+"""The console's screens, driven offscreen: what each stage shows and which intents go out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+from PyQt6.QtCore import QPoint, Qt
+
+from signaling import protocol as p
+from staff_console.app import ConsoleApp
+from staff_console.engine_port import (
+    CallPhase,
+    CallPhaseChanged,
+    CallQuality,
+    HubConnected,
+    HubDisconnected,
+    HubFailed,
+    PhraseHeard,
+    PointerMark,
+)
+from staff_console.view import Stage
+from tests.staff_console import messages as m
+from tests.staff_console.fake_engine import RecordingEngine
+
+NOW = 1000.0
+
+
+def engine_of(console: ConsoleApp) -> RecordingEngine:
+    assert isinstance(console.engine, RecordingEngine)
+    return console.engine
+
+
+def logged_in(console: ConsoleApp, qtbot: Any) -> None:
+    console.login.password.setText("tanaka-demo")
+    console.login.username.setText("tanaka")
+    qtbot.mouseClick(console.login.submit, Qt.MouseButton.LeftButton)
+    for message in (HubConnected(m.welcome()), m.directory(), m.snapshot()):
+        console.controller.handle(message, NOW)
+    console.window.activateWindow()
+    qtbot.waitActive(console.window)  # shortcuts work in the active window
+
+
+def test_the_login_dialog_is_up_first_with_the_remembered_server(console: ConsoleApp) -> None:
+    assert console.login.isVisible()
+    assert console.login.server.text() == "ws://hub.invalid/ws"
+    assert console.login.password.text() == ""
+
+
+def test_logging_in_remembers_server_and_username_but_never_the_password(
+    console: ConsoleApp, qtbot: Any, tmp_path: Path
+) -> None:
+    logged_in(console, qtbot)
+    assert engine_of(console).named("login") == [("ws://hub.invalid/ws", "tanaka", "tanaka-demo")]
+    assert not console.login.isVisible()
+    assert console.remembered.get("login/username") == "tanaka"
+    stored = (tmp_path / "console.ini").read_text(encoding="utf-8")
+    assert "tanaka-demo" not in stored
+    assert console.login.password.text() == ""
+
+
+def test_a_wrong_password_is_shown_in_the_dialog(console: ConsoleApp, qtbot: Any) -> None:
+    console.login.username.setText("tanaka")
+    console.login.password.setText("nope")
+    qtbot.mouseClick(console.login.submit, Qt.MouseButton.LeftButton)
+    console.controller.handle(HubFailed(p.ErrorCode.UNAUTHORIZED, "unauthorized"), NOW)
+    assert console.login.isVisible()
+    assert console.login.message.text() == "ユーザー名またはパスワードが違います。"
+
+
+def test_an_expired_session_brings_the_login_back_over_the_same_window(
+    console: ConsoleApp, qtbot: Any
+) -> None:
+    logged_in(console, qtbot)
+    console.window.resize(1300, 700)
+    size = console.window.size()
+    console.controller.handle(HubFailed(p.ErrorCode.SESSION_EXPIRED, "expired"), NOW)
+    assert console.login.isVisible()
+    assert "有効期限" in console.login.message.text()
+    assert console.window.isVisible()
+    assert console.window.size() == size
+
+
+def test_the_queue_lists_waiting_citizens_and_take_next_asks_the_hub(
+    console: ConsoleApp, qtbot: Any
+) -> None:
+    logged_in(console, qtbot)
+    handoff = p.HandoffStep(department_id="zeimu", staff_name="佐藤", note="証明書の件")
+    console.controller.handle(
+        m.snapshot(m.entry(queued_at=NOW - 75, transferred_from=handoff)), NOW
+    )
+    table = console.window.queue.table
+    assert table.rowCount() == 1
+    assert "中央公民館" in table.item(0, 0).text()  # type: ignore[union-attr]
+    assert "証明書の件" in table.item(0, 1).text()  # type: ignore[union-attr]
+    assert "1:15" in table.item(0, 3).text()  # type: ignore[union-attr]
+    qtbot.keyClick(console.window.windowHandle(), Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert engine_of(console).named("accept_next") == [()]
+    qtbot.mouseClick(console.window.queue.accept, Qt.MouseButton.LeftButton)
+    assert engine_of(console).named("accept") == [("s1",)]
+
+
+def test_already_taken_is_said_in_the_notice_bar(console: ConsoleApp, qtbot: Any) -> None:
+    logged_in(console, qtbot)
+    console.controller.handle(p.Error(code=p.ErrorCode.ALREADY_TAKEN, message="taken"), NOW)
+    assert console.window.top.notice_box.isVisible()
+    assert console.window.top.notice.text() == "この方には、すでに別の職員が応答しました。"
+
+
+def test_the_call_page_shows_the_citizen_state_quality_and_phrase(
+    console: ConsoleApp, qtbot: Any
+) -> None:
+    logged_in(console, qtbot)
+    c = console.controller
+    c.handle(m.started(), NOW)
+    c.handle(CallPhaseChanged("s1", CallPhase.CONNECTED, "up"), NOW)
+    c.handle(
+        CallQuality("s1", 42.0, (p.TrackStats(kind="video", direction="inbound", fps=30.0),)), NOW
+    )
+    c.handle(PhraseHeard("s1", "cannot_hear"), NOW)
+    page = console.window.call
+    assert console.window.stack.currentWidget() is page
+    assert "中央公民館" in page.who.text()
+    assert "良好" in page.quality.text()
+    assert page.phrase.isVisible()
+    assert "聞こえません" in page.phrase.text()
+    qtbot.keyClick(console.window.windowHandle(), Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
+    assert engine_of(console).named("set_muted") == [(True,)]
+
+
+def test_the_hub_dropping_says_reconnecting_and_keeps_the_call(
+    console: ConsoleApp, qtbot: Any
+) -> None:
+    logged_in(console, qtbot)
+    console.controller.handle(m.started(), NOW)
+    console.controller.handle(HubDisconnected("going away"), NOW)
+    assert console.window.stack.currentWidget() is console.window.call
+    assert "再接続" in console.window.top.hub.text()
+
+
+def test_a_document_is_opened_shown_and_pointed_at(
+    console: ConsoleApp, qtbot: Any, tmp_path: Path
+) -> None:
+    logged_in(console, qtbot)
+    console.controller.handle(m.started(), NOW)
+    form = tmp_path / "forms" / "申請書.png"
+    Image.fromarray(np.full((400, 300, 3), 255, np.uint8)).save(form)
+    console.controller.handle(m.snapshot(), NOW)  # the forms list is read on each view
+    documents = console.window.call.documents
+    assert documents.forms.count() == 1
+    item = documents.forms.item(0)
+    assert item is not None
+    documents.forms.itemClicked.emit(item)
+    engine = engine_of(console)
+    ((path, _doc_id, page),) = engine.named("show_page")
+    assert (path, page) == (form, 0)
+    canvas = documents.canvas
+    canvas.resize(600, 800)
+    page_rect = canvas.page_rect()
+    centre = QPoint(int(page_rect.center().x()), int(page_rect.center().y()))
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=centre)
+    ((_, _, marks),) = engine.named("send_marks")
+    (pointer,) = marks
+    assert isinstance(pointer, PointerMark)
+    assert (pointer.x, pointer.y) == pytest.approx((0.5, 0.5), abs=0.02)
+
+
+def test_text_goes_to_the_kiosk_from_a_template_and_free_text(
+    console: ConsoleApp, qtbot: Any
+) -> None:
+    logged_in(console, qtbot)
+    console.controller.handle(m.started(), NOW)
+    messages = console.window.call.messages
+    template = messages.templates.item(0)
+    assert template is not None
+    messages.templates.itemActivated.emit(template)
+    messages.free_text.setPlainText("次は2番窓口です")
+    qtbot.mouseClick(messages.send, Qt.MouseButton.LeftButton)
+    assert engine_of(console).named("send_text") == [
+        ("少々お待ちください。",),
+        ("次は2番窓口です",),
+    ]
+    assert messages.sent.count() == 2
+
+
+def test_transfer_dialog_sends_department_and_note(console: ConsoleApp, qtbot: Any) -> None:
+    logged_in(console, qtbot)
+    console.controller.handle(m.started(), NOW)
+    console.window.call.transfer.click()
+    from staff_console.screens.transfer_dialog import TransferDialog
+
+    dialog = console.window.findChild(TransferDialog)
+    assert dialog is not None
+    dialog.department.setCurrentIndex(dialog.department.findData("zeimu"))
+    dialog.note.setPlainText("住民税の証明書が必要")
+    dialog._on_buttons_accepted()
+    assert engine_of(console).named("transfer") == [("zeimu", "住民税の証明書が必要")]
+
+
+def test_wrap_up_saves_the_outcome_and_goes_back_to_the_queue(
+    console: ConsoleApp, qtbot: Any
+) -> None:
+    logged_in(console, qtbot)
+    c = console.controller
+    c.handle(m.started(), NOW)
+    c.handle(p.SessionEnded(session_id="s1", reason=p.EndReason.COMPLETED), NOW + 60)
+    page = console.window.wrap_up
+    assert console.window.stack.currentWidget() is page
+    assert [page.outcome.itemText(i) for i in range(page.outcome.count())] == ["解決", "その他"]
+    page.note.setPlainText("郵送で対応")
+    qtbot.keyClick(console.window.windowHandle(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert engine_of(console).named("wrap_up") == [("s1", "resolved", "郵送で対応")]
+    c.handle(p.WrapUpSaved(session_id="s1"), NOW + 61)
+    assert console.controller.stage is Stage.READY
+    assert "解決" in console.window.queue.today.item(0).text()  # type: ignore[union-attr]
