@@ -49,11 +49,12 @@ import msgspec
 from aiohttp import WSMsgType
 
 from signaling import protocol as p
-from signaling.auth import hash_password, hash_token, new_session_token
+from signaling.auth import hash_password
 from signaling.demo import demo_directory
 from signaling.directory import Directory, OpeningHours
 from signaling.settings import Settings
 from signaling.store import Store
+from signaling.tokens import hash_token, new_session_token
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs" / "performance.md"

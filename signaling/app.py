@@ -171,6 +171,10 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     except p.RemoteProtocolError as exc:
         await _refuse(ws, exc.code, exc.message)
         return ws
+    except StoreError as exc:  # the client retries with backoff; nothing was attached
+        logger.error("could not check a hello from %s: %s", ip, exc)
+        await _refuse(ws, p.ErrorCode.INTERNAL_ERROR, "the hub cannot reach its database")
+        return ws
     connection = hub.attach(ws, principal, hello.resume_token, issued)
     try:
         await _serve(ws, hub, connection, settings)

@@ -21,6 +21,8 @@ import argon2
 from signaling.principal import IssuedSession, Principal
 from signaling.protocol import ErrorCode, Hello, IceServer, RemoteProtocolError, Role
 from signaling.settings import Settings
+from signaling.store.errors import StoreError
+from signaling.tokens import hash_token, new_session_token
 
 if TYPE_CHECKING:
     from signaling.store import Account, Store
@@ -29,7 +31,6 @@ logger = logging.getLogger(__name__)
 
 MIN_PASSWORD_CHARS = 8
 _ADDRESS_FACTOR = 10  # an address may fail this many times more than one account on it
-_TOKEN_BYTES = 32  # 256 bits: guessing is hopeless, so a token needs no slow hash
 
 # argon2-cffi's defaults are argon2id with RFC 9106's low-memory profile (64 MiB, t=3).
 _HASHER = argon2.PasswordHasher()
@@ -52,18 +53,6 @@ def password_needs_rehash(password_hash: str) -> bool:
         return _HASHER.check_needs_rehash(password_hash)
     except argon2.exceptions.InvalidHashError:
         return True
-
-
-def new_device_token() -> str:
-    return secrets.token_urlsafe(_TOKEN_BYTES)
-
-
-def new_session_token() -> str:
-    return secrets.token_urlsafe(_TOKEN_BYTES)
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def turn_credentials(secret: str, user: str, now: float, ttl: int) -> tuple[str, str]:
@@ -255,9 +244,22 @@ class Authenticator:
     async def _audit(
         self, actor: str, action: str, target: str, ip: str, now: float, **detail: str
     ) -> None:
-        await self._store.append_audit(
-            at=now, actor=actor, action=action, target=target, detail=detail, ip=ip
-        )
+        try:
+            await self._store.append_audit(
+                at=now, actor=actor, action=action, target=target, detail=detail, ip=ip
+            )
+        except StoreError as exc:
+            # A full disk must not lock kiosks out of the service: the entry goes to the log.
+            logger.error(
+                "audit entry not stored (%s): at=%s actor=%s action=%s target=%s ip=%s %s",
+                exc,
+                now,
+                actor,
+                action,
+                target,
+                ip,
+                detail,
+            )
 
     def _verify_dummy(self, password: str) -> None:
         # Runs in a worker thread; two racing threads would just both make a dummy hash.

@@ -68,6 +68,7 @@ class Hub:
         self._ids = itertools.count(1)
         self._connections: dict[ConnId, Connection] = {}
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_deadline: float | None = None
         self._events: asyncio.Queue[events.Event] = asyncio.Queue()
         self._store_writer: asyncio.Task[None] | None = None
         self.store_healthy = True
@@ -204,15 +205,19 @@ class Hub:
 
     def _schedule_timer(self) -> None:
         deadline = self.switchboard.get_timer()
+        if deadline == self._timer_deadline:
+            return  # the usual case: a relayed message changes no deadline
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        self._timer_deadline = deadline
         if deadline is not None:
             delay = max(0.0, deadline - self._clock())
             self._timer = asyncio.get_running_loop().call_later(delay, self._on_timer)
 
     def _on_timer(self) -> None:
         self._timer = None
+        self._timer_deadline = None
         self.switchboard.handle_timer(self._clock())
         self._pump()
 

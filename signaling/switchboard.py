@@ -129,6 +129,7 @@ class Switchboard:
         self._conns: dict[ConnId, Principal] = {}
         # Online staff per department, so that updates never scan every client.
         self._staff_by_department: dict[str, dict[str, Client]] = {}
+        self._in_grace: dict[tuple[p.Role, str], Client] = {}
         self._directory_cache: p.Directory | None = None
         self._hours_change: float | None = None
         self._hours_checked_at: float | None = None
@@ -179,7 +180,7 @@ class Switchboard:
             self._out.events.append(events.PrincipalOnline(principal.role, principal.id, now))
         client.online = True
         client.conn = conn
-        client.grace_deadline = None
+        self._set_grace(client, None)
         client.resume_token = self._new_resume_token()
         self._send(conn, self._welcome(principal, client.resume_token, resumed, issued, now))
         self._sync(client, now)
@@ -259,15 +260,15 @@ class Switchboard:
         if principal.role is p.Role.KIOSK and client.session_id is None:
             self._forget(client, now)
         else:
-            client.grace_deadline = now + self._grace
+            self._set_grace(client, now + self._grace)
             self._tell_peer_link(client, online=False)
             self._mark_dirty(client, queue=True)
         self._flush()
 
     def handle_timer(self, now: float) -> None:
-        for client in list(self._clients.values()):
+        for client in list(self._in_grace.values()):
             if client.grace_deadline is not None and client.grace_deadline <= now:
-                client.grace_deadline = None
+                self._set_grace(client, None)
                 if client.session_id is not None:
                     self._end(self._sessions[client.session_id], p.EndReason.NETWORK_LOST, now)
                 self._forget(client, now)
@@ -275,7 +276,8 @@ class Switchboard:
         self._flush()
 
     def get_timer(self) -> float | None:
-        deadlines = [c.grace_deadline for c in self._clients.values() if c.grace_deadline]
+        # Only clients in their grace period: this runs after every input, so never scan all.
+        deadlines = [c.grace_deadline for c in self._in_grace.values() if c.grace_deadline]
         if self._hours_change is not None:
             deadlines.append(self._hours_change)
         return min(deadlines, default=None)
@@ -347,10 +349,10 @@ class Switchboard:
             self._queues[dept] = deque(queue)
         for client in snapshot.clients:
             client.conn = None
-            client.grace_deadline = now + self._grace
             self._clients[(client.principal.role, client.principal.id)] = client
             if client.online:
                 self._index(client)
+                self._set_grace(client, now + self._grace)
             else:
                 client.grace_deadline = None
         self._handle_times.restore(snapshot.handle_times)
@@ -608,6 +610,14 @@ class Switchboard:
             del self._clients[(principal.role, principal.id)]
         self._out.events.append(events.PrincipalOffline(principal.role, principal.id, now))
         self._dirty_estimates.update(principal.departments)
+
+    def _set_grace(self, client: Client, deadline: float | None) -> None:
+        client.grace_deadline = deadline
+        key = (client.principal.role, client.principal.id)
+        if deadline is None:
+            self._in_grace.pop(key, None)
+        else:
+            self._in_grace[key] = client
 
     def _index(self, client: Client) -> None:
         if client.principal.role is p.Role.STAFF:

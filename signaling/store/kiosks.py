@@ -8,10 +8,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from signaling.auth import hash_token, new_device_token
 from signaling.store.errors import ConflictError, NotFoundError
 from signaling.store.records import Kiosk
 from signaling.store.schema import kiosks
+from signaling.tokens import hash_token, new_device_token
 
 
 async def create_kiosk(

@@ -7,6 +7,7 @@ Database failures that a retry may cure (disk full, I/O, lost connection) become
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -41,6 +42,10 @@ class Store:
         # On SQLite, write transactions take the write lock up front (BEGIN IMMEDIATE): a
         # deferred one that reads first can fail when another connection wrote meanwhile.
         self._writer = engine.execution_options(sqlite_begin="IMMEDIATE")
+        # SQLite has one writer at a time anyway: queue this process's writers here, where
+        # waiting costs nothing, instead of on the busy timeout, which a burst of kiosk
+        # logins after a restart could exceed. Other processes (the CLI) still use the timeout.
+        self._write_turn = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     @classmethod
     async def open(
@@ -354,7 +359,7 @@ class Store:
     @contextlib.asynccontextmanager
     async def _write(self) -> AsyncIterator[AsyncConnection]:
         try:
-            async with self._writer.begin() as conn:
+            async with self._write_turn or contextlib.nullcontext(), self._writer.begin() as conn:
                 yield conn
         except sa_exc.IntegrityError as exc:
             # Checks run before each insert; this is the rare race two writers can still hit.

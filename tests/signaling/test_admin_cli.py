@@ -11,9 +11,10 @@ from typing import TypeVar
 import pytest
 
 from signaling.admin_cli import main
-from signaling.auth import hash_token, verify_password
+from signaling.auth import verify_password
 from signaling.directory import Department, Directory
 from signaling.store import Account, AuditEntry, Kiosk, Store
+from signaling.tokens import hash_token
 
 T = TypeVar("T")
 PASSWORD = "long enough password"

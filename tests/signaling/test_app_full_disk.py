@@ -81,6 +81,10 @@ async def test_a_full_disk_degrades_health_and_history_is_written_once_space_ret
         assert body["status"] == "degraded"
         assert body["store_backlog"] > 0
 
+        # A kiosk can still come online: its login is logged, not refused, while the disk is full.
+        async with Participant(hub.url, hub.kiosk(1)) as latecomer:
+            assert latecomer.welcome.role is p.Role.KIOSK
+
         filler.unlink()
         await eventually(lambda: status_is(hub, 200), within=UNIT * 3)
 

@@ -9,7 +9,7 @@ from typing import Any
 from call.link import LinkFailed
 from signaling import events
 from signaling import protocol as p
-from signaling.auth import hash_token
+from signaling.tokens import hash_token
 from tests.participant import UNIT, Participant, eventually
 
 from .conftest import RunningHub

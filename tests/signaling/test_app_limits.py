@@ -13,7 +13,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from call.link import LinkFailed
 from signaling import protocol as p
 from signaling.app import HUB
-from signaling.auth import hash_token
+from signaling.tokens import hash_token
 from tests.participant import UNIT, Participant
 
 from .conftest import RunningHub

@@ -13,10 +13,7 @@ from signaling.auth import (
     Authenticator,
     LoginThrottle,
     hash_password,
-    hash_token,
     ice_servers,
-    new_device_token,
-    new_session_token,
     password_needs_rehash,
     turn_credentials,
     verify_password,
@@ -33,6 +30,7 @@ from signaling.protocol import (
 )
 from signaling.settings import Settings
 from signaling.store import Store
+from signaling.tokens import hash_token, new_device_token, new_session_token
 
 NOW = 1_750_000_000.0
 IP = "192.0.2.10"

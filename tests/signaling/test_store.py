@@ -10,7 +10,6 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from signaling.auth import hash_token
 from signaling.demo import demo_directory
 from signaling.directory import Category, Department, Directory, DirectoryError, OutcomeCode
 from signaling.events import (
@@ -37,6 +36,7 @@ from signaling.store import (
     schema,
 )
 from signaling.store.migrations import LATEST_VERSION
+from signaling.tokens import hash_token
 
 POSTGRES_URL = os.environ.get("MADOGUCHI_TEST_POSTGRES_URL")
 

@@ -150,6 +150,12 @@ class SwitchboardMachine(RuleBasedStateMachine):
             assert all(s.state is SessionState.QUEUED for s in queued)
 
     @invariant()
+    def the_grace_index_matches_the_clients(self) -> None:
+        board = self.b.board
+        expected = {k for k, c in board._clients.items() if c.grace_deadline is not None}
+        assert set(board._in_grace) == expected
+
+    @invariant()
     def every_session_ends_exactly_once(self) -> None:
         requested = {e.session_id for e in self.b.of_type(events.ConsultationRequested)}
         ended = Counter(e.session_id for e in self.b.of_type(events.ConsultationEnded))
