@@ -122,6 +122,11 @@ class Engine:
         return self._call
 
     @property
+    def welcome(self) -> p.Welcome | None:
+        """The hub's last welcome: who we are logged in as."""
+        return self._link.welcome
+
+    @property
     def role(self) -> p.Role | None:
         """Known once the hub has welcomed us."""
         return self._role
