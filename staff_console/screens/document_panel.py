@@ -13,7 +13,6 @@ from PyQt6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QPushButton,
     QSplitter,
     QToolButton,
     QVBoxLayout,
@@ -41,7 +40,9 @@ class DocumentPanel(QWidget):
         self.canvas = PageCanvas()
         self.hint = QLabel(tr("document.none"))
         self.hint.setWordWrap(True)
-        self.open = QPushButton(tr("document.open"))
+        self.open = QToolButton()
+        self.open.setText(tr("document.open"))
+        self.open.setToolTip(tr("document.open") + " (Ctrl+O)")
         self.previous = QToolButton()
         self.previous.setText("◀")
         self.previous.setToolTip(tr("document.previous") + " (PgUp)")
@@ -59,7 +60,8 @@ class DocumentPanel(QWidget):
         toolbar.addWidget(self.next)
         for number, tool in enumerate(MarkTool, start=1):
             button = QToolButton()
-            button.setText(f"{tr(f'tool.{tool.value}')} ({number})")
+            button.setText(tr(f"tool.{tool.value}"))
+            button.setToolTip(f"{tr(f'tool.{tool.value}')} (Ctrl+{number})")
             button.setCheckable(True)
             button.clicked.connect(lambda _=False, v=tool.value: self.tool_chosen.emit(v))
             group.addButton(button)

@@ -15,7 +15,7 @@ from PyQt6.QtWidgets import (
 
 from signaling import protocol as p
 from staff_console.i18n import Translator
-from staff_console.view import ConsoleView, Level
+from staff_console.view import ConsoleView, Level, Stage
 
 PRESENCE_COLOURS = {
     p.Presence.AVAILABLE: "#1b7f3b",
@@ -82,7 +82,13 @@ class TopBar(QWidget):
             button.setStyleSheet(
                 f"background: {colour}; color: white; font-weight: bold;" if chosen else ""
             )
-        if vm.hub_online:
+        logged_in = vm.stage not in (Stage.LOGIN, Stage.CONNECTING)
+        for button in self.presence_buttons.values():
+            button.setEnabled(logged_in)
+        self.logout.setEnabled(logged_in)
+        if not logged_in:
+            self.hub.setText("")
+        elif vm.hub_online:
             self.hub.setText(self._tr("hub.online"))
             self.hub.setStyleSheet("color: #1b7f3b;")
         else:

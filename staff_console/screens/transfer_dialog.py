@@ -35,7 +35,8 @@ class TransferDialog(QDialog):
         self.department.setCurrentIndex(first_open)
         self.note = QPlainTextEdit()
         self.note.setPlaceholderText(tr("transfer.note"))
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox()
+        buttons.addButton(tr("login.cancel"), QDialogButtonBox.ButtonRole.RejectRole)
         submit = buttons.addButton(tr("transfer.submit"), QDialogButtonBox.ButtonRole.AcceptRole)
         assert submit is not None
         submit.setObjectName("transfer_submit")
