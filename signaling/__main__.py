@@ -11,7 +11,7 @@ import sys
 import msgspec
 from aiohttp import web
 
-from signaling.app import create_app
+from signaling.app import create_app, schedule_full_collections
 from signaling.demo import seed_demo
 from signaling.settings import Settings, SettingsError, load_settings
 from signaling.store import Store, StoreError
@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         except StoreError as exc:
             print(f"madoguchi-signaling: cannot seed the demo: {exc}", file=sys.stderr)
             return 1
+    schedule_full_collections()
     web.run_app(
         create_app(settings),
         host=settings.host,
