@@ -87,7 +87,11 @@ class KioskController:
         self._clock = clock
         self._wall_clock = wall_clock
         self._pin = PinGate(settings.admin_pin_hash)
-        self.model = KioskModel(citizen=self._new_citizen(), center_name=settings.center_name)
+        self.model = KioskModel(
+            citizen=self._new_citizen(),
+            center_name=settings.center_name,
+            capabilities=engine.capabilities,
+        )
         now = clock()
         self._last_touch = now
         self._hub_down_since: float | None = now
@@ -519,6 +523,7 @@ class KioskController:
         """The privacy reset: nothing of the citizen stays in memory, on screen or in the engine."""
         self.model.citizen = self._new_citizen()
         self.model.admin = AdminEntry()
+        self.model.generation += 1
         self._engine.forget_citizen()
         self._engine.set_muted(False)
         self._engine.set_document_camera(False)

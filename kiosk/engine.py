@@ -146,8 +146,20 @@ KioskEvent = (
 # --- Commands and media -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What the engine can do; the kiosk leaves out the controls of what it cannot."""
+
+    volume: bool = True
+    mute: bool = True
+    microphone_level: bool = True
+
+
 class KioskEngine(Protocol):
     """The commands the controller gives; each returns at once."""
+
+    @property
+    def capabilities(self) -> Capabilities: ...
 
     def request_consultation(self, category_id: str, language: str) -> None: ...
     def cancel_request(self) -> None: ...

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from call.document_share import Mark
-from kiosk.engine import CallMedia, DevicesChanged, Image8, Phrase
+from kiosk.engine import CallMedia, Capabilities, DevicesChanged, Image8, Phrase
 from kiosk.i18n import Language
 from kiosk.state import KioskState, Overlay
 from signaling import protocol as p
@@ -104,5 +104,7 @@ class KioskModel:
             camera=p.DeviceHealth.OK, microphone=p.DeviceHealth.OK, speaker=p.DeviceHealth.OK
         )
     )
+    capabilities: Capabilities = field(default_factory=Capabilities)
     warning_deadline: float | None = None  # monotonic
+    generation: int = 0  # counts privacy resets: the window rebuilds its screens on each
     admin: AdminEntry = field(default_factory=AdminEntry)

@@ -70,7 +70,8 @@ def present(model: KioskModel, *, now: float, wall: float) -> View:
         large_text=citizen.large_text,
     )
     screen = _screen(page, model, tr, now, datetime.fromtimestamp(wall, TOKYO))
-    return View(page=page, screen=screen, chrome=_chrome(page, model, tr), theme=theme)
+    chrome = _chrome(page, model, tr)
+    return View(page=page, screen=screen, chrome=chrome, theme=theme, generation=model.generation)
 
 
 def _screen(page: Page, model: KioskModel, tr: Translator, now: float, today: datetime) -> ScreenVM:
@@ -100,7 +101,7 @@ def _screen(page: Page, model: KioskModel, tr: Translator, now: float, today: da
                 camera_text=tr("device.camera_ok" if camera_ok else "device.camera_missing"),
                 microphone_ok=microphone_ok,
                 microphone_text=tr("device.mic_ok" if microphone_ok else "device.mic_missing"),
-                level_label=tr("device.mic_level"),
+                level_label=tr("device.mic_level") if model.capabilities.microphone_level else "",
             )
         case Page.WAITING:
             return _waiting(model, tr)
@@ -185,13 +186,21 @@ def _chrome(page: Page, model: KioskModel, tr: Translator) -> Chrome:
     }
     left, right = bottom[page]
     reconnecting = not model.hub_up and model.state in IN_SESSION
+    sent = citizen.phrase_sent
+    if reconnecting:
+        notice = tr("waiting.reconnecting")
+    elif sent is not None and page is Page.IN_CALL:
+        notice = tr("call.phrase_sent", phrase=tr(f"phrase.{sent.value}"))
+    else:
+        notice = ""
     return Chrome(
+        title=model.center_name,
         language_label=NATIVE_NAMES[citizen.language],
         large_text=Toggle(tr("chrome.large_text"), citizen.large_text, Icon.TEXT_SIZE),
         high_contrast=Toggle(tr("chrome.high_contrast"), citizen.high_contrast, Icon.CONTRAST),
         back=left,
         primary=right,
-        notice=tr("waiting.reconnecting") if reconnecting else "",
+        notice=notice,
     )
 
 
@@ -240,6 +249,7 @@ def _attract(model: KioskModel, tr: Translator, today: datetime) -> AttractVM:
         open_title=tr("attract.open_now"),
         open_departments=open_now,
         none_open="" if open_now else tr("attract.none_open"),
+        touch=tr("attract.touch"),
         touch_lines=tuple(
             (language, Translator(language)("attract.touch"))
             for language in Language
@@ -250,8 +260,13 @@ def _attract(model: KioskModel, tr: Translator, today: datetime) -> AttractVM:
 
 def _topics(model: KioskModel, tr: Translator, today: datetime) -> TopicVM:
     directory = model.directory
+    paging = {
+        "next_page": tr("topic.next_page"),
+        "previous_page": tr("topic.previous_page"),
+        "page_label": tr.template("topic.page"),
+    }
     if directory is None:
-        return TopicVM(tr("topic.title"), ())
+        return TopicVM(tr("topic.title"), (), **paging)
     departments = {d.id: d for d in directory.departments}
     topics = []
     for category in directory.categories:
@@ -260,9 +275,9 @@ def _topics(model: KioskModel, tr: Translator, today: datetime) -> TopicVM:
         if is_open:
             description = tr.pick(category.descriptions) if category.descriptions else ""
         elif department is not None and department.opens_at is not None:
-            description = tr("topic.opens", when=tr.when(_local(department.opens_at), today))
+            description = tr("topic.closed_opens", when=tr.when(_local(department.opens_at), today))
         else:
-            description = ""
+            description = tr("topic.closed")
         topics.append(
             TopicOption(
                 category_id=category.id,
@@ -273,7 +288,7 @@ def _topics(model: KioskModel, tr: Translator, today: datetime) -> TopicVM:
                 closed_label="" if is_open else tr("topic.closed"),
             )
         )
-    return TopicVM(tr("topic.title"), tuple(topics))
+    return TopicVM(tr("topic.title"), tuple(topics), **paging)
 
 
 def _waiting(model: KioskModel, tr: Translator) -> WaitingVM:
@@ -350,18 +365,22 @@ def _in_call(model: KioskModel, tr: Translator) -> InCallVM:
         status=_call_status(citizen, tr),
         staff_speaking=tr("call.speaking_staff") if citizen.staff_speaking else "",
         you_speaking=tr("call.speaking_you") if citizen.citizen_speaking else "",
-        mute=Toggle(
-            tr("call.unmute" if citizen.muted else "call.mute"),
-            citizen.muted,
-            Icon.MIC_OFF if citizen.muted else Icon.MIC,
+        mute=(
+            Toggle(
+                tr("call.unmute" if citizen.muted else "call.mute"),
+                citizen.muted,
+                Icon.MIC_OFF if citizen.muted else Icon.MIC,
+            )
+            if model.capabilities.mute
+            else None
         ),
         muted_text=tr("call.muted") if citizen.muted else "",
+        volume_adjustable=model.capabilities.volume,
         volume_down=tr("call.volume_down"),
         volume_up=tr("call.volume_up"),
         volume_text=tr("call.volume", level=citizen.volume),
         volume=citizen.volume,
         volume_steps=VOLUME_STEPS,
-        phrases_title=tr("call.phrases"),
         phrases=tuple(PhraseOption(phrase, tr(f"phrase.{phrase.value}")) for phrase in Phrase),
         phrase_sent=(
             tr("call.phrase_sent", phrase=tr(f"phrase.{citizen.phrase_sent.value}"))

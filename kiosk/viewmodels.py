@@ -98,6 +98,7 @@ class Toggle:
 class Chrome:
     """The frame around every screen: the top bar's switches and the two bottom buttons."""
 
+    title: str  # the community center's name
     language_label: str  # the current language in its own name, after the 🌐 pictogram
     large_text: Toggle
     high_contrast: Toggle
@@ -121,7 +122,8 @@ class AttractVM:
     open_title: str
     open_departments: tuple[OpenDepartment, ...]
     none_open: str
-    touch_lines: tuple[tuple[Language, str], ...]  # "touch to start" in every language
+    touch: str
+    touch_lines: tuple[tuple[Language, str], ...]  # "touch to start" in the other languages
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +153,9 @@ class TopicOption:
 class TopicVM:
     title: str
     topics: tuple[TopicOption, ...]
+    next_page: str
+    previous_page: str
+    page_label: str  # with {page} and {pages} left for the screen, which owns the paging
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,14 +215,14 @@ class InCallVM:
     status: str  # connecting, or the other end's link is down; empty when all is well
     staff_speaking: str  # the label shown while staff speak; empty when silent
     you_speaking: str
-    mute: Toggle
+    mute: Toggle | None  # None: the engine cannot switch the microphone
     muted_text: str
+    volume_adjustable: bool  # False: the engine cannot set the speaker volume
     volume_down: str
     volume_up: str
     volume_text: str
     volume: int
     volume_steps: int
-    phrases_title: str
     phrases: tuple[PhraseOption, ...]
     phrase_sent: str
     staff_text_title: str
@@ -305,3 +310,4 @@ class View:
     screen: ScreenVM
     chrome: Chrome
     theme: Theme
+    generation: int = 0  # a new citizen: every screen is built afresh, holding nothing old

@@ -84,6 +84,10 @@ class Translator:
         text = self._messages.get(key) or ja.MESSAGES[key]
         return text.format(**fields) if fields else text
 
+    def template(self, key: str) -> str:
+        """A message with its placeholders left in, for a view to fill in later."""
+        return self._messages.get(key) or ja.MESSAGES[key]
+
     def pick(self, names: Mapping[str, str]) -> str:
         """The best name for this language from a hub ``names``/``descriptions`` mapping."""
         for code in DATA_FALLBACKS[self.language]:

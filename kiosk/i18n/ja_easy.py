@@ -30,7 +30,10 @@ MESSAGES: Final[dict[str, str]] = {
     "language.title": "ことばを えらんで ください",
     "topic.title": "なにを そうだん しますか？",
     "topic.closed": "いまは やすみ",
-    "topic.opens": "{when}から そうだん できます",
+    "topic.closed_opens": "いまは やすみです。{when}から そうだん できます",
+    "topic.next_page": "つぎを 見《み》る",
+    "topic.previous_page": "まえを 見《み》る",
+    "topic.page": "{page} / {pages}",
     "privacy.title": "はじめに よんで ください",
     "privacy.no_recording": "かおや こえは のこしません。",
     "privacy.nothing_kept": (
@@ -81,7 +84,6 @@ MESSAGES: Final[dict[str, str]] = {
     "call.volume_up": "音《おと》を 大《おお》きく",
     "call.volume": "音《おと》の 大《おお》きさ {level}",
     "call.end": "そうだんを おわる",
-    "call.phrases": "さわって つたえる",
     "call.phrase_sent": "「{phrase}」と つたえました",
     "call.staff_text": "係《かかり》の 人《ひと》からの 字《じ》",
     "call.hitsudan": "筆談《ひつだん》の しるし：字《じ》を 書《か》いて 話《はな》せます",
@@ -90,8 +92,8 @@ MESSAGES: Final[dict[str, str]] = {
     "call.zoom_reset": "もとに もどす",
     "call.document": "係《かかり》の 人《ひと》が 見《み》せて いる 紙《かみ》（{page}/{pages}）",
     "call.screen_share": "係《かかり》の 人《ひと》が 見《み》せて いる がめん",
-    "call.document_camera_on": "てもとの 紙《かみ》を 見《み》せる",
-    "call.document_camera_off": "紙《かみ》を 見《み》せるのを やめる",
+    "call.document_camera_on": "紙《かみ》を 見《み》せる",
+    "call.document_camera_off": "見《み》せない",
     "call.peer_offline": (
         "係《かかり》の 人《ひと》との つながりが 切《き》れて います。すこし まって ください。"
     ),

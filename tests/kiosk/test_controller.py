@@ -8,7 +8,7 @@ import weakref
 
 import numpy as np
 import pytest
-from conftest import ManualClock, RecordingEngine, demo_directory
+from kiosk_scenes import ManualClock, RecordingEngine, demo_directory
 
 from call.document_share import Highlight, Pointer
 from kiosk import engine as e

@@ -1,0 +1,27 @@
+"""6b. A closed department: when it opens next, instead of a queue."""
+
+from __future__ import annotations
+
+from kiosk.screens.base import Screen
+from kiosk.screens.privacy import Bullet
+from kiosk.theme import Theme
+from kiosk.viewmodels import ClosedVM, Icon, ScreenVM
+from kiosk.widgets.panel import Panel
+from kiosk.widgets.text import KText, Role
+
+
+class ClosedScreen(Screen):
+    def __init__(self, theme: Theme) -> None:
+        super().__init__(theme)
+        self.title = self.title_text()
+        self.panel = Panel(theme.palette.notice, padding=36)
+        self.panel.body.addWidget(Bullet(theme, Icon.CLOCK))
+        self.text = KText(theme, Role.HEADING, bold=False, color=theme.palette.notice.text)
+        self.panel.body.addWidget(self.text)
+        self.column.addWidget(self.panel)
+        self.column.addStretch(1)
+
+    def render(self, vm: ScreenVM) -> None:  # type: ignore[override]  # a vm in
+        assert isinstance(vm, ClosedVM)
+        self.title.set_text(vm.title)
+        self.text.set_text("\n".join(vm.lines))

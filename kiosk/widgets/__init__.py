@@ -1,0 +1,1 @@
+"""Widgets the kiosk's screens share: text with ruby, pictograms, buttons, video and documents."""

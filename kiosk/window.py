@@ -1,0 +1,208 @@
+"""The kiosk window: the frame (top and bottom bars) around a stack of screens, one per page.
+
+`render(view)` shows the view's page and fills in its screen and the bars. The screens are
+built afresh whenever the theme changes (large text, high contrast, a language with other
+fonts) and after every privacy reset, so no widget ever holds anything of an earlier citizen.
+The window also owns the two things every press gets: a beep (`Beeper`) and the note to the
+controller that someone is still there (`touched`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Protocol
+
+from PyQt6.QtCore import QEvent, QObject, QTimer
+from PyQt6.QtGui import QPainter, QPaintEvent
+from PyQt6.QtWidgets import QApplication, QLayout, QStackedWidget, QVBoxLayout, QWidget
+
+from kiosk.beep import Beeper
+from kiosk.engine import MediaFeeds, Phrase
+from kiosk.i18n import Language
+from kiosk.screens.admin_pin import AdminPinScreen
+from kiosk.screens.attract import AttractScreen
+from kiosk.screens.base import Screen
+from kiosk.screens.closed import ClosedScreen
+from kiosk.screens.device_check import DeviceCheckScreen
+from kiosk.screens.in_call import InCallScreen
+from kiosk.screens.language import LanguageScreen
+from kiosk.screens.message import ThankYouScreen, UnavailableScreen
+from kiosk.screens.overlays import ConfirmEndScreen, TimeoutWarningScreen
+from kiosk.screens.privacy import PrivacyScreen
+from kiosk.screens.survey import SurveyScreen
+from kiosk.screens.topic import TopicScreen
+from kiosk.screens.transferring import TransferringScreen
+from kiosk.screens.waiting import WaitingScreen
+from kiosk.theme import Theme
+from kiosk.viewmodels import Page, View
+from kiosk.widgets.chrome import BottomBar, TopBar
+from kiosk.widgets.text import qcolor
+from kiosk.widgets.touch_button import TouchButton
+
+MEDIA_INTERVAL_MS = 33  # about 30 frames a second
+LIVE_PAGES = frozenset({Page.IN_CALL, Page.DEVICE_CHECK})
+
+# One table maps each page to its screen (design.md, "The apps").
+SCREENS: dict[Page, Callable[[Theme], Screen]] = {
+    Page.UNAVAILABLE: UnavailableScreen,
+    Page.ATTRACT: AttractScreen,
+    Page.LANGUAGE: LanguageScreen,
+    Page.TOPIC: TopicScreen,
+    Page.PRIVACY: PrivacyScreen,
+    Page.DEVICE_CHECK: DeviceCheckScreen,
+    Page.WAITING: WaitingScreen,
+    Page.CLOSED: ClosedScreen,
+    Page.IN_CALL: InCallScreen,
+    Page.TRANSFERRING: TransferringScreen,
+    Page.SURVEY: SurveyScreen,
+    Page.THANK_YOU: ThankYouScreen,
+    Page.TIMEOUT_WARNING: TimeoutWarningScreen,
+    Page.CONFIRM_END: ConfirmEndScreen,
+    Page.ADMIN_PIN: AdminPinScreen,
+}
+
+
+class KioskIntents(Protocol):
+    """What the screens ask for: the controller's intent methods."""
+
+    def touched(self) -> None: ...
+    def start(self) -> None: ...
+    def open_language(self) -> None: ...
+    def choose_language(self, language: Language) -> None: ...
+    def choose_topic(self, category_id: str) -> None: ...
+    def back(self) -> None: ...
+    def primary(self) -> None: ...
+    def toggle_mute(self) -> None: ...
+    def change_volume(self, steps: int) -> None: ...
+    def send_phrase(self, phrase: Phrase) -> None: ...
+    def toggle_document_camera(self) -> None: ...
+    def answer_survey(self, score: int) -> None: ...
+    def toggle_large_text(self) -> None: ...
+    def toggle_high_contrast(self) -> None: ...
+    def open_admin(self) -> None: ...
+    def admin_digit(self, digit: str) -> None: ...
+    def admin_clear(self) -> None: ...
+
+
+class KioskWindow(QWidget):
+    def __init__(self, intents: KioskIntents, feeds: MediaFeeds, beeper: Beeper) -> None:
+        super().__init__()
+        self.setWindowTitle("Madoguchi")
+        self._intents = intents
+        self._feeds = feeds
+        self._beeper = beeper
+        self._built: tuple[Theme, int] | None = None
+        self._frame: QWidget | None = None
+        self.screens: dict[Page, Screen] = {}
+        self.page: Page | None = None
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        # The window is the screen's size: its layout must not push size hints to the platform.
+        self._layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self._media = QTimer(self)
+        self._media.setInterval(MEDIA_INTERVAL_MS)
+        self._media.timeout.connect(self._on_media_timeout)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+
+    # --- Rendering ----------------------------------------------------------------------------
+
+    def render(self, view: View) -> None:  # type: ignore[override]  # a vm in
+        if self._built != (view.theme, view.generation):
+            self._build(view.theme)
+            self._built = (view.theme, view.generation)
+        self.top.render(view.chrome)
+        self.bottom.render(view.chrome)
+        screen = self.screens[view.page]
+        screen.render(view.screen)
+        self.stack.setCurrentWidget(screen)
+        self.page = view.page
+        if view.page in LIVE_PAGES:
+            if not self._media.isActive():
+                self._media.start()
+                self._on_media_timeout()
+        else:
+            self._media.stop()
+
+    def _build(self, theme: Theme) -> None:
+        """Every screen and bar made anew; the old ones go once their signals have returned."""
+        self._theme = theme
+        if self._frame is not None:
+            self._layout.removeWidget(self._frame)
+            self._frame.hide()
+            self._frame.deleteLater()
+        frame = QWidget()
+        column = QVBoxLayout(frame)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        # The bars are the same in both text sizes, so their buttons never move.
+        self.top = TopBar(replace(theme, large_text=False))
+        self.stack = QStackedWidget()
+        self.bottom = BottomBar(replace(theme, large_text=False))
+        column.addWidget(self.top)
+        column.addWidget(self.stack, 1)
+        column.addWidget(self.bottom)
+        self.screens = {page: make(theme) for page, make in SCREENS.items()}
+        for screen in self.screens.values():
+            self.stack.addWidget(screen)
+        self._connect()
+        self._layout.addWidget(frame)
+        self._frame = frame
+        self.update()
+
+    def _connect(self) -> None:
+        intents, screens = self._intents, self.screens
+        self.top.language_clicked.connect(intents.open_language)
+        self.top.large_text_clicked.connect(intents.toggle_large_text)
+        self.top.high_contrast_clicked.connect(intents.toggle_high_contrast)
+        self.top.admin_requested.connect(intents.open_admin)
+        self.bottom.back_clicked.connect(intents.back)
+        self.bottom.primary_clicked.connect(intents.primary)
+        attract = screens[Page.ATTRACT]
+        assert isinstance(attract, AttractScreen)
+        attract.started.connect(intents.start)
+        language = screens[Page.LANGUAGE]
+        assert isinstance(language, LanguageScreen)
+        language.chosen.connect(intents.choose_language)
+        topic = screens[Page.TOPIC]
+        assert isinstance(topic, TopicScreen)
+        topic.chosen.connect(intents.choose_topic)
+        call = screens[Page.IN_CALL]
+        assert isinstance(call, InCallScreen)
+        call.mute_clicked.connect(intents.toggle_mute)
+        call.volume_clicked.connect(intents.change_volume)
+        call.phrase_clicked.connect(intents.send_phrase)
+        call.document_camera_clicked.connect(intents.toggle_document_camera)
+        survey = screens[Page.SURVEY]
+        assert isinstance(survey, SurveyScreen)
+        survey.answered.connect(intents.answer_survey)
+        admin = screens[Page.ADMIN_PIN]
+        assert isinstance(admin, AdminPinScreen)
+        admin.digit.connect(intents.admin_digit)
+        admin.cleared.connect(intents.admin_clear)
+
+    def _on_media_timeout(self) -> None:
+        if self.page is not None:
+            self.screens[self.page].show_media(self._feeds)
+
+    def paintEvent(self, event: QPaintEvent | None) -> None:  # noqa: N802  # Qt override
+        if self._built is not None:
+            QPainter(self).fillRect(self.rect(), qcolor(self._built[0].palette.page.fill))
+
+    # --- Every press --------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject | None, event: QEvent | None) -> bool:  # noqa: N802
+        if (
+            event is not None
+            and event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin)
+            and isinstance(watched, QWidget)
+            and watched.window() is self
+        ):
+            if (isinstance(watched, TouchButton) and watched.isEnabled()) or watched.property(
+                "touch_target"
+            ):
+                self._beeper.beep()
+            self._intents.touched()
+        return False

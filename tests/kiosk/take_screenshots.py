@@ -1,0 +1,65 @@
+"""Screenshots of every kiosk screen, reached through the real controller, at 1920 x 1080.
+
+Run under Xvfb with the real fonts (Debian's fonts-noto-cjk):
+
+    xvfb-run -s "-screen 0 1920x1080x24" .venv/bin/python tests/kiosk/take_screenshots.py
+
+It writes docs/screenshots/kiosk/<language>/<scene>.png: every scene in Japanese and English,
+and a few scenes in the other four languages. The video is synthetic (a drawn figure, labelled).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from kiosk_scenes import SCENES, connected_controller, scene_feeds
+from PyQt6.QtWidgets import QApplication
+
+from kiosk.beep import SilentBeeper
+from kiosk.i18n import Language
+from kiosk.window import KioskWindow
+
+ROOT = Path(__file__).resolve().parents[2]
+FULL = (Language.JA, Language.EN)
+SAMPLES = ("02-language", "03-topic", "06-waiting", "07b-in-call-document", "08-transferring")
+
+
+def take(language: Language, scene: str, out: Path, app: QApplication) -> Path:
+    controller, _, clock = connected_controller(language)
+    SCENES[scene](controller, clock)
+    window = KioskWindow(controller, scene_feeds(), SilentBeeper())
+    controller.on_change = lambda: window.render(controller.view())
+    window.resize(1920, 1080)
+    window.render(controller.view())
+    window.show()
+    for _ in range(3):
+        app.processEvents()
+    path = out / language.value / f"{scene}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(path)):
+        raise OSError(f"could not write {path}")
+    window.close()
+    window.deleteLater()
+    app.processEvents()
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots" / "kiosk")
+    parser.add_argument("--only", nargs="*", default=None, help="scene names to take")
+    args = parser.parse_args(argv)
+    app = QApplication(sys.argv[:1])
+    for language in Language:
+        scenes = list(SCENES) if language in FULL else list(SAMPLES)
+        for scene in scenes:
+            if args.only and scene not in args.only:
+                continue
+            print(take(language, scene, args.out, app))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
