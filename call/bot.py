@@ -253,8 +253,9 @@ async def run_staff(bot: Bot, args: argparse.Namespace) -> list[CallReport]:
         if args.share_page:
             call = bot.engine.call
             assert call is not None
-            outcome_sent = await call.sharing.show_page("bot-page", 0, 1, synthetic_page())
-            logger.info("> synthetic page: %s", outcome_sent)
+            sent = await call.sharing.show_page("bot-page", 0, 1, synthetic_page())
+            # Not sent yet means the content channel is still opening: it goes when it opens.
+            logger.info("> synthetic page: %s", "sent" if sent == "sent" else "queued")
         hang_up = asyncio.get_running_loop().create_task(_hang_up_later(bot, args.hang_up_after))
         await _follow_call(bot, report, _ended(started.session_id), args.max_call)
         hang_up.cancel()

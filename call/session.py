@@ -230,6 +230,7 @@ class CallSession:
         self._inbound = {TrackRole.CAMERA: FrameMeter(), TrackRole.CONTENT: FrameMeter()}
         self._work: asyncio.Queue[_Work] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._dismantling: set[asyncio.Task[None]] = set()
         self._last_sent: dict[str, p.Relay] = {}
         self._unsent: set[str] = set()
 
@@ -273,6 +274,7 @@ class CallSession:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._close_peer()
+        await asyncio.gather(*self._dismantling)
         await self.sharing.close()
 
     # --- The work task ------------------------------------------------------------------------
@@ -397,6 +399,14 @@ class CallSession:
         peer, control = self._peer, self._control
         self._peer, self._control = None, None
         self._attempt_deadline = None
+        # Shielded: a call closing while its work task replaces a peer cancels that task, and
+        # the peer it was closing must still be closed, or its sockets outlive the call.
+        dismantle = self._loop.create_task(self._dismantle(peer, control))
+        self._dismantling.add(dismantle)
+        dismantle.add_done_callback(self._dismantling.discard)
+        await asyncio.shield(dismantle)
+
+    async def _dismantle(self, peer: Peer | None, control: ControlChannel | None) -> None:
         if control is not None:
             await control.close()
         await self.sharing.peer_closed()
@@ -439,8 +449,7 @@ class CallSession:
                 interval=self.settings.heartbeat_interval,
                 timeout=self.settings.loss_timeout,
             )
-            self._control.start()
-            self._control.send(Heartbeat(seq=0))  # the other end hears us at once
+            self._control.start()  # its first heartbeat goes at once
             self.sharing.control_opened(self._control.send)
             self._maybe_up()
         elif is_content_channel(channel):

@@ -193,7 +193,10 @@ class Sharing:
     async def show_page(
         self, doc_id: str, page: int, page_count: int, encoded: EncodedPage
     ) -> TransferOutcome:
-        """Send a page (staff); it is sent again to a rebuilt peer."""
+        """Send a page (staff); it is sent again to a rebuilt peer.
+
+        CLOSED means the content channel is not open yet: the page goes as soon as it opens.
+        """
         self._last_page = _Page(doc_id, page, page_count, encoded)
         if self._pages is None:
             return TransferOutcome.CLOSED

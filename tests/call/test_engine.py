@@ -23,7 +23,7 @@ from call.camera import CameraCapture, CameraSettings
 from call.control_channel import ContentKind, QuickPhrase
 from call.devices import SYNTHETIC_CAMERA, MediaSettings
 from call.document import EncodedPage, PageFormat
-from call.document_share import PageReady
+from call.document_share import PageReady, Viewer
 from call.engine import Engine, EngineEvent, EngineSettings, HubMessage, LinkChanged
 from call.link import Credentials, LinkState
 from call.peer import TrackRole
@@ -161,6 +161,20 @@ async def eventually(check: Callable[[], bool], within: float = WAIT) -> None:
             await asyncio.sleep(UNIT / 50)
 
 
+def spy_on_link(probe: Probe) -> list[p.ClientMessage]:
+    """Record every message the probe's engine sends to the hub from now on."""
+    sent: list[p.ClientMessage] = []
+    link = probe.engine._link
+    real_send = link.send
+
+    async def spy(message: p.ClientMessage) -> None:
+        sent.append(message)
+        await real_send(message)
+
+    link.send = spy  # type: ignore[method-assign]
+    return sent
+
+
 def small_page() -> EncodedPage:
     image = Image.new("RGB", (120, 80), (255, 255, 255))
     image.paste((0, 0, 0), (10, 10, 110, 20))
@@ -201,7 +215,8 @@ async def test_a_whole_call_between_a_kiosk_and_staff_through_the_hub(
     assert await kiosk.engine.send_phrase(QuickPhrase.SLOWER)
     assert (await staff.expect(PhraseReceived)).phrase is QuickPhrase.SLOWER
 
-    # Stats with sensible values reach the app.
+    # Stats with sensible values reach the app, and the hub.
+    reports = spy_on_link(staff)
     stats = (await staff.expect(CallStatsUpdated, lambda e: e.stats.rtt_ms is not None)).stats
     assert stats.rtt_ms is not None
     assert 0 <= stats.rtt_ms < 1000
@@ -216,6 +231,7 @@ async def test_a_whole_call_between_a_kiosk_and_staff_through_the_hub(
     assert video_out is not None
     assert video_out.bitrate_kbps is not None
     assert video_out.bitrate_kbps > 0
+    assert any(isinstance(m, p.ReportStats) and m.session_id == call.session_id for m in reports)
 
     # Staff share content: the kiosk sees it, then the stop, while the camera keeps flowing.
     assert await staff.engine.start_content(synthetic_content(), ContentKind.SCREEN)
@@ -234,7 +250,10 @@ async def test_a_whole_call_between_a_kiosk_and_staff_through_the_hub(
     camera_now = kiosk.engine.remote_camera.sequence
     await frame_after(kiosk, "remote_camera", camera_now + 3)
 
-    # A document page arrives as exact pixels.
+    # A document page arrives as exact pixels, once the kiosk said how large it shows them.
+    viewer = (await staff.expect(DocumentEvent, lambda e: isinstance(e.event, Viewer))).event
+    assert isinstance(viewer, Viewer)
+    assert (viewer.width, viewer.height) == (1920, 1080)
     outcome = await staff.engine.call.sharing.show_page("doc-1", 0, 1, small_page())  # type: ignore[union-attr]
     assert outcome == "sent"
     page = (await kiosk.expect(DocumentEvent, lambda e: isinstance(e.event, PageReady))).event
@@ -277,23 +296,34 @@ async def test_a_peer_gone_silent_is_rebuilt_and_the_call_goes_on(
 ) -> None:
     kiosk, staff = probes
     await connect(kiosk, staff)
-    kiosk_call, staff_call = kiosk.engine.call, staff.engine.call
+    kiosk_call = kiosk.engine.call
     assert kiosk_call is not None
-    assert staff_call is not None
-    old_pc = kiosk_call.peer.pc  # type: ignore[union-attr]
+    assert kiosk_call.peer is not None
+    old_pc = kiosk_call.peer.pc
     capture = kiosk.engine.devices.camera
+    # Staff are showing a page and sharing their screen when the kiosk's network goes.
+    sharing = staff.engine.call.sharing  # type: ignore[union-attr]
+    await staff.expect(DocumentEvent, lambda e: isinstance(e.event, Viewer))  # content is open
+    assert await sharing.show_page("doc-1", 0, 1, small_page()) == "sent"
+    assert await staff.engine.start_content(synthetic_content(), ContentKind.SCREEN)
+    await kiosk.expect(DocumentEvent, lambda e: isinstance(e.event, PageReady))
+    await kiosk.expect(RemoteContentChanged, lambda e: e.kind is ContentKind.SCREEN)
     black_hole(kiosk)
     for probe in (kiosk, staff):
         await probe.state(CallState.RECONNECTING)
     for probe in (kiosk, staff):
         await probe.state(CallState.CONNECTED, within=2 * WAIT)
-    assert kiosk.engine.call is kiosk_call  # same call, new peer connection
+    assert kiosk.engine.call is kiosk_call  # the same call on a new peer connection
     assert kiosk_call.peer is not None
     assert kiosk_call.peer.pc is not old_pc
     assert kiosk.engine.devices.camera is capture
     for probe in (kiosk, staff):
         seen = probe.engine.remote_camera.sequence
         await frame_after(probe, "remote_camera", seen + 2)
+    # What was shown is shown again, without staff doing anything.
+    await kiosk.expect(DocumentEvent, lambda e: isinstance(e.event, PageReady))
+    await kiosk.expect(RemoteContentChanged, lambda e: e.kind is ContentKind.SCREEN)
+    await frame_after(kiosk, "remote_content", kiosk.engine.remote_content.sequence)
     assert await staff.engine.send_text("聞こえますか")
     await kiosk.expect(TextReceived)
 
@@ -322,23 +352,13 @@ async def test_commands_that_need_a_call_refuse_without_one(probes: tuple[Probe,
         await kiosk.engine.cancel_request()
 
 
-async def test_a_kiosk_reports_its_devices_and_activity_to_the_hub(
-    hub: RunningHub, loopback_ice: None, monkeypatch: pytest.MonkeyPatch
+async def test_a_kiosk_reports_its_activity_and_devices_to_the_hub(
+    probes: tuple[Probe, Probe],
 ) -> None:
-    sent: list[p.ClientMessage] = []
-    kiosk = await make_probe(hub, hub.kiosk(0))
-    real_send = kiosk.engine._link.send
-
-    async def spy(message: p.ClientMessage) -> None:
-        sent.append(message)
-        await real_send(message)
-
-    monkeypatch.setattr(kiosk.engine._link, "send", spy)
-    try:
-        await kiosk.engine.set_activity(p.KioskActivity.CHOOSING)
-        assert sent == [p.ReportStatus(activity=p.KioskActivity.CHOOSING)]
-    finally:
-        await kiosk.engine.close()
+    kiosk, _ = probes
+    sent = spy_on_link(kiosk)
+    await kiosk.engine.set_activity(p.KioskActivity.CHOOSING)
+    assert sent == [p.ReportStatus(activity=p.KioskActivity.CHOOSING)]
 
 
 async def test_without_devices_the_engine_falls_back_and_says_so(
