@@ -149,6 +149,7 @@ class KioskWindow(QWidget):
             self.stack.addWidget(screen)
         self._connect()
         self._layout.addWidget(frame)
+        frame.show()  # now, not on the next turn of the event loop: no blank frame between
         self._frame = frame
         self.update()
 

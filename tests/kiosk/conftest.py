@@ -41,3 +41,9 @@ def controller(
     controller.handle(HubConnected(resumed=False, name="中央公民館"))
     controller.handle(demo_directory())
     return controller
+
+
+# The real hub (with the whole demo city and its people) and loopback-only ICE, for the tests
+# that run the kiosk against them.
+from tests.call.conftest import loopback_ice  # noqa: E402, F401
+from tests.signaling.conftest import hub, hub_factory  # noqa: E402, F401

@@ -1,0 +1,273 @@
+"""`KioskEngine` and `MediaFeeds` on the real call engine (call.engine behind call.bridge).
+
+Commands go out with `EngineBridge.command` and never block the GUI thread; a command that
+fails is logged, and the hub's next state tells the controller what is true. The engine's
+events land in a bounded outbox; `events_ready` (emitted on the network thread, delivered
+queued on the GUI thread) tells the app to `drain()` them, translated into kiosk events.
+
+What the engine cannot do yet is said by `capabilities`, and the kiosk leaves those controls
+out rather than show buttons that do nothing: the speaker volume, the microphone switch and
+the microphone level (call.devices has none of them). The document camera (書画カメラ) is a
+second `CameraCapture` sent as the call's content track (`ContentKind.DOCUMENT_CAMERA`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any, Final
+
+import numpy as np
+from PyQt6.QtCore import QObject, pyqtSignal
+
+from call.bridge import EngineBridge, EventOutbox
+from call.camera import CameraCapture, CameraSettings
+from call.control_channel import ContentKind, QuickPhrase
+from call.devices import Device, DeviceChanged, MediaSettings
+from call.document_share import ClearMarks, Marks, PageReady
+from call.document_share import DocumentClosed as EngineDocumentClosed
+from call.engine import Engine, EngineEvent, EngineSettings, HubMessage, LinkChanged
+from call.link import Credentials, LinkConnected, LinkDisconnected, LinkFailed
+from call.session import CallSettings, CallState, CallStateChanged, TextReceived
+from call.sharing import DocumentEvent, RemoteContentChanged
+from kiosk import engine as k
+from signaling import protocol as p
+
+logger = logging.getLogger(__name__)
+
+APP_NAME: Final = "madoguchi-kiosk"
+_MEDIA = {
+    CallState.CONNECTING: k.CallMedia.CONNECTING,
+    CallState.CONNECTED: k.CallMedia.CONNECTED,
+    CallState.RECONNECTING: k.CallMedia.RECONNECTING,
+    CallState.LOST: k.CallMedia.LOST,
+}
+CAPABILITIES: Final = k.Capabilities(volume=False, mute=False, microphone_level=False)
+_Bridge = EngineBridge[Engine, EngineEvent]
+
+
+class BridgedKioskEngine(QObject):
+    """The kiosk's engine: one `Engine` on its network thread, made anew after a refusal."""
+
+    events_ready = pyqtSignal()
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        app_version: str = "",
+        media: MediaSettings | None = None,
+        call: CallSettings | None = None,
+        document_camera: str = "",
+        backoff_initial: float = 0.5,
+        backoff_max: float = 15.0,
+    ) -> None:
+        super().__init__()
+        self._settings = EngineSettings(
+            url=url,
+            app=APP_NAME,
+            app_version=app_version,
+            media=media or MediaSettings(),
+            call=call or CallSettings(),
+            backoff_initial=backoff_initial,
+            backoff_max=backoff_max,
+        )
+        self._token = token
+        self._document_camera = document_camera
+        self._outbox: EventOutbox[EngineEvent] = EventOutbox(on_ready=self.events_ready.emit)
+        self._bridge: _Bridge | None = None
+        self._health = {device: p.DeviceHealth.OK for device in Device}
+        self._told: set[str] = set()
+
+    @property
+    def capabilities(self) -> k.Capabilities:
+        return CAPABILITIES
+
+    @property
+    def engine(self) -> Engine | None:
+        return None if self._bridge is None else self._bridge.engine
+
+    def start(self) -> None:
+        """Start the network thread and the engine; the link connects by itself."""
+        credentials = Credentials(token=self._token)
+        settings = self._settings
+        bridge: _Bridge = EngineBridge(
+            lambda emit: Engine(settings, credentials, emit), self._outbox
+        )
+        bridge.start()
+        self._bridge = bridge
+
+    def close(self) -> None:
+        bridge, self._bridge = self._bridge, None
+        if bridge is not None:
+            bridge.close()
+
+    # --- KioskEngine -----------------------------------------------------------------------------
+
+    def request_consultation(self, category_id: str, language: str) -> None:
+        self._run("request_consultation", lambda e: e.request_consultation(category_id, language))
+
+    def cancel_request(self) -> None:
+        self._run("cancel_request", lambda e: e.cancel_request())
+
+    def hang_up(self) -> None:
+        self._run("hang_up", lambda e: e.hang_up())
+
+    def submit_survey(self, session_id: str, score: int) -> None:
+        self._run("submit_survey", lambda e: e.submit_survey(score, session_id))
+
+    def send_phrase(self, phrase: k.Phrase) -> None:
+        self._run("send_phrase", lambda e: e.send_phrase(QuickPhrase(phrase.value)))
+
+    def set_activity(self, activity: p.KioskActivity) -> None:
+        self._run("set_activity", lambda e: e.set_activity(activity))
+
+    def set_volume(self, volume: float) -> None:
+        self._unsupported("set_volume")
+
+    def set_muted(self, muted: bool) -> None:
+        if muted:
+            self._unsupported("set_muted")
+
+    def set_document_camera(self, on: bool) -> None:
+        device = self._document_camera
+        if not device:
+            return
+
+        async def switch(engine: Engine) -> None:
+            if engine.call is None:
+                return
+            if not on:
+                await engine.stop_content()
+                return
+            capture = CameraCapture(CameraSettings(device=_device(device)))
+            await asyncio.to_thread(capture.start)
+            await engine.start_content(capture, ContentKind.DOCUMENT_CAMERA)
+
+        self._run("set_document_camera", switch)
+
+    def forget_citizen(self) -> None:
+        engine = self.engine
+        if engine is not None:  # the frame holders are thread-safe
+            engine.remote_camera.clear()
+            engine.remote_content.clear()
+
+    def reconnect(self) -> None:
+        """After a fatal refusal the link has stopped for good: a new engine tries again."""
+        self.close()
+        try:
+            self.start()
+        except (OSError, TimeoutError, RuntimeError) as error:
+            logger.warning("= the engine did not start again: %s", error)
+
+    # --- MediaFeeds ------------------------------------------------------------------------------
+
+    def staff_frame(self) -> k.Image8 | None:
+        engine = self.engine
+        frame = None if engine is None else engine.remote_camera.latest()
+        return None if frame is None else frame.rgb
+
+    def content_frame(self) -> k.Image8 | None:
+        engine = self.engine
+        frame = None if engine is None else engine.remote_content.latest()
+        return None if frame is None else frame.rgb
+
+    def self_frame(self) -> k.Image8 | None:
+        engine = self.engine
+        if engine is None:
+            return None
+        try:
+            frame = engine.devices.camera.latest_frame()
+        except RuntimeError:  # the devices are not open yet
+            return None
+        return None if frame is None else frame.rgb()
+
+    def microphone_level(self) -> float | None:
+        return None  # the engine does not measure it yet (see the module docstring)
+
+    # --- Events ----------------------------------------------------------------------------------
+
+    def drain(self) -> list[k.KioskEvent]:
+        """The events since the last drain, as the controller takes them."""
+        events = (self._translate(event) for event in self._outbox.drain())
+        return [event for event in events if event is not None]
+
+    def _translate(self, event: EngineEvent) -> k.KioskEvent | None:
+        match event:
+            case LinkChanged(event=LinkConnected(welcome=welcome)):
+                return k.HubConnected(resumed=welcome.resumed, name=welcome.display_name)
+            case LinkChanged(event=LinkDisconnected(reason=reason)):
+                return k.HubDisconnected(reason)
+            case LinkChanged(event=LinkFailed(code=code)):
+                return k.HubRefused(code)
+            case LinkChanged():
+                return None
+            case HubMessage(message=message):
+                return message
+            case DeviceChanged(device=device, health=health):
+                self._health[device] = health
+                return k.DevicesChanged(
+                    camera=self._health[Device.CAMERA],
+                    microphone=self._health[Device.MICROPHONE],
+                    speaker=self._health[Device.SPEAKER],
+                    document_camera=bool(self._document_camera),
+                )
+            case CallStateChanged(session_id=session_id, state=state):
+                media = _MEDIA.get(state)
+                return None if media is None else k.CallMediaChanged(session_id, media)
+            case TextReceived(session_id=session_id, text=text):
+                return k.StaffText(session_id, text)
+            case RemoteContentChanged(kind=kind):
+                return k.ScreenShareChanged(active=kind is ContentKind.SCREEN)
+            case DocumentEvent(event=PageReady() as page):
+                image = np.asarray(page.image.convert("RGB"), dtype=np.uint8)
+                return k.PageShown(page.doc_id, page.page, page.page_count, image)
+            case DocumentEvent(event=Marks(doc_id=doc_id, page=page, marks=marks)):
+                return k.MarksChanged(doc_id, page, tuple(marks))
+            case DocumentEvent(event=ClearMarks(doc_id=doc_id, page=page)):
+                return k.MarksCleared(doc_id, page)
+            case DocumentEvent(event=EngineDocumentClosed(doc_id=doc_id)):
+                return k.DocumentClosed(doc_id)
+            case _:
+                return None  # stats, the viewer's own answers, phrases (staff hear those)
+
+    def devices_now(self) -> k.DevicesChanged:
+        """The device health as known, for the first screen."""
+        return k.DevicesChanged(
+            camera=self._health[Device.CAMERA],
+            microphone=self._health[Device.MICROPHONE],
+            speaker=self._health[Device.SPEAKER],
+            document_camera=bool(self._document_camera),
+        )
+
+    # --- Plumbing --------------------------------------------------------------------------------
+
+    def _run(self, name: str, fn: Callable[[Engine], Coroutine[Any, Any, Any]]) -> None:
+        bridge = self._bridge
+        if bridge is None:
+            logger.info("= %s dropped: the engine is not running", name)
+            return
+        future = bridge.command(fn)
+        future.add_done_callback(lambda done: _log_failure(name, done))
+
+    def _unsupported(self, name: str) -> None:
+        if name not in self._told:
+            self._told.add(name)
+            logger.info("= %s: the engine cannot do this yet; the control is not shown", name)
+
+
+def _device(spec: str) -> int | str:
+    return int(spec) if spec.isdigit() else spec
+
+
+def _log_failure(name: str, future: concurrent.futures.Future[Any]) -> None:
+    if future.cancelled():
+        return
+    error = future.exception()
+    if error is not None:
+        # Refused because the state moved on (a link down, a call already over): the hub's
+        # next message brings the controller up to date, so this is only logged.
+        logger.warning("= %s failed: %r", name, error)

@@ -1,0 +1,303 @@
+"""The kiosk app against a real hub, with headless staff members (the engine, no Qt).
+
+The hub and the staff engines run on the test's asyncio loop; the kiosk runs its engine on its
+own network thread through the real adapter, as in production. The citizen's side is driven
+by taps on the real widgets. Waits pump Qt's events and the loop together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import weakref
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kiosk_scenes import form_page
+from PIL import Image
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QApplication, QWidget
+
+from call.control_channel import QuickPhrase
+from call.devices import MediaSettings
+from call.document import open_document
+from call.engine import Engine, EngineEvent, EngineSettings, HubMessage, LinkChanged
+from call.link import Credentials, LinkState
+from call.session import CallSettings, PhraseReceived
+from kiosk.app import KioskApp
+from kiosk.engine_adapter import BridgedKioskEngine
+from kiosk.i18n import Language
+from kiosk.screens.in_call import InCallScreen
+from kiosk.screens.language import LanguageScreen
+from kiosk.screens.survey import SurveyScreen
+from kiosk.screens.topic import TopicScreen
+from kiosk.settings import KioskSettings
+from kiosk.state import KioskState as S
+from kiosk.viewmodels import Page
+from kiosk.widgets.text import KText
+from kiosk.widgets.touch_button import TouchButton
+from signaling import protocol as p
+from tests.participant import UNIT, eventually
+from tests.signaling.conftest import RunningHub
+
+CALL = CallSettings(heartbeat_interval=0.2, loss_timeout=2.0, connect_timeout=5.0)
+LEFT = Qt.MouseButton.LeftButton
+
+
+async def until(check: Callable[[], bool], within: float = 3 * UNIT) -> None:
+    """Pump Qt and the loop until `check` holds."""
+    async with asyncio.timeout(within):
+        while not check():
+            QApplication.processEvents()
+            await asyncio.sleep(0.02)
+
+
+class Headless:
+    """A headless participant: the real engine with synthetic media, and what it heard."""
+
+    def __init__(self, hub: RunningHub, credentials: Credentials) -> None:
+        self.events: list[EngineEvent] = []
+        settings = EngineSettings(
+            url=hub.url,
+            app="test-staff",
+            media=MediaSettings(synthetic=True),
+            call=CALL,
+            backoff_initial=0.05,
+            backoff_max=0.5,
+        )
+        self.engine = Engine(settings, credentials, self.events.append)
+
+    async def start(self) -> None:
+        await self.engine.start()
+        await until(
+            lambda: self.heard(
+                lambda e: isinstance(e, LinkChanged) and e.state is LinkState.CONNECTED
+            )
+        )
+
+    def heard(self, match: Callable[[EngineEvent], bool]) -> bool:
+        return any(match(event) for event in self.events)
+
+    def hub_said(self, kind: type[Any]) -> bool:
+        return self.heard(lambda e: isinstance(e, HubMessage) and isinstance(e.message, kind))
+
+
+@pytest.fixture
+async def staff(hub: RunningHub, loopback_ice: None) -> AsyncIterator[dict[str, Headless]]:
+    members = {name: Headless(hub, hub.staff(name)) for name in ("tanaka", "sato", "suzuki")}
+    for member in members.values():
+        await member.start()
+    yield members
+    for member in members.values():
+        await member.engine.close()
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty home for the kiosk, with every XDG directory in it (see also test_privacy.py)."""
+    home = tmp_path / "home"
+    for name, path in {
+        "HOME": home,
+        "XDG_CONFIG_HOME": home / ".config",
+        "XDG_CACHE_HOME": home / ".cache",
+        "XDG_DATA_HOME": home / ".local" / "share",
+        "XDG_STATE_HOME": home / ".local" / "state",
+    }.items():
+        path.mkdir(parents=True, exist_ok=True)
+        monkeypatch.setenv(name, str(path))
+    return home
+
+
+def files_in(root: Path) -> list[Path]:
+    return [path for path in root.rglob("*") if path.is_file()]
+
+
+@pytest.fixture
+async def kiosk(
+    hub: RunningHub, qtbot: Any, loopback_ice: None, home: Path
+) -> AsyncIterator[KioskApp]:
+    settings = KioskSettings(server=hub.url, token=hub.demo.kiosks[0].token, windowed=True)
+    engine = BridgedKioskEngine(
+        hub.url,
+        settings.token,
+        media=MediaSettings(synthetic=True),
+        call=CALL,
+        backoff_initial=0.05,
+        backoff_max=0.5,
+    )
+    app = KioskApp(settings, engine, engine, tick=False)
+    qtbot.addWidget(app.window)
+    app.start()
+    engine.start()
+    yield app
+    app.window.may_close = True
+    await asyncio.to_thread(engine.close)
+
+
+def screen(app: KioskApp, page: Page) -> QWidget:
+    return app.window.screens[page]
+
+
+def tap(qtbot: Any, widget: QWidget) -> None:
+    qtbot.mouseClick(widget, LEFT)
+
+
+async def to_waiting(app: KioskApp, qtbot: Any) -> None:
+    """Attract, language, topic (住民票・戸籍), consent, device check: a request to 市民課."""
+    await until(lambda: app.controller.state is S.ATTRACT)
+    tap(qtbot, screen(app, Page.ATTRACT))
+    assert app.window.page is Page.LANGUAGE
+    language = screen(app, Page.LANGUAGE)
+    assert isinstance(language, LanguageScreen)
+    tap(qtbot, language.buttons[Language.JA])
+    topic = screen(app, Page.TOPIC)
+    assert isinstance(topic, TopicScreen)
+    assert topic.tiles[0].label() == "住民票・戸籍"
+    tap(qtbot, topic.tiles[0])
+    assert app.window.page is Page.PRIVACY
+    tap(qtbot, app.window.bottom.primary)  # 同意して つぎへ
+    assert app.window.page is Page.DEVICE_CHECK
+    tap(qtbot, app.window.bottom.primary)  # 係の人を よぶ
+    assert app.controller.state is S.WAITING
+
+
+def texts_on_screen(app: KioskApp) -> list[str]:
+    window = app.window
+    return [t.text() for t in window.findChildren(KText)] + [
+        b.label() for b in window.findChildren(TouchButton)
+    ]
+
+
+async def test_a_whole_consultation_from_the_first_touch_to_the_reset(
+    hub: RunningHub,
+    staff: dict[str, Headless],
+    kiosk: KioskApp,
+    qtbot: Any,
+    tmp_path: Path,
+    home: Path,
+) -> None:
+    tanaka, sato, suzuki = staff["tanaka"], staff["sato"], staff["suzuki"]
+    controller = kiosk.controller
+
+    # 1. Another citizen waits first, so this one sees the place in line move up.
+    other = Headless(hub, Credentials(token=hub.demo.kiosks[1].token))
+    await other.start()
+    try:
+        await other.engine.request_consultation("juminhyo", "en")
+        await until(lambda: other.hub_said(p.Queued))
+        await to_waiting(kiosk, qtbot)
+        await until(lambda: controller.citizen.place is not None)
+        assert controller.view().screen.position == "あなたの順番は 2番目です"  # type: ignore[union-attr]
+        await sato.engine.accept_next()  # 市民課 too: takes the other citizen
+        await until(
+            lambda: controller.citizen.place is not None and controller.citizen.place.position == 1
+        )
+        assert controller.view().screen.position == "つぎが あなたの番です"  # type: ignore[union-attr]
+
+        # 2. The call connects and the staff member's video is painted.
+        await tanaka.engine.accept_next()
+        await until(lambda: controller.state is S.IN_CALL)
+        call = screen(kiosk, Page.IN_CALL)
+        assert isinstance(call, InCallScreen)
+        await until(lambda: call.stage.staff_video.frames_painted > 0)
+        assert "市民課　田中" in controller.view().screen.staff_label  # type: ignore[union-attr]
+
+        # 3. A document page is shown, exactly as sent.
+        path = tmp_path / "staff" / "form.png"
+        path.parent.mkdir()
+        Image.fromarray(form_page(800, 1000)).save(path)
+        document = open_document(path)
+        try:
+            await tanaka.engine.show_document_page(document, 0, "form")
+            await until(lambda: call.stage.document.pages_painted > 0)
+        finally:
+            document.close()
+        shown = controller.citizen.document
+        assert shown is not None
+        assert shown.image.shape[2] == 3
+
+        # 4. A quick phrase reaches the staff member.
+        tap(qtbot, call.phrases[next(iter(call.phrases))])  # 聞こえません
+        await until(
+            lambda: tanaka.heard(
+                lambda e: isinstance(e, PhraseReceived) and e.phrase is QuickPhrase.CANNOT_HEAR
+            )
+        )
+
+        # 5. Transfer to 福祉課, answered there, then the citizen ends and rates the call.
+        await tanaka.engine.transfer("fukushi", "住民票の件は済み。生活相談です。")
+        await until(lambda: controller.state is S.TRANSFERRING)
+        assert controller.view().screen.title == "福祉課に おつなぎします"  # type: ignore[union-attr]
+        await suzuki.engine.accept_next()
+        await until(lambda: controller.state is S.IN_CALL)
+        tap(qtbot, kiosk.window.bottom.back)  # 相談を おわる
+        assert kiosk.window.page is Page.CONFIRM_END
+        tap(qtbot, kiosk.window.bottom.primary)  # はい、おわる
+        assert controller.state is S.SURVEY
+        survey = screen(kiosk, Page.SURVEY)
+        assert isinstance(survey, SurveyScreen)
+        tap(qtbot, survey.faces[1])  # 満足: 4
+        assert controller.state is S.THANK_YOU
+        await until(lambda: suzuki.hub_said(p.SessionEnded))
+
+        async def survey_stored() -> bool:
+            store = await hub.store()
+            try:
+                records = await store.list_consultations()
+            finally:
+                await store.close()
+            return any(r.survey_score == 4 and r.transfers == 1 for r in records)
+
+        await eventually(survey_stored, within=3 * UNIT)
+
+        # 6. The reset: nothing of the citizen in memory or on screen.
+        citizen = weakref.ref(controller.citizen)
+        tap(qtbot, kiosk.window.bottom.primary)  # おわる
+        assert controller.state is S.ATTRACT
+        QApplication.processEvents()
+        gc.collect()
+        assert citizen() is None
+        visible = texts_on_screen(kiosk)
+        assert not [t for t in visible if "田中" in t or "鈴木" in t or "福祉課に" in t]
+        assert files_in(home) == [], "the kiosk wrote nothing under its home"
+    finally:
+        await other.engine.close()
+
+
+async def test_cancel_while_waiting_leaves_the_queue_at_the_hub(
+    hub: RunningHub, staff: dict[str, Headless], kiosk: KioskApp, qtbot: Any
+) -> None:
+    controller = kiosk.controller
+    await to_waiting(kiosk, qtbot)
+    await until(lambda: controller.citizen.place is not None)
+    tap(qtbot, kiosk.window.bottom.back)  # やめる
+    assert controller.state is S.TOPIC
+    await tanaka_sees_an_empty_queue(staff["tanaka"])
+
+
+async def tanaka_sees_an_empty_queue(tanaka: Headless) -> None:
+    def empty() -> bool:
+        snapshots = [
+            e.message
+            for e in tanaka.events
+            if isinstance(e, HubMessage) and isinstance(e.message, p.QueueSnapshot)
+        ]
+        return bool(snapshots) and snapshots[-1].entries == []
+
+    await until(empty)
+
+
+async def test_the_hub_unreachable_then_back(hub: RunningHub, kiosk: KioskApp, qtbot: Any) -> None:
+    controller = kiosk.controller
+    await until(lambda: controller.state is S.ATTRACT)
+    tap(qtbot, screen(kiosk, Page.ATTRACT))
+    await hub.server.close()
+    await until(lambda: not controller.model.hub_up)
+    await asyncio.sleep(controller.settings.hub_down_grace)
+    controller.tick()
+    assert kiosk.window.page is Page.UNAVAILABLE
+    hub.server = await hub.start()
+    await until(lambda: controller.state is S.ATTRACT)
+    assert kiosk.window.page is Page.ATTRACT

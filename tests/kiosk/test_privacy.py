@@ -1,0 +1,97 @@
+"""Nothing about a citizen is written to disk: a whole session, in a fresh process, writes nothing.
+
+The session runs in a child process whose home, config, cache, data and state directories all
+point into an empty temporary directory, set before Qt starts (fontconfig and QStandardPaths
+read them once). Afterwards that directory must still be empty: no settings, no cache, no log.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SESSION = textwrap.dedent(
+    """
+    import sys
+    sys.path[:0] = [{tests!r}, {root!r}]
+    from PyQt6.QtWidgets import QApplication
+    from kiosk_scenes import SCENES, connected_controller, form_page, scene_feeds
+    from kiosk import engine as e
+    from kiosk.app import KioskApp
+    from kiosk.engine import Phrase
+    from kiosk.i18n import Language
+    from kiosk.settings import KioskSettings
+    from kiosk.state import KioskState
+    from signaling import protocol as p
+    from kiosk_scenes import RecordingEngine, demo_directory, queued, started
+
+    qt = QApplication(sys.argv[:1])
+    settings = KioskSettings(server="ws://hub.invalid/ws", token="t", windowed=True)
+    app = KioskApp(settings, RecordingEngine(), scene_feeds(), tick=False)
+    app.start()
+    c = app.controller
+    c.handle(e.HubConnected(resumed=False, name="中央公民館"))
+    c.handle(demo_directory())
+    c.start(); c.choose_language(Language.EN); c.toggle_large_text()
+    c.choose_topic("juminhyo"); c.primary(); c.primary()
+    c.handle(queued()); c.handle(started())
+    c.handle(e.StaffText("s-1", "Your address, please"))
+    c.handle(e.PageShown(doc_id="d", page=0, page_count=1, image=form_page()))
+    c.send_phrase(Phrase.YES)
+    for _ in range(20):
+        qt.processEvents()
+    c.back(); c.primary()                      # end the call, confirmed
+    c.answer_survey(5)
+    c.primary()                                # finish: the privacy reset
+    assert c.state is KioskState.ATTRACT, c.state
+    c.open_admin(); c.admin_digit("1"); c.back()
+    for _ in range(20):
+        qt.processEvents()
+    app.window.may_close = True
+    app.window.close()
+    print("session done")
+    """
+)
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    return {
+        str(path.relative_to(root)): (path.stat().st_size, path.stat().st_mtime_ns)
+        for path in root.rglob("*")
+    }
+
+
+def test_a_whole_session_writes_nothing_under_home_config_or_cache(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    dirs = {
+        "HOME": home,
+        "XDG_CONFIG_HOME": home / ".config",
+        "XDG_CACHE_HOME": home / ".cache",
+        "XDG_DATA_HOME": home / ".local" / "share",
+        "XDG_STATE_HOME": home / ".local" / "state",
+    }
+    for path in dirs.values():
+        path.mkdir(parents=True, exist_ok=True)
+    before = snapshot(home)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XDG_")}
+    env |= {name: str(path) for name, path in dirs.items()}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    script = SESSION.format(tests=str(Path(__file__).parent), root=str(ROOT))
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "session done" in result.stdout
+    assert snapshot(home) == before
+    assert list(tmp_path.iterdir()) == [home], "nothing in the working directory either"
