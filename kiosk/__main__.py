@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import os
 import sys
 from importlib import metadata
 
@@ -81,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
 def run(settings: KioskSettings) -> int:
     # Qt is imported here, so that --help and --hash-pin work without a display.
     from PyQt6.QtWidgets import QApplication
+
+    if settings.ui_scale != 1.0:  # read by Qt when the application starts
+        os.environ["QT_SCALE_FACTOR"] = f"{settings.ui_scale:g}"
 
     from kiosk.app import CrashHandler, KioskApp
     from kiosk.beep import make_beeper

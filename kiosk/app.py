@@ -106,6 +106,16 @@ def lock_down(window: LockedWindow) -> None:
     )
     window.setCursor(Qt.CursorShape.BlankCursor)
     QApplication.setOverrideCursor(Qt.CursorShape.BlankCursor)
+    screen = QApplication.primaryScreen()
+    if screen is not None:  # also without a window manager to honour "fullscreen"
+        window.setGeometry(screen.geometry())
+        if (screen.size().width(), screen.size().height()) != (1920, 1080):
+            logger.warning(
+                "= the screen is %dx%d; the kiosk is laid out for 1920x1080: set ui_scale "
+                "to the screen's height / 1080 (0.711 for 1366x768)",
+                screen.size().width(),
+                screen.size().height(),
+            )
     window.showFullScreen()
 
 

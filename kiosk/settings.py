@@ -38,6 +38,9 @@ class KioskSettings:
     hub_down_grace: float = 3.0  # a link blip shorter than this is not shown
     default_volume: int = 5  # of 10 steps; reset for every citizen
     admin_pin_hash: str = field(default="", repr=False)  # from `madoguchi-kiosk --hash-pin`
+    # The screens are laid out for 1920x1080 (the reference 23.8" display); on another screen
+    # set this to its height / 1080, and Qt scales everything (QT_SCALE_FACTOR).
+    ui_scale: float = 1.0
     synthetic_media: bool = False  # a test pattern and silence instead of devices (demos)
     camera: str = "0"  # an index or a device path
     document_camera: str = ""  # a second camera (書画カメラ), if any
@@ -53,6 +56,8 @@ class KioskSettings:
             raise SettingsError("warning_seconds must be at least 20 (kiosk-ux.md)")
         if self.idle_timeout <= 0:
             raise SettingsError("idle_timeout must be positive")
+        if not 0.3 <= self.ui_scale <= 4:
+            raise SettingsError("ui_scale is the screen's height / 1080, such as 0.711")
         if not 0 <= self.default_volume <= 10:
             raise SettingsError("default_volume is a step from 0 to 10")
         return self

@@ -3,6 +3,8 @@
 The session runs in a child process whose home, config, cache, data and state directories all
 point into an empty temporary directory, set before Qt starts (fontconfig and QStandardPaths
 read them once). Afterwards that directory must still be empty: no settings, no cache, no log.
+The runtime directory is set too, as a session (or systemd) sets it: without one, PulseAudio's
+client, which QtMultimedia loads for the press beep, leaves a link under ~/.config/pulse.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ SESSION = textwrap.dedent(
 
     qt = QApplication(sys.argv[:1])
     settings = KioskSettings(server="ws://hub.invalid/ws", token="t", windowed=True)
-    app = KioskApp(settings, RecordingEngine(), scene_feeds(), tick=False)
+    from kiosk.beep import make_beeper
+    app = KioskApp(settings, RecordingEngine(), scene_feeds(), beeper=make_beeper(), tick=False)
     app.start()
     c = app.controller
     c.handle(e.HubConnected(resumed=False, name="中央公民館"))
@@ -81,11 +84,16 @@ def test_a_whole_session_writes_nothing_under_home_config_or_cache(tmp_path: Pat
     env = {k: v for k, v in os.environ.items() if not k.startswith("XDG_")}
     env |= {name: str(path) for name, path in dirs.items()}
     env["QT_QPA_PLATFORM"] = "offscreen"
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    env["XDG_RUNTIME_DIR"] = str(runtime)
+    work = tmp_path / "work"
+    work.mkdir()
     script = SESSION.format(tests=str(Path(__file__).parent), root=str(ROOT))
     result = subprocess.run(
         [sys.executable, "-c", script],
         env=env,
-        cwd=tmp_path,
+        cwd=work,
         capture_output=True,
         text=True,
         timeout=120,
@@ -94,4 +102,4 @@ def test_a_whole_session_writes_nothing_under_home_config_or_cache(tmp_path: Pat
     assert result.returncode == 0, result.stderr
     assert "session done" in result.stdout
     assert snapshot(home) == before
-    assert list(tmp_path.iterdir()) == [home], "nothing in the working directory either"
+    assert list(work.iterdir()) == [], "nothing in the working directory either"
