@@ -29,7 +29,7 @@ logger = logging.getLogger("madoguchi.hub")
 
 _OUTBOX_LIMIT = 1000  # a client this far behind is not reading: drop it rather than grow
 _STORE_BATCH = 500
-_STORE_RETRY_SECONDS = (0.5, 1, 2, 5, 10)
+_STORE_RETRY_SECONDS = (0.25, 0.5, 1, 2, 5)  # capped low: a freed disk is used soon
 _SHUTDOWN_FLUSH_SECONDS = 10
 
 

@@ -86,7 +86,7 @@ async def test_a_full_disk_degrades_health_and_history_is_written_once_space_ret
             assert latecomer.welcome.role is p.Role.KIOSK
 
         filler.unlink()
-        await eventually(lambda: status_is(hub, 200), within=UNIT * 3)
+        await eventually(lambda: status_is(hub, 200), within=UNIT * 4)
 
     store = await hub.store()
     try:
