@@ -146,7 +146,7 @@ class TopicOption:
     description: str  # or, when closed, the hours
     icon: Icon
     open: bool
-    closed_label: str  # a "closed now" badge, with the hours in the description
+    closed_label: str  # "closed now", for where the description with the hours has no room
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ class SurveyScreen(Screen):
         row.setSpacing(theme.gap_px)
         self.faces: list[TouchButton] = []
         for _ in range(5):
-            face = TouchButton(theme, Kind.NEUTRAL, Icon.FACE_3, vertical=True)
+            face = TouchButton(theme, Kind.NEUTRAL, Icon.FACE_3, vertical=True, icon_px=140)
             face.setMinimumHeight(300)
             row.addWidget(face)
             self.faces.append(face)

@@ -15,13 +15,13 @@ COLUMNS = 2
 
 
 class TopicScreen(Screen):
-    """Tiles in pages (no scrolling, which would need a swipe): 6 a page."""
+    """Tiles in pages (no scrolling, which would need a swipe): 6 a page, 4 in large text."""
 
     chosen = pyqtSignal(str)  # category id
 
     def __init__(self, theme: Theme) -> None:
         super().__init__(theme)
-        self.per_page = 6
+        self.per_page = 4 if theme.large_text else 6
         self.page = 0
         self._topics: tuple[TopicOption, ...] = ()
         self.title = self.title_text()
@@ -29,7 +29,9 @@ class TopicScreen(Screen):
         self.grid.setSpacing(theme.gap_px)
         self.tiles: list[TouchButton] = []
         for index in range(self.per_page):
-            tile = TouchButton(theme, Kind.NEUTRAL, Icon.COUNTER)
+            # Names in the reading size, so that large text makes them larger too.
+            role = Role.HEADING if theme.large_text else Role.BUTTON
+            tile = TouchButton(theme, Kind.NEUTRAL, Icon.COUNTER, role=role, centred=False)
             tile.clicked.connect(lambda _=False, index=index: self._on_tile_clicked(index))
             policy = tile.sizePolicy()
             policy.setRetainSizeWhenHidden(True)

@@ -38,19 +38,22 @@ class TouchButton(QAbstractButton):
         detail: str = "",
         vertical: bool = False,
         role: Role = Role.BUTTON,
+        icon_px: int | None = None,
+        centred: bool = True,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._theme = theme
+        self._icon_px = icon_px
+        self._centred = centred  # a lone label and its pictogram sit in the middle
         self._kind = kind
         self._icon = icon
         self._vertical = vertical
         self._label_font = font_for(theme, role)
         self._detail_font = font_for(theme, Role.BODY, bold=False)
-        align = CENTER if vertical else LEFT
+        align = self._align(vertical, icon)
         self._label = TextBlock(label, self._label_font, align)
         self._detail = TextBlock(detail, self._detail_font, align)
-        self._badge = TextBlock("", font_for(theme, Role.BODY, bold=True), align)
         self.setAccessibleName(label)
         self._laid_out_width = 0
         self._needed = -1
@@ -75,29 +78,33 @@ class TouchButton(QAbstractButton):
         kind: Kind | None = None,
         icon: Icon | None = None,
         detail: str | None = None,
-        badge: str | None = None,
     ) -> None:
-        align = CENTER if self._vertical else LEFT
+        self._icon = icon if icon is not None else self._icon
+        align = self._align(self._vertical, self._icon)
         if label != self._label.text:
             self._label = TextBlock(label, self._label_font, align)
             self.setAccessibleName(label)
         if detail is not None and detail != self._detail.text:
             self._detail = TextBlock(detail, self._detail_font, align)
-        if badge is not None and badge != self._badge.text:
-            self._badge = TextBlock(badge, self._badge.font, align)
         self._kind = kind if kind is not None else self._kind
-        self._icon = icon if icon is not None else self._icon
         self._needed = -1
         self.updateGeometry()
         self.update()
 
     # --- Geometry -----------------------------------------------------------------------------
 
+    @staticmethod
+    def _align(vertical: bool, icon: Icon | None) -> Qt.AlignmentFlag:
+        """Text beside a pictogram starts at its left; text alone, or under one, is centred."""
+        return LEFT if icon is not None and not vertical else CENTER
+
     def _icon_side(self) -> int:
+        if self._icon_px is not None:
+            return self._icon_px
         return round((76 if self._vertical else 52) * self._theme.scale)
 
     def _blocks(self) -> list[TextBlock]:
-        return [b for b in (self._label, self._badge, self._detail) if b.text]
+        return [b for b in (self._label, self._detail) if b.text]
 
     def _text_width(self, width: int) -> int:
         if self._vertical or self._icon is None:
@@ -189,7 +196,7 @@ class TouchButton(QAbstractButton):
         if self._icon is not None:
             natural = max((b.natural_width() for b in self._blocks()), default=0)
             content = side + GAP + min(natural, self._text_width(self.width()))
-            centred = self._blocks() == [self._label]
+            centred = self._centred and self._blocks() == [self._label]
             left = inner.x() + (max(0, (inner.width() - content) // 2) if centred else 0)
             paint_icon(
                 painter, self._icon, QRectF(left, inner.center().y() - side / 2, side, side), color
