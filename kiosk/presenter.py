@@ -10,9 +10,9 @@ import math
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from kiosk.engine import CallMedia, Phrase
+from kiosk.call_view import in_call_view
 from kiosk.i18n import NATIVE_NAMES, Language, Translator
-from kiosk.model import VOLUME_STEPS, Citizen, KioskModel, Unavailable
+from kiosk.model import KioskModel, Unavailable
 from kiosk.state import IN_SESSION, KioskState, Overlay
 from kiosk.theme import HIGH_CONTRAST, STANDARD, Kind, Theme
 from kiosk.viewmodels import (
@@ -22,17 +22,14 @@ from kiosk.viewmodels import (
     Chrome,
     ClosedVM,
     ConfirmVM,
-    ContentVM,
     DeviceCheckVM,
     Face,
     Icon,
-    InCallVM,
     LanguageOption,
     LanguageVM,
     MessageVM,
     OpenDepartment,
     Page,
-    PhraseOption,
     PrivacyVM,
     ScreenVM,
     SurveyVM,
@@ -108,7 +105,9 @@ def _screen(page: Page, model: KioskModel, tr: Translator, now: float, today: da
         case Page.CLOSED:
             return _closed(model, tr, today)
         case Page.IN_CALL:
-            return _in_call(model, tr)
+            staff = model.citizen.staff
+            department = _department_name(model, tr, staff.department_id if staff else None)
+            return in_call_view(model, tr, department)
         case Page.TRANSFERRING:
             return _transferring(model, tr)
         case Page.SURVEY:
@@ -345,98 +344,6 @@ def _closed(model: KioskModel, tr: Translator, today: datetime) -> ClosedVM:
         lines.append(tr("closed.unknown"))
     lines.append(tr("closed.hint"))
     return ClosedVM(tr("closed.title", department=department), tuple(lines))
-
-
-def _in_call(model: KioskModel, tr: Translator) -> InCallVM:
-    citizen = model.citizen
-    staff = citizen.staff
-    staff_label = (
-        tr(
-            "call.staff",
-            department=_department_name(model, tr, staff.department_id),
-            name=staff.display_name,
-        )
-        if staff is not None
-        else ""
-    )
-    return InCallVM(
-        staff_label=staff_label,
-        you_label=tr("call.you"),
-        status=_call_status(citizen, tr),
-        staff_speaking=tr("call.speaking_staff") if citizen.staff_speaking else "",
-        you_speaking=tr("call.speaking_you") if citizen.citizen_speaking else "",
-        mute=(
-            Toggle(
-                tr("call.unmute" if citizen.muted else "call.mute"),
-                citizen.muted,
-                Icon.MIC_OFF if citizen.muted else Icon.MIC,
-            )
-            if model.capabilities.mute
-            else None
-        ),
-        muted_text=tr("call.muted") if citizen.muted else "",
-        volume_adjustable=model.capabilities.volume,
-        volume_down=tr("call.volume_down"),
-        volume_up=tr("call.volume_up"),
-        volume_text=tr("call.volume", level=citizen.volume),
-        volume=citizen.volume,
-        volume_steps=VOLUME_STEPS,
-        phrases=tuple(PhraseOption(phrase, tr(f"phrase.{phrase.value}")) for phrase in Phrase),
-        phrase_sent=(
-            tr("call.phrase_sent", phrase=tr(f"phrase.{citizen.phrase_sent.value}"))
-            if citizen.phrase_sent is not None
-            else ""
-        ),
-        staff_text_title=tr("call.staff_text"),
-        staff_texts=tuple(citizen.staff_texts),
-        hitsudan=tr("call.hitsudan"),
-        content=_content(citizen, tr),
-        document_camera=(
-            Toggle(
-                tr(
-                    "call.document_camera_off"
-                    if citizen.document_camera
-                    else "call.document_camera_on"
-                ),
-                citizen.document_camera,
-                Icon.DOCUMENT_CAMERA,
-            )
-            if model.devices.document_camera
-            else None
-        ),
-    )
-
-
-def _call_status(citizen: Citizen, tr: Translator) -> str:
-    if citizen.media is CallMedia.CONNECTING:
-        return tr("call.connecting")
-    if not citizen.peer_online:
-        return tr("call.peer_offline")
-    if citizen.media in (CallMedia.RECONNECTING, CallMedia.LOST):
-        return tr("call.reconnecting")
-    return ""
-
-
-def _content(citizen: Citizen, tr: Translator) -> ContentVM | None:
-    zoom = {
-        "zoom_in": tr("call.zoom_in"),
-        "zoom_out": tr("call.zoom_out"),
-        "zoom_fit": tr("call.zoom_reset"),
-    }
-    document = citizen.document
-    if document is not None:
-        return ContentVM(
-            title=tr("call.document", page=document.page + 1, pages=document.page_count),
-            page_key=(document.doc_id, document.page),
-            image=document.image,
-            marks=tuple(document.marks.values()),
-            **zoom,
-        )
-    if citizen.screen_share:
-        return ContentVM(
-            title=tr("call.screen_share"), page_key=("", 0), image=None, marks=(), **zoom
-        )
-    return None
 
 
 def _transferring(model: KioskModel, tr: Translator) -> TransferringVM:

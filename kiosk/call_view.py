@@ -1,0 +1,97 @@
+"""The call screen's view-model: the stage, the controls, the phrases and the staff's text."""
+
+from __future__ import annotations
+
+from kiosk.engine import CallMedia, Phrase
+from kiosk.i18n import Translator
+from kiosk.model import VOLUME_STEPS, Citizen, KioskModel
+from kiosk.viewmodels import ContentVM, Icon, InCallVM, PhraseOption, Toggle
+
+
+def in_call_view(model: KioskModel, tr: Translator, department: str) -> InCallVM:
+    """The call screen: `department` is the name of the staff member's department."""
+    citizen = model.citizen
+    staff = citizen.staff
+    staff_label = (
+        tr("call.staff", department=department, name=staff.display_name)
+        if staff is not None
+        else ""
+    )
+    return InCallVM(
+        staff_label=staff_label,
+        you_label=tr("call.you"),
+        status=_call_status(citizen, tr),
+        staff_speaking=tr("call.speaking_staff") if citizen.staff_speaking else "",
+        you_speaking=tr("call.speaking_you") if citizen.citizen_speaking else "",
+        mute=(
+            Toggle(
+                tr("call.unmute" if citizen.muted else "call.mute"),
+                citizen.muted,
+                Icon.MIC_OFF if citizen.muted else Icon.MIC,
+            )
+            if model.capabilities.mute
+            else None
+        ),
+        muted_text=tr("call.muted") if citizen.muted else "",
+        volume_adjustable=model.capabilities.volume,
+        volume_down=tr("call.volume_down"),
+        volume_up=tr("call.volume_up"),
+        volume_text=tr("call.volume", level=citizen.volume),
+        volume=citizen.volume,
+        volume_steps=VOLUME_STEPS,
+        phrases=tuple(PhraseOption(phrase, tr(f"phrase.{phrase.value}")) for phrase in Phrase),
+        phrase_sent=(
+            tr("call.phrase_sent", phrase=tr(f"phrase.{citizen.phrase_sent.value}"))
+            if citizen.phrase_sent is not None
+            else ""
+        ),
+        staff_text_title=tr("call.staff_text"),
+        staff_texts=tuple(citizen.staff_texts),
+        hitsudan=tr("call.hitsudan"),
+        content=_content(citizen, tr),
+        document_camera=(
+            Toggle(
+                tr(
+                    "call.document_camera_off"
+                    if citizen.document_camera
+                    else "call.document_camera_on"
+                ),
+                citizen.document_camera,
+                Icon.DOCUMENT_CAMERA,
+            )
+            if model.devices.document_camera
+            else None
+        ),
+    )
+
+
+def _call_status(citizen: Citizen, tr: Translator) -> str:
+    if citizen.media is CallMedia.CONNECTING:
+        return tr("call.connecting")
+    if not citizen.peer_online:
+        return tr("call.peer_offline")
+    if citizen.media in (CallMedia.RECONNECTING, CallMedia.LOST):
+        return tr("call.reconnecting")
+    return ""
+
+
+def _content(citizen: Citizen, tr: Translator) -> ContentVM | None:
+    zoom = {
+        "zoom_in": tr("call.zoom_in"),
+        "zoom_out": tr("call.zoom_out"),
+        "zoom_fit": tr("call.zoom_reset"),
+    }
+    document = citizen.document
+    if document is not None:
+        return ContentVM(
+            title=tr("call.document", page=document.page + 1, pages=document.page_count),
+            page_key=(document.doc_id, document.page),
+            image=document.image,
+            marks=tuple(document.marks.values()),
+            **zoom,
+        )
+    if citizen.screen_share:
+        return ContentVM(
+            title=tr("call.screen_share"), page_key=("", 0), image=None, marks=(), **zoom
+        )
+    return None
