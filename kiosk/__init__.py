@@ -1,1 +1,1 @@
-"""The kiosk app for citizens (PyQt6); built in a later issue."""
+"""The kiosk: the citizen's touch app (PyQt6), in six languages; see docs/kiosk.md."""
