@@ -70,8 +70,10 @@ class Hub:
         self._timer: asyncio.TimerHandle | None = None
         self._timer_deadline: float | None = None
         self._events: asyncio.Queue[events.Event] = asyncio.Queue()
+        self._listeners: list[Callable[[events.Event], None]] = []
         self._store_writer: asyncio.Task[None] | None = None
         self.store_healthy = True
+        self._writing = 0
 
     # Life cycle.
 
@@ -101,7 +103,12 @@ class Hub:
 
     @property
     def store_backlog(self) -> int:
-        return self._events.qsize()
+        """History events not yet written: queued, plus the batch being (re)tried."""
+        return self._events.qsize() + self._writing
+
+    def add_listener(self, listener: Callable[[events.Event], None]) -> None:
+        """Also hand every event to ``listener``, synchronously and in order (the admin page)."""
+        self._listeners.append(listener)
 
     # Inputs, from the WebSocket handler.
 
@@ -180,6 +187,8 @@ class Hub:
                 self.close(connection, code)
         for event in out.events:
             self._metrics.observe(event)
+            for listener in self._listeners:
+                listener(event)
             self._events.put_nowait(event)
         self._schedule_timer()
 
@@ -227,6 +236,7 @@ class Hub:
             batch = [await self._events.get()]
             while not self._events.empty() and len(batch) < _STORE_BATCH:
                 batch.append(self._events.get_nowait())
+            self._writing = len(batch)
             for attempt in itertools.count():
                 try:
                     await self._store.apply(batch)
@@ -238,5 +248,6 @@ class Hub:
                     logger.error("= history write failed (retry in %ss): %s", delay, exc)
                     await asyncio.sleep(delay)
             self.store_healthy = True
+            self._writing = 0
             for _ in batch:
                 self._events.task_done()
