@@ -48,6 +48,12 @@ MIC_QUEUE_FRAMES: Final = 3  # 60 ms: covers callback jitter; more would only ad
 Samples = npt.NDArray[np.int16]
 # Called by a speaker once per period with the number of samples it needs; returns them.
 PlayoutFeed = Callable[[int], Samples]
+# Sees each outgoing frame after echo cancellation and returns what is sent (muting, metering).
+MicrophoneTap = Callable[[Samples], Samples]
+# Sees each block of remote audio as it arrives, converted, on the event loop (metering).
+AudioListener = Callable[[Samples], None]
+DEFAULT_VOLUME: Final = 0.5  # the engine's default: -15 dB, moderate (docs/audio.md, Volume)
+VOLUME_RANGE_DB: Final = 30.0  # from volume 1.0 (unity gain) down to just above 0.0 (silent)
 
 
 def silence(count: int = FRAME_SAMPLES) -> Samples:
@@ -56,6 +62,22 @@ def silence(count: int = FRAME_SAMPLES) -> Samples:
 
 def _ms_to_samples(ms: float) -> int:
     return round(ms * SAMPLE_RATE / 1000)
+
+
+def volume_gain(volume: float) -> float:
+    """The linear gain for a volume from 0.0 (silent) to 1.0 (unity), even steps in dB."""
+    if not 0.0 <= volume <= 1.0:
+        raise ValueError(f"volume must be from 0.0 to 1.0, not {volume}")
+    if volume == 0.0:
+        return 0.0
+    return float(10 ** (VOLUME_RANGE_DB * (volume - 1.0) / 20))
+
+
+def apply_gain(samples: Samples, gain: float) -> Samples:
+    if gain == 1.0:
+        return samples
+    scaled = np.round(samples.astype(np.float32) * gain)
+    return np.clip(scaled, -32768, 32767).astype(np.int16)
 
 
 # --- The playout buffer ----------------------------------------------------------------------
@@ -565,12 +587,14 @@ class MicrophoneTrack(MediaStreamTrack):
         *,
         canceller: EchoProcessor | None = None,
         clock: Clock | None = None,
+        tap: MicrophoneTap | None = None,
     ) -> None:
         super().__init__()
         self._source = source
         self._canceller = canceller
         self._clock = clock or LoopClock()
         self._pacer = FramePacer()
+        self._tap = tap
 
     async def recv(self) -> av.AudioFrame:
         if self.readyState != "live":
@@ -579,7 +603,10 @@ class MicrophoneTrack(MediaStreamTrack):
         await self._clock.sleep(tick.delay)
         samples = self._source.read()
         if self._canceller is not None:
+            # Also while muted: the canceller keeps adapting, so unmuting sends no echo.
             samples = self._canceller.process_capture(samples)
+        if self._tap is not None:
+            samples = self._tap(samples)
         frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
         frame.sample_rate = SAMPLE_RATE
         frame.pts = tick.index * FRAME_SAMPLES
@@ -594,8 +621,9 @@ class SpeakerSink:
     bounded playout buffer is where excess audio is dropped.
     """
 
-    def __init__(self, playout: RingBuffer) -> None:
+    def __init__(self, playout: RingBuffer, listener: AudioListener | None = None) -> None:
         self._playout = playout
+        self._listener = listener
         self._resampler: av.AudioResampler | None = None
         self._resampling_from: tuple[str, str, int] | None = None
         self._task: asyncio.Task[None] | None = None
@@ -623,7 +651,10 @@ class SpeakerSink:
                 self._resampling_from = setup
             converted = self._resampler.resample(frame)
         for piece in converted:
-            self._playout.write(piece.to_ndarray().reshape(-1).astype(np.int16, copy=False))
+            samples = piece.to_ndarray().reshape(-1).astype(np.int16, copy=False)
+            if self._listener is not None:
+                self._listener(samples)
+            self._playout.write(samples)
 
     async def _run(self, track: MediaStreamTrack) -> None:
         while True:
@@ -647,7 +678,9 @@ class AudioPipeline:
     """One call's audio: microphone → canceller → `track`, remote track → `playout` → speaker.
 
     What the speaker plays is fed to the canceller's render side from the speaker's own period
-    callback, so the canceller sees exactly the signal that can come back as echo.
+    callback, so the canceller sees exactly the signal that can come back as echo; the volume
+    is applied before that, for the same reason. `tap` sees (and may replace) each outgoing
+    frame, `listener` each block of remote audio, and `on_played` what the speaker plays.
     """
 
     def __init__(
@@ -658,18 +691,36 @@ class AudioPipeline:
         *,
         playout: RingBuffer | None = None,
         clock: Clock | None = None,
+        tap: MicrophoneTap | None = None,
+        listener: AudioListener | None = None,
+        on_played: AudioListener | None = None,
+        volume: float = 1.0,
     ) -> None:
         self.playout = playout or RingBuffer()
-        self.track = MicrophoneTrack(microphone, canceller=canceller, clock=clock)
+        self.track = MicrophoneTrack(microphone, canceller=canceller, clock=clock, tap=tap)
         self._microphone = microphone
         self._speaker = speaker
         self._canceller = canceller
-        self._sink = SpeakerSink(self.playout)
+        self._sink = SpeakerSink(self.playout, listener)
+        self._on_played = on_played
+        self._volume = volume
+        # Read on PortAudio's thread; a float is replaced whole, so no lock is needed.
+        self._gain = volume_gain(volume)
         if canceller is not None:
             # A hint only: AEC3 finds the delay itself. Bluetooth and some USB devices report
             # more than the 500 ms the module accepts.
             outside_ms = round(1000 * (microphone.latency + speaker.latency))
             canceller.set_delay_hint_ms(min(max(outside_ms, 0), 500))
+
+    @property
+    def volume(self) -> float:
+        return self._volume
+
+    @volume.setter
+    def volume(self, volume: float) -> None:
+        """0.0 (silent) to 1.0 (unity gain); takes effect from the speaker's next period."""
+        self._gain = volume_gain(volume)
+        self._volume = volume
 
     def start(self) -> None:
         """Start the speaker; call on the engine's event loop."""
@@ -687,7 +738,9 @@ class AudioPipeline:
 
     def _play_next(self, count: int) -> Samples:
         # Runs on PortAudio's thread for a device speaker.
-        samples = self.playout.read(count)
+        samples = apply_gain(self.playout.read(count), self._gain)
         if self._canceller is not None:
             self._canceller.analyze_render(samples)
+        if self._on_played is not None:
+            self._on_played(samples)
         return samples

@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 import msgspec
 from PIL import Image, ImageDraw
 
+from call.audio_meter import AudioLevel
 from call.bridge import new_event_loop
 from call.camera import CameraCapture, CameraSettings, cjk_font
 from call.control_channel import ContentKind, QuickPhrase
@@ -71,9 +72,14 @@ class Bot:
 
     def __init__(self, settings: EngineSettings, credentials: Credentials) -> None:
         self.events: asyncio.Queue[EngineEvent] = asyncio.Queue()
-        self.engine = Engine(settings, credentials, self.events.put_nowait)
+        self.engine = Engine(settings, credentials, self._put)
         self.on_event: Callable[[EngineEvent], None] = lambda event: None
         self._tasks: set[asyncio.Task[Any]] = set()
+
+    def _put(self, event: EngineEvent) -> None:
+        # Ten levels a second would pile up while the bot waits on something else.
+        if not isinstance(event, AudioLevel):
+            self.events.put_nowait(event)
 
     def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.get_running_loop().create_task(work)

@@ -44,6 +44,9 @@ from PIL import Image, ImageDraw, ImageFont
 
 logger = logging.getLogger(__name__)
 
+PAUSED_FPS: Final = 5.0  # a still frame needs no more, and costs the encoder next to nothing
+PAUSED_LABEL: Final = ("camera off", "カメラオフ")
+
 Image8 = npt.NDArray[np.uint8]
 
 # Fonts with Japanese glyphs, in order of preference, on the kiosk's two platforms.
@@ -80,6 +83,7 @@ class CapturedFrame:
     image: Image8  # height x width x 3, BGR, not writeable
     timestamp: float  # time.monotonic() seconds, taken when the device returned the frame
     synthetic: bool = False  # a test pattern rather than the device's picture
+    paused: bool = False  # the still "camera off" frame sent while the camera is paused
 
     def rgb(self) -> Image8:
         """A fresh RGB copy, for a Qt self-view (QImage.Format.Format_RGB888)."""
@@ -236,6 +240,16 @@ class SyntheticPattern:
         return image
 
 
+@cache
+def paused_frame(width: int, height: int) -> Image8:
+    """The still frame sent while the camera is paused: black, with a small label."""
+    image = np.zeros((height, width, 3), dtype=np.uint8)
+    label = _text_panel(list(PAUSED_LABEL), max(10, height // 20), width * 9 // 10)
+    _paste_centred(image, label, height // 2)
+    image.flags.writeable = False
+    return image
+
+
 def _text_panel(lines: list[str], size: int, max_width: int) -> Image8:
     """White text on a black panel, rendered once with Pillow (OpenCV cannot draw kanji)."""
     font = cjk_font(size)
@@ -320,6 +334,8 @@ class CameraCapture:
         self._stop = threading.Event()
         self._state_lock = threading.Lock()
         self._state: CameraState | None = None
+        self._paused = threading.Event()
+        self._still_due = 0.0  # capture thread only
         self._thread = threading.Thread(target=self._run, name="camera-capture", daemon=True)
 
     def start(self) -> None:
@@ -345,6 +361,18 @@ class CameraCapture:
         """The last reported state, or None until the capture thread has tried the device."""
         with self._state_lock:
             return self._state
+
+    @property
+    def paused(self) -> bool:
+        return self._paused.is_set()
+
+    @paused.setter
+    def paused(self, paused: bool) -> None:
+        """While paused the device stays open, but every consumer gets the still frame."""
+        if paused:
+            self._paused.set()
+        else:
+            self._paused.clear()
 
     def latest_frame(self) -> CapturedFrame | None:
         """The newest frame, for a self-view to poll; None before the first."""
@@ -445,5 +473,16 @@ class CameraCapture:
         return SyntheticPattern(self.settings.width, self.settings.height, reason)
 
     def _put(self, image: Image8, captured_at: float, *, synthetic: bool) -> None:
+        if self._paused.is_set():
+            # Still read (the device stays open and warm), but send the still frame instead,
+            # at the size of the picture so the encoder need not start again.
+            if captured_at < self._still_due:
+                return
+            self._still_due = captured_at + 1 / PAUSED_FPS
+            height, width = image.shape[:2]
+            still = paused_frame(width, height)
+            self._slot.put(CapturedFrame(still, captured_at, synthetic=True, paused=True))
+            return
+        self._still_due = 0.0
         image.flags.writeable = False
         self._slot.put(CapturedFrame(image, captured_at, synthetic))

@@ -12,6 +12,11 @@
 - `MediaSettings.synthetic` (tests, benchmarks, `madoguchi-bot`) opens no device at all: the
   test pattern, a speech-like signal and a null speaker, reported as healthy since that is
   what was asked for.
+- The media controls live here because they outlast a peer: the microphone switch (a muted
+  track sends silence, with its timestamps running and the echo canceller still fed), the
+  camera pause (the capture sends a still frame), the speaker volume. Meters report the
+  microphone's level as sent and the remote audio's as received (`call.audio_meter`). With
+  no call, a paced task reads the microphone itself, so the device check has a level too.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from typing import Final
 from aiortc.mediastreams import MediaStreamTrack
 
 from call.audio import (
+    DEFAULT_VOLUME,
+    FRAME_SECONDS,
     SAMPLE_RATE,
     AudioDeviceError,
     AudioOutput,
@@ -36,13 +43,18 @@ from call.audio import (
     DeviceMicrophone,
     DeviceSpeaker,
     EchoProcessor,
+    FramePacer,
+    LoopClock,
     MicrophoneTrack,
     NullSpeaker,
     RingBuffer,
     Samples,
     SilenceSource,
     SpeechLikeSource,
+    silence,
+    volume_gain,
 )
+from call.audio_meter import AudioEvent, AudioMeter, AudioSide, PowerMeter
 from call.camera import CameraCapture, CameraSettings, CameraState, CameraStatus
 from signaling.protocol import DeviceHealth
 
@@ -50,6 +62,8 @@ logger = logging.getLogger(__name__)
 
 # A path no OpenCV backend opens, quietly: the capture then draws its labelled test pattern.
 SYNTHETIC_CAMERA: Final = "/nonexistent/madoguchi-synthetic-camera"
+# The idle meter reads the microphone once no call's track has for this long.
+IDLE_METER_AFTER: Final = 3 * FRAME_SECONDS
 
 
 class Device(StrEnum):
@@ -69,6 +83,10 @@ class MediaSettings:
     speaker: int | str | None = None
     echo_cancellation: bool = True
     synthetic_voice_seed: int = 0
+    speaker_volume: float = DEFAULT_VOLUME  # 0.0 to 1.0; see call.audio.volume_gain
+
+    def __post_init__(self) -> None:
+        volume_gain(self.speaker_volume)  # raises ValueError outside 0.0 to 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,15 +122,29 @@ class CountingPlayout(RingBuffer):
 class Devices:
     """The camera, microphone, speaker and echo canceller of one engine."""
 
-    def __init__(self, settings: MediaSettings, on_change: Callable[[DeviceChanged], None]) -> None:
+    def __init__(
+        self,
+        settings: MediaSettings,
+        on_change: Callable[[DeviceChanged], None],
+        on_audio: Callable[[AudioEvent], None] = lambda event: None,
+    ) -> None:
         self.settings = settings
         self.health = Health()
         self.playout = CountingPlayout()
+        self.received = PowerMeter()  # the remote audio before the volume
+        self.played = PowerMeter()  # what the speaker played, after it
         self._on_change = on_change
         self._camera: CameraCapture | None = None
         self._microphone: AudioSource = SilenceSource()
         self._canceller: EchoProcessor | None = None
         self._pipeline: AudioPipeline | None = None
+        self._muted = False
+        self._volume = settings.speaker_volume
+        self._microphone_meter = AudioMeter(AudioSide.LOCAL, on_audio)
+        self._remote_meter = AudioMeter(AudioSide.REMOTE, on_audio)
+        self._clock = LoopClock()
+        self._track_read_at = -math.inf
+        self._idle_meter: asyncio.Task[None] | None = None
 
     @property
     def camera(self) -> CameraCapture:
@@ -149,13 +181,63 @@ class Devices:
 
                 self._canceller = EchoCanceller()
         self._pipeline = AudioPipeline(
-            self._microphone, speaker, self._canceller, playout=self.playout
+            self._microphone,
+            speaker,
+            self._canceller,
+            playout=self.playout,
+            tap=self._sending,
+            listener=self._received,
+            on_played=self.played.add,
+            volume=self._volume,
         )
         self._pipeline.start()
+        self._idle_meter = loop.create_task(self._meter_while_idle(), name="microphone meter")
+
+    # --- Media controls (on the engine loop) --------------------------------------------------
+
+    @property
+    def microphone_muted(self) -> bool:
+        return self._muted
+
+    @microphone_muted.setter
+    def microphone_muted(self, muted: bool) -> None:
+        if muted != self._muted:
+            logger.info("= microphone %s", "muted" if muted else "on")
+        self._muted = muted
+
+    @property
+    def camera_paused(self) -> bool:
+        return self._camera is not None and self._camera.paused
+
+    @camera_paused.setter
+    def camera_paused(self, paused: bool) -> None:
+        if paused != self.camera_paused:
+            logger.info("= camera %s", "paused" if paused else "on")
+        self.camera.paused = paused
+
+    @property
+    def speaker_volume(self) -> float:
+        return self._volume
+
+    @speaker_volume.setter
+    def speaker_volume(self, volume: float) -> None:
+        volume_gain(volume)  # raises ValueError before anything changes
+        self._volume = volume
+        if self._pipeline is not None:
+            self._pipeline.volume = volume
+
+    def call_ended(self) -> None:
+        """Every call starts with the microphone and camera on, and the far end silent."""
+        self.microphone_muted = False
+        if self._camera is not None:
+            self.camera_paused = False
+        self._remote_meter.reset()
+
+    # --- Calls --------------------------------------------------------------------------------
 
     def audio_track(self) -> MediaStreamTrack:
         """A new outgoing audio track for a new peer, on the same source and canceller."""
-        return MicrophoneTrack(self._microphone, canceller=self._canceller)
+        return MicrophoneTrack(self._microphone, canceller=self._canceller, tap=self._sending)
 
     def camera_track(self) -> MediaStreamTrack:
         return self.camera.track(self.settings.send_fps)
@@ -165,10 +247,39 @@ class Devices:
             self._pipeline.play(track)
 
     async def aclose(self) -> None:
+        if self._idle_meter is not None:
+            self._idle_meter.cancel()
+            await asyncio.gather(self._idle_meter, return_exceptions=True)
         if self._pipeline is not None:
             await self._pipeline.aclose()
         if self._camera is not None:
             await asyncio.to_thread(self._camera.close)
+
+    def _sending(self, samples: Samples) -> Samples:
+        # Every call's microphone track, on the engine loop, after echo cancellation.
+        now = self._clock.now()
+        self._track_read_at = now
+        sent = silence(len(samples)) if self._muted else samples
+        self._microphone_meter.measure(sent, now)
+        return sent
+
+    def _received(self, samples: Samples) -> None:
+        self.received.add(samples)
+        self._remote_meter.measure(samples, self._clock.now())
+
+    async def _meter_while_idle(self) -> None:
+        """Between calls nothing reads the microphone, so this does, for the device check."""
+        pacer = FramePacer()
+        while True:
+            tick = pacer.next(self._clock.now())
+            await self._clock.sleep(tick.delay)
+            now = self._clock.now()
+            if now - self._track_read_at < IDLE_METER_AFTER:
+                continue  # a call's track is reading (and metering) it
+            samples = self._microphone.read()
+            if self._canceller is not None:
+                samples = self._canceller.process_capture(samples)
+            self._microphone_meter.measure(silence(len(samples)) if self._muted else samples, now)
 
     def _open_audio(self) -> tuple[AudioSource, AudioOutput, list[tuple[Device, str]]]:
         # Blocking PortAudio calls, so on a worker thread; what is missing is reported after.

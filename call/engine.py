@@ -11,6 +11,10 @@ so the apps, the tests, the benchmarks and `madoguchi-bot` all drive the same co
   one microphone source, one speaker, the echo canceller. A call borrows fresh tracks from them
   and closing a call never closes a device. A missing device falls back to a test pattern,
   silence or a null speaker; the fault is an event, and a kiosk reports it with `report_status`.
+- The media controls (microphone mute, camera pause, speaker volume) are engine-wide and
+  work with or without a call; the end of a call turns the microphone and camera back on.
+  The microphone's level (as sent) and the remote audio's (as received) come out ten times a
+  second as `AudioLevel`, and who is speaking as `SpeakingChanged`, only on a change.
 - Everything the app needs to know comes out through the `emit` callback as an `EngineEvent`;
   remote video is in the `remote_camera` and `remote_content` frame holders.
 """
@@ -24,6 +28,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from call.audio_meter import AudioLevel, SpeakingChanged
 from call.bridge import LatestFrame
 from call.control_channel import ContentKind, QuickPhrase, RequestOffer, Text
 from call.control_channel import Phrase as PhraseMessage
@@ -80,7 +85,7 @@ class HubMessage:
     message: p.ServerMessage
 
 
-EngineEvent = LinkChanged | HubMessage | DeviceChanged | SessionEvent
+EngineEvent = LinkChanged | HubMessage | DeviceChanged | AudioLevel | SpeakingChanged | SessionEvent
 
 
 class Engine:
@@ -98,7 +103,7 @@ class Engine:
         self.settings = settings
         self.remote_camera = LatestFrame("remote camera")
         self.remote_content = LatestFrame("remote content")
-        self.devices = Devices(settings.media, self._device_changed)
+        self.devices = Devices(settings.media, self._device_changed, emit)
         self._emit = emit
         self._tuning = tuning or ContentTuning(settings.content_bitrate)
         self._link = Link(
@@ -185,6 +190,20 @@ class Engine:
         """A kiosk's screen, reported with its device health (docs/protocol.md report_status)."""
         self._activity = activity
         await self._report_status()
+
+    # --- Commands: the devices ----------------------------------------------------------------
+
+    async def set_microphone_muted(self, muted: bool) -> None:
+        """Send silence instead of the microphone (the track and the echo canceller keep going)."""
+        self.devices.microphone_muted = muted
+
+    async def set_camera_paused(self, paused: bool) -> None:
+        """Send a still "camera off" frame instead of the picture; the camera stays open."""
+        self.devices.camera_paused = paused
+
+    async def set_speaker_volume(self, volume: float) -> None:
+        """0.0 (silent) to 1.0 (unity gain) in even steps of dB; raises ValueError outside."""
+        self.devices.speaker_volume = volume
 
     # --- Commands: the call -------------------------------------------------------------------
 
@@ -316,6 +335,7 @@ class Engine:
         call, self._call = self._call, None
         if call is not None:
             await call.close(reason)
+            self.devices.call_ended()
         self.remote_camera.clear()
         self.remote_content.clear()
 

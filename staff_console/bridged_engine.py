@@ -17,6 +17,8 @@ from typing import Any
 
 from PyQt6.QtCore import QObject, pyqtSignal
 
+from call.audio_meter import AudioLevel
+from call.audio_meter import SpeakingChanged as EngineSpeakingChanged
 from call.bridge import EngineBridge, EventOutbox
 from call.devices import Device, DeviceChanged, MediaSettings
 from call.document import Document, open_document
@@ -278,6 +280,8 @@ class BridgedEngine(QObject):
                     return PageDelivered(doc_id, page, True)
                 return PageDelivered(doc_id, page, False, answer.reason)
             case DocumentEvent():
+                return None
+            case AudioLevel() | EngineSpeakingChanged():
                 return None
             case _:
                 return event  # already a console event (from a command's outcome)

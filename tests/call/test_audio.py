@@ -38,8 +38,10 @@ from call.audio import (
     SpeakerSink,
     SpeechLikeSource,
     Tick,
+    apply_gain,
     find_device,
     list_devices,
+    volume_gain,
 )
 from call.echo import EchoCanceller
 
@@ -502,6 +504,22 @@ async def test_microphone_track_sends_the_capture_through_the_canceller() -> Non
     assert np.all(frame.to_ndarray() == 7)
 
 
+async def test_microphone_track_sends_what_its_tap_returns_after_the_canceller() -> None:
+    canceller = RecordingCanceller()
+    tapped: list[Samples] = []
+
+    def tap(samples: Samples) -> Samples:
+        tapped.append(samples)
+        return np.zeros_like(samples)  # as a muted microphone does
+
+    track = MicrophoneTrack(FixedSource(), canceller=canceller, clock=FakeClock(), tap=tap)
+    frames = [await track.recv() for _ in range(3)]
+    assert len(canceller.captured) == 3  # the canceller keeps running while muted
+    assert all(np.all(t == 7) for t in tapped)
+    assert all(np.all(f.to_ndarray() == 0) for f in frames)
+    assert [f.pts for f in frames] == [0, 960, 1920]  # and the timestamps keep counting
+
+
 async def test_a_stopped_microphone_track_raises_media_stream_error() -> None:
     track = MicrophoneTrack(SilenceSource(), clock=FakeClock())
     track.stop()
@@ -580,6 +598,49 @@ async def test_pipeline_feeds_what_the_speaker_plays_to_the_canceller() -> None:
     assert len(canceller.rendered) == 3
     assert all(np.array_equal(r, p) for r, p in zip(canceller.rendered, played, strict=True))
     assert np.array_equal(played[0], ramp(1, FRAME_SAMPLES))
+
+
+def test_volume_steps_are_even_in_db_from_unity_down_to_silence() -> None:
+    assert volume_gain(1.0) == 1.0
+    assert 20 * np.log10(volume_gain(0.5)) == pytest.approx(-15)
+    assert 20 * np.log10(volume_gain(0.1)) == pytest.approx(-27)
+    assert volume_gain(0.0) == 0.0
+    with pytest.raises(ValueError, match="volume"):
+        volume_gain(1.5)
+
+
+def test_gain_rounds_and_clips_to_int16() -> None:
+    samples = np.array([1000, -1000, 30000, -30000], dtype=np.int16)
+    assert apply_gain(samples, 0.5).tolist() == [500, -500, 15000, -15000]
+    assert apply_gain(samples, 2.0).tolist() == [2000, -2000, 32767, -32768]
+
+
+async def test_pipeline_volume_scales_what_is_played_and_what_the_canceller_sees() -> None:
+    canceller = RecordingCanceller()
+    speaker = ManualSpeaker()
+    played: list[Samples] = []
+    pipeline = AudioPipeline(
+        SilenceSource(), speaker, canceller, clock=FakeClock(), on_played=played.append
+    )
+    pipeline.start()
+    pipeline.playout.write(np.full(100 * MS, 1000, dtype=np.int16))
+    first = speaker.play()
+    pipeline.volume = 0.5
+    second = speaker.play()
+    assert np.all(first == 1000)
+    assert np.all(second == round(1000 * volume_gain(0.5)))
+    # The canceller hears the echo of what is played, so it sees the scaled signal too.
+    assert np.array_equal(canceller.rendered[1], second)
+    assert np.array_equal(played[1], second)
+
+
+def test_speaker_sink_lets_a_listener_see_the_converted_remote_audio() -> None:
+    heard: list[Samples] = []
+    sink = SpeakerSink(RingBuffer(), heard.append)
+    sink.write(opus_decoder_frame(left=1000, right=3000))
+    assert len(heard) == 1
+    assert heard[0].shape == (FRAME_SAMPLES,)
+    assert np.all(heard[0] == 2000)
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ import pytest
 from aiortc.mediastreams import MediaStreamError
 
 from call.camera import (
+    PAUSED_FPS,
     CameraCapture,
     CameraSettings,
     CameraState,
@@ -28,6 +29,7 @@ from call.camera import (
     FrameSlot,
     FrameSlotClosed,
     SyntheticPattern,
+    paused_frame,
 )
 
 UNIT = 0.05  # seconds; every timeout here is a multiple of it
@@ -272,3 +274,32 @@ async def test_closing_the_capture_ends_every_track(tmp_path: Path) -> None:
     with pytest.raises(MediaStreamError):
         await asyncio.wait_for(track.recv(), WAIT)
     assert track.readyState == "ended"
+
+
+def test_a_paused_capture_sends_the_still_frame_at_the_picture_size_then_the_picture_again(
+    tmp_path: Path,
+) -> None:
+    settings = CameraSettings(device=str(tmp_path / "no-such-camera"), **SMALL)
+    with CameraCapture(settings) as capture:
+        live = wait_for_frame(capture)
+        capture.paused = True
+        still = wait_for_frame(capture, lambda latest: latest.paused)
+        capture.paused = False
+        again = wait_for_frame(capture, lambda latest: not latest.paused)
+
+    assert not live.paused
+    assert np.array_equal(still.image, paused_frame(160, 120))
+    assert float(still.image.mean()) < 20  # black but for the small label
+    assert float(live.image.mean()) > 60
+    assert again.image.shape == (120, 160, 3)
+
+
+def test_a_paused_capture_sends_its_still_frame_only_a_few_times_a_second(
+    tmp_path: Path,
+) -> None:
+    settings = CameraSettings(device=str(tmp_path / "no-such-camera"), fps=30, **SMALL)
+    with CameraCapture(settings) as capture:
+        capture.paused = True
+        first = wait_for_frame(capture, lambda latest: latest.paused)
+        second = wait_for_frame(capture, lambda latest: latest.timestamp > first.timestamp)
+    assert second.timestamp - first.timestamp >= 1 / PAUSED_FPS
