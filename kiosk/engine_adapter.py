@@ -5,10 +5,12 @@ fails is logged, and the hub's next state tells the controller what is true. The
 events land in a bounded outbox; `events_ready` (emitted on the network thread, delivered
 queued on the GUI thread) tells the app to `drain()` them, translated into kiosk events.
 
-What the engine cannot do yet is said by `capabilities`, and the kiosk leaves those controls
-out rather than show buttons that do nothing: the speaker volume, the microphone switch and
-the microphone level (call.devices has none of them). The document camera (書画カメラ) is a
-second `CameraCapture` sent as the call's content track (`ContentKind.DOCUMENT_CAMERA`).
+The engine's media controls back the kiosk's: the volume - / + set the speaker volume, the
+mute button the microphone switch; the microphone's `AudioLevel` feeds the device check's bar
+(polled through `microphone_level`), and `SpeakingChanged` for either side becomes the kiosk's
+`SpeakingChanged` (staff = the remote side, citizen = the local one). The document camera
+(書画カメラ) is a second `CameraCapture` sent as the call's content track
+(`ContentKind.DOCUMENT_CAMERA`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from typing import Any, Final
 import numpy as np
 from PyQt6.QtCore import QObject, pyqtSignal
 
+from call.audio_meter import SILENCE_DBFS, AudioLevel, AudioSide
+from call.audio_meter import SpeakingChanged as EngineSpeakingChanged
 from call.bridge import EngineBridge, EventOutbox
 from call.camera import CameraCapture, CameraSettings
 from call.control_channel import ContentKind, QuickPhrase
@@ -44,7 +48,8 @@ _MEDIA = {
     CallState.RECONNECTING: k.CallMedia.RECONNECTING,
     CallState.LOST: k.CallMedia.LOST,
 }
-CAPABILITIES: Final = k.Capabilities(volume=False, mute=False, microphone_level=False)
+CAPABILITIES: Final = k.Capabilities(volume=True, mute=True, microphone_level=True)
+LEVEL_FLOOR_DBFS: Final = -60.0  # the bar's empty end: room noise, well below speech
 _Bridge = EngineBridge[Engine, EngineEvent]
 
 
@@ -80,7 +85,8 @@ class BridgedKioskEngine(QObject):
         self._outbox: EventOutbox[EngineEvent] = EventOutbox(on_ready=self.events_ready.emit)
         self._bridge: _Bridge | None = None
         self._health = {device: p.DeviceHealth.OK for device in Device}
-        self._told: set[str] = set()
+        self._speaking = {AudioSide.LOCAL: False, AudioSide.REMOTE: False}
+        self._microphone_dbfs = SILENCE_DBFS  # GUI thread only, set by drain
 
     @property
     def capabilities(self) -> k.Capabilities:
@@ -126,11 +132,10 @@ class BridgedKioskEngine(QObject):
         self._run("set_activity", lambda e: e.set_activity(activity))
 
     def set_volume(self, volume: float) -> None:
-        self._unsupported("set_volume")
+        self._run("set_volume", lambda e: e.set_speaker_volume(volume))
 
     def set_muted(self, muted: bool) -> None:
-        if muted:
-            self._unsupported("set_muted")
+        self._run("set_muted", lambda e: e.set_microphone_muted(muted))
 
     def set_document_camera(self, on: bool) -> None:
         device = self._document_camera
@@ -186,7 +191,10 @@ class BridgedKioskEngine(QObject):
         return None if frame is None else frame.rgb()
 
     def microphone_level(self) -> float | None:
-        return None  # the engine does not measure it yet (see the module docstring)
+        """The last level drained, from 0.0 at -60 dBFS to 1.0 at full scale."""
+        if self._bridge is None:
+            return None
+        return min(1.0, max(0.0, 1.0 - self._microphone_dbfs / LEVEL_FLOOR_DBFS))
 
     # --- Events ----------------------------------------------------------------------------------
 
@@ -231,6 +239,15 @@ class BridgedKioskEngine(QObject):
                 return k.MarksCleared(doc_id, page)
             case DocumentEvent(event=EngineDocumentClosed(doc_id=doc_id)):
                 return k.DocumentClosed(doc_id)
+            case AudioLevel(side=AudioSide.LOCAL, dbfs=dbfs):
+                self._microphone_dbfs = dbfs
+                return None
+            case EngineSpeakingChanged(side=side, speaking=speaking):
+                self._speaking[side] = speaking
+                return k.SpeakingChanged(
+                    staff=self._speaking[AudioSide.REMOTE],
+                    citizen=self._speaking[AudioSide.LOCAL],
+                )
             case _:
                 return None  # stats, the viewer's own answers, phrases (staff hear those)
 
@@ -252,11 +269,6 @@ class BridgedKioskEngine(QObject):
             return
         future = bridge.command(fn)
         future.add_done_callback(lambda done: _log_failure(name, done))
-
-    def _unsupported(self, name: str) -> None:
-        if name not in self._told:
-            self._told.add(name)
-            logger.info("= %s: the engine cannot do this yet; the control is not shown", name)
 
 
 def _device(spec: str) -> int | str:

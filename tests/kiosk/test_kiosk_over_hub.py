@@ -29,6 +29,7 @@ from call.session import CallSettings, PhraseReceived
 from kiosk.app import KioskApp
 from kiosk.engine_adapter import BridgedKioskEngine
 from kiosk.i18n import Language
+from kiosk.screens.device_check import DeviceCheckScreen
 from kiosk.screens.in_call import InCallScreen
 from kiosk.screens.language import LanguageScreen
 from kiosk.screens.survey import SurveyScreen
@@ -159,6 +160,12 @@ async def to_waiting(app: KioskApp, qtbot: Any) -> None:
     assert app.window.page is Page.PRIVACY
     tap(qtbot, app.window.bottom.primary)  # 同意して つぎへ
     assert app.window.page is Page.DEVICE_CHECK
+    check = screen(app, Page.DEVICE_CHECK)
+    assert isinstance(check, DeviceCheckScreen)
+    assert check.level.isVisible()
+    engine = app.engine
+    assert isinstance(engine, BridgedKioskEngine)
+    await until(lambda: (engine.microphone_level() or 0) > 0.3)  # the synthetic voice
     tap(qtbot, app.window.bottom.primary)  # 係の人を よぶ
     assert app.controller.state is S.WAITING
 
@@ -203,6 +210,19 @@ async def test_a_whole_consultation_from_the_first_touch_to_the_reset(
         assert isinstance(call, InCallScreen)
         await until(lambda: call.stage.staff_video.frames_painted > 0)
         assert "市民課　田中" in controller.view().screen.staff_label  # type: ignore[union-attr]
+
+        # 2b. The media controls are there and reach the engine; staff's voice lights the ring.
+        assert isinstance(kiosk.engine, BridgedKioskEngine)
+        assert kiosk.engine.engine is not None
+        devices = kiosk.engine.engine.devices
+        for button in (call.mute, call.quieter, call.louder):
+            assert button.isVisible()
+        tap(qtbot, call.louder)
+        tap(qtbot, call.mute)
+        await until(lambda: devices.microphone_muted and devices.speaker_volume == 0.6)
+        tap(qtbot, call.mute)
+        await until(lambda: not devices.microphone_muted)
+        await until(lambda: controller.citizen.staff_speaking)
 
         # 3. A document page is shown, exactly as sent.
         path = tmp_path / "staff" / "form.png"
