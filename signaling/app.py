@@ -1,4 +1,4 @@
-"""The hub's aiohttp application: one WebSocket endpoint, /healthz and /metrics."""
+"""The hub's aiohttp application: one WebSocket endpoint, /healthz, /metrics and /admin/."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from pathlib import Path
 from aiohttp import WSMsgType, web
 
 from signaling import protocol as p
+from signaling.admin.app import mount_admin
 from signaling.auth import Authenticator, ice_servers
 from signaling.directory import Directory, load_directory
 from signaling.hub import Connection, Hub
@@ -44,6 +45,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/ws", websocket)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
+    mount_admin(app, settings, lambda: (app[STORE], app[HUB], app[AUTHENTICATOR]))
     return app
 
 

@@ -1,0 +1,366 @@
+// The admin page: plain DOM, no build step. Everything shown comes from /admin/api and the
+// /admin/live WebSocket; text goes in with textContent, never innerHTML, so names cannot inject.
+"use strict";
+
+const state = { me: null, names: null, snapshot: null, range: null };
+
+const STATES = {
+  offline: "オフライン", idle: "待機", choosing: "選択中", waiting: "待ち",
+  in_call: "通話中", survey: "アンケート", fault: "故障",
+};
+const PRESENCE = { available: "受付可", away: "離席", wrap_up: "後処理" };
+
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "class") el.className = value;
+    else if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
+    else el.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined) continue;
+    el.append(child instanceof Node ? child : String(child));
+  }
+  return el;
+}
+
+const $ = (selector) => document.querySelector(selector);
+
+function seconds(value) {
+  if (value === null || value === undefined) return "—";
+  const s = Math.round(value);
+  return s < 60 ? `${s}秒` : `${Math.floor(s / 60)}分${String(s % 60).padStart(2, "0")}秒`;
+}
+const number = (value, digits = 0) => (value === null || value === undefined ? "—" : value.toFixed(digits));
+const percent = (value) => (value === null || value === undefined ? "—" : `${value.toFixed(1)}%`);
+const time = (at) => (at ? new Date(at * 1000).toLocaleString("ja-JP", { timeZone: "Asia/Tokyo" }) : "—");
+
+async function api(path, options = {}) {
+  const headers = { ...(options.headers || {}) };
+  if (options.body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    if (state.me) headers["X-CSRF-Token"] = state.me.csrf;
+  }
+  const response = await fetch(`/admin/api${path}`, {
+    method: options.body !== undefined ? "POST" : "GET",
+    headers,
+    body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
+    credentials: "same-origin",
+  });
+  if (response.status === 401 && path !== "/login") { showLogin(); throw new Error("signed out"); }
+  const text = await response.text();
+  const body = text && response.headers.get("Content-Type")?.includes("json") ? JSON.parse(text) : text;
+  if (!response.ok) throw Object.assign(new Error(body.message || body || response.statusText), { status: response.status });
+  return body;
+}
+
+// Sign-in.
+
+function showLogin() {
+  state.me = null;
+  $("#app").hidden = true;
+  $("#login").hidden = false;
+}
+
+$("#login-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  $("#login-error").textContent = "";
+  try {
+    state.me = await api("/login", { body: { username: form.get("username"), password: form.get("password") } });
+    start();
+  } catch (error) {
+    $("#login-error").textContent = error.status === 429
+      ? "ログイン失敗が続いたため、しばらくお待ちください。"
+      : "ログインできません (ユーザー名・パスワード・権限を確認してください)。";
+  }
+});
+
+$("#logout").addEventListener("click", async () => {
+  await api("/logout", { body: {} }).catch(() => {});
+  location.hash = "";
+  location.reload();
+});
+
+async function start() {
+  $("#login").hidden = true;
+  $("#app").hidden = false;
+  document.body.classList.toggle("can-manage", state.me.can_manage);
+  $("#who").textContent = `${state.me.display_name} (${state.me.role === "admin" ? "管理者" : "監督者"})`;
+  state.names = await api("/directory");
+  fillFilters();
+  connectLive();
+  route();
+}
+
+// Views, by URL hash.
+
+function route() {
+  const view = (location.hash || "#overview").slice(1);
+  for (const section of document.querySelectorAll(".view")) section.hidden = section.id !== `view-${view}`;
+  for (const link of document.querySelectorAll("#tabs a")) link.classList.toggle("active", link.hash === `#${view}`);
+  if (view === "history") loadHistory();
+  if (view === "manage" && state.me.can_manage) loadManage();
+  if (view === "audit") loadAudit();
+}
+window.addEventListener("hashchange", () => state.me && route());
+
+// Live updates.
+
+function connectLive() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const ws = new WebSocket(`${scheme}://${location.host}/admin/live`);
+  const status = $("#live-status");
+  ws.onopen = () => { status.textContent = "ライブ"; status.className = "pill ok"; };
+  ws.onmessage = (event) => {
+    state.snapshot = JSON.parse(event.data);
+    renderLive(state.snapshot);
+  };
+  ws.onclose = (event) => {
+    status.textContent = "再接続中…";
+    status.className = "pill warn";
+    if (event.code === 4401) { showLogin(); return; }
+    setTimeout(connectLive, 2000);
+  };
+}
+
+function renderLive(snapshot) {
+  if (!state.range) renderKpis(snapshot.today, snapshot);
+  renderKiosks(snapshot.kiosks);
+  renderQueues(snapshot);
+  renderCalls(snapshot.calls);
+}
+
+// Overview.
+
+function renderKpis(report, snapshot) {
+  const t = report.total;
+  const tiles = [
+    ["kpi-served", "対応件数", t.served],
+    ["kpi-waiting", "現在の待ち", snapshot ? snapshot.waiting_now : "—"],
+    ["kpi-longest", "最長待ち (現在)", snapshot ? seconds(snapshot.longest_wait_seconds) : "—"],
+    ["kpi-avg-wait", "平均待ち時間", seconds(t.average_wait_seconds)],
+    ["kpi-p90-wait", "90%待ち時間", seconds(t.p90_wait_seconds)],
+    ["kpi-service-level", `応答率 (${t.service_level_seconds}秒以内)`, percent(t.service_level_percent)],
+    ["kpi-abandoned", "放棄率", percent(t.abandonment_percent)],
+    ["kpi-talk", "平均通話時間", seconds(t.average_talk_seconds)],
+    ["kpi-transfers", "転送", t.transfers],
+    ["kpi-survey", "満足度 (平均)", t.average_survey_score === null ? "—" : `${t.average_survey_score.toFixed(1)} / 5`],
+  ];
+  $("#kpis").replaceChildren(...tiles.map(([id, label, value]) =>
+    h("div", { class: "kpi", id }, h("span", { class: "label" }, label), h("span", { class: "value" }, value))));
+  const departments = Object.entries(report.by_department);
+  const most = Math.max(1, ...departments.map(([, k]) => k.requested));
+  $("#by-department").replaceChildren(
+    departments.length === 0 ? h("p", { class: "muted" }, "データなし") : "",
+    ...departments.map(([id, k]) => h("div", { class: "hbar" },
+      h("span", { class: "name" }, state.names?.departments[id] || id),
+      meter(k.requested / most),
+      h("span", { class: "figure" }, `${k.requested}件 / 平均待ち ${seconds(k.average_wait_seconds)}`))));
+  const hours = report.by_hour;
+  const peak = Math.max(1, ...Object.values(hours).map((k) => k.requested));
+  const bars = [];
+  for (let hour = 8; hour <= 18; hour++) {
+    const k = hours[hour];
+    const bar = h("div", { class: "bar", title: `${hour}時: ${k ? k.requested : 0}件` });
+    bar.style.height = `${((k ? k.requested : 0) / peak) * 100}%`;
+    bars.push(h("div", { class: "col" }, h("div", { class: "track" }, bar), h("span", {}, `${hour}`)));
+  }
+  $("#by-hour").replaceChildren(...bars);
+}
+
+function meter(fraction) {
+  const fill = h("span", { class: "fill" });
+  fill.style.width = `${Math.round(fraction * 100)}%`;
+  return h("span", { class: "meter" }, fill);
+}
+
+$("#period-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  state.range = { from: form.get("from"), to: form.get("to") || form.get("from") };
+  const query = new URLSearchParams(state.range);
+  $("#kpi-period").textContent = `${state.range.from} 〜 ${state.range.to}`;
+  renderKpis(await api(`/overview?${query}`), null);
+});
+$("#period-today").addEventListener("click", () => {
+  state.range = null;
+  $("#kpi-period").textContent = "本日";
+  if (state.snapshot) renderKpis(state.snapshot.today, state.snapshot);
+});
+
+// Kiosks, queues, staff, calls.
+
+function renderKiosks(kiosks) {
+  const health = (k) => {
+    if (!k.health) return h("span", { class: "muted" }, "機器情報なし");
+    return Object.entries({ camera: "カメラ", microphone: "マイク", speaker: "スピーカー" }).map(([key, label]) =>
+      h("span", { class: `device ${k.health[key]}` }, `${label}: ${k.health[key] === "ok" ? "正常" : k.health[key]}`));
+  };
+  $("#kiosk-grid").replaceChildren(...kiosks.map((k) =>
+    h("article", { class: `kiosk state-${k.state}${k.disabled ? " disabled" : ""}`, "data-kiosk": k.name, "data-state": k.state },
+      h("header", {}, h("strong", {}, k.name), h("span", { class: "state" }, k.disabled ? "無効" : STATES[k.state])),
+      h("p", { class: "muted" }, k.location),
+      h("p", {}, "最終確認: ", time(k.last_seen)),
+      h("p", { class: "health" }, health(k)))));
+}
+
+function renderQueues(snapshot) {
+  $("#queue-table tbody").replaceChildren(...snapshot.queues.map((q) =>
+    h("tr", { class: q.length ? "busy" : "" }, h("td", {}, q.department), h("td", {}, q.length),
+      h("td", {}, q.length ? seconds(q.oldest_wait_seconds) : "—"))));
+  $("#staff-table tbody").replaceChildren(...snapshot.staff.map((s) =>
+    h("tr", { "data-staff": s.name }, h("td", {}, s.name), h("td", {}, s.departments.join("、")),
+      h("td", { class: s.online ? "ok" : "muted" }, s.online ? PRESENCE[s.presence] : "オフライン"),
+      h("td", {}, s.session_id ? "通話中" : ""))));
+}
+
+function sparkline(values) {
+  const points = values.map((v, i) => [i, v]).filter(([, v]) => v !== null);
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", "0 0 60 20");
+  svg.setAttribute("class", "spark");
+  if (points.length > 1) {
+    const top = Math.max(...points.map(([, v]) => v), 1);
+    const line = document.createElementNS("http://www.w3.org/2000/svg", "polyline");
+    line.setAttribute("points", points.map(([i, v]) => `${(i / (values.length - 1)) * 60},${20 - (v / top) * 18}`).join(" "));
+    svg.append(line);
+  }
+  return svg;
+}
+
+function renderCalls(calls) {
+  const rows = [];
+  for (const call of calls) {
+    for (const [end, label] of [["kiosk", "キオスク"], ["staff", "職員"]]) {
+      const q = call.quality[end];
+      const warn = (key) => (q && q.warn[key] ? "warn" : "");
+      rows.push(h("tr", { "data-session": call.session_id, "data-end": end },
+        end === "kiosk" ? [h("td", { rowspan: 2 }, call.department), h("td", { rowspan: 2 }, call.staff),
+          h("td", { rowspan: 2 }, call.kiosk), h("td", { rowspan: 2 }, seconds(call.duration_seconds))] : [],
+        h("td", {}, label),
+        h("td", { class: `rtt ${warn("rtt_ms")}` }, q ? `${number(q.rtt_ms)} ms` : "—"),
+        h("td", { class: `loss ${warn("loss_percent")}` }, q ? percent(q.loss_percent) : "—"),
+        h("td", { class: `fps ${warn("fps")}` }, q ? number(q.fps) : "—"),
+        h("td", { class: "bitrate" }, q ? number(q.bitrate_kbps) : "—"),
+        h("td", {}, q ? sparkline(q.rtt_trend) : "")));
+    }
+  }
+  $("#call-table tbody").replaceChildren(...(rows.length ? rows : [h("tr", {}, h("td", { colspan: 10, class: "muted" }, "通話はありません"))]));
+}
+
+// History.
+
+function fillFilters() {
+  const options = (select, entries) => {
+    select.replaceChildren(h("option", { value: "" }, "すべて"), ...entries.map(([value, label]) => h("option", { value }, label)));
+  };
+  const form = $("#history-form");
+  options(form.department, Object.entries(state.names.departments));
+  options(form.outcome, Object.entries(state.names.outcomes));
+  options(form.reason, state.names.end_reasons.map((r) => [r, r]));
+  $("#account-form").departments.replaceChildren(
+    ...Object.entries(state.names.departments).map(([value, label]) => h("option", { value }, label)));
+  api("/kiosks").then((kiosks) => options(form.kiosk, kiosks.map((k) => [k.id, k.name])));
+  api("/accounts").then((accounts) => options(form.staff,
+    accounts.filter((a) => a.role === "staff").map((a) => [a.id, a.display_name])));
+}
+
+function historyQuery() {
+  const query = new URLSearchParams();
+  for (const [key, value] of new FormData($("#history-form"))) if (value) query.set(key, value);
+  return query;
+}
+
+async function loadHistory() {
+  const query = historyQuery();
+  $("#csv-link").href = `/admin/api/history.csv?${query}`;
+  const { rows } = await api(`/history?${query}`);
+  $("#history-table tbody").replaceChildren(...rows.map((r) =>
+    h("tr", { class: "clickable", "data-session": r.id, onclick: () => showDetail(r) },
+      h("td", {}, time(r.requested_at)), h("td", {}, r.kiosk), h("td", {}, r.department),
+      h("td", {}, r.staff.join(" → ")), h("td", {}, seconds(r.wait_seconds)), h("td", {}, seconds(r.talk_seconds)),
+      h("td", {}, r.transfers), h("td", {}, r.outcome_code || ""), h("td", {}, r.end_reason || "進行中"),
+      h("td", {}, r.survey_score ?? ""))));
+}
+
+function showDetail(r) {
+  const box = $("#history-detail");
+  box.hidden = false;
+  box.replaceChildren(h("h3", {}, `受付 ${r.id} の経過`), h("ol", { class: "chain" }, ...r.legs.map((leg) =>
+    h("li", {}, h("strong", {}, leg.department), ` 担当: ${leg.staff || "—"} / 受付 ${time(leg.queued_at)} / 応答 ${time(leg.answered_at)} / 終了 ${leg.end_reason || "—"}`,
+      leg.transfer_note ? h("div", { class: "note" }, `転送メモ (${leg.transferred_by}): ${leg.transfer_note}`) : "",
+      leg.outcome_code ? h("div", {}, `結果: ${leg.outcome_code} ${leg.wrap_up_note || ""}`) : ""))));
+}
+
+$("#history-form").addEventListener("submit", (event) => { event.preventDefault(); loadHistory(); });
+$("#history-form").addEventListener("change", () => { $("#csv-link").href = `/admin/api/history.csv?${historyQuery()}`; });
+
+// Management (admins only; the API refuses supervisors anyway).
+
+async function loadManage() {
+  const [kiosks, accounts] = await Promise.all([api("/kiosks"), api("/accounts")]);
+  $("#manage-kiosks tbody").replaceChildren(...kiosks.map((k) =>
+    h("tr", { "data-kiosk": k.name }, h("td", {}, k.name), h("td", {}, k.location), h("td", {}, k.disabled ? "無効" : "有効"),
+      h("td", {}, h("button", { onclick: () => change(`/kiosks/${k.id}/disabled`, { disabled: !k.disabled }) }, k.disabled ? "有効にする" : "無効にする")))));
+  $("#manage-accounts tbody").replaceChildren(...accounts.map((a) =>
+    h("tr", { "data-username": a.username }, h("td", {}, a.username), h("td", {}, a.display_name), h("td", {}, a.role),
+      h("td", {}, a.disabled ? "無効" : "有効"),
+      h("td", {},
+        h("button", { class: "disable", onclick: () => change(`/accounts/${a.id}/disabled`, { disabled: !a.disabled }) }, a.disabled ? "有効にする" : "無効にする"),
+        h("button", { class: "reset", onclick: () => resetPassword(a) }, "パスワード再設定")))));
+}
+
+async function change(path, body) {
+  try { await api(path, { body }); } catch (error) { alert(error.message); }
+  loadManage();
+}
+
+async function resetPassword(account) {
+  const password = prompt(`${account.username} の新しいパスワード (8文字以上)`);
+  if (password) await change(`/accounts/${account.id}/password`, { password });
+}
+
+$("#kiosk-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  const created = await api("/kiosks", { body: { name: form.get("name"), location: form.get("location") } });
+  $("#kiosk-token").hidden = false;
+  $("#kiosk-token-text").textContent = created.token;
+  const qr = qrcode(0, "M");
+  qr.addData(created.token);
+  qr.make();
+  $("#kiosk-token-qr").src = qr.createDataURL(4, 2);
+  event.target.reset();
+  loadManage();
+});
+
+$("#account-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  const body = {
+    username: form.username.value, display_name: form.display_name.value, password: form.password.value,
+    role: form.role.value, departments: [...form.departments.selectedOptions].map((o) => o.value),
+  };
+  try {
+    await api("/accounts", { body });
+    $("#account-result").textContent = `${body.username} を作成しました。`;
+    form.reset();
+  } catch (error) {
+    $("#account-result").textContent = `作成できません: ${error.message}`;
+  }
+  loadManage();
+});
+
+// Audit.
+
+async function loadAudit() {
+  const entries = await api("/audit");
+  $("#audit-table tbody").replaceChildren(...entries.map((e) =>
+    h("tr", {}, h("td", {}, time(e.at)), h("td", {}, e.actor), h("td", {}, e.action), h("td", {}, e.target),
+      h("td", {}, e.ip || ""), h("td", { class: "detail" }, Object.keys(e.detail).length ? JSON.stringify(e.detail) : ""))));
+}
+
+// Boot: signed in already (a reload) or show the form.
+api("/me").then((me) => { state.me = me; start(); }).catch(() => showLogin());

@@ -1,0 +1,93 @@
+"""A real hub on a known loopback port, so the admin page's origin can be allowed up front."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+from signaling.app import create_app
+from signaling.demo import seed_demo
+from signaling.settings import Settings
+from signaling.store import Store
+from tests.signaling.conftest import RunningHub, always_open_demo_city
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+async def hub(tmp_path: Path, aiohttp_server: Any) -> RunningHub:
+    port = free_port()
+    settings = Settings(
+        var_dir=str(tmp_path / "var"),
+        port=port,
+        allowed_origins=[f"http://127.0.0.1:{port}"],
+        login_failures_allowed=3,
+    )
+    os.makedirs(settings.var_dir, exist_ok=True)
+    store = await Store.open(settings.database_url)
+    try:
+        demo = await seed_demo(store)
+        await store.replace_directory(always_open_demo_city(), actor="test", now=0)
+    finally:
+        await store.close()
+
+    async def start() -> TestServer:
+        server: TestServer = await aiohttp_server(create_app(settings), host="127.0.0.1", port=port)
+        return server
+
+    return RunningHub(settings=settings, demo=demo, server=await start(), start=start)
+
+
+def origin(hub: RunningHub) -> str:
+    return hub.http
+
+
+def password(hub: RunningHub, username: str) -> str:
+    return next(a.password for a in hub.demo.accounts if a.username == username)
+
+
+class AdminClient:
+    """An HTTP client that signs in like the page does and sends the CSRF token with changes."""
+
+    def __init__(self, hub: RunningHub, session: aiohttp.ClientSession) -> None:
+        self.hub = hub
+        self.http = session
+        self.csrf = ""
+
+    async def login(self, username: str, secret: str | None = None) -> aiohttp.ClientResponse:
+        response = await self.http.post(
+            f"{self.hub.http}/admin/api/login",
+            json={"username": username, "password": secret or password(self.hub, username)},
+            headers={"Origin": origin(self.hub)},
+        )
+        if response.status == 200:
+            self.csrf = (await response.json())["csrf"]
+        return response
+
+    async def get(self, path: str) -> aiohttp.ClientResponse:
+        return await self.http.get(f"{self.hub.http}/admin{path}")
+
+    async def post(
+        self, path: str, body: Any, *, csrf: str | None = None, origin_header: str | None = None
+    ) -> aiohttp.ClientResponse:
+        headers = {"Origin": origin_header or origin(self.hub), "X-CSRF-Token": csrf or self.csrf}
+        return await self.http.post(f"{self.hub.http}/admin{path}", json=body, headers=headers)
+
+
+@pytest.fixture
+async def client(hub: RunningHub) -> AsyncIterator[AdminClient]:
+    # unsafe: the cookie jar keeps cookies for an IP address host (127.0.0.1)
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        yield AdminClient(hub, session)
