@@ -17,7 +17,7 @@ from typing import Any
 
 from PyQt6.QtCore import QObject, pyqtSignal
 
-from call.audio_meter import AudioLevel
+from call.audio_meter import AudioLevel, AudioSide
 from call.audio_meter import SpeakingChanged as EngineSpeakingChanged
 from call.bridge import EngineBridge, EventOutbox
 from call.devices import Device, DeviceChanged, MediaSettings
@@ -42,6 +42,7 @@ from staff_console.engine_port import (
     CallPhaseChanged,
     CallQuality,
     CameraHealth,
+    CitizenSpeaking,
     CommandFailed,
     ConsoleEvent,
     HighlightMark,
@@ -202,11 +203,10 @@ class BridgedEngine(QObject):
         self._run("stop_sharing", lambda e: e.stop_content())
 
     def set_muted(self, muted: bool) -> None:
-        # The engine has no microphone switch yet (call.devices); say so rather than pretend.
-        self._outbox.put(CommandFailed("set_muted", "the engine cannot mute yet"))
+        self._run("set_muted", lambda e: e.set_microphone_muted(muted))
 
     def set_camera_enabled(self, enabled: bool) -> None:
-        self._outbox.put(CommandFailed("set_camera_enabled", "the engine cannot pause video yet"))
+        self._run("set_camera_enabled", lambda e: e.set_camera_paused(not enabled))
 
     # --- FrameSource -----------------------------------------------------------------------------
 
@@ -281,8 +281,10 @@ class BridgedEngine(QObject):
                 return PageDelivered(doc_id, page, False, answer.reason)
             case DocumentEvent():
                 return None
+            case EngineSpeakingChanged(side=AudioSide.REMOTE, speaking=speaking):
+                return CitizenSpeaking(speaking)
             case AudioLevel() | EngineSpeakingChanged():
-                return None
+                return None  # the console shows no meters, nor its own voice
             case _:
                 return event  # already a console event (from a command's outcome)
 

@@ -75,6 +75,7 @@ class Consultation:
     quality: QualityView = field(default_factory=QualityView)
     muted: bool = False
     camera_on: bool = True
+    citizen_speaking: bool = False
     phrase: str = ""
     phrase_at: float = 0.0
     texts_sent: list[str] = field(default_factory=list)
@@ -204,6 +205,7 @@ class Consultation:
             muted=self.muted,
             camera_on=self.camera_on,
             camera_problem=camera_problem,
+            citizen_speaking=self.citizen_speaking,
             talk_seconds=max(0, int(now - self.started_at)),
             phrase=self.phrase,
             phrase_age=max(0, int(now - self.phrase_at)) if self.phrase else 0,

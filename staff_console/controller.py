@@ -32,6 +32,7 @@ from staff_console.engine_port import (
     CallPhaseChanged,
     CallQuality,
     CameraHealth,
+    CitizenSpeaking,
     CommandFailed,
     ConsoleEvent,
     EnginePort,
@@ -181,7 +182,7 @@ class Controller:
                 self._on_link(event)
             case (
                 CallPhaseChanged() | CallQuality() | PhraseHeard() | TextHeard()
-                | RemoteContentChanged() | SharingEnded() | PageDelivered()
+                | RemoteContentChanged() | SharingEnded() | PageDelivered() | CitizenSpeaking()
             ):  # fmt: skip
                 self._on_call_event(event)
             case CameraHealth(health=health, message=message):
@@ -337,7 +338,7 @@ class Controller:
     def _on_call_event(
         self,
         event: CallPhaseChanged | CallQuality | PhraseHeard | TextHeard | RemoteContentChanged
-        | SharingEnded | PageDelivered,
+        | SharingEnded | PageDelivered | CitizenSpeaking,
     ) -> None:  # fmt: skip
         call = self._call
         if call is None or getattr(event, "session_id", call.session_id) != call.session_id:
@@ -353,6 +354,8 @@ class Controller:
             case PhraseHeard(phrase=phrase):
                 call.phrase = phrase
                 call.phrase_at = self._now
+            case CitizenSpeaking(speaking=speaking):
+                call.citizen_speaking = speaking
             case TextHeard():
                 logger.info("= a text from the kiosk; the console does not show kiosk text")
             case RemoteContentChanged(kind=kind):

@@ -90,8 +90,8 @@ class EnginePort(Protocol):
     def close_document(self, doc_id: str) -> None: ...
     def share_screen(self, area: ScreenArea) -> None: ...
     def stop_sharing(self) -> None: ...
-    def set_muted(self, muted: bool) -> None: ...
-    def set_camera_enabled(self, enabled: bool) -> None: ...
+    def set_muted(self, muted: bool) -> None: ...  # the kiosk hears silence; the call goes on
+    def set_camera_enabled(self, enabled: bool) -> None: ...  # off: the kiosk sees "camera off"
 
 
 # Events from the engine, besides the hub's own messages (p.ServerMessage).
@@ -133,6 +133,13 @@ class CallQuality:
 class PhraseHeard:
     session_id: str
     phrase: str  # a call.control_channel.QuickPhrase value
+
+
+@dataclass(frozen=True, slots=True)
+class CitizenSpeaking:
+    """The citizen's voice started or stopped (the engine's voice activity on the kiosk audio)."""
+
+    speaking: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +190,7 @@ ConsoleEvent = (
     | CallPhaseChanged
     | CallQuality
     | PhraseHeard
+    | CitizenSpeaking
     | TextHeard
     | RemoteContentChanged
     | SharingEnded

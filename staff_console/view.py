@@ -120,6 +120,7 @@ class CallView:
     camera_on: bool
     camera_problem: str  # "" when the camera works; else why the call is audio-only
     talk_seconds: int
+    citizen_speaking: bool = False
     phrase: str = ""  # the citizen's latest quick phrase, shown prominently
     phrase_age: int = 0  # seconds since it came
     texts_sent: tuple[str, ...] = ()

@@ -58,6 +58,10 @@ class CallPage(QWidget):
         self.state = QLabel()
         self.quality = QLabel()
         self.quality.setObjectName("quality")
+        # Always laid out, only its text changes: the status line must not jump as they talk.
+        self.speaking = QLabel()
+        self.speaking.setObjectName("citizen_speaking")
+        self.speaking.setStyleSheet("color: #00703c; font-weight: bold;")
         self.remote = VideoView(tr("call.no_video"))
         self.self_view = VideoView(tr("call.self_view"))
         self.self_view.mirrored = True
@@ -89,6 +93,7 @@ class CallPage(QWidget):
             left_layout.addWidget(widget)
         status = QHBoxLayout()
         status.addWidget(self.state, 1)
+        status.addWidget(self.speaking)
         status.addWidget(self.quality)
         left_layout.addLayout(status)
         left_layout.addLayout(video, 1)
@@ -169,6 +174,7 @@ class CallPage(QWidget):
         if not call.peer_online:
             state += f"   ⚠ {tr('call.peer_offline')}"
         self.state.setText(state)
+        self.speaking.setText(tr("call.citizen_speaking") if call.citizen_speaking else "")
         bad = call.phase in (CallPhase.RECONNECTING, CallPhase.LOST)
         self.state.setStyleSheet("color: #b00020; font-weight: bold;" if bad else "")
         quality = call.quality

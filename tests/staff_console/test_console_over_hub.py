@@ -16,6 +16,7 @@ from PIL import Image, ImageDraw
 from PyQt6.QtCore import QPoint, QSettings, Qt
 from PyQt6.QtWidgets import QApplication
 
+from call.audio_meter import AudioLevel, AudioSide
 from call.devices import MediaSettings
 from call.document_share import Marks, PageReady, Pointer
 from call.engine import Engine, EngineEvent, EngineSettings, HubMessage
@@ -132,6 +133,12 @@ def a_form(folder: Path) -> Path:
     return path
 
 
+def kiosk_sees_camera_off(kiosk: Kiosk) -> bool:
+    frame = kiosk.engine.remote_camera.latest()
+    # The still frame is black with a small label; the synthetic camera is far brighter.
+    return frame is not None and float(frame.rgb.mean()) < 40
+
+
 async def test_a_whole_consultation_from_login_to_wrap_up_in_the_hubs_history(
     hub: RunningHub,  # noqa: F811
     kiosk: Kiosk,
@@ -154,6 +161,24 @@ async def test_a_whole_consultation_from_login_to_wrap_up_in_the_hubs_history(
     # 2. The citizen's video is painted.
     await until(lambda: window.call.remote.has_frame)
     await until(lambda: tanaka.controller.view().call.phase is CallPhase.CONNECTED)  # type: ignore[union-attr]
+
+    # 2b. Mute and camera off reach the kiosk; the citizen's voice shows as speaking.
+    await until(lambda: bool(window.call.speaking.text()))
+    kiosk.events.clear()
+    qtbot.mouseClick(window.call.mute, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.call.camera, Qt.MouseButton.LeftButton)
+    await until(
+        lambda: kiosk.heard(
+            lambda e: isinstance(e, AudioLevel) and e.side is AudioSide.REMOTE and e.dbfs < -70
+        )
+    )
+    await until(lambda: kiosk_sees_camera_off(kiosk))
+    qtbot.mouseClick(window.call.mute, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.call.camera, Qt.MouseButton.LeftButton)
+    await until(lambda: not kiosk_sees_camera_off(kiosk))
+    view = tanaka.controller.view().call
+    assert view is not None
+    assert (view.muted, view.camera_on) == (False, True)  # no command failed and undid them
 
     # 3. A PDF page is shown, and the kiosk receives it with a pointer mark.
     form = a_form(tmp_path / "forms")

@@ -13,6 +13,7 @@ from staff_console.engine_port import (
     CallPhaseChanged,
     CallQuality,
     CameraHealth,
+    CitizenSpeaking,
     HighlightMark,
     HubConnected,
     HubDisconnected,
@@ -404,6 +405,15 @@ def test_mute_and_camera_toggle() -> None:
     console.controller.toggle_mute()
     assert console.engine.named("set_muted") == [(True,), (False,)]
     assert console.engine.named("set_camera_enabled") == [(False,)]
+
+
+def test_the_citizen_speaking_shows_in_the_call_view_until_they_stop() -> None:
+    console = Console().in_call()
+    console.hear(CitizenSpeaking(True))
+    assert console.view.call is not None
+    assert console.view.call.citizen_speaking
+    console.hear(CitizenSpeaking(False))
+    assert not console.view.call.citizen_speaking
 
 
 def test_no_camera_warns_and_calls_go_on_audio_only() -> None:

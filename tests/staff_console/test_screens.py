@@ -16,6 +16,7 @@ from staff_console.engine_port import (
     CallPhase,
     CallPhaseChanged,
     CallQuality,
+    CitizenSpeaking,
     HubConnected,
     HubDisconnected,
     HubFailed,
@@ -129,6 +130,9 @@ def test_the_call_page_shows_the_citizen_state_quality_and_phrase(
     assert "聞こえません" in page.phrase.text()
     qtbot.keyClick(console.window.windowHandle(), Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
     assert engine_of(console).named("set_muted") == [(True,)]
+    assert page.speaking.text() == ""
+    c.handle(CitizenSpeaking(True), NOW)
+    assert "話しています" in page.speaking.text()
 
 
 def test_the_hub_dropping_says_reconnecting_and_keeps_the_call(
