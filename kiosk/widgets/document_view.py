@@ -47,6 +47,7 @@ class DocumentView(QWidget):
         self._press_centre = QPointF(0.5, 0.5)
         self._dragged = False
         self.pages_painted = 0
+        self._right_inset = 0
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def sizeHint(self) -> QSize:  # noqa: N802  # Qt override
@@ -93,16 +94,25 @@ class DocumentView(QWidget):
         self._centre = QPointF(0.5, 0.5)
         self.update()
 
+    def set_right_inset(self, pixels: int) -> None:
+        """Keep the fitted page clear of this many pixels on the right (the staff video inset)."""
+        self._right_inset = pixels
+        self._clamp()
+
+    def _view_width(self) -> int:
+        return max(1, self.width() - self._right_inset)
+
     # --- Geometry -----------------------------------------------------------------------------
 
     def _page_rect(self) -> QRectF:
         if self._image is None:
             return QRectF()
-        fit = min(self.width() / self._image.width(), self.height() / self._image.height())
+        view_width = self._view_width()
+        fit = min(view_width / self._image.width(), self.height() / self._image.height())
         scale = fit * self.zoom
         width, height = self._image.width() * scale, self._image.height() * scale
         return QRectF(
-            self.width() / 2 - self._centre.x() * width,
+            view_width / 2 - self._centre.x() * width,
             self.height() / 2 - self._centre.y() * height,
             width,
             height,
@@ -113,7 +123,7 @@ class DocumentView(QWidget):
         page = self._page_rect()
         if page.isEmpty():
             return
-        half_x = min(0.5, self.width() / 2 / page.width())
+        half_x = min(0.5, self._view_width() / 2 / page.width())
         half_y = min(0.5, self.height() / 2 / page.height())
         self._centre = QPointF(
             min(max(self._centre.x(), half_x), 1 - half_x),

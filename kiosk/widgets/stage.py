@@ -1,7 +1,8 @@
 """The call's main area: the staff member's video, or what they show with their video inset.
 
 When staff share a document page or their screen, it takes the stage and their video becomes a
-picture-in-picture in the top-right corner, so the citizen still sees who is talking. Zoom
+picture-in-picture in the top-right corner, so the citizen still sees who is talking; the fitted
+page sits to its left, so the video never hides a box the staff member points at. Zoom
 buttons (+, -, fit) sit in a column beside the content; a status (connecting, the other end's
 link is down) is a calm box over the middle of the stage.
 """
@@ -88,6 +89,7 @@ class Stage(QWidget):
             self.pages.setCurrentWidget(self.staff_video)
         else:
             self.document.show_content(content.page_key, content.image, content.marks)
+            self.document.set_right_inset(PIP_WIDTH + 32)  # the form never hides under the video
             self.pages.setCurrentWidget(self.document)
             self.zoom_in.set_content(content.zoom_in)
             self.zoom_out.set_content(content.zoom_out)
