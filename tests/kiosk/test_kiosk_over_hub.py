@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from kiosk_scenes import form_page
 from PIL import Image
@@ -40,6 +41,7 @@ from kiosk.viewmodels import Page
 from kiosk.widgets.text import KText
 from kiosk.widgets.touch_button import TouchButton
 from signaling import protocol as p
+from signaling.directory import OpeningHours
 from tests.participant import UNIT, eventually
 from tests.signaling.conftest import RunningHub
 
@@ -321,3 +323,51 @@ async def test_the_hub_unreachable_then_back(hub: RunningHub, kiosk: KioskApp, q
     hub.server = await hub.start()
     await until(lambda: controller.state is S.ATTRACT)
     assert kiosk.window.page is Page.ATTRACT
+
+
+async def test_a_closed_department_shows_its_hours_instead_of_a_queue(
+    hub: RunningHub, qtbot: Any, loopback_ice: None, home: Path
+) -> None:
+    # 市民課 open only on one far-off date: closed now, whatever the clock says.
+    store = await hub.store()
+    try:
+        city = await store.load_directory()
+        never = OpeningHours(weekly={}, national_holidays_closed=False)
+        departments = [
+            msgspec.structs.replace(d, hours=never) if d.id == "shimin" else d
+            for d in city.departments
+        ]
+        closed_city = msgspec.structs.replace(city, departments=departments)
+        await store.replace_directory(closed_city, actor="test", now=0)
+    finally:
+        await store.close()
+    await hub.restart()
+    settings = KioskSettings(server=hub.url, token=hub.demo.kiosks[0].token, windowed=True)
+    engine = BridgedKioskEngine(
+        hub.url,
+        settings.token,
+        media=MediaSettings(synthetic=True),
+        call=CALL,
+        backoff_initial=0.05,
+        backoff_max=0.5,
+    )
+    app = KioskApp(settings, engine, engine, tick=False)
+    qtbot.addWidget(app.window)
+    app.start()
+    engine.start()
+    try:
+        await until(lambda: app.controller.state is S.ATTRACT)
+        tap(qtbot, screen(app, Page.ATTRACT))
+        language = screen(app, Page.LANGUAGE)
+        assert isinstance(language, LanguageScreen)
+        tap(qtbot, language.buttons[Language.JA])
+        topic = screen(app, Page.TOPIC)
+        assert isinstance(topic, TopicScreen)
+        tap(qtbot, topic.tiles[0])  # 住民票・戸籍, of 市民課
+        assert app.controller.state is S.CLOSED
+        assert app.window.page is Page.CLOSED
+        tap(qtbot, app.window.bottom.back)
+        assert app.controller.state is S.TOPIC
+    finally:
+        app.window.may_close = True
+        await asyncio.to_thread(engine.close)
