@@ -161,9 +161,11 @@ function renderKpis(report, snapshot) {
   const hours = report.by_hour;
   const peak = Math.max(1, ...Object.values(hours).map((k) => k.requested));
   const bars = [];
-  for (let hour = 8; hour <= 18; hour++) {
+  // Office hours, stretched to take in any consultation outside them.
+  const seen = Object.keys(hours).map(Number);
+  for (let hour = Math.min(8, ...seen); hour <= Math.max(18, ...seen); hour++) {
     const k = hours[hour];
-    const bar = h("div", { class: "bar", title: `${hour}時: ${k ? k.requested : 0}件` });
+    const bar = h("div", { class: "hour-bar", title: `${hour}時: ${k ? k.requested : 0}件` });
     bar.style.height = `${((k ? k.requested : 0) / peak) * 100}%`;
     bars.push(h("div", { class: "col" }, h("div", { class: "track" }, bar), h("span", {}, `${hour}`)));
   }
