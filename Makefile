@@ -11,7 +11,7 @@ APT_PACKAGES := xvfb xauth fonts-noto-cjk chromium libxcb-icccm4 libxcb-keysyms1
 .PHONY: demo test check lint system-packages venv clean
 
 demo: system-packages venv
-	$(BIN)/python -m signaling --demo
+	$(BIN)/madoguchi-demo
 
 test: system-packages venv lint
 	$(BIN)/python -m pytest
