@@ -37,27 +37,35 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--screenshots",
         type=Path,
+        metavar="DIR",
         default=DEFAULT_SCREENSHOTS,
         help=f"where --autoplay puts its screenshots (default {DEFAULT_SCREENSHOTS})",
     )
     parser.add_argument(
-        "--timeout", type=float, default=150.0, help="--autoplay gives up after this many seconds"
+        "--timeout",
+        type=float,
+        default=150.0,
+        metavar="SECONDS",
+        help="--autoplay gives up after this long (default 150)",
     )
     parser.add_argument(
         "--var-dir",
         type=Path,
+        metavar="DIR",
         help="the hub's data and the logs (default ./var; --autoplay: a fresh temporary one)",
     )
-    parser.add_argument("--port", type=int, default=8765, help="the hub's port (default 8765)")
+    parser.add_argument(
+        "--port", type=int, default=8765, help="the hub's port by hand (default 8765)"
+    )
     parser.add_argument(
         "--real-hours",
         action="store_true",
-        help="keep the demo city's real opening hours (by default it is open around the clock)",
+        help="by hand, keep the demo city's real opening hours (else open around the clock)",
     )
     parser.add_argument(
         "--synthetic",
         action="store_true",
-        help="the kiosk uses a synthetic camera and voice even when this machine has a camera",
+        help="by hand, a synthetic camera and voice for the kiosk even if there is a camera",
     )
     return parser.parse_args(argv)
 

@@ -20,9 +20,10 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import Final
+from typing import Any, Final
 
 from demo.console import LOGGED_IN
 from demo.forms import write_forms
@@ -170,7 +171,7 @@ Ctrl-C here stops everything. Logs: {hub.var_dir / "logs"}""",
     )
 
 
-_Handler = signal.Handlers | int | None | object
+_Handler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
 
 
 def _stop_on_signals() -> dict[int, _Handler]:
@@ -189,4 +190,4 @@ def _stop_on_signals() -> dict[int, _Handler]:
 
 def _restore_signals(previous: dict[int, _Handler]) -> None:
     for number, handler in previous.items():
-        signal.signal(number, handler)  # type: ignore[arg-type]
+        signal.signal(number, handler)
