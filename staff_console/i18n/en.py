@@ -58,7 +58,7 @@ MESSAGES: Final[dict[str, str]] = {
     "call.language": "Language: {language}",
     "call.handoff": "From {department}, {staff}: {note}",
     "call.talk": "Talk {time}",
-    "call.citizen_speaking": "🔊 Citizen speaking",
+    "call.citizen_speaking": "● Citizen speaking",
     "call.phase.connecting": "Connecting…",
     "call.phase.connected": "In call",
     "call.phase.reconnecting": "Reconnecting…",

@@ -58,7 +58,7 @@ MESSAGES: Final[dict[str, str]] = {
     "call.language": "言語: {language}",
     "call.handoff": "{department} {staff} からの引継ぎ: {note}",
     "call.talk": "通話 {time}",
-    "call.citizen_speaking": "🔊 住民の方が話しています",
+    "call.citizen_speaking": "● 住民の方が話しています",
     "call.phase.connecting": "接続中…",
     "call.phase.connected": "通話中",
     "call.phase.reconnecting": "再接続中…",

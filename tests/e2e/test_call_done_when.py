@@ -398,11 +398,6 @@ async def test_a_shared_region_arrives_whole_while_both_cameras_keep_their_rate(
         assert fps >= MIN_FPS, f"{name}: {fps:.1f} fps over {frames} frames"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="call.camera.FrameSlotTrack hands frames to the encoder as bgr24, and libswscale's "
-    "bgr24 -> yuv420p path caps this page at 35.0 dB (rgb24: 39.4 dB)",
-)
 @FULL_RATE
 async def test_a_shared_region_of_12px_japanese_and_latin_text_arrives_at_35_db_or_better(
     ends: tuple[Probe, Probe], screen_with_page: tuple[XServer, np.ndarray]
