@@ -193,8 +193,7 @@ class FrameSlotTrack(MediaStreamTrack):
         self._last_pts = pts
         # libswscale's bgr24 -> yuv420p path costs small text about 4 dB against rgb24's
         # (tests/e2e/test_call_done_when.py), so convert here, once per sent frame.
-        rgb = cv2.cvtColor(captured.image, cv2.COLOR_BGR2RGB)
-        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+        frame = av.VideoFrame.from_ndarray(captured.rgb(), format="rgb24")
         frame.pts = pts
         frame.time_base = VIDEO_TIME_BASE
         return frame
