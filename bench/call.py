@@ -547,16 +547,6 @@ def report(results: Results, args: argparse.Namespace, load: tuple[float, ...]) 
     )
 
 
-MISSES = (
-    "Known causes of the misses. Screen-share PSNR: `call.camera.FrameSlotTrack` hands frames "
-    "to the encoder as bgr24, and libswscale's bgr24 to yuv420p conversion alone caps this "
-    "page at 35.0 dB (39.4 dB from rgb24; converting to RGB first reached 38.7 dB through the "
-    "whole call), see `tests/e2e/test_call_done_when.py`. Page flip: rendering and lossless "
-    "encoding are the row above; the rest is the transfer of a page of a megabyte or more "
-    "over aiortc's SCTP data channel, its hash check and decoding (`bench/document_share.py`)."
-)
-
-
 def machine() -> str:
     model = "unknown CPU"
     with open("/proc/cpuinfo") as cpuinfo:
