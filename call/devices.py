@@ -55,7 +55,7 @@ from call.audio import (
     volume_gain,
 )
 from call.audio_meter import AudioEvent, AudioMeter, AudioSide, PowerMeter
-from call.camera import CameraCapture, CameraSettings, CameraState, CameraStatus
+from call.camera import CameraCapture, CameraSettings, CameraState, CameraStatus, CapturedFrame
 from signaling.protocol import DeviceHealth
 
 logger = logging.getLogger(__name__)
@@ -152,6 +152,10 @@ class Devices:
         if self._camera is None:
             raise RuntimeError("the devices are not open")
         return self._camera
+
+    def self_view(self) -> CapturedFrame | None:
+        """The camera's latest frame for a GUI's self-view, from any thread; None until open."""
+        return None if self._camera is None else self._camera.latest_frame()
 
     async def open(self) -> None:
         """Open everything, falling back where a device is missing; call on the engine loop."""

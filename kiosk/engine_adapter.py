@@ -182,12 +182,7 @@ class BridgedKioskEngine(QObject):
 
     def self_frame(self) -> k.Image8 | None:
         engine = self.engine
-        if engine is None:
-            return None
-        try:
-            frame = engine.devices.camera.latest_frame()
-        except RuntimeError:  # the devices are not open yet
-            return None
+        frame = None if engine is None else engine.devices.self_view()
         return None if frame is None else frame.rgb()
 
     def microphone_level(self) -> float | None:

@@ -222,12 +222,7 @@ class BridgedEngine(QObject):
 
     def self_view(self) -> Rgb | None:
         engine = self.engine
-        if engine is None:
-            return None
-        try:
-            frame = engine.devices.camera.latest_frame()
-        except RuntimeError:  # the devices are not open yet
-            return None
+        frame = None if engine is None else engine.devices.self_view()
         return None if frame is None else frame.rgb()
 
     # --- Events ----------------------------------------------------------------------------------
