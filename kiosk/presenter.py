@@ -230,12 +230,18 @@ def _local(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, TOKYO)
 
 
+def _closing_time(tr: Translator, closes_at: float) -> str:
+    moment = _local(closes_at)
+    # A day that runs to midnight closes at 24:00, as notices write it, not at 0:00.
+    return "24:00" if (moment.hour, moment.minute) == (0, 0) else tr.clock(moment)
+
+
 def _attract(model: KioskModel, tr: Translator, today: datetime) -> AttractVM:
     departments = model.directory.departments if model.directory is not None else []
     open_now = tuple(
         OpenDepartment(
             tr.pick(d.names),
-            tr("attract.open_until", time=tr.clock(_local(d.closes_at))) if d.closes_at else "",
+            tr("attract.open_until", time=_closing_time(tr, d.closes_at)) if d.closes_at else "",
         )
         for d in departments
         if d.open_now
