@@ -5,8 +5,10 @@ behind transparency) and encoded as lossless WebP, or PNG where WebP is unavaila
 shows exactly the pixels rendered here (docs/content-channel.md).
 
 Everything here is synchronous CPU work, tens to hundreds of milliseconds per page. The engine
-calls it through ``asyncio.to_thread`` so its network loop never stalls. A `Document` is used by
-one thread at a time; PDFium itself is serialized process-wide by a lock in this module.
+calls it through ``asyncio.to_thread`` so its network loop never stalls, and renders the pages
+next to the one shown ahead of time (call.page_cache), so two threads may want one `Document`:
+each serializes its own renders and its close. PDFium itself is serialized process-wide by a lock
+in this module.
 """
 
 from __future__ import annotations
@@ -80,10 +82,14 @@ def fit_size(source: tuple[float, float], target: tuple[int, int]) -> tuple[int,
 
 
 class Document(ABC):
-    """An open PDF or image whose pages render to RGB images; one thread at a time."""
+    """An open PDF or image whose pages render to RGB images; safe to share between threads."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        # A page rendered ahead in the background may still be rendering when staff close the
+        # document, and Pillow's seek and PDFium's pages must not be used on a closed file.
+        self._lock = threading.Lock()
+        self._closed = False
 
     @property
     @abstractmethod
@@ -95,13 +101,23 @@ class Document(ABC):
             raise DocumentError(f"{self.path.name} has no page {index + 1} of {self.page_count}")
         if not all(1 <= side <= MAX_RENDER_SIDE for side in target):
             raise ValueError(f"render target {target} outside 1..{MAX_RENDER_SIDE}")
-        return self._render(index, target)
+        with self._lock:
+            if self._closed:
+                raise DocumentError(f"{self.path.name} is closed")
+            return self._render(index, target)
+
+    def close(self) -> None:
+        """Release the file; waits for a render in progress, and later renders fail."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._close()
 
     @abstractmethod
     def _render(self, index: int, target: tuple[int, int]) -> Image.Image: ...
 
     @abstractmethod
-    def close(self) -> None: ...
+    def _close(self) -> None: ...
 
     def __enter__(self) -> Self:
         return self
@@ -162,7 +178,7 @@ class _PdfDocument(Document):
         # pypdfium2 rounds the bitmap up, so trim the sub-pixel sliver that overshoots.
         return image if image.size == size else image.crop((0, 0, *size))
 
-    def close(self) -> None:
+    def _close(self) -> None:
         with _PDFIUM_LOCK:
             self._pdf.close()
 
@@ -207,7 +223,7 @@ class _ImageDocument(Document):
         size = fit_size(flat.size, target)
         return flat if flat.size == size else flat.resize(size, Image.Resampling.LANCZOS)
 
-    def close(self) -> None:
+    def _close(self) -> None:
         self._image.close()
 
 

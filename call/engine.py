@@ -33,7 +33,7 @@ from call.bridge import LatestFrame
 from call.control_channel import ContentKind, QuickPhrase, RequestOffer, Text
 from call.control_channel import Phrase as PhraseMessage
 from call.devices import DeviceChanged, Devices, MediaSettings
-from call.document import Document, EncodedPage, PageFormat, encode_page
+from call.document import Document
 from call.document_share import Mark, TransferOutcome
 from call.link import (
     Credentials,
@@ -242,8 +242,7 @@ class Engine:
         sharing = self._require_call().sharing
         viewer = sharing.viewer
         size = DEFAULT_VIEWER if viewer is None else (viewer.width, viewer.height)
-        formats = None if viewer is None else viewer.formats
-        encoded = await asyncio.to_thread(_render, document, index, size, formats)
+        encoded = await sharing.encoded_page(document, index, doc_id, size)
         return await sharing.show_page(doc_id, index, document.page_count, encoded)
 
     async def send_marks(self, doc_id: str, page: int, marks: list[Mark]) -> None:
@@ -386,11 +385,3 @@ def _required(value: str | None, problem: str) -> str:
     if value is None:
         raise p.LocalProtocolError(p.ErrorCode.INVALID_STATE, problem)
     return value
-
-
-def _render(
-    document: Document, index: int, size: tuple[int, int], formats: list[PageFormat] | None
-) -> EncodedPage:
-    # On a worker thread: rendering and encoding take tens to hundreds of milliseconds.
-    image = document.render_page(index, size)
-    return encode_page(image) if formats is None else encode_page(image, formats)

@@ -8,6 +8,7 @@ Two things travel besides the camera (design.md, "Content"):
   an empty track and a stalled one look alike from the other end.
 - **Document pages and marks** over the "content" data channel (call.document_share): staff send
   with a `PageSender`, the kiosk receives with a `PageReceiver` and announces its display size.
+  Staff pages come encoded from a `PageCache`, which renders the neighbours of each page ahead.
 
 `Sharing` belongs to one `CallSession` and outlives its peers: when the session builds a new
 peer, the shared source gets a new track on it, is announced again, and the last page shown is
@@ -27,7 +28,7 @@ from aiortc.mediastreams import MediaStreamTrack
 
 from call.bridge import LatestFrame
 from call.control_channel import ContentKind, ContentStarted, ContentStopped, ControlMessage
-from call.document import EncodedPage
+from call.document import Document, EncodedPage
 from call.document_share import (
     ContentEvent,
     Mark,
@@ -37,6 +38,7 @@ from call.document_share import (
     Viewer,
     ViewerEvent,
 )
+from call.page_cache import PageCache
 from call.peer import Peer
 
 logger = logging.getLogger(__name__)
@@ -103,6 +105,7 @@ class Sharing:
         self._viewer: PageReceiver | None = None
         self._last_page: _Page | None = None
         self._sending: set[asyncio.Task[TransferOutcome]] = set()
+        self.pages_ahead = PageCache()
 
     @property
     def local_kind(self) -> ContentKind | None:
@@ -190,6 +193,14 @@ class Sharing:
 
     # --- Document pages -----------------------------------------------------------------------
 
+    async def encoded_page(
+        self, document: Document, index: int, doc_id: str, size: tuple[int, int]
+    ) -> EncodedPage:
+        """Page `index` encoded for a display of `size` in a format the kiosk accepts (staff)."""
+        viewer = self.viewer
+        formats = None if viewer is None else viewer.formats
+        return await self.pages_ahead.page(doc_id, document, index, size, formats)
+
     async def show_page(
         self, doc_id: str, page: int, page_count: int, encoded: EncodedPage
     ) -> TransferOutcome:
@@ -211,6 +222,7 @@ class Sharing:
             self._pages.clear_marks(doc_id, page)
 
     def close_document(self, doc_id: str) -> None:
+        self.pages_ahead.forget(doc_id)
         if self._last_page is not None and self._last_page.doc_id == doc_id:
             self._last_page = None
         if self._pages is not None:
@@ -221,6 +233,7 @@ class Sharing:
         for task in list(self._sending):
             task.cancel()
         await asyncio.gather(*self._sending, return_exceptions=True)
+        await self.pages_ahead.close()
         await self.peer_closed()
         await self.stop_content()
         self._last_page = None

@@ -84,6 +84,16 @@ def test_an_image_renders_to_fit_the_display_with_its_aspect_ratio(tmp_path: Pat
     assert page.getpixel((960, 480)) == (10, 20, 30)
 
 
+def test_a_closed_document_refuses_to_render_and_closes_once(tmp_path: Path) -> None:
+    path = tmp_path / "page.png"
+    Image.new("RGB", (40, 20), (10, 20, 30)).save(path)
+    document = open_document(path)
+    document.close()
+    document.close()
+    with pytest.raises(DocumentError, match="closed"):
+        document.render_page(0, (40, 20))
+
+
 def test_an_image_of_exactly_the_display_size_keeps_its_exact_pixels(
     tmp_path: Path, form: Image.Image
 ) -> None:
