@@ -67,7 +67,7 @@ MESSAGES: Final[dict[str, str]] = {
     "call.staff": "{department}　{name}",
     "call.you": "あなた",
     "call.speaking_staff": "係の人が 話しています",
-    "call.speaking_you": "あなたが 話しています",
+    "call.speaking_you": "話しています",  # under the self-view, already labelled あなた
     "call.mute": "マイクを切る",
     "call.unmute": "マイクを入れる",
     "call.muted": "マイクは 切れています",

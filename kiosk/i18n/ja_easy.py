@@ -76,7 +76,7 @@ MESSAGES: Final[dict[str, str]] = {
     "call.staff": "{department}　{name}",
     "call.you": "あなた",
     "call.speaking_staff": "係《かかり》の 人《ひと》が 話《はな》して います",
-    "call.speaking_you": "あなたが 話《はな》して います",
+    "call.speaking_you": "話《はな》して います",  # under the self-view, labelled あなた
     "call.mute": "こえを とめる",
     "call.unmute": "こえを だす",
     "call.muted": "あなたの こえは とまって います",
