@@ -196,7 +196,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         logger.error("could not check a hello from %s: %s", ip, exc)
         await _refuse(ws, p.ErrorCode.INTERNAL_ERROR, "the hub cannot reach its database")
         return ws
-    connection = hub.attach(ws, principal, hello.resume_token, issued)
+    connection = hub.attach(ws, principal, hello.resume_token, issued, hello.app_version)
     try:
         await _serve(ws, hub, connection, settings)
     finally:

@@ -118,13 +118,19 @@ class Hub:
         principal: Principal,
         resume_token: str | None,
         issued: IssuedSession | None,
+        app_version: str = "",
     ) -> Connection:
         connection = Connection(id=next(self._ids), ws=ws, principal=principal)
         connection.writer = asyncio.create_task(self._write(connection), name=f"ws-{connection.id}")
         self._connections[connection.id] = connection
         logger.info("= conn=%s %s %s connected", connection.id, principal.role, principal.id)
         self.switchboard.connect(
-            connection.id, principal, self._clock(), resume_token=resume_token, issued=issued
+            connection.id,
+            principal,
+            self._clock(),
+            resume_token=resume_token,
+            issued=issued,
+            app_version=app_version,
         )
         self._pump()
         return connection

@@ -74,3 +74,4 @@ class Client:
     pending_wrap_ups: dict[str, int] = field(default_factory=dict)  # staff: session -> leg
     survey_session: str | None = None  # kiosk: the session a survey may be given for
     status: p.ReportStatus | None = None  # kiosk
+    app_version: str = ""  # from the client's hello, for the admin page

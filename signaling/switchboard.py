@@ -148,6 +148,7 @@ class Switchboard:
         *,
         resume_token: str | None = None,
         issued: IssuedSession | None = None,
+        app_version: str = "",
     ) -> None:
         """Attach an authenticated connection; resumes state when the resume token matches."""
         if conn in self._conns:
@@ -180,6 +181,7 @@ class Switchboard:
             self._out.events.append(events.PrincipalOnline(principal.role, principal.id, now))
         client.online = True
         client.conn = conn
+        client.app_version = app_version[:40]  # as the client says; shown to admins
         self._set_grace(client, None)
         client.resume_token = self._new_resume_token()
         self._send(conn, self._welcome(principal, client.resume_token, resumed, issued, now))

@@ -90,6 +90,7 @@ def build(
                 "disabled": kiosk.disabled,
                 "state": kiosk_state(switchboard, live, kiosk),
                 "last_seen": now if online else live.last_seen.get(kiosk.id, kiosk.last_seen_at),
+                "app_version": client.app_version if client is not None else None,
                 "health": None
                 if status is None
                 else {

@@ -538,3 +538,10 @@ def test_transferred_citizens_keep_their_order_among_themselves(b: Board) -> Non
         b.send(s, p.Transfer(session_id=sid, department_id="zeimu"))
         transferred.append(sid)
     assert b.board.queue("zeimu")[:2] == transferred
+
+
+def test_a_clients_app_version_is_kept_for_the_admin_page(b: Board) -> None:
+    b.board.connect(99, kiosk(7), b.now, app_version="0.1.0")
+    client = b.board.client(p.Role.KIOSK, "k7")
+    assert client is not None
+    assert client.app_version == "0.1.0"

@@ -205,7 +205,8 @@ function renderKiosks(kiosks) {
       h("header", {}, h("strong", {}, k.name), h("span", { class: "state" }, k.disabled ? "無効" : STATES[k.state])),
       h("p", { class: "muted" }, k.location),
       h("p", {}, "最終確認: ", time(k.last_seen)),
-      h("p", { class: "health" }, health(k)))));
+      h("p", { class: "health" }, health(k)),
+      k.app_version ? h("p", { class: "muted" }, `アプリ ${k.app_version}`) : null)));
 }
 
 function renderQueues(snapshot) {
