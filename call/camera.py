@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
-from typing import Final
+from typing import Final, Self
 
 import av
 import cv2
@@ -311,6 +311,43 @@ class CameraSettings:
             raise ValueError(f"bad camera size or rate: {self.width}x{self.height}@{self.fps}")
 
 
+class CaptureThread:
+    """A source captured in its own thread into a latest-frame slot; the camera and the screen.
+
+    Subclasses implement `_run` (loop until `_stop` is set) and may check things in `start`.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._slot = FrameSlot()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the thread, release the source and end every track made from it."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        self._slot.close()
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def latest_frame(self) -> CapturedFrame | None:
+        """The newest frame, for a self-view to poll; None before the first."""
+        latest = self._slot.latest()
+        return None if latest is None else latest[1]
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+
 class CameraTrack(FrameSlotTrack):
     """A consumer of a `CameraCapture`: stopping it leaves the capture running."""
 
@@ -321,7 +358,7 @@ class _Device:
     last_frame_at: float
 
 
-class CameraCapture:
+class CameraCapture(CaptureThread):
     """Owns one camera in its own thread and hands its frames to any number of consumers."""
 
     def __init__(
@@ -330,33 +367,13 @@ class CameraCapture:
         *,
         on_status: Callable[[CameraState], None] | None = None,
     ) -> None:
+        super().__init__("camera-capture")
         self.settings = settings or CameraSettings()
         self._on_status = on_status
-        self._slot = FrameSlot()
-        self._stop = threading.Event()
         self._state_lock = threading.Lock()
         self._state: CameraState | None = None
         self._paused = threading.Event()
         self._still_due = 0.0  # capture thread only
-        self._thread = threading.Thread(target=self._run, name="camera-capture", daemon=True)
-
-    def start(self) -> None:
-        """Start capturing; opening the device happens on the capture thread."""
-        self._thread.start()
-
-    def close(self, timeout: float = 5.0) -> None:
-        """Stop the thread, release the device and end every track made by `track()`."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-        self._slot.close()
-
-    def __enter__(self) -> CameraCapture:
-        self.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
 
     @property
     def state(self) -> CameraState | None:
@@ -375,11 +392,6 @@ class CameraCapture:
             self._paused.set()
         else:
             self._paused.clear()
-
-    def latest_frame(self) -> CapturedFrame | None:
-        """The newest frame, for a self-view to poll; None before the first."""
-        latest = self._slot.latest()
-        return None if latest is None else latest[1]
 
     def track(self, fps: float | None = None) -> CameraTrack:
         """A new consumer track, at the capture's rate unless a lower `fps` is asked for."""

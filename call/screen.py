@@ -12,7 +12,6 @@ thread, since an X connection is not to be shared between threads.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ import cv2
 import mss
 import numpy as np
 
-from call.camera import CapturedFrame, FrameSlot, FrameSlotTrack
+from call.camera import CapturedFrame, CaptureThread, FrameSlotTrack
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +76,7 @@ class ScreenTrack(FrameSlotTrack):
     """A consumer of a `ScreenCapture`: stopping it leaves the capture running."""
 
 
-class ScreenCapture:
+class ScreenCapture(CaptureThread):
     """Grabs one monitor or region at a few frames a second in its own thread."""
 
     def __init__(
@@ -86,12 +85,10 @@ class ScreenCapture:
         *,
         on_error: Callable[[ScreenCaptureError], None] | None = None,
     ) -> None:
+        super().__init__("screen-capture")
         self.settings = settings or ScreenSettings()
         self._on_error = on_error
-        self._slot = FrameSlot()
-        self._stop = threading.Event()
         self._area: Region | None = None
-        self._thread = threading.Thread(target=self._run, name="screen-capture", daemon=True)
 
     @property
     def area(self) -> Region:
@@ -104,25 +101,7 @@ class ScreenCapture:
         """Check the display and the area, then start the thread; raises `ScreenCaptureError`."""
         with _open_mss(self.settings.display) as grabber:
             self._area = _resolve_area(self.settings, grabber.monitors)
-        self._thread.start()
-
-    def close(self, timeout: float = 5.0) -> None:
-        """Stop the thread and end every track made by `track()`."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-        self._slot.close()
-
-    def __enter__(self) -> ScreenCapture:
-        self.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
-
-    def latest_frame(self) -> CapturedFrame | None:
-        latest = self._slot.latest()
-        return None if latest is None else latest[1]
+        super().start()
 
     def track(self) -> ScreenTrack:
         return ScreenTrack(self._slot, self.settings.fps)
