@@ -176,6 +176,10 @@ async def test_a_call_survives_a_hub_restart(hub: RunningHub) -> None:
         assert (again.session_id, again.resumed) == (queued.session_id, True)
         await tanaka.send(p.SdpOffer(session_id=again.session_id, sdp="v=0 renegotiate"))
         assert (await kiosk.expect(p.SdpOffer)).sdp == "v=0 renegotiate"
+    # The restart did not end the live call in the history (unlike a crash).
+    record = await stored_consultation(hub, queued.session_id)
+    assert record is not None
+    assert record.end_reason is None  # still live, within its grace period
 
 
 async def test_healthz_and_metrics_report_live_figures(hub: RunningHub) -> None:

@@ -43,25 +43,6 @@ async def test_a_consultation_left_open_by_a_crash_is_ended_at_the_next_start(
     assert any(e.action == "unfinished_consultations_ended" for e in audit)
 
 
-async def test_a_live_call_is_not_ended_by_a_graceful_restart(hub: RunningHub) -> None:
-    async with (
-        Participant(hub.url, hub.kiosk(0)) as kiosk,
-        Participant(hub.url, hub.staff("tanaka")) as tanaka,
-    ):
-        await kiosk.send(p.RequestConsultation(category_id="juminhyo", language="ja"))
-        queued = await kiosk.expect(p.Queued)
-        await tanaka.send(p.Accept(session_id=queued.session_id))
-        await kiosk.expect(p.SessionStarted)
-        await hub.restart()
-        await kiosk.expect(p.SessionStarted, resumed=True)
-    store = await hub.store()
-    try:
-        [record] = await store.list_consultations()
-    finally:
-        await store.close()
-    assert record.end_reason is None  # still live, within its grace period
-
-
 async def test_a_kiosk_disabled_by_an_admin_is_disconnected_for_good(
     hub_factory: HubFactory,
 ) -> None:
