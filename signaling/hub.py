@@ -64,7 +64,6 @@ class Hub:
             overview=lambda: switchboard.overview(self._clock()),
             store_backlog=lambda: self.store_backlog,
         )
-        self._metrics = self.metrics
         self._ids = itertools.count(1)
         self._connections: dict[ConnId, Connection] = {}
         self._timer: asyncio.TimerHandle | None = None
@@ -137,7 +136,7 @@ class Hub:
 
     def receive(self, connection: Connection, message: p.ClientMessage) -> None:
         logger.debug("< conn=%s %s", connection.id, p.type_of(message))
-        self._metrics.messages.labels("in").inc()
+        self.metrics.messages.labels("in").inc()
         try:
             self.switchboard.receive(connection.id, message, self._clock())
         except p.RemoteProtocolError as exc:
@@ -167,7 +166,7 @@ class Hub:
         session_id: str | None = None,
     ) -> None:
         logger.info("> conn=%s error %s: %s", connection.id, code, message)
-        self._metrics.errors.labels(code.value).inc()
+        self.metrics.errors.labels(code.value).inc()
         error = p.Error(code=code, message=message, ref_type=ref_type, session_id=session_id)
         self._enqueue(connection, p.encode(error))
 
@@ -184,7 +183,7 @@ class Hub:
         for conn, message in out.sends:
             connection = self._connections.get(conn)
             if connection is not None:
-                self._metrics.messages.labels("out").inc()
+                self.metrics.messages.labels("out").inc()
                 self._enqueue(connection, p.encode(message))
         for conn, code in out.closes:
             connection = self._connections.get(conn)
@@ -192,7 +191,7 @@ class Hub:
                 self.send_error(connection, code, "another connection took over")
                 self.close(connection, code)
         for event in out.events:
-            self._metrics.observe(event)
+            self.metrics.observe(event)
             for listener in self._listeners:
                 listener(event)
             self._events.put_nowait(event)
@@ -249,7 +248,7 @@ class Hub:
                     break
                 except StoreError as exc:
                     self.store_healthy = False
-                    self._metrics.store_failures.inc()
+                    self.metrics.store_failures.inc()
                     delay = _STORE_RETRY_SECONDS[min(attempt, len(_STORE_RETRY_SECONDS) - 1)]
                     logger.error("= history write failed (retry in %ss): %s", delay, exc)
                     await asyncio.sleep(delay)
