@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from signaling import events
+from signaling import events, today_kpis
 from signaling import protocol as p
+from signaling.admin.kpis import DEFAULT_SERVICE_LEVEL_SECONDS
 from signaling.metrics import HubMetrics
 from signaling.principal import IssuedSession, Principal
 from signaling.session import ConnId
@@ -56,6 +57,9 @@ class Hub:
         switchboard: Switchboard,
         store: Store,
         clock: Callable[[], float] = time.time,
+        *,
+        service_level_seconds: int = DEFAULT_SERVICE_LEVEL_SECONDS,
+        kpi_refresh_seconds: float = today_kpis.REFRESH_SECONDS,
     ) -> None:
         self.switchboard = switchboard
         self._store = store
@@ -63,6 +67,13 @@ class Hub:
         self.metrics = HubMetrics(
             overview=lambda: switchboard.overview(self._clock()),
             store_backlog=lambda: self.store_backlog,
+            read_history=lambda since, until: store.list_consultations(
+                since=since, until=until, limit=today_kpis.ALL
+            ),
+            clock=clock,
+            restored=switchboard.sessions(),
+            service_level_seconds=service_level_seconds,
+            today_refresh_seconds=kpi_refresh_seconds,
         )
         self._ids = itertools.count(1)
         self._connections: dict[ConnId, Connection] = {}
@@ -71,6 +82,7 @@ class Hub:
         self._events: asyncio.Queue[events.Event] = asyncio.Queue()
         self._listeners: list[Callable[[events.Event], None]] = []
         self._store_writer: asyncio.Task[None] | None = None
+        self._kpi_reader: asyncio.Task[None] | None = None
         self.store_healthy = True
         self._writing = 0
 
@@ -78,6 +90,7 @@ class Hub:
 
     def start(self) -> None:
         self._store_writer = asyncio.create_task(self._write_history(), name="store-writer")
+        self._kpi_reader = asyncio.create_task(self.metrics.today.run(), name="kpi-reader")
         self._pump()
 
     async def close_clients(self) -> None:
@@ -90,15 +103,16 @@ class Hub:
         await asyncio.gather(*writers, return_exceptions=True)
 
     async def flush_history(self) -> None:
-        """Write what is left of the history, then stop the store writer."""
+        """Write what is left of the history, then stop the store writer and the KPI reader."""
         try:
             await asyncio.wait_for(self._events.join(), _SHUTDOWN_FLUSH_SECONDS)
         except TimeoutError:
             logger.error("= shutdown: %s history events could not be written", self.store_backlog)
-        if self._store_writer is not None:
-            self._store_writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._store_writer
+        for task in (self._store_writer, self._kpi_reader):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     @property
     def store_backlog(self) -> int:
@@ -254,5 +268,7 @@ class Hub:
                     await asyncio.sleep(delay)
             self.store_healthy = True
             self._writing = 0
+            if any(today_kpis.affects_kpis(event) for event in batch):
+                self.metrics.today.history_changed()
             for _ in batch:
                 self._events.task_done()

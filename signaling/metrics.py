@@ -1,27 +1,64 @@
-"""Prometheus metrics for the hub: counters fed by switchboard events, gauges read live."""
+"""Prometheus metrics for the hub: counters fed by switchboard events, gauges read live.
+
+The KPI metrics follow the admin page's definitions (signaling/admin/kpis.py, docs/admin.md):
+a consultation belongs to the department first asked for, its wait runs from the request to
+the first answer, and the wait histogram has a bucket at exactly the service level threshold.
+docs/operations.md gives the PromQL for each KPI.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from signaling import events
+from signaling.admin.kpis import DEFAULT_SERVICE_LEVEL_SECONDS
+from signaling.session import Session, SessionState
 from signaling.switchboard import Overview
+from signaling.today_kpis import REFRESH_SECONDS, ReadHistory, TodayKpis
 
-# Waits a city cares about: the 30 s service level up to an hour.
+# Waits a city cares about, up to an hour; the service level threshold is added to these.
 _WAIT_BUCKETS = (5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800, 3600)
 _TALK_BUCKETS = (30, 60, 120, 300, 600, 900, 1200, 1800, 3600)
+_SCORE_BUCKETS = (1, 2, 3, 4, 5)
+_ENDED_KEPT = 10_000  # ended consultations remembered for their survey, which comes after
+
+
+@dataclass(slots=True)
+class _Consultation:
+    department: str  # the first asked for, as on the page
+    requested_at: float
+    answered: bool = False
 
 
 class HubMetrics:
     """One registry per app, so several hubs (and tests) never share counters."""
 
-    def __init__(self, overview: Callable[[], Overview], store_backlog: Callable[[], int]) -> None:
+    def __init__(
+        self,
+        overview: Callable[[], Overview],
+        store_backlog: Callable[[], int],
+        read_history: ReadHistory,
+        clock: Callable[[], float],
+        *,
+        restored: Iterable[Session] = (),
+        service_level_seconds: int = DEFAULT_SERVICE_LEVEL_SECONDS,
+        today_refresh_seconds: float = REFRESH_SECONDS,
+    ) -> None:
         self.registry = CollectorRegistry()
         self.registry.register(_LiveCollector(overview, store_backlog))
+        self.today = TodayKpis(read_history, clock, service_level_seconds, today_refresh_seconds)
+        self.registry.register(self.today)
+        Gauge(
+            "madoguchi_service_level_threshold_seconds",
+            "Answered within this many seconds counts toward the service level",
+            registry=self.registry,
+        ).set(service_level_seconds)
         self.messages = Counter(
             "madoguchi_messages_total", "Protocol messages", ["direction"], registry=self.registry
         )
@@ -37,35 +74,50 @@ class HubMetrics:
             ["department"],
             registry=self.registry,
         )
+        self.served = Counter(
+            "madoguchi_consultations_served_total",
+            "Consultations answered (counted at their first answer)",
+            ["department"],
+            registry=self.registry,
+        )
         self.ended = Counter(
             "madoguchi_consultations_ended_total",
-            "Consultations ended, by reason",
-            ["reason"],
+            "Consultations ended, by reason and whether they were ever answered",
+            ["department", "reason", "answered"],
             registry=self.registry,
         )
         self.transfers = Counter(
             "madoguchi_transfers_total",
-            "Transfers to another department",
-            ["department"],
+            "Transfers, by the department first asked for and the one transferred to",
+            ["department", "to_department"],
             registry=self.registry,
         )
         self.wait = Histogram(
             "madoguchi_wait_seconds",
-            "Time a citizen waited until answered, per department",
+            "Time from the request to the first answer, per consultation",
+            ["department"],
+            buckets=sorted({*_WAIT_BUCKETS, service_level_seconds}),
+            registry=self.registry,
+        )
+        self.queue_wait = Histogram(
+            "madoguchi_queue_wait_seconds",
+            "Time in one department's queue until answered, transferred legs included",
             ["department"],
             buckets=_WAIT_BUCKETS,
             registry=self.registry,
         )
         self.talk = Histogram(
             "madoguchi_talk_seconds",
-            "Time with staff per consultation",
+            "Time with staff per answered consultation",
+            ["department"],
             buckets=_TALK_BUCKETS,
             registry=self.registry,
         )
-        self.surveys = Counter(
-            "madoguchi_survey_responses_total",
-            "Survey answers by score",
-            ["score"],
+        self.survey = Histogram(
+            "madoguchi_survey_score",
+            "Survey answers (1-5)",
+            ["department"],
+            buckets=_SCORE_BUCKETS,
             registry=self.registry,
         )
         self.store_failures = Counter(
@@ -73,29 +125,49 @@ class HubMetrics:
             "Failed history writes (retried)",
             registry=self.registry,
         )
+        self._open: dict[str, _Consultation] = {}
+        self._ended: OrderedDict[str, str] = OrderedDict()  # session -> department
         # (session, leg) -> (department, queued at), until the leg is answered or ends.
         self._queued: dict[tuple[str, int], tuple[str, float]] = {}
+        for session in restored:  # a graceful restart: carry on counting these
+            answered = any(leg.answered_at is not None for leg in session.legs)
+            self._open[session.id] = _Consultation(
+                session.legs[0].department_id, session.requested_at, answered
+            )
+            if session.state is SessionState.QUEUED:
+                leg = session.leg
+                self._queued[session.id, len(session.legs) - 1] = (
+                    leg.department_id,
+                    leg.queued_at,
+                )
 
     def observe(self, event: events.Event) -> None:
         match event:
             case events.ConsultationRequested():
+                self._open[event.session_id] = _Consultation(event.department_id, event.at)
                 self.requests.labels(event.department_id).inc()
             case events.LegQueued():
                 self._queued[event.session_id, event.leg] = (event.department_id, event.at)
                 if event.leg > 0:
-                    self.transfers.labels(event.department_id).inc()
+                    first = self._department(event.session_id)
+                    self.transfers.labels(first, event.department_id).inc()
             case events.LegAnswered():
-                queued = self._queued.pop((event.session_id, event.leg), None)
-                if queued is not None:  # None for a leg queued before a hub restart
-                    self.wait.labels(queued[0]).observe(event.at - queued[1])
+                self._answered(event)
             case events.LegEnded():
                 self._queued.pop((event.session_id, event.leg), None)
             case events.ConsultationEnded():
-                self.ended.labels(event.reason.value).inc()
+                consultation = self._open.pop(event.session_id, None)
+                department = consultation.department if consultation else ""
+                answered = "true" if event.answered else "false"
+                self.ended.labels(department, event.reason.value, answered).inc()
                 if event.answered:
-                    self.talk.observe(event.talk_seconds)
+                    self.talk.labels(department).observe(event.talk_seconds)
+                self._ended[event.session_id] = department
+                if len(self._ended) > _ENDED_KEPT:
+                    self._ended.popitem(last=False)
             case events.SurveyRecorded():
-                self.surveys.labels(str(event.score)).inc()
+                department = self._ended.get(event.session_id, "")
+                self.survey.labels(department).observe(event.score)
             case (
                 events.WrapUpRecorded()
                 | events.PrincipalOnline()
@@ -104,6 +176,21 @@ class HubMetrics:
                 | events.CallStatsReported()
             ):
                 pass
+
+    def _answered(self, event: events.LegAnswered) -> None:
+        queued = self._queued.pop((event.session_id, event.leg), None)
+        if queued is not None:
+            self.queue_wait.labels(queued[0]).observe(event.at - queued[1])
+        consultation = self._open.get(event.session_id)
+        if consultation is None or consultation.answered:
+            return  # a transferred leg, or a consultation from before a restart without snapshot
+        consultation.answered = True
+        self.served.labels(consultation.department).inc()
+        self.wait.labels(consultation.department).observe(event.at - consultation.requested_at)
+
+    def _department(self, session_id: str) -> str:
+        consultation = self._open.get(session_id)
+        return consultation.department if consultation else ""
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
