@@ -55,7 +55,10 @@ async def _hub_context(app: web.Application) -> AsyncIterator[None]:
     city = _prepare(settings)
     store = await Store.open(settings.database_url)
     if city is not None:
-        await store.replace_directory(city, actor="config", now=time.time())
+        # Only when the file is new or changed, so that the admin page's edits survive a restart.
+        path, directory = city
+        if await store.import_city_file(directory, source=path, now=time.time()):
+            logger.info("= imported the directory from %s", path)
     switchboard = Switchboard(
         await store.load_directory(),
         grace_seconds=settings.grace_seconds,
@@ -84,12 +87,12 @@ async def _hub_context(app: web.Application) -> AsyncIterator[None]:
     await store.close()
 
 
-def _prepare(settings: Settings) -> Directory | None:
+def _prepare(settings: Settings) -> tuple[str, Directory] | None:
     """Start-up file work: the var folder, and the city file when one is configured."""
     Path(settings.var_dir).mkdir(parents=True, exist_ok=True)
     if settings.city_file is None:
         return None
-    return load_directory(Path(settings.city_file).read_bytes())
+    return settings.city_file, load_directory(Path(settings.city_file).read_bytes())
 
 
 def schedule_full_collections() -> None:

@@ -6,6 +6,10 @@ structures so that admins can edit them later.
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
+import re
+
 import msgspec
 
 # Languages the kiosk offers; names and descriptions fall back to Japanese, then English.
@@ -57,20 +61,33 @@ class Directory(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
 
 
 class DirectoryError(ValueError):
-    """The city file is malformed or inconsistent."""
+    """The city file, or an admin's edit, is malformed or inconsistent."""
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Ids go into URLs, the database and the kiosks' caches: keep them plain.
+_SAFE_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+_SPAN = re.compile(r"\d\d:\d\d-\d\d:\d\d")
+_YEARLY = re.compile(r"(\d\d)-(\d\d)")
+_ONCE = re.compile(r"\d{4}-\d\d-\d\d")
 
 
 def load_directory(text: str | bytes) -> Directory:
-    """Parse and validate a city TOML file."""
+    """Parse and validate a city TOML file; every entry must pass the admin page's checks too."""
     try:
         directory = msgspec.toml.decode(text, type=Directory)
     except msgspec.DecodeError as exc:
         raise DirectoryError(str(exc)) from exc
+    for department in directory.departments:
+        check_department(department)
+    for category in directory.categories:
+        check_category(category)
     validate_directory(directory)
     return directory
 
 
 def validate_directory(directory: Directory) -> None:
+    """The consistency the hub relies on: unique safe ids, known departments, valid hours."""
     department_ids = [d.id for d in directory.departments]
     if len(set(department_ids)) != len(department_ids):
         raise DirectoryError("department ids must be unique")
@@ -82,18 +99,83 @@ def validate_directory(directory: Directory) -> None:
             raise DirectoryError(
                 f"category {category.id!r} names unknown department {category.department_id!r}"
             )
+        _check_id("category", category.id)
     for department in directory.departments:
-        _validate_hours(department)
+        _check_id("department", department.id)
+        _check_hours(department)
 
 
-def _validate_hours(department: Department) -> None:
+def check_department(department: Department) -> None:
+    """What an admin's department must have: a safe id, a Japanese name, valid hours."""
+    _check_id("department", department.id)
+    _check_texts(f"department {department.id!r}: names", department.names, required=True)
+    _check_hours(department)
+
+
+def check_category(category: Category) -> None:
+    """What an admin's category must have: a safe id and icon, and a Japanese name."""
+    _check_id("category", category.id)
+    where = f"category {category.id!r}"
+    _check_texts(f"{where}: names", category.names, required=True)
+    _check_texts(f"{where}: descriptions", category.descriptions, required=False)
+    if category.icon and not _SAFE_ID.fullmatch(category.icon):
+        raise DirectoryError(f"{where}: icon {category.icon!r} is not a plain icon name")
+
+
+def _check_id(kind: str, value: str) -> None:
+    if not _SAFE_ID.fullmatch(value):
+        raise DirectoryError(
+            f"{kind} id {value!r} must be 1 to 64 lower-case letters, digits, - or _, "
+            "starting with a letter or digit"
+        )
+
+
+def _check_texts(where: str, texts: dict[str, str], *, required: bool) -> None:
+    for language, text in texts.items():
+        if language not in KIOSK_LANGUAGES:
+            raise DirectoryError(
+                f"{where}: unknown language {language!r}; use {', '.join(KIOSK_LANGUAGES)}"
+            )
+        if not text.strip():
+            raise DirectoryError(f"{where}: {language} is empty; leave the language out instead")
+    if required and "ja" not in texts:
+        raise DirectoryError(f"{where}: a Japanese (ja) one is required")
+
+
+def _check_hours(department: Department) -> None:
     from signaling.hours import parse_span  # the parser is the validator
 
+    where = department.id
     for day, spans in department.hours.weekly.items():
-        if day not in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
-            raise DirectoryError(f"{department.id}: unknown weekday {day!r}")
+        if day not in WEEKDAYS:
+            raise DirectoryError(f"{where}: unknown weekday {day!r}; use {', '.join(WEEKDAYS)}")
+        parsed = []
         for span in spans:
+            if not _SPAN.fullmatch(span):
+                raise DirectoryError(f"{where}: {day}: bad opening span {span!r}, use HH:MM-HH:MM")
             try:
-                parse_span(span)
+                parsed.append(parse_span(span))
             except ValueError as exc:
-                raise DirectoryError(f"{department.id}: {exc}") from exc
+                raise DirectoryError(f"{where}: {day}: {exc}") from exc
+        parsed.sort()
+        for (_, end), (start, _) in itertools.pairwise(parsed):
+            if start < end:
+                raise DirectoryError(f"{where}: {day}: opening spans overlap")
+    for closed in department.hours.closed_dates:
+        if not _is_date(closed):
+            raise DirectoryError(
+                f"{where}: closed date {closed!r} is neither MM-DD (every year) nor YYYY-MM-DD"
+            )
+
+
+def _is_date(text: str) -> bool:
+    if match := _YEARLY.fullmatch(text):
+        month, day = (int(part) for part in match.groups())
+        text = f"2000-{month:02d}-{day:02d}"  # a leap year, so 02-29 is a date
+    elif not _ONCE.fullmatch(text):
+        return False
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True

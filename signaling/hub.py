@@ -20,6 +20,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from signaling import events, today_kpis
 from signaling import protocol as p
 from signaling.admin.kpis import DEFAULT_SERVICE_LEVEL_SECONDS
+from signaling.directory import Directory
 from signaling.metrics import HubMetrics
 from signaling.principal import IssuedSession, Principal
 from signaling.session import ConnId
@@ -183,6 +184,12 @@ class Hub:
         self.metrics.errors.labels(code.value).inc()
         error = p.Error(code=code, message=message, ref_type=ref_type, session_id=session_id)
         self._enqueue(connection, p.encode(error))
+
+    def update_directory(self, directory: Directory) -> None:
+        """An admin edited the directory: every connected kiosk and console gets it now."""
+        logger.info("= directory updated: %d departments", len(directory.departments))
+        self.switchboard.update_directory(directory, self._clock())
+        self._pump()
 
     def connected(self) -> list[Connection]:
         return list(self._connections.values())

@@ -12,7 +12,7 @@ from pathlib import Path
 import msgspec
 from aiohttp import WSMsgType, web
 
-from signaling.admin import api
+from signaling.admin import api, directory_api
 from signaling.admin.context import ADMIN, AdminContext
 from signaling.admin.guard import Guard
 from signaling.admin.live_state import LiveState
@@ -58,6 +58,12 @@ def create_admin_app() -> web.Application:
     r.add_get("/api/history", api.history)
     r.add_get("/api/history.csv", api.history_csv)
     r.add_get("/api/directory", api.directory)
+    r.add_get("/api/departments", directory_api.departments)
+    r.add_put("/api/departments/{department_id}", directory_api.put_department)
+    r.add_delete("/api/departments/{department_id}", directory_api.delete_department)
+    r.add_get("/api/categories", directory_api.categories)
+    r.add_put("/api/categories/{category_id}", directory_api.put_category)
+    r.add_delete("/api/categories/{category_id}", directory_api.delete_category)
     r.add_get("/api/kiosks", api.kiosks)
     r.add_post("/api/kiosks", api.create_kiosk)
     r.add_post("/api/kiosks/{kiosk_id}/disabled", api.set_kiosk_disabled)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 import msgspec
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -15,7 +20,50 @@ from signaling.directory import (
     validate_directory,
 )
 from signaling.store.errors import ConflictError
-from signaling.store.schema import account_departments, categories, departments, outcome_codes
+from signaling.store.schema import (
+    account_departments,
+    audit_log,
+    categories,
+    departments,
+    outcome_codes,
+)
+
+# The audit actions that replace the whole directory; the admin page's edits are not among them.
+IMPORTED = "directory_imported"
+REPLACED = "directory_replaced"
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryChange:
+    """One edit's outcome: the new directory, and the audit entry that says what changed."""
+
+    directory: Directory
+    action: str
+    target: str
+    detail: dict[str, Any]
+
+
+DirectoryEdit = Callable[[Directory], DirectoryChange]
+
+
+def fingerprint(directory: Directory) -> str:
+    """The same for equal directories, whatever the file's comments or layout."""
+    return hashlib.sha256(msgspec.json.encode(directory)).hexdigest()
+
+
+async def imported_fingerprint(conn: AsyncConnection) -> str | None:
+    """The fingerprint of the city file the directory came from, if nothing replaced it since."""
+    latest = await conn.execute(
+        sa.select(audit_log.c.action, audit_log.c.detail)
+        .where(audit_log.c.action.in_([IMPORTED, REPLACED]))
+        .order_by(audit_log.c.id.desc())
+        .limit(1)
+    )
+    row = latest.first()
+    if row is None or row.action != IMPORTED:
+        return None
+    value = row.detail.get("fingerprint")
+    return value if isinstance(value, str) else None
 
 
 async def load_directory(conn: AsyncConnection) -> Directory:

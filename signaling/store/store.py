@@ -265,9 +265,57 @@ class Store:
                     "outcome_codes": len(directory.outcome_codes),
                 }
                 await audit.append(
-                    conn, at=now, actor=actor, action="directory_replaced", detail=detail, ip=ip
+                    conn, at=now, actor=actor, action=city.REPLACED, detail=detail, ip=ip
                 )
         return changed
+
+    async def import_city_file(self, directory: Directory, *, source: str, now: float) -> bool:
+        """Store the city file's ``directory`` unless it is where the stored one came from.
+
+        True if imported: on the first start, when the file describes another directory than
+        at its last import, or when something replaced the whole directory since (seeding,
+        madoguchi-admin). Edits made since on the admin page are kept until the file changes.
+        """
+        digest = city.fingerprint(directory)
+        async with self._write() as conn:
+            if await city.imported_fingerprint(conn) == digest:
+                return False
+            changed = await city.replace_directory(conn, directory)
+            detail = {
+                "fingerprint": digest,
+                "changed": changed,
+                "departments": len(directory.departments),
+                "categories": len(directory.categories),
+            }
+            await audit.append(
+                conn, at=now, actor="config", action=city.IMPORTED, target=source, detail=detail
+            )
+        return True
+
+    async def edit_directory(
+        self, edit: city.DirectoryEdit, *, actor: str, now: float, ip: str | None = None
+    ) -> Directory:
+        """Apply ``edit`` to the stored directory with its audit entry, in one transaction.
+
+        Whatever ``edit`` raises (DirectoryError, ConflictError, NotFoundError) leaves the
+        directory as it was; so does an edit that changes nothing, which is not audited.
+        """
+        async with self._write() as conn:
+            before = await city.load_directory(conn)
+            change = edit(before)
+            if change.directory == before:
+                return before
+            await city.replace_directory(conn, change.directory)
+            await audit.append(
+                conn,
+                at=now,
+                actor=actor,
+                action=change.action,
+                target=change.target,
+                detail=change.detail,
+                ip=ip,
+            )
+        return change.directory
 
     # History and audit.
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import aioice.ice
 import pytest
 from aiohttp.test_utils import TestServer
 
@@ -91,3 +92,9 @@ async def client(hub: RunningHub) -> AsyncIterator[AdminClient]:
     # unsafe: the cookie jar keeps cookies for an IP address host (127.0.0.1)
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
         yield AdminClient(hub, session)
+
+
+@pytest.fixture
+def loopback_ice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Offer only 127.0.0.1 as a host candidate: aioice skips loopback, and tests need no LAN."""
+    monkeypatch.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: ["127.0.0.1"])

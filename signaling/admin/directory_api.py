@@ -1,0 +1,113 @@
+"""The admin API for the directory: departments and categories, read by all, edited by admins.
+
+An edit is stored with its audit entry, then handed to the running switchboard, which sends the
+new directory to every connected kiosk and console (docs/protocol.md, `directory`). Refusals are
+JSON: ``{"error": "invalid" | "conflict" | "not_found" | "store_unavailable", "message": ...}``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import msgspec
+from aiohttp import web
+
+from signaling.admin import directory_edit
+from signaling.admin.context import ADMIN, json_response
+from signaling.directory import Category, Department, DirectoryError
+from signaling.store import ConflictError, NotFoundError, StoreError
+from signaling.store.city import DirectoryEdit
+
+T = TypeVar("T", Department, Category)
+
+
+async def departments(request: web.Request) -> web.Response:
+    admin = request.config_dict[ADMIN]
+    await admin.guard.require(request)
+    return json_response((await admin.store.load_directory()).departments)
+
+
+async def categories(request: web.Request) -> web.Response:
+    admin = request.config_dict[ADMIN]
+    await admin.guard.require(request)
+    return json_response((await admin.store.load_directory()).categories)
+
+
+async def put_department(request: web.Request) -> web.Response:
+    async def build() -> tuple[DirectoryEdit, Any]:
+        department = await _entry(request, Department, request.match_info["department_id"])
+        return directory_edit.put_department(department), department
+
+    return await _edit(request, build)
+
+
+async def put_category(request: web.Request) -> web.Response:
+    async def build() -> tuple[DirectoryEdit, Any]:
+        category = await _entry(request, Category, request.match_info["category_id"])
+        return directory_edit.put_category(category), category
+
+    return await _edit(request, build)
+
+
+async def delete_department(request: web.Request) -> web.Response:
+    department_id = request.match_info["department_id"]
+
+    async def build() -> tuple[DirectoryEdit, Any]:
+        if waiting := len(request.config_dict[ADMIN].hub.switchboard.queue(department_id)):
+            # Nobody could serve them, and their kiosks would wait for a department that is gone.
+            raise ConflictError(f"{waiting} citizens are waiting for {department_id!r} right now")
+        return directory_edit.delete_department(department_id), {"ok": True}
+
+    return await _edit(request, build)
+
+
+async def delete_category(request: web.Request) -> web.Response:
+    async def build() -> tuple[DirectoryEdit, Any]:
+        return directory_edit.delete_category(request.match_info["category_id"]), {"ok": True}
+
+    return await _edit(request, build)
+
+
+async def _edit(
+    request: web.Request, build: Callable[[], Awaitable[tuple[DirectoryEdit, Any]]]
+) -> web.Response:
+    """Guard, check, store with the audit entry, and send the new directory out."""
+    admin = request.config_dict[ADMIN]
+    user = await admin.guard.require(request, change=True, manage=True)
+    try:
+        edit, answer = await build()
+        directory = await admin.store.edit_directory(
+            edit, actor=user.account.id, now=time.time(), ip=request.remote or "unknown"
+        )
+    except DirectoryError as exc:
+        return _refusal(400, "invalid", str(exc))
+    except ConflictError as exc:
+        return _refusal(409, "conflict", str(exc))
+    except NotFoundError as exc:
+        return _refusal(404, "not_found", str(exc))
+    except StoreError as exc:
+        return _refusal(503, "store_unavailable", str(exc))
+    admin.hub.update_directory(directory)
+    return json_response(answer)
+
+
+async def _entry(request: web.Request, kind: type[T], entry_id: str) -> T:
+    """The body as ``kind``, its id from the path; DirectoryError says what is wrong."""
+    try:
+        raw = msgspec.json.decode(await request.read())
+    except msgspec.DecodeError as exc:
+        raise DirectoryError(f"the body is not JSON: {exc}") from None
+    if not isinstance(raw, dict):
+        raise DirectoryError("the body must be a JSON object")
+    if raw.setdefault("id", entry_id) != entry_id:
+        raise DirectoryError(f"the body's id {raw['id']!r} is not the path's {entry_id!r}")
+    try:
+        return msgspec.convert(raw, kind)
+    except msgspec.ValidationError as exc:
+        raise DirectoryError(str(exc)) from None
+
+
+def _refusal(status: int, error: str, message: str) -> web.Response:
+    return json_response({"error": error, "message": message}, status)
