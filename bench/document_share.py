@@ -41,18 +41,15 @@ import numpy as np
 from aiortc import RTCConfiguration, RTCDataChannel, RTCPeerConnection
 from PIL import Image, ImageFilter
 
+from call.content_messages import MAX_MESSAGE_BYTES, Marks, Pointer, create_content_channel
 from call.document import EncodedPage, PageFormat, decode_page, encode_page, open_document
 from call.document_share import (
     HIGH_WATER,
     LOW_WATER,
-    MAX_MESSAGE_BYTES,
     ContentEvent,
-    Marks,
     PageReady,
     PageReceiver,
     PageSender,
-    Pointer,
-    create_content_channel,
 )
 from tests.call.fixtures.japanese_form import japanese_form
 

@@ -1,24 +1,10 @@
-"""Document pages and marks over one RTCDataChannel (docs/content-channel.md).
+"""Document pages and marks on the content channel: `PageSender` (staff), `PageReceiver` (kiosk).
 
-Version 1 of the content channel, which a browser client can implement from this summary:
-
-- The channel is labelled ``"content"`` with protocol ``"madoguchi-content/1"``, ordered and
-  reliable. Staff send pages and marks; the kiosk (the viewer) sends `Viewer`, `PageShown` and
-  `PageRejected` back.
-- Text messages are JSON objects tagged by ``"type"``; unknown fields are ignored. Marks inside
-  a `Marks` message are tagged by ``"kind"``. Coordinates are fractions (0..1) of the page's
-  width and height, so marks land on the same spot at any render size.
-- Binary messages are page chunks: a 9-byte header, then the payload. The header is the kind
-  (u8, 1 = page chunk), the transfer id (u32, big-endian) and the chunk index (u32, big-endian).
-  A message is at most 256 KiB, aiortc's and Chromium's SCTP maximum.
-- A page is ``PageBegin`` (with its byte size, chunk count and SHA-256), chunks 0..n-1 in order,
-  then ``PageEnd``. The viewer checks the hash of the exact bytes before decoding. A new
-  ``PageBegin`` or ``DocumentClosed`` supersedes whatever is in flight: latest wins, and chunks of
-  a superseded transfer are dropped.
-- Marks travel at once, even between the chunks of a page. A highlight or pen stroke replaces an
-  earlier mark with the same id on that page, so a stroke being drawn is resent as it grows.
-
-Both ends log and drop malformed or out-of-order input from the peer; nothing it sends raises.
+The wire format is in `call.content_messages` and docs/content-channel.md. A page is sent whole
+and verified by its hash, one transfer at a time, latest wins. When the viewer keeps pages
+(`Viewer.keep_pages`), both ends remember the pages that crossed, and the sender sends the pages
+the app expects next ahead of time while the channel is idle; a flip to a page the viewer holds
+is then one small `ShowPage` message instead of megabytes (design.md, "Document pages").
 """
 
 from __future__ import annotations
@@ -26,167 +12,46 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import struct
-from collections import deque
-from collections.abc import Callable, Sequence
+from collections import OrderedDict, deque
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, Final, TypeVar, assert_never
+from typing import Final, assert_never
 
-import msgspec
-from aiortc import RTCDataChannel, RTCPeerConnection
+from aiortc import RTCDataChannel
 from PIL import Image
 
-from call.document import (
-    MAX_PAGE_PIXELS,
-    MAX_RENDER_SIDE,
-    DocumentError,
-    EncodedPage,
-    PageFormat,
-    decode_page,
+from call.content_messages import (
+    CHUNK_HEADER,
+    CHUNK_KIND_PAGE,
+    MAX_CHUNK_PAYLOAD,
+    MAX_KEEP_PAGES,
+    NOT_HELD,
+    ClearMarks,
+    ContentMessage,
+    DocumentClosed,
+    ForgetPage,
+    Mark,
+    Marks,
+    PageBegin,
+    PageEnd,
+    PageRejected,
+    PageShown,
+    ShowPage,
+    Viewer,
+    chunk_frame,
+    deliver_to_app,
+    encode_message,
+    parse_from_peer,
 )
+from call.document import MAX_PAGE_PIXELS, DocumentError, EncodedPage, PageFormat, decode_page
 
 logger = logging.getLogger(__name__)
-_E = TypeVar("_E")
 
-CHANNEL_LABEL: Final = "content"
-CHANNEL_PROTOCOL: Final = "madoguchi-content/1"
-MAX_MESSAGE_BYTES: Final = 256 * 1024
-CHUNK_HEADER: Final = struct.Struct("!BII")
-CHUNK_KIND_PAGE: Final = 1
-MAX_CHUNK_PAYLOAD: Final = MAX_MESSAGE_BYTES - CHUNK_HEADER.size
-MAX_PAGE_BYTES: Final = 32 * 1024 * 1024
 # Backpressure: aiortc's send() queues without limit, so stop above HIGH_WATER and resume when
 # the queue drains to LOW_WATER. At 3-6 MB/s one MiB is also the most a mark waits behind a page.
 HIGH_WATER: Final = 1024 * 1024
 LOW_WATER: Final = 256 * 1024
-MAX_MARKS: Final = 256
-MAX_POINTS: Final = 4096
-
-Fraction = Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
-Side = Annotated[int, msgspec.Meta(ge=1, le=MAX_RENDER_SIDE)]
-TransferId = Annotated[int, msgspec.Meta(ge=0, le=0xFFFFFFFF)]
-DocId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-PageIndex = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
-MarkId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-Color = Annotated[str, msgspec.Meta(pattern=r"^#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?$")]
-
-
-class _Mark(msgspec.Struct, kw_only=True, tag_field="kind"):
-    pass
-
-
-class Pointer(_Mark, tag="pointer"):
-    """Where staff point, shown until moved or hidden; transient, never part of the page."""
-
-    x: Fraction
-    y: Fraction
-    visible: bool = True
-
-
-class Highlight(_Mark, tag="highlight"):
-    """A translucent rectangle over part of the page."""
-
-    id: MarkId
-    x: Fraction
-    y: Fraction
-    width: Fraction
-    height: Fraction
-    color: Color = "#FFEB3B80"
-
-
-class PenStroke(_Mark, tag="pen"):
-    """A freehand line; `width` is a fraction of the page width."""
-
-    id: MarkId
-    points: Annotated[list[tuple[Fraction, Fraction]], msgspec.Meta(max_length=MAX_POINTS)]
-    color: Color = "#E53935"
-    width: Annotated[float, msgspec.Meta(gt=0.0, le=0.05)] = 0.002
-
-
-Mark = Pointer | Highlight | PenStroke
-
-
-class _Message(msgspec.Struct, kw_only=True, tag_field="type"):
-    pass
-
-
-class PageBegin(_Message, tag="page_begin"):
-    transfer: TransferId
-    doc_id: DocId
-    page: PageIndex  # from 0
-    page_count: Annotated[int, msgspec.Meta(ge=1, le=100_000)]
-    width: Side
-    height: Side
-    format: PageFormat
-    size: Annotated[int, msgspec.Meta(ge=1, le=MAX_PAGE_BYTES)]
-    chunks: Annotated[int, msgspec.Meta(ge=1)]
-    sha256: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}$")]
-
-
-class PageEnd(_Message, tag="page_end"):
-    transfer: TransferId
-
-
-class Marks(_Message, tag="marks"):
-    doc_id: DocId
-    page: PageIndex
-    marks: Annotated[list[Mark], msgspec.Meta(max_length=MAX_MARKS)]
-
-
-class ClearMarks(_Message, tag="clear_marks"):
-    doc_id: DocId
-    page: PageIndex
-
-
-class DocumentClosed(_Message, tag="document_closed"):
-    doc_id: DocId
-
-
-class Viewer(_Message, tag="viewer"):
-    """The viewer's display size, which pages are rendered to fit, and the formats it decodes."""
-
-    width: Side
-    height: Side
-    formats: list[PageFormat] = msgspec.field(default_factory=lambda: list(PageFormat))
-
-
-class PageShown(_Message, tag="page_shown"):
-    transfer: TransferId
-
-
-class PageRejected(_Message, tag="page_rejected"):
-    transfer: TransferId
-    reason: Annotated[str, msgspec.Meta(max_length=200)]
-
-
-ContentMessage = (
-    PageBegin | PageEnd | Marks | ClearMarks | DocumentClosed | Viewer | PageShown | PageRejected
-)
-_encoder: Final = msgspec.json.Encoder()
-_decoder: Final[msgspec.json.Decoder[ContentMessage]] = msgspec.json.Decoder(ContentMessage)
-
-
-def encode_message(message: ContentMessage) -> str:
-    return _encoder.encode(message).decode()
-
-
-def decode_message(text: str) -> ContentMessage:
-    """Parse one text message; raises `msgspec.DecodeError` (or its `ValidationError`)."""
-    return _decoder.decode(text)
-
-
-def chunk_frame(transfer: int, index: int, payload: bytes) -> bytes:
-    return CHUNK_HEADER.pack(CHUNK_KIND_PAGE, transfer, index) + payload
-
-
-def create_content_channel(pc: RTCPeerConnection) -> RTCDataChannel:
-    """Open the content channel on the offering side; the answerer gets it as "datachannel"."""
-    return pc.createDataChannel(CHANNEL_LABEL, ordered=True, protocol=CHANNEL_PROTOCOL)
-
-
-def is_content_channel(channel: RTCDataChannel) -> bool:
-    return channel.label == CHANNEL_LABEL and channel.protocol == CHANNEL_PROTOCOL
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,10 +77,15 @@ class TransferOutcome(StrEnum):
 
 @dataclass(slots=True)
 class SenderStats:
-    pages_sent: int = 0
+    pages_sent: int = 0  # whole transfers, shown or ahead
+    pages_sent_ahead: int = 0
+    pages_shown_kept: int = 0  # flips that sent only a ShowPage
     chunks_sent: int = 0
     pauses: int = 0
     peak_buffered: int = 0  # the channel's bufferedAmount right after our largest send
+
+
+_PageKey = tuple[str, int, str]  # doc id, page, sha256 of the encoded bytes
 
 
 class PageSender:
@@ -241,22 +111,121 @@ class PageSender:
         self._transfer = 0  # the latest transfer; any older one still sending stops
         self._sending_doc: str | None = None
         self._drained = asyncio.Event()
+        # Pages the viewer holds or is receiving to keep, oldest first, as the viewer will see
+        # them: the sender decides what it forgets, so both ends agree without asking.
+        self._kept: OrderedDict[_PageKey, int] = OrderedDict()
+        self._in_flight: _PageKey | None = None  # kept if it completes, gone if superseded
+        self._shown_in_flight = 0  # pages to show now, still sending: pages ahead wait for them
+        self._no_page_shown_in_flight = asyncio.Event()
+        self._no_page_shown_in_flight.set()
+        self._ahead: list[tuple[str, int, int, EncodedPage]] = []
+        self._ahead_task: asyncio.Task[None] | None = None
+        self.last_shown: int | None = None  # transfer of the page last asked to be shown
         self.viewer: Viewer | None = None
         self.stats = SenderStats()
         channel.bufferedAmountLowThreshold = low_water
         channel.on("bufferedamountlow", self._drained.set)
-        channel.on("close", self._drained.set)  # so a paused transfer sees the close
+        channel.on("close", self._on_close)
         channel.on("message", self._on_channel_message)
+
+    @property
+    def keep_pages(self) -> int:
+        """How many pages the viewer keeps for a later flip; 0 until it says."""
+        return 0 if self.viewer is None else min(self.viewer.keep_pages, MAX_KEEP_PAGES)
 
     async def send_page(
         self, doc_id: str, page: int, page_count: int, encoded: EncodedPage
     ) -> TransferOutcome:
-        """Send one page, superseding any page still in flight; returns once all is queued."""
+        """Show one page, superseding any page still in flight; returns once all is queued.
+
+        A page the viewer holds is shown with one small message.
+        """
         if self._channel.readyState != "open":
             return TransferOutcome.CLOSED
-        self._transfer = transfer = (self._transfer + 1) & 0xFFFFFFFF
+        key = (doc_id, page, hashlib.sha256(encoded.data).hexdigest())
+        kept = self._kept.get(key)
+        if kept is not None:
+            self._kept.move_to_end(key)
+            self._send_text(ShowPage(transfer=kept))
+            self.last_shown = kept
+            self.stats.pages_shown_kept += 1
+            return TransferOutcome.SENT
+        self._shown_in_flight += 1
+        self._no_page_shown_in_flight.clear()
+        try:
+            return await self._send_whole(key, page_count, encoded, ahead=False)
+        finally:
+            self._shown_in_flight -= 1
+            if self._shown_in_flight == 0:
+                self._no_page_shown_in_flight.set()
+
+    def send_ahead(self, doc_id: str, page_count: int, pages: Mapping[int, EncodedPage]) -> None:
+        """Send these pages (by index, most likely first) for the viewer to keep, one at a time
+        while no page to show is in flight; replaces the pages asked for before.
+
+        Does nothing unless the viewer keeps pages. A flip to one of them is then instant.
+        """
+        room = self.keep_pages - 1  # the page on screen stays
+        if room <= 0 or self._channel.readyState != "open":
+            return
+        self._ahead = [(doc_id, page, page_count, encoded) for page, encoded in pages.items()]
+        del self._ahead[room:]
+        if self._ahead_task is None or self._ahead_task.done():
+            self._ahead_task = asyncio.get_running_loop().create_task(self._send_pages_ahead())
+
+    def cancel_ahead(self) -> None:
+        """Send no more pages ahead; one in flight goes on, since it may be the next flip."""
+        self._ahead.clear()
+
+    def send_marks(self, doc_id: str, page: int, marks: Sequence[Mark]) -> None:
+        """Send marks now, ahead of any page chunks not yet queued."""
+        self._send_text(Marks(doc_id=doc_id, page=page, marks=list(marks)))
+
+    def clear_marks(self, doc_id: str, page: int) -> None:
+        self._send_text(ClearMarks(doc_id=doc_id, page=page))
+
+    def close_document(self, doc_id: str) -> None:
+        """Tell the viewer to take the document down, stopping a page of it still in flight."""
+        if self._sending_doc == doc_id:
+            self._supersede()
+        self._ahead = [page for page in self._ahead if page[0] != doc_id]
+        for key in [key for key in self._kept if key[0] == doc_id]:
+            del self._kept[key]  # the viewer drops them on `DocumentClosed`
+        self._send_text(DocumentClosed(doc_id=doc_id))
+
+    async def close(self) -> None:
+        """Stop sending pages ahead (the channel itself belongs to the peer)."""
+        self._ahead.clear()
+        if self._ahead_task is not None:
+            self._ahead_task.cancel()
+            await asyncio.gather(self._ahead_task, return_exceptions=True)
+
+    async def _send_pages_ahead(self) -> None:
+        while self._ahead:
+            await self._no_page_shown_in_flight.wait()
+            if not self._ahead:
+                return
+            doc_id, page, page_count, encoded = self._ahead.pop(0)
+            key = (doc_id, page, hashlib.sha256(encoded.data).hexdigest())
+            if key in self._kept:
+                continue
+            if await self._send_whole(key, page_count, encoded, ahead=True) is not (
+                TransferOutcome.SENT
+            ):
+                return  # closed, or a page to show took over: the app asks again after it
+            self.stats.pages_sent_ahead += 1
+
+    async def _send_whole(
+        self, key: _PageKey, page_count: int, encoded: EncodedPage, *, ahead: bool
+    ) -> TransferOutcome:
+        doc_id, page, sha256 = key
+        self._supersede()
+        transfer = self._transfer
         self._sending_doc = doc_id
-        self._drained.set()  # wake a superseded transfer that waits for the drain, so it ends
+        if self.keep_pages > 0:
+            self._keep(key, transfer)
+        if not ahead:
+            self.last_shown = transfer
         data = encoded.data
         chunks = -(-len(data) // self._chunk_size)
         self._send_text(
@@ -270,7 +239,8 @@ class PageSender:
                 format=encoded.format,
                 size=len(data),
                 chunks=chunks,
-                sha256=hashlib.sha256(data).hexdigest(),
+                sha256=sha256,
+                ahead=ahead,
             )
         )
         for index in range(chunks):
@@ -290,22 +260,29 @@ class PageSender:
             self.stats.peak_buffered = max(self.stats.peak_buffered, self._channel.bufferedAmount)
         self._send_text(PageEnd(transfer=transfer))
         self._sending_doc = None
+        self._in_flight = None
         self.stats.pages_sent += 1
         return TransferOutcome.SENT
 
-    def send_marks(self, doc_id: str, page: int, marks: Sequence[Mark]) -> None:
-        """Send marks now, ahead of any page chunks not yet queued."""
-        self._send_text(Marks(doc_id=doc_id, page=page, marks=list(marks)))
+    def _supersede(self) -> None:
+        """Start a new transfer: the one in flight stops, and the viewer drops it."""
+        self._transfer = (self._transfer + 1) & 0xFFFFFFFF
+        self._drained.set()  # wake a superseded transfer that waits for the drain, so it ends
+        if self._in_flight is not None:
+            self._kept.pop(self._in_flight, None)
+            self._in_flight = None
 
-    def clear_marks(self, doc_id: str, page: int) -> None:
-        self._send_text(ClearMarks(doc_id=doc_id, page=page))
+    def _keep(self, key: _PageKey, transfer: int) -> None:
+        self._kept[key] = transfer
+        self._in_flight = key
+        while len(self._kept) > self.keep_pages:
+            _, oldest = self._kept.popitem(last=False)
+            self._send_text(ForgetPage(transfer=oldest))
 
-    def close_document(self, doc_id: str) -> None:
-        """Tell the viewer to take the document down, stopping a page of it still in flight."""
-        if self._sending_doc == doc_id:
-            self._transfer = (self._transfer + 1) & 0xFFFFFFFF
-            self._drained.set()
-        self._send_text(DocumentClosed(doc_id=doc_id))
+    def _forget_transfer(self, transfer: int) -> None:
+        for key, kept in list(self._kept.items()):
+            if kept == transfer:
+                del self._kept[key]
 
     def _send_text(self, message: ContentMessage) -> None:
         if self._channel.readyState != "open":
@@ -315,12 +292,24 @@ class PageSender:
             return
         self._channel.send(encode_message(message))
 
+    def _on_close(self) -> None:
+        self._kept.clear()
+        self._ahead.clear()
+        self._drained.set()  # so a paused transfer sees the close
+
     def _on_channel_message(self, data: str | bytes) -> None:
-        message = _parse_text(data, "viewer")
+        message = parse_from_peer(data, "viewer")
         match message:
             case Viewer():
+                if self.viewer is not None and message.keep_pages < len(self._kept):
+                    # The viewer keeps fewer pages now: forget the oldest like it does.
+                    self.viewer = message
+                    while len(self._kept) > self.keep_pages:
+                        self._kept.popitem(last=False)
                 self.viewer = message
             case PageRejected():
+                # The viewer does not hold a page it rejected, whatever the reason.
+                self._forget_transfer(message.transfer)
                 logger.warning(
                     "content < transfer %d rejected: %s", message.transfer, message.reason
                 )
@@ -332,27 +321,7 @@ class PageSender:
                 logger.warning("content < unexpected %s from the viewer", type(message).__name__)
                 return
         if self._on_event is not None:
-            _deliver(self._on_event, message)
-
-
-def _parse_text(data: str | bytes, peer: str) -> ContentMessage | None:
-    if not isinstance(data, str):
-        logger.warning("content < dropped %d unexpected binary bytes from the %s", len(data), peer)
-        return None
-    try:
-        return decode_message(data)
-    except msgspec.DecodeError as error:
-        logger.warning("content < dropped a bad message from the %s: %s", peer, error)
-        return None
-
-
-def _deliver(callback: Callable[[_E], None], event: _E) -> None:
-    # The app's callback runs inside aiortc's receive path; an exception escaping here would
-    # tear down the SCTP association, so a bug in the app is logged instead.
-    try:
-        callback(event)
-    except Exception:
-        logger.exception("content = the app's event callback failed")
+            deliver_to_app(self._on_event, message)
 
 
 @dataclass(slots=True)
@@ -362,8 +331,14 @@ class _Incoming:
     next_index: int = 0
 
 
+@dataclass(slots=True)
+class _Kept:
+    begin: PageBegin
+    page: PageReady | None = None  # None while it decodes
+
+
 class PageReceiver:
-    """Reassembles, verifies and decodes pages and passes marks on: the kiosk side.
+    """Reassembles, verifies and decodes pages, keeps some, and passes marks on: the kiosk side.
 
     `on_event` is called on the engine's loop, in the order the sender sent, except that a page
     is delivered once decoded (in a worker thread), so marks sent after it may come first.
@@ -375,27 +350,37 @@ class PageReceiver:
         on_event: Callable[[ContentEvent], None],
         *,
         max_page_pixels: int = MAX_PAGE_PIXELS,
+        keep_pages: int = 0,
     ) -> None:
+        if not 0 <= keep_pages <= MAX_KEEP_PAGES:
+            raise ValueError(f"keep_pages must be 0..{MAX_KEEP_PAGES}")
         self._channel = channel
         self._on_event = on_event
         self._max_pixels = max_page_pixels
+        self._keep_pages = keep_pages
         self._incoming: _Incoming | None = None
         self._superseded: deque[int] = deque(maxlen=8)
-        # Pages are numbered as they complete. A decode that finishes after a newer page was
-        # shown, or after its document was closed, is stale: latest wins.
-        self._completed = 0
-        self._shown = 0
-        self._closed: dict[str, int] = {}  # doc id -> pages completed when it was closed
+        # The page to show next: latest wins, so a page that completes or decodes after another
+        # was asked for, or after its document was closed, is not shown.
+        self._wanted: PageBegin | None = None
+        self._kept: OrderedDict[int, _Kept] = OrderedDict()  # by transfer, oldest first
         self._stopped = False
         self._decoding: set[asyncio.Task[None]] = set()
         channel.on("message", self._on_channel_message)
         channel.on("close", self._on_channel_close)
 
+    @property
+    def kept_pages(self) -> int:
+        """How many pages this viewer holds for a later `ShowPage`."""
+        return len(self._kept)
+
     def announce_viewer(
         self, width: int, height: int, formats: Sequence[PageFormat] = tuple(PageFormat)
     ) -> None:
         """Tell the sender the size to render pages at; call on open and on every change."""
-        self._send(Viewer(width=width, height=height, formats=list(formats)))
+        self._send(
+            Viewer(width=width, height=height, formats=list(formats), keep_pages=self._keep_pages)
+        )
 
     async def close(self) -> None:
         """Stop listening and delivering; decodes still running in threads are discarded."""
@@ -405,6 +390,7 @@ class PageReceiver:
         self._channel.remove_listener("close", self._on_channel_close)
         self._drop_incoming()
         self._stopped = True
+        self._kept.clear()
         for task in list(self._decoding):
             task.cancel()
         await asyncio.gather(*self._decoding, return_exceptions=True)
@@ -413,19 +399,20 @@ class PageReceiver:
         if isinstance(data, bytes):
             self._on_chunk(data)
             return
-        message = _parse_text(data, "sender")
+        message = parse_from_peer(data, "sender")
         match message:
             case PageBegin():
                 self._on_page_begin(message)
             case PageEnd():
                 self._on_page_end(message)
+            case ShowPage():
+                self._on_show_page(message.transfer)
+            case ForgetPage():
+                self._kept.pop(message.transfer, None)
             case DocumentClosed():
-                if self._incoming is not None and self._incoming.begin.doc_id == message.doc_id:
-                    self._drop_incoming()
-                self._closed[message.doc_id] = self._completed
-                _deliver(self._on_event, message)
+                self._on_document_closed(message)
             case Marks() | ClearMarks():
-                _deliver(self._on_event, message)
+                deliver_to_app(self._on_event, message)
             case Viewer() | PageShown() | PageRejected():
                 logger.warning("content < unexpected %s from the sender", type(message).__name__)
             case None:
@@ -439,11 +426,17 @@ class PageReceiver:
         problem = _begin_problem(begin, self._max_pixels)
         if problem is not None:
             self._reject(begin.transfer, problem)
-        else:
-            logger.debug(
-                "content < transfer %d: %s page %d", begin.transfer, begin.doc_id, begin.page
-            )
-            self._incoming = _Incoming(begin, bytearray())
+            return
+        logger.debug(
+            "content < transfer %d: %s page %d%s",
+            begin.transfer,
+            begin.doc_id,
+            begin.page,
+            " ahead" if begin.ahead else "",
+        )
+        self._incoming = _Incoming(begin, bytearray())
+        if not begin.ahead:
+            self._wanted = begin
 
     def _on_chunk(self, frame: bytes) -> None:
         if len(frame) <= CHUNK_HEADER.size:
@@ -475,30 +468,63 @@ class PageReceiver:
         if incoming.next_index != begin.chunks or len(incoming.data) != begin.size:
             self._reject(begin.transfer, f"ended after {len(incoming.data)} of {begin.size} bytes")
             return
-        self._completed += 1
-        task = asyncio.get_running_loop().create_task(
-            self._decode(begin, bytes(incoming.data), self._completed)
-        )
+        if self._keep_pages > 0:
+            # Filed now, in the sender's order, so both ends forget the same oldest page.
+            self._kept[begin.transfer] = _Kept(begin)
+            while len(self._kept) > self._keep_pages:
+                transfer, _ = self._kept.popitem(last=False)
+                logger.warning("content = forgot transfer %d the sender did not", transfer)
+        task = asyncio.get_running_loop().create_task(self._decode(begin, bytes(incoming.data)))
         self._decoding.add(task)
         task.add_done_callback(self._decoding.discard)
 
-    async def _decode(self, begin: PageBegin, data: bytes, number: int) -> None:
+    async def _decode(self, begin: PageBegin, data: bytes) -> None:
         try:
             image = await asyncio.to_thread(_verify_and_decode, begin, data, self._max_pixels)
         except DocumentError as error:
             # The bytes arrived whole yet are wrong: a bug or tampering, not a network hiccup.
+            self._kept.pop(begin.transfer, None)
             self._reject(begin.transfer, str(error), logging.ERROR)
             return
-        if self._stopped or number <= max(self._shown, self._closed.get(begin.doc_id, 0)):
-            logger.debug("content = transfer %d superseded while decoding", begin.transfer)
+        if self._stopped:
             return
-        self._shown = number
-        logger.debug("content = transfer %d shown", begin.transfer)
-        _deliver(
-            self._on_event,
-            PageReady(begin.doc_id, begin.page, begin.page_count, begin.transfer, image),
-        )
-        self._send(PageShown(transfer=begin.transfer))
+        page = PageReady(begin.doc_id, begin.page, begin.page_count, begin.transfer, image)
+        kept = self._kept.get(begin.transfer)
+        if kept is not None:
+            kept.page = page
+        if self._wanted is not None and self._wanted.transfer == begin.transfer:
+            self._show(page)
+        else:
+            logger.debug("content = transfer %d not shown: a later one is wanted", begin.transfer)
+
+    def _on_show_page(self, transfer: int) -> None:
+        kept = self._kept.get(transfer)
+        incoming = self._incoming
+        if kept is not None:
+            self._kept.move_to_end(transfer)
+            self._wanted = kept.begin
+            if kept.page is not None:
+                self._show(kept.page)
+            # else: shown when its decode finishes
+        elif incoming is not None and incoming.begin.transfer == transfer:
+            self._wanted = incoming.begin  # shown once it arrives and decodes
+        else:
+            self._reject(transfer, NOT_HELD)
+
+    def _show(self, page: PageReady) -> None:
+        self._wanted = None
+        logger.debug("content = transfer %d shown", page.transfer)
+        deliver_to_app(self._on_event, page)
+        self._send(PageShown(transfer=page.transfer))
+
+    def _on_document_closed(self, closed: DocumentClosed) -> None:
+        if self._incoming is not None and self._incoming.begin.doc_id == closed.doc_id:
+            self._drop_incoming()
+        if self._wanted is not None and self._wanted.doc_id == closed.doc_id:
+            self._wanted = None
+        for transfer in [t for t, kept in self._kept.items() if kept.begin.doc_id == closed.doc_id]:
+            del self._kept[transfer]
+        deliver_to_app(self._on_event, closed)
 
     def _drop_incoming(self) -> None:
         if self._incoming is not None:
@@ -521,6 +547,7 @@ class PageReceiver:
 
     def _on_channel_close(self) -> None:
         self._drop_incoming()
+        self._kept.clear()
 
 
 def _begin_problem(begin: PageBegin, max_pixels: int) -> str | None:

@@ -30,11 +30,12 @@ from typing import Any, Final
 
 from call.audio_meter import AudioLevel, SpeakingChanged
 from call.bridge import LatestFrame
+from call.content_messages import Mark
 from call.control_channel import ContentKind, QuickPhrase, RequestOffer, Text
 from call.control_channel import Phrase as PhraseMessage
 from call.devices import DeviceChanged, Devices, MediaSettings
 from call.document import Document
-from call.document_share import Mark, TransferOutcome
+from call.document_share import TransferOutcome
 from call.link import (
     Credentials,
     Link,
@@ -242,8 +243,7 @@ class Engine:
         sharing = self._require_call().sharing
         viewer = sharing.viewer
         size = DEFAULT_VIEWER if viewer is None else (viewer.width, viewer.height)
-        encoded = await sharing.encoded_page(document, index, doc_id, size)
-        return await sharing.show_page(doc_id, index, document.page_count, encoded)
+        return await sharing.show_document_page(document, index, doc_id, size)
 
     async def send_marks(self, doc_id: str, page: int, marks: list[Mark]) -> None:
         self._require_call().sharing.send_marks(doc_id, page, marks)

@@ -1,10 +1,10 @@
-"""Document pages rendered ahead of a flip, so a flip to a neighbour skips render and encode.
+"""Encoded document pages, so a flip to a page rendered before skips render and encode.
 
-Staff page through a document in order. While one page travels to the kiosk, its neighbours
-(the next, then the previous) are rendered and encoded in worker threads and kept, encoded, in a
-small least-recently-used cache keyed by document, page, kiosk display size and accepted formats.
-A flip to one of them goes straight to the wire; a flip elsewhere renders as before, waiting at
-most for a neighbour's render to let go of the document (docs/content-channel.md).
+Staff page through a document in order. While they talk about one page, `call.sharing` renders
+and encodes its neighbours (the next, then the previous) through this cache, in worker threads,
+and sends them ahead to the kiosk. The cache keeps a few encoded pages, least recently used
+first out, keyed by document, page, kiosk display size and accepted formats. A page asked for
+while it renders is awaited, not rendered twice (docs/content-channel.md).
 
 A page is about 2 MB encoded at 1080p, so the cache holds a few pages, not a document.
 """
@@ -25,7 +25,6 @@ logger = logging.getLogger(__name__)
 # The page shown, both neighbours, and the page before last, so flipping back and forth between
 # two pages never renders again.
 CAPACITY: Final = 4
-NEIGHBOURS: Final = (1, -1)  # the next page first: staff flip forward far more often
 
 Render = Callable[[Document, int, tuple[int, int], tuple[PageFormat, ...] | None], EncodedPage]
 
@@ -69,7 +68,7 @@ class PageCache:
         size: tuple[int, int],
         formats: Sequence[PageFormat] | None = None,
     ) -> EncodedPage:
-        """Page `index` encoded for a display of `size`; then its neighbours are rendered ahead."""
+        """Page `index` encoded for a display of `size`, rendered now unless it was before."""
         key = PageKey(doc_id, document, index, size, None if formats is None else tuple(formats))
         encoded = self._pages.get(key)
         if encoded is None:
@@ -78,15 +77,10 @@ class PageCache:
             encoded = await asyncio.shield(task)
         else:
             self._pages.move_to_end(key)
-        for step in NEIGHBOURS:
-            neighbour = PageKey(doc_id, document, index + step, size, key.formats)
-            if 0 <= neighbour.index < document.page_count and neighbour not in self._pages:
-                if neighbour not in self._pending:
-                    self._start(neighbour)
         return encoded
 
     def forget(self, doc_id: str) -> None:
-        """Drop the pages of a closed document and stop rendering ahead in it."""
+        """Drop the pages of a closed document, and those of it still rendering once done."""
         for key in [key for key in self._pages if key.doc_id == doc_id]:
             del self._pages[key]
         # A thread cannot be stopped, and a flip may be awaiting its page, so renders under way
@@ -95,13 +89,13 @@ class PageCache:
             del self._pending[key]
 
     async def settled(self) -> None:
-        """Wait until no page is being rendered ahead."""
+        """Wait until no page is being rendered."""
         while self._pending:
             await asyncio.wait(list(self._pending.values()))
             await asyncio.sleep(0)  # let the done callbacks file the pages
 
     async def close(self) -> None:
-        """Drop every page and stop rendering ahead, at the end of the call."""
+        """Drop every page and stop rendering, at the end of the call."""
         pending = list(self._pending.values())
         self._pending.clear()
         self._pages.clear()
@@ -125,8 +119,8 @@ class PageCache:
             return
         error = task.exception()
         if error is not None:
-            # Whoever awaits the page sees the error; a neighbour nobody asked for just fails.
-            logger.debug("= page %d of %s not rendered ahead: %s", key.index, key.doc_id, error)
+            # Whoever awaits the page sees the error.
+            logger.debug("= page %d of %s not rendered: %s", key.index, key.doc_id, error)
             return
         if not wanted:
             return

@@ -51,8 +51,8 @@ from av.frame import Frame
 from av.packet import Packet
 
 from call import video_tuning
+from call.content_messages import create_content_channel
 from call.control_channel import create_control_channel
-from call.document_share import create_content_channel
 from call.stats import FrameMeter
 from signaling.protocol import IceServer
 

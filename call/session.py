@@ -36,6 +36,7 @@ from aiortc.exceptions import InternalError, InvalidAccessError, InvalidStateErr
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from call.bridge import LatestFrame
+from call.content_messages import is_content_channel
 from call.control_channel import (
     ContentStarted,
     ContentStopped,
@@ -48,7 +49,6 @@ from call.control_channel import (
     Text,
     is_control_channel,
 )
-from call.document_share import is_content_channel
 from call.link import LinkDown
 from call.peer import (
     ChannelArrived,

@@ -8,7 +8,9 @@ Two things travel besides the camera (design.md, "Content"):
   an empty track and a stalled one look alike from the other end.
 - **Document pages and marks** over the "content" data channel (call.document_share): staff send
   with a `PageSender`, the kiosk receives with a `PageReceiver` and announces its display size.
-  Staff pages come encoded from a `PageCache`, which renders the neighbours of each page ahead.
+  Once a page is on its way, its neighbours are rendered into a `PageCache` and sent ahead to
+  the kiosk, which keeps the last `KEEP_PAGES` pages, so a flip to a neighbour shows a page the
+  kiosk already holds. They wait for the page shown, which has the CPU and the channel first.
 
 `Sharing` belongs to one `CallSession` and outlives its peers: when the session builds a new
 peer, the shared source gets a new track on it, is announced again, and the last page shown is
@@ -19,29 +21,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Final, Protocol
 
 from aiortc import RTCDataChannel
 from aiortc.mediastreams import MediaStreamTrack
 
 from call.bridge import LatestFrame
+from call.content_messages import NOT_HELD, Mark, PageRejected, Viewer
 from call.control_channel import ContentKind, ContentStarted, ContentStopped, ControlMessage
-from call.document import Document, EncodedPage
-from call.document_share import (
-    ContentEvent,
-    Mark,
-    PageReceiver,
-    PageSender,
-    TransferOutcome,
-    Viewer,
-    ViewerEvent,
-)
+from call.document import Document, DocumentError, EncodedPage, PageFormat
+from call.document_share import ContentEvent, PageReceiver, PageSender, TransferOutcome, ViewerEvent
 from call.page_cache import PageCache
 from call.peer import Peer
 
 logger = logging.getLogger(__name__)
+
+# The page on screen, both neighbours sent ahead, and two more, so paging back and forth over a
+# few pages never sends one twice. A decoded 1080p page is 2-6 MB of the kiosk's memory.
+KEEP_PAGES: Final = 5
+NEIGHBOURS: Final = (1, -1)  # sent ahead in this order: staff flip forward far more often
 
 
 class ContentSource(Protocol):
@@ -105,7 +105,8 @@ class Sharing:
         self._viewer: PageReceiver | None = None
         self._last_page: _Page | None = None
         self._sending: set[asyncio.Task[TransferOutcome]] = set()
-        self.pages_ahead = PageCache()
+        self._sending_ahead: asyncio.Task[None] | None = None
+        self._rendered = PageCache()
 
     @property
     def local_kind(self) -> ContentKind | None:
@@ -139,13 +140,15 @@ class Sharing:
                 page = self._last_page
                 self._spawn_send(page)
         else:
-            self._viewer = PageReceiver(channel, self._emit_document)
+            self._viewer = PageReceiver(channel, self._emit_document, keep_pages=KEEP_PAGES)
             self._viewer.announce_viewer(*self._viewer_size)
 
     async def peer_closed(self) -> None:
-        viewer = self._viewer
+        pages, viewer = self._pages, self._viewer
         self._peer, self._pages, self._viewer = None, None, None
         self._send_control = lambda message: False
+        if pages is not None:
+            await pages.close()
         if viewer is not None:
             await viewer.close()
         self._remote_stopped()
@@ -193,13 +196,22 @@ class Sharing:
 
     # --- Document pages -----------------------------------------------------------------------
 
-    async def encoded_page(
+    async def show_document_page(
         self, document: Document, index: int, doc_id: str, size: tuple[int, int]
-    ) -> EncodedPage:
-        """Page `index` encoded for a display of `size` in a format the kiosk accepts (staff)."""
+    ) -> TransferOutcome:
+        """Show page `index` encoded for a display of `size` in a format the kiosk accepts, then
+        send its neighbours ahead (staff)."""
         viewer = self.viewer
         formats = None if viewer is None else viewer.formats
-        return await self.pages_ahead.page(doc_id, document, index, size, formats)
+        self._cancel_sending_ahead()  # the last page's neighbours may not be this one's
+        encoded = await self._rendered.page(doc_id, document, index, size, formats)
+        outcome = await self.show_page(doc_id, index, document.page_count, encoded)
+        if outcome is TransferOutcome.SENT:
+            self._cancel_sending_ahead()  # a flip that overtook this one started its own
+            self._sending_ahead = asyncio.get_running_loop().create_task(
+                self._send_neighbours_ahead(document, index, doc_id, size, formats)
+            )
+        return outcome
 
     async def show_page(
         self, doc_id: str, page: int, page_count: int, encoded: EncodedPage
@@ -222,7 +234,8 @@ class Sharing:
             self._pages.clear_marks(doc_id, page)
 
     def close_document(self, doc_id: str) -> None:
-        self.pages_ahead.forget(doc_id)
+        self._cancel_sending_ahead()
+        self._rendered.forget(doc_id)
         if self._last_page is not None and self._last_page.doc_id == doc_id:
             self._last_page = None
         if self._pages is not None:
@@ -230,10 +243,12 @@ class Sharing:
 
     async def close(self) -> None:
         """At the end of the call: stop sharing and forget the page."""
-        for task in list(self._sending):
+        ahead, self._sending_ahead = self._sending_ahead, None
+        tasks = [*self._sending, *([ahead] if ahead is not None else [])]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._sending, return_exceptions=True)
-        await self.pages_ahead.close()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._rendered.close()
         await self.peer_closed()
         await self.stop_content()
         self._last_page = None
@@ -245,7 +260,51 @@ class Sharing:
             self._emit(RemoteContentChanged(self._session_id, None))
 
     def _emit_document(self, event: ContentEvent | ViewerEvent) -> None:
+        if (
+            isinstance(event, PageRejected)
+            and event.reason == NOT_HELD
+            and self._pages is not None
+            and event.transfer == self._pages.last_shown
+            and self._last_page is not None
+        ):
+            # The kiosk lost a page it was asked to show again (it restarted its viewer, say):
+            # send that page in full instead.
+            logger.info("%s = the kiosk did not hold the page; sending it again", self._session_id)
+            self._spawn_send(self._last_page)
+            return
         self._emit(DocumentEvent(self._session_id, event))
+
+    async def _send_neighbours_ahead(
+        self,
+        document: Document,
+        index: int,
+        doc_id: str,
+        size: tuple[int, int],
+        formats: Sequence[PageFormat] | None,
+    ) -> None:
+        ahead: dict[int, EncodedPage] = {}
+        for step in NEIGHBOURS:
+            neighbour = index + step
+            if not 0 <= neighbour < document.page_count:
+                continue
+            try:
+                ahead[neighbour] = await self._rendered.page(
+                    doc_id, document, neighbour, size, formats
+                )
+            except DocumentError as error:
+                logger.debug("%s = page %d not sent ahead: %s", self._session_id, neighbour, error)
+                continue
+            if self._pages is None:
+                return
+            # Each page goes as soon as it is rendered; the sender skips what the kiosk holds.
+            self._pages.send_ahead(doc_id, document.page_count, ahead)
+
+    def _cancel_sending_ahead(self) -> None:
+        if self._sending_ahead is not None:
+            self._sending_ahead.cancel()
+            self._sending_ahead = None
+        if self._pages is not None:
+            self._pages.cancel_ahead()
 
     def _spawn_send(self, page: _Page) -> None:
         task = asyncio.get_running_loop().create_task(

@@ -49,7 +49,7 @@ from PyQt6.QtWidgets import QApplication, QPushButton, QWidget
 
 from call.bot import SUMMARY_PREFIX
 from call.bridge import new_event_loop
-from call.document_share import Highlight, Pointer
+from call.content_messages import Highlight, Pointer
 from demo.console import log_in, logged_in, open_console
 from demo.forms import NAME_BOX_CENTRE, write_forms
 from demo.hub import HubError, RunningHub, free_port, start_hub

@@ -19,7 +19,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from call.document_share import Mark
+from call.content_messages import Mark
 from signaling import protocol as p
 
 Image8 = npt.NDArray[np.uint8]  # height x width x 3, RGB

@@ -28,10 +28,11 @@ from call.audio_meter import SILENCE_DBFS, AudioLevel, AudioSide
 from call.audio_meter import SpeakingChanged as EngineSpeakingChanged
 from call.bridge import EngineBridge, EventOutbox
 from call.camera import CameraCapture, CameraSettings
+from call.content_messages import ClearMarks, Marks
+from call.content_messages import DocumentClosed as EngineDocumentClosed
 from call.control_channel import ContentKind, QuickPhrase
 from call.devices import Device, DeviceChanged, MediaSettings
-from call.document_share import ClearMarks, Marks, PageReady
-from call.document_share import DocumentClosed as EngineDocumentClosed
+from call.document_share import PageReady
 from call.engine import Engine, EngineEvent, EngineSettings, HubMessage, LinkChanged
 from call.link import Credentials, LinkConnected, LinkDisconnected, LinkFailed
 from call.session import CallSettings, CallState, CallStateChanged, TextReceived

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from call.document_share import Mark
+from call.content_messages import Mark
 from kiosk.engine import CallMedia, Capabilities, DevicesChanged, Image8, Phrase
 from kiosk.i18n import Language
 from kiosk.state import KioskState, Overlay

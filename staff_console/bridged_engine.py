@@ -20,9 +20,9 @@ from PyQt6.QtCore import QObject, pyqtSignal
 from call.audio_meter import AudioLevel, AudioSide
 from call.audio_meter import SpeakingChanged as EngineSpeakingChanged
 from call.bridge import EngineBridge, EventOutbox
+from call.content_messages import Highlight, Mark, PageRejected, PageShown, PenStroke, Pointer
 from call.devices import Device, DeviceChanged, MediaSettings
 from call.document import Document, open_document
-from call.document_share import Highlight, Mark, PageRejected, PageShown, PenStroke, Pointer
 from call.engine import Engine, EngineEvent, EngineSettings, HubMessage, LinkChanged
 from call.link import Credentials, LinkConnected, LinkDisconnected, LinkFailed
 from call.screen import Region, ScreenSettings

@@ -14,7 +14,7 @@ from PyQt6.QtCore import QPointF, QRectF, QSize, Qt
 from PyQt6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
-from call.document_share import Highlight, Mark, PenStroke, Pointer
+from call.content_messages import Highlight, Mark, PenStroke, Pointer
 from kiosk.engine import Image8
 from kiosk.theme import GREY, RED, WHITE, Theme
 from kiosk.widgets.text import qcolor

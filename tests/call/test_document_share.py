@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import socket
@@ -18,36 +19,38 @@ import pytest
 from aiortc import RTCConfiguration, RTCDataChannel, RTCPeerConnection
 from PIL import Image
 
-from call.document import EncodedPage, PageFormat, encode_page, open_document
-from call.document_share import (
+from call.content_messages import (
     CHANNEL_LABEL,
     CHANNEL_PROTOCOL,
     CHUNK_HEADER,
-    HIGH_WATER,
     MAX_CHUNK_PAYLOAD,
     ClearMarks,
-    ContentEvent,
     DocumentClosed,
     Highlight,
     Mark,
     Marks,
     PageBegin,
     PageEnd,
-    PageReady,
-    PageReceiver,
     PageRejected,
-    PageSender,
     PageShown,
     PenStroke,
     Pointer,
-    TransferOutcome,
     Viewer,
-    ViewerEvent,
     chunk_frame,
     create_content_channel,
     decode_message,
     encode_message,
     is_content_channel,
+)
+from call.document import EncodedPage, PageFormat, encode_page, open_document
+from call.document_share import (
+    HIGH_WATER,
+    ContentEvent,
+    PageReady,
+    PageReceiver,
+    PageSender,
+    TransferOutcome,
+    ViewerEvent,
 )
 from tests.call.fixtures.japanese_form import font_available, japanese_form
 
@@ -86,6 +89,13 @@ def enlarge_receive_buffers(pc: RTCPeerConnection) -> None:
 
 @pytest.fixture
 async def call(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Call]:
+    async with open_call(monkeypatch) as opened:
+        yield opened
+
+
+@contextlib.asynccontextmanager
+async def open_call(monkeypatch: pytest.MonkeyPatch, *, keep_pages: int = 0) -> AsyncIterator[Call]:
+    """Two real aiortc peers on loopback with the content channel open between them."""
     # aioice offers every interface except 127.0.0.1; pin ICE to loopback so the test needs no
     # network and no STUN server.
     monkeypatch.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: ["127.0.0.1"])
@@ -108,7 +118,7 @@ async def call(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Call]:
     assert is_content_channel(kiosk_channel)
     viewer_events: asyncio.Queue[ViewerEvent] = asyncio.Queue()
     content_events: asyncio.Queue[ContentEvent] = asyncio.Queue()
-    kiosk = PageReceiver(kiosk_channel, content_events.put_nowait)
+    kiosk = PageReceiver(kiosk_channel, content_events.put_nowait, keep_pages=keep_pages)
     staff = PageSender(staff_channel, viewer_events.put_nowait)
     yield Call(staff, kiosk, staff_channel, kiosk_channel, viewer_events, content_events)
     await kiosk.close()

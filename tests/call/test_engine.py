@@ -12,6 +12,7 @@ import math
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -20,10 +21,11 @@ from PIL import Image
 
 from call import video_tuning
 from call.camera import CameraCapture, CameraSettings
+from call.content_messages import PageRejected, Viewer
 from call.control_channel import ContentKind, QuickPhrase
 from call.devices import SYNTHETIC_CAMERA, MediaSettings
-from call.document import EncodedPage, PageFormat
-from call.document_share import PageReady, Viewer
+from call.document import EncodedPage, PageFormat, open_document
+from call.document_share import PageReady
 from call.engine import Engine, EngineEvent, EngineSettings, HubMessage, LinkChanged
 from call.link import Credentials, LinkState
 from call.peer import TrackRole
@@ -276,6 +278,54 @@ async def test_a_whole_call_between_a_kiosk_and_staff_through_the_hub(
     await staff.hub(p.WrapUpSaved)
     await kiosk.engine.submit_survey(5)
     await kiosk.hub(p.SurveySaved)
+
+
+async def test_staff_flip_to_the_next_page_shows_what_the_kiosk_already_holds(
+    probes: tuple[Probe, Probe], tmp_path: Path
+) -> None:
+    kiosk, staff = probes
+    await connect(kiosk, staff)
+    pages = [Image.new("RGB", (400, 300), (255, 255, 255)) for _ in range(3)]
+    for index, page in enumerate(pages):
+        page.paste((0, 0, 0), (20, 20 + 40 * index, 380, 40 + 40 * index))
+    path = tmp_path / "three.pdf"
+    pages[0].save(path, "PDF", save_all=True, append_images=pages[1:])
+    await staff.expect(DocumentEvent, lambda e: isinstance(e.event, Viewer))
+
+    def shown(index: int) -> Callable[[DocumentEvent], bool]:
+        return lambda e: isinstance(e.event, PageReady) and e.event.page == index
+
+    call = staff.engine.call
+    assert call is not None
+    with open_document(path) as document:
+        assert await staff.engine.show_document_page(document, 0, "three") == "sent"
+        first = (await kiosk.expect(DocumentEvent, shown(0))).event
+        sender = call.sharing._pages
+        assert sender is not None
+        await eventually(lambda: sender.stats.pages_sent_ahead == 1)  # page 1; page 0 has no -1
+
+        assert await staff.engine.show_document_page(document, 1, "three") == "sent"
+        second = (await kiosk.expect(DocumentEvent, shown(1))).event
+        assert sender.stats.pages_shown_kept == 1
+        expected = document.render_page(1, (1920, 1080))
+        assert isinstance(second, PageReady)
+        assert second.image.tobytes() == expected.tobytes()
+
+        # The kiosk lost what it kept (its viewer was rebuilt, say): asked to show page 0
+        # again, it says it does not hold it, and staff send it in full instead.
+        viewer = kiosk.engine.call.sharing._viewer  # type: ignore[union-attr]
+        assert viewer is not None
+        viewer._kept.clear()
+        assert await staff.engine.show_document_page(document, 0, "three") == "sent"
+        again = (await kiosk.expect(DocumentEvent, shown(0))).event
+        assert isinstance(again, PageReady)
+        assert isinstance(first, PageReady)
+        assert again.image.tobytes() == first.image.tobytes()
+        assert not [
+            e
+            for e in staff.events
+            if isinstance(e, DocumentEvent) and isinstance(e.event, PageRejected)
+        ]
 
 
 def black_hole(probe: Probe) -> None:

@@ -1,7 +1,8 @@
-"""PageCache: neighbours rendered ahead, bounded, dropped when their document closes."""
+"""PageCache: pages rendered once, bounded, dropped when their document closes."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,25 +41,32 @@ def document(tmp_path: Path) -> Iterator[Document]:
         yield document
 
 
-async def test_a_flip_to_the_next_page_uses_the_page_rendered_ahead(document: Document) -> None:
+async def test_a_page_rendered_before_or_rendering_now_is_not_rendered_again(
+    document: Document,
+) -> None:
     render = CountingRender()
     cache = PageCache(render)
-    await cache.page("doc", document, 2, SIZE)
-    await cache.settled()
-    assert sorted(render.calls) == [1, 2, 3]
-    encoded = await cache.page("doc", document, 3, SIZE)
-    assert render.calls.count(3) == 1
-    assert encoded == render_encoded(document, 3, SIZE, None)
+    first, second = await asyncio.gather(
+        cache.page("doc", document, 3, SIZE), cache.page("doc", document, 3, SIZE)
+    )
+    assert await cache.page("doc", document, 3, SIZE) is first is second
+    assert render.calls == [3]
+    assert first == render_encoded(document, 3, SIZE, None)
     await cache.close()
 
 
-async def test_neighbours_stay_inside_the_document(document: Document) -> None:
+async def test_a_page_given_up_by_its_caller_is_still_kept_for_the_next(
+    document: Document,
+) -> None:
     render = CountingRender()
     cache = PageCache(render)
-    await cache.page("doc", document, 0, SIZE)
-    await cache.page("doc", document, 5, SIZE)
+    waiting = asyncio.ensure_future(cache.page("doc", document, 1, SIZE))
+    await asyncio.sleep(0)
+    waiting.cancel()
     await cache.settled()
-    assert sorted(render.calls) == [0, 1, 4, 5]
+    assert len(cache) == 1
+    await cache.page("doc", document, 1, SIZE)
+    assert render.calls == [1]
     await cache.close()
 
 
@@ -75,18 +83,20 @@ async def test_the_cache_keeps_at_most_its_capacity(document: Document) -> None:
     cache = PageCache(capacity=2)
     for index in range(6):
         await cache.page("doc", document, index, SIZE)
-        await cache.settled()
         assert len(cache) <= 2
     await cache.close()
 
 
-async def test_closing_a_document_drops_its_pages_and_those_rendering_ahead(
+async def test_closing_a_document_drops_its_pages_and_those_still_rendering(
     document: Document,
 ) -> None:
     render = CountingRender()
     cache = PageCache(render)
-    await cache.page("doc", document, 2, SIZE)  # its neighbours are now rendering
+    await cache.page("doc", document, 2, SIZE)
+    rendering = asyncio.ensure_future(cache.page("doc", document, 3, SIZE))
+    await asyncio.sleep(0)
     cache.forget("doc")
+    await rendering  # whoever waits still gets the page
     await cache.settled()
     assert len(cache) == 0
     await cache.page("doc", document, 2, SIZE)

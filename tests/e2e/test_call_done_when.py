@@ -33,10 +33,11 @@ from bench.content_quality import psnr, udp_drops
 from bench.frame_code import FrameCode, coded_capture, read
 from call.audio import SAMPLE_RATE, Samples
 from call.camera import CameraSettings, cjk_font
+from call.content_messages import Marks, Pointer, Viewer
 from call.control_channel import ContentKind
 from call.devices import MediaSettings
 from call.document import open_document
-from call.document_share import Marks, PageReady, Pointer, Viewer
+from call.document_share import PageReady
 from call.engine import Engine, EngineEvent, EngineSettings, LinkChanged
 from call.link import Credentials, LinkState
 from call.peer import TrackRole

@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from call.camera import cjk_font
-from call.document_share import Highlight, PenStroke, Pointer
+from call.content_messages import Highlight, PenStroke, Pointer
 from kiosk import engine as e
 from kiosk.controller import KioskController
 from kiosk.engine import Image8, Phrase

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from kiosk_scenes import ManualClock, RecordingEngine, demo_directory
 
-from call.document_share import Highlight, Pointer
+from call.content_messages import Highlight, Pointer
 from kiosk import engine as e
 from kiosk.controller import KioskController
 from kiosk.i18n import Language

@@ -1,0 +1,168 @@
+"""Pages the kiosk keeps and pages sent ahead, between two real aiortc peers over loopback."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from call.content_messages import (
+    NOT_HELD,
+    DocumentClosed,
+    PageRejected,
+    PageShown,
+    ShowPage,
+    Viewer,
+    encode_message,
+)
+from call.document_share import PageReady, TransferOutcome
+from tests.call.test_document_share import (
+    Call,
+    assert_same_pixels,
+    next_of,
+    noise_page,
+    open_call,
+)
+from tests.call.test_engine import eventually
+
+KEEP = 3
+
+
+@pytest.fixture
+async def keeping(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Call]:
+    """A call whose kiosk keeps the last `KEEP` pages, with its viewer announced."""
+    async with open_call(monkeypatch, keep_pages=KEEP) as call:
+        call.kiosk.announce_viewer(800, 600)
+        await next_of(call.viewer_events, Viewer)
+        assert call.staff.keep_pages == KEEP
+        yield call
+
+
+async def test_a_flip_to_a_page_sent_ahead_moves_no_page_bytes(keeping: Call) -> None:
+    call = keeping
+    first_image, first = noise_page(300, seed=1)
+    next_image, following = noise_page(300, seed=2)
+    assert await call.staff.send_page("doc", 0, 2, first) is TransferOutcome.SENT
+    assert_same_pixels((await next_of(call.content_events, PageReady)).image, first_image)
+
+    call.staff.send_ahead("doc", 2, {1: following})
+    await eventually(lambda: call.staff.stats.pages_sent_ahead == 1)
+    chunks = call.staff.stats.chunks_sent
+    assert await call.staff.send_page("doc", 1, 2, following) is TransferOutcome.SENT
+
+    page = await next_of(call.content_events, PageReady)
+    assert (page.page, page.page_count) == (1, 2)
+    assert_same_pixels(page.image, next_image)
+    assert call.staff.stats.chunks_sent == chunks
+    assert call.staff.stats.pages_shown_kept == 1
+    shown = [await next_of(call.viewer_events, PageShown) for _ in range(2)]
+    assert shown[-1].transfer == page.transfer == call.staff.last_shown
+
+
+async def test_a_page_shown_before_it_fully_arrived_ahead_shows_once_it_has(
+    keeping: Call,
+) -> None:
+    call = keeping
+    _, first = noise_page(100, seed=1)
+    # ~6 MB: the sender queues 1 MiB and pauses, so the page is still crossing at the flip.
+    big_image, big = noise_page(1400, seed=2)
+    await call.staff.send_page("doc", 0, 2, first)
+    await next_of(call.content_events, PageReady)
+
+    call.staff.send_ahead("doc", 2, {1: big})
+    await eventually(lambda: call.staff.stats.chunks_sent > 1)
+    assert await call.staff.send_page("doc", 1, 2, big) is TransferOutcome.SENT
+
+    page = await next_of(call.content_events, PageReady)
+    assert page.page == 1
+    assert_same_pixels(page.image, big_image)
+    assert call.staff.stats.pages_shown_kept == 1
+    assert call.staff.stats.pages_sent == 2  # the big page crossed once
+    assert call.content_events.empty()
+
+
+async def test_a_flip_elsewhere_supersedes_a_page_ahead_which_later_goes_in_full(
+    keeping: Call,
+) -> None:
+    call = keeping
+    _, first = noise_page(100, seed=1)
+    big_image, big = noise_page(1400, seed=2)  # ~6 MB: still crossing at the flip
+    other_image, other = noise_page(100, seed=3)
+    await call.staff.send_page("doc", 0, 9, first)
+    await next_of(call.content_events, PageReady)
+    call.staff.send_ahead("doc", 9, {1: big})
+    await eventually(lambda: call.staff.stats.chunks_sent > 1)
+
+    assert await call.staff.send_page("doc", 5, 9, other) is TransferOutcome.SENT
+    page = await next_of(call.content_events, PageReady)
+    assert page.page == 5
+    assert_same_pixels(page.image, other_image)
+    assert call.staff.stats.pages_sent_ahead == 0
+
+    assert await call.staff.send_page("doc", 1, 9, big) is TransferOutcome.SENT
+    page = await next_of(call.content_events, PageReady)
+    assert page.page == 1
+    assert_same_pixels(page.image, big_image)
+    assert call.staff.stats.pages_shown_kept == 0
+
+
+async def test_both_ends_forget_the_oldest_page_alike(keeping: Call) -> None:
+    call = keeping
+    pages = [noise_page(60, seed=seed) for seed in range(KEEP + 1)]
+    for index, (_, encoded) in enumerate(pages):
+        await call.staff.send_page("doc", index, len(pages), encoded)
+        await next_of(call.content_events, PageReady)
+    await eventually(lambda: call.kiosk.kept_pages == KEEP)
+
+    # Page 0 was forgotten by both: it goes in full. Page 2 is still kept: a ShowPage.
+    chunks = call.staff.stats.chunks_sent
+    await call.staff.send_page("doc", 0, len(pages), pages[0][1])
+    assert_same_pixels((await next_of(call.content_events, PageReady)).image, pages[0][0])
+    assert call.staff.stats.chunks_sent == chunks + 1
+    await call.staff.send_page("doc", 2, len(pages), pages[2][1])
+    assert_same_pixels((await next_of(call.content_events, PageReady)).image, pages[2][0])
+    assert call.staff.stats.chunks_sent == chunks + 1
+    assert call.staff.stats.pages_shown_kept == 1
+    assert not [e for e in list(call.viewer_events._queue) if isinstance(e, PageRejected)]
+
+
+async def test_closing_a_document_drops_its_kept_pages_at_both_ends(keeping: Call) -> None:
+    call = keeping
+    image, encoded = noise_page(60)
+    await call.staff.send_page("doc", 0, 1, encoded)
+    await next_of(call.content_events, PageReady)
+    call.staff.close_document("doc")
+    await next_of(call.content_events, DocumentClosed)
+    assert call.kiosk.kept_pages == 0
+
+    chunks = call.staff.stats.chunks_sent
+    await call.staff.send_page("doc", 0, 1, encoded)
+    assert_same_pixels((await next_of(call.content_events, PageReady)).image, image)
+    assert call.staff.stats.chunks_sent == chunks + 1
+
+
+async def test_a_show_for_a_page_not_held_is_rejected(keeping: Call) -> None:
+    call = keeping
+    call.staff_channel.send(encode_message(ShowPage(transfer=4242)))
+    rejected = await next_of(call.viewer_events, PageRejected)
+    assert (rejected.transfer, rejected.reason) == (4242, NOT_HELD)
+    assert call.content_events.empty()
+
+
+async def test_a_viewer_that_keeps_nothing_is_sent_nothing_ahead(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async with open_call(monkeypatch) as call:
+        call.kiosk.announce_viewer(800, 600)
+        await next_of(call.viewer_events, Viewer)
+        _, encoded = noise_page(60)
+        call.staff.send_ahead("doc", 2, {1: encoded})
+        await asyncio.sleep(0.2)
+        assert call.staff.stats.chunks_sent == 0
+        await call.staff.send_page("doc", 1, 2, encoded)
+        await next_of(call.content_events, PageReady)
+        await call.staff.send_page("doc", 1, 2, encoded)
+        await next_of(call.content_events, PageReady)
+        assert call.staff.stats.pages_shown_kept == 0
+        assert call.staff.stats.pages_sent == 2
