@@ -68,9 +68,9 @@ from call.camera import CameraSettings
 from call.content_messages import Viewer
 from call.devices import SYNTHETIC_CAMERA, MediaSettings
 from call.document import Document, encode_page, open_document
-from call.document_share import PageReady
 from call.engine import Engine, EngineEvent, EngineSettings, HubMessage, LinkChanged
 from call.link import Credentials, LinkState
+from call.page_receiver import PageReady
 from call.screen import Region, ScreenSettings
 from call.session import CallState, CallStateChanged
 from call.sharing import DocumentEvent, RemoteContentChanged

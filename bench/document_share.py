@@ -43,14 +43,8 @@ from PIL import Image, ImageFilter
 
 from call.content_messages import MAX_MESSAGE_BYTES, Marks, Pointer, create_content_channel
 from call.document import EncodedPage, PageFormat, decode_page, encode_page, open_document
-from call.document_share import (
-    HIGH_WATER,
-    LOW_WATER,
-    ContentEvent,
-    PageReady,
-    PageReceiver,
-    PageSender,
-)
+from call.page_receiver import ContentEvent, PageReady, PageReceiver
+from call.page_sender import HIGH_WATER, LOW_WATER, PageSender
 from tests.call.fixtures.japanese_form import japanese_form
 
 DISPLAY = (1920, 1080)

@@ -177,6 +177,7 @@ ContentMessage = (
     | PageShown
     | PageRejected
 )
+ViewerEvent = Viewer | PageShown | PageRejected  # what the viewer tells the sender's app
 _encoder: Final = msgspec.json.Encoder()
 _decoder: Final[msgspec.json.Decoder[ContentMessage]] = msgspec.json.Decoder(ContentMessage)
 

@@ -35,7 +35,6 @@ from call.control_channel import ContentKind, QuickPhrase, RequestOffer, Text
 from call.control_channel import Phrase as PhraseMessage
 from call.devices import DeviceChanged, Devices, MediaSettings
 from call.document import Document
-from call.document_share import TransferOutcome
 from call.link import (
     Credentials,
     Link,
@@ -46,6 +45,7 @@ from call.link import (
     LinkFailed,
     LinkState,
 )
+from call.page_sender import TransferOutcome
 from call.peer import ContentTuning, PeerTuning
 from call.screen import ScreenCapture, ScreenSettings
 from call.session import CallSession, CallSettings, CallStatsUpdated, SessionEvent

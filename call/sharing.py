@@ -6,7 +6,7 @@ Two things travel besides the camera (design.md, "Content"):
   and stopping replaces the content sender's track (`Peer.start_content` / `stop_content`), and
   each change is announced on the control channel (`content_started` / `content_stopped`), since
   an empty track and a stalled one look alike from the other end.
-- **Document pages and marks** over the "content" data channel (call.document_share): staff send
+- **Document pages and marks** over the "content" data channel (call.content_messages): staff send
   with a `PageSender`, the kiosk receives with a `PageReceiver` and announces its display size.
   Once a page is on its way, its neighbours are rendered into a `PageCache` and sent ahead to
   the kiosk, which keeps the last `KEEP_PAGES` pages, so a flip to a neighbour shows a page the
@@ -29,11 +29,12 @@ from aiortc import RTCDataChannel
 from aiortc.mediastreams import MediaStreamTrack
 
 from call.bridge import LatestFrame
-from call.content_messages import NOT_HELD, Mark, PageRejected, Viewer
+from call.content_messages import NOT_HELD, Mark, PageRejected, Viewer, ViewerEvent
 from call.control_channel import ContentKind, ContentStarted, ContentStopped, ControlMessage
 from call.document import Document, DocumentError, EncodedPage, PageFormat
-from call.document_share import ContentEvent, PageReceiver, PageSender, TransferOutcome, ViewerEvent
 from call.page_cache import PageCache
+from call.page_receiver import ContentEvent, PageReceiver
+from call.page_sender import PageSender, TransferOutcome
 from call.peer import Peer
 
 logger = logging.getLogger(__name__)

@@ -32,9 +32,9 @@ from call.content_messages import ClearMarks, Marks
 from call.content_messages import DocumentClosed as EngineDocumentClosed
 from call.control_channel import ContentKind, QuickPhrase
 from call.devices import Device, DeviceChanged, MediaSettings
-from call.document_share import PageReady
 from call.engine import Engine, EngineEvent, EngineSettings, HubMessage, LinkChanged
 from call.link import Credentials, LinkConnected, LinkDisconnected, LinkFailed
+from call.page_receiver import PageReady
 from call.session import CallSettings, CallState, CallStateChanged, TextReceived
 from call.sharing import DocumentEvent, RemoteContentChanged
 from kiosk import engine as k

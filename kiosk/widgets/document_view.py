@@ -25,7 +25,7 @@ DRAG_THRESHOLD_PX = 16
 
 
 def mark_color(text: str) -> QColor:
-    """``#RRGGBB`` or ``#RRGGBBAA`` (call.document_share colours)."""
+    """``#RRGGBB`` or ``#RRGGBBAA`` (call.content_messages colours)."""
     color = QColor(text[:7])
     if len(text) == 9:
         color.setAlpha(int(text[7:9], 16))

@@ -36,6 +36,7 @@ from call.content_messages import (
     PenStroke,
     Pointer,
     Viewer,
+    ViewerEvent,
     chunk_frame,
     create_content_channel,
     decode_message,
@@ -43,15 +44,8 @@ from call.content_messages import (
     is_content_channel,
 )
 from call.document import EncodedPage, PageFormat, encode_page, open_document
-from call.document_share import (
-    HIGH_WATER,
-    ContentEvent,
-    PageReady,
-    PageReceiver,
-    PageSender,
-    TransferOutcome,
-    ViewerEvent,
-)
+from call.page_receiver import ContentEvent, PageReady, PageReceiver
+from call.page_sender import HIGH_WATER, PageSender, TransferOutcome
 from tests.call.fixtures.japanese_form import font_available, japanese_form
 
 # aiortc's SCTP has no pacer and advertises a 1 MiB window, so on loopback a page leaves in bursts
@@ -61,7 +55,7 @@ from tests.call.fixtures.japanese_form import font_available, japanese_form
 SOCKET_BUFFER = 4 * 1024 * 1024
 UNIT = 0.05  # seconds; every timeout here is a multiple of it
 WAIT = 100 * UNIT  # how long a connection or a few MB of pages may take
-LOGGER = "call.document_share"
+LOGGER = "call.page_receiver"
 E = TypeVar("E")
 Q = TypeVar("Q")
 

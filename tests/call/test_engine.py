@@ -25,9 +25,9 @@ from call.content_messages import PageRejected, Viewer
 from call.control_channel import ContentKind, QuickPhrase
 from call.devices import SYNTHETIC_CAMERA, MediaSettings
 from call.document import EncodedPage, PageFormat, open_document
-from call.document_share import PageReady
 from call.engine import Engine, EngineEvent, EngineSettings, HubMessage, LinkChanged
 from call.link import Credentials, LinkState
+from call.page_receiver import PageReady
 from call.peer import TrackRole
 from call.session import (
     CallSettings,

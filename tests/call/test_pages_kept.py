@@ -16,7 +16,8 @@ from call.content_messages import (
     Viewer,
     encode_message,
 )
-from call.document_share import PageReady, TransferOutcome
+from call.page_receiver import PageReady
+from call.page_sender import TransferOutcome
 from tests.call.test_document_share import (
     Call,
     assert_same_pixels,

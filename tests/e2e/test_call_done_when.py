@@ -37,9 +37,9 @@ from call.content_messages import Marks, Pointer, Viewer
 from call.control_channel import ContentKind
 from call.devices import MediaSettings
 from call.document import open_document
-from call.document_share import PageReady
 from call.engine import Engine, EngineEvent, EngineSettings, LinkChanged
 from call.link import Credentials, LinkState
+from call.page_receiver import PageReady
 from call.peer import TrackRole
 from call.screen import Region, ScreenSettings
 from call.session import CallSettings, CallState

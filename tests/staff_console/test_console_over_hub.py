@@ -19,9 +19,9 @@ from PyQt6.QtWidgets import QApplication
 from call.audio_meter import AudioLevel, AudioSide
 from call.content_messages import Marks, Pointer
 from call.devices import MediaSettings
-from call.document_share import PageReady
 from call.engine import Engine, EngineEvent, EngineSettings, HubMessage
 from call.link import Credentials
+from call.page_receiver import PageReady
 from call.session import CallSettings, TextReceived
 from call.sharing import DocumentEvent
 from signaling import protocol as p
