@@ -64,9 +64,9 @@ import call.devices
 from bench.content_quality import psnr
 from bench.frame_code import FrameCode, coded_capture, read
 from call.audio import MicrophoneTrack, SpeechLikeSource
-from call.camera import CameraSettings
+from call.camera import SYNTHETIC_CAMERA, CameraSettings
 from call.content_messages import Viewer
-from call.devices import SYNTHETIC_CAMERA, MediaSettings
+from call.devices import MediaSettings
 from call.document import Document, encode_page, open_document
 from call.engine import Engine, EngineEvent, EngineSettings, HubMessage, LinkChanged
 from call.link import Credentials, LinkState
@@ -84,9 +84,7 @@ from signaling.store import Store
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs" / "performance.md"
 SECTION = "## Call engine"
-CAMERA = CameraSettings(
-    device=SYNTHETIC_CAMERA, width=640, height=480, fps=30, reopen_interval=math.inf
-)
+CAMERA = CameraSettings(device=SYNTHETIC_CAMERA, width=640, height=480, fps=30)
 KIOSK_SIDE, STAFF_SIDE = 1, 2
 STAFF = "tanaka"
 REGION = Region(left=96, top=64, width=1280, height=720)

@@ -21,7 +21,6 @@ import asyncio
 import io
 import json
 import logging
-import math
 import sys
 import time
 from collections.abc import Callable, Coroutine
@@ -33,9 +32,9 @@ from PIL import Image, ImageDraw
 
 from call.audio_meter import AudioLevel
 from call.bridge import new_event_loop
-from call.camera import CameraCapture, CameraSettings, cjk_font
+from call.camera import SYNTHETIC_CAMERA, CameraCapture, CameraSettings, cjk_font
 from call.control_channel import ContentKind, QuickPhrase
-from call.devices import SYNTHETIC_CAMERA, MediaSettings
+from call.devices import MediaSettings
 from call.document import EncodedPage, PageFormat
 from call.engine import Engine, EngineEvent, EngineSettings, HubMessage, LinkChanged
 from call.link import Credentials, LinkFailed, LinkState
@@ -302,9 +301,7 @@ async def _hang_up_later(bot: Bot, seconds: float) -> None:
 
 
 def _synthetic_screen() -> CameraCapture:
-    settings = CameraSettings(
-        device=SYNTHETIC_CAMERA, width=1280, height=720, fps=5, reopen_interval=math.inf
-    )
+    settings = CameraSettings(device=SYNTHETIC_CAMERA, width=1280, height=720, fps=5)
     capture = CameraCapture(settings)
     capture.start()
     return capture

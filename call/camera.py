@@ -291,11 +291,16 @@ class CameraState:
     message: str
 
 
+SYNTHETIC_CAMERA: Final = None
+
+
 @dataclass(frozen=True, slots=True)
 class CameraSettings:
     """Which device to open and how; width, height and fps are requests the device may round."""
 
-    device: int | str = 0  # an index, a device path such as /dev/video2, or a video file
+    # An index, a device path such as /dev/video2, or a video file; SYNTHETIC_CAMERA (None) for
+    # the labelled test pattern by choice (bots, benchmarks), which is no fault.
+    device: int | str | None = 0
     width: int = 640
     height: int = 480
     fps: float = 30.0
@@ -416,7 +421,7 @@ class CameraCapture(CaptureThread):
         try:
             while not self._stop.is_set():
                 now = time.monotonic()
-                if device is None and now >= next_open:
+                if device is None and now >= next_open and settings.device is not SYNTHETIC_CAMERA:
                     device = self._open()
                     next_open = now + settings.reopen_interval
                     pattern = None
@@ -444,6 +449,7 @@ class CameraCapture(CaptureThread):
 
     def _open(self) -> _Device | None:
         settings = self.settings
+        assert settings.device is not SYNTHETIC_CAMERA
         try:
             capture = cv2.VideoCapture(settings.device, settings.backend)
         except cv2.error as exc:  # a backend that is not built in raises rather than failing
@@ -482,8 +488,12 @@ class CameraCapture(CaptureThread):
 
     def _pattern(self) -> SyntheticPattern:
         state = self.state
-        faulty = state is not None and state.status is CameraStatus.FAULT
-        reason = "camera stopped / カメラ停止" if faulty else "no camera / カメラなし"
+        if self.settings.device is SYNTHETIC_CAMERA:
+            reason = "by choice / テスト映像"
+        elif state is not None and state.status is CameraStatus.FAULT:
+            reason = "camera stopped / カメラ停止"
+        else:
+            reason = "no camera / カメラなし"
         return SyntheticPattern(self.settings.width, self.settings.height, reason)
 
     def _put(self, image: Image8, captured_at: float, *, synthetic: bool) -> None:

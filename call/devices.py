@@ -55,13 +55,18 @@ from call.audio import (
     volume_gain,
 )
 from call.audio_meter import AudioEvent, AudioMeter, AudioSide, PowerMeter
-from call.camera import CameraCapture, CameraSettings, CameraState, CameraStatus, CapturedFrame
+from call.camera import (
+    SYNTHETIC_CAMERA,
+    CameraCapture,
+    CameraSettings,
+    CameraState,
+    CameraStatus,
+    CapturedFrame,
+)
 from signaling.protocol import DeviceHealth
 
 logger = logging.getLogger(__name__)
 
-# A path no OpenCV backend opens, quietly: the capture then draws its labelled test pattern.
-SYNTHETIC_CAMERA: Final = "/nonexistent/madoguchi-synthetic-camera"
 # The idle meter reads the microphone once no call's track has for this long.
 IDLE_METER_AFTER: Final = 3 * FRAME_SECONDS
 
@@ -163,9 +168,7 @@ class Devices:
         loop = asyncio.get_running_loop()
         camera_settings = settings.camera
         if settings.synthetic:
-            camera_settings = dataclasses.replace(
-                camera_settings, device=SYNTHETIC_CAMERA, reopen_interval=math.inf
-            )
+            camera_settings = dataclasses.replace(camera_settings, device=SYNTHETIC_CAMERA)
 
         def on_status(state: CameraState) -> None:  # on the capture thread
             loop.call_soon_threadsafe(self._camera_changed, state)

@@ -7,6 +7,7 @@ device plays real frames through OpenCV, then ends, which is the "fault" case.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from aiortc.mediastreams import MediaStreamError
 
 from call.camera import (
     PAUSED_FPS,
+    SYNTHETIC_CAMERA,
     CameraCapture,
     CameraSettings,
     CameraState,
@@ -157,6 +159,22 @@ def test_without_a_camera_the_capture_reports_missing_and_sends_the_test_pattern
     assert latest.image.shape == (120, 160, 3)
     assert capture.state == CameraState(CameraStatus.MISSING, log.states[0].message)
     assert "no-such-camera" in log.states[0].message
+
+
+def test_the_test_pattern_by_choice_opens_nothing_and_reports_no_fault(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    log = StatusLog()
+    settings = CameraSettings(device=SYNTHETIC_CAMERA, **SMALL)
+
+    with CameraCapture(settings, on_status=log) as capture:
+        first = wait_for_frame(capture)
+        wait_for_frame(capture, lambda frame: frame.timestamp > first.timestamp)
+
+    assert first.synthetic
+    assert capture.state is None
+    assert log.states == []
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
 
 
 def test_a_camera_that_stops_delivering_is_a_fault_and_the_test_pattern_takes_over(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import math
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -20,10 +19,10 @@ from aiortc.rtcicetransport import RTCIceTransport
 from PIL import Image
 
 from call import video_tuning
-from call.camera import CameraCapture, CameraSettings
+from call.camera import SYNTHETIC_CAMERA, CameraCapture, CameraSettings
 from call.content_messages import PageRejected, Viewer
 from call.control_channel import ContentKind, QuickPhrase
-from call.devices import SYNTHETIC_CAMERA, MediaSettings
+from call.devices import MediaSettings
 from call.document import EncodedPage, PageFormat, open_document
 from call.engine import Engine, EngineEvent, EngineSettings, HubMessage, LinkChanged
 from call.link import Credentials, LinkState
@@ -186,9 +185,7 @@ def small_page() -> EncodedPage:
 
 
 def synthetic_content() -> CameraCapture:
-    settings = CameraSettings(
-        device=SYNTHETIC_CAMERA, width=480, height=270, fps=5, reopen_interval=math.inf
-    )
+    settings = CameraSettings(device=SYNTHETIC_CAMERA, width=480, height=270, fps=5)
     capture = CameraCapture(settings)
     capture.start()
     return capture
@@ -415,9 +412,7 @@ async def test_without_devices_the_engine_falls_back_and_says_so(
     hub: RunningHub, loopback_ice: None, tmp_path: Any
 ) -> None:
     media = MediaSettings(
-        camera=CameraSettings(
-            device=str(tmp_path / "no-camera"), width=160, height=120, reopen_interval=math.inf
-        ),
+        camera=CameraSettings(device=str(tmp_path / "no-camera"), width=160, height=120),
         microphone="no such microphone",
         speaker="no such speaker",
     )

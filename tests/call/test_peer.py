@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import math
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -19,9 +18,9 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.rtcicetransport import RTCIceGatherer
 
 from call.bridge import LatestFrame
-from call.camera import CameraCapture, CameraSettings
+from call.camera import SYNTHETIC_CAMERA, CameraCapture, CameraSettings
 from call.control_channel import RequestOffer
-from call.devices import SYNTHETIC_CAMERA, Devices, MediaSettings
+from call.devices import Devices, MediaSettings
 from call.peer import (
     ChannelArrived,
     ConnectionChanged,
@@ -53,9 +52,7 @@ TIMERS = CallSettings(
 
 
 def synthetic_camera(**overrides: Any) -> CameraCapture:
-    settings = dataclasses.replace(
-        SMALL, device=SYNTHETIC_CAMERA, reopen_interval=math.inf, **overrides
-    )
+    settings = dataclasses.replace(SMALL, device=SYNTHETIC_CAMERA, **overrides)
     capture = CameraCapture(settings)
     capture.start()
     return capture
