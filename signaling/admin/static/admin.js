@@ -38,12 +38,11 @@ const time = (at) => (at ? new Date(at * 1000).toLocaleString("ja-JP", { timeZon
 
 async function api(path, options = {}) {
   const headers = { ...(options.headers || {}) };
-  if (options.body !== undefined) {
-    headers["Content-Type"] = "application/json";
-    if (state.me) headers["X-CSRF-Token"] = state.me.csrf;
-  }
+  const method = options.method || (options.body !== undefined ? "POST" : "GET");
+  if (options.body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET" && state.me) headers["X-CSRF-Token"] = state.me.csrf;
   const response = await fetch(`/admin/api${path}`, {
-    method: options.body !== undefined ? "POST" : "GET",
+    method,
     headers,
     body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
     credentials: "same-origin",
@@ -102,6 +101,7 @@ function route() {
   for (const link of document.querySelectorAll("#tabs a")) link.classList.toggle("active", link.hash === `#${view}`);
   if (view === "history") loadHistory();
   if (view === "manage" && state.me.can_manage) loadManage();
+  if (view === "directory") loadDirectory();
   if (view === "audit") loadAudit();
 }
 window.addEventListener("hashchange", () => state.me && route());
@@ -364,6 +364,8 @@ async function loadAudit() {
     h("tr", {}, h("td", {}, time(e.at)), h("td", {}, e.actor), h("td", {}, e.action), h("td", {}, e.target),
       h("td", {}, e.ip || ""), h("td", { class: "detail" }, Object.keys(e.detail).length ? JSON.stringify(e.detail) : ""))));
 }
+
+setupDirectory();  // directory.js
 
 // Boot: signed in already (a reload) or show the form.
 api("/me").then((me) => { state.me = me; start(); }).catch(() => showLogin());

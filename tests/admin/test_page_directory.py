@@ -1,0 +1,153 @@
+"""The 窓口の設定 view in Debian's Chromium, headless: an admin edits hours and a translation."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Page, async_playwright, expect
+
+from signaling import protocol as p
+from tests.participant import UNIT, Participant
+from tests.signaling.conftest import RunningHub
+
+from .conftest import password
+
+CHROMIUM = shutil.which("chromium")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium")
+
+# Set to a folder (docs/screenshots/admin) to refresh the committed screenshots.
+SCREENSHOTS = os.environ.get("MADOGUCHI_ADMIN_SCREENSHOTS")
+WAIT_MS = UNIT * 2000
+
+
+@pytest.fixture
+async def page(hub: RunningHub) -> AsyncIterator[Page]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
+        context = await browser.new_context(viewport={"width": 1360, "height": 860}, locale="ja-JP")
+        page = await context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("dialog", lambda dialog: dialog.accept())
+        yield page
+        await browser.close()
+        assert errors == []
+
+
+async def sign_in(page: Page, hub: RunningHub, username: str) -> None:
+    await page.goto(f"{hub.http}/admin/")
+    await page.fill("#login-form [name=username]", username)
+    await page.fill("#login-form [name=password]", password(hub, username))
+    await page.click("#login-form button")
+    await expect(page.locator("#live-status")).to_have_text("ライブ", timeout=WAIT_MS)
+    await page.click("#tabs a[href='#directory']")
+
+
+async def shot(page: Page, name: str) -> None:
+    if SCREENSHOTS:
+        await page.evaluate("window.scrollTo(0, 0)")  # else the sticky bar lands mid-page
+        await page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
+
+
+async def test_an_admin_edits_hours_and_a_translation_which_reach_the_store_and_the_audit(
+    hub: RunningHub, page: Page
+) -> None:
+    await sign_in(page, hub, "admin")
+    zeimu = page.locator("#department-table tr[data-department='zeimu']")
+    await expect(zeimu.locator("td.hours")).to_have_text("月〜日 00:00-24:00")
+    await zeimu.locator("button.edit").click()
+    form = page.locator("#department-form")
+    await expect(form.locator("[name=name-ja]")).to_have_value("税務課")
+    await expect(form.locator("[name=entry_id]")).to_have_js_property("readOnly", True)
+
+    # The server's refusal is shown in the form, and nothing is saved.
+    await form.locator("[name=hours-mon]").fill("8:30-17:15")
+    await form.locator("button[type=submit]").click()
+    await expect(form.locator(".error")).to_contain_text("保存できません")
+    await expect(form.locator(".error")).to_contain_text("bad opening span '8:30-17:15'")
+
+    for day in ("mon", "tue", "wed", "thu", "fri"):
+        await form.locator(f"[name=hours-{day}]").fill("08:30-12:00, 13:00-17:15")
+    await form.locator("[name=hours-sat]").fill("")
+    await form.locator("[name=hours-sun]").fill("")
+    await form.locator("[name=closed_dates]").fill("12-29, 12-30, 12-31")
+    await form.locator("[name=national_holidays_closed]").check()
+    await expect(form.locator(".error")).to_be_empty()  # cleared as the form was corrected
+    await shot(page, "departments")
+    async with Participant(hub.url, hub.kiosk(0)) as kiosk:
+        await kiosk.expect(p.Directory)
+        await form.locator("button[type=submit]").click()
+        await expect(form).to_be_hidden()
+        await kiosk.expect(p.Directory)  # the kiosk had it before the page redrew
+    await expect(zeimu.locator("td.hours")).to_have_text("月〜金 08:30-12:00, 13:00-17:15")
+
+    juminzei = page.locator("#category-table tr[data-category='juminzei']")
+    await juminzei.locator("button.edit").click()
+    category_form = page.locator("#category-form")
+    await expect(category_form.locator("[name=department_id]")).to_have_value("zeimu")
+    await category_form.locator("[name=name-en]").fill("Resident tax (city)")
+    await category_form.locator("button[type=submit]").click()
+    await expect(juminzei).to_contain_text("Resident tax (city)")
+
+    store = await hub.store()
+    try:
+        city = await store.load_directory()
+    finally:
+        await store.close()
+    department = city.department("zeimu")
+    category = city.category("juminzei")
+    assert department is not None
+    assert category is not None
+    assert department.hours.weekly == {
+        day: ["08:30-12:00", "13:00-17:15"] for day in ("mon", "tue", "wed", "thu", "fri")
+    }
+    assert department.hours.closed_dates == ["12-29", "12-30", "12-31"]
+    assert department.hours.national_holidays_closed is True
+    assert category.names["en"] == "Resident tax (city)"
+    assert category.names["ja"] == "住民税"
+
+    await page.click("#tabs a[href='#audit']")
+    audit = page.locator("#audit-table")
+    await expect(audit).to_contain_text("category_saved")
+    await expect(audit).to_contain_text("department_saved")
+    await expect(audit).to_contain_text("Resident tax (city)")
+
+
+async def test_an_admin_is_told_why_a_used_department_cannot_be_deleted(
+    hub: RunningHub, page: Page
+) -> None:
+    await sign_in(page, hub, "admin")
+    zeimu = page.locator("#department-table tr[data-department='zeimu']")
+    await zeimu.locator("button.delete").click()  # the confirm dialog is accepted
+    await expect(page.locator("#directory-status")).to_contain_text(
+        "削除できません: department 'zeimu' is used by categories juminzei, zei-shomei"
+    )
+    await expect(zeimu).to_be_visible()
+
+
+async def test_a_supervisor_sees_the_directory_read_only(hub: RunningHub, page: Page) -> None:
+    await sign_in(page, hub, "yamada")
+    shimin = page.locator("#department-table tr[data-department='shimin']")
+    await expect(shimin).to_contain_text("市民課")
+    await expect(shimin.locator("button.delete")).to_have_count(0)
+    await expect(page.locator("#department-new")).to_be_hidden()
+    await shimin.locator("button.edit").click()
+    form = page.locator("#department-form")
+    await expect(form.locator("button[type=submit]")).to_be_hidden()
+    await expect(form.locator("[name=name-en]")).to_have_value("Citizens' Affairs")
+    await expect(form.locator("[name=name-en]")).to_be_disabled()
+    await expect(form.locator("[name=hours-mon]")).to_be_disabled()
