@@ -37,7 +37,6 @@ import datetime
 import math
 import os
 import platform
-import re
 import statistics
 import subprocess
 import sys
@@ -63,6 +62,7 @@ from aiortc.mediastreams import MediaStreamError
 import call.devices
 from bench.content_quality import psnr
 from bench.frame_code import FrameCode, coded_capture, read
+from bench.performance_doc import write_section
 from call.audio import MicrophoneTrack, SpeechLikeSource
 from call.camera import SYNTHETIC_CAMERA, CameraSettings
 from call.content_messages import Viewer
@@ -81,8 +81,6 @@ from signaling.demo import DEMO_ACCOUNTS
 from signaling.settings import Settings
 from signaling.store import Store
 
-REPO = Path(__file__).resolve().parents[1]
-DOCS = REPO / "docs" / "performance.md"
 SECTION = "## Call engine"
 CAMERA = CameraSettings(device=SYNTHETIC_CAMERA, width=640, height=480, fps=30)
 KIOSK_SIDE, STAFF_SIDE = 1, 2
@@ -582,17 +580,6 @@ def machine() -> str:
     return f"{os.cpu_count()} CPUs ({model}), Linux {platform.release()}"
 
 
-def write_docs(section: str) -> None:
-    """Replace this bench's section of docs/performance.md, leaving the other sections alone."""
-    text = DOCS.read_text()
-    match = re.search(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", text, re.MULTILINE | re.DOTALL)
-    if match is None:
-        text = text.rstrip() + "\n\n" + section
-    else:
-        text = text[: match.start()] + section + "\n" + text[match.end() :]
-    DOCS.write_text(text.rstrip() + "\n")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--calls", type=int, default=5)
@@ -609,8 +596,7 @@ def main() -> None:
     section = report(results, args, load)
     print(section)
     if args.write_docs:
-        write_docs(section)
-        print(f"wrote the {SECTION!r} section of {DOCS.relative_to(REPO)}")
+        write_section(section)
 
 
 if __name__ == "__main__":

@@ -48,6 +48,7 @@ import aiohttp
 import msgspec
 from aiohttp import WSMsgType
 
+from bench.performance_doc import REPO, write_section
 from signaling import protocol as p
 from signaling.auth import hash_password
 from signaling.demo import demo_directory
@@ -56,10 +57,7 @@ from signaling.settings import Settings
 from signaling.store import Store
 from signaling.tokens import hash_token, new_session_token
 
-REPO = Path(__file__).resolve().parent.parent
-DOCS = REPO / "docs" / "performance.md"
 SECTION = "## Signaling hub"
-ANALYSIS = "### Analysis"  # hand-written, after the generated part; --write-docs keeps it
 WAIT = 30.0  # seconds any one step may take before the bench gives up on it
 SETTLE = 2.0  # seconds to let the server finish its work before reading its RSS
 DRAIN = 5.0  # seconds to wait for the last relayed messages to arrive
@@ -867,24 +865,6 @@ def report(hub: Result, base: Result, load: Load, command: str, load_before: str
     return "\n\n".join(lines) + "\n"
 
 
-def write_docs(section: str) -> bool:
-    """Replace this bench's section of docs/performance.md, leaving the other sections alone.
-
-    A hand-written ``### Analysis`` at the end of the section is kept; returns True if there was
-    one, since it may no longer match the new numbers.
-    """
-    text = DOCS.read_text() if DOCS.exists() else "# Performance\n"
-    generated = rf"^{re.escape(SECTION)}\n.*?(?=^{re.escape(ANALYSIS)}\n|^## |\Z)"
-    match = re.search(generated, text, re.MULTILINE | re.DOTALL)
-    if match is None:
-        text = text.rstrip() + "\n\n" + section
-    else:
-        text = text[: match.start()] + section + "\n" + text[match.end() :]
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    DOCS.write_text(text.rstrip() + "\n")
-    return match is not None and text[match.start() + len(section) + 1 :].startswith(ANALYSIS)
-
-
 # Command line.
 
 
@@ -977,10 +957,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print(section)
     if docs:
-        kept = write_docs(section)
-        print(f"wrote the {SECTION!r} section of {DOCS.relative_to(REPO)}")
-        if kept:
-            print(f"kept its hand-written {ANALYSIS!r}: check it against the new numbers")
+        write_section(section)
     return 0
 
 
