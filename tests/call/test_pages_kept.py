@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from PIL import Image
 
 from call.content_messages import (
     NOT_HELD,
@@ -16,6 +17,7 @@ from call.content_messages import (
     Viewer,
     encode_message,
 )
+from call.document import EncodedPage
 from call.page_receiver import PageReady
 from call.page_sender import TransferOutcome
 from tests.call.test_document_share import (
@@ -61,18 +63,23 @@ async def test_a_flip_to_a_page_sent_ahead_moves_no_page_bytes(keeping: Call) ->
     assert shown[-1].transfer == page.transfer == call.staff.last_shown
 
 
+async def page_one_crossing_ahead(call: Call, page_count: int) -> tuple[Image.Image, EncodedPage]:
+    """Show page 0 of "doc", then send a large page 1 ahead, still crossing on return."""
+    _, first = noise_page(100, seed=1)
+    await call.staff.send_page("doc", 0, page_count, first)
+    await next_of(call.content_events, PageReady)
+    # ~6 MB: the sender queues 1 MiB and pauses, so the page is still crossing at the flip.
+    big_image, big = noise_page(1400, seed=2)
+    call.staff.send_ahead("doc", page_count, {1: big})
+    await eventually(lambda: call.staff.stats.chunks_sent > 1)
+    return big_image, big
+
+
 async def test_a_page_shown_before_it_fully_arrived_ahead_shows_once_it_has(
     keeping: Call,
 ) -> None:
     call = keeping
-    _, first = noise_page(100, seed=1)
-    # ~6 MB: the sender queues 1 MiB and pauses, so the page is still crossing at the flip.
-    big_image, big = noise_page(1400, seed=2)
-    await call.staff.send_page("doc", 0, 2, first)
-    await next_of(call.content_events, PageReady)
-
-    call.staff.send_ahead("doc", 2, {1: big})
-    await eventually(lambda: call.staff.stats.chunks_sent > 1)
+    big_image, big = await page_one_crossing_ahead(call, page_count=2)
     assert await call.staff.send_page("doc", 1, 2, big) is TransferOutcome.SENT
 
     page = await next_of(call.content_events, PageReady)
@@ -87,14 +94,8 @@ async def test_a_flip_elsewhere_supersedes_a_page_ahead_which_later_goes_in_full
     keeping: Call,
 ) -> None:
     call = keeping
-    _, first = noise_page(100, seed=1)
-    big_image, big = noise_page(1400, seed=2)  # ~6 MB: still crossing at the flip
+    big_image, big = await page_one_crossing_ahead(call, page_count=9)
     other_image, other = noise_page(100, seed=3)
-    await call.staff.send_page("doc", 0, 9, first)
-    await next_of(call.content_events, PageReady)
-    call.staff.send_ahead("doc", 9, {1: big})
-    await eventually(lambda: call.staff.stats.chunks_sent > 1)
-
     assert await call.staff.send_page("doc", 5, 9, other) is TransferOutcome.SENT
     page = await next_of(call.content_events, PageReady)
     assert page.page == 5
