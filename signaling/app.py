@@ -72,7 +72,7 @@ async def _hub_context(app: web.Application) -> AsyncIterator[None]:
     await store.end_unfinished_consultations(
         at=time.time(), reason=p.EndReason.NETWORK_LOST, keep=live
     )
-    hub = Hub(switchboard, store)
+    hub = Hub(switchboard, store, service_level_seconds=settings.service_level_seconds)
     app[STORE], app[HUB] = store, hub
     app[AUTHENTICATOR] = Authenticator(store, settings)
     hub.start()

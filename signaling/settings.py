@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
 
 import msgspec
 
+from signaling.admin.kpis import DEFAULT_SERVICE_LEVEL_SECONDS
+
 ENV_PREFIX = "MADOGUCHI_"
 
 NonNegative = Annotated[int, msgspec.Meta(ge=0)]
@@ -58,6 +60,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     housekeeping_seconds: Positive = 60
     # Consultation history older than this is deleted; five years by default.
     history_retention_days: Positive = 1826
+    # The service level is the share of consultations answered within this many seconds of
+    # the request, on the admin page and on /metrics alike.
+    service_level_seconds: Positive = DEFAULT_SERVICE_LEVEL_SECONDS
     log_level: LogLevel = "INFO"
 
     def __post_init__(self) -> None:

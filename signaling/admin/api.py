@@ -98,7 +98,7 @@ def _me_body(
         "role": role.value,
         "can_manage": role is p.Role.ADMIN,
         "csrf": csrf,
-        "service_level_seconds": admin.service_level_seconds,
+        "service_level_seconds": admin.settings.service_level_seconds,
     }
 
 

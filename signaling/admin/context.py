@@ -29,7 +29,6 @@ class AdminContext:
     authenticator: Authenticator
     live: LiveState
     guard: Guard
-    service_level_seconds: int = kpis.DEFAULT_SERVICE_LEVEL_SECONDS
 
     async def names(self) -> Names:
         directory = await self.store.load_directory()
@@ -41,7 +40,7 @@ class AdminContext:
 
     async def report(self, since: float, until: float) -> kpis.Report:
         records = await self.store.list_consultations(since=since, until=until, limit=_ALL)
-        return kpis.report(records, self.service_level_seconds)
+        return kpis.report(records, self.settings.service_level_seconds)
 
     async def snapshot(self) -> dict[str, Any]:
         now = time.time()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -13,7 +15,7 @@ from signaling import protocol as p
 from tests.participant import Participant, eventually
 from tests.signaling.conftest import RunningHub
 
-from .conftest import AdminClient, origin
+from .conftest import AdminClient, origin, start_admin_hub
 
 CHANGES = [
     ("/api/kiosks", {"name": "東公民館", "location": "2F"}),
@@ -214,3 +216,16 @@ async def test_history_and_csv_show_a_served_consultation_with_japanese_headers(
     assert lines[1][2:4] == ["中央公民館", "市民課"]
     overview = await (await client.get("/api/overview")).json()
     assert (overview["total"]["requested"], overview["total"]["served"]) == (1, 1)
+
+
+async def test_the_service_level_threshold_is_one_setting_for_the_page_and_metrics(
+    tmp_path: Path, aiohttp_server: Any
+) -> None:
+    hub = await start_admin_hub(tmp_path, aiohttp_server, service_level_seconds=30)
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        client = AdminClient(hub, session)
+        assert (await client.login("admin")).status == 200
+        overview = await (await client.get("/api/overview")).json()
+        metrics = await (await session.get(f"{hub.http}/metrics")).text()
+    assert overview["total"]["service_level_seconds"] == 30
+    assert "madoguchi_service_level_threshold_seconds 30.0" in metrics
