@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -11,13 +10,8 @@ from typing import Any
 import aiohttp
 import aioice.ice
 import pytest
-from aiohttp.test_utils import TestServer
 
-from signaling.app import create_app
-from signaling.demo import seed_demo
-from signaling.settings import Settings
-from signaling.store import Store
-from tests.signaling.conftest import RunningHub, always_open_demo_city
+from tests.signaling.conftest import RunningHub, start_hub
 
 
 def free_port() -> int:
@@ -27,28 +21,20 @@ def free_port() -> int:
         return port
 
 
+async def start_admin_hub(tmp_path: Path, aiohttp_server: Any, **overrides: Any) -> RunningHub:
+    """A hub on a port chosen first, so that its origin is allowed up front."""
+    port = free_port()
+    allowed = [f"http://127.0.0.1:{port}"]
+    return await start_hub(
+        tmp_path,
+        aiohttp_server,
+        **{"port": port, "allowed_origins": allowed, "login_failures_allowed": 3, **overrides},
+    )
+
+
 @pytest.fixture
 async def hub(tmp_path: Path, aiohttp_server: Any) -> RunningHub:
-    port = free_port()
-    settings = Settings(
-        var_dir=str(tmp_path / "var"),
-        port=port,
-        allowed_origins=[f"http://127.0.0.1:{port}"],
-        login_failures_allowed=3,
-    )
-    os.makedirs(settings.var_dir, exist_ok=True)
-    store = await Store.open(settings.database_url)
-    try:
-        demo = await seed_demo(store)
-        await store.replace_directory(always_open_demo_city(), actor="test", now=0)
-    finally:
-        await store.close()
-
-    async def start() -> TestServer:
-        server: TestServer = await aiohttp_server(create_app(settings), host="127.0.0.1", port=port)
-        return server
-
-    return RunningHub(settings=settings, demo=demo, server=await start(), start=start)
+    return await start_admin_hub(tmp_path, aiohttp_server)
 
 
 def origin(hub: RunningHub) -> str:

@@ -6,24 +6,19 @@ restart with the city file configured; the file is imported again only when it c
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
 
 from demo.hub import write_city_open_always
 from signaling import protocol as p
-from signaling.app import create_app
 from signaling.demo import seed_demo
-from signaling.settings import Settings
-from signaling.store import Store
 from tests.participant import Participant
 from tests.signaling.conftest import RunningHub
 
-from .conftest import AdminClient, free_port, origin
+from .conftest import AdminClient, origin, start_admin_hub
 
 ALWAYS = {day: ["00:00-24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 KENKO = {
@@ -358,26 +353,10 @@ async def test_an_edit_without_the_csrf_token_or_from_another_site_is_refused(
 @pytest.fixture
 async def city_hub(tmp_path: Path, aiohttp_server: Any) -> RunningHub:
     """The hub as a city runs it: accounts in the store, the directory from `city_file`."""
-    port = free_port()
     city_file = write_city_open_always(tmp_path / "city.toml")
-    settings = Settings(
-        var_dir=str(tmp_path / "var"),
-        port=port,
-        allowed_origins=[f"http://127.0.0.1:{port}"],
-        city_file=str(city_file),
+    return await start_admin_hub(
+        tmp_path, aiohttp_server, seed_directory=False, city_file=str(city_file)
     )
-    os.makedirs(settings.var_dir, exist_ok=True)
-    store = await Store.open(settings.database_url)
-    try:
-        demo = await seed_demo(store)
-    finally:
-        await store.close()
-
-    async def start() -> TestServer:
-        server: TestServer = await aiohttp_server(create_app(settings), host="127.0.0.1", port=port)
-        return server
-
-    return RunningHub(settings=settings, demo=demo, server=await start(), start=start)
 
 
 def rename_shimin_in(city_file: Path, english: str) -> None:

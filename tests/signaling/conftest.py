@@ -65,29 +65,38 @@ class RunningHub:
         return await Store.open(self.settings.database_url)
 
 
+async def start_hub(
+    tmp_path: Path, aiohttp_server: Any, *, seed_directory: bool = True, **overrides: Any
+) -> RunningHub:
+    """A hub with the demo accounts and kiosks (and the always-open demo city unless not
+    `seed_directory`), on `overrides["port"]` if given; a restart comes back on the same port."""
+    settings = Settings(**{"var_dir": str(tmp_path / "var"), "port": 0, **overrides})
+    os.makedirs(settings.var_dir, exist_ok=True)
+    store = await Store.open(settings.database_url)
+    try:
+        demo = await seed_demo(store)
+        if seed_directory:
+            await store.replace_directory(always_open_demo_city(), actor="test", now=0)
+    finally:
+        await store.close()
+    port = [settings.port or None]
+
+    async def start() -> TestServer:
+        server: TestServer = await aiohttp_server(
+            create_app(settings), host="127.0.0.1", port=port[0]
+        )
+        port[:] = [server.port]
+        return server
+
+    return RunningHub(settings=settings, demo=demo, server=await start(), start=start)
+
+
 @pytest.fixture
 async def hub_factory(
     tmp_path: Path, aiohttp_server: Any
 ) -> Callable[..., Coroutine[Any, Any, RunningHub]]:
     async def make(**overrides: Any) -> RunningHub:
-        settings = Settings(**{"var_dir": str(tmp_path / "var"), "port": 0, **overrides})
-        os.makedirs(settings.var_dir, exist_ok=True)
-        store = await Store.open(settings.database_url)
-        try:
-            demo = await seed_demo(store)
-            await store.replace_directory(always_open_demo_city(), actor="test", now=0)
-        finally:
-            await store.close()
-        port: list[int] = []
-
-        async def start() -> TestServer:
-            server: TestServer = await aiohttp_server(
-                create_app(settings), port=port[0] if port else None
-            )
-            port[:] = [server.port]
-            return server
-
-        return RunningHub(settings=settings, demo=demo, server=await start(), start=start)
+        return await start_hub(tmp_path, aiohttp_server, **overrides)
 
     return make
 
