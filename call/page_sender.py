@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -102,6 +102,8 @@ class PageSender:
         self._ahead: list[tuple[str, int, int, EncodedPage]] = []
         self._ahead_task: asyncio.Task[None] | None = None
         self.last_shown: int | None = None  # transfer of the page last asked to be shown
+        self._answered: deque[int] = deque(maxlen=16)  # transfers the viewer showed or rejected
+        self._answer_arrived = asyncio.Event()
         self.viewer: Viewer | None = None
         self.stats = SenderStats()
         channel.bufferedAmountLowThreshold = low_water
@@ -153,6 +155,17 @@ class PageSender:
         del self._ahead[room:]
         if self._ahead_task is None or self._ahead_task.done():
             self._ahead_task = asyncio.get_running_loop().create_task(self._send_pages_ahead())
+
+    async def answered(self, transfer: int, within: float) -> bool:
+        """Wait until the viewer has shown or rejected `transfer`; False after `within` s."""
+        try:
+            async with asyncio.timeout(within):
+                while transfer not in self._answered:
+                    self._answer_arrived.clear()
+                    await self._answer_arrived.wait()
+        except TimeoutError:
+            return False
+        return True
 
     def cancel_ahead(self) -> None:
         """Send no more pages ahead; one in flight goes on, since it may be the next flip."""
@@ -273,6 +286,10 @@ class PageSender:
             return
         self._channel.send(encode_message(message))
 
+    def _answer(self, transfer: int) -> None:
+        self._answered.append(transfer)
+        self._answer_arrived.set()
+
     def _on_close(self) -> None:
         self._kept.clear()
         self._ahead.clear()
@@ -291,11 +308,12 @@ class PageSender:
             case PageRejected():
                 # The viewer does not hold a page it rejected, whatever the reason.
                 self._forget_transfer(message.transfer)
+                self._answer(message.transfer)
                 logger.warning(
                     "content < transfer %d rejected: %s", message.transfer, message.reason
                 )
             case PageShown():
-                pass
+                self._answer(message.transfer)
             case None:
                 return
             case _:

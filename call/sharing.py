@@ -10,7 +10,8 @@ Two things travel besides the camera (design.md, "Content"):
   with a `PageSender`, the kiosk receives with a `PageReceiver` and announces its display size.
   Once a page is on its way, its neighbours are rendered into a `PageCache` and sent ahead to
   the kiosk, which keeps the last `KEEP_PAGES` pages, so a flip to a neighbour shows a page the
-  kiosk already holds. They wait for the page shown, which has the CPU and the channel first.
+  kiosk already holds. They wait until the kiosk shows the page, which has the CPU and the
+  channel first.
 
 `Sharing` belongs to one `CallSession` and outlives its peers: when the session builds a new
 peer, the shared source gets a new track on it, is announced again, and the last page shown is
@@ -43,6 +44,7 @@ logger = logging.getLogger(__name__)
 # few pages never sends one twice. A decoded 1080p page is 2-6 MB of the kiosk's memory.
 KEEP_PAGES: Final = 5
 NEIGHBOURS: Final = (1, -1)  # sent ahead in this order: staff flip forward far more often
+AHEAD_AFTER_AT_MOST: Final = 3.0  # seconds: a page slow to arrive does not hold its neighbours
 
 
 class ContentSource(Protocol):
@@ -283,6 +285,12 @@ class Sharing:
         size: tuple[int, int],
         formats: Sequence[PageFormat] | None,
     ) -> None:
+        # Rendering competes with the page's transfer for this process's CPU (the SCTP stack is
+        # Python), so the neighbours wait until the kiosk has the page: a cold flip is a third
+        # faster (docs/performance.md).
+        pages = self._pages
+        if pages is not None and pages.last_shown is not None:
+            await pages.answered(pages.last_shown, within=AHEAD_AFTER_AT_MOST)
         ahead: dict[int, EncodedPage] = {}
         for step in NEIGHBOURS:
             neighbour = index + step

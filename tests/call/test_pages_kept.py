@@ -21,6 +21,7 @@ from call.document import EncodedPage
 from call.page_receiver import PageReady
 from call.page_sender import TransferOutcome
 from tests.call.test_document_share import (
+    WAIT,
     Call,
     assert_same_pixels,
     next_of,
@@ -168,3 +169,14 @@ async def test_a_viewer_that_keeps_nothing_is_sent_nothing_ahead(
         await next_of(call.content_events, PageReady)
         assert call.staff.stats.pages_shown_kept == 0
         assert call.staff.stats.pages_sent == 2
+
+
+async def test_the_sender_can_wait_until_the_viewer_has_answered_for_a_page(
+    keeping: Call,
+) -> None:
+    call = keeping
+    _, encoded = noise_page(60)
+    await call.staff.send_page("doc", 0, 1, encoded)
+    assert call.staff.last_shown is not None
+    assert await call.staff.answered(call.staff.last_shown, within=WAIT)
+    assert not await call.staff.answered(call.staff.last_shown + 1, within=0.05)
