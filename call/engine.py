@@ -26,6 +26,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from importlib import metadata
 from typing import Any, Final
 
 from call.audio_meter import AudioLevel, SpeakingChanged
@@ -58,13 +59,21 @@ logger = logging.getLogger(__name__)
 DEFAULT_VIEWER: Final = (1920, 1080)
 
 
+def installed_version() -> str:
+    """Madoguchi's version as installed, which the hub shows admins ("" when not installed)."""
+    try:
+        return metadata.version("madoguchi")
+    except metadata.PackageNotFoundError:
+        return ""
+
+
 @dataclass(frozen=True, slots=True)
 class EngineSettings:
     """How to reach the hub and how to run calls; one per program, from its settings file."""
 
     url: str
     app: str = "madoguchi"
-    app_version: str = ""
+    app_version: str = field(default_factory=installed_version)
     media: MediaSettings = field(default_factory=MediaSettings)
     call: CallSettings = field(default_factory=CallSettings)
     viewer_size: tuple[int, int] = DEFAULT_VIEWER  # a kiosk's page area, in pixels

@@ -16,7 +16,6 @@ import getpass
 import logging
 import os
 import sys
-from importlib import metadata
 
 from call.camera import CameraSettings
 from call.devices import MediaSettings
@@ -86,20 +85,17 @@ def run(settings: KioskSettings) -> int:
     if settings.ui_scale != 1.0:  # read by Qt when the application starts
         os.environ["QT_SCALE_FACTOR"] = f"{settings.ui_scale:g}"
 
+    from call.engine import installed_version
     from kiosk.app import CrashHandler, KioskApp
     from kiosk.beep import make_beeper
     from kiosk.engine_adapter import BridgedKioskEngine
 
-    try:
-        version = metadata.version("madoguchi")
-    except metadata.PackageNotFoundError:
-        version = ""
     app = QApplication(sys.argv[:1])
     app.setApplicationName("madoguchi-kiosk")
     engine = BridgedKioskEngine(
         settings.server,
         settings.token,
-        app_version=version,
+        app_version=installed_version(),
         media=media_settings(settings),
         document_camera=settings.document_camera,
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import msgspec
@@ -14,6 +13,7 @@ from PyQt6.QtWidgets import QApplication
 
 from call.camera import CameraSettings
 from call.devices import MediaSettings
+from call.engine import installed_version
 from staff_console import desktop
 from staff_console.app import ConsoleApp, CrashHandler, Remembered
 from staff_console.bridged_engine import BridgedEngine
@@ -52,13 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("staff-console")
     desktop.apply_ui_font(app)
     CrashHandler(Translator(Language(settings.language))).install()
-    try:
-        app_version = version("madoguchi")
-    except PackageNotFoundError:
-        app_version = ""
     camera = int(settings.camera) if settings.camera.isdigit() else settings.camera
     engine = BridgedEngine(
-        app_version=app_version,
+        app_version=installed_version(),
         media=MediaSettings(
             synthetic=settings.synthetic_media, camera=CameraSettings(device=camera)
         ),

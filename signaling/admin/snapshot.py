@@ -7,14 +7,14 @@ what the kiosk last reported about its screen.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from signaling import protocol as p
 from signaling.admin.kpis import Report
 from signaling.admin.live_state import LiveState, Quality
 from signaling.directory import Directory
-from signaling.session import SessionState
+from signaling.session import Client, SessionState
 from signaling.store import Account, Kiosk
 from signaling.switchboard import Switchboard
 
@@ -45,6 +45,28 @@ def kiosk_state(switchboard: Switchboard, live: LiveState, kiosk: Kiosk) -> str:
     return "idle"
 
 
+def network_health(client: Client | None, call: Mapping[p.Role, Sequence[Quality]]) -> str | None:
+    """The kiosk's network as the hub sees it: None offline, "reconnecting" while its link is
+    down within the grace period, "poor" while the last report from either end of its call
+    struggles (a loss seen by staff is the kiosk's upstream), else "ok"."""
+    if client is None or not client.online:
+        return None
+    if client.conn is None:
+        return "reconnecting"
+    if any(any(_warnings(end[-1]).values()) for end in call.values() if end):
+        return "poor"
+    return "ok"
+
+
+def _warnings(quality: Quality) -> dict[str, bool]:
+    return {
+        "rtt_ms": quality.rtt_ms is not None and quality.rtt_ms > RTT_WARN_MS,
+        "loss_percent": quality.loss_percent is not None
+        and quality.loss_percent > LOSS_WARN_PERCENT,
+        "fps": quality.fps is not None and quality.fps < FPS_WARN,
+    }
+
+
 def _quality(samples: Sequence[Quality] | None) -> dict[str, Any] | None:
     if not samples:
         return None
@@ -56,11 +78,7 @@ def _quality(samples: Sequence[Quality] | None) -> dict[str, Any] | None:
         "bitrate_kbps": last.bitrate_kbps,
         "rtt_trend": [q.rtt_ms for q in samples],
         "bitrate_trend": [q.bitrate_kbps for q in samples],
-        "warn": {
-            "rtt_ms": last.rtt_ms is not None and last.rtt_ms > RTT_WARN_MS,
-            "loss_percent": last.loss_percent is not None and last.loss_percent > LOSS_WARN_PERCENT,
-            "fps": last.fps is not None and last.fps < FPS_WARN,
-        },
+        "warn": _warnings(last),
     }
 
 
@@ -82,6 +100,8 @@ def build(
         status = live.kiosk_status.get(kiosk.id)
         client = switchboard.client(p.Role.KIOSK, kiosk.id)
         online = client is not None and client.online
+        session_id = client.session_id if client is not None else None
+        call = live.quality.get(session_id, {}) if session_id is not None else {}
         kiosk_rows.append(
             {
                 "id": kiosk.id,
@@ -91,6 +111,7 @@ def build(
                 "state": kiosk_state(switchboard, live, kiosk),
                 "last_seen": now if online else live.last_seen.get(kiosk.id, kiosk.last_seen_at),
                 "app_version": client.app_version if client is not None else None,
+                "network": network_health(client, call),
                 "health": None
                 if status is None
                 else {

@@ -18,7 +18,7 @@ from playwright.async_api import Page, async_playwright, expect
 from call.bot import Bot
 from call.camera import CameraSettings
 from call.devices import MediaSettings
-from call.engine import EngineSettings
+from call.engine import EngineSettings, installed_version
 from call.link import Credentials
 from signaling import protocol as p
 from signaling.admin import kpis
@@ -134,6 +134,10 @@ async def test_an_admin_watches_a_real_call_live_and_exports_it(
         await kiosk.engine.set_activity(p.KioskActivity.IN_CALL)
         await page.click("#tabs a[href='#kiosks']")
         await expect(card).to_have_attribute("data-state", "in_call", timeout=WAIT_MS)
+        await expect(card.locator(".device.ok", has_text="ネットワーク")).to_have_text(
+            "ネットワーク: 正常"
+        )
+        await expect(card).to_contain_text(f"アプリ {installed_version()}")
         await shot(page, "kiosks")
 
         # Each engine reports its real stats every 2 s, and rates need two samples: allow a few.
@@ -244,6 +248,10 @@ async def test_a_struggling_call_shows_in_warning_colours(hub: RunningHub, page:
             await expect(staff_end.locator(f".{figure}")).to_have_class(f"{figure} warn")
             await expect(kiosk_end.locator(f".{figure}")).not_to_have_class(re.compile("warn"))
         await expect(kiosk_end.locator(".rtt")).to_have_text("41 ms")
+        # The kiosk's card says its network struggles: what staff lose is its upstream.
+        await page.click("#tabs a[href='#kiosks']")
+        card = kiosk_card(page, "中央公民館")
+        await expect(card.locator(".device.poor")).to_have_text("ネットワーク: 不安定")
 
 
 async def test_an_admin_registers_a_kiosk_whose_token_connects(hub: RunningHub, page: Page) -> None:

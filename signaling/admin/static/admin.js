@@ -194,11 +194,16 @@ $("#period-today").addEventListener("click", () => {
 
 // Kiosks, queues, staff, calls.
 
+const DEVICE = { ok: "正常", missing: "なし", fault: "故障" };
+const NETWORK = { ok: "正常", poor: "不安定", reconnecting: "再接続中" };
+
 function renderKiosks(kiosks) {
   const health = (k) => {
-    if (!k.health) return h("span", { class: "muted" }, "機器情報なし");
-    return Object.entries({ camera: "カメラ", microphone: "マイク", speaker: "スピーカー" }).map(([key, label]) =>
-      h("span", { class: `device ${k.health[key]}` }, `${label}: ${k.health[key] === "ok" ? "正常" : k.health[key]}`));
+    const network = k.network
+      ? [h("span", { class: `device ${k.network}` }, `ネットワーク: ${NETWORK[k.network]}`)] : [];
+    if (!k.health) return [...network, h("span", { class: "muted" }, "機器情報なし")];
+    return [...Object.entries({ camera: "カメラ", microphone: "マイク", speaker: "スピーカー" }).map(([key, label]) =>
+      h("span", { class: `device ${k.health[key]}` }, `${label}: ${DEVICE[k.health[key]] ?? k.health[key]}`)), ...network];
   };
   $("#kiosk-grid").replaceChildren(...kiosks.map((k) =>
     h("article", { class: `kiosk state-${k.state}${k.disabled ? " disabled" : ""}`, "data-kiosk": k.name, "data-state": k.state },
