@@ -14,6 +14,8 @@ import msgspec
 
 # Languages the kiosk offers; names and descriptions fall back to Japanese, then English.
 KIOSK_LANGUAGES = ("ja", "ja-easy", "en", "zh", "ko", "vi")
+# The pictograms a kiosk draws for a category; a category without one shows the counter icon.
+CATEGORY_ICONS = ("document", "house", "card", "child", "daycare", "care", "yen", "help")
 
 
 class OpeningHours(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -118,8 +120,9 @@ def check_category(category: Category) -> None:
     where = f"category {category.id!r}"
     _check_texts(f"{where}: names", category.names, required=True)
     _check_texts(f"{where}: descriptions", category.descriptions, required=False)
-    if category.icon and not _SAFE_ID.fullmatch(category.icon):
-        raise DirectoryError(f"{where}: icon {category.icon!r} is not a plain icon name")
+    if category.icon and category.icon not in CATEGORY_ICONS:
+        icons = ", ".join(CATEGORY_ICONS)
+        raise DirectoryError(f"{where}: icon {category.icon!r} is not one of {icons} (or none)")
 
 
 def _check_id(kind: str, value: str) -> None:

@@ -6,6 +6,7 @@ restart with the city file configured; the file is imported again only when it c
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 from demo.hub import write_city_open_always
 from signaling import protocol as p
 from signaling.demo import seed_demo
+from signaling.directory import CATEGORY_ICONS
 from tests.participant import Participant
 from tests.signaling.conftest import RunningHub
 
@@ -210,7 +212,7 @@ async def test_an_unsafe_id_or_a_body_that_is_not_json_is_refused(client: AdminC
         ({"department_id": "nowhere"}, "there is no department 'nowhere'"),
         ({"names": {"en": "Health check"}}, "names: a Japanese (ja) one is required"),
         ({"descriptions": {"ja": ""}}, "descriptions: ja is empty"),
-        ({"icon": "<img>"}, "icon '<img>' is not a plain icon name"),
+        ({"icon": "<img>"}, "icon '<img>' is not one of document, house"),
     ],
 )
 async def test_a_bad_category_is_refused_with_what_is_wrong(
@@ -415,3 +417,11 @@ async def test_the_city_file_is_imported_again_after_the_whole_directory_was_rep
         assert shimin["hours"]["weekly"]["sun"] == ["00:00-24:00"]
         actions = [a for a, _ in await audit_actions(client) if a.startswith("directory_")]
     assert actions[:2] == ["directory_imported", "directory_replaced"]
+
+
+def test_the_page_offers_exactly_the_category_icons_the_hub_accepts() -> None:
+    script = (Path(__file__).parents[2] / "signaling/admin/static/directory.js").read_text()
+    offered = re.search(r"const ICONS = \[(.*?)\];", script, re.DOTALL)
+    assert offered is not None
+    values = re.findall(r'\["([a-z]*)", "', offered.group(1))
+    assert values == ["", *CATEGORY_ICONS]

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import pytest
 from kiosk_scenes import SCENES, connected_controller, layout_problems, scene_feeds
+from PyQt6.QtCore import QRectF
+from PyQt6.QtGui import QColor, QImage, QPainter
 from pytestqt.qtbot import QtBot
 
 from kiosk.beep import SilentBeeper
 from kiosk.i18n import Language
-from kiosk.viewmodels import Page
+from kiosk.viewmodels import Icon, Page
+from kiosk.widgets.pictogram import paint_icon
 from kiosk.window import KioskWindow
+from signaling.directory import CATEGORY_ICONS
 
 EXPECTED = {
     "01-attract": Page.ATTRACT,
@@ -64,3 +68,13 @@ def test_every_screen_renders_with_large_targets_and_nothing_cut_off(
     assert window.page is EXPECTED[scene]
     assert (window.width(), window.height()) == (1920, 1080)
     assert layout_problems(window) == []
+
+
+@pytest.mark.parametrize("name", CATEGORY_ICONS)
+def test_every_category_icon_an_admin_can_choose_is_drawn(qtbot: QtBot, name: str) -> None:
+    image = QImage(64, 64, QImage.Format.Format_ARGB32)
+    image.fill(0)
+    painter = QPainter(image)
+    paint_icon(painter, Icon(name), QRectF(0, 0, 64, 64), QColor("black"))
+    painter.end()
+    assert any(image.pixelColor(x, y).alpha() for x in range(64) for y in range(64))

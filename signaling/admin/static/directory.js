@@ -8,7 +8,8 @@ const LANGUAGES = [
   ["zh", "中文"], ["ko", "한국어"], ["vi", "Tiếng Việt"],
 ];
 const WEEKDAYS = [["mon", "月"], ["tue", "火"], ["wed", "水"], ["thu", "木"], ["fri", "金"], ["sat", "土"], ["sun", "日"]];
-// The icons the kiosk draws for a category (kiosk/viewmodels.py); any other shows as 窓口.
+// signaling/directory.py CATEGORY_ICONS, which kiosks draw (tests/admin/test_directory_api.py
+// checks the two agree); no icon shows as 窓口.
 const ICONS = [
   ["", "窓口 (標準)"], ["document", "書類"], ["house", "住まい"], ["card", "カード"], ["child", "子ども"],
   ["daycare", "保育"], ["care", "介護"], ["yen", "お金"], ["help", "相談"],
