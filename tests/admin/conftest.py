@@ -1,7 +1,8 @@
-"""A real hub on a known loopback port, so the admin page's origin can be allowed up front."""
+"""A real hub on a known loopback port (so its origin can be allowed up front), and a browser."""
 
 from __future__ import annotations
 
+import shutil
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -10,8 +11,38 @@ from typing import Any
 import aiohttp
 import aioice.ice
 import pytest
+from playwright.async_api import Page, async_playwright
 
 from tests.signaling.conftest import RunningHub, start_hub
+
+CHROMIUM = shutil.which("chromium")  # Debian's: Playwright cannot download one here
+
+
+@pytest.fixture
+async def page(hub: RunningHub) -> AsyncIterator[Page]:
+    """A fresh browser page; the test fails if the page's script threw anything."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
+        context = await browser.new_context(
+            viewport={"width": 1360, "height": 860}, locale="ja-JP", accept_downloads=True
+        )
+        page = await context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("dialog", lambda dialog: dialog.accept())  # "delete this?" and the like
+        yield page
+        await browser.close()
+        assert errors == []
 
 
 def free_port() -> int:

@@ -5,15 +5,12 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
-import os
 import re
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 import websockets
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Page, expect
 
 from call.bot import Bot
 from call.camera import CameraSettings
@@ -25,58 +22,17 @@ from signaling.admin import kpis
 from tests.participant import UNIT, Participant, eventually
 from tests.signaling.conftest import RunningHub
 
+from .browser import WAIT_MS, needs_chromium, shot, sign_in
 from .conftest import password
 
-CHROMIUM = shutil.which("chromium")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium")
+pytestmark = needs_chromium
 
-# Set to a folder (docs/screenshots/admin) to refresh the committed screenshots.
-SCREENSHOTS = os.environ.get("MADOGUCHI_ADMIN_SCREENSHOTS")
-WAIT_MS = UNIT * 2000  # the page refreshes at least every 5 s, even if a push was early
 WAIT_S = 2 * UNIT
 ENGINE_MEDIA = MediaSettings(synthetic=True, camera=CameraSettings(width=320, height=240, fps=15))
 MILLISECONDS = re.compile(r"^\d+ ms$")
 POSITIVE = re.compile(r"^[1-9]\d*$")
 PERCENT = re.compile(r"^\d+\.\d%$")
 A_TREND = re.compile(r"^(\S+ ){3,}\S+$")  # four points or more
-
-
-@pytest.fixture
-async def page(hub: RunningHub) -> AsyncIterator[Page]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-            ],
-        )
-        context = await browser.new_context(
-            viewport={"width": 1360, "height": 860}, locale="ja-JP", accept_downloads=True
-        )
-        page = await context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        yield page
-        await browser.close()
-        assert errors == []
-
-
-async def sign_in(page: Page, hub: RunningHub, username: str = "admin") -> None:
-    await page.goto(f"{hub.http}/admin/")
-    await page.fill("#login-form [name=username]", username)
-    await page.fill("#login-form [name=password]", password(hub, username))
-    await page.click("#login-form button")
-    await expect(page.locator("#live-status")).to_have_text("ライブ", timeout=WAIT_MS)
-
-
-async def shot(page: Page, name: str) -> None:
-    if SCREENSHOTS:
-        await page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
 
 
 def kiosk_card(page: Page, name: str):  # type: ignore[no-untyped-def]

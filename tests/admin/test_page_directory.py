@@ -2,71 +2,26 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Page, expect
 
 from signaling import protocol as p
-from tests.participant import UNIT, Participant
+from tests.participant import Participant
 from tests.signaling.conftest import RunningHub
 
-from .conftest import password
+from .browser import needs_chromium, shot, sign_in
 
-CHROMIUM = shutil.which("chromium")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium")
-
-# Set to a folder (docs/screenshots/admin) to refresh the committed screenshots.
-SCREENSHOTS = os.environ.get("MADOGUCHI_ADMIN_SCREENSHOTS")
-WAIT_MS = UNIT * 2000
+pytestmark = needs_chromium
 
 
-@pytest.fixture
-async def page(hub: RunningHub) -> AsyncIterator[Page]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-            ],
-        )
-        context = await browser.new_context(viewport={"width": 1360, "height": 860}, locale="ja-JP")
-        page = await context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("dialog", lambda dialog: dialog.accept())
-        yield page
-        await browser.close()
-        assert errors == []
-
-
-async def sign_in(page: Page, hub: RunningHub, username: str) -> None:
-    await page.goto(f"{hub.http}/admin/")
-    await page.fill("#login-form [name=username]", username)
-    await page.fill("#login-form [name=password]", password(hub, username))
-    await page.click("#login-form button")
-    await expect(page.locator("#live-status")).to_have_text("ライブ", timeout=WAIT_MS)
+async def open_directory(page: Page, hub: RunningHub, username: str) -> None:
+    await sign_in(page, hub, username)
     await page.click("#tabs a[href='#directory']")
-
-
-async def shot(page: Page, name: str) -> None:
-    if SCREENSHOTS:
-        await page.evaluate("window.scrollTo(0, 0)")  # else the sticky bar lands mid-page
-        await page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
 
 
 async def test_an_admin_edits_hours_and_a_translation_which_reach_the_store_and_the_audit(
     hub: RunningHub, page: Page
 ) -> None:
-    await sign_in(page, hub, "admin")
+    await open_directory(page, hub, "admin")
     zeimu = page.locator("#department-table tr[data-department='zeimu']")
     await expect(zeimu.locator("td.hours")).to_have_text("月〜日 00:00-24:00")
     await zeimu.locator("button.edit").click()
@@ -130,7 +85,7 @@ async def test_an_admin_edits_hours_and_a_translation_which_reach_the_store_and_
 async def test_an_admin_is_told_why_a_used_department_cannot_be_deleted(
     hub: RunningHub, page: Page
 ) -> None:
-    await sign_in(page, hub, "admin")
+    await open_directory(page, hub, "admin")
     zeimu = page.locator("#department-table tr[data-department='zeimu']")
     await zeimu.locator("button.delete").click()  # the confirm dialog is accepted
     await expect(page.locator("#directory-status")).to_contain_text(
@@ -140,7 +95,7 @@ async def test_an_admin_is_told_why_a_used_department_cannot_be_deleted(
 
 
 async def test_a_supervisor_sees_the_directory_read_only(hub: RunningHub, page: Page) -> None:
-    await sign_in(page, hub, "yamada")
+    await open_directory(page, hub, "yamada")
     shimin = page.locator("#department-table tr[data-department='shimin']")
     await expect(shimin).to_contain_text("市民課")
     await expect(shimin.locator("button.delete")).to_have_count(0)
