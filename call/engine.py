@@ -50,7 +50,7 @@ from call.page_sender import TransferOutcome
 from call.peer import ContentTuning, PeerTuning
 from call.screen import ScreenCapture, ScreenSettings
 from call.session import CallSession, CallSettings, CallStatsUpdated, SessionEvent
-from call.sharing import ContentSource
+from call.sharing import KEEP_PAGES, ContentSource
 from call.video_tuning import CONTENT_BITRATE
 from signaling import protocol as p
 
@@ -77,6 +77,9 @@ class EngineSettings:
     media: MediaSettings = field(default_factory=MediaSettings)
     call: CallSettings = field(default_factory=CallSettings)
     viewer_size: tuple[int, int] = DEFAULT_VIEWER  # a kiosk's page area, in pixels
+    # Document pages a kiosk keeps, so staff can send the next ones ahead; 0 sends every page
+    # when it is shown, for a link too slow to carry pages nobody may look at.
+    keep_pages: int = KEEP_PAGES
     content_bitrate: int = CONTENT_BITRATE  # bits/s, pinned for screen share and 書画カメラ
     backoff_initial: float = 0.5
     backoff_max: float = 15.0
@@ -336,6 +339,7 @@ class Engine:
             settings=self.settings.call,
             tuning=self._tuning,
             viewer_size=self.settings.viewer_size,
+            keep_pages=self.settings.keep_pages,
         )
         self._call.start()
 

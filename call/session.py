@@ -60,7 +60,7 @@ from call.peer import (
     TrackRole,
     ice_ufrag,
 )
-from call.sharing import Sharing, SharingEvent
+from call.sharing import KEEP_PAGES, Sharing, SharingEvent
 from call.stats import CallStats, Direction, FrameMeter, StatsSampler, TrackKind, TrackReading
 from signaling import protocol as p
 
@@ -200,6 +200,7 @@ class CallSession:
         settings: CallSettings | None = None,
         tuning: PeerTuning | None = None,
         viewer_size: tuple[int, int] = (1920, 1080),
+        keep_pages: int = KEEP_PAGES,
     ) -> None:
         self.session_id = started.session_id
         self.offerer = started.you_offer
@@ -218,6 +219,7 @@ class CallSession:
             emit=emit,
             remote_content=remote_content,
             viewer_size=viewer_size,
+            keep_pages=keep_pages,
         )
         self._loop = asyncio.get_running_loop()
         self._give_up_at = self._loop.time() + self.settings.give_up_after

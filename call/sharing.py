@@ -94,12 +94,14 @@ class Sharing:
         emit: Callable[[SharingEvent], None],
         remote_content: LatestFrame,
         viewer_size: tuple[int, int],
+        keep_pages: int = KEEP_PAGES,
     ) -> None:
         self._session_id = session_id
         self._staff = staff
         self._emit = emit
         self._remote_content = remote_content
         self._viewer_size = viewer_size
+        self._keep_pages = keep_pages
         self._peer: Peer | None = None
         self._send_control: Callable[[ControlMessage], bool] = lambda message: False
         self._content: tuple[ContentSource, ContentKind] | None = None
@@ -143,7 +145,7 @@ class Sharing:
                 page = self._last_page
                 self._spawn_send(page)
         else:
-            self._viewer = PageReceiver(channel, self._emit_document, keep_pages=KEEP_PAGES)
+            self._viewer = PageReceiver(channel, self._emit_document, keep_pages=self._keep_pages)
             self._viewer.announce_viewer(*self._viewer_size)
 
     async def peer_closed(self) -> None:

@@ -36,7 +36,7 @@ from call.engine import Engine, EngineEvent, EngineSettings, HubMessage, LinkCha
 from call.link import Credentials, LinkConnected, LinkDisconnected, LinkFailed
 from call.page_receiver import PageReady
 from call.session import CallSettings, CallState, CallStateChanged, TextReceived
-from call.sharing import DocumentEvent, RemoteContentChanged
+from call.sharing import KEEP_PAGES, DocumentEvent, RemoteContentChanged
 from kiosk import engine as k
 from signaling import protocol as p
 
@@ -68,6 +68,7 @@ class BridgedKioskEngine(QObject):
         media: MediaSettings | None = None,
         call: CallSettings | None = None,
         document_camera: str = "",
+        keep_pages: int = KEEP_PAGES,
         backoff_initial: float = 0.5,
         backoff_max: float = 15.0,
     ) -> None:
@@ -80,6 +81,7 @@ class BridgedKioskEngine(QObject):
             call=call or CallSettings(),
             backoff_initial=backoff_initial,
             backoff_max=backoff_max,
+            keep_pages=keep_pages,
         )
         self._token = token
         self._document_camera = document_camera

@@ -44,6 +44,9 @@ class KioskSettings:
     synthetic_media: bool = False  # a test pattern and silence instead of devices (demos)
     camera: str = "0"  # an index or a device path
     document_camera: str = ""  # a second camera (書画カメラ), if any
+    # Document pages kept so staff's next flip is instant (call.sharing.KEEP_PAGES); 0 on a
+    # link too slow to carry pages ahead, so that each page is sent when shown.
+    keep_pages: int = 5
     microphone: str = ""  # a PortAudio device name or index; the default when empty
     speaker: str = ""
 
@@ -58,6 +61,8 @@ class KioskSettings:
             raise SettingsError("idle_timeout must be positive")
         if not 0.3 <= self.ui_scale <= 4:
             raise SettingsError("ui_scale is the screen's height / 1080, such as 0.711")
+        if not 0 <= self.keep_pages <= 8:  # call.content_messages.MAX_KEEP_PAGES
+            raise SettingsError("keep_pages is 0 (send every page when shown) to 8")
         if not 0 <= self.default_volume <= 10:
             raise SettingsError("default_volume is a step from 0 to 10")
         return self

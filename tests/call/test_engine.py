@@ -36,7 +36,7 @@ from call.session import (
     PhraseReceived,
     TextReceived,
 )
-from call.sharing import DocumentEvent, RemoteContentChanged
+from call.sharing import KEEP_PAGES, DocumentEvent, RemoteContentChanged
 from call.stats import Direction, TrackKind
 from signaling import protocol as p
 from tests.participant import UNIT
@@ -109,9 +109,17 @@ class Call:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-async def make_probe(hub: RunningHub, credentials: Credentials) -> Probe:
+async def make_probe(hub: RunningHub, credentials: Credentials, **overrides: Any) -> Probe:
     settings = EngineSettings(
-        url=hub.url, app="test", media=MEDIA, call=TIMERS, backoff_initial=0.05, backoff_max=0.5
+        **{
+            "url": hub.url,
+            "app": "test",
+            "media": MEDIA,
+            "call": TIMERS,
+            "backoff_initial": 0.05,
+            "backoff_max": 0.5,
+            **overrides,
+        }
     )
     probe: Probe
 
@@ -287,7 +295,9 @@ async def test_staff_flip_to_the_next_page_shows_what_the_kiosk_already_holds(
         page.paste((0, 0, 0), (20, 20 + 40 * index, 380, 40 + 40 * index))
     path = tmp_path / "three.pdf"
     pages[0].save(path, "PDF", save_all=True, append_images=pages[1:])
-    await staff.expect(DocumentEvent, lambda e: isinstance(e.event, Viewer))
+    viewer = (await staff.expect(DocumentEvent, lambda e: isinstance(e.event, Viewer))).event
+    assert isinstance(viewer, Viewer)
+    assert viewer.keep_pages == KEEP_PAGES
 
     def shown(index: int) -> Callable[[DocumentEvent], bool]:
         return lambda e: isinstance(e.event, PageReady) and e.event.page == index
@@ -323,6 +333,30 @@ async def test_staff_flip_to_the_next_page_shows_what_the_kiosk_already_holds(
             for e in staff.events
             if isinstance(e, DocumentEvent) and isinstance(e.event, PageRejected)
         ]
+
+
+async def test_a_kiosk_set_to_keep_no_pages_is_sent_every_page_in_full(
+    hub: RunningHub, loopback_ice: None
+) -> None:
+    kiosk = await make_probe(hub, hub.kiosk(0), keep_pages=0)
+    staff = await make_probe(hub, hub.staff(STAFF))
+    try:
+        await connect(kiosk, staff)
+        viewer = (await staff.expect(DocumentEvent, lambda e: isinstance(e.event, Viewer))).event
+        assert isinstance(viewer, Viewer)
+        assert viewer.keep_pages == 0
+        call = staff.engine.call
+        assert call is not None
+        assert await call.sharing.show_page("doc", 0, 1, small_page()) == "sent"
+        await kiosk.expect(DocumentEvent, lambda e: isinstance(e.event, PageReady))
+        assert await call.sharing.show_page("doc", 0, 1, small_page()) == "sent"
+        await kiosk.expect(DocumentEvent, lambda e: isinstance(e.event, PageReady))
+        sender = call.sharing._pages
+        assert sender is not None
+        assert (sender.stats.pages_sent, sender.stats.pages_shown_kept) == (2, 0)
+    finally:
+        await kiosk.engine.close()
+        await staff.engine.close()
 
 
 def black_hole(probe: Probe) -> None:

@@ -14,6 +14,8 @@ from kiosk_scenes import RecordingEngine, connected_controller, demo_directory, 
 from PyQt6.QtCore import QPoint, Qt
 from PyQt6.QtWidgets import QApplication
 
+from call.content_messages import MAX_KEEP_PAGES
+from call.sharing import KEEP_PAGES
 from kiosk import __main__ as entry
 from kiosk import beep
 from kiosk.app import CRASH_EXIT_CODE, CrashHandler, KioskApp, lock_down
@@ -196,6 +198,7 @@ def test_settings_come_from_the_file_then_the_environment_then_the_command_line(
         ({"server": "http://hub/ws", "token": "t"}, "ws://"),
         ({"server": "ws://hub/ws"}, "token"),
         ({"server": "ws://hub/ws", "token": "t", "warning_seconds": 10}, "at least 20"),
+        ({"server": "ws://hub/ws", "token": "t", "keep_pages": 9}, "keep_pages is 0"),
     ],
 )
 def test_bad_settings_are_refused_with_a_reason(values: dict[str, Any], problem: str) -> None:
@@ -227,3 +230,8 @@ def test_touch_buttons_are_never_smaller_than_the_floor(app: KioskApp) -> None:
     for button in app.window.findChildren(TouchButton):
         assert button.minimumSizeHint().width() >= 80
         assert button.minimumSizeHint().height() >= 80
+
+
+def test_the_kiosk_keeps_as_many_pages_as_the_engine_by_default_and_no_more_than_it_may() -> None:
+    assert KioskSettings().keep_pages == KEEP_PAGES
+    KioskSettings(server="ws://hub/ws", token="t", keep_pages=MAX_KEEP_PAGES).validate()
