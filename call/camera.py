@@ -489,7 +489,7 @@ class CameraCapture(CaptureThread):
     def _pattern(self) -> SyntheticPattern:
         state = self.state
         if self.settings.device is SYNTHETIC_CAMERA:
-            reason = "by choice / テスト映像"
+            reason = "demo / デモ映像"
         elif state is not None and state.status is CameraStatus.FAULT:
             reason = "camera stopped / カメラ停止"
         else:
