@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
@@ -29,6 +30,7 @@ class AdminContext:
     authenticator: Authenticator
     live: LiveState
     guard: Guard
+    directory_turn: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def names(self) -> Names:
         directory = await self.store.load_directory()

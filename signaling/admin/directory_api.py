@@ -78,9 +78,12 @@ async def _edit(
     user = await admin.guard.require(request, change=True, manage=True)
     try:
         edit, answer = await build()
-        directory = await admin.store.edit_directory(
-            edit, actor=user.account.id, now=time.time(), ip=request.remote or "unknown"
-        )
+        # One edit at a time from storing to sending, so kiosks get the directories in order.
+        async with admin.directory_turn:
+            directory = await admin.store.edit_directory(
+                edit, actor=user.account.id, now=time.time(), ip=request.remote or "unknown"
+            )
+            admin.hub.update_directory(directory)
     except DirectoryError as exc:
         return _refusal(400, "invalid", str(exc))
     except ConflictError as exc:
@@ -89,7 +92,6 @@ async def _edit(
         return _refusal(404, "not_found", str(exc))
     except StoreError as exc:
         return _refusal(503, "store_unavailable", str(exc))
-    admin.hub.update_directory(directory)
     return json_response(answer)
 
 

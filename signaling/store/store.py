@@ -14,6 +14,7 @@ import time
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any
 
+import sqlalchemy as sa
 import sqlalchemy.exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -32,6 +33,8 @@ from signaling.store.records import (
 )
 
 logger = logging.getLogger(__name__)
+# A PostgreSQL advisory lock key of our own ("madoguchi" in ASCII, truncated to 63 bits).
+_DIRECTORY_LOCK = int.from_bytes(b"madoguch", "big") >> 1
 
 
 class Store:
@@ -301,6 +304,10 @@ class Store:
         directory as it was; so does an edit that changes nothing, which is not audited.
         """
         async with self._write() as conn:
+            if self.dialect == "postgresql":
+                # Read-then-write: without the lock, two admins' edits in flight at once
+                # (or two hubs on one database) would lose one. SQLite writes one at a time.
+                await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_DIRECTORY_LOCK)))
             before = await city.load_directory(conn)
             change = edit(before)
             if change.directory == before:

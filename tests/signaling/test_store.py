@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from signaling.admin.directory_edit import put_department
 from signaling.demo import demo_directory
 from signaling.directory import Category, Department, Directory, DirectoryError, OutcomeCode
 from signaling.events import (
@@ -711,3 +712,13 @@ async def test_an_overlong_language_tag_does_not_break_the_batch(store: Store) -
     await store.apply([odd, queued])
     [record] = await store.list_consultations()
     assert record.language == "x" * 16
+
+
+async def test_directory_edits_made_at_the_same_moment_all_land(store: Store) -> None:
+    await with_city(store)
+    edits = [put_department(Department(id=f"new{n}", names={"ja": f"新{n}課"})) for n in range(4)]
+    await asyncio.gather(*(store.edit_directory(e, actor="admin", now=NOW) for e in edits))
+    ids = [d.id for d in (await store.load_directory()).departments]
+    assert ids[:2] == ["shimin", "zeimu"]
+    assert sorted(ids[2:]) == ["new0", "new1", "new2", "new3"]
+    assert [e.action for e in await store.list_audit()].count("department_saved") == 4
