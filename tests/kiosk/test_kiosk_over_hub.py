@@ -43,18 +43,11 @@ from kiosk.widgets.touch_button import TouchButton
 from signaling import protocol as p
 from signaling.directory import OpeningHours
 from tests.participant import UNIT, eventually
+from tests.qt_waiting import until
 from tests.signaling.conftest import RunningHub
 
 CALL = CallSettings(heartbeat_interval=0.2, loss_timeout=2.0, connect_timeout=5.0)
 LEFT = Qt.MouseButton.LeftButton
-
-
-async def until(check: Callable[[], bool], within: float = 3 * UNIT) -> None:
-    """Pump Qt and the loop until `check` holds."""
-    async with asyncio.timeout(within):
-        while not check():
-            QApplication.processEvents()
-            await asyncio.sleep(0.02)
 
 
 class Headless:

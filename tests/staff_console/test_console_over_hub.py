@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from PIL import Image, ImageDraw
 from PyQt6.QtCore import QPoint, QSettings, Qt
-from PyQt6.QtWidgets import QApplication
 
 from call.audio_meter import AudioLevel, AudioSide
 from call.content_messages import Marks, Pointer
@@ -32,17 +31,10 @@ from staff_console.settings import ConsoleSettings
 from staff_console.view import Stage
 from tests.call.conftest import loopback_ice  # noqa: F401
 from tests.participant import UNIT
+from tests.qt_waiting import until
 from tests.signaling.conftest import RunningHub, hub, hub_factory  # noqa: F401
 
 CALL = CallSettings(heartbeat_interval=0.2, loss_timeout=2.0, connect_timeout=5.0)
-
-
-async def until(check: Callable[[], bool], within: float = 2 * UNIT) -> None:
-    """Pump Qt and the loop until `check` holds."""
-    async with asyncio.timeout(within):
-        while not check():
-            QApplication.processEvents()
-            await asyncio.sleep(0.02)
 
 
 class Kiosk:
