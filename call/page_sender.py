@@ -299,12 +299,10 @@ class PageSender:
         message = parse_from_peer(data, "viewer")
         match message:
             case Viewer():
-                if self.viewer is not None and message.keep_pages < len(self._kept):
-                    # The viewer keeps fewer pages now: forget the oldest like it does.
-                    self.viewer = message
-                    while len(self._kept) > self.keep_pages:
-                        self._kept.popitem(last=False)
                 self.viewer = message
+                # A viewer that keeps fewer pages now forgets its oldest; so does the sender.
+                while len(self._kept) > self.keep_pages:
+                    self._kept.popitem(last=False)
             case PageRejected():
                 # The viewer does not hold a page it rejected, whatever the reason.
                 self._forget_transfer(message.transfer)
