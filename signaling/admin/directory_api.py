@@ -95,6 +95,33 @@ async def _edit(
     return json_response(answer)
 
 
+class _Order(msgspec.Struct, forbid_unknown_fields=True):
+    ids: list[str]
+
+
+async def order_departments(request: web.Request) -> web.Response:
+    async def build() -> tuple[DirectoryEdit, Any]:
+        order = await _order(request)
+        return directory_edit.reorder_departments(order.ids), order
+
+    return await _edit(request, build)
+
+
+async def order_categories(request: web.Request) -> web.Response:
+    async def build() -> tuple[DirectoryEdit, Any]:
+        order = await _order(request)
+        return directory_edit.reorder_categories(order.ids), order
+
+    return await _edit(request, build)
+
+
+async def _order(request: web.Request) -> _Order:
+    try:
+        return msgspec.json.decode(await request.read(), type=_Order)
+    except msgspec.DecodeError as exc:  # a ValidationError too
+        raise DirectoryError(f'the body must be {{"ids": [...]}}: {exc}') from None
+
+
 async def _entry(request: web.Request, kind: type[T], entry_id: str) -> T:
     """The body as ``kind``, its id from the path; DirectoryError says what is wrong."""
     try:

@@ -8,6 +8,7 @@ The audit detail holds the fields that changed, as they were and as they are, ke
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import msgspec
@@ -88,6 +89,49 @@ def delete_category(category_id: str) -> DirectoryEdit:
         return DirectoryChange(after, "category_deleted", category_id, audit(before, None))
 
     return edit
+
+
+def reorder_departments(ids: Sequence[str]) -> DirectoryEdit:
+    """Put the departments in this order (the console lists them so); `ids` names each once."""
+
+    def edit(directory: Directory) -> DirectoryChange:
+        departments = _reordered(directory.departments, ids, "department")
+        after = msgspec.structs.replace(directory, departments=departments)
+        detail = _order_audit(directory.departments, departments)
+        return DirectoryChange(after, "departments_reordered", "departments", detail)
+
+    return edit
+
+
+def reorder_categories(ids: Sequence[str]) -> DirectoryEdit:
+    """Put the categories in this order, the order of the kiosk's topic buttons."""
+
+    def edit(directory: Directory) -> DirectoryChange:
+        categories = _reordered(directory.categories, ids, "category")
+        after = msgspec.structs.replace(directory, categories=categories)
+        detail = _order_audit(directory.categories, categories)
+        return DirectoryChange(after, "categories_reordered", "categories", detail)
+
+    return edit
+
+
+def _reordered(entries: list[Entry], ids: Sequence[str], kind: str) -> list[Entry]:
+    by_id = {entry.id: entry for entry in entries}
+    missing = [i for i in by_id if i not in ids]
+    unknown = sorted({i for i in ids if i not in by_id})
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    problems = [
+        f"{label} {', '.join(found)}"
+        for label, found in (("missing", missing), ("unknown", unknown), ("twice", twice))
+        if found
+    ]
+    if problems:
+        raise DirectoryError(f"the new order must name every {kind} once: {'; '.join(problems)}")
+    return [by_id[i] for i in ids]
+
+
+def _order_audit(before: Sequence[Entry], after: Sequence[Entry]) -> dict[str, Any]:
+    return {"before": {"order": [e.id for e in before]}, "after": {"order": [e.id for e in after]}}
 
 
 def _put(entries: list[Entry], entry: Entry) -> list[Entry]:

@@ -7,6 +7,7 @@ restart with the city file configured; the file is imported again only when it c
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -293,6 +294,61 @@ async def test_unused_entries_are_deleted_audited_and_gone_from_the_kiosk(
     assert entries[0]["detail"]["before"]["names.ja"] == "健康推進課"
 
 
+# The order: the kiosk shows topics in the order of the categories.
+
+
+async def test_reordered_categories_are_stored_audited_and_sent_to_a_connected_kiosk(
+    hub: RunningHub, client: AdminClient
+) -> None:
+    await client.login("admin")
+    before = [c["id"] for c in await read(client, "/categories")]
+    after = [before[-1], *before[:-1]]  # the last topic first
+    async with Participant(hub.url, hub.kiosk(0)) as kiosk:
+        await kiosk.expect(p.Directory)
+        response = await send(client, "PUT", "/category-order", {"ids": after})
+        assert response.status == 200
+        pushed = await kiosk.expect(p.Directory)
+    assert [c.id for c in pushed.categories] == after
+    assert [c["id"] for c in await read(client, "/categories")] == after
+    entry = (await read(client, "/audit"))[0]
+    assert (entry["action"], entry["target"]) == ("categories_reordered", "categories")
+    assert entry["detail"] == {"before": {"order": before}, "after": {"order": after}}
+
+
+async def test_reordered_departments_are_stored_and_an_unchanged_order_is_not_audited(
+    client: AdminClient,
+) -> None:
+    await client.login("admin")
+    before = [d["id"] for d in await read(client, "/departments")]
+    audited = len(await read(client, "/audit"))
+    assert (await send(client, "PUT", "/department-order", {"ids": before})).status == 200
+    assert len(await read(client, "/audit")) == audited
+    after = list(reversed(before))
+    assert (await send(client, "PUT", "/department-order", {"ids": after})).status == 200
+    assert [d["id"] for d in await read(client, "/departments")] == after
+    assert (await read(client, "/audit"))[0]["action"] == "departments_reordered"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (lambda ids: {"ids": ids[1:]}, "missing juminhyo"),
+        (lambda ids: {"ids": [*ids, "nowhere"]}, "unknown nowhere"),
+        (lambda ids: {"ids": [*ids, ids[0]]}, "twice juminhyo"),
+        (lambda ids: {"order": ids}, 'the body must be {"ids": [...]}'),
+    ],
+)
+async def test_an_order_that_does_not_name_every_category_once_is_refused(
+    client: AdminClient, body: Callable[[list[str]], Any], message: str
+) -> None:
+    await client.login("admin")
+    before = [c["id"] for c in await read(client, "/categories")]
+    response = await send(client, "PUT", "/category-order", body(before))
+    assert response.status == 400
+    assert message in (await response.json())["message"]
+    assert [c["id"] for c in await read(client, "/categories")] == before
+
+
 # Who may edit.
 
 EDITS = [
@@ -300,6 +356,8 @@ EDITS = [
     ("DELETE", "/departments/fukushi", None),
     ("PUT", "/categories/seikatsu", {**KENSHIN, "department_id": "fukushi"}),
     ("DELETE", "/categories/seikatsu", None),
+    ("PUT", "/category-order", {"ids": ["seikatsu"]}),
+    ("PUT", "/department-order", {"ids": ["fukushi"]}),
 ]
 
 

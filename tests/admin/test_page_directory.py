@@ -94,11 +94,29 @@ async def test_an_admin_is_told_why_a_used_department_cannot_be_deleted(
     await expect(zeimu).to_be_visible()
 
 
+async def test_an_admin_moves_a_topic_down_and_the_kiosk_gets_the_new_order(
+    hub: RunningHub, page: Page
+) -> None:
+    await open_directory(page, hub, "admin")
+    rows = page.locator("#category-table tbody tr")
+    await expect(rows.first).to_have_attribute("data-category", "juminhyo")
+    await expect(rows.first.locator("button.up")).to_be_disabled()
+    await expect(rows.last.locator("button.down")).to_be_disabled()
+    async with Participant(hub.url, hub.kiosk(0)) as kiosk:
+        await kiosk.expect(p.Directory)
+        await rows.first.locator("button.down").click()
+        pushed = await kiosk.expect(p.Directory)
+    assert [c.id for c in pushed.categories][:2] == ["tennyu-tenshutsu", "juminhyo"]
+    await expect(rows.nth(1)).to_have_attribute("data-category", "juminhyo")
+    await expect(page.locator("#directory-status")).to_contain_text("順番を変えました")
+
+
 async def test_a_supervisor_sees_the_directory_read_only(hub: RunningHub, page: Page) -> None:
     await open_directory(page, hub, "yamada")
     shimin = page.locator("#department-table tr[data-department='shimin']")
     await expect(shimin).to_contain_text("市民課")
     await expect(shimin.locator("button.delete")).to_have_count(0)
+    await expect(shimin.locator("button.down")).to_have_count(0)
     await expect(page.locator("#department-new")).to_be_hidden()
     await shimin.locator("button.edit").click()
     form = page.locator("#department-form")

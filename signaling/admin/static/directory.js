@@ -37,18 +37,20 @@ function weekSummary(weekly) {
 async function loadDirectory() {
   [directory.departments, directory.categories] = await Promise.all([api("/departments"), api("/categories")]);
   const manage = state.me.can_manage;
-  const buttons = (kind, entry) => h("td", { class: "actions" },
+  const buttons = (kind, entry, index, count) => h("td", { class: "actions" },
+    manage ? h("button", { class: "up", title: "上へ", "aria-label": `${entry.names.ja} を上へ`, disabled: index === 0, onclick: () => move(kind, index, -1) }, "▲") : null,
+    manage ? h("button", { class: "down", title: "下へ", "aria-label": `${entry.names.ja} を下へ`, disabled: index === count - 1, onclick: () => move(kind, index, 1) }, "▼") : null,
     h("button", { class: "edit", onclick: () => (kind === "department" ? editDepartment(entry) : editCategory(entry)) }, manage ? "編集" : "詳細"),
     manage ? h("button", { class: "delete", onclick: () => remove(kind, entry) }, "削除") : null);
-  $("#department-table tbody").replaceChildren(...directory.departments.map((d) =>
+  $("#department-table tbody").replaceChildren(...directory.departments.map((d, i, all) =>
     h("tr", { "data-department": d.id }, h("td", {}, d.names.ja), h("td", { class: "muted" }, d.id),
       h("td", { class: "hours wrap" }, weekSummary(d.hours.weekly)), h("td", { class: "wrap" }, d.hours.closed_dates.join(", ")),
-      h("td", {}, d.hours.national_holidays_closed ? "休み" : "開庁"), buttons("department", d))));
+      h("td", {}, d.hours.national_holidays_closed ? "休み" : "開庁"), buttons("department", d, i, all.length))));
   const departmentName = (id) => directory.departments.find((d) => d.id === id)?.names.ja || id;
-  $("#category-table tbody").replaceChildren(...directory.categories.map((c) =>
+  $("#category-table tbody").replaceChildren(...directory.categories.map((c, i, all) =>
     h("tr", { "data-category": c.id }, h("td", {}, c.names.ja), h("td", { class: "muted" }, c.id),
       h("td", {}, departmentName(c.department_id)), h("td", { class: "wrap" }, c.names.en || ""),
-      h("td", {}, (ICONS.find(([v]) => v === c.icon) || [c.icon, c.icon])[1]), buttons("category", c))));
+      h("td", {}, (ICONS.find(([v]) => v === c.icon) || [c.icon, c.icon])[1]), buttons("category", c, i, all.length))));
 }
 
 function openEditor(form, title) {
@@ -112,6 +114,19 @@ async function save(form, kind, body) {
   await loadDirectory();
   state.names = await api("/directory");
   fillFilters();
+}
+
+// The kiosk shows categories in this order, so the most asked-for topics can come first.
+async function move(kind, index, step) {
+  const ids = (kind === "department" ? directory.departments : directory.categories).map((e) => e.id);
+  [ids[index], ids[index + step]] = [ids[index + step], ids[index]];
+  try {
+    await api(`/${kind}-order`, { method: "PUT", body: { ids } });
+    $("#directory-status").textContent = "順番を変えました。キオスクにもすぐ反映されます。";
+  } catch (error) {
+    $("#directory-status").textContent = `順番を変えられません: ${error.message}`;
+  }
+  await loadDirectory();
 }
 
 async function remove(kind, entry) {
