@@ -219,19 +219,30 @@ async def test_a_whole_consultation_from_the_first_touch_to_the_reset(
         await until(lambda: not devices.microphone_muted)
         await until(lambda: controller.citizen.staff_speaking)
 
-        # 3. A document page is shown, exactly as sent.
-        path = tmp_path / "staff" / "form.png"
+        # 3. A document page is shown, exactly as sent; the next page was sent ahead and kept,
+        #    and so was the first, so flipping on and back shows what the kiosk already holds.
+        path = tmp_path / "staff" / "form.tiff"
         path.parent.mkdir()
-        Image.fromarray(form_page(800, 1000)).save(path)
+        pages = [Image.fromarray(form_page(800, 1000)), Image.new("RGB", (800, 1000), "white")]
+        pages[0].save(path, save_all=True, append_images=pages[1:])
+        staff_call = tanaka.engine.call
+        assert staff_call is not None
         document = open_document(path)
         try:
-            await tanaka.engine.show_document_page(document, 0, "form")
-            await until(lambda: call.stage.document.pages_painted > 0)
+            for index in (0, 1, 0):
+                painted = call.stage.document.pages_painted
+                await tanaka.engine.show_document_page(document, index, "form")
+                await until(lambda painted=painted: call.stage.document.pages_painted > painted)
+                shown = controller.citizen.document
+                assert shown is not None
+                assert (shown.page, shown.page_count) == (index, 2)
+                assert shown.image.shape[2] == 3
+                sender = staff_call.sharing._pages
+                assert sender is not None
+                await until(lambda sender=sender: sender.stats.pages_sent_ahead == 1)
         finally:
             document.close()
-        shown = controller.citizen.document
-        assert shown is not None
-        assert shown.image.shape[2] == 3
+        assert sender.stats.pages_shown_kept == 2
 
         # 4. A quick phrase reaches the staff member.
         tap(qtbot, call.phrases[next(iter(call.phrases))])  # 聞こえません
