@@ -36,6 +36,7 @@ from signaling import protocol as p
 from signaling.directory import Directory
 from signaling.eta import DEFAULT_HANDLE_SECONDS, HandleTimes, estimate_wait
 from signaling.principal import IssuedSession, Principal
+from signaling.roster import Roster
 from signaling.session import (
     TRANSITIONS,
     Client,
@@ -125,11 +126,7 @@ class Switchboard:
         self._handle_times = HandleTimes(default_handle_seconds)
         self._sessions: dict[str, Session] = {}
         self._queues: dict[str, deque[str]] = {d.id: deque() for d in directory.departments}
-        self._clients: dict[tuple[p.Role, str], Client] = {}
-        self._conns: dict[ConnId, Principal] = {}
-        # Online staff per department, so that updates never scan every client.
-        self._staff_by_department: dict[str, dict[str, Client]] = {}
-        self._in_grace: dict[tuple[p.Role, str], Client] = {}
+        self._roster = Roster()
         self._directory_cache: p.Directory | None = None
         self._hours_change: float | None = None
         self._hours_checked_at: float | None = None
@@ -151,38 +148,37 @@ class Switchboard:
         app_version: str = "",
     ) -> None:
         """Attach an authenticated connection; resumes state when the resume token matches."""
-        if conn in self._conns:
+        if self._roster.principal_of(conn) is not None:
             raise p.LocalProtocolError(p.ErrorCode.INTERNAL_ERROR, f"conn {conn} connected twice")
         self._watch_hours(now)
-        self._conns[conn] = principal
+        self._roster.attach(conn, principal)
         if principal.role in (p.Role.SUPERVISOR, p.Role.ADMIN):
             self._send(conn, self._welcome(principal, "", False, issued, now))
             return
-        key = (principal.role, principal.id)
-        client = self._clients.get(key)
+        client = self._roster.client(principal.role, principal.id)
         resumed = client is not None and client.online and resume_token == client.resume_token
         if client is not None and client.conn is not None:
             self._out.closes.append((client.conn, p.ErrorCode.REPLACED))
-            del self._conns[client.conn]
+            self._roster.detach(client.conn)
             client.conn = None
         if client is not None and not resumed:
             # A restarted app lost its call state: what it had cannot be picked up again.
             if client.session_id is not None:
                 self._end(self._sessions[client.session_id], p.EndReason.NETWORK_LOST, now)
-            self._unindex(client)
+            self._roster.unindex(client)
             client.principal = principal
             client.presence = p.Presence.AVAILABLE
             client.survey_session = None
         if client is None:
             client = Client(principal=principal, resume_token="")
-            self._clients[key] = client
+            self._roster.add(client)
         if not resumed:
-            self._index(client)
+            self._roster.index(client)
             self._out.events.append(events.PrincipalOnline(principal.role, principal.id, now))
         client.online = True
         client.conn = conn
         client.app_version = app_version[:40]  # as the client says; shown to admins
-        self._set_grace(client, None)
+        self._roster.set_grace(client, None)
         client.resume_token = self._new_resume_token()
         self._send(conn, self._welcome(principal, client.resume_token, resumed, issued, now))
         self._sync(client, now)
@@ -190,7 +186,7 @@ class Switchboard:
 
     def receive(self, conn: ConnId, message: p.ClientMessage, now: float) -> None:
         """Handle one decoded message; raises RemoteProtocolError, having changed nothing."""
-        principal = self._conns.get(conn)
+        principal = self._roster.principal_of(conn)
         if principal is None:
             raise p.LocalProtocolError(p.ErrorCode.INTERNAL_ERROR, f"conn {conn} is not connected")
         if isinstance(message, p.Hello):
@@ -200,7 +196,7 @@ class Switchboard:
                 p.ErrorCode.FORBIDDEN, f"a {principal.role} may not send {p.type_of(message)}"
             )
         self._watch_hours(now)
-        client = self._clients[(principal.role, principal.id)]
+        client = self._roster.known(principal.role, principal.id)
         match message:
             case p.RequestConsultation():
                 self._request(client, message, now)
@@ -252,37 +248,34 @@ class Switchboard:
 
     def disconnect(self, conn: ConnId, now: float) -> None:
         """The connection is gone; its client keeps its state for the grace period."""
-        principal = self._conns.pop(conn, None)
+        principal = self._roster.detach(conn)
         if principal is None or principal.role in (p.Role.SUPERVISOR, p.Role.ADMIN):
             return
-        client = self._clients[(principal.role, principal.id)]
+        client = self._roster.known(principal.role, principal.id)
         if client.conn != conn:  # already replaced by a newer connection
             return
         client.conn = None
         if principal.role is p.Role.KIOSK and client.session_id is None:
             self._forget(client, now)
         else:
-            self._set_grace(client, now + self._grace)
+            self._roster.set_grace(client, now + self._grace)
             self._tell_peer_link(client, online=False)
             self._mark_dirty(client, queue=True)
         self._flush()
 
     def handle_timer(self, now: float) -> None:
-        for client in list(self._in_grace.values()):
-            if client.grace_deadline is not None and client.grace_deadline <= now:
-                self._set_grace(client, None)
-                if client.session_id is not None:
-                    self._end(self._sessions[client.session_id], p.EndReason.NETWORK_LOST, now)
-                self._forget(client, now)
+        for client in self._roster.grace_expired(now):
+            self._roster.set_grace(client, None)
+            if client.session_id is not None:
+                self._end(self._sessions[client.session_id], p.EndReason.NETWORK_LOST, now)
+            self._forget(client, now)
         self._watch_hours(now)
         self._flush()
 
     def get_timer(self) -> float | None:
-        # Only clients in their grace period: this runs after every input, so never scan all.
-        deadlines = [c.grace_deadline for c in self._in_grace.values() if c.grace_deadline]
-        if self._hours_change is not None:
-            deadlines.append(self._hours_change)
-        return min(deadlines, default=None)
+        # The roster indexes the clients in their grace period: this runs after every input.
+        deadlines = [self._roster.next_grace_deadline(), self._hours_change]
+        return min((d for d in deadlines if d is not None), default=None)
 
     def drain(self) -> Outputs:
         """What to do now, in order; each output is returned once."""
@@ -303,10 +296,10 @@ class Switchboard:
 
     def overview(self, now: float) -> Overview:
         connections = {role: 0 for role in p.Role}
-        for principal in self._conns.values():
+        for principal in self._roster.connected():
             connections[principal.role] += 1
         presence = {value: 0 for value in p.Presence}
-        for client in self._clients.values():
+        for client in self._roster.clients():
             if client.principal.role is p.Role.STAFF and client.online:
                 presence[client.presence] += 1
         return Overview(
@@ -327,7 +320,7 @@ class Switchboard:
         return list(self._queues.get(department_id, ()))
 
     def client(self, role: p.Role, principal_id: str) -> Client | None:
-        return self._clients.get((role, principal_id))
+        return self._roster.client(role, principal_id)
 
     # Snapshot and restore, so that a restarted hub gives clients their state back.
 
@@ -336,14 +329,14 @@ class Switchboard:
             _Snapshot(
                 sessions=list(self._sessions.values()),
                 queues={dept: list(queue) for dept, queue in self._queues.items()},
-                clients=list(self._clients.values()),
+                clients=list(self._roster.clients()),
                 handle_times=self._handle_times.snapshot(),
             )
         )
 
     def restore(self, data: bytes, now: float) -> None:
         """Load a snapshot into an empty switchboard; every client starts its grace period."""
-        if self._sessions or self._clients:
+        if self._sessions or not self._roster.empty:
             raise p.LocalProtocolError(p.ErrorCode.INTERNAL_ERROR, "restore needs a fresh board")
         snapshot = msgspec.json.decode(data, type=_Snapshot)
         self._sessions = {s.id: s for s in snapshot.sessions}
@@ -351,10 +344,10 @@ class Switchboard:
             self._queues[dept] = deque(queue)
         for client in snapshot.clients:
             client.conn = None
-            self._clients[(client.principal.role, client.principal.id)] = client
+            self._roster.add(client)
             if client.online:
-                self._index(client)
-                self._set_grace(client, now + self._grace)
+                self._roster.index(client)
+                self._roster.set_grace(client, now + self._grace)
             else:
                 client.grace_deadline = None
         self._handle_times.restore(snapshot.handle_times)
@@ -607,30 +600,11 @@ class Switchboard:
         """The client is gone for good. Staff stay known, offline, so they can still wrap up."""
         principal = client.principal
         client.online = False
-        self._unindex(client)
+        self._roster.unindex(client)
         if principal.role is p.Role.KIOSK:
-            del self._clients[(principal.role, principal.id)]
+            self._roster.remove(client)
         self._out.events.append(events.PrincipalOffline(principal.role, principal.id, now))
         self._dirty_estimates.update(principal.departments)
-
-    def _set_grace(self, client: Client, deadline: float | None) -> None:
-        client.grace_deadline = deadline
-        key = (client.principal.role, client.principal.id)
-        if deadline is None:
-            self._in_grace.pop(key, None)
-        else:
-            self._in_grace[key] = client
-
-    def _index(self, client: Client) -> None:
-        if client.principal.role is p.Role.STAFF:
-            for department_id in client.principal.departments:
-                self._staff_by_department.setdefault(department_id, {})[client.principal.id] = (
-                    client
-                )
-
-    def _unindex(self, client: Client) -> None:
-        for department_id in client.principal.departments:
-            self._staff_by_department.get(department_id, {}).pop(client.principal.id, None)
 
     # Lookups that raise the peer's error.
 
@@ -646,11 +620,11 @@ class Switchboard:
         return session
 
     def _kiosk_of(self, session: Session) -> Client:
-        return self._clients[(p.Role.KIOSK, session.kiosk_id)]
+        return self._roster.known(p.Role.KIOSK, session.kiosk_id)
 
     def _staff_of(self, session: Session) -> Client:
         assert session.leg.staff_id is not None
-        return self._clients[(p.Role.STAFF, session.leg.staff_id)]
+        return self._roster.known(p.Role.STAFF, session.leg.staff_id)
 
     # Telling clients.
 
@@ -670,7 +644,7 @@ class Switchboard:
         issued: IssuedSession | None,
         now: float,
     ) -> p.Welcome:
-        client = self._clients.get((principal.role, principal.id))
+        client = self._roster.client(principal.role, principal.id)
         return p.Welcome(
             protocol_version=p.PROTOCOL_VERSION,
             role=principal.role,
@@ -750,7 +724,7 @@ class Switchboard:
                 self._send_to(self._kiosk_of(self._sessions[session_id]), queued)
 
     def _staff_serving(self, department_id: str) -> list[Client]:
-        return list(self._staff_by_department.get(department_id, {}).values())
+        return self._roster.staff_serving(department_id)
 
     def _queue_snapshot(self, staff: Client) -> p.QueueSnapshot:
         entries = []
@@ -780,7 +754,7 @@ class Switchboard:
         if not first_check:
             self._close_unserved_queues(now)
         directory = self._directory_message(now)
-        for client in self._clients.values():
+        for client in self._roster.clients():
             self._send_to(client, directory)
 
     def _close_unserved_queues(self, now: float) -> None:

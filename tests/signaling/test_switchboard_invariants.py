@@ -151,9 +151,9 @@ class SwitchboardMachine(RuleBasedStateMachine):
 
     @invariant()
     def the_grace_index_matches_the_clients(self) -> None:
-        board = self.b.board
-        expected = {k for k, c in board._clients.items() if c.grace_deadline is not None}
-        assert set(board._in_grace) == expected
+        roster = self.b.board._roster
+        expected = {k for k, c in roster._clients.items() if c.grace_deadline is not None}
+        assert set(roster._in_grace) == expected
 
     @invariant()
     def every_session_ends_exactly_once(self) -> None:
