@@ -63,7 +63,7 @@ import call.devices
 from bench.content_quality import psnr
 from bench.frame_code import FrameCode, coded_capture, read
 from bench.performance_doc import write_section
-from call.audio import MicrophoneTrack, SpeechLikeSource
+from call.audio import MicrophoneTrack
 from call.camera import SYNTHETIC_CAMERA, CameraSettings
 from call.content_messages import Viewer
 from call.devices import MediaSettings
@@ -74,6 +74,7 @@ from call.page_receiver import PageReady
 from call.screen import Region, ScreenSettings
 from call.session import CallState, CallStateChanged
 from call.sharing import DocumentEvent, RemoteContentChanged
+from call.synthetic_audio import SpeechLikeSource
 from signaling import protocol as p
 from signaling.app import create_app
 from signaling.auth import hash_password

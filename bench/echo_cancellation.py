@@ -30,8 +30,9 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from call.audio import FRAME_SAMPLES, SAMPLE_RATE, Samples, SpeechLikeSource
+from call.audio import FRAME_SAMPLES, SAMPLE_RATE, Samples
 from call.echo import EchoCanceller
+from call.synthetic_audio import SpeechLikeSource
 
 Signal = npt.NDArray[np.float64]
 

@@ -36,24 +36,19 @@ from call.audio import (
     DEFAULT_VOLUME,
     FRAME_SECONDS,
     SAMPLE_RATE,
-    AudioDeviceError,
     AudioOutput,
     AudioPipeline,
     AudioSource,
-    DeviceMicrophone,
-    DeviceSpeaker,
     EchoProcessor,
     FramePacer,
     LoopClock,
     MicrophoneTrack,
-    NullSpeaker,
     RingBuffer,
     Samples,
-    SilenceSource,
-    SpeechLikeSource,
     silence,
     volume_gain,
 )
+from call.audio_devices import AudioDeviceError, DeviceMicrophone, DeviceSpeaker
 from call.audio_meter import AudioEvent, AudioMeter, AudioSide, PowerMeter
 from call.camera import (
     SYNTHETIC_CAMERA,
@@ -63,6 +58,7 @@ from call.camera import (
     CameraStatus,
     CapturedFrame,
 )
+from call.synthetic_audio import NullSpeaker, SilenceSource, SpeechLikeSource
 from signaling.protocol import DeviceHealth
 
 logger = logging.getLogger(__name__)

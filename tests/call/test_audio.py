@@ -23,27 +23,27 @@ from call.audio import (
     FRAME_SAMPLES,
     SAMPLE_RATE,
     TIME_BASE,
-    AudioDeviceError,
     AudioPipeline,
-    CaptureQueue,
-    DeviceMicrophone,
-    DeviceSpeaker,
     FramePacer,
     MicrophoneTrack,
-    NullSpeaker,
     PlayoutFeed,
     RingBuffer,
     Samples,
-    SilenceSource,
     SpeakerSink,
-    SpeechLikeSource,
     Tick,
     apply_gain,
-    find_device,
-    list_devices,
     volume_gain,
 )
+from call.audio_devices import (
+    AudioDeviceError,
+    CaptureQueue,
+    DeviceMicrophone,
+    DeviceSpeaker,
+    find_device,
+    list_devices,
+)
 from call.echo import EchoCanceller
+from call.synthetic_audio import NullSpeaker, SilenceSource, SpeechLikeSource
 
 UNIT = 0.05  # seconds; the real-time waits below are multiples of it
 WAIT = 200 * UNIT

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from call.audio import FRAME_SAMPLES, FRAME_SECONDS, SAMPLE_RATE, Samples, SpeechLikeSource
+from call.audio import FRAME_SAMPLES, FRAME_SECONDS, SAMPLE_RATE, Samples
 from call.audio_meter import (
     SILENCE_DBFS,
     AudioEvent,
@@ -17,6 +17,7 @@ from call.audio_meter import (
     VoiceActivity,
     rms_dbfs,
 )
+from call.synthetic_audio import SpeechLikeSource
 
 
 def tone(dbfs: float, count: int = FRAME_SAMPLES) -> Samples:

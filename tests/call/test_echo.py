@@ -25,8 +25,9 @@ from bench.echo_cancellation import (
     measure_double_talk,
     measure_far_end_only,
 )
-from call.audio import FRAME_SAMPLES, SpeechLikeSource
+from call.audio import FRAME_SAMPLES
 from call.echo import EchoCanceller
+from call.synthetic_audio import SpeechLikeSource
 
 
 @pytest.fixture(scope="module")
