@@ -2,10 +2,12 @@
 
 The pieces and the thread each runs on (docs/audio.md draws the whole picture):
 
-- Microphone side. `DeviceMicrophone`'s PortAudio callback (PortAudio's thread) appends 20 ms
-  frames to a queue of at most `MIC_QUEUE_FRAMES`, dropping the oldest. `MicrophoneTrack.recv()`
+- Microphone side. `DeviceMicrophone`'s PortAudio callback (PortAudio's thread; the devices are
+  in `call.audio_devices`) appends 20 ms frames to a queue of at most `MIC_QUEUE_FRAMES`,
+  dropping the oldest. `MicrophoneTrack.recv()`
   (the engine's event loop) paces itself on a clock, takes one frame, removes the echo and hands
-  an `av.AudioFrame` to aiortc. Without a device, `SpeechLikeSource` or `SilenceSource` stand in.
+  an `av.AudioFrame` to aiortc. Without a device, `SpeechLikeSource` or `SilenceSource`
+  (`call.synthetic_audio`) stand in.
 - Speaker side. `SpeakerSink` (event loop) reads the remote track as fast as aiortc delivers it,
   resamples to 48 kHz mono s16 and writes into the playout `RingBuffer`. The speaker drains the
   buffer one period at a time: `DeviceSpeaker` from PortAudio's callback, `NullSpeaker` from an
