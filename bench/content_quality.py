@@ -47,7 +47,7 @@ from aiortc import (
 from aiortc.mediastreams import VIDEO_TIME_BASE
 from PIL import Image, ImageDraw
 
-from call.camera import cjk_font
+from call.pictures import cjk_font
 from call.video_tuning import (
     CONTENT_BITRATE,
     enlarge_socket_buffers,

@@ -22,7 +22,8 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from call.camera import CameraCapture, SyntheticPattern
+from call.camera import CameraCapture
+from call.pictures import SyntheticPattern
 
 Image8 = npt.NDArray[np.uint8]
 

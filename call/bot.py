@@ -32,12 +32,13 @@ from PIL import Image, ImageDraw
 
 from call.audio_meter import AudioLevel
 from call.bridge import new_event_loop
-from call.camera import SYNTHETIC_CAMERA, CameraCapture, CameraSettings, cjk_font
+from call.camera import SYNTHETIC_CAMERA, CameraCapture, CameraSettings
 from call.control_channel import ContentKind, QuickPhrase
 from call.devices import MediaSettings
 from call.document import EncodedPage, PageFormat
 from call.engine import Engine, EngineEvent, EngineSettings, HubMessage, LinkChanged
 from call.link import Credentials, LinkFailed, LinkState
+from call.pictures import cjk_font
 from call.session import CallState, CallStateChanged, PhraseReceived, TextReceived
 from call.sharing import DocumentEvent, RemoteContentChanged
 from signaling import protocol as p

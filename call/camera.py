@@ -14,269 +14,28 @@ Threads:
 - A `CameraTrack` belongs to the asyncio loop that calls its `recv()`. Stopping it (aiortc does
   when a call ends) never closes the device; only `CameraCapture.close` does.
 
-The frame slot and the track base here are shared with `call.screen`.
+The frame slot and the track base are in `call.frames`, the pictures in `call.pictures`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
-from pathlib import Path
 from typing import Final, Self
 
-import av
 import cv2
 import numpy as np
-import numpy.typing as npt
-from aiortc.mediastreams import (
-    VIDEO_CLOCK_RATE,
-    VIDEO_TIME_BASE,
-    MediaStreamError,
-    MediaStreamTrack,
-)
-from PIL import Image, ImageDraw, ImageFont
+
+from call.frames import CapturedFrame, FrameSlot, FrameSlotTrack, Image8
+from call.pictures import SyntheticPattern, paused_frame
 
 logger = logging.getLogger(__name__)
 
 PAUSED_FPS: Final = 5.0  # a still frame needs no more, and costs the encoder next to nothing
-PAUSED_LABEL: Final = ("camera off", "カメラオフ")
-
-Image8 = npt.NDArray[np.uint8]
-
-# Fonts with Japanese glyphs, in order of preference, on the kiosk's two platforms.
-CJK_FONT_CANDIDATES: Final = (
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
-    "C:/Windows/Fonts/YuGothM.ttc",
-    "C:/Windows/Fonts/meiryo.ttc",
-    "C:/Windows/Fonts/msgothic.ttc",
-)
-
-
-@cache
-def cjk_font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    """The first installed CJK font at `size` px, or Pillow's built-in font (no Japanese)."""
-    for candidate in CJK_FONT_CANDIDATES:
-        if Path(candidate).is_file():
-            # Face 0 of Noto Sans CJK's collection is the JP variant, so kanji take the
-            # Japanese forms; the Windows fonts are Japanese throughout.
-            return ImageFont.truetype(candidate, size, index=0)
-    logger.warning("no CJK font found; the test pattern's Japanese will not render")
-    return ImageFont.load_default(size)
-
-
-# ---------------------------------------------------------------------------------------------
-# The frame slot: latest-frame-wins hand-off from a capture thread to asyncio consumers
-
-
-@dataclass(frozen=True, slots=True)
-class CapturedFrame:
-    """One captured picture: read-only BGR pixels and when they were captured."""
-
-    image: Image8  # height x width x 3, BGR, not writeable
-    timestamp: float  # time.monotonic() seconds, taken when the device returned the frame
-    synthetic: bool = False  # a test pattern rather than the device's picture
-    paused: bool = False  # the still "camera off" frame sent while the camera is paused
-
-    def rgb(self) -> Image8:
-        """A fresh RGB copy, for a Qt self-view (QImage.Format.Format_RGB888)."""
-        return np.asarray(cv2.cvtColor(self.image, cv2.COLOR_BGR2RGB), dtype=np.uint8)
-
-
-class FrameSlotClosed(Exception):  # noqa: N818  # names the condition, like asyncio's QueueShutDown
-    """The capture behind a slot was closed; no frame will come."""
-
-
-class FrameSlot:
-    """Holds only the newest frame. Any thread may `put`; asyncio tasks await a newer one."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._frame: CapturedFrame | None = None
-        self._sequence = 0
-        self._closed = False
-        self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
-
-    def put(self, frame: CapturedFrame) -> None:
-        with self._lock:
-            if self._closed:
-                return
-            self._frame = frame
-            self._sequence += 1
-            waiters = list(self._waiters)
-        self._wake(waiters)
-
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            waiters = list(self._waiters)
-        self._wake(waiters)
-
-    def latest(self) -> tuple[int, CapturedFrame] | None:
-        """The newest frame and its sequence number, or None before the first."""
-        with self._lock:
-            return None if self._frame is None else (self._sequence, self._frame)
-
-    async def next_after(self, sequence: int) -> tuple[int, CapturedFrame]:
-        """Wait for a frame newer than `sequence`; raise `FrameSlotClosed` once closed."""
-        waiter = (asyncio.get_running_loop(), asyncio.Event())
-        try:
-            while True:
-                with self._lock:
-                    if self._closed:
-                        raise FrameSlotClosed
-                    if self._frame is not None and self._sequence > sequence:
-                        return self._sequence, self._frame
-                    waiter[1].clear()
-                    self._waiters.add(waiter)
-                await waiter[1].wait()
-        finally:
-            with self._lock:
-                self._waiters.discard(waiter)
-
-    @staticmethod
-    def _wake(waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]]) -> None:
-        for loop, event in waiters:
-            try:
-                loop.call_soon_threadsafe(event.set)
-            except RuntimeError:  # that consumer's loop has closed; it will never wait again
-                continue
-
-
-class FrameSlotTrack(MediaStreamTrack):
-    """A video track that sends a slot's newest frame, at most `fps` times a second.
-
-    Presentation times come from the capture timestamps (90 kHz clock, starting at 0 with this
-    track's first frame), so the receiver sees real capture jitter rather than an invented
-    cadence. A frame is never sent twice: if the capture is slower than `fps`, so is the track.
-    """
-
-    kind = "video"
-
-    def __init__(self, slot: FrameSlot, fps: float) -> None:
-        super().__init__()
-        if fps <= 0:
-            raise ValueError(f"fps must be positive, not {fps}")
-        self._slot = slot
-        self._interval = 1.0 / fps
-        self._sequence = 0
-        self._origin: float | None = None
-        self._last_pts = -1
-        self._due = 0.0
-
-    async def recv(self) -> av.VideoFrame:
-        if self.readyState != "live":
-            raise MediaStreamError
-        delay = self._due - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        try:
-            self._sequence, captured = await self._slot.next_after(self._sequence)
-        except FrameSlotClosed:
-            self.stop()
-            raise MediaStreamError from None
-        now = time.monotonic()
-        # A steady cadence; after a stall (or at the start) begin afresh rather than catch up.
-        self._due += self._interval
-        if self._due < now:
-            self._due = now + self._interval
-        if self._origin is None:
-            self._origin = captured.timestamp
-        pts = max(round((captured.timestamp - self._origin) * VIDEO_CLOCK_RATE), self._last_pts + 1)
-        self._last_pts = pts
-        # libswscale's bgr24 -> yuv420p path costs small text about 4 dB against rgb24's
-        # (tests/e2e/test_call_done_when.py), so convert here, once per sent frame.
-        frame = av.VideoFrame.from_ndarray(captured.rgb(), format="rgb24")
-        frame.pts = pts
-        frame.time_base = VIDEO_TIME_BASE
-        return frame
-
-
-# ---------------------------------------------------------------------------------------------
-# The synthetic test pattern
-
-
-_BARS_BGR: Final = (
-    (192, 192, 192),  # grey
-    (0, 192, 192),  # yellow
-    (192, 192, 0),  # cyan
-    (0, 192, 0),  # green
-    (192, 0, 192),  # magenta
-    (0, 0, 192),  # red
-    (192, 0, 0),  # blue
-)
-
-
-class SyntheticPattern:
-    """Moving colour bars under a label and a clock, so no one mistakes it for a picture."""
-
-    def __init__(self, width: int, height: int, reason: str) -> None:
-        self.width = width
-        self.height = height
-        columns = np.linspace(0, len(_BARS_BGR), num=width, endpoint=False).astype(np.intp)
-        row = np.array(_BARS_BGR, dtype=np.uint8)[columns]
-        self._bars: Image8 = np.ascontiguousarray(np.broadcast_to(row, (height, width, 3)))
-        self._label = _text_panel(["TEST PATTERN", reason], max(12, height // 14), width * 9 // 10)
-        self._clock_second = -1
-        self._clock = self._label[:0]
-
-    def render(self, now: float) -> Image8:
-        """The pattern at monotonic time `now`, with the wall clock under the label."""
-        # Bars scroll a full width in 8 s: motion an encoder and a viewer can both see.
-        shift = int(now * self.width / 8) % self.width
-        image = np.roll(self._bars, shift, axis=1)
-        _paste_centred(image, self._label, self.height // 3)
-        second = int(time.time())
-        if second != self._clock_second:
-            self._clock_second = second
-            stamp = time.strftime("%H:%M:%S", time.localtime(second))
-            self._clock = _text_panel([stamp], max(10, self.height // 20), self.width)
-        _paste_centred(image, self._clock, self.height * 3 // 4)
-        return image
-
-
-@cache
-def paused_frame(width: int, height: int) -> Image8:
-    """The still frame sent while the camera is paused: black, with a small label."""
-    image = np.zeros((height, width, 3), dtype=np.uint8)
-    label = _text_panel(list(PAUSED_LABEL), max(10, height // 20), width * 9 // 10)
-    _paste_centred(image, label, height // 2)
-    image.flags.writeable = False
-    return image
-
-
-def _text_panel(lines: list[str], size: int, max_width: int) -> Image8:
-    """White text on a black panel, rendered once with Pillow (OpenCV cannot draw kanji)."""
-    font = cjk_font(size)
-    pad = size // 2
-    boxes = [font.getbbox(line) for line in lines]
-    width = min(max_width, max(int(box[2]) for box in boxes) + 2 * pad)
-    line_height = int(size * 1.4)
-    panel = Image.new("RGB", (width, line_height * len(lines) + 2 * pad), (16, 16, 16))
-    draw = ImageDraw.Draw(panel)
-    for number, (line, box) in enumerate(zip(lines, boxes, strict=True)):
-        x = max(pad, (width - int(box[2])) // 2)
-        draw.text((x, pad + number * line_height), line, font=font, fill=(255, 255, 255))
-    return np.asarray(panel)[:, :, ::-1].copy()  # RGB -> BGR
-
-
-def _paste_centred(image: Image8, panel: Image8, centre_y: int) -> None:
-    height = min(panel.shape[0], image.shape[0])
-    width = min(panel.shape[1], image.shape[1])
-    top = min(max(0, centre_y - height // 2), image.shape[0] - height)
-    left = (image.shape[1] - width) // 2
-    image[top : top + height, left : left + width] = panel[:height, :width]
-
-
-# ---------------------------------------------------------------------------------------------
-# The capture
 
 
 class CameraStatus(StrEnum):

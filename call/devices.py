@@ -50,14 +50,8 @@ from call.audio import (
 )
 from call.audio_devices import AudioDeviceError, DeviceMicrophone, DeviceSpeaker
 from call.audio_meter import AudioEvent, AudioMeter, AudioSide, PowerMeter
-from call.camera import (
-    SYNTHETIC_CAMERA,
-    CameraCapture,
-    CameraSettings,
-    CameraState,
-    CameraStatus,
-    CapturedFrame,
-)
+from call.camera import SYNTHETIC_CAMERA, CameraCapture, CameraSettings, CameraState, CameraStatus
+from call.frames import CapturedFrame
 from call.synthetic_audio import NullSpeaker, SilenceSource, SpeechLikeSource
 from signaling.protocol import DeviceHealth
 

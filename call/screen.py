@@ -21,7 +21,8 @@ import cv2
 import mss
 import numpy as np
 
-from call.camera import CapturedFrame, CaptureThread, FrameSlotTrack
+from call.camera import CaptureThread
+from call.frames import CapturedFrame, FrameSlotTrack
 
 logger = logging.getLogger(__name__)
 

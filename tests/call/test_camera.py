@@ -27,12 +27,9 @@ from call.camera import (
     CameraSettings,
     CameraState,
     CameraStatus,
-    CapturedFrame,
-    FrameSlot,
-    FrameSlotClosed,
-    SyntheticPattern,
-    paused_frame,
 )
+from call.frames import CapturedFrame, FrameSlot, FrameSlotClosed
+from call.pictures import SyntheticPattern, paused_frame
 
 UNIT = 0.05  # seconds; every timeout here is a multiple of it
 WAIT = 100 * UNIT

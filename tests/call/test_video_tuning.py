@@ -37,7 +37,8 @@ from aiortc.rtp import (
 )
 from PIL import Image, ImageDraw
 
-from call.camera import CameraCapture, CameraSettings, CameraStatus, cjk_font
+from call.camera import CameraCapture, CameraSettings, CameraStatus
+from call.pictures import cjk_font
 from call.video_tuning import (
     AIORTC_INTERNALS,
     CONTENT_BITRATE,

@@ -32,7 +32,7 @@ import call.devices
 from bench.content_quality import psnr, udp_drops
 from bench.frame_code import FrameCode, coded_capture, read
 from call.audio import SAMPLE_RATE, Samples
-from call.camera import CameraSettings, cjk_font
+from call.camera import CameraSettings
 from call.content_messages import Marks, Pointer, Viewer
 from call.control_channel import ContentKind
 from call.devices import MediaSettings
@@ -41,6 +41,7 @@ from call.engine import Engine, EngineEvent, EngineSettings, LinkChanged
 from call.link import Credentials, LinkState
 from call.page_receiver import PageReady
 from call.peer import TrackRole
+from call.pictures import cjk_font
 from call.screen import Region, ScreenSettings
 from call.session import CallSettings, CallState
 from call.sharing import DocumentEvent, RemoteContentChanged

@@ -19,8 +19,8 @@ import msgspec
 import numpy as np
 from PIL import Image, ImageDraw
 
-from call.camera import cjk_font
 from call.content_messages import Highlight, PenStroke, Pointer
+from call.pictures import cjk_font
 from kiosk import engine as e
 from kiosk.controller import KioskController
 from kiosk.engine import Image8, Phrase

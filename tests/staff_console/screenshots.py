@@ -21,7 +21,7 @@ from PyQt6.QtCore import QSettings
 from PyQt6.QtGui import QGuiApplication
 from PyQt6.QtWidgets import QApplication
 
-from call.camera import SyntheticPattern, cjk_font
+from call.pictures import SyntheticPattern, cjk_font
 from signaling import protocol as p
 from staff_console import desktop
 from staff_console.app import ConsoleApp, Remembered
