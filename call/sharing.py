@@ -272,7 +272,7 @@ class Sharing:
             and event.transfer == self._pages.last_shown
             and self._last_page is not None
         ):
-            # The kiosk lost a page it was asked to show again (it restarted its viewer, say):
+            # The kiosk does not hold a page it was asked to show (it keeps fewer than it said):
             # send that page in full instead.
             logger.info("%s = the kiosk did not hold the page; sending it again", self._session_id)
             self._spawn_send(self._last_page)
