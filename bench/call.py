@@ -33,12 +33,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime
 import math
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -384,52 +384,20 @@ def render_and_encode(document: Document, index: int, size: tuple[int, int]) -> 
     encode_page(document.render_page(index, size))
 
 
-SHOW_IMAGE = """
-import sys, tkinter
-path, x, y = sys.argv[1], sys.argv[2], sys.argv[3]
-root = tkinter.Tk()
-root.overrideredirect(True)
-image = tkinter.PhotoImage(file=path)
-root.geometry(f"{image.width()}x{image.height()}+{x}+{y}")
-tkinter.Label(root, image=image, borderwidth=0, highlightthickness=0).pack()
-root.mainloop()
-"""
-
-
 async def screen_share(
     kiosk: End, staff: End, settle: float, workdir: Path
 ) -> tuple[float, float] | None:
     """(ms to the first content frame, PSNR dB after `settle` s) of a real Xvfb region, or None."""
-    import mss
+    from tests.e2e.test_call_done_when import page_on_screen, screen_page
 
-    from tests.call.test_screen import start_xvfb
-    from tests.e2e.test_call_done_when import screen_page
-
-    page = screen_page(REGION.width, REGION.height)
-    path = workdir / "page.png"
-    page.save(path)
-    try:
-        server = start_xvfb()
-    except BaseException as error:  # pytest.skip without Xvfb
-        print(f"no screen share: {error}", file=sys.stderr)
-        return None
-    client = subprocess.Popen(  # noqa: ASYNC220  # starts at once; waited for at the end
-        [sys.executable, "-c", SHOW_IMAGE, str(path), str(REGION.left), str(REGION.top)],
-        env={"DISPLAY": server.display},
-        stderr=subprocess.DEVNULL,
-    )
-    source = np.asarray(page)
-    try:
-        box = {
-            "left": REGION.left,
-            "top": REGION.top,
-            "width": REGION.width,
-            "height": REGION.height,
-        }
-        with mss.MSS(display=server.display) as grabber:
-            async with asyncio.timeout(WAIT):
-                while not np.array_equal(np.asarray(grabber.grab(box))[:, :, 2::-1], source):  # noqa: ASYNC110
-                    await asyncio.sleep(0.05)
+    with contextlib.ExitStack() as stack:
+        try:
+            # Waits in a thread until the page is on the screen; the calls run on meanwhile.
+            shown = page_on_screen(screen_page(REGION.width, REGION.height), REGION, workdir)
+            server, source = await asyncio.to_thread(stack.enter_context, shown)
+        except BaseException as error:  # pytest.skip without Xvfb
+            print(f"no screen share: {error}", file=sys.stderr)
+            return None
         holder = kiosk.engine.remote_content
         seen = holder.sequence
         start = time.monotonic()
@@ -444,10 +412,6 @@ async def screen_share(
         quality = psnr(source, latest.rgb)
         await staff.engine.stop_content()
         return first_ms, quality
-    finally:
-        client.terminate()
-        client.wait(WAIT)
-        server.stop()
 
 
 # --- The run and the report -------------------------------------------------------------------

@@ -12,6 +12,7 @@ checked is the protocol's: the heartbeat declares a silent peer lost after 5 s.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import subprocess
 import sys
@@ -297,20 +298,17 @@ root.mainloop()
 """
 
 
-@pytest.fixture
-def screen_with_page(tmp_path: Path) -> Iterator[tuple[XServer, np.ndarray]]:
-    """An Xvfb whose screen shows the page at `SCREEN_REGION`, pixel for pixel."""
-    if not font_available():
-        pytest.skip("needs fonts-noto-cjk")
-    region = SCREEN_REGION
-    page = screen_page(region.width, region.height)
-    path = tmp_path / "page.png"
+@contextlib.contextmanager
+def page_on_screen(
+    page: Image.Image, region: Region, folder: Path
+) -> Iterator[tuple[XServer, np.ndarray]]:
+    """An Xvfb whose screen shows `page` at `region`, pixel for pixel, and the page's pixels."""
+    path = folder / "page.png"
     page.save(path)
     server = start_xvfb()
-    env = {"DISPLAY": server.display}
     client = subprocess.Popen(
         [sys.executable, "-c", SHOW_IMAGE, str(path), str(region.left), str(region.top)],
-        env=env,
+        env={"DISPLAY": server.display},
         stderr=subprocess.DEVNULL,
     )
     source = np.asarray(page)
@@ -332,6 +330,16 @@ def screen_with_page(tmp_path: Path) -> Iterator[tuple[XServer, np.ndarray]]:
         client.terminate()
         client.wait(WAIT)
         server.stop()
+
+
+@pytest.fixture
+def screen_with_page(tmp_path: Path) -> Iterator[tuple[XServer, np.ndarray]]:
+    """An Xvfb whose screen shows the page at `SCREEN_REGION`, pixel for pixel."""
+    if not font_available():
+        pytest.skip("needs fonts-noto-cjk")
+    region = SCREEN_REGION
+    with page_on_screen(screen_page(region.width, region.height), region, tmp_path) as shown:
+        yield shown
 
 
 @dataclass
