@@ -38,8 +38,7 @@ from call.content_messages import Marks, Pointer, Viewer
 from call.control_channel import ContentKind
 from call.devices import MediaSettings
 from call.document import open_document
-from call.engine import Engine, EngineEvent, EngineSettings, LinkChanged
-from call.link import Credentials, LinkState
+from call.link import Credentials
 from call.page_receiver import PageReady
 from call.peer import TrackRole
 from call.pictures import cjk_font
@@ -50,7 +49,14 @@ from call.video_tuning import socket_buffers
 from signaling import protocol as p
 from tests.call.conftest import hub, loopback_ice  # noqa: F401  # fixtures
 from tests.call.fixtures.japanese_form import font_available, japanese_form
-from tests.call.test_engine import STAFF, Probe, connect, eventually, synthetic_content
+from tests.call.test_engine import (
+    STAFF,
+    Probe,
+    connect,
+    eventually,
+    make_probe,
+    synthetic_content,
+)
 from tests.call.test_screen import XServer, start_xvfb
 from tests.participant import UNIT
 from tests.signaling.conftest import RunningHub
@@ -143,23 +149,7 @@ async def coded_probe(
     """An engine with synthetic media whose camera frames carry `side`'s code."""
     monkeypatch.setattr(call.devices, "CameraCapture", coded_capture(side))
     media = MediaSettings(synthetic=True, camera=camera, synthetic_voice_seed=side)
-    settings = EngineSettings(
-        url=running_hub.url,
-        app="test",
-        media=media,
-        call=timers,
-        backoff_initial=0.05,
-        backoff_max=0.5,
-    )
-    probe: Probe
-
-    def emit(event: EngineEvent) -> None:
-        probe.emit(event)
-
-    probe = Probe(Engine(settings, credentials, emit))
-    await probe.engine.start()
-    await probe.expect(LinkChanged, lambda e: e.state is LinkState.CONNECTED)
-    return probe
+    return await make_probe(running_hub, credentials, media=media, call=timers)
 
 
 @pytest.fixture
