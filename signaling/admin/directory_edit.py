@@ -9,7 +9,7 @@ The audit detail holds the fields that changed, as they were and as they are, ke
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import msgspec
 
@@ -93,24 +93,23 @@ def delete_category(category_id: str) -> DirectoryEdit:
 
 def reorder_departments(ids: Sequence[str]) -> DirectoryEdit:
     """Put the departments in this order (the console lists them so); `ids` names each once."""
-
-    def edit(directory: Directory) -> DirectoryChange:
-        departments = _reordered(directory.departments, ids, "department")
-        after = msgspec.structs.replace(directory, departments=departments)
-        detail = _order_audit(directory.departments, departments)
-        return DirectoryChange(after, "departments_reordered", "departments", detail)
-
-    return edit
+    return _reorder("departments", ids)
 
 
 def reorder_categories(ids: Sequence[str]) -> DirectoryEdit:
     """Put the categories in this order, the order of the kiosk's topic buttons."""
+    return _reorder("categories", ids)
+
+
+def _reorder(field: Literal["departments", "categories"], ids: Sequence[str]) -> DirectoryEdit:
+    kind = "department" if field == "departments" else "category"
 
     def edit(directory: Directory) -> DirectoryChange:
-        categories = _reordered(directory.categories, ids, "category")
-        after = msgspec.structs.replace(directory, categories=categories)
-        detail = _order_audit(directory.categories, categories)
-        return DirectoryChange(after, "categories_reordered", "categories", detail)
+        before: list[Any] = getattr(directory, field)  # of departments or of categories
+        entries = _reordered(before, ids, kind)
+        after = msgspec.structs.replace(directory, **{field: entries})
+        detail = {"before": {"order": [e.id for e in before]}, "after": {"order": list(ids)}}
+        return DirectoryChange(after, f"{field}_reordered", field, detail)
 
     return edit
 
@@ -128,10 +127,6 @@ def _reordered(entries: list[Entry], ids: Sequence[str], kind: str) -> list[Entr
     if problems:
         raise DirectoryError(f"the new order must name every {kind} once: {'; '.join(problems)}")
     return [by_id[i] for i in ids]
-
-
-def _order_audit(before: Sequence[Entry], after: Sequence[Entry]) -> dict[str, Any]:
-    return {"before": {"order": [e.id for e in before]}, "after": {"order": [e.id for e in after]}}
 
 
 def _put(entries: list[Entry], entry: Entry) -> list[Entry]:
