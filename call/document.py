@@ -13,12 +13,13 @@ in this module.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
@@ -67,6 +68,12 @@ class EncodedPage:
     width: int
     height: int
     data: bytes
+    sha256: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Sent in page_begin and keying the pages a viewer keeps: hashed once, where the page
+        # is encoded (a worker thread), not on every flip.
+        object.__setattr__(self, "sha256", hashlib.sha256(self.data).hexdigest())
 
 
 def fit_size(source: tuple[float, float], target: tuple[int, int]) -> tuple[int, int]:

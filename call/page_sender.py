@@ -9,7 +9,6 @@ ahead while the channel is idle, and shows a kept page with one small `ShowPage`
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping, Sequence
@@ -125,7 +124,7 @@ class PageSender:
         """
         if self._channel.readyState != "open":
             return TransferOutcome.CLOSED
-        key = (doc_id, page, hashlib.sha256(encoded.data).hexdigest())
+        key = (doc_id, page, encoded.sha256)
         kept = self._kept.get(key)
         if kept is not None:
             self._kept.move_to_end(key)
@@ -200,7 +199,7 @@ class PageSender:
             if not self._ahead:
                 return
             doc_id, page, page_count, encoded = self._ahead.pop(0)
-            key = (doc_id, page, hashlib.sha256(encoded.data).hexdigest())
+            key = (doc_id, page, encoded.sha256)
             if key in self._kept:
                 continue
             if await self._send_whole(key, page_count, encoded, ahead=True) is not (
