@@ -68,6 +68,16 @@ class SenderStats:
 _PageKey = tuple[str, int, str]  # doc id, page, sha256 of the encoded bytes
 
 
+@dataclass(frozen=True, slots=True)
+class OutgoingPage:
+    """A page of a document, encoded, as it goes to the viewer."""
+
+    doc_id: str
+    page: int
+    page_count: int
+    encoded: EncodedPage
+
+
 class PageSender:
     """Sends pages and marks on the content channel with backpressure: the staff side."""
 
@@ -98,7 +108,7 @@ class PageSender:
         self._shown_in_flight = 0  # pages to show now, still sending: pages ahead wait for them
         self._no_page_shown_in_flight = asyncio.Event()
         self._no_page_shown_in_flight.set()
-        self._ahead: list[tuple[str, int, int, EncodedPage]] = []
+        self._ahead: list[OutgoingPage] = []
         self._ahead_task: asyncio.Task[None] | None = None
         self.last_shown: int | None = None  # transfer of the page last asked to be shown
         self._answered: deque[int] = deque(maxlen=16)  # transfers the viewer showed or rejected
@@ -150,7 +160,7 @@ class PageSender:
         room = self.keep_pages - 1  # the page on screen stays
         if room <= 0 or self._channel.readyState != "open":
             return
-        self._ahead = [(doc_id, page, page_count, encoded) for page, encoded in pages.items()]
+        self._ahead = [OutgoingPage(doc_id, page, page_count, e) for page, e in pages.items()]
         del self._ahead[room:]
         if self._ahead_task is None or self._ahead_task.done():
             self._ahead_task = asyncio.get_running_loop().create_task(self._send_pages_ahead())
@@ -181,7 +191,7 @@ class PageSender:
         """Tell the viewer to take the document down, stopping a page of it still in flight."""
         if self._sending_doc == doc_id:
             self._supersede()
-        self._ahead = [page for page in self._ahead if page[0] != doc_id]
+        self._ahead = [page for page in self._ahead if page.doc_id != doc_id]
         for key in [key for key in self._kept if key[0] == doc_id]:
             del self._kept[key]  # the viewer drops them on `DocumentClosed`
         self._send_text(DocumentClosed(doc_id=doc_id))
@@ -198,11 +208,11 @@ class PageSender:
             await self._no_page_shown_in_flight.wait()
             if not self._ahead:
                 return
-            doc_id, page, page_count, encoded = self._ahead.pop(0)
-            key = (doc_id, page, encoded.sha256)
+            ahead = self._ahead.pop(0)
+            key = (ahead.doc_id, ahead.page, ahead.encoded.sha256)
             if key in self._kept:
                 continue
-            if await self._send_whole(key, page_count, encoded, ahead=True) is not (
+            if await self._send_whole(key, ahead.page_count, ahead.encoded, ahead=True) is not (
                 TransferOutcome.SENT
             ):
                 return  # closed, or a page to show took over: the app asks again after it

@@ -35,7 +35,7 @@ from call.control_channel import ContentKind, ContentStarted, ContentStopped, Co
 from call.document import Document, DocumentError, EncodedPage, PageFormat
 from call.page_cache import PageCache
 from call.page_receiver import ContentEvent, PageReceiver
-from call.page_sender import PageSender, TransferOutcome
+from call.page_sender import OutgoingPage, PageSender, TransferOutcome
 from call.peer import Peer
 
 logger = logging.getLogger(__name__)
@@ -75,14 +75,6 @@ class DocumentEvent:
 SharingEvent = RemoteContentChanged | LocalContentEnded | DocumentEvent
 
 
-@dataclass(frozen=True, slots=True)
-class _Page:
-    doc_id: str
-    page: int
-    page_count: int
-    encoded: EncodedPage
-
-
 class Sharing:
     """The content track and document pages of one call, on whichever peer is current."""
 
@@ -108,7 +100,7 @@ class Sharing:
         self._remote_kind: ContentKind | None = None
         self._pages: PageSender | None = None
         self._viewer: PageReceiver | None = None
-        self._last_page: _Page | None = None
+        self._last_page: OutgoingPage | None = None
         self._sending: set[asyncio.Task[TransferOutcome]] = set()
         self._sending_ahead: asyncio.Task[None] | None = None
         self._rendered = PageCache()
@@ -225,7 +217,7 @@ class Sharing:
 
         CLOSED means the content channel is not open yet: the page goes as soon as it opens.
         """
-        self._last_page = _Page(doc_id, page, page_count, encoded)
+        self._last_page = OutgoingPage(doc_id, page, page_count, encoded)
         if self._pages is None:
             return TransferOutcome.CLOSED
         return await self._pages.send_page(doc_id, page, page_count, encoded)
@@ -317,7 +309,7 @@ class Sharing:
         if self._pages is not None:
             self._pages.cancel_ahead()
 
-    def _spawn_send(self, page: _Page) -> None:
+    def _spawn_send(self, page: OutgoingPage) -> None:
         task = asyncio.get_running_loop().create_task(
             self.show_page(page.doc_id, page.page, page.page_count, page.encoded)
         )
