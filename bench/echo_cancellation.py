@@ -41,7 +41,7 @@ NEAR_VOICE: Final = {"seed": 2, "pitch_hz": 210.0, "formant_scale": 1.15}
 MS: Final = SAMPLE_RATE / 1000  # samples per millisecond
 ERLE_WINDOW_S: Final = 0.3
 ECHO_PRESENT_DBFS: Final = -50.0  # frames of quieter echo are room noise, not echo
-CONVERGENCE_THRESHOLDS_DB: Final = (10, 20, 40)
+CONVERGENCE_THRESHOLDS_DB: Final = (10, 20, 35, 40)  # 35 dB: the target
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,26 +40,25 @@ def double_talk() -> DoubleTalk:
     return measure_double_talk(converge_s=6.0, talk_s=6.0)
 
 
-def test_echo_is_reduced_by_more_than_20_db_once_converged(far_end_only: FarEndOnly) -> None:
+def test_echo_is_reduced_by_at_least_35_db_once_converged(far_end_only: FarEndOnly) -> None:
     # Measured: 57 dB with noise suppression on, 45 dB with AEC3 alone.
-    assert far_end_only.steady.erle_db > 20, far_end_only.steady
+    assert far_end_only.steady.erle_db >= 35, far_end_only.steady
 
 
-def test_erle_holds_above_10_and_20_db_within_3_seconds_of_audio(
-    far_end_only: FarEndOnly,
-) -> None:
-    # Measured: from the very first window, because AEC3 suppresses hard until its filter fits.
-    for threshold in (10, 20):
+def test_erle_holds_at_35_db_within_3_seconds_of_audio(far_end_only: FarEndOnly) -> None:
+    # Measured: 10 and 20 dB from the very first window, because AEC3 suppresses hard until its
+    # filter fits; 40 dB from 0.9 s.
+    for threshold in (10, 20, 35):
         since = far_end_only.converged_s[threshold]
         assert since is not None, f"ERLE never held above {threshold} dB"
         assert since <= 3.0, f"ERLE held above {threshold} dB only from {since} s"
 
 
-def test_near_end_survives_double_talk_at_more_than_6_db_over_residual_echo(
+def test_near_end_survives_double_talk_at_15_db_or_more_over_residual_echo(
     double_talk: DoubleTalk,
 ) -> None:
-    # Measured: 19.7 dB, against 4.8 dB at the microphone without cancellation.
-    assert double_talk.near_snr_db > 6, double_talk
+    # Measured: 20.8 dB, against 5.1 dB at the microphone without cancellation.
+    assert double_talk.near_snr_db >= 15, double_talk
     assert double_talk.near_snr_db > double_talk.baseline_snr_db + 6, double_talk
 
 
