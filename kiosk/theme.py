@@ -55,6 +55,8 @@ class Look:
     text: Rgb
     border: Rgb
     border_px: int
+    # A dashed border marks a box that is not a button (kiosk-ux.md, "Components and modes").
+    dashed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,20 @@ class Palette:
         looks |= {f"pressed.{kind}": look for kind, look in self.pressed.items()}
         return [(name, look.text, look.fill) for name, look in looks.items()]
 
+    def control_backgrounds(self) -> dict[str, Rgb]:
+        """What a control can sit on: the page, the top and bottom bars, and a panel."""
+        return {"page": self.page.fill, "bar": self.bar.fill, "panel": self.panel.fill}
+
+    def edge_pairs(self) -> list[tuple[str, Rgb, Rgb]]:
+        """Every control's edge on every background it sits on (WCAG 1.4.11 asks 3:1)."""
+        controls = {f"button.{kind}": look for kind, look in self.buttons.items()}
+        controls |= {f"pressed.{kind}": look for kind, look in self.pressed.items()}
+        return [
+            (f"{name} on {where}", look.border, background)
+            for name, look in controls.items()
+            for where, background in self.control_backgrounds().items()
+        ]
+
 
 STANDARD: Final = Palette(
     name="standard",
@@ -94,7 +110,8 @@ STANDARD: Final = Palette(
     notice=Look(CREAM, BLACK, ORANGE, 4),
     message=Look(LIGHT_SKY, BLACK, BLUE, 4),
     buttons={
-        Kind.NEUTRAL: Look(LIGHT_GREY, BLACK, GREY, 3),
+        # Black edges: grey was 2.4:1 on the light-blue bars, under WCAG 1.4.11's 3:1.
+        Kind.NEUTRAL: Look(LIGHT_GREY, BLACK, BLACK, 3),
         Kind.GO: Look(GREEN, BLACK, BLACK, 3),
         Kind.STOP: Look(RED, BLACK, BLACK, 3),
         Kind.SELECTED: Look(BLUE, WHITE, BLACK, 3),
@@ -114,9 +131,10 @@ HIGH_CONTRAST: Final = Palette(
     minimum_contrast=7.0,
     page=Look(BLACK, WHITE, WHITE, 0),
     bar=Look(BLACK, YELLOW, YELLOW, 2),
-    panel=Look(BLACK, WHITE, WHITE, 3),
-    notice=Look(BLACK, YELLOW, YELLOW, 4),
-    message=Look(BLACK, YELLOW, YELLOW, 4),
+    # Boxes that are not buttons: a thin dashed grey edge, where buttons have a thick solid one.
+    panel=Look(BLACK, WHITE, GREY, 2, dashed=True),
+    notice=Look(BLACK, YELLOW, GREY, 2, dashed=True),
+    message=Look(BLACK, YELLOW, GREY, 2, dashed=True),
     buttons={
         Kind.NEUTRAL: Look(BLACK, WHITE, WHITE, 4),
         Kind.GO: Look(GREEN, BLACK, WHITE, 4),

@@ -1,4 +1,8 @@
-"""A box with a border and a fill from the theme: notices, staff messages, lists."""
+"""A box with a border and a fill from the theme: notices, staff messages, lists.
+
+A panel is not a button, so it must not look like one: where the palette says so (high
+contrast, whose panels share the buttons' black fill), its edge is thin and dashed.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +31,13 @@ class Panel(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         border = self.look.border_px
-        painter.setPen(QPen(qcolor(self.look.border), border) if border else Qt.PenStyle.NoPen)
+        if border:
+            pen = QPen(qcolor(self.look.border), border)
+            if self.look.dashed:
+                pen.setStyle(Qt.PenStyle.DashLine)
+            painter.setPen(pen)
+        else:
+            painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(qcolor(self.look.fill))
         half = border / 2
         painter.drawRoundedRect(QRectF(self.rect()).adjusted(half, half, -half, -half), 14, 14)

@@ -84,3 +84,42 @@ def test_no_font_is_a_mincho_or_song_face() -> None:
     for families in theme.FONT_FAMILIES.values():
         assert not [f for f in families if "Serif" in f or "Mincho" in f or "Song" in f]
         assert families[0].startswith("Noto Sans CJK")
+
+
+@pytest.mark.parametrize("palette", [STANDARD, HIGH_CONTRAST], ids=lambda p: p.name)
+def test_every_control_edge_has_three_to_one_on_every_background_it_sits_on(
+    palette: Palette,
+) -> None:
+    # WCAG 1.4.11: a control's boundary, resting or pressed, on the page, the bars and panels.
+    pairs = palette.edge_pairs()
+    assert len(pairs) == 2 * len(theme.Kind) * 3
+    failing = {
+        name: round(contrast_ratio(edge, background), 2)
+        for name, edge, background in pairs
+        if contrast_ratio(edge, background) < 3.0
+    }
+    assert failing == {}
+
+
+def test_neutral_button_edges_on_the_light_blue_bars_reach_three_to_one() -> None:
+    neutral = STANDARD.buttons[theme.Kind.NEUTRAL]
+    assert STANDARD.bar.fill == theme.LIGHT_SKY
+    assert contrast_ratio(neutral.border, STANDARD.bar.fill) >= 3.0
+
+
+@pytest.mark.parametrize("palette", [STANDARD, HIGH_CONTRAST], ids=lambda p: p.name)
+def test_a_panel_never_looks_like_a_button(palette: Palette) -> None:
+    # A box with the fill of a button must at least have a thinner, dashed, other-coloured edge.
+    for panel in (palette.panel, palette.notice, palette.message):
+        for kind, button in palette.buttons.items():
+            if panel.fill != button.fill:
+                continue
+            assert panel.dashed, (panel, kind)
+            assert panel.border_px < button.border_px, (panel, kind)
+            assert panel.border != button.border, (panel, kind)
+
+
+def test_high_contrast_panels_are_dashed_and_thin_while_buttons_are_solid_and_thick() -> None:
+    panels = (HIGH_CONTRAST.panel, HIGH_CONTRAST.notice, HIGH_CONTRAST.message)
+    assert all(look.dashed and look.border_px <= 2 for look in panels)
+    assert all(not look.dashed and look.border_px >= 4 for look in HIGH_CONTRAST.buttons.values())
