@@ -1,4 +1,4 @@
-"""The control data channel: heartbeats, staff text, the citizen's quick phrases, content notices.
+"""The control data channel: heartbeats, staff text, quick phrases, content notices, the pad.
 
 Version 1, which a browser client can implement from docs/call-engine.md §The control channel:
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import Annotated, Final
 
@@ -34,6 +34,11 @@ HEARTBEAT_INTERVAL: Final = 1.0  # seconds
 LOSS_TIMEOUT: Final = 5.0  # seconds of silence after which the peer counts as lost
 MAX_MESSAGE_BYTES: Final = 16 * 1024
 MAX_TEXT_CHARS: Final = 2000
+MAX_INK_POINTS: Final = 2048
+INK_DECIMALS: Final = 4  # 1/10,000 of the pad: finer than a pixel on either screen
+# The writing pad (筆談) is this wide for its height on both ends, so that a stroke's x and y
+# fractions draw the same shape at the kiosk and at the console.
+PAD_ASPECT: Final = 3 / 2
 
 
 class QuickPhrase(StrEnum):
@@ -90,7 +95,38 @@ class RequestOffer(_Message, tag="request_offer"):
     reason: Annotated[str, msgspec.Meta(max_length=200)] = ""
 
 
-ControlMessage = Heartbeat | Text | Phrase | ContentStarted | ContentStopped | RequestOffer
+Fraction = Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
+
+
+class Ink(_Message, tag="ink"):
+    """A stroke on the writing pad, resent as it grows; it replaces the sender's stroke `id`."""
+
+    id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    points: Annotated[list[tuple[Fraction, Fraction]], msgspec.Meta(max_length=MAX_INK_POINTS)]
+    color: Annotated[str, msgspec.Meta(pattern="^#[0-9A-Fa-f]{6}$")] | None = None
+
+
+class InkClear(_Message, tag="ink_clear"):
+    """The sender cleared the whole pad: both sides' strokes."""
+
+
+class Pad(_Message, tag="pad"):
+    """The kiosk opened or closed its writing pad (staff may send it too, to open it)."""
+
+    open: bool
+
+
+ControlMessage = (
+    Heartbeat
+    | Text
+    | Phrase
+    | ContentStarted
+    | ContentStopped
+    | RequestOffer
+    | Ink
+    | InkClear
+    | Pad
+)
 
 _encoder: Final = msgspec.json.Encoder()
 _decoder: Final[msgspec.json.Decoder[ControlMessage]] = msgspec.json.Decoder(ControlMessage)
@@ -105,6 +141,27 @@ def decode_message(data: str | bytes) -> ControlMessage:
     if len(data) > MAX_MESSAGE_BYTES:
         raise msgspec.DecodeError(f"message of {len(data)} bytes exceeds {MAX_MESSAGE_BYTES}")
     return _decoder.decode(data)
+
+
+def ink_message(
+    stroke_id: str, points: Sequence[tuple[float, float]], color: str | None = None
+) -> Ink:
+    """`Ink` for a stroke that fits the bounds: clamped, rounded, and thinned evenly if needed.
+
+    A long stroke keeps its first and last points and every other one between, again until it
+    is at most `MAX_INK_POINTS` and its message at most `MAX_MESSAGE_BYTES`.
+    """
+    kept = [
+        (round(min(1.0, max(0.0, x)), INK_DECIMALS), round(min(1.0, max(0.0, y)), INK_DECIMALS))
+        for x, y in points
+    ]
+    message = Ink(id=stroke_id, points=kept, color=color)
+    while len(kept) > 2 and (
+        len(kept) > MAX_INK_POINTS or len(_encoder.encode(message)) > MAX_MESSAGE_BYTES
+    ):
+        kept = [*kept[:-1:2], kept[-1]]
+        message = Ink(id=stroke_id, points=kept, color=color)
+    return message
 
 
 def create_control_channel(pc: RTCPeerConnection) -> RTCDataChannel:

@@ -11,12 +11,17 @@ import pytest
 from aiortc import RTCConfiguration, RTCDataChannel, RTCPeerConnection
 
 from call.control_channel import (
+    MAX_INK_POINTS,
+    MAX_MESSAGE_BYTES,
     ContentStarted,
     ContentStopped,
     ControlChannel,
     ControlMessage,
     Heartbeat,
+    Ink,
+    InkClear,
     Liveness,
+    Pad,
     Phrase,
     QuickPhrase,
     RequestOffer,
@@ -24,6 +29,7 @@ from call.control_channel import (
     create_control_channel,
     decode_message,
     encode_message,
+    ink_message,
     is_control_channel,
 )
 from tests.participant import UNIT
@@ -46,6 +52,16 @@ TICK = UNIT / 50
         (ContentStarted(kind="screen"), '{"type":"content_started","kind":"screen"}'),
         (ContentStopped(), '{"type":"content_stopped"}'),
         (RequestOffer(), '{"type":"request_offer"}'),
+        (
+            Ink(id="k1", points=[(0.25, 0.5), (0.3, 0.5)]),
+            '{"type":"ink","id":"k1","points":[[0.25,0.5],[0.3,0.5]]}',
+        ),
+        (
+            Ink(id="s2", points=[(0.0, 1.0)], color="#005AFF"),
+            '{"type":"ink","id":"s2","points":[[0.0,1.0]],"color":"#005AFF"}',
+        ),
+        (InkClear(), '{"type":"ink_clear"}'),
+        (Pad(open=True), '{"type":"pad","open":true}'),
     ],
 )
 def test_each_message_has_the_documented_json(message: ControlMessage, wire: str) -> None:
@@ -65,11 +81,48 @@ def test_unknown_fields_are_ignored_so_a_newer_peer_can_add_some() -> None:
         '{"type":"heartbeat","seq":-1}',
         "not json",
         '{"type":"text","text":"' + "x" * 17000 + '"}',
+        '{"type":"ink","id":"","points":[[0.1,0.1]]}',
+        '{"type":"ink","id":"' + "k" * 65 + '","points":[]}',
+        '{"type":"ink","id":"k1","points":[[1.5,0.1]]}',
+        '{"type":"ink","id":"k1","points":[[-0.1,0.1]]}',
+        '{"type":"ink","id":"k1","points":[[0.1]]}',
+        '{"type":"ink","id":"k1","points":[[0.1,0.2,0.3]]}',
+        '{"type":"ink","id":"k1","points":[["a","b"]]}',
+        '{"type":"ink","id":"k1","points":[[0.1,0.1]],"color":"blue"}',
+        '{"type":"ink","id":"k1","points":[[0.1,0.1]],"color":"#12345"}',
+        '{"type":"ink","id":"k1","points":' + "[" + ",".join(["[0,0]"] * 2049) + "]}",
+        '{"type":"pad","open":"yes"}',
+        '{"type":"pad"}',
     ],
 )
 def test_unknown_types_bad_values_and_oversized_messages_do_not_decode(wire: str) -> None:
     with pytest.raises(msgspec.DecodeError):
         decode_message(wire)
+
+
+def test_a_stroke_of_the_most_points_decodes_when_it_fits_the_size_bound() -> None:
+    wire = '{"type":"ink","id":"k1","points":[' + ",".join(["[0,1]"] * MAX_INK_POINTS) + "]}"
+    decoded = decode_message(wire)
+    assert isinstance(decoded, Ink)
+    assert len(decoded.points) == MAX_INK_POINTS
+
+
+def test_ink_for_a_short_stroke_keeps_every_point_clamped_and_rounded() -> None:
+    message = ink_message("k1", [(0.123456, 0.5), (1.2, -0.3)], "#000000")
+    assert message == Ink(id="k1", points=[(0.1235, 0.5), (1.0, 0.0)], color="#000000")
+    assert decode_message(encode_message(message)) == message
+
+
+def test_ink_for_a_long_stroke_is_thinned_to_fit_and_keeps_both_ends() -> None:
+    points = [(i / 9999, (i * 7919 % 9973) / 9973) for i in range(10_000)]
+    message = ink_message("k1", points)
+    wire = encode_message(message)
+    assert len(wire) <= MAX_MESSAGE_BYTES
+    assert len(message.points) <= MAX_INK_POINTS
+    assert len(message.points) > 500  # thinned by halves, not to a stub
+    assert message.points[0] == (0.0, 0.0)
+    assert message.points[-1] == (round(points[-1][0], 4), round(points[-1][1], 4))
+    assert decode_message(wire) == message
 
 
 # --- Liveness, with time as an argument ------------------------------------------------------
