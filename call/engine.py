@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any, Final
@@ -32,7 +32,15 @@ from typing import Any, Final
 from call.audio_meter import AudioLevel, SpeakingChanged
 from call.bridge import LatestFrame
 from call.content_messages import Mark
-from call.control_channel import ContentKind, QuickPhrase, RequestOffer, Text
+from call.control_channel import (
+    ContentKind,
+    InkClear,
+    Pad,
+    QuickPhrase,
+    RequestOffer,
+    Text,
+    ink_message,
+)
 from call.control_channel import Phrase as PhraseMessage
 from call.devices import DeviceChanged, Devices, MediaSettings
 from call.document import Document
@@ -226,6 +234,20 @@ class Engine:
 
     async def send_phrase(self, phrase: QuickPhrase) -> bool:
         return self._require_call().send_control(PhraseMessage(phrase=phrase))
+
+    async def send_ink(
+        self, stroke_id: str, points: Sequence[tuple[float, float]], color: str | None = None
+    ) -> bool:
+        """A stroke on the writing pad, sent again as it grows (fractions of the pad, 0..1)."""
+        return self._require_call().send_control(ink_message(stroke_id, points, color))
+
+    async def clear_ink(self) -> bool:
+        """Clear the whole writing pad, both sides' strokes."""
+        return self._require_call().send_control(InkClear())
+
+    async def set_pad_open(self, open: bool) -> bool:
+        """Tell the other end the writing pad opened or closed (staff: ask the kiosk to open it)."""
+        return self._require_call().send_control(Pad(open=open))
 
     async def request_offer(self, reason: str = "") -> bool:
         """Ask the staff end to renegotiate (the kiosk never offers itself)."""

@@ -43,6 +43,9 @@ from call.control_channel import (
     ControlChannel,
     ControlMessage,
     Heartbeat,
+    Ink,
+    InkClear,
+    Pad,
     Phrase,
     QuickPhrase,
     RequestOffer,
@@ -151,7 +154,37 @@ class PhraseReceived:
     phrase: QuickPhrase
 
 
-SessionEvent = CallStateChanged | CallStatsUpdated | TextReceived | PhraseReceived | SharingEvent
+@dataclass(frozen=True, slots=True)
+class InkReceived:
+    """A stroke on the writing pad from the other end; it replaces their stroke `stroke_id`."""
+
+    session_id: str
+    stroke_id: str
+    points: tuple[tuple[float, float], ...]
+    color: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class InkCleared:
+    session_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PadChanged:
+    session_id: str
+    open: bool
+
+
+SessionEvent = (
+    CallStateChanged
+    | CallStatsUpdated
+    | TextReceived
+    | PhraseReceived
+    | InkReceived
+    | InkCleared
+    | PadChanged
+    | SharingEvent
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -564,6 +597,12 @@ class CallSession:
                     self._emit(PhraseReceived(self.session_id, QuickPhrase(phrase)))
                 else:
                     logger.warning("%s < unknown quick phrase %r", self.session_id, phrase)
+            case Ink(id=stroke_id, points=points, color=color):
+                self._emit(InkReceived(self.session_id, stroke_id, tuple(points), color))
+            case InkClear():
+                self._emit(InkCleared(self.session_id))
+            case Pad(open=is_open):
+                self._emit(PadChanged(self.session_id, is_open))
             case ContentStarted() | ContentStopped():
                 self.sharing.on_control(message)
             case RequestOffer(reason=reason):
