@@ -23,6 +23,8 @@ from call.content_messages import Mark
 from signaling import protocol as p
 
 Image8 = npt.NDArray[np.uint8]  # height x width x 3, RGB
+Box = tuple[float, float, float, float]  # x, y, width, height as fractions of a page
+WHOLE_PAGE: Box = (0.0, 0.0, 1.0, 1.0)
 
 
 class Phrase(StrEnum):
@@ -94,6 +96,31 @@ class StaffText:
 
 
 @dataclass(frozen=True, slots=True)
+class InkChanged:
+    """A stroke by staff on the writing pad, sent again as it grows; it replaces `stroke_id`."""
+
+    session_id: str
+    stroke_id: str
+    points: tuple[tuple[float, float], ...]  # fractions of the pad (call.control_channel)
+    color: str | None = None  # #RRGGBB, or None for the pad's staff colour
+
+
+@dataclass(frozen=True, slots=True)
+class InkCleared:
+    """Staff cleared the whole pad, both sides' strokes."""
+
+    session_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PadChanged:
+    """Staff opened (or closed) the writing pad."""
+
+    session_id: str
+    open: bool
+
+
+@dataclass(frozen=True, slots=True)
 class PageShown:
     """A document page from staff: the exact pixels they rendered for this screen."""
 
@@ -101,6 +128,18 @@ class PageShown:
     page: int
     page_count: int
     image: Image8 = field(repr=False)
+    # None: the whole page. Else a sharper render of that part of the page (x, y, width, height
+    # as fractions of it), drawn over it while the citizen looks at it zoomed.
+    region: Box | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FocusRequested:
+    """Staff say "look here": zoom so that `box` fills the view; the whole page means fit."""
+
+    doc_id: str
+    page: int
+    box: Box
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +173,11 @@ KioskEvent = (
     | CallMediaChanged
     | SpeakingChanged
     | StaffText
+    | InkChanged
+    | InkCleared
+    | PadChanged
     | PageShown
+    | FocusRequested
     | MarksChanged
     | MarksCleared
     | DocumentClosed
@@ -170,6 +213,16 @@ class KioskEngine(Protocol):
     def set_volume(self, volume: float) -> None: ...  # 0.0 to 1.0 of the speaker's range
     def set_muted(self, muted: bool) -> None: ...
     def set_document_camera(self, on: bool) -> None: ...
+    # The writing pad (筆談): a stroke as it grows (fractions of the pad), clear, open or close.
+    def send_ink(self, stroke_id: str, points: Sequence[tuple[float, float]]) -> None: ...
+    def clear_ink(self) -> None: ...
+    def set_pad_open(self, open: bool) -> None: ...
+    # 1:1 pages (docs/content-channel.md): the size the kiosk really draws pages into, told
+    # again on every change, and the part of the page the citizen sees, drawn at what size.
+    def announce_viewer(self, width: int, height: int) -> None: ...
+    def report_view(
+        self, doc_id: str, page: int, box: Box, width_px: int, height_px: int
+    ) -> None: ...
     def forget_citizen(self) -> None: ...  # drop pages, frames and texts of the last call
     def reconnect(self) -> None: ...  # try the hub again after a fatal refusal
 
@@ -179,5 +232,6 @@ class MediaFeeds(Protocol):
 
     def staff_frame(self) -> Image8 | None: ...
     def content_frame(self) -> Image8 | None: ...  # staff's screen share
+    def document_camera_frame(self) -> Image8 | None: ...  # what our 書画カメラ sends staff
     def self_frame(self) -> Image8 | None: ...
     def microphone_level(self) -> float | None: ...  # 0.0 to 1.0; None when unknown

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, Final
 
 import numpy as np
@@ -35,7 +35,15 @@ from call.devices import Device, DeviceChanged, MediaSettings
 from call.engine import Engine, EngineEvent, EngineSettings, HubMessage, LinkChanged
 from call.link import Credentials, LinkConnected, LinkDisconnected, LinkFailed
 from call.page_receiver import PageReady
-from call.session import CallSettings, CallState, CallStateChanged, TextReceived
+from call.session import (
+    CallSettings,
+    CallState,
+    CallStateChanged,
+    InkCleared,
+    InkReceived,
+    PadChanged,
+    TextReceived,
+)
 from call.sharing import KEEP_PAGES, DocumentEvent, RemoteContentChanged
 from kiosk import engine as k
 from signaling import protocol as p
@@ -85,6 +93,8 @@ class BridgedKioskEngine(QObject):
         )
         self._token = token
         self._document_camera = document_camera
+        # The 書画カメラ while it is on, so the citizen sees what staff see (read from any thread).
+        self._document_capture: CameraCapture | None = None
         self._outbox: EventOutbox[EngineEvent] = EventOutbox(on_ready=self.events_ready.emit)
         self._bridge: _Bridge | None = None
         self._health = {device: p.DeviceHealth.OK for device in Device}
@@ -149,15 +159,28 @@ class BridgedKioskEngine(QObject):
             if engine.call is None:
                 return
             if not on:
+                self._document_capture = None
                 await engine.stop_content()
                 return
             capture = CameraCapture(CameraSettings(device=_device(device)))
             await asyncio.to_thread(capture.start)
+            self._document_capture = capture
             await engine.start_content(capture, ContentKind.DOCUMENT_CAMERA)
 
         self._run("set_document_camera", switch)
 
+    def send_ink(self, stroke_id: str, points: Sequence[tuple[float, float]]) -> None:
+        stroke = list(points)  # a copy: the caller's list may grow on the GUI thread
+        self._run("send_ink", lambda e: e.send_ink(stroke_id, stroke))
+
+    def clear_ink(self) -> None:
+        self._run("clear_ink", lambda e: e.clear_ink())
+
+    def set_pad_open(self, open: bool) -> None:
+        self._run("set_pad_open", lambda e: e.set_pad_open(open))
+
     def forget_citizen(self) -> None:
+        self._document_capture = None
         engine = self.engine
         if engine is not None:  # the frame holders are thread-safe
             engine.remote_camera.clear()
@@ -182,6 +205,11 @@ class BridgedKioskEngine(QObject):
         engine = self.engine
         frame = None if engine is None else engine.remote_content.latest()
         return None if frame is None else frame.rgb
+
+    def document_camera_frame(self) -> k.Image8 | None:
+        capture = self._document_capture
+        frame = None if capture is None else capture.latest_frame()
+        return None if frame is None else frame.rgb()
 
     def self_frame(self) -> k.Image8 | None:
         engine = self.engine
@@ -226,6 +254,12 @@ class BridgedKioskEngine(QObject):
                 return None if media is None else k.CallMediaChanged(session_id, media)
             case TextReceived(session_id=session_id, text=text):
                 return k.StaffText(session_id, text)
+            case InkReceived(session_id=session_id, stroke_id=stroke_id, points=points):
+                return k.InkChanged(session_id, stroke_id, points, event.color)
+            case InkCleared(session_id=session_id):
+                return k.InkCleared(session_id)
+            case PadChanged(session_id=session_id, open=is_open):
+                return k.PadChanged(session_id, is_open)
             case RemoteContentChanged(kind=kind):
                 return k.ScreenShareChanged(active=kind is ContentKind.SCREEN)
             case DocumentEvent(event=PageReady() as page):

@@ -9,7 +9,7 @@ produces. The engine here only records commands; no call is pretended.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -23,7 +23,7 @@ from call.content_messages import Highlight, PenStroke, Pointer
 from call.pictures import cjk_font
 from kiosk import engine as e
 from kiosk.controller import KioskController
-from kiosk.engine import Image8, Phrase
+from kiosk.engine import Box, Image8, Phrase
 from kiosk.i18n import Language
 from kiosk.settings import KioskSettings
 from signaling import protocol as p
@@ -92,6 +92,23 @@ class RecordingEngine:
     def set_document_camera(self, on: bool) -> None:
         self.calls.append(("set_document_camera", on))
 
+    def send_ink(self, stroke_id: str, points: Sequence[tuple[float, float]]) -> None:
+        self.calls.append(("send_ink", stroke_id, tuple(points)))
+
+    def clear_ink(self) -> None:
+        self.calls.append(("clear_ink",))
+
+    def set_pad_open(self, open: bool) -> None:
+        self.calls.append(("set_pad_open", open))
+
+    def announce_viewer(self, width: int, height: int) -> None:
+        self.calls.append(("announce_viewer", width, height))
+
+    def report_view(
+        self, doc_id: str, page: int, box: Box, width_px: int, height_px: int
+    ) -> None:
+        self.calls.append(("report_view", doc_id, page, box, width_px, height_px))
+
     def forget_citizen(self) -> None:
         self.calls.append(("forget_citizen",))
 
@@ -106,6 +123,7 @@ class StillFeeds:
     staff: Image8 | None = None
     content: Image8 | None = None
     own: Image8 | None = None
+    document_camera: Image8 | None = None
     level: float | None = 0.3
 
     def staff_frame(self) -> Image8 | None:
@@ -113,6 +131,9 @@ class StillFeeds:
 
     def content_frame(self) -> Image8 | None:
         return self.content
+
+    def document_camera_frame(self) -> Image8 | None:
+        return self.document_camera
 
     def self_frame(self) -> Image8 | None:
         return self.own
