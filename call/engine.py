@@ -25,13 +25,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from typing import Any, Final
 
 from call.audio_meter import AudioLevel, SpeakingChanged
 from call.bridge import LatestFrame
-from call.content_messages import Mark
+from call.content_messages import Mark, Viewer
 from call.control_channel import (
     ContentKind,
     InkClear,
@@ -58,7 +58,7 @@ from call.page_sender import TransferOutcome
 from call.peer import ContentTuning, PeerTuning
 from call.screen import ScreenCapture, ScreenSettings
 from call.session import CallSession, CallSettings, CallStatsUpdated, SessionEvent
-from call.sharing import KEEP_PAGES, ContentSource
+from call.sharing import KEEP_PAGES, ContentSource, DocumentEvent
 from call.video_tuning import CONTENT_BITRATE
 from signaling import protocol as p
 
@@ -136,6 +136,7 @@ class Engine:
             backoff_max=settings.backoff_max,
         )
         self._call: CallSession | None = None
+        self._screen: ScreenCapture | None = None  # a screen share kept fitted to the viewer
         self._role: p.Role | None = None
         self._waiting: str | None = None  # a kiosk's queued session
         self._last_session: str | None = None  # for wrap-up and the survey
@@ -254,9 +255,18 @@ class Engine:
         return self._require_call().send_control(RequestOffer(reason=reason))
 
     async def start_screen_share(self, settings: ScreenSettings | None = None) -> bool:
-        """Share a monitor or region; raises ScreenCaptureError when there is none to grab."""
+        """Share a window, region or monitor; raises ScreenCaptureError when there is none.
+
+        With `settings.fit_viewer`, frames are fitted to the kiosk's content area as its
+        content channel announced it, and fitted again whenever it announces a new size.
+        """
+        settings = settings or ScreenSettings()
+        viewer = None if self._call is None else self._call.sharing.viewer
+        if settings.fit_viewer and viewer is not None:
+            settings = replace(settings, target=(viewer.width, viewer.height))
         capture = ScreenCapture(settings)
         await asyncio.to_thread(capture.start)
+        self._screen = capture if settings.fit_viewer else None
         return await self.start_content(capture, ContentKind.SCREEN)
 
     async def start_content(self, source: ContentSource, kind: ContentKind) -> bool:
@@ -367,6 +377,7 @@ class Engine:
 
     async def _end_call(self, reason: str) -> None:
         call, self._call = self._call, None
+        self._screen = None  # the call closes it
         if call is not None:
             await call.close(reason)
             self.devices.call_ended()
@@ -374,6 +385,12 @@ class Engine:
         self.remote_content.clear()
 
     def _session_event(self, event: SessionEvent) -> None:
+        if (
+            isinstance(event, DocumentEvent)
+            and isinstance(event.event, Viewer)
+            and self._screen is not None
+        ):
+            self._screen.fit_to((event.event.width, event.event.height))
         if isinstance(event, CallStatsUpdated):
             self._spawn(self._send_quietly(event.stats.report(event.session_id)))
         self._emit(event)

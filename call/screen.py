@@ -1,8 +1,13 @@
-"""Screen share: a monitor or a region grabbed with mss in its own thread, as a video track.
+"""Screen share: a window, a region or a monitor grabbed with mss in its own thread, as a track.
 
 Content is text, so it is sent slowly and sharply: at most `MAX_FPS` frames a second on its own
 clock, through the content sender that `call.video_tuning` pins to a high VP8 bitrate
 (design.md, "The call engine", Content item 2). Frames are latest-frame-wins, as for the camera.
+
+Made for the kiosk (docs/video.md, Screen share): a shared window is followed as it moves (its
+place is asked again every `FOLLOW_EVERY` seconds, and the share ends when it closes), and with a
+`target` size each frame is scaled here, from the sharp source, to fit the kiosk's content area,
+so the kiosk draws it 1:1 instead of enlarging or shrinking decoded video.
 
 Threads: `ScreenCapture.start`, `close`, `latest_frame` and `track` may be called from any
 thread; `on_error` runs on the capture thread. mss connects to the display from the capture
@@ -22,11 +27,17 @@ import mss
 import numpy as np
 
 from call.camera import CaptureThread
-from call.frames import CapturedFrame, FrameSlotTrack
+from call.frames import CapturedFrame, FrameSlotTrack, Image8
+from call.windows import WindowLookupError, find_window
 
 logger = logging.getLogger(__name__)
 
 MAX_FPS: Final = 5.0
+FOLLOW_EVERY: Final = 1.0  # seconds between looks at where a shared window is
+# The content encoder's pinned bitrate (call.video_tuning.CONTENT_BITRATE) is sized for 1080p;
+# a larger viewer gets the largest fitting frame of this many pixels, scaled up on the kiosk.
+MAX_SHARE_PIXELS: Final = 1920 * 1080
+WINDOW_CLOSED: Final = "the shared window was closed"
 
 
 class ScreenCaptureError(Exception):
@@ -51,16 +62,46 @@ class Monitor:
 
 @dataclass(frozen=True, slots=True)
 class ScreenSettings:
-    """What to share: a monitor by index, or a region, which wins when given."""
+    """What to share: a window, else a region, else a monitor by index; and at what size."""
 
     monitor: int = 1
     region: Region | None = None
+    window: int | None = None  # a call.windows id: its place on the screen, followed
+    # Scale each frame to the largest size of its aspect that fits (width, height); None sends
+    # the pixels as grabbed.
+    target: tuple[int, int] | None = None
+    # The engine keeps `target` at the kiosk's content area (the content channel's `viewer`).
+    fit_viewer: bool = False
     fps: float = MAX_FPS
     display: str | None = None  # an X display such as ":1" (Linux only); None means $DISPLAY
 
     def __post_init__(self) -> None:
         if not 0 < self.fps <= MAX_FPS:
             raise ValueError(f"screen share fps must be in (0, {MAX_FPS}], not {self.fps}")
+        if self.target is not None and min(self.target) < 2:
+            raise ValueError(f"a screen share target must be at least 2x2, not {self.target}")
+
+
+def fit_size(source: tuple[int, int], target: tuple[int, int]) -> tuple[int, int]:
+    """The largest even size of the source's aspect within `target` and `MAX_SHARE_PIXELS`."""
+    width, height = source
+    scale = min(target[0] / width, target[1] / height, (MAX_SHARE_PIXELS / (width * height)) ** 0.5)
+    # round() stays within the target: x <= t for an integer t gives round(x) <= t.
+    fitted = (round(width * scale), round(height * scale))
+    return max(2, fitted[0] & ~1), max(2, fitted[1] & ~1)
+
+
+def scale_to_fit(image: Image8, target: tuple[int, int] | None) -> Image8:
+    """`image` fitted to `target` (area averaging down, bicubic up); as it is if it fits."""
+    height, width = image.shape[:2]
+    if target is None:
+        return image
+    size = fit_size((width, height), target)
+    if size == (width, height):
+        return image
+    shrinking = size[0] < width
+    interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC
+    return np.asarray(cv2.resize(image, size, interpolation=interpolation), dtype=np.uint8)
 
 
 def list_monitors(display: str | None = None) -> list[Monitor]:
@@ -78,7 +119,7 @@ class ScreenTrack(FrameSlotTrack):
 
 
 class ScreenCapture(CaptureThread):
-    """Grabs one monitor or region at a few frames a second in its own thread."""
+    """Grabs one window, region or monitor at a few frames a second in its own thread."""
 
     def __init__(
         self,
@@ -90,6 +131,8 @@ class ScreenCapture(CaptureThread):
         self.settings = settings or ScreenSettings()
         self._on_error = on_error
         self._area: Region | None = None
+        self._target = self.settings.target
+        self.ended_because: str | None = None  # why the capture stopped by itself
 
     @property
     def area(self) -> Region:
@@ -98,40 +141,88 @@ class ScreenCapture(CaptureThread):
             raise RuntimeError("the screen capture has not started")
         return self._area
 
+    @property
+    def target(self) -> tuple[int, int] | None:
+        return self._target
+
+    def fit_to(self, target: tuple[int, int] | None) -> None:
+        """Fit the frames from now on to `target` (any thread; the next frame has the new size)."""
+        if target is not None and min(target) < 2:
+            raise ValueError(f"a screen share target must be at least 2x2, not {target}")
+        self._target = target
+
     def start(self) -> None:
         """Check the display and the area, then start the thread; raises `ScreenCaptureError`."""
         with _open_mss(self.settings.display) as grabber:
-            self._area = _resolve_area(self.settings, grabber.monitors)
+            desktop = _region(grabber.monitors[0])
+            if self.settings.window is None:
+                self._area = _resolve_area(self.settings, grabber.monitors)
+            else:
+                area = self._window_area(desktop)
+                if area is None:
+                    raise ScreenCaptureError("the window to share is minimised or off the screen")
+                self._area = area
         super().start()
 
     def track(self) -> ScreenTrack:
         return ScreenTrack(self._slot, self.settings.fps)
 
     def _run(self) -> None:
-        area = self.area
-        box = {"left": area.left, "top": area.top, "width": area.width, "height": area.height}
+        area: Region | None = self.area
         interval = 1.0 / self.settings.fps
         try:
             with _open_mss(self.settings.display) as grabber:
-                deadline = time.monotonic()
+                desktop = _region(grabber.monitors[0])
+                deadline = follow_at = time.monotonic()
                 while not self._stop.is_set():
-                    shot = grabber.grab(box)
-                    captured_at = time.monotonic()
-                    bgra = np.asarray(shot)
-                    image = np.asarray(cv2.cvtColor(bgra, cv2.COLOR_BGRA2BGR), dtype=np.uint8)
-                    image.flags.writeable = False
-                    self._slot.put(CapturedFrame(image, captured_at))
+                    if self.settings.window is not None and time.monotonic() >= follow_at:
+                        follow_at = time.monotonic() + FOLLOW_EVERY
+                        area = self._window_area(desktop, area)
+                    if area is not None:  # None: the window is minimised; keep the last frame
+                        self._area = area
+                        self._grab(grabber, area)
                     deadline = max(deadline + interval, time.monotonic())
                     self._stop.wait(deadline - time.monotonic())
         except (ScreenCaptureError, mss.ScreenShotError) as exc:
             error = exc if isinstance(exc, ScreenCaptureError) else ScreenCaptureError(str(exc))
             logger.warning("= screen capture stopped: %s", error)
+            self.ended_because = str(error)  # before the tracks end: the sharing side reads it
             self._slot.close()  # ends the tracks, so the content sender stops cleanly
             if self._on_error is not None:
                 self._on_error(error)
         finally:
             # Also after an unexpected error: tracks must end, not wait forever.
             self._slot.close()
+
+    def _grab(self, grabber: mss.MSS, area: Region) -> None:
+        box = {"left": area.left, "top": area.top, "width": area.width, "height": area.height}
+        shot = grabber.grab(box)
+        captured_at = time.monotonic()
+        image = np.asarray(cv2.cvtColor(np.asarray(shot), cv2.COLOR_BGRA2BGR), dtype=np.uint8)
+        image = scale_to_fit(image, self._target)
+        image.flags.writeable = False
+        self._slot.put(CapturedFrame(image, captured_at))
+
+    def _window_area(self, desktop: Region, last: Region | None = None) -> Region | None:
+        """The shared window's part of the screen now, or None while it is not shown.
+
+        Raises `ScreenCaptureError` once the window has closed; when the desktop cannot be
+        asked just now, the window is taken to be where it was.
+        """
+        window_id = self.settings.window
+        assert window_id is not None
+        try:
+            window = find_window(window_id, self.settings.display)
+        except WindowLookupError as error:
+            if last is None:
+                raise ScreenCaptureError(f"cannot find the window to share: {error}") from error
+            logger.debug("= window %#x not looked up: %s", window_id, error)
+            return last
+        if window is None:
+            raise ScreenCaptureError(WINDOW_CLOSED)
+        if not window.shown:
+            return None
+        return _clip(Region(window.left, window.top, window.width, window.height), desktop)
 
 
 def _open_mss(display: str | None) -> mss.MSS:
@@ -144,6 +235,16 @@ def _open_mss(display: str | None) -> mss.MSS:
 
 def _region(monitor: dict[str, int]) -> Region:
     return Region(monitor["left"], monitor["top"], monitor["width"], monitor["height"])
+
+
+def _clip(area: Region, desktop: Region) -> Region | None:
+    """The part of `area` on the desktop, even-sized; None if less than 2x2 of it is."""
+    left, top = max(area.left, desktop.left), max(area.top, desktop.top)
+    right = min(area.left + area.width, desktop.left + desktop.width)
+    bottom = min(area.top + area.height, desktop.top + desktop.height)
+    if right - left < 2 or bottom - top < 2:
+        return None
+    return Region(left, top, (right - left) & ~1, (bottom - top) & ~1)
 
 
 def _resolve_area(settings: ScreenSettings, monitors: list[dict[str, int]]) -> Region:

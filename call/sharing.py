@@ -188,8 +188,10 @@ class Sharing:
         """The current peer's content feed saw its source end by itself."""
         if peer is not self._peer or self._content is None:
             return
+        # A screen capture says why it stopped (e.g. the shared window closed); others do not.
+        reason = getattr(self._content[0], "ended_because", None)
         await self.stop_content()
-        self._emit(LocalContentEnded(self._session_id, "the content source stopped"))
+        self._emit(LocalContentEnded(self._session_id, reason or "the content source stopped"))
 
     # --- Document pages -----------------------------------------------------------------------
 
