@@ -19,6 +19,9 @@ MESSAGES: Final[dict[str, str]] = {
     "attract.open_until": "{time}まで",
     "attract.none_open": "いまは 受付時間外です",
     "attract.date": "{date}（{weekday}）",
+    "attract.staffed_none": "いまは 係の人が 席に いません",
+    "attract.unstaffed": "受付時間内ですが、いま 係の人が いない窓口",
+    "attract.start_in": "日本語で はじめる",
     # 2. Language.
     "language.title": "ことばを えらんでください",
     # 3. Topic.
@@ -55,6 +58,7 @@ MESSAGES: Final[dict[str, str]] = {
     "waiting.eta_soon": "まもなく つながります",
     "waiting.nobody": "いま {department}の 係の人が 席にいません。待ち時間は わかりません。",
     "waiting.nobody_hint": "このまま 待つことも、やめることも できます。",
+    "waiting.nobody_then": "係の人が 席に もどると、順番に 呼ばれます。",
     "waiting.next_step": "つながると 係の人の顔が 映ります。",
     "waiting.reconnecting": "通信が 不安定です。つなぎ直しています。",
     "closed.title": "{department}は いま 受付時間外です",
@@ -68,8 +72,8 @@ MESSAGES: Final[dict[str, str]] = {
     "call.you": "あなた",
     "call.speaking_staff": "係の人が 話しています",
     "call.speaking_you": "話しています",  # under the self-view, already labelled あなた
-    "call.mute": "マイクを切る",
-    "call.unmute": "マイクを入れる",
+    "call.mute": "自分のマイクを 切る",
+    "call.unmute": "自分のマイクを 入れる",
     "call.muted": "マイクは 切れています",
     "call.volume_down": "音を小さく",
     "call.volume_up": "音を大きく",
@@ -78,6 +82,10 @@ MESSAGES: Final[dict[str, str]] = {
     "call.phrase_sent": "「{phrase}」と 伝えました",
     "call.staff_text": "係の人からの 文字",
     "call.hitsudan": "筆談マーク：耳が聞こえにくい方は 文字で やりとりできます",
+    "pad.open": "筆談で話す",
+    "pad.close": "筆談を閉じる",
+    "pad.clear": "全部消す",
+    "pad.hint": "ここに 指で 書いてください",
     "call.zoom_in": "大きく",
     "call.zoom_out": "小さく",
     "call.zoom_reset": "元の大きさ",
@@ -126,6 +134,12 @@ MESSAGES: Final[dict[str, str]] = {
     "timeout.countdown": "あと {seconds}秒で はじめの画面に もどります",
     "timeout.extend": "はい、のばす",
     "timeout.end": "いいえ、おわる",
+    "still_waiting.title": "まだ お待ちですか？",
+    "still_waiting.countdown": (
+        "あと {seconds}秒 こたえが ないと、呼び出しを やめて はじめの画面に もどります"
+    ),
+    "still_waiting.yes": "はい、待ちます",
+    "still_waiting.no": "いいえ、やめます",
     # Dates and times.
     "time.today": "きょう {time}",
     "time.tomorrow": "あした {time}",

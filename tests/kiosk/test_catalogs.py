@@ -168,3 +168,21 @@ def test_coming_times_are_said_as_near_as_they_need_to_be() -> None:
     assert Translator(Language.JA).when(datetime(2026, 6, 5, 8, 30, tzinfo=tokyo), now) == (
         "金曜日 8:30"
     )
+
+
+def test_the_microphone_button_says_the_action_on_the_citizens_own_microphone() -> None:
+    # "Mic on" beside a muted microphone reads as a state; こえを とめる could be the staff's voice.
+    en, easy = Translator(Language.EN), Translator(Language.JA_EASY)
+    assert en("call.mute") == "Turn my microphone off"
+    assert en("call.unmute") == "Turn my microphone on"
+    assert plain(easy("call.mute")).startswith("わたしの")
+    assert plain(easy("call.unmute")).startswith("わたしの")
+    for language in Language:
+        tr = Translator(language)
+        assert len({tr("call.mute"), tr("call.unmute"), tr("call.muted")}) == 3, language
+
+
+def test_still_waiting_asks_the_guideline_question() -> None:
+    assert Translator(Language.JA)("still_waiting.title") == "まだ お待ちですか？"
+    for language in Language:
+        assert "{seconds}" in CATALOGS[language]["still_waiting.countdown"]
