@@ -3,8 +3,8 @@
 A browser client can implement it from this summary:
 
 - The channel is labelled ``"content"`` with protocol ``"madoguchi-content/1"``, ordered and
-  reliable. Staff send pages and marks; the kiosk (the viewer) sends `Viewer`, `PageShown` and
-  `PageRejected` back.
+  reliable. Staff send pages, marks and `Focus`; the kiosk (the viewer) sends `Viewer`, `View`,
+  `PageShown` and `PageRejected` back.
 - Text messages are JSON objects tagged by ``"type"``; unknown fields are ignored. Marks inside
   a `Marks` message are tagged by ``"kind"``. Coordinates are fractions (0..1) of the page's
   width and height, so marks land on the same spot at any render size.
@@ -20,6 +20,10 @@ A browser client can implement it from this summary:
   (``PageBegin`` with ``ahead``: keep, do not show), so a flip to the next page moves a few bytes
   instead of megabytes. The sender says what to drop (``ForgetPage``), so both ends agree on what
   is kept; a ``ShowPage`` for a page the viewer does not hold is rejected as "not held".
+- A ``PageBegin`` with a ``region`` is a sharper render of that part of the page on screen, drawn
+  over it while the viewer is zoomed (``View`` says what the citizen sees). It is never kept,
+  never shown alone, dropped unless its page is on screen, and never supersedes a whole page in
+  flight. ``Focus`` asks the viewer to zoom to a box of the page.
 - Marks travel at once, even between the chunks of a page. A highlight or pen stroke replaces an
   earlier mark with the same id on that page, so a stroke being drawn is resent as it grows.
 
@@ -51,6 +55,8 @@ MAX_PAGE_BYTES: Final = 32 * 1024 * 1024
 MAX_MARKS: Final = 256
 MAX_POINTS: Final = 4096
 MAX_KEEP_PAGES: Final = 8  # decoded pages are up to 8192x8192: a viewer bounds its memory
+# A box's far edge may overshoot the page by float rounding (0.1 + 0.9 > 1.0) and still be on it.
+BOX_SLACK: Final = 1e-6
 NOT_HELD: Final = "not held"  # the reason a ShowPage for a page not sent ahead is rejected
 
 Fraction = Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
@@ -60,6 +66,26 @@ DocId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 PageIndex = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
 MarkId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Color = Annotated[str, msgspec.Meta(pattern=r"^#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?$")]
+Extent = Annotated[float, msgspec.Meta(gt=0.0, le=1.0)]  # a box's width or height, as a fraction
+MmPerPx = Annotated[float, msgspec.Meta(ge=0.01, le=2.0)]
+
+
+def box_problem(x: float, y: float, width: float, height: float) -> str | None:
+    """Why a box of page fractions is not a part of the page, or None when it is."""
+    if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
+        return f"box origin ({x}, {y}) is off the page"
+    if not (0.0 < width <= 1.0 and 0.0 < height <= 1.0):
+        return f"box of {width}x{height} has no area or exceeds the page"
+    if x + width > 1.0 + BOX_SLACK or y + height > 1.0 + BOX_SLACK:
+        return f"box ({x}, {y}, {width}, {height}) extends past the page"
+    return None
+
+
+def _check_box(x: float, y: float, width: float, height: float) -> None:
+    # msgspec runs __post_init__ on decode too, turning this ValueError into a ValidationError.
+    problem = box_problem(x, y, width, height)
+    if problem is not None:
+        raise ValueError(problem)
 
 
 class _Mark(msgspec.Struct, kw_only=True, tag_field="kind"):
@@ -97,6 +123,22 @@ class PenStroke(_Mark, tag="pen"):
 Mark = Pointer | Highlight | PenStroke
 
 
+class Region(msgspec.Struct, kw_only=True, frozen=True):
+    """A part of the page, in fractions of its width and height from the top-left corner."""
+
+    x: Fraction
+    y: Fraction
+    width: Extent
+    height: Extent
+
+    def __post_init__(self) -> None:
+        _check_box(self.x, self.y, self.width, self.height)
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        return (self.x, self.y, self.width, self.height)
+
+
 class _Message(msgspec.Struct, kw_only=True, tag_field="type"):
     pass
 
@@ -113,6 +155,7 @@ class PageBegin(_Message, tag="page_begin"):
     chunks: Annotated[int, msgspec.Meta(ge=1)]
     sha256: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}$")]
     ahead: bool = False  # keep it for a later `ShowPage` instead of showing it
+    region: Region | None = None  # None: the whole page; else a sharper render of this part
 
 
 class PageEnd(_Message, tag="page_end"):
@@ -146,14 +189,60 @@ class ForgetPage(_Message, tag="forget_page"):
     transfer: TransferId
 
 
+class Focus(_Message, tag="focus"):
+    """Look here: the viewer zooms so this box of the page fills its view (the whole page: fit)."""
+
+    doc_id: DocId
+    page: PageIndex
+    x: Fraction
+    y: Fraction
+    width: Extent
+    height: Extent
+
+    def __post_init__(self) -> None:
+        _check_box(self.x, self.y, self.width, self.height)
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        return (self.x, self.y, self.width, self.height)
+
+
 class Viewer(_Message, tag="viewer"):
-    """The viewer's display size, which pages are rendered to fit, the formats it decodes, and
-    how many received pages it keeps for a `ShowPage` (0: none, send every page in full)."""
+    """The size the viewer really draws pages into, which pages are rendered to fit, the formats
+    it decodes, how many received pages it keeps for a `ShowPage` (0: none, send every page in
+    full), and its panel's pixel pitch, so staff can tell how large its text looks."""
 
     width: Side
     height: Side
     formats: list[PageFormat] = msgspec.field(default_factory=lambda: list(PageFormat))
     keep_pages: Annotated[int, msgspec.Meta(ge=0, le=MAX_KEEP_PAGES)] = 0
+    mm_per_px: MmPerPx | None = None
+
+
+class View(_Message, tag="view"):
+    """The part of the page the citizen sees now (clamped to the page) and the viewer pixels it
+    is drawn at; sent when a page is shown and when a zoom or pan settles."""
+
+    doc_id: DocId
+    page: PageIndex
+    x: Fraction
+    y: Fraction
+    width: Extent
+    height: Extent
+    width_px: Side
+    height_px: Side
+
+    def __post_init__(self) -> None:
+        _check_box(self.x, self.y, self.width, self.height)
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        return (self.x, self.y, self.width, self.height)
+
+    @property
+    def zoomed(self) -> bool:
+        """Whether the citizen sees less than the whole page."""
+        return self.width < 1.0 - BOX_SLACK or self.height < 1.0 - BOX_SLACK
 
 
 class PageShown(_Message, tag="page_shown"):
@@ -173,11 +262,13 @@ ContentMessage = (
     | Marks
     | ClearMarks
     | DocumentClosed
+    | Focus
     | Viewer
+    | View
     | PageShown
     | PageRejected
 )
-ViewerEvent = Viewer | PageShown | PageRejected  # what the viewer tells the sender's app
+ViewerEvent = Viewer | PageShown | PageRejected | View  # what the viewer tells the sender's app
 _encoder: Final = msgspec.json.Encoder()
 _decoder: Final[msgspec.json.Decoder[ContentMessage]] = msgspec.json.Decoder(ContentMessage)
 

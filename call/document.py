@@ -2,7 +2,10 @@
 
 Staff open a file; each page is rendered to fit the kiosk's display (aspect ratio kept, white
 behind transparency) and encoded as lossless WebP, or PNG where WebP is unavailable, so the kiosk
-shows exactly the pixels rendered here (docs/content-channel.md).
+shows exactly the pixels rendered here (docs/content-channel.md). A part of a page the citizen
+zoomed into is rendered again at the kiosk's scale (`render_region`), from the PDF's vectors or the
+image's full resolution, rather than enlarged from the fit render. The console judges how large
+the page's text looks on the kiosk from `smallest_text_pt` and `page_size_pt`.
 
 Everything here is synchronous CPU work, tens to hundreds of milliseconds per page. The engine
 calls it through ``asyncio.to_thread`` so its network loop never stalls, and renders the pages
@@ -29,6 +32,8 @@ import pypdfium2 as pdfium  # type: ignore[import-untyped]
 import pypdfium2.raw as pdfium_raw  # type: ignore[import-untyped]
 from PIL import Image, ImageOps, UnidentifiedImageError, features
 
+from call.page_text import char_sizes, smallest_real_size
+
 # Twice 4K: far beyond any kiosk display, and it bounds memory for a hostile size.
 MAX_RENDER_SIDE: Final = 8192
 MAX_PAGE_PIXELS: Final = MAX_RENDER_SIDE * MAX_RENDER_SIDE
@@ -42,6 +47,11 @@ WEBP_EFFORT_PHOTO: Final = (0, 50)
 # On rendered pages zlib's fast levels are both quicker and smaller than the default 6.
 PNG_COMPRESS_LEVEL: Final = 3
 IMAGE_FORMATS: Final = ("PNG", "JPEG", "WEBP", "TIFF")
+# PDFium takes the whole page's size in pixels as C ints; a region this small of a page cannot be
+# rendered at any useful size anyway.
+MAX_REGION_PAGE_SIDE: Final = 1 << 24
+POINTS_PER_INCH: Final = 72.0
+ASSUMED_DPI: Final = 96.0  # for an image that does not say its resolution
 
 # PDFium is not thread-safe, not even across documents (pypdfium2's documentation), and the
 # engine renders in worker threads, so every PDFium call goes through this one lock.
@@ -104,14 +114,45 @@ class Document(ABC):
 
     def render_page(self, index: int, target: tuple[int, int]) -> Image.Image:
         """Render page `index` (from 0) to fit `target` (width, height), as an RGB image."""
-        if not 0 <= index < self.page_count:
-            raise DocumentError(f"{self.path.name} has no page {index + 1} of {self.page_count}")
-        if not all(1 <= side <= MAX_RENDER_SIDE for side in target):
-            raise ValueError(f"render target {target} outside 1..{MAX_RENDER_SIDE}")
+        self._check_page(index)
+        _check_target(target)
         with self._lock:
-            if self._closed:
-                raise DocumentError(f"{self.path.name} is closed")
+            self._check_open()
             return self._render(index, target)
+
+    def render_region(
+        self, index: int, box: tuple[float, float, float, float], target: tuple[int, int]
+    ) -> Image.Image:
+        """Render `box` (x, y, width, height in fractions of the page) of page `index` to
+        exactly `target` pixels, from the document itself: a PDF's vectors, an image's full
+        resolution. The page's aspect is kept as far as `box` and `target` agree."""
+        self._check_page(index)
+        _check_target(target)
+        x, y, width, height = box
+        if not (0 <= x and 0 <= y and 0 < width and 0 < height):
+            raise ValueError(f"box {box} is not a part of the page")
+        if x + width > 1 + 1e-6 or y + height > 1 + 1e-6:
+            raise ValueError(f"box {box} extends past the page")
+        if max(target[0] / width, target[1] / height) > MAX_REGION_PAGE_SIDE:
+            raise ValueError(f"box {box} is too small to render at {target}")
+        with self._lock:
+            self._check_open()
+            return self._render_region(index, box, target)
+
+    def smallest_text_pt(self, index: int) -> float | None:
+        """The font size in points of the smallest text that is a real part of page `index`
+        (a handful of stray glyphs do not count), or None for a page without a text layer."""
+        self._check_page(index)
+        with self._lock:
+            self._check_open()
+            return smallest_real_size(self._text_sizes(index))
+
+    def page_size_pt(self, index: int) -> tuple[float, float]:
+        """Page `index`'s width and height in points (1/72 inch), as it is shown."""
+        self._check_page(index)
+        with self._lock:
+            self._check_open()
+            return self._page_size_pt(index)
 
     def close(self) -> None:
         """Release the file; waits for a render in progress, and later renders fail."""
@@ -120,8 +161,27 @@ class Document(ABC):
                 self._closed = True
                 self._close()
 
+    def _check_page(self, index: int) -> None:
+        if not 0 <= index < self.page_count:
+            raise DocumentError(f"{self.path.name} has no page {index + 1} of {self.page_count}")
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise DocumentError(f"{self.path.name} is closed")
+
     @abstractmethod
     def _render(self, index: int, target: tuple[int, int]) -> Image.Image: ...
+
+    @abstractmethod
+    def _render_region(
+        self, index: int, box: tuple[float, float, float, float], target: tuple[int, int]
+    ) -> Image.Image: ...
+
+    @abstractmethod
+    def _text_sizes(self, index: int) -> list[float]: ...
+
+    @abstractmethod
+    def _page_size_pt(self, index: int) -> tuple[float, float]: ...
 
     @abstractmethod
     def _close(self) -> None: ...
@@ -185,6 +245,55 @@ class _PdfDocument(Document):
         # pypdfium2 rounds the bitmap up, so trim the sub-pixel sliver that overshoots.
         return image if image.size == size else image.crop((0, 0, *size))
 
+    def _render_region(
+        self, index: int, box: tuple[float, float, float, float], target: tuple[int, int]
+    ) -> Image.Image:
+        x, y, width, height = box
+        # The whole page at the scale where the box is `target`, shifted so the box lands on the
+        # bitmap: PDFium only rasterizes what falls inside it.
+        page_px = (round(target[0] / width), round(target[1] / height))
+        origin = (-round(x * page_px[0]), -round(y * page_px[1]))
+        with _PDFIUM_LOCK:
+            page = self._open_page(index)
+            try:
+                bitmap = pdfium.PdfBitmap.new_native(*target, format=pdfium_raw.FPDFBitmap_BGR)
+                bitmap.fill_rect((*_WHITE, 255), 0, 0, *target)
+                args = (bitmap, page, *origin, *page_px, 0, pdfium_raw.FPDF_ANNOT)
+                pdfium_raw.FPDF_RenderPageBitmap(*args)
+                if page.formenv:  # filled-in form fields, as `PdfPage.render` draws them
+                    pdfium_raw.FPDF_FFLDraw(page.formenv, *args)
+                image: Image.Image = bitmap.to_pil().convert("RGB")
+            finally:
+                page.close()
+        return image
+
+    def _text_sizes(self, index: int) -> list[float]:
+        with _PDFIUM_LOCK:
+            page = self._open_page(index)
+            try:
+                text = page.get_textpage()
+                try:
+                    return list(char_sizes(text))
+                finally:
+                    text.close()
+            finally:
+                page.close()
+
+    def _page_size_pt(self, index: int) -> tuple[float, float]:
+        with _PDFIUM_LOCK:
+            page = self._open_page(index)
+            try:
+                width, height = page.get_size()
+            finally:
+                page.close()
+        return (float(width), float(height))
+
+    def _open_page(self, index: int) -> pdfium.PdfPage:
+        try:
+            return self._pdf[index]
+        except pdfium.PdfiumError as error:
+            raise DocumentError(f"{self.path.name}: page {index + 1}: {error}") from error
+
     def _close(self) -> None:
         with _PDFIUM_LOCK:
             self._pdf.close()
@@ -220,18 +329,56 @@ class _ImageDocument(Document):
         return self._page_count
 
     def _render(self, index: int, target: tuple[int, int]) -> Image.Image:
-        try:
-            self._image.seek(index)
-            # Phone photos of paper carry their rotation in EXIF rather than in the pixels.
-            frame = ImageOps.exif_transpose(self._image)
-            flat = _flatten(frame)
-        except (OSError, ValueError, Image.DecompressionBombError) as error:
-            raise DocumentError(f"{self.path.name}: page {index + 1}: {error}") from error
+        flat = self._frame(index)
         size = fit_size(flat.size, target)
         return flat if flat.size == size else flat.resize(size, Image.Resampling.LANCZOS)
 
+    def _render_region(
+        self, index: int, box: tuple[float, float, float, float], target: tuple[int, int]
+    ) -> Image.Image:
+        flat = self._frame(index)
+        x, y, width, height = box
+        # Resampled straight from the full-resolution pixels of the box (sub-pixel exact).
+        source = (
+            x * flat.width,
+            y * flat.height,
+            (x + width) * flat.width,
+            (y + height) * flat.height,
+        )
+        return flat.resize(target, Image.Resampling.LANCZOS, box=source)
+
+    def _text_sizes(self, index: int) -> list[float]:
+        return []  # a scan or a photo has pixels, no text layer
+
+    def _page_size_pt(self, index: int) -> tuple[float, float]:
+        flat = self._frame(index)
+        x_dpi, y_dpi = _dpi(self._image.info.get("dpi"))
+        return (flat.width * POINTS_PER_INCH / x_dpi, flat.height * POINTS_PER_INCH / y_dpi)
+
+    def _frame(self, index: int) -> Image.Image:
+        try:
+            self._image.seek(index)
+            # Phone photos of paper carry their rotation in EXIF rather than in the pixels.
+            return _flatten(ImageOps.exif_transpose(self._image))
+        except (OSError, ValueError, Image.DecompressionBombError) as error:
+            raise DocumentError(f"{self.path.name}: page {index + 1}: {error}") from error
+
     def _close(self) -> None:
         self._image.close()
+
+
+def _dpi(stated: object) -> tuple[float, float]:
+    # Some writers store 0 or 1 dpi; a real scan or photo says 72 to a few thousand.
+    if isinstance(stated, tuple) and len(stated) == 2:
+        x, y = stated
+        if all(isinstance(v, int | float) and 36 <= v <= 9600 for v in (x, y)):
+            return (float(x), float(y))
+    return (ASSUMED_DPI, ASSUMED_DPI)
+
+
+def _check_target(target: tuple[int, int]) -> None:
+    if not all(1 <= side <= MAX_RENDER_SIDE for side in target):
+        raise ValueError(f"render target {target} outside 1..{MAX_RENDER_SIDE}")
 
 
 def _flatten(image: Image.Image) -> Image.Image:

@@ -3,6 +3,10 @@
 Reassembles each page, checks its hash, decodes it in a worker thread and hands the app the
 exact pixels the sender rendered. It keeps the last `keep_pages` pages it received, as the
 sender directs, so that a `ShowPage` shows one at once (docs/content-channel.md).
+
+While the citizen is zoomed in, staff send sharper renders of the part they see (a `PageBegin`
+with a `region`). Such a page is delivered only over the page on screen, and only while no other
+page is on its way to the screen: it is a detail of what is shown, never a page of its own.
 """
 
 from __future__ import annotations
@@ -27,13 +31,16 @@ from call.content_messages import (
     ClearMarks,
     ContentMessage,
     DocumentClosed,
+    Focus,
     ForgetPage,
     Marks,
     PageBegin,
     PageEnd,
     PageRejected,
     PageShown,
+    Region,
     ShowPage,
+    View,
     Viewer,
     deliver_to_app,
     encode_message,
@@ -43,19 +50,26 @@ from call.document import MAX_PAGE_PIXELS, DocumentError, PageFormat, decode_pag
 
 logger = logging.getLogger(__name__)
 
+NOT_ON_SCREEN = "not on screen"  # why a region of a page that is not shown was dropped
+
 
 @dataclass(frozen=True, slots=True)
 class PageReady:
-    """A page that arrived whole, verified and decoded: the exact pixels the sender rendered."""
+    """A page that arrived whole, verified and decoded: the exact pixels the sender rendered.
+
+    With a `region`, the image is a sharper render of that part of the page on screen, to draw
+    over that part while zoomed in.
+    """
 
     doc_id: str
     page: int
     page_count: int
     transfer: int
     image: Image.Image
+    region: Region | None = None  # None: a whole page
 
 
-ContentEvent = PageReady | Marks | ClearMarks | DocumentClosed
+ContentEvent = PageReady | Marks | ClearMarks | DocumentClosed | Focus
 
 
 @dataclass(slots=True)
@@ -98,6 +112,8 @@ class PageReceiver:
         # was asked for, or after its document was closed, is not shown.
         self._wanted: PageBegin | None = None
         self._kept: OrderedDict[int, _Kept] = OrderedDict()  # by transfer, oldest first
+        self._on_screen: tuple[str, int] | None = None  # (doc id, page) of the page last shown
+        self._latest_region: int | None = None  # only the newest region transfer is shown
         self._stopped = False
         self._decoding: set[asyncio.Task[None]] = set()
         channel.on("message", self._on_channel_message)
@@ -109,12 +125,27 @@ class PageReceiver:
         return len(self._kept)
 
     def announce_viewer(
-        self, width: int, height: int, formats: Sequence[PageFormat] = tuple(PageFormat)
+        self,
+        width: int,
+        height: int,
+        formats: Sequence[PageFormat] = tuple(PageFormat),
+        mm_per_px: float | None = None,
     ) -> None:
-        """Tell the sender the size to render pages at; call on open and on every change."""
+        """Tell the sender the size pages are really drawn into (and the panel's pixel pitch in
+        mm); call on open and on every change."""
         self._send(
-            Viewer(width=width, height=height, formats=list(formats), keep_pages=self._keep_pages)
+            Viewer(
+                width=width,
+                height=height,
+                formats=list(formats),
+                keep_pages=self._keep_pages,
+                mm_per_px=mm_per_px,
+            )
         )
+
+    def report_view(self, view: View) -> None:
+        """Tell the sender what part of the page the citizen sees, once a zoom or pan settles."""
+        self._send(view)
 
     async def close(self) -> None:
         """Stop listening and delivering; decodes still running in threads are discarded."""
@@ -145,9 +176,9 @@ class PageReceiver:
                 self._kept.pop(message.transfer, None)
             case DocumentClosed():
                 self._on_document_closed(message)
-            case Marks() | ClearMarks():
+            case Marks() | ClearMarks() | Focus():
                 deliver_to_app(self._on_event, message)
-            case Viewer() | PageShown() | PageRejected():
+            case Viewer() | View() | PageShown() | PageRejected():
                 logger.warning("content < unexpected %s from the sender", type(message).__name__)
             case None:
                 pass
@@ -166,10 +197,14 @@ class PageReceiver:
             begin.transfer,
             begin.doc_id,
             begin.page,
-            " ahead" if begin.ahead else "",
+            " ahead" if begin.ahead else "" if begin.region is None else f" {begin.region}",
         )
         self._incoming = _Incoming(begin, bytearray())
-        if not begin.ahead:
+        if begin.region is not None:
+            # A detail of the page on screen: it must not make the viewer stop waiting for a
+            # whole page it was asked to show.
+            self._latest_region = begin.transfer
+        elif not begin.ahead:
             self._wanted = begin
 
     def _on_chunk(self, frame: bytes) -> None:
@@ -202,7 +237,7 @@ class PageReceiver:
         if incoming.next_index != begin.chunks or len(incoming.data) != begin.size:
             self._reject(begin.transfer, f"ended after {len(incoming.data)} of {begin.size} bytes")
             return
-        if self._keep_pages > 0:
+        if self._keep_pages > 0 and begin.region is None:
             # Filed now, in the sender's order, so both ends forget the same oldest page.
             self._kept[begin.transfer] = _Kept(begin)
             while len(self._kept) > self._keep_pages:
@@ -222,7 +257,12 @@ class PageReceiver:
             return
         if self._stopped:
             return
-        page = PageReady(begin.doc_id, begin.page, begin.page_count, begin.transfer, image)
+        page = PageReady(
+            begin.doc_id, begin.page, begin.page_count, begin.transfer, image, begin.region
+        )
+        if begin.region is not None:
+            self._show_region(page)
+            return
         kept = self._kept.get(begin.transfer)
         if kept is not None:
             kept.page = page
@@ -247,15 +287,37 @@ class PageReceiver:
 
     def _show(self, page: PageReady) -> None:
         self._wanted = None
+        self._on_screen = (page.doc_id, page.page)
         logger.debug("content = transfer %d shown", page.transfer)
         deliver_to_app(self._on_event, page)
         self._send(PageShown(transfer=page.transfer))
+
+    def _show_region(self, page: PageReady) -> None:
+        # Shown only over its own page, when that page stays on screen (no other is on its way)
+        # and no newer region came meanwhile; anything else is stale, not wrong.
+        shown = (page.doc_id, page.page)
+        wanted = self._wanted
+        if page.transfer != self._latest_region:
+            reason = "a newer region came"
+        elif shown != self._on_screen:
+            reason = NOT_ON_SCREEN
+        elif wanted is not None and (wanted.doc_id, wanted.page) != shown:
+            reason = "another page is on its way"
+        else:
+            logger.debug("content = region transfer %d shown", page.transfer)
+            deliver_to_app(self._on_event, page)
+            self._send(PageShown(transfer=page.transfer))
+            return
+        logger.debug("content = region transfer %d dropped: %s", page.transfer, reason)
+        self._send(PageRejected(transfer=page.transfer, reason=reason))
 
     def _on_document_closed(self, closed: DocumentClosed) -> None:
         if self._incoming is not None and self._incoming.begin.doc_id == closed.doc_id:
             self._drop_incoming()
         if self._wanted is not None and self._wanted.doc_id == closed.doc_id:
             self._wanted = None
+        if self._on_screen is not None and self._on_screen[0] == closed.doc_id:
+            self._on_screen = None
         for transfer in [t for t, kept in self._kept.items() if kept.begin.doc_id == closed.doc_id]:
             del self._kept[transfer]
         deliver_to_app(self._on_event, closed)
@@ -291,6 +353,8 @@ def _begin_problem(begin: PageBegin, max_pixels: int) -> str | None:
         return f"{begin.chunks} chunks cannot carry {begin.size} bytes"
     if begin.width * begin.height > max_pixels:
         return f"page of {begin.width}x{begin.height} is too large"
+    if begin.ahead and begin.region is not None:
+        return "a region is never sent ahead"
     return None
 
 

@@ -4,6 +4,10 @@ The wire format is in `call.content_messages` and docs/content-channel.md. A pag
 with its hash, one transfer at a time, latest wins. When the viewer keeps pages
 (`Viewer.keep_pages`), the sender remembers which it holds, sends the pages the app expects next
 ahead while the channel is idle, and shows a kept page with one small `ShowPage`.
+
+A region (a sharper render of the part of the page the citizen zoomed into) waits until the
+page on screen is answered, so it never supersedes a page to show; it does supersede a page
+ahead, which then goes again after it. `Focus` and marks go at once.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from call.content_messages import (
     ClearMarks,
     ContentMessage,
     DocumentClosed,
+    Focus,
     ForgetPage,
     Mark,
     Marks,
@@ -31,7 +36,9 @@ from call.content_messages import (
     PageEnd,
     PageRejected,
     PageShown,
+    Region,
     ShowPage,
+    View,
     Viewer,
     ViewerEvent,
     chunk_frame,
@@ -47,6 +54,9 @@ logger = logging.getLogger(__name__)
 # the queue drains to LOW_WATER. At 3-6 MB/s one MiB is also the most a mark waits behind a page.
 HIGH_WATER: Final = 1024 * 1024
 LOW_WATER: Final = 256 * 1024
+# A region waits for the page on screen to be shown, but not forever: a viewer that never
+# answers (an old one, a lost message) still gets the detail.
+REGION_WAITS_AT_MOST: Final = 3.0
 
 
 class TransferOutcome(StrEnum):
@@ -60,6 +70,7 @@ class SenderStats:
     pages_sent: int = 0  # whole transfers, shown or ahead
     pages_sent_ahead: int = 0
     pages_shown_kept: int = 0  # flips that sent only a ShowPage
+    regions_sent: int = 0  # sharper renders of a part of the page on screen
     chunks_sent: int = 0
     pauses: int = 0
     peak_buffered: int = 0  # the channel's bufferedAmount right after our largest send
@@ -108,6 +119,10 @@ class PageSender:
         self._shown_in_flight = 0  # pages to show now, still sending: pages ahead wait for them
         self._no_page_shown_in_flight = asyncio.Event()
         self._no_page_shown_in_flight.set()
+        self._regions_asked = 0  # a region waiting to go gives way to a newer one
+        self._no_region_in_flight = asyncio.Event()
+        self._no_region_in_flight.set()
+        self._region_transfers: deque[int] = deque(maxlen=16)  # their answers are ours alone
         self._ahead: list[OutgoingPage] = []
         self._ahead_task: asyncio.Task[None] | None = None
         self.last_shown: int | None = None  # transfer of the page last asked to be shown
@@ -150,6 +165,48 @@ class PageSender:
             self._shown_in_flight -= 1
             if self._shown_in_flight == 0:
                 self._no_page_shown_in_flight.set()
+
+    async def send_region(
+        self,
+        doc_id: str,
+        page: int,
+        page_count: int,
+        region: Region,
+        encoded: EncodedPage,
+        *,
+        within: float = REGION_WAITS_AT_MOST,
+    ) -> TransferOutcome:
+        """Send a sharper render of `region` of the page on screen; returns once all is queued.
+
+        It waits until no page to show is in flight and the viewer has answered for the last
+        one (or `within` seconds passed); a newer region asked for meanwhile supersedes it.
+        """
+        self._regions_asked += 1
+        asked = self._regions_asked
+        while True:
+            await self._no_page_shown_in_flight.wait()
+            if self.last_shown is not None:
+                await self.answered(self.last_shown, within)
+            if asked != self._regions_asked:
+                return TransferOutcome.SUPERSEDED
+            if self._no_page_shown_in_flight.is_set():
+                break  # else a page to show started meanwhile: it goes first
+        if self._channel.readyState != "open":
+            return TransferOutcome.CLOSED
+        self._no_region_in_flight.clear()
+        try:
+            key = (doc_id, page, encoded.sha256)
+            outcome = await self._send_whole(key, page_count, encoded, ahead=False, region=region)
+        finally:
+            self._no_region_in_flight.set()
+        if outcome is TransferOutcome.SENT:
+            self.stats.regions_sent += 1
+        return outcome
+
+    def send_focus(self, doc_id: str, page: int, region: Region) -> None:
+        """Ask the viewer to zoom so `region` of the page fills its view; goes at once."""
+        x, y, width, height = region.box
+        self._send_text(Focus(doc_id=doc_id, page=page, x=x, y=y, width=width, height=height))
 
     def send_ahead(self, doc_id: str, page_count: int, pages: Mapping[int, EncodedPage]) -> None:
         """Send these pages (by index, most likely first) for the viewer to keep, one at a time
@@ -205,29 +262,42 @@ class PageSender:
 
     async def _send_pages_ahead(self) -> None:
         while self._ahead:
-            await self._no_page_shown_in_flight.wait()
+            # Pages to show and regions of the page on screen go first.
+            while not self._idle_for_ahead:
+                await self._no_page_shown_in_flight.wait()
+                await self._no_region_in_flight.wait()
             if not self._ahead:
                 return
             ahead = self._ahead.pop(0)
             key = (ahead.doc_id, ahead.page, ahead.encoded.sha256)
             if key in self._kept:
                 continue
-            if await self._send_whole(key, ahead.page_count, ahead.encoded, ahead=True) is not (
-                TransferOutcome.SENT
-            ):
+            outcome = await self._send_whole(key, ahead.page_count, ahead.encoded, ahead=True)
+            if outcome is TransferOutcome.SUPERSEDED and not self._no_region_in_flight.is_set():
+                self._ahead.insert(0, ahead)  # a region took over: this page goes after it
+                continue
+            if outcome is not TransferOutcome.SENT:
                 return  # closed, or a page to show took over: the app asks again after it
             self.stats.pages_sent_ahead += 1
 
     async def _send_whole(
-        self, key: _PageKey, page_count: int, encoded: EncodedPage, *, ahead: bool
+        self,
+        key: _PageKey,
+        page_count: int,
+        encoded: EncodedPage,
+        *,
+        ahead: bool,
+        region: Region | None = None,
     ) -> TransferOutcome:
         doc_id, page, sha256 = key
         self._supersede()
         transfer = self._transfer
         self._sending_doc = doc_id
-        if self.keep_pages > 0:
+        if region is not None:
+            self._region_transfers.append(transfer)  # never kept, never the page shown
+        elif self.keep_pages > 0:
             self._keep(key, transfer)
-        if not ahead:
+        if not ahead and region is None:
             self.last_shown = transfer
         data = encoded.data
         chunks = -(-len(data) // self._chunk_size)
@@ -244,6 +314,7 @@ class PageSender:
                 chunks=chunks,
                 sha256=sha256,
                 ahead=ahead,
+                region=region,
             )
         )
         for index in range(chunks):
@@ -266,6 +337,10 @@ class PageSender:
         self._in_flight = None
         self.stats.pages_sent += 1
         return TransferOutcome.SENT
+
+    @property
+    def _idle_for_ahead(self) -> bool:
+        return self._no_page_shown_in_flight.is_set() and self._no_region_in_flight.is_set()
 
     def _supersede(self) -> None:
         """Start a new transfer: the one in flight stops, and the viewer drops it."""
@@ -312,6 +387,12 @@ class PageSender:
                 # A viewer that keeps fewer pages now forgets its oldest; so does the sender.
                 while len(self._kept) > self.keep_pages:
                     self._kept.popitem(last=False)
+            case PageShown() | PageRejected() if message.transfer in self._region_transfers:
+                # A region dropped because the page moved on is stale, not a fault; the app
+                # hears about its pages only.
+                self._answer(message.transfer)
+                logger.debug("content < region transfer %d answered: %r", message.transfer, message)
+                return
             case PageRejected():
                 # The viewer does not hold a page it rejected, whatever the reason.
                 self._forget_transfer(message.transfer)
@@ -321,6 +402,8 @@ class PageSender:
                 )
             case PageShown():
                 self._answer(message.transfer)
+            case View():
+                pass
             case None:
                 return
             case _:
