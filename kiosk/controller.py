@@ -33,6 +33,7 @@ from kiosk.settings import KioskSettings
 from kiosk.state import (
     ACTIVITY,
     IDLE_TIMEOUT,
+    STILL_THERE_CHECK,
     TRANSITIONS,
     KioskState,
     Overlay,
@@ -136,7 +137,7 @@ class KioskController(EngineReactions):
         self.model.citizen.language = language
         if self.model.overlay is Overlay.LANGUAGE:
             self.model.overlay = None
-        elif self.state is S.LANGUAGE:
+        elif self.state in (S.ATTRACT, S.LANGUAGE):  # the attract screen has language buttons
             self._fire(Trigger.LANGUAGE_CHOSEN)
 
     @_input
@@ -163,7 +164,7 @@ class KioskController(EngineReactions):
         """The bottom-left button: back, cancel, or no, by screen."""
         match self.model.overlay:
             case Overlay.TIMEOUT_WARNING:
-                self._fire(Trigger.TIMED_OUT)
+                self._time_out()
             case Overlay.LANGUAGE | Overlay.CONFIRM_END | Overlay.ADMIN_PIN:
                 self.model.overlay = None
                 self.model.admin = AdminEntry()
@@ -214,12 +215,17 @@ class KioskController(EngineReactions):
             case _:
                 pass
 
-    def _cancel(self) -> None:
+    def _withdraw(self) -> None:
+        """Give up the place in the queue; a later `queued` for it is cancelled (reactions)."""
         citizen = self.model.citizen
         if citizen.place is not None:
             self._engine.cancel_request()
         else:
             citizen.cancel_pending = True  # the hub has not answered yet: cancel when it does
+
+    def _cancel(self) -> None:
+        citizen = self.model.citizen
+        self._withdraw()
         if self.state is S.WAITING:
             citizen.session_id = None
             self._fire(Trigger.CANCELLED)
@@ -315,11 +321,14 @@ class KioskController(EngineReactions):
         now, model = self._clock(), self.model
         if model.overlay is Overlay.TIMEOUT_WARNING:
             if model.warning_deadline is not None and now >= model.warning_deadline:
-                self._fire(Trigger.TIMED_OUT)
+                self._time_out()
         elif self.state in IDLE_TIMEOUT and now - self._last_touch >= self.settings.idle_timeout:
-            model.admin = AdminEntry()
-            model.overlay = Overlay.TIMEOUT_WARNING
-            model.warning_deadline = now + self.settings.warning_seconds
+            self._warn(now + self.settings.warning_seconds)
+        elif (
+            self.state in STILL_THERE_CHECK
+            and now - self._last_touch >= self.settings.still_waiting_after
+        ):
+            self._warn(now + self.settings.still_waiting_seconds)  # "are you still waiting?"
         down_since = self._hub_down_since
         if down_since is not None and now - down_since >= self.settings.hub_down_grace:
             if (self.state, Trigger.HUB_DOWN) in TRANSITIONS:
@@ -401,6 +410,17 @@ class KioskController(EngineReactions):
         citizen = self.model.citizen
         citizen.volume = max(0, min(VOLUME_STEPS, step))
         self._engine.set_volume(citizen.volume / VOLUME_STEPS)
+
+    def _warn(self, deadline: float) -> None:
+        self.model.admin = AdminEntry()
+        self.model.overlay = Overlay.TIMEOUT_WARNING
+        self.model.warning_deadline = deadline
+
+    def _time_out(self) -> None:
+        """No answer to the warning, or "no": back to the start; a citizen waiting gives up."""
+        if self.state in STILL_THERE_CHECK:
+            self._withdraw()
+        self._fire(Trigger.TIMED_OUT)
 
     def _extend(self) -> None:
         self.model.overlay = None

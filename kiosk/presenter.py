@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from kiosk.call_view import in_call_view
 from kiosk.i18n import NATIVE_NAMES, Language, Translator
 from kiosk.model import KioskModel, Unavailable
-from kiosk.state import IN_SESSION, KioskState, Overlay
+from kiosk.state import IN_SESSION, STILL_THERE_CHECK, KioskState, Overlay
 from kiosk.theme import HIGH_CONTRAST, STANDARD, Kind, Theme
 from kiosk.viewmodels import (
     Action,
@@ -134,9 +134,10 @@ def _screen(page: Page, model: KioskModel, tr: Translator, now: float, today: da
         case Page.TIMEOUT_WARNING:
             deadline = model.warning_deadline if model.warning_deadline is not None else now
             left = max(0, math.ceil(deadline - now))
+            words = "still_waiting" if model.state in STILL_THERE_CHECK else "timeout"
             return TimeoutWarningVM(
-                title=tr("timeout.title"),
-                countdown=tr("timeout.countdown", seconds=left),
+                title=tr(f"{words}.title"),
+                countdown=tr(f"{words}.countdown", seconds=left),
                 seconds_left=left,
                 seconds_total=0,
             )
@@ -183,6 +184,11 @@ def _chrome(page: Page, model: KioskModel, tr: Translator) -> Chrome:
             Action(tr("admin.exit"), Kind.STOP, Icon.CHECK),
         ),
     }
+    if page is Page.TIMEOUT_WARNING and model.state in STILL_THERE_CHECK:
+        bottom[page] = (
+            Action(tr("still_waiting.no"), Kind.STOP, Icon.CANCEL),
+            Action(tr("still_waiting.yes"), Kind.GO, Icon.CHECK),
+        )
     left, right = bottom[page]
     reconnecting = not model.hub_up and model.state in IN_SESSION
     sent = citizen.phrase_sent
@@ -317,13 +323,20 @@ def _waiting(model: KioskModel, tr: Translator) -> WaitingVM:
         eta = tr(
             "waiting.eta", minutes=tr.minutes(max(2, math.ceil((place.eta_seconds or 0) / 60)))
         )
+    # With nobody on duty, nobody is next: say the place, and what happens, never "you are next".
     position = (
         tr("waiting.position_next")
-        if place.position <= 1
+        if place.position <= 1 and not nobody
         else tr("waiting.position", position=place.position)
     )
     notice = (
-        tr("waiting.nobody", department=department) + "\n" + tr("waiting.nobody_hint")
+        "\n".join(
+            (
+                tr("waiting.nobody", department=department),
+                tr("waiting.nobody_then"),
+                tr("waiting.nobody_hint"),
+            )
+        )
         if nobody
         else ""
     )

@@ -32,6 +32,10 @@ class KioskSettings:
     center_name: str = ""  # shown on the attract screen; the hub's kiosk name when empty
     idle_timeout: float = 60.0  # seconds without a touch before the warning
     warning_seconds: float = 30.0  # the warning's countdown (kiosk-ux.md: at least 20 s)
+    # While waiting in a queue: "are you still waiting?" after this long without a touch, with a
+    # long countdown; no answer gives up the place (docs/kiosk.md, "Time limits").
+    still_waiting_after: float = 180.0
+    still_waiting_seconds: float = 90.0  # the question's countdown: at least 60 s
     thank_you_seconds: float = 10.0
     recover_seconds: float = 5.0  # after a crash, before the attract screen comes back
     retry_disabled_seconds: float = 60.0  # a refused kiosk asks the hub again this often
@@ -59,6 +63,10 @@ class KioskSettings:
             raise SettingsError("warning_seconds must be at least 20 (kiosk-ux.md)")
         if self.idle_timeout <= 0:
             raise SettingsError("idle_timeout must be positive")
+        if self.still_waiting_after <= 0:
+            raise SettingsError("still_waiting_after must be positive")
+        if self.still_waiting_seconds < 60:
+            raise SettingsError("still_waiting_seconds must be at least 60")
         if not 0.3 <= self.ui_scale <= 4:
             raise SettingsError("ui_scale is the screen's height / 1080, such as 0.711")
         if not 0 <= self.keep_pages <= 8:  # call.content_messages.MAX_KEEP_PAGES

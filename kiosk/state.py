@@ -4,10 +4,13 @@ The rules:
 
 - The kiosk starts UNAVAILABLE and shows ATTRACT once the hub has welcomed it.
 - A citizen goes ATTRACT → LANGUAGE → TOPIC → PRIVACY → DEVICE_CHECK → WAITING → IN_CALL, then
-  (after any number of TRANSFERRING → IN_CALL) SURVEY → THANK_YOU → ATTRACT.
+  (after any number of TRANSFERRING → IN_CALL) SURVEY → THANK_YOU → ATTRACT. A language button
+  on ATTRACT itself skips the LANGUAGE screen (ATTRACT → TOPIC), to save the citizen a tap.
 - BACK steps back one screen while choosing; WAITING is left by cancelling (to TOPIC).
 - Choosing screens and the survey time out (after a warning the citizen can extend) back to
-  ATTRACT. WAITING, IN_CALL and TRANSFERRING never time out (kiosk-ux.md, "Time limits").
+  ATTRACT. WAITING asks "are you still waiting?" after a longer silence, and no answer gives up the
+  place and goes back to ATTRACT, so that a citizen who walked away does not hold a queue.
+  IN_CALL and TRANSFERRING never time out (kiosk-ux.md, "Time limits").
 - Every way back to ATTRACT goes through the privacy reset: nothing of the citizen is left.
 - A link that drops while choosing shows UNAVAILABLE; while waiting or in a call it does not,
   because the hub keeps the place for 30 s and the call's media is peer to peer.
@@ -77,6 +80,8 @@ T = Trigger
 CHOOSING: Final = frozenset({S.LANGUAGE, S.TOPIC, S.PRIVACY, S.DEVICE_CHECK, S.CLOSED})
 # States that time out (after a warning) when nobody touches the screen.
 IDLE_TIMEOUT: Final = CHOOSING | {S.SURVEY}
+# States that ask "are you still waiting?" (after a longer silence) instead of timing out.
+STILL_THERE_CHECK: Final = frozenset({S.WAITING})
 # States where a citizen has a place in a queue or a call: never timed out, and a dropped link
 # is ridden out rather than shown.
 IN_SESSION: Final = frozenset({S.WAITING, S.IN_CALL, S.TRANSFERRING})
@@ -85,6 +90,7 @@ TRANSITIONS: Final[dict[tuple[KioskState, Trigger], KioskState]] = {
     (S.UNAVAILABLE, T.HUB_UP): S.ATTRACT,
     (S.UNAVAILABLE, T.RECOVERED): S.ATTRACT,
     (S.ATTRACT, T.TOUCH): S.LANGUAGE,
+    (S.ATTRACT, T.LANGUAGE_CHOSEN): S.TOPIC,  # a language button on the attract screen
     (S.LANGUAGE, T.LANGUAGE_CHOSEN): S.TOPIC,
     (S.LANGUAGE, T.BACK): S.ATTRACT,
     (S.TOPIC, T.TOPIC_CHOSEN): S.PRIVACY,
@@ -107,7 +113,7 @@ TRANSITIONS: Final[dict[tuple[KioskState, Trigger], KioskState]] = {
     (S.TRANSFERRING, T.SESSION_LOST): S.THANK_YOU,
     (S.SURVEY, T.SURVEY_DONE): S.THANK_YOU,
     (S.THANK_YOU, T.THANKS_DONE): S.ATTRACT,
-    **{(state, T.TIMED_OUT): S.ATTRACT for state in IDLE_TIMEOUT},
+    **{(state, T.TIMED_OUT): S.ATTRACT for state in IDLE_TIMEOUT | STILL_THERE_CHECK},
     **{(state, T.HUB_DOWN): S.UNAVAILABLE for state in (CHOOSING | {S.ATTRACT})},
     **{(state, T.FAULT): S.UNAVAILABLE for state in KioskState},
     **{(state, T.DISABLED): S.UNAVAILABLE for state in KioskState},

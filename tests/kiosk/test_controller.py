@@ -13,9 +13,9 @@ from kiosk_scenes import ManualClock, RecordingEngine, demo_directory
 from call.content_messages import Highlight, Pointer
 from kiosk import engine as e
 from kiosk.controller import KioskController
-from kiosk.i18n import Language
+from kiosk.i18n import Language, Translator
 from kiosk.model import Unavailable
-from kiosk.settings import KioskSettings
+from kiosk.settings import KioskSettings, SettingsError
 from kiosk.state import KioskState as S
 from kiosk.state import Overlay
 from kiosk.viewmodels import (
@@ -120,6 +120,20 @@ def test_waiting_with_nobody_on_duty_says_so_honestly(controller: KioskControlle
     assert screen.eta == ""
     assert "係の人が 席にいません" in screen.notice
     assert "待ち時間は わかりません" in screen.notice
+
+
+@pytest.mark.parametrize("language", list(Language))
+def test_with_nobody_on_duty_the_first_in_line_is_never_told_they_are_next(
+    controller: KioskController, language: Language
+) -> None:
+    to_waiting(controller, language)
+    controller.handle(queued(position=1, eta=None, on_duty=0))
+    screen = controller.view().screen
+    assert isinstance(screen, WaitingVM)
+    tr = Translator(language)
+    assert screen.position == tr("waiting.position", position=1)
+    assert tr("waiting.position_next") not in (screen.position, screen.notice)
+    assert tr("waiting.nobody_then") in screen.notice  # what happens next, said honestly
 
 
 def test_cancel_while_waiting_cancels_at_the_hub_and_goes_back_to_the_topics(
@@ -350,8 +364,13 @@ def test_an_ignored_warning_resets_to_attract(
     assert controller.citizen.category_id is None
 
 
-@pytest.mark.parametrize("walk", [to_waiting, to_call], ids=["waiting", "in_call"])
-def test_there_is_never_a_timeout_while_waiting_or_in_a_call(
+def to_transferring(c: KioskController) -> None:
+    to_call(c)
+    c.handle(p.SessionTransferred(session_id="s-1", department_id="zeimu", department_names={}))
+
+
+@pytest.mark.parametrize("walk", [to_call, to_transferring], ids=["in_call", "transferring"])
+def test_there_is_never_a_timeout_in_a_call(
     controller: KioskController, clock: ManualClock, walk: object
 ) -> None:
     assert callable(walk)
@@ -362,6 +381,98 @@ def test_there_is_never_a_timeout_while_waiting_or_in_a_call(
         controller.tick()
     assert controller.state is state
     assert controller.model.overlay is None
+
+
+def test_waiting_without_a_touch_asks_are_you_still_waiting_with_a_long_countdown(
+    controller: KioskController, clock: ManualClock, engine: RecordingEngine
+) -> None:
+    to_waiting(controller, Language.JA)
+    controller.handle(queued())
+    clock.advance(controller.settings.still_waiting_after - 1)
+    controller.tick()
+    assert controller.model.overlay is None  # not yet: 3 minutes by default
+    assert controller.settings.still_waiting_after == 180
+    clock.advance(1)
+    controller.tick()
+    assert controller.model.overlay is Overlay.TIMEOUT_WARNING
+    view = controller.view()
+    assert isinstance(view.screen, TimeoutWarningVM)
+    assert view.screen.title == "まだ お待ちですか？"
+    assert view.screen.seconds_left == controller.settings.still_waiting_seconds >= 60
+    assert view.chrome.primary is not None
+    assert view.chrome.primary.label == "はい、待ちます"
+    assert view.chrome.back is not None
+    assert view.chrome.back.label == "いいえ、やめます"
+    assert engine.named("cancel_request") == []
+
+
+def test_yes_keeps_the_place_in_the_queue_as_often_as_needed(
+    controller: KioskController, clock: ManualClock, engine: RecordingEngine
+) -> None:
+    to_waiting(controller)
+    controller.handle(queued())
+    for _ in range(5):
+        clock.advance(controller.settings.still_waiting_after)
+        controller.tick()
+        assert controller.model.overlay is Overlay.TIMEOUT_WARNING
+        clock.advance(controller.settings.still_waiting_seconds - 1)
+        controller.tick()
+        controller.primary()  # はい
+        assert controller.model.overlay is None
+        assert controller.state is S.WAITING
+    assert engine.named("cancel_request") == []
+    controller.handle(started())
+    assert controller.state is S.IN_CALL
+
+
+def test_no_answer_to_still_waiting_gives_up_the_place_and_resets(
+    controller: KioskController, clock: ManualClock, engine: RecordingEngine
+) -> None:
+    to_waiting(controller, Language.VI)
+    controller.handle(queued())
+    clock.advance(controller.settings.still_waiting_after)
+    controller.tick()
+    clock.advance(controller.settings.still_waiting_seconds - 1)
+    controller.tick()
+    assert controller.state is S.WAITING  # the countdown has a second left
+    clock.advance(1)
+    controller.tick()
+    assert engine.named("cancel_request") == [("cancel_request",)]
+    assert controller.state is S.ATTRACT
+    assert controller.model.overlay is None
+    assert controller.citizen.language is Language.JA  # the privacy reset
+    assert controller.citizen.category_id is None
+
+
+def test_no_to_still_waiting_cancels_at_once(
+    controller: KioskController, clock: ManualClock, engine: RecordingEngine
+) -> None:
+    to_waiting(controller)
+    controller.handle(queued())
+    clock.advance(controller.settings.still_waiting_after)
+    controller.tick()
+    controller.back()  # いいえ
+    assert engine.named("cancel_request") == [("cancel_request",)]
+    assert controller.state is S.ATTRACT
+
+
+def test_a_touch_while_waiting_puts_the_question_off(
+    controller: KioskController, clock: ManualClock
+) -> None:
+    to_waiting(controller)
+    controller.handle(queued())
+    for _ in range(5):
+        clock.advance(controller.settings.still_waiting_after - 1)
+        controller.touched()
+        controller.tick()
+    assert controller.model.overlay is None
+
+
+def test_still_waiting_needs_a_countdown_of_a_minute_or_more() -> None:
+    options = {"server": "ws://hub.invalid/ws", "token": "t"}
+    with pytest.raises(SettingsError, match="still_waiting_seconds"):
+        KioskSettings(**options, still_waiting_seconds=59).validate()
+    assert KioskSettings(**options).validate().still_waiting_seconds >= 60
 
 
 def test_touches_keep_the_timeout_away(controller: KioskController, clock: ManualClock) -> None:
