@@ -5,7 +5,9 @@ from __future__ import annotations
 from kiosk.engine import CallMedia, Phrase
 from kiosk.i18n import Translator
 from kiosk.model import VOLUME_STEPS, Citizen, KioskModel
-from kiosk.viewmodels import ContentVM, Icon, InCallVM, PhraseOption, Toggle
+from kiosk.viewmodels import ContentVM, Icon, InCallVM, PadVM, PhraseOption, Toggle
+
+PAD_TEXTS_SHOWN = 2
 
 
 def in_call_view(model: KioskModel, tr: Translator, department: str) -> InCallVM:
@@ -62,6 +64,20 @@ def in_call_view(model: KioskModel, tr: Translator, department: str) -> InCallVM
             if model.devices.document_camera
             else None
         ),
+        pad=_pad(citizen, tr),
+    )
+
+
+def _pad(citizen: Citizen, tr: Translator) -> PadVM:
+    pad = citizen.pad
+    return PadVM(
+        open=pad.open,
+        strokes=tuple(pad.strokes.values()),
+        staff_texts=tuple(citizen.staff_texts[-PAD_TEXTS_SHOWN:]),
+        hint=tr("pad.hint"),
+        open_label=tr("pad.open"),
+        close_label=tr("pad.close"),
+        clear_label=tr("pad.clear"),
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Concatenate, ParamSpec, TypeVar
 
 from kiosk import engine as e
@@ -25,6 +25,8 @@ from kiosk.model import (
     Citizen,
     Closure,
     KioskModel,
+    Pad,
+    Stroke,
     Unavailable,
 )
 from kiosk.presenter import present
@@ -266,6 +268,37 @@ class KioskController(EngineReactions):
             citizen.document_camera = not citizen.document_camera
             self._engine.set_document_camera(citizen.document_camera)
 
+    # The writing pad (筆談): the citizen writes with a finger, staff write back.
+
+    @_input
+    def open_pad(self) -> None:
+        if self.state is S.IN_CALL and not self.model.citizen.pad.open:
+            self.model.citizen.pad.open = True
+            self._engine.set_pad_open(True)
+
+    @_input
+    def close_pad(self) -> None:
+        if self.state is S.IN_CALL and self.model.citizen.pad.open:
+            self.model.citizen.pad.open = False
+            self._engine.set_pad_open(False)
+
+    @_input
+    def draw_stroke(self, stroke_id: str, points: Sequence[tuple[float, float]]) -> None:
+        """A stroke as it grows (fractions of the pad); sent again under the same id each time."""
+        pad = self.model.citizen.pad
+        if self.state is not S.IN_CALL or not pad.open or not points:
+            return
+        stroke = Stroke(stroke_id, tuple((float(x), float(y)) for x, y in points), staff=False)
+        pad.draw(stroke)
+        self._engine.send_ink(stroke_id, stroke.points)
+
+    @_input
+    def clear_pad(self) -> None:
+        pad = self.model.citizen.pad
+        if self.state is S.IN_CALL and pad.open:
+            pad.strokes.clear()
+            self._engine.clear_ink()
+
     @_input
     def answer_survey(self, score: int) -> None:
         citizen = self.model.citizen
@@ -398,6 +431,7 @@ class KioskController(EngineReactions):
         citizen.document = None
         citizen.screen_share = False
         citizen.staff_texts = []
+        citizen.pad = Pad()
         citizen.phrase_sent = None
         citizen.staff = None
         citizen.media = None

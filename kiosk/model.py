@@ -17,6 +17,7 @@ from signaling import protocol as p
 
 VOLUME_STEPS = 10
 STAFF_TEXTS_KEPT = 3
+STROKES_KEPT = 500  # per pad, both sides: the oldest go first, so memory stays bounded
 
 
 @dataclass
@@ -45,6 +46,30 @@ class ShownDocument:
     marks: dict[str, Mark] = field(default_factory=dict)  # by mark id; "" is the pointer
 
 
+@dataclass(frozen=True, slots=True)
+class Stroke:
+    """One stroke on the writing pad; points are fractions of the pad (call.control_channel)."""
+
+    id: str
+    points: tuple[tuple[float, float], ...]
+    staff: bool  # drawn by staff, or by the citizen
+    color: str | None = None  # #RRGGBB from staff; None: the pad's colour for that side
+
+
+@dataclass
+class Pad:
+    """The writing pad (筆談): open or not, and both sides' strokes in the order they began."""
+
+    open: bool = False
+    strokes: dict[tuple[bool, str], Stroke] = field(default_factory=dict)  # by (staff, id)
+
+    def draw(self, stroke: Stroke) -> None:
+        """Add a stroke, or replace the one with its id in its place (a stroke grows)."""
+        self.strokes[stroke.staff, stroke.id] = stroke
+        while len(self.strokes) > STROKES_KEPT:
+            del self.strokes[next(iter(self.strokes))]
+
+
 @dataclass
 class Citizen:
     """Everything about the person at the kiosk; the privacy reset replaces it whole."""
@@ -67,6 +92,7 @@ class Citizen:
     document_camera: bool = False
     phrase_sent: Phrase | None = None
     staff_texts: list[str] = field(default_factory=list)
+    pad: Pad = field(default_factory=Pad)
     document: ShownDocument | None = None
     screen_share: bool = False
     staff_speaking: bool = False

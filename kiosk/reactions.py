@@ -18,6 +18,7 @@ from kiosk.model import (
     KioskModel,
     Place,
     ShownDocument,
+    Stroke,
     Unavailable,
 )
 from kiosk.settings import KioskSettings
@@ -99,6 +100,9 @@ class EngineReactions:
             case e.StaffText(session_id=session_id, text=text):
                 if session_id == citizen.session_id and self.state is S.IN_CALL:
                     citizen.staff_texts = [*citizen.staff_texts, text][-STAFF_TEXTS_KEPT:]
+            case e.InkChanged() | e.InkCleared() | e.PadChanged():
+                if event.session_id == citizen.session_id and self.state is S.IN_CALL:
+                    self._pad_changed(event)
             case e.PageShown():
                 if self.state is S.IN_CALL:
                     citizen.document = ShownDocument(
@@ -180,6 +184,16 @@ class EngineReactions:
         logger.warning("< error %s for %s", error.code, error.ref_type)
         if error.ref_type == "request_consultation" and self.state is S.WAITING:
             self._fire(Trigger.CANCELLED)  # the request was refused: let the citizen choose again
+
+    def _pad_changed(self, event: e.InkChanged | e.InkCleared | e.PadChanged) -> None:
+        pad = self.model.citizen.pad
+        match event:
+            case e.InkChanged(stroke_id=stroke_id, points=points, color=color):
+                pad.draw(Stroke(stroke_id, points, staff=True, color=color))
+            case e.InkCleared():
+                pad.strokes.clear()
+            case e.PadChanged(open=is_open):
+                pad.open = is_open
 
     def _document_changed(self, event: e.MarksChanged | e.MarksCleared | e.DocumentClosed) -> None:
         document = self.model.citizen.document

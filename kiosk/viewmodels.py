@@ -12,6 +12,7 @@ from enum import StrEnum
 from call.content_messages import Mark
 from kiosk.engine import Image8, Phrase
 from kiosk.i18n import Language
+from kiosk.model import Stroke
 from kiosk.theme import Kind, Theme
 
 
@@ -209,6 +210,22 @@ class ContentVM:
 
 
 @dataclass(frozen=True, slots=True)
+class PadVM:
+    """The writing pad (筆談): both sides' strokes, staff's newest words above them, the labels.
+
+    The open button shows `Icon.HITSUDAN` (the 筆談マーク) with `open_label`.
+    """
+
+    open: bool = False
+    strokes: tuple[Stroke, ...] = ()  # in the order they began; points are fractions of the pad
+    staff_texts: tuple[str, ...] = ()  # the newest, oldest first, shown large at the pad's top
+    hint: str = ""  # on the pad while nothing is written
+    open_label: str = ""
+    close_label: str = ""
+    clear_label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class InCallVM:
     staff_label: str
     you_label: str
@@ -230,6 +247,7 @@ class InCallVM:
     hitsudan: str
     content: ContentVM | None
     document_camera: Toggle | None  # only when a second camera exists
+    pad: PadVM = field(default_factory=PadVM)
 
 
 @dataclass(frozen=True, slots=True)
