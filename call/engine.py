@@ -31,7 +31,7 @@ from typing import Any, Final
 
 from call.audio_meter import AudioLevel, SpeakingChanged
 from call.bridge import LatestFrame
-from call.content_messages import Mark, Viewer
+from call.content_messages import Mark, Region, View, Viewer
 from call.control_channel import (
     ContentKind,
     InkClear,
@@ -43,7 +43,7 @@ from call.control_channel import (
 )
 from call.control_channel import Phrase as PhraseMessage
 from call.devices import DeviceChanged, Devices, MediaSettings
-from call.document import Document
+from call.document import MAX_RENDER_SIDE, Document
 from call.link import (
     Credentials,
     Link,
@@ -84,7 +84,8 @@ class EngineSettings:
     app_version: str = field(default_factory=installed_version)
     media: MediaSettings = field(default_factory=MediaSettings)
     call: CallSettings = field(default_factory=CallSettings)
-    viewer_size: tuple[int, int] = DEFAULT_VIEWER  # a kiosk's page area, in pixels
+    viewer_size: tuple[int, int] = DEFAULT_VIEWER  # a kiosk's page area until it announces one
+    mm_per_px: float | None = None  # a kiosk panel's pixel pitch, so staff can judge text size
     # Document pages a kiosk keeps, so staff can send the next ones ahead; 0 sends every page
     # when it is shown, for a link too slow to carry pages nobody may look at.
     keep_pages: int = KEEP_PAGES
@@ -136,6 +137,7 @@ class Engine:
             backoff_max=settings.backoff_max,
         )
         self._call: CallSession | None = None
+        self._viewer_size = settings.viewer_size  # what a kiosk draws pages into, as announced
         self._screen: ScreenCapture | None = None  # a screen share kept fitted to the viewer
         self._role: p.Role | None = None
         self._waiting: str | None = None  # a kiosk's queued session
@@ -295,6 +297,28 @@ class Engine:
     async def clear_marks(self, doc_id: str, page: int) -> None:
         self._require_call().sharing.clear_marks(doc_id, page)
 
+    async def focus(self, doc_id: str, page: int, box: tuple[float, float, float, float]) -> None:
+        """Ask the kiosk to zoom so `box` (x, y, width, height: fractions of the page) fills its
+        view; the whole page (0, 0, 1, 1) means back to fit (staff). Raises ValueError for a box
+        that is not a part of the page."""
+        x, y, width, height = box
+        region = Region(x=x, y=y, width=width, height=height)
+        self._require_call().sharing.focus(doc_id, page, region)
+
+    async def announce_viewer(self, width: int, height: int) -> None:
+        """The size the kiosk really draws pages into: remembered, announced now if a call's
+        content channel is open, and at every later open (kiosk)."""
+        if not (1 <= width <= MAX_RENDER_SIDE and 1 <= height <= MAX_RENDER_SIDE):
+            raise ValueError(f"viewer size {width}x{height} outside 1..{MAX_RENDER_SIDE}")
+        self._viewer_size = (width, height)
+        if self._call is not None:
+            self._call.sharing.announce_viewer(width, height)
+
+    async def report_view(self, view: View) -> None:
+        """Tell staff what part of the page the citizen sees, once a zoom or pan settles (kiosk)."""
+        if self._call is not None:
+            self._call.sharing.report_view(view)
+
     async def close_document(self, doc_id: str) -> None:
         self._require_call().sharing.close_document(doc_id)
 
@@ -370,8 +394,9 @@ class Engine:
             remote_content=self.remote_content,
             settings=self.settings.call,
             tuning=self._tuning,
-            viewer_size=self.settings.viewer_size,
+            viewer_size=self._viewer_size,
             keep_pages=self.settings.keep_pages,
+            mm_per_px=self.settings.mm_per_px,
         )
         self._call.start()
 

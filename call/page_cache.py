@@ -88,6 +88,13 @@ class PageCache:
         for key in [key for key in self._pending if key.doc_id == doc_id]:
             del self._pending[key]
 
+    def keep_only_size(self, size: tuple[int, int]) -> None:
+        """Drop the pages rendered for any other viewer size: the kiosk draws at `size` now."""
+        for key in [key for key in self._pages if key.size != size]:
+            del self._pages[key]
+        for key in [key for key in self._pending if key.size != size]:
+            del self._pending[key]  # finishes in its thread, then dropped (see `forget`)
+
     async def settled(self) -> None:
         """Wait until no page is being rendered."""
         while self._pending:

@@ -234,6 +234,7 @@ class CallSession:
         tuning: PeerTuning | None = None,
         viewer_size: tuple[int, int] = (1920, 1080),
         keep_pages: int = KEEP_PAGES,
+        mm_per_px: float | None = None,
     ) -> None:
         self.session_id = started.session_id
         self.offerer = started.you_offer
@@ -253,6 +254,7 @@ class CallSession:
             remote_content=remote_content,
             viewer_size=viewer_size,
             keep_pages=keep_pages,
+            mm_per_px=mm_per_px,
         )
         self._loop = asyncio.get_running_loop()
         self._give_up_at = self._loop.time() + self.settings.give_up_after

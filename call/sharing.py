@@ -11,7 +11,11 @@ Two things travel besides the camera (design.md, "Content"):
   Once a page is on its way, its neighbours are rendered into a `PageCache` and sent ahead to
   the kiosk, which keeps the last `KEEP_PAGES` pages, so a flip to a neighbour shows a page the
   kiosk already holds. They wait until the kiosk shows the page, which has the CPU and the
-  channel first.
+  channel first. Pages are rendered for the size the kiosk really draws them at, so they show
+  1:1; when it announces a new size, the page on screen is rendered and sent again.
+- **Sharp zoom**: the kiosk reports what part of the page the citizen sees (`View`), and staff
+  send that part rendered again at the kiosk's scale (call.page_detail). Staff can ask the kiosk
+  to zoom to a box (`focus`).
 
 `Sharing` belongs to one `CallSession` and outlives its peers: when the session builds a new
 peer, the shared source gets a new track on it, is announced again, and the last page shown is
@@ -30,10 +34,11 @@ from aiortc import RTCDataChannel
 from aiortc.mediastreams import MediaStreamTrack
 
 from call.bridge import LatestFrame
-from call.content_messages import NOT_HELD, Mark, PageRejected, Viewer, ViewerEvent
+from call.content_messages import NOT_HELD, Mark, PageRejected, Region, View, Viewer, ViewerEvent
 from call.control_channel import ContentKind, ContentStarted, ContentStopped, ControlMessage
 from call.document import Document, DocumentError, EncodedPage, PageFormat
 from call.page_cache import PageCache
+from call.page_detail import DetailRequest, PageDetail, ShownPage
 from call.page_receiver import ContentEvent, PageReceiver
 from call.page_sender import OutgoingPage, PageSender, TransferOutcome
 from call.peer import Peer
@@ -87,12 +92,14 @@ class Sharing:
         remote_content: LatestFrame,
         viewer_size: tuple[int, int],
         keep_pages: int = KEEP_PAGES,
+        mm_per_px: float | None = None,
     ) -> None:
         self._session_id = session_id
         self._staff = staff
         self._emit = emit
         self._remote_content = remote_content
         self._viewer_size = viewer_size
+        self._mm_per_px = mm_per_px
         self._keep_pages = keep_pages
         self._peer: Peer | None = None
         self._send_control: Callable[[ControlMessage], bool] = lambda message: False
@@ -104,6 +111,8 @@ class Sharing:
         self._sending: set[asyncio.Task[TransferOutcome]] = set()
         self._sending_ahead: asyncio.Task[None] | None = None
         self._rendered = PageCache()
+        self._shown: ShownPage | None = None  # the page last asked for, from its document
+        self._detail = PageDetail(session_id, self._send_region)
 
     @property
     def local_kind(self) -> ContentKind | None:
@@ -138,7 +147,18 @@ class Sharing:
                 self._spawn_send(page)
         else:
             self._viewer = PageReceiver(channel, self._emit_document, keep_pages=self._keep_pages)
-            self._viewer.announce_viewer(*self._viewer_size)
+            self._viewer.announce_viewer(*self._viewer_size, mm_per_px=self._mm_per_px)
+
+    def announce_viewer(self, width: int, height: int) -> None:
+        """The size the kiosk really draws pages into: announced now and at every open (kiosk)."""
+        self._viewer_size = (width, height)
+        if self._viewer is not None:
+            self._viewer.announce_viewer(width, height, mm_per_px=self._mm_per_px)
+
+    def report_view(self, view: View) -> None:
+        """Tell staff what part of the page the citizen sees (kiosk); dropped without a channel."""
+        if self._viewer is not None:
+            self._viewer.report_view(view)
 
     async def peer_closed(self) -> None:
         pages, viewer = self._pages, self._viewer
@@ -203,7 +223,12 @@ class Sharing:
         viewer = self.viewer
         formats = None if viewer is None else viewer.formats
         self._cancel_sending_ahead()  # the last page's neighbours may not be this one's
+        shown = ShownPage(doc_id, index, document.page_count, document, size)
+        self._shown = shown
+        self._detail.page_shown(shown)
         encoded = await self._rendered.page(doc_id, document, index, size, formats)
+        if self._shown is not shown:
+            return TransferOutcome.SUPERSEDED  # a later flip overtook this one while it rendered
         outcome = await self.show_page(doc_id, index, document.page_count, encoded)
         if outcome is TransferOutcome.SENT:
             self._cancel_sending_ahead()  # a flip that overtook this one started its own
@@ -220,6 +245,9 @@ class Sharing:
         CLOSED means the content channel is not open yet: the page goes as soon as it opens.
         """
         self._last_page = OutgoingPage(doc_id, page, page_count, encoded)
+        if self._shown is not None and (self._shown.doc_id, self._shown.index) != (doc_id, page):
+            self._shown = None  # a page from elsewhere: no document to render a region from
+            self._detail.page_shown(None)
         if self._pages is None:
             return TransferOutcome.CLOSED
         return await self._pages.send_page(doc_id, page, page_count, encoded)
@@ -232,11 +260,19 @@ class Sharing:
         if self._pages is not None:
             self._pages.clear_marks(doc_id, page)
 
+    def focus(self, doc_id: str, page: int, region: Region) -> None:
+        """Ask the kiosk to zoom so `region` of the page fills its view (staff)."""
+        if self._pages is not None:
+            self._pages.send_focus(doc_id, page, region)
+
     def close_document(self, doc_id: str) -> None:
         self._cancel_sending_ahead()
         self._rendered.forget(doc_id)
         if self._last_page is not None and self._last_page.doc_id == doc_id:
             self._last_page = None
+        if self._shown is not None and self._shown.doc_id == doc_id:
+            self._shown = None
+            self._detail.page_shown(None)
         if self._pages is not None:
             self._pages.close_document(doc_id)
 
@@ -247,10 +283,12 @@ class Sharing:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self._detail.close()
         await self._rendered.close()
         await self.peer_closed()
         await self.stop_content()
         self._last_page = None
+        self._shown = None
 
     def _remote_stopped(self) -> None:
         if self._remote_kind is not None:
@@ -271,7 +309,39 @@ class Sharing:
             logger.info("%s = the kiosk did not hold the page; sending it again", self._session_id)
             self._spawn_send(self._last_page)
             return
+        if isinstance(event, Viewer):
+            self._viewer_announced(event)
+        elif isinstance(event, View):
+            viewer = self.viewer
+            self._detail.viewed(event, None if viewer is None else viewer.formats)
         self._emit(DocumentEvent(self._session_id, event))
+
+    def _viewer_announced(self, viewer: Viewer) -> None:
+        # The kiosk draws pages into a new size (a layout change, large text): the page on screen
+        # is rendered again for it, so it stays 1:1, and renders for the old size are dropped.
+        size = (viewer.width, viewer.height)
+        self._rendered.keep_only_size(size)
+        shown = self._shown
+        if shown is not None and shown.size != size:
+            logger.info("%s = the kiosk draws pages at %dx%d now", self._session_id, *size)
+            task = asyncio.get_running_loop().create_task(self._show_again(shown, size))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+
+    async def _show_again(self, shown: ShownPage, size: tuple[int, int]) -> TransferOutcome:
+        try:
+            return await self.show_document_page(shown.document, shown.index, shown.doc_id, size)
+        except DocumentError as error:  # closed meanwhile, say: the next flip tells staff
+            logger.info("%s = page %d not shown again: %s", self._session_id, shown.index, error)
+            return TransferOutcome.SUPERSEDED
+
+    async def _send_region(self, request: DetailRequest, encoded: EncodedPage) -> TransferOutcome:
+        pages, shown = self._pages, request.shown
+        if pages is None:
+            return TransferOutcome.CLOSED
+        return await pages.send_region(
+            shown.doc_id, shown.index, shown.page_count, request.region, encoded
+        )
 
     async def _send_neighbours_ahead(
         self,
