@@ -7,22 +7,31 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import pytest
 from aiortc.mediastreams import MediaStreamError
 
+from call.content_messages import Viewer
+from call.control_channel import ContentKind
 from call.screen import (
+    MAX_SHARE_PIXELS,
+    WINDOW_CLOSED,
     Monitor,
     Region,
     ScreenCapture,
     ScreenCaptureError,
     ScreenSettings,
     ScreenTrack,
+    fit_size,
     list_monitors,
 )
+from call.sharing import DocumentEvent, LocalContentEnded, RemoteContentChanged
+from tests.call.test_engine import STAFF, Probe, connect, frame_after, make_probe
+from tests.call.x11_window import BGR, needs_x11_tools, shown_window
+from tests.signaling.conftest import RunningHub
 
 UNIT = 0.05  # seconds; every timeout here is a multiple of it
 WAIT = 100 * UNIT
@@ -168,3 +177,147 @@ async def test_losing_the_display_reports_an_error_and_ends_the_tracks() -> None
     capture.close()
     assert len(errors) == 1
     assert track.readyState == "ended"
+
+
+# --- Made for the kiosk: fitted to its content area, a window followed ---------------------------
+
+
+def test_a_frame_is_fitted_to_the_target_with_its_aspect_kept() -> None:
+    assert fit_size((1920, 1080), (1646, 926)) == (1646, 926)
+    assert fit_size((1280, 720), (1646, 1000)) == (1646, 926)  # enlarged: drawn 1:1 there
+    assert fit_size((900, 1200), (1646, 926)) == (694, 926)  # a portrait window, height-bound
+    assert fit_size((1000, 1000), (641, 999)) == (640, 640)  # even sides for 4:2:0
+
+
+def test_a_viewer_larger_than_1080p_gets_1080p_worth_of_pixels() -> None:
+    width, height = fit_size((1920, 1080), (3840, 2160))
+
+    assert width * height <= MAX_SHARE_PIXELS
+    assert (width, height) == (1920, 1080)
+
+
+def test_a_target_smaller_than_2x2_is_refused() -> None:
+    with pytest.raises(ValueError, match="target"):
+        ScreenSettings(target=(1, 400))
+
+
+def test_a_region_with_a_target_is_sent_at_exactly_the_fitted_size(xserver: XServer) -> None:
+    region = Region(0, 0, 1280, 720)
+    settings = ScreenSettings(region=region, target=(1646, 1000), display=xserver.display)
+
+    with ScreenCapture(settings) as capture:
+        enlarged = wait_for_frame(capture)
+        capture.fit_to((800, 800))
+        shrunk = wait_for_new_size(capture, enlarged.shape)
+
+    assert capture.area == region  # what is grabbed does not change, only what is sent
+    assert enlarged.shape == (926, 1646, 3)
+    assert shrunk.shape == (450, 800, 3)
+    if shutil.which("xsetroot") is not None:
+        assert tuple(enlarged[463, 823]) == ROOT_BGR
+        assert tuple(shrunk[225, 400]) == ROOT_BGR
+
+
+def wait_for_new_size(capture: ScreenCapture, old: tuple[int, ...]) -> np.typing.NDArray[np.uint8]:
+    deadline = time.monotonic() + WAIT
+    while (image := wait_for_frame(capture)).shape == old:
+        if time.monotonic() > deadline:
+            pytest.fail(f"the frames stayed {old}")
+        time.sleep(UNIT / 5)
+    return image
+
+
+def test_a_window_is_shared_as_its_place_on_the_screen_and_followed(xserver: XServer) -> None:
+    needs_x11_tools()
+    with shown_window(xserver.display, "申請書", "640x480+100+50") as window:
+        settings = ScreenSettings(window=window.id, display=xserver.display)
+        with ScreenCapture(settings) as capture:
+            image = wait_for_frame(capture)
+            assert capture.area == Region(100, 50, 640, 480)
+            window.move(700, 300)
+            deadline = time.monotonic() + WAIT
+            while capture.area != Region(700, 300, 640, 480):
+                if time.monotonic() > deadline:
+                    pytest.fail(f"the share stayed at {capture.area}")
+                time.sleep(UNIT / 5)
+            moved = wait_for_frame(capture)
+
+    assert image.shape == moved.shape == (480, 640, 3)
+    assert tuple(image[240, 320]) == tuple(moved[240, 320]) == BGR
+
+
+async def test_a_window_that_closes_ends_the_share_saying_so(xserver: XServer) -> None:
+    needs_x11_tools()
+    errors: list[ScreenCaptureError] = []
+    with shown_window(xserver.display, "閉じる", "320x240+10+10") as window:
+        settings = ScreenSettings(window=window.id, display=xserver.display)
+        capture = ScreenCapture(settings, on_error=errors.append)
+        capture.start()
+        track = capture.track()
+        await asyncio.wait_for(track.recv(), WAIT)
+
+        window.close()
+
+        with pytest.raises(MediaStreamError):
+            await asyncio.wait_for(receive_until_ended(track), WAIT)
+        capture.close()
+    assert [str(error) for error in errors] == [WINDOW_CLOSED]
+    assert capture.ended_because == WINDOW_CLOSED
+
+
+def test_a_window_that_is_gone_cannot_be_shared(xserver: XServer) -> None:
+    needs_x11_tools()
+    with pytest.raises(ScreenCaptureError, match="closed"):
+        ScreenCapture(ScreenSettings(window=0x7FFFFF, display=xserver.display)).start()
+
+
+# --- Over a real call -----------------------------------------------------------------------------
+
+KIOSK_VIEWER = (1646, 1000)  # a kiosk's content area beside the staff video, at 1920x1080
+
+
+@pytest.fixture
+async def ends(hub: RunningHub, loopback_ice: None) -> AsyncIterator[tuple[Probe, Probe]]:
+    kiosk = await make_probe(hub, hub.kiosk(0), viewer_size=KIOSK_VIEWER)
+    staff = await make_probe(hub, hub.staff(STAFF))
+    yield kiosk, staff
+    await kiosk.engine.close()
+    await staff.engine.close()
+
+
+async def sharing_starts(kiosk: Probe, staff: Probe, settings: ScreenSettings) -> None:
+    await connect(kiosk, staff)
+    await staff.expect(DocumentEvent, lambda e: isinstance(e.event, Viewer))
+    assert await staff.engine.start_screen_share(settings)
+    assert (await kiosk.expect(RemoteContentChanged)).kind is ContentKind.SCREEN
+
+
+async def test_a_shared_region_reaches_the_kiosk_fitted_to_its_viewer(
+    ends: tuple[Probe, Probe], xserver: XServer
+) -> None:
+    kiosk, staff = ends
+    region = Region(96, 64, 1280, 720)
+    settings = ScreenSettings(region=region, fit_viewer=True, display=xserver.display)
+
+    await sharing_starts(kiosk, staff, settings)
+    frame = await frame_after(kiosk, "remote_content", within=WAIT)
+
+    assert (frame.width, frame.height) == fit_size((1280, 720), KIOSK_VIEWER) == (1646, 926)
+
+
+async def test_a_shared_window_closing_ends_the_share_at_both_ends(
+    ends: tuple[Probe, Probe], xserver: XServer
+) -> None:
+    needs_x11_tools()
+    kiosk, staff = ends
+    with shown_window(xserver.display, "住民記録", "800x600+200+100") as window:
+        settings = ScreenSettings(window=window.id, fit_viewer=True, display=xserver.display)
+        await sharing_starts(kiosk, staff, settings)
+        frame = await frame_after(kiosk, "remote_content", within=WAIT)
+        assert (frame.width, frame.height) == fit_size((800, 600), KIOSK_VIEWER) == (1332, 1000)
+
+        window.close()
+
+        ended = await staff.expect(LocalContentEnded, within=WAIT)
+        assert ended.reason == WINDOW_CLOSED
+        assert (await kiosk.expect(RemoteContentChanged, within=WAIT)).kind is None
