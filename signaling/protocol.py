@@ -172,6 +172,9 @@ class DepartmentStatus(msgspec.Struct, kw_only=True, omit_defaults=True):
     open_now: bool
     opens_at: float | None = None  # the next opening when closed
     closes_at: float | None = None  # the end of the current opening when open
+    # Someone who serves the department is on duty (signed in and not away), so a request is
+    # answered: the `staff_on_duty > 0` of `queued`. Absent (true) from a hub that does not say.
+    staffed: bool = True
 
 
 class CategoryInfo(msgspec.Struct, kw_only=True, omit_defaults=True):

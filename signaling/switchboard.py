@@ -128,6 +128,7 @@ class Switchboard:
         self._queues: dict[str, deque[str]] = {d.id: deque() for d in directory.departments}
         self._roster = Roster()
         self._directory_cache: p.Directory | None = None
+        self._staffed: frozenset[str] = frozenset()  # as the last directory sent said
         self._hours_change: float | None = None
         self._hours_checked_at: float | None = None
         self._last_queued: dict[str, p.Queued] = {}
@@ -182,7 +183,7 @@ class Switchboard:
         client.resume_token = self._new_resume_token()
         self._send(conn, self._welcome(principal, client.resume_token, resumed, issued, now))
         self._sync(client, now)
-        self._flush()
+        self._flush(now)
 
     def receive(self, conn: ConnId, message: p.ClientMessage, now: float) -> None:
         """Handle one decoded message; raises RemoteProtocolError, having changed nothing."""
@@ -244,7 +245,7 @@ class Switchboard:
                 self._relay(client, message)
             case _:
                 assert_never(message)
-        self._flush()
+        self._flush(now)
 
     def disconnect(self, conn: ConnId, now: float) -> None:
         """The connection is gone; its client keeps its state for the grace period."""
@@ -261,7 +262,7 @@ class Switchboard:
             self._roster.set_grace(client, now + self._grace)
             self._tell_peer_link(client, online=False)
             self._mark_dirty(client, queue=True)
-        self._flush()
+        self._flush(now)
 
     def handle_timer(self, now: float) -> None:
         for client in self._roster.grace_expired(now):
@@ -270,7 +271,7 @@ class Switchboard:
                 self._end(self._sessions[client.session_id], p.EndReason.NETWORK_LOST, now)
             self._forget(client, now)
         self._watch_hours(now)
-        self._flush()
+        self._flush(now)
 
     def get_timer(self) -> float | None:
         # The roster indexes the clients in their grace period: this runs after every input.
@@ -290,7 +291,7 @@ class Switchboard:
         self._hours_checked_at = None
         self._directory_cache = None
         self._watch_hours(now)
-        self._flush()
+        self._flush(now)
 
     # Read-only views.
 
@@ -693,8 +694,10 @@ class Switchboard:
         elif session is not None and session.state is SessionState.QUEUED and queue:
             self._dirty_queues.add(session.leg.department_id)
 
-    def _flush(self) -> None:
+    def _flush(self, now: float) -> None:
         """Send queue snapshots and waiting updates for what changed during this input."""
+        if self._dirty_estimates:  # staff came, went or changed presence
+            self._watch_staffing(now)
         for department_id in self._dirty_queues:
             for staff in self._staff_serving(department_id):
                 self._send_to(staff, self._queue_snapshot(staff))
@@ -703,9 +706,12 @@ class Switchboard:
         self._dirty_queues.clear()
         self._dirty_estimates.clear()
 
+    def _on_duty(self, department_id: str) -> list[Client]:
+        """Staff who serve the department and are not away: `queued.staff_on_duty`."""
+        return [s for s in self._staff_serving(department_id) if s.presence is not p.Presence.AWAY]
+
     def _update_waiting(self, department_id: str) -> None:
-        staff = self._staff_serving(department_id)
-        on_duty = [s for s in staff if s.presence is not p.Presence.AWAY]
+        on_duty = self._on_duty(department_id)
         idle = sum(
             s.presence is p.Presence.AVAILABLE and s.session_id is None and s.conn is not None
             for s in on_duty
@@ -766,8 +772,23 @@ class Switchboard:
             for session_id in list(self._queues.get(department.id, ())):
                 self._end(self._sessions[session_id], p.EndReason.CLOSED, now)
 
+    def _staffed_now(self) -> frozenset[str]:
+        return frozenset(d.id for d in self._directory.departments if self._on_duty(d.id))
+
+    def _watch_staffing(self, now: float) -> None:
+        """When a department gets its first staff on duty or loses its last, tell everyone,
+        so kiosks say honestly which counters can take a call now (docs/protocol.md)."""
+        if self._directory_cache is None or self._staffed_now() == self._staffed:
+            return
+        self._directory_cache = None
+        directory = self._directory_message(now)
+        for client in self._roster.clients():
+            self._send_to(client, directory)
+
     def _directory_message(self, now: float) -> p.Directory:
-        """The directory with open/closed states; it changes only at an hours boundary."""
+        """The directory with open/closed and staffed states; it changes only at an hours
+        boundary, when a department's staffing changes, or when an admin edits it."""
         if self._directory_cache is None:
-            self._directory_cache = views.directory(self._directory, now)
+            self._staffed = self._staffed_now()
+            self._directory_cache = views.directory(self._directory, now, self._staffed)
         return self._directory_cache

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from signaling import hours
 from signaling import protocol as p
 from signaling.directory import Directory
@@ -65,8 +67,8 @@ def queue_entry(
     )
 
 
-def directory(city: Directory, now: float) -> p.Directory:
-    """The city with each department's open state at ``now``."""
+def directory(city: Directory, now: float, staffed: Collection[str]) -> p.Directory:
+    """The city with each department's open state at ``now``; `staffed` has staff on duty."""
     departments = []
     for d in city.departments:
         open_now = hours.is_open(d.hours, now)
@@ -77,6 +79,7 @@ def directory(city: Directory, now: float) -> p.Directory:
                 open_now=open_now,
                 opens_at=None if open_now else hours.next_opening(d.hours, now),
                 closes_at=hours.closes_at(d.hours, now) if open_now else None,
+                staffed=d.id in staffed,
             )
         )
     return p.Directory(

@@ -104,9 +104,7 @@ class RecordingEngine:
     def announce_viewer(self, width: int, height: int) -> None:
         self.calls.append(("announce_viewer", width, height))
 
-    def report_view(
-        self, doc_id: str, page: int, box: Box, width_px: int, height_px: int
-    ) -> None:
+    def report_view(self, doc_id: str, page: int, box: Box, width_px: int, height_px: int) -> None:
         self.calls.append(("report_view", doc_id, page, box, width_px, height_px))
 
     def forget_citizen(self) -> None:
@@ -143,9 +141,12 @@ class StillFeeds:
 
 
 def demo_directory(
-    now: float = TUESDAY_MORNING, closed: tuple[str, ...] = ("kosodate", "zeimu")
+    now: float = TUESDAY_MORNING,
+    closed: tuple[str, ...] = ("kosodate", "zeimu"),
+    unstaffed: tuple[str, ...] = (),
 ) -> p.Directory:
-    """The demo city 窓口市 as the hub would send it at `now`, `closed` ones open later."""
+    """The demo city 窓口市 as the hub would send it at `now`, `closed` ones open later, and
+    nobody on duty at the `unstaffed` ones."""
     text = resources.files("signaling").joinpath("demo_city.toml").read_bytes()
     city = load_directory(text)
     weekdays = ("mon", "tue", "wed", "thu", "fri")
@@ -154,7 +155,8 @@ def demo_directory(
         msgspec.structs.replace(d, hours=afternoon) if d.id in closed else d
         for d in city.departments
     ]
-    return directory_view(msgspec.structs.replace(city, departments=departments), now)
+    staffed = {d.id for d in departments} - set(unstaffed)
+    return directory_view(msgspec.structs.replace(city, departments=departments), now, staffed)
 
 
 def person_frame(width: int, height: int, label: str, background: tuple[int, int, int]) -> Image8:

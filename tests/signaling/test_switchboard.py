@@ -47,6 +47,31 @@ def test_kiosk_gets_welcome_then_directory_with_open_states(b: Board) -> None:
     assert [c.id for c in directory.categories] == ["juminhyo", "zei", "yakan"]
 
 
+def staffed(b: Board, conn: int) -> dict[str, bool]:
+    return {d.id: d.staffed for d in b.last(conn, p.Directory).departments}
+
+
+def test_kiosks_are_told_which_departments_have_staff_on_duty_as_it_changes(b: Board) -> None:
+    k = b.connect(kiosk(1))
+    assert staffed(b, k) == {"shimin": False, "zeimu": False, "yoru": False}
+    s = b.connect(staff(1, "shimin"))
+    assert staffed(b, k) == {"shimin": True, "zeimu": False, "yoru": False}
+    b.send(s, p.SetPresence(presence=p.Presence.AWAY))
+    assert staffed(b, k)["shimin"] is False
+    b.send(s, p.SetPresence(presence=p.Presence.AVAILABLE))
+    assert staffed(b, k)["shimin"] is True
+    # A second colleague changes nothing a kiosk shows, so nothing is sent.
+    s2 = b.connect(staff(2, "shimin"))
+    assert b.take(k, p.Directory) == []
+    b.disconnect(s2)
+    b.disconnect(s)
+    assert b.take(k, p.Directory) == []  # staff who drop keep their place for the grace period
+    b.advance(31)
+    assert staffed(b, k)["shimin"] is False
+    # A kiosk that connects now is told the same.
+    assert staffed(b, b.connect(kiosk(2))) == {"shimin": False, "zeimu": False, "yoru": False}
+
+
 def test_staff_welcome_lists_departments_and_presence(b: Board) -> None:
     s = b.connect(staff(1, "shimin", "zeimu"))
     welcome = b.welcome(s)
