@@ -186,7 +186,10 @@ class BridgedEngine(QObject):
 
     def share_screen(self, area: ScreenArea) -> None:
         region = None if area.region is None else Region(*area.region)
-        settings = ScreenSettings(monitor=area.monitor, region=region)
+        # Fitted to the kiosk's content area, so the kiosk draws the share 1:1.
+        settings = ScreenSettings(
+            monitor=area.monitor, region=region, window=area.window, fit_viewer=True
+        )
 
         async def share(engine: Engine) -> None:
             try:

@@ -12,6 +12,8 @@ from PyQt6.QtCore import QRect
 from PyQt6.QtGui import QFont, QGuiApplication
 from PyQt6.QtWidgets import QApplication
 
+from call.windows import DesktopWindow, list_windows
+
 # Japanese UI fonts, best first: Windows ships Yu Gothic UI and Meiryo; Debian has Noto Sans CJK
 # (fonts-noto-cjk). Qt falls back through the list for any glyph a font lacks.
 UI_FONTS: Final = (
@@ -61,3 +63,13 @@ def physical_region(region: QRect) -> tuple[int, int, int, int]:
         round(region.width() * ratio),
         round(region.height() * ratio),
     )
+
+
+def shareable_windows() -> list[DesktopWindow]:
+    """The desktop's windows worth sharing, front first, without the console's own.
+
+    Qt's `winId()` of a top-level widget is the platform's id for it (the X window the window
+    manager lists, the HWND), which is what call.windows reports.
+    """
+    own = {int(widget.winId()) for widget in QApplication.topLevelWidgets() if widget.isVisible()}
+    return list_windows(exclude=own)

@@ -41,10 +41,12 @@ class MarkTool(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ScreenArea:
-    """A monitor (1-based, as mss counts) or a region in virtual-desktop pixels."""
+    """A window (call.windows id), else a region in virtual-desktop pixels, else a monitor
+    (1-based, as mss counts)."""
 
     monitor: int = 1
     region: tuple[int, int, int, int] | None = None  # left, top, width, height
+    window: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -138,7 +138,10 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def _on_call_share_requested(self) -> None:
-        dialog = ShareDialog(self._tr, self)
+        dialog = ShareDialog(self._tr, desktop.shareable_windows(), self)
+        dialog.window_chosen.connect(
+            lambda window: self.share_requested.emit(ScreenArea(window=window.id))
+        )
         dialog.monitor_chosen.connect(lambda index: self.share_requested.emit(ScreenArea(index)))
         dialog.region_requested.connect(self._on_share_region_requested)
         dialog.open()

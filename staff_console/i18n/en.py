@@ -121,8 +121,11 @@ MESSAGES: Final[dict[str, str]] = {
     "tool.pen": "Pen",
     "tool.clear": "Clear marks",
     "share.title": "Share screen",
-    "share.monitor": "Monitor {index} ({width}×{height})",
-    "share.region": "Choose a region…",
+    "share.hint": "Share one window or a region: the citizen sees it large and sharp. "
+    "A whole screen comes out small on the kiosk.",
+    "share.window": "Window: {title} ({width}×{height})",
+    "share.monitor": "Whole screen {index} ({width}×{height})",
+    "share.region": "A region of the screen (drag)…",
     "share.region_hint": "Drag the region to share (Esc cancels)",
     "share.start": "Start sharing",
     "share.ended": "Screen sharing stopped: {reason}",

@@ -121,8 +121,11 @@ MESSAGES: Final[dict[str, str]] = {
     "tool.pen": "ペン",
     "tool.clear": "印を消す",
     "share.title": "画面共有",
-    "share.monitor": "モニター {index}（{width}×{height}）",
-    "share.region": "範囲を選ぶ…",
+    "share.hint": "ウィンドウ 1 つか範囲を共有すると、住民の方には大きく鮮明に見えます。"
+    "画面全体はキオスクでは小さくなります。",
+    "share.window": "ウィンドウ: {title}（{width}×{height}）",
+    "share.monitor": "画面全体 {index}（{width}×{height}）",
+    "share.region": "画面の範囲（ドラッグで選ぶ）…",
     "share.region_hint": "共有する範囲をドラッグしてください（Esc で中止）",
     "share.start": "共有開始",
     "share.ended": "画面共有が止まりました: {reason}",
