@@ -179,8 +179,28 @@ if sys.platform == "win32":
     import ctypes
     from ctypes import wintypes
 
-    _user32 = ctypes.windll.user32
-    _dwmapi = ctypes.windll.dwmapi
+    # Private DLL handles: setting argtypes on the shared ctypes.windll ones would change them
+    # for mss too. Typed, so an HWND is passed as a pointer-sized handle, not a C int.
+    _user32 = ctypes.WinDLL("user32")
+    _dwmapi = ctypes.WinDLL("dwmapi")
+    _ENUM_PROC = ctypes.WINFUNCTYPE(wintypes.BOOL, wintypes.HWND, wintypes.LPARAM)
+    for _name, _argtypes, _restype in (
+        ("EnumWindows", [_ENUM_PROC, wintypes.LPARAM], wintypes.BOOL),
+        ("IsWindow", [wintypes.HWND], wintypes.BOOL),
+        ("IsWindowVisible", [wintypes.HWND], wintypes.BOOL),
+        ("IsIconic", [wintypes.HWND], wintypes.BOOL),
+        ("GetWindow", [wintypes.HWND, wintypes.UINT], wintypes.HWND),
+        ("GetWindowLongW", [wintypes.HWND, ctypes.c_int], wintypes.LONG),
+        ("GetWindowTextLengthW", [wintypes.HWND], ctypes.c_int),
+        ("GetWindowTextW", [wintypes.HWND, wintypes.LPWSTR, ctypes.c_int], ctypes.c_int),
+        ("GetWindowRect", [wintypes.HWND, ctypes.POINTER(wintypes.RECT)], wintypes.BOOL),
+    ):
+        getattr(_user32, _name).argtypes = _argtypes
+        getattr(_user32, _name).restype = _restype
+    _dwmapi.DwmGetWindowAttribute.argtypes = [
+        wintypes.HWND, wintypes.DWORD, ctypes.c_void_p, wintypes.DWORD,
+    ]  # fmt: skip
+    _dwmapi.DwmGetWindowAttribute.restype = ctypes.c_long  # an HRESULT: 0 is success
     _DWMWA_EXTENDED_FRAME_BOUNDS: Final = 9
     _DWMWA_CLOAKED: Final = 14  # windows of other virtual desktops, suspended UWP apps
     _GWL_EXSTYLE: Final = -20
@@ -190,12 +210,12 @@ if sys.platform == "win32":
     def _win32_windows() -> list[DesktopWindow]:
         handles: list[int] = []
 
-        @ctypes.WINFUNCTYPE(wintypes.BOOL, wintypes.HWND, wintypes.LPARAM)
-        def visit(hwnd: int, _: int) -> bool:
-            handles.append(hwnd)
+        def visit(hwnd: int | None, _: int) -> bool:
+            if hwnd:
+                handles.append(hwnd)
             return True
 
-        if not _user32.EnumWindows(visit, 0):
+        if not _user32.EnumWindows(_ENUM_PROC(visit), 0):
             raise WindowLookupError("EnumWindows failed")
         found = []
         for hwnd in handles:  # EnumWindows goes front to back
@@ -215,12 +235,13 @@ if sys.platform == "win32":
         rect = wintypes.RECT()
         if _dwmapi.DwmGetWindowAttribute(
             hwnd, _DWMWA_EXTENDED_FRAME_BOUNDS, ctypes.byref(rect), ctypes.sizeof(rect)
-        ):  # non-zero HRESULT: no DWM frame; the plain rectangle will do
+        ):  # a failed HRESULT: no DWM frame; the plain rectangle will do
             _user32.GetWindowRect(hwnd, ctypes.byref(rect))
         cloaked = wintypes.DWORD()
-        _dwmapi.DwmGetWindowAttribute(
+        if _dwmapi.DwmGetWindowAttribute(
             hwnd, _DWMWA_CLOAKED, ctypes.byref(cloaked), ctypes.sizeof(cloaked)
-        )
+        ):
+            cloaked.value = 0
         shown = (
             bool(_user32.IsWindowVisible(hwnd)) and not _user32.IsIconic(hwnd) and not cloaked.value
         )
