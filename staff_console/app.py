@@ -91,6 +91,7 @@ class ConsoleApp(QObject):
             FormsLibrary(forms),
             on_view=self._on_controller_view,
             on_alert=self._on_controller_alert,
+            measure_page=lambda path, page: self.preview.facts(path, page),
         )
         self.preview = PagePreview()
         self.window = MainWindow(self.translator, self.preview, frames)
@@ -129,6 +130,9 @@ class ConsoleApp(QObject):
         documents.canvas.pointed.connect(c.point)
         documents.canvas.highlighted.connect(c.highlight)
         documents.canvas.stroke_changed.connect(c.draw)
+        documents.canvas.focused.connect(c.focus)
+        documents.whole_page_requested.connect(c.focus_whole_page)
+        documents.citizen.legible_zoom_requested.connect(c.focus_legible)
         w.call.messages.text_submitted.connect(c.send_text)
         w.wrap_up.wrap_up_requested.connect(c.wrap_up)
         w.closing.connect(self._on_window_closing)

@@ -14,14 +14,33 @@ from typing import Final
 from signaling import protocol as p
 from staff_console.engine_port import (
     CallPhase,
+    CitizenViewChanged,
     EnginePort,
     HighlightMark,
     MarkTool,
     PageMark,
     PenMark,
     PointerMark,
+    ViewerChanged,
 )
-from staff_console.view import CallView, DocumentView, Handoff, Quality, QualityView
+from staff_console.legibility import (
+    WHOLE_PAGE,
+    Box,
+    Legibility,
+    PageFacts,
+    centre_of,
+    fit,
+    legible_box,
+    text_size,
+)
+from staff_console.view import (
+    CallView,
+    CitizenScreen,
+    DocumentView,
+    Handoff,
+    Quality,
+    QualityView,
+)
 
 MAX_TEXTS_SHOWN: Final = 20
 # Thresholds for the quality light, after ITU-T G.114 (150 ms one way is fine for talk) and the
@@ -83,6 +102,8 @@ class Consultation:
     sharing_screen: bool = False
     tool: MarkTool = MarkTool.POINTER
     document: _Document | None = None
+    viewer: ViewerChanged | None = None  # the kiosk's content area, as it last announced
+    citizen_view: CitizenViewChanged | None = None  # what the citizen sees, as last reported
     _ids: int = 0
     _stroke: str | None = None
 
@@ -165,6 +186,49 @@ class Consultation:
         document.pointer = None
         engine.clear_marks(document.doc_id, document.page)
 
+    def focus(self, engine: EnginePort, box: Box) -> None:
+        """Look here: the kiosk zooms to `box` of the page on screen (a drag in any direction)."""
+        document = self.document
+        x, y, width, height = box
+        left, top = _clamp(min(x, x + width)), _clamp(min(y, y + height))
+        wire = (left, top, min(abs(width), 1.0 - left), min(abs(height), 1.0 - top))
+        if document is None or wire[2] <= 0 or wire[3] <= 0:
+            return  # nothing to look at: the content channel wants a box with an area
+        engine.focus(document.doc_id, document.page, wire)
+
+    def citizen_screen(self, facts: PageFacts | None) -> CitizenScreen | None:
+        """What the citizen sees of the page on screen: reported by the kiosk, else fit."""
+        document = self.document
+        if document is None:
+            return None
+        viewer = self.viewer
+        viewer_px = None if viewer is None else (viewer.width, viewer.height)
+        mm_per_px = None if viewer is None else viewer.mm_per_px
+        seen = self.citizen_view
+        reported = seen is not None and (seen.doc_id, seen.page) == (document.doc_id, document.page)
+        box: Box = WHOLE_PAGE
+        drawn_px: tuple[int, int] | None = None
+        if seen is not None and reported:
+            box, drawn_px = seen.box, (seen.width_px, seen.height_px)
+        elif facts is not None and viewer_px is not None:
+            drawn_px = fit(WHOLE_PAGE, facts.size_pt, viewer_px)
+        smallest = None if facts is None else facts.smallest_text_pt
+        if facts is None or drawn_px is None:
+            text = text_size(smallest, box, (1.0, 1.0), (0, 0), None)
+        else:
+            text = text_size(smallest, box, facts.size_pt, drawn_px, mm_per_px)
+        target = None
+        if (
+            text.legibility is Legibility.TOO_SMALL
+            and facts is not None
+            and smallest is not None
+            and viewer_px is not None
+            and mm_per_px is not None
+        ):
+            centre = _legible_centre(document.pointer, box)
+            target = legible_box(smallest, facts.size_pt, viewer_px, mm_per_px, centre)
+        return CitizenScreen(viewer_px, mm_per_px, box, drawn_px, reported, text, target)
+
     def _keep(self, engine: EnginePort, document: _Document, mark: HighlightMark | PenMark) -> None:
         document.marks.setdefault(document.page, {})[mark.id] = mark
         engine.send_marks(document.doc_id, document.page, [mark])
@@ -180,7 +244,7 @@ class Consultation:
 
     # --- The view -------------------------------------------------------------------------------
 
-    def view(self, now: float, camera_problem: str) -> CallView:
+    def view(self, now: float, camera_problem: str, facts: PageFacts | None = None) -> CallView:
         started = self.started
         document = None
         if self.document is not None:
@@ -190,7 +254,7 @@ class Consultation:
                 marks.append(d.pointer)
             document = DocumentView(
                 d.doc_id, d.path, Path(d.path).name, d.page, d.page_count, self.tool,
-                tuple(marks), d.delivered,
+                tuple(marks), d.delivered, self.citizen_screen(facts),
             )  # fmt: skip
         return CallView(
             session_id=started.session_id,
@@ -214,6 +278,15 @@ class Consultation:
             sharing_screen=self.sharing_screen,
             document=document,
         )
+
+
+def _legible_centre(pointer: PointerMark | None, box: Box) -> tuple[float, float]:
+    """Where staff last pointed, if the citizen can see it now; else the middle of their view."""
+    if pointer is not None:
+        x, y, width, height = box
+        if x <= pointer.x <= x + width and y <= pointer.y <= y + height:
+            return (pointer.x, pointer.y)
+    return centre_of(box)
 
 
 def _clamp(value: float) -> float:

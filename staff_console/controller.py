@@ -33,6 +33,7 @@ from staff_console.engine_port import (
     CallQuality,
     CameraHealth,
     CitizenSpeaking,
+    CitizenViewChanged,
     CommandFailed,
     ConsoleEvent,
     EnginePort,
@@ -46,8 +47,10 @@ from staff_console.engine_port import (
     ScreenArea,
     SharingEnded,
     TextHeard,
+    ViewerChanged,
 )
 from staff_console.forms import FormsLibrary
+from staff_console.legibility import WHOLE_PAGE, PageFacts
 from staff_console.view import (
     Choice,
     ConsoleView,
@@ -146,12 +149,14 @@ class Controller:
         *,
         on_view: Callable[[ConsoleView], None] | None = None,
         on_alert: Callable[[int], None] | None = None,
+        measure_page: Callable[[str, int], PageFacts | None] | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
         self.forms = forms
         self.on_view = on_view
         self.on_alert = on_alert
+        self.measure_page = measure_page  # (path, page) -> size and smallest text, for legibility
         self.stage = Stage.LOGIN
         self._now = 0.0
         self._server = settings.server
@@ -183,6 +188,7 @@ class Controller:
             case (
                 CallPhaseChanged() | CallQuality() | PhraseHeard() | TextHeard()
                 | RemoteContentChanged() | SharingEnded() | PageDelivered() | CitizenSpeaking()
+                | ViewerChanged() | CitizenViewChanged()
             ):  # fmt: skip
                 self._on_call_event(event)
             case CameraHealth(health=health, message=message):
@@ -338,7 +344,7 @@ class Controller:
     def _on_call_event(
         self,
         event: CallPhaseChanged | CallQuality | PhraseHeard | TextHeard | RemoteContentChanged
-        | SharingEnded | PageDelivered | CitizenSpeaking,
+        | SharingEnded | PageDelivered | CitizenSpeaking | ViewerChanged | CitizenViewChanged,
     ) -> None:  # fmt: skip
         call = self._call
         if call is None or getattr(event, "session_id", call.session_id) != call.session_id:
@@ -367,6 +373,10 @@ class Controller:
                 call.page_delivered(doc_id, page, shown)
                 if not shown:
                     self._notify("document.not_shown", Level.WARNING, reason=reason)
+            case ViewerChanged():
+                call.viewer = event
+            case CitizenViewChanged():
+                call.citizen_view = event
             case _:
                 assert_never(event)
 
@@ -471,6 +481,29 @@ class Controller:
             call.draw(self.engine, points, done)
             self._publish()
 
+    def focus(self, x: float, y: float, width: float, height: float) -> None:
+        """Look here: the kiosk zooms to this box of the page (fractions)."""
+        if (call := self._call) is not None:
+            call.focus(self.engine, (x, y, width, height))
+
+    def focus_whole_page(self) -> None:
+        if (call := self._call) is not None:
+            call.focus(self.engine, WHOLE_PAGE)
+
+    def focus_legible(self) -> None:
+        """Zoom the citizen so that the page's smallest text reaches 4.8 mm on the kiosk."""
+        if (call := self._call) is None:
+            return
+        screen = call.citizen_screen(self._page_facts())
+        if screen is not None and screen.legible_box is not None:
+            call.focus(self.engine, screen.legible_box)
+
+    def _page_facts(self) -> PageFacts | None:
+        document = None if self._call is None else self._call.document
+        if document is None or self.measure_page is None:
+            return None
+        return self.measure_page(document.path, document.page)
+
     def clear_marks(self) -> None:
         if (call := self._call) is not None:
             call.clear_marks(self.engine)
@@ -571,7 +604,9 @@ class Controller:
             ),
             templates=self.settings.templates,
             forms=self.forms.forms() if self._call is not None else (),
-            call=None if self._call is None else self._call.view(now, self._camera_problem),
+            call=None
+            if self._call is None
+            else self._call.view(now, self._camera_problem, self._page_facts()),
             wrap_up=wrap_up,
             notice=self._notice,
         )

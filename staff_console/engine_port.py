@@ -37,6 +37,7 @@ class MarkTool(StrEnum):
     POINTER = "pointer"
     HIGHLIGHTER = "highlighter"
     PEN = "pen"
+    FOCUS = "focus"  # not a mark: a box the kiosk zooms to ("look here")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,7 @@ class EnginePort(Protocol):
     def send_marks(self, doc_id: str, page: int, marks: Sequence[PageMark]) -> None: ...
     def clear_marks(self, doc_id: str, page: int) -> None: ...
     def close_document(self, doc_id: str) -> None: ...
+    def focus(self, doc_id: str, page: int, box: tuple[float, float, float, float]) -> None: ...
     def share_screen(self, area: ScreenArea) -> None: ...
     def stop_sharing(self) -> None: ...
     def set_muted(self, muted: bool) -> None: ...  # the kiosk hears silence; the call goes on
@@ -172,6 +174,26 @@ class PageDelivered:
 
 
 @dataclass(frozen=True, slots=True)
+class ViewerChanged:
+    """The kiosk's content area: the size it draws pages into, and its pixel pitch if known."""
+
+    width: int
+    height: int
+    mm_per_px: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class CitizenViewChanged:
+    """The part of the page the citizen sees now (fractions), and the kiosk pixels it takes."""
+
+    doc_id: str
+    page: int
+    box: tuple[float, float, float, float]
+    width_px: int
+    height_px: int
+
+
+@dataclass(frozen=True, slots=True)
 class CameraHealth:
     health: p.DeviceHealth
     message: str
@@ -197,6 +219,8 @@ ConsoleEvent = (
     | RemoteContentChanged
     | SharingEnded
     | PageDelivered
+    | ViewerChanged
+    | CitizenViewChanged
     | CameraHealth
     | CommandFailed
 )

@@ -40,6 +40,14 @@ class Legibility(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class PageFacts:
+    """What the document says about one page (call.document): its size and its smallest text."""
+
+    size_pt: tuple[float, float]
+    smallest_text_pt: float | None  # None: no text layer (a scan or a photo)
+
+
+@dataclass(frozen=True, slots=True)
 class TextSize:
     legibility: Legibility
     smallest_mm: float | None = None  # the smallest text's height on the kiosk

@@ -13,6 +13,7 @@ from typing import Final
 from PyQt6.QtGui import QImage
 
 from call.document import Document, DocumentError, open_document
+from staff_console.legibility import PageFacts
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ class PagePreview:
         self._path: str | None = None
         self._document: Document | None = None
         self._cache: dict[int, QImage] = {}
+        self._facts: dict[int, PageFacts | None] = {}
 
     def page_count(self, path: Path) -> int:
         """Open `path`; raises `DocumentError` for a file that cannot be shown."""
@@ -46,12 +48,26 @@ class PagePreview:
         self._cache[page] = qimage
         return qimage
 
+    def facts(self, path: str, page: int) -> PageFacts | None:
+        """The page's size and smallest text, read once per page (the legibility warning)."""
+        if path == self._path and page in self._facts:
+            return self._facts[page]
+        try:
+            document = self._open(path)
+            facts = PageFacts(document.page_size_pt(page), document.smallest_text_pt(page))
+        except DocumentError as error:
+            logger.warning("= cannot measure page %d of %s: %s", page, Path(path).name, error)
+            facts = None
+        self._facts[page] = facts
+        return facts
+
     def close(self) -> None:
         if self._document is not None:
             self._document.close()
         self._document = None
         self._path = None
         self._cache.clear()
+        self._facts.clear()
 
     def _open(self, path: str) -> Document:
         if path != self._path or self._document is None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from signaling import protocol as p
 from staff_console.engine_port import CallPhase, MarkTool, PageMark
+from staff_console.legibility import Box, TextSize
 
 
 class Stage(StrEnum):
@@ -94,6 +95,19 @@ class QualityView:
 
 
 @dataclass(frozen=True, slots=True)
+class CitizenScreen:
+    """What the citizen sees of the page on the kiosk, for the console's true-scale preview."""
+
+    viewer_px: tuple[int, int] | None  # the kiosk's content area; None until the kiosk says
+    mm_per_px: float | None  # the kiosk's pixel pitch; None when it does not know its panel
+    box: Box  # the part of the page in view (fractions); the whole page until the kiosk says
+    drawn_px: tuple[int, int] | None  # the kiosk pixels that part is drawn at; None: unknown
+    reported: bool  # the kiosk said so in a `view`, rather than the console assuming fit
+    text: TextSize  # the smallest text's height on the kiosk, and whether to warn
+    legible_box: Box | None = None  # a focus that brings that text to 4.8 mm, when too small
+
+
+@dataclass(frozen=True, slots=True)
 class DocumentView:
     doc_id: str
     path: str
@@ -103,6 +117,7 @@ class DocumentView:
     tool: MarkTool
     marks: tuple[PageMark, ...]
     delivered: bool  # the kiosk showed this page
+    citizen: CitizenScreen | None = None  # None: no page open
 
 
 @dataclass(frozen=True, slots=True)

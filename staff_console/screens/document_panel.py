@@ -1,11 +1,15 @@
-"""Show a document: open a file or a standard form, move between pages, point, mark, draw."""
+"""Show a document: open a file or a standard form, move between pages, point, mark, draw.
+
+Also where staff lead the citizen's eyes: "look here" (the focus tool) zooms the kiosk to a box,
+"whole page" back to fit, and the citizen view under the forms shows what the citizen sees.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PyQt6.QtCore import pyqtSignal
-from PyQt6.QtGui import QImage
+from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtGui import QImage, QKeySequence, QShortcut
 from PyQt6.QtWidgets import (
     QButtonGroup,
     QFileDialog,
@@ -21,6 +25,7 @@ from PyQt6.QtWidgets import (
 
 from staff_console.engine_port import MarkTool
 from staff_console.i18n import Translator
+from staff_console.screens.citizen_view import CitizenView
 from staff_console.screens.page_canvas import PageCanvas
 from staff_console.view import DocumentView
 
@@ -31,6 +36,7 @@ class DocumentPanel(QWidget):
     tool_chosen = pyqtSignal(str)  # a MarkTool value
     clear_requested = pyqtSignal()
     close_requested = pyqtSignal()
+    whole_page_requested = pyqtSignal()  # the kiosk back to the whole page, at fit
 
     def __init__(self, tr: Translator, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -67,6 +73,10 @@ class DocumentPanel(QWidget):
             group.addButton(button)
             self.tools[tool] = button
             toolbar.addWidget(button)
+        self.whole_page = QToolButton()
+        self.whole_page.setText(tr("document.whole_page"))
+        self.whole_page.setToolTip(tr("document.whole_page_hint") + " (Ctrl+0)")
+        toolbar.addWidget(self.whole_page)
         self.clear = QToolButton()
         self.clear.setText(tr("tool.clear"))
         self.close_button = QToolButton()
@@ -81,16 +91,21 @@ class DocumentPanel(QWidget):
         forms_layout.setContentsMargins(0, 0, 0, 0)
         forms_layout.addWidget(QLabel(tr("document.forms")))
         forms_layout.addWidget(self.forms)
+        self.citizen = CitizenView(tr)
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(forms_box)
+        left.addWidget(self.citizen)
+        left.setStretchFactor(1, 3)
         page_box = QWidget()
         page_layout = QVBoxLayout(page_box)
         page_layout.setContentsMargins(0, 0, 0, 0)
         page_layout.addWidget(self.hint)
         page_layout.addWidget(self.canvas, 1)
         split = QSplitter()
-        split.addWidget(forms_box)
+        split.addWidget(left)
         split.addWidget(page_box)
-        split.setStretchFactor(1, 4)
-        split.setSizes([180, 720])
+        split.setStretchFactor(1, 3)
+        split.setSizes([280, 720])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(toolbar)
@@ -100,6 +115,8 @@ class DocumentPanel(QWidget):
         self.next.clicked.connect(lambda: self._on_step(1))
         self.clear.clicked.connect(self.clear_requested)
         self.close_button.clicked.connect(self.close_requested)
+        self.whole_page.clicked.connect(self.whole_page_requested)
+        QShortcut(QKeySequence("Ctrl+0"), self).activated.connect(self._on_whole_page_shortcut)
         self.forms.itemActivated.connect(self._on_forms_item_activated)
         self.forms.itemClicked.connect(self._on_forms_item_activated)
 
@@ -116,6 +133,7 @@ class DocumentPanel(QWidget):
         for widget in (
             self.previous,
             self.next,
+            self.whole_page,
             self.clear,
             self.close_button,
             *self.tools.values(),
@@ -127,6 +145,8 @@ class DocumentPanel(QWidget):
             self.status.setText("")
             self.canvas.set_page(None)
             self.canvas.set_marks((), MarkTool.POINTER)
+            self.canvas.set_citizen_box(None)
+            self.citizen.render(None)
             return
         self.page.setText(
             self._tr("document.page", page=document.page + 1, count=document.page_count)
@@ -138,9 +158,19 @@ class DocumentPanel(QWidget):
         )
         self.tools[document.tool].setChecked(True)
         self.canvas.set_marks(document.marks, document.tool)
+        citizen = document.citizen
+        self.canvas.set_citizen_box(
+            None if citizen is None else citizen.box, self._tr("citizen.outline")
+        )
+        self.citizen.render(citizen)
 
     def set_page_image(self, image: QImage | None) -> None:
         self.canvas.set_page(image)
+        self.citizen.set_page_image(image)
+
+    def _on_whole_page_shortcut(self) -> None:
+        if self.whole_page.isVisible() and self.whole_page.isEnabled():
+            self.whole_page.click()
 
     def step(self, delta: int) -> None:
         self._on_step(delta)

@@ -1,7 +1,8 @@
-"""A document page with the marks on it; the mouse points, highlights and draws.
+"""A document page with the marks on it; the mouse points, highlights, draws and says "look here".
 
 Coordinates leave as fractions (0..1) of the page, as the content channel sends them, so a
-mark lands on the same spot on the kiosk whatever the two render sizes are.
+mark lands on the same spot on the kiosk whatever the two render sizes are. The part of the
+page the citizen sees, when they see less than all of it, is outlined.
 """
 
 from __future__ import annotations
@@ -13,16 +14,20 @@ from PyQt6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 from staff_console.engine_port import HighlightMark, MarkTool, PageMark, PenMark, PointerMark
+from staff_console.legibility import WHOLE_PAGE, Box
 
 HIGHLIGHT = QColor(255, 235, 59, 128)
 PEN = QColor("#e53935")
 POINTER = QColor(229, 57, 53, 200)
+CITIZEN = QColor("#0057b7")  # the citizen's view: blue, apart from the marks' red and yellow
+MIN_FOCUS = 0.02  # a focus drag smaller than this (of the page) was a click: nothing is sent
 
 
 class PageCanvas(QWidget):
     pointed = pyqtSignal(float, float)
     highlighted = pyqtSignal(float, float, float, float)
     stroke_changed = pyqtSignal(list, bool)  # [(x, y), …], done
+    focused = pyqtSignal(float, float, float, float)  # x, y, width, height: "look here"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -32,6 +37,8 @@ class PageCanvas(QWidget):
         self._drag_start: QPointF | None = None
         self._drag_now: QPointF | None = None
         self._stroke: list[tuple[float, float]] = []
+        self._citizen_box: Box | None = None
+        self._citizen_label = ""
         self.setMouseTracking(False)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(200, 200)
@@ -48,6 +55,12 @@ class PageCanvas(QWidget):
             if tool is MarkTool.POINTER
             else Qt.CursorShape.CrossCursor
         )
+        self.update()
+
+    def set_citizen_box(self, box: Box | None, label: str = "") -> None:
+        """Outline what the citizen sees; None, or the whole page, draws nothing."""
+        self._citizen_box = None if box == WHOLE_PAGE else box
+        self._citizen_label = label
         self.update()
 
     def page_rect(self) -> QRectF:
@@ -93,6 +106,11 @@ class PageCanvas(QWidget):
         start, end = self._fraction(self._drag_start), self._fraction(event.position())
         if self._tool is MarkTool.HIGHLIGHTER and start != end:
             self.highlighted.emit(start[0], start[1], end[0] - start[0], end[1] - start[1])
+        elif self._tool is MarkTool.FOCUS:
+            left, top = min(start[0], end[0]), min(start[1], end[1])
+            width, height = abs(end[0] - start[0]), abs(end[1] - start[1])
+            if max(width, height) >= MIN_FOCUS:
+                self.focused.emit(left, top, width, height)
         elif self._tool is MarkTool.PEN and self._stroke:
             self._stroke.append(end)
             self.stroke_changed.emit(list(self._stroke), True)
@@ -111,11 +129,37 @@ class PageCanvas(QWidget):
         painter.drawImage(page, self._image)
         for mark in self._marks:
             self._paint_mark(painter, page, mark)
+        self._paint_citizen_box(painter, page)
         if self._tool is MarkTool.HIGHLIGHTER and self._drag_start and self._drag_now:
             painter.fillRect(QRectF(self._drag_start, self._drag_now).normalized(), HIGHLIGHT)
+        if self._tool is MarkTool.FOCUS and self._drag_start and self._drag_now:
+            painter.setPen(QPen(CITIZEN, 2, Qt.PenStyle.DashLine))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(QRectF(self._drag_start, self._drag_now).normalized())
         if self._stroke:
             self._paint_mark(painter, page, PenMark("drawing", tuple(self._stroke)))
         painter.end()
+
+    def _paint_citizen_box(self, painter: QPainter, page: QRectF) -> None:
+        if self._citizen_box is None:
+            return
+        x, y, width, height = self._citizen_box
+        seen = QRectF(
+            page.x() + x * page.width(),
+            page.y() + y * page.height(),
+            width * page.width(),
+            height * page.height(),
+        )
+        painter.setPen(QPen(CITIZEN, 3))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(seen)
+        if self._citizen_label:
+            metrics = painter.fontMetrics()
+            tag = QRectF(seen.x(), seen.y(), metrics.horizontalAdvance(self._citizen_label) + 10,
+                         metrics.height() + 4)  # fmt: skip
+            painter.fillRect(tag, CITIZEN)
+            painter.setPen(QColor("white"))
+            painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, self._citizen_label)
 
     @staticmethod
     def _paint_mark(painter: QPainter, page: QRectF, mark: PageMark) -> None:

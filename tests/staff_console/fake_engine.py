@@ -59,6 +59,9 @@ class RecordingEngine:
     def close_document(self, doc_id: str) -> None:
         self._record("close_document", doc_id)
 
+    def focus(self, doc_id: str, page: int, box: tuple[float, float, float, float]) -> None:
+        self._record("focus", doc_id, page, box)
+
     def share_screen(self, area: ScreenArea) -> None:
         self._record("share_screen", area)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from staff_console.engine_port import (
     CallQuality,
     CameraHealth,
     CitizenSpeaking,
+    CitizenViewChanged,
     HighlightMark,
     HubConnected,
     HubDisconnected,
@@ -25,8 +27,18 @@ from staff_console.engine_port import (
     RemoteContentChanged,
     ScreenArea,
     SharingEnded,
+    ViewerChanged,
 )
 from staff_console.forms import FormsLibrary
+from staff_console.legibility import (
+    LEGIBLE_MM,
+    WHOLE_PAGE,
+    Legibility,
+    PageFacts,
+    fit,
+    px_per_pt,
+    text_height_mm,
+)
 from staff_console.view import Level, Quality, Stage
 from tests.staff_console import messages as m
 from tests.staff_console.fake_engine import RecordingEngine
@@ -35,7 +47,10 @@ from tests.staff_console.fake_engine import RecordingEngine
 class Console:
     """A controller with a recording engine, the alerts it raised and a clock the test moves."""
 
-    def __init__(self, forms: Path | None = None) -> None:
+    def __init__(
+        self, forms: Path | None = None, measure_page: Callable[[str, int], PageFacts | None]
+        | None = None
+    ) -> None:  # fmt: skip
         self.engine = RecordingEngine()
         self.alerts: list[int] = []
         self.now = 1000.0
@@ -44,6 +59,7 @@ class Console:
             ControllerSettings(templates=("少々お待ちください。",), server="ws://hub/ws"),
             FormsLibrary(forms),
             on_alert=self.alerts.append,
+            measure_page=measure_page,
         )
 
     def hear(self, *events: object) -> None:
@@ -449,3 +465,88 @@ def test_every_stage_can_be_left_for_the_login() -> None:
     for stage in Stage:
         assert TRANSITIONS[stage, Step.REFUSED] is Stage.LOGIN
         assert TRANSITIONS[stage, Step.LOGOUT] is Stage.LOGIN
+
+
+A4_PT = (595.0, 842.0)
+KIOSK_MM_PER_PX = 0.2745  # the reference 23.8" 1920x1080 panel
+
+
+def test_look_here_sends_the_box_on_the_page_shown_and_whole_page_the_full_box(
+    tmp_path: Path,
+) -> None:
+    console = Console().in_call()
+    console.controller.focus(0.5, 0.5, 0.2, 0.1)  # no document: nothing to look at
+    assert console.engine.named("focus") == []
+    console.controller.open_document(tmp_path / "form.pdf", 2)
+    ((_, doc_id, _),) = console.engine.named("show_page")
+    console.controller.go_to_page(1)
+    console.controller.focus(0.7, 0.9, -0.2, 0.3)  # dragged leftwards, past the bottom
+    console.controller.focus_whole_page()
+    (box, whole) = console.engine.named("focus")
+    assert box[:2] == (doc_id, 1)
+    assert box[2] == pytest.approx((0.5, 0.9, 0.2, 0.1))
+    assert whole == (doc_id, 1, WHOLE_PAGE)
+
+
+def test_the_citizen_screen_is_the_whole_page_at_fit_until_the_kiosk_says_its_view(
+    tmp_path: Path,
+) -> None:
+    facts = PageFacts(A4_PT, 8.0)
+    console = Console(measure_page=lambda path, page: facts).in_call()
+    console.controller.open_document(tmp_path / "form.pdf", 2)
+    ((_, doc_id, _),) = console.engine.named("show_page")
+    citizen = console.view.call.document.citizen
+    assert citizen.viewer_px is None
+    assert citizen.text.legibility is Legibility.NO_SCALE  # no size to judge by yet
+    console.hear(ViewerChanged(1700, 950, KIOSK_MM_PER_PX))
+    citizen = console.view.call.document.citizen
+    assert (citizen.box, citizen.drawn_px, citizen.reported) == (WHOLE_PAGE, (671, 950), False)
+    assert citizen.text.legibility is Legibility.TOO_SMALL
+    assert citizen.text.smallest_mm == pytest.approx(8 * 950 / 842 * KIOSK_MM_PER_PX, abs=0.01)
+    console.hear(CitizenViewChanged(doc_id, 1, (0.0, 0.0, 0.5, 0.5), 1700, 950))  # another page
+    assert console.view.call.document.citizen.reported is False
+    console.hear(CitizenViewChanged(doc_id, 0, (0.1, 0.2, 0.5, 0.3), 1194, 950))
+    citizen = console.view.call.document.citizen
+    assert (citizen.box, citizen.drawn_px, citizen.reported) == (
+        (0.1, 0.2, 0.5, 0.3),
+        (1194, 950),
+        True,
+    )
+    assert citizen.text.legibility is Legibility.READABLE
+
+
+def test_zoom_to_legible_sends_a_box_the_kiosk_draws_the_smallest_text_at_4_8_mm(
+    tmp_path: Path,
+) -> None:
+    viewer = (1700, 950)
+    console = Console(measure_page=lambda path, page: PageFacts(A4_PT, 8.0)).in_call()
+    console.controller.open_document(tmp_path / "form.pdf", 1)
+    console.hear(ViewerChanged(*viewer, KIOSK_MM_PER_PX))
+    console.controller.point(0.3, 0.7)  # staff point at what they mean: the box centres there
+    console.controller.focus_legible()
+    ((_, _, box),) = console.engine.named("focus")
+    assert box[1] + box[3] / 2 == pytest.approx(0.7)
+    assert box[2] == 1.0  # a portrait page in a landscape view: its whole width fits
+    drawn = fit(box, A4_PT, viewer)  # what the kiosk does with a focus box
+    mm = text_height_mm(8.0, px_per_pt(box, A4_PT, drawn), KIOSK_MM_PER_PX)
+    assert mm >= LEGIBLE_MM
+
+
+def test_a_scan_without_text_has_no_text_size_and_no_zoom_to_offer(tmp_path: Path) -> None:
+    console = Console(measure_page=lambda path, page: PageFacts(A4_PT, None)).in_call()
+    console.controller.open_document(tmp_path / "scan.png", 1)
+    console.hear(ViewerChanged(1700, 950, KIOSK_MM_PER_PX))
+    citizen = console.view.call.document.citizen
+    assert citizen.text.legibility is Legibility.NO_TEXT
+    assert citizen.legible_box is None
+    console.controller.focus_legible()
+    assert console.engine.named("focus") == []
+
+
+def test_a_kiosk_that_does_not_know_its_pixel_pitch_gives_no_text_size(tmp_path: Path) -> None:
+    console = Console(measure_page=lambda path, page: PageFacts(A4_PT, 8.0)).in_call()
+    console.controller.open_document(tmp_path / "form.pdf", 1)
+    console.hear(ViewerChanged(1700, 950, None))
+    citizen = console.view.call.document.citizen
+    assert citizen.text.legibility is Legibility.NO_SCALE
+    assert citizen.legible_box is None

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from PyQt6.QtCore import QPoint, Qt
+from PyQt6.QtGui import QImage
 
 from signaling import protocol as p
 from staff_console.app import ConsoleApp
@@ -17,15 +18,31 @@ from staff_console.engine_port import (
     CallPhaseChanged,
     CallQuality,
     CitizenSpeaking,
+    CitizenViewChanged,
     HubConnected,
     HubDisconnected,
     HubFailed,
+    MarkTool,
     PhraseHeard,
     PointerMark,
+    ViewerChanged,
 )
-from staff_console.view import Stage
+from staff_console.i18n import Language, Translator
+from staff_console.legibility import (
+    LEGIBLE_MM,
+    WHOLE_PAGE,
+    Legibility,
+    TextSize,
+    fit,
+    px_per_pt,
+    text_height_mm,
+)
+from staff_console.screens.citizen_view import CitizenView
+from staff_console.screens.document_panel import DocumentPanel
+from staff_console.view import CitizenScreen, Stage
 from tests.staff_console import messages as m
 from tests.staff_console.fake_engine import RecordingEngine
+from tests.staff_console.text_pdf import A4_PT, text_pdf
 
 NOW = 1000.0
 
@@ -220,3 +237,132 @@ def test_wrap_up_saves_the_outcome_and_goes_back_to_the_queue(
     c.handle(p.WrapUpSaved(session_id="s1"), NOW + 61)
     assert console.controller.stage is Stage.READY
     assert "解決" in console.window.queue.today.item(0).text()  # type: ignore[union-attr]
+
+
+JA = Translator(Language.JA)
+KIOSK_VIEWER = (1700, 950)
+KIOSK_MM_PER_PX = 0.2745  # the reference 23.8" 1920x1080 panel
+FORM_LINES = [
+    (60.0, 80.0, 18.0, "住民票の写し等交付請求書"),
+    (60.0, 160.0, 8.0, "請求者の住所と氏名をご記入ください。"),
+    (60.0, 180.0, 8.0, "本人確認書類をお持ちください。"),
+]
+
+
+def document_open(console: ConsoleApp, qtbot: Any, form: Path) -> DocumentPanel:
+    logged_in(console, qtbot)
+    console.controller.handle(m.started(), NOW)
+    documents = console.window.call.documents
+    documents.file_chosen.emit(str(form))
+    return documents
+
+
+def test_look_here_sends_the_dragged_box_as_fractions_and_whole_page_the_full_box(
+    console: ConsoleApp, qtbot: Any, tmp_path: Path
+) -> None:
+    documents = document_open(console, qtbot, text_pdf(tmp_path / "form.pdf", FORM_LINES))
+    focus_tool = documents.tools[MarkTool.FOCUS]
+    assert "Ctrl+4" in focus_tool.toolTip()
+    qtbot.keyClick(console.window.windowHandle(), Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    assert focus_tool.isChecked()
+    canvas = documents.canvas
+    canvas.resize(600, 800)
+    page = canvas.page_rect()
+
+    def at(x: float, y: float) -> QPoint:
+        return QPoint(round(page.x() + x * page.width()), round(page.y() + y * page.height()))
+
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=at(0.6, 0.5))
+    qtbot.mouseMove(canvas, at(0.4, 0.6))
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=at(0.2, 0.7))
+    engine = engine_of(console)
+    ((doc_id, page_index, box),) = engine.named("focus")
+    assert page_index == 0
+    assert box == pytest.approx((0.2, 0.5, 0.4, 0.2), abs=0.005)
+    assert engine.named("send_marks") == []  # looking is not a mark
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=at(0.5, 0.5))  # a click is no box
+    assert len(engine.named("focus")) == 1
+    qtbot.mouseClick(documents.whole_page, Qt.MouseButton.LeftButton)
+    qtbot.keyClick(console.window.windowHandle(), Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    assert engine.named("focus")[1:] == [(doc_id, 0, WHOLE_PAGE)] * 2
+
+
+def preview(qtbot: Any, console_mm_per_px: float) -> CitizenView:
+    view = CitizenView(JA)
+    qtbot.addWidget(view)
+    view.picture.console_mm_per_px = console_mm_per_px
+    view.resize(700, 700)
+    view.show()
+    return view
+
+
+def test_the_preview_draws_the_kiosk_at_true_scale_when_it_fits(qtbot: Any) -> None:
+    view = preview(qtbot, console_mm_per_px=0.25)  # a 101.6 dpi console monitor
+    page = QImage(212, 300, QImage.Format.Format_RGB888)
+    page.fill(Qt.GlobalColor.white)
+    view.set_page_image(page)
+    # A small kiosk view: 400x300 px of 0.3 mm, 120x90 mm; the page at fit inside it.
+    text = TextSize(Legibility.READABLE, 3.4)
+    view.render(CitizenScreen((400, 300), 0.3, WHOLE_PAGE, (212, 300), True, text))
+    area, part = view.picture.content_rect(), view.picture.page_part_rect()
+    assert part is not None
+    assert (area.width() * 0.25, area.height() * 0.25) == pytest.approx((120, 90), abs=0.3)
+    assert (part.width() * 0.25, part.height() * 0.25) == pytest.approx((63.6, 90), abs=0.3)
+    assert view.scale.text() == JA("citizen.true_scale")
+    assert view.text.text() == "住民の方の画面で最小の文字は 3.4 mm です"
+    assert not view.zoom.isVisible()
+    picture = view.picture.grab().toImage()
+    middle = part.center().toPoint()
+    margin = QPoint(round(area.left() + 10), middle.y())
+    assert picture.pixelColor(middle).name() == "#ffffff"  # the page
+    assert picture.pixelColor(margin).name() == "#3c4148"  # the kiosk around it
+
+
+def test_the_preview_of_a_kiosk_too_large_for_it_says_its_scale(qtbot: Any) -> None:
+    view = preview(qtbot, console_mm_per_px=0.25)
+    text = TextSize(Legibility.READABLE, 3.1)
+    view.render(CitizenScreen(KIOSK_VIEWER, KIOSK_MM_PER_PX, WHOLE_PAGE, (671, 950), True, text))
+    scale = view.picture.scale()
+    assert scale is not None
+    assert scale < 1
+    area = view.picture.content_rect()
+    assert area.width() * 0.25 == pytest.approx(scale * KIOSK_VIEWER[0] * KIOSK_MM_PER_PX, abs=0.3)
+    assert area.width() <= view.picture.width()
+    assert view.scale.text() == f"実寸の {int(scale * 100)} %"
+    view.picture.console_mm_per_px = None  # the real monitor's, from Qt
+    screen = view.picture.screen()
+    assert screen is not None
+    assert view.picture.mm_per_px() == pytest.approx(25.4 / screen.physicalDotsPerInch())
+
+
+def test_small_text_on_the_kiosk_warns_and_one_click_zooms_it_to_4_8_mm(
+    console: ConsoleApp, qtbot: Any, tmp_path: Path
+) -> None:
+    documents = document_open(console, qtbot, text_pdf(tmp_path / "form.pdf", FORM_LINES))
+    citizen = documents.citizen
+    assert not citizen.zoom.isVisible()
+    assert citizen.text.text() == JA("citizen.size_unknown")
+    console.controller.handle(ViewerChanged(*KIOSK_VIEWER, KIOSK_MM_PER_PX), NOW)
+    # 8 pt on an A4 page 950 px tall, 0.2745 mm a pixel: 2.5 mm.
+    assert citizen.text.text() == JA("citizen.too_small", mm="2.5")
+    assert citizen.text.text().startswith("⚠ 住民の方の画面で最小の文字は 2.5 mm です")
+    assert citizen.zoom.isVisible()
+    qtbot.mouseClick(citizen.zoom, Qt.MouseButton.LeftButton)
+    ((doc_id, page, box),) = engine_of(console).named("focus")
+    drawn = fit(box, A4_PT, KIOSK_VIEWER)  # the kiosk fills its view with the box
+    assert text_height_mm(8.0, px_per_pt(box, A4_PT, drawn), KIOSK_MM_PER_PX) >= LEGIBLE_MM
+    console.controller.handle(CitizenViewChanged(doc_id, page, box, *drawn), NOW)
+    assert citizen.text.text().startswith("住民の方の画面で最小の文字は 4.")
+    assert not citizen.zoom.isVisible()
+    assert documents.canvas._citizen_box == box  # staff see where the citizen looks
+
+
+def test_a_scanned_page_says_its_text_size_is_unknown_rather_than_warn(
+    console: ConsoleApp, qtbot: Any, tmp_path: Path
+) -> None:
+    scan = tmp_path / "scan.png"
+    Image.fromarray(np.full((1169, 827, 3), 255, np.uint8)).save(scan)
+    documents = document_open(console, qtbot, scan)
+    console.controller.handle(ViewerChanged(*KIOSK_VIEWER, KIOSK_MM_PER_PX), NOW)
+    assert documents.citizen.text.text() == JA("citizen.no_text")
+    assert not documents.citizen.zoom.isVisible()
