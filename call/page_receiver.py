@@ -297,12 +297,12 @@ class PageReceiver:
         # and no newer region came meanwhile; anything else is stale, not wrong.
         shown = (page.doc_id, page.page)
         wanted = self._wanted
-        if page.transfer != self._latest_region:
-            reason = "a newer region came"
-        elif shown != self._on_screen:
+        if shown != self._on_screen:
             reason = NOT_ON_SCREEN
         elif wanted is not None and (wanted.doc_id, wanted.page) != shown:
             reason = "another page is on its way"
+        elif page.transfer != self._latest_region:
+            reason = "a newer region came"
         else:
             logger.debug("content = region transfer %d shown", page.transfer)
             deliver_to_app(self._on_event, page)

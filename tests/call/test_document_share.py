@@ -88,8 +88,10 @@ async def call(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Call]:
 
 
 @contextlib.asynccontextmanager
-async def open_call(monkeypatch: pytest.MonkeyPatch, *, keep_pages: int = 0) -> AsyncIterator[Call]:
-    """Two real aiortc peers on loopback with the content channel open between them."""
+async def open_channels(
+    monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[tuple[RTCDataChannel, RTCDataChannel]]:
+    """Two real aiortc peers on loopback with the content channel open: (staff's, kiosk's)."""
     # aioice offers every interface except 127.0.0.1; pin ICE to loopback so the test needs no
     # network and no STUN server.
     monkeypatch.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: ["127.0.0.1"])
@@ -110,14 +112,23 @@ async def open_call(monkeypatch: pytest.MonkeyPatch, *, keep_pages: int = 0) -> 
         staff_channel.on("open", staff_open.set)
         await asyncio.wait_for(staff_open.wait(), WAIT)
     assert is_content_channel(kiosk_channel)
-    viewer_events: asyncio.Queue[ViewerEvent] = asyncio.Queue()
-    content_events: asyncio.Queue[ContentEvent] = asyncio.Queue()
-    kiosk = PageReceiver(kiosk_channel, content_events.put_nowait, keep_pages=keep_pages)
-    staff = PageSender(staff_channel, viewer_events.put_nowait)
-    yield Call(staff, kiosk, staff_channel, kiosk_channel, viewer_events, content_events)
-    await kiosk.close()
-    await staff_pc.close()
-    await kiosk_pc.close()
+    try:
+        yield staff_channel, kiosk_channel
+    finally:
+        await staff_pc.close()
+        await kiosk_pc.close()
+
+
+@contextlib.asynccontextmanager
+async def open_call(monkeypatch: pytest.MonkeyPatch, *, keep_pages: int = 0) -> AsyncIterator[Call]:
+    """A `PageSender` and a `PageReceiver` on the two ends of a real content channel."""
+    async with open_channels(monkeypatch) as (staff_channel, kiosk_channel):
+        viewer_events: asyncio.Queue[ViewerEvent] = asyncio.Queue()
+        content_events: asyncio.Queue[ContentEvent] = asyncio.Queue()
+        kiosk = PageReceiver(kiosk_channel, content_events.put_nowait, keep_pages=keep_pages)
+        staff = PageSender(staff_channel, viewer_events.put_nowait)
+        yield Call(staff, kiosk, staff_channel, kiosk_channel, viewer_events, content_events)
+        await kiosk.close()
 
 
 async def next_of(queue: asyncio.Queue[Q], kind: type[E]) -> E:
