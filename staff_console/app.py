@@ -134,6 +134,9 @@ class ConsoleApp(QObject):
         documents.whole_page_requested.connect(c.focus_whole_page)
         documents.citizen.legible_zoom_requested.connect(c.focus_legible)
         w.call.messages.text_submitted.connect(c.send_text)
+        w.call.pad.surface.stroke_drawn.connect(c.draw_stroke)
+        w.call.pad.open_requested.connect(c.open_pad)
+        w.call.pad.clear_requested.connect(c.clear_pad)
         w.wrap_up.wrap_up_requested.connect(c.wrap_up)
         w.closing.connect(self._on_window_closing)
 

@@ -34,6 +34,9 @@ from call.session import (
     PhraseReceived,
     TextReceived,
 )
+from call.session import InkCleared as EngineInkCleared
+from call.session import InkReceived as EngineInkReceived
+from call.session import PadChanged as EnginePadChanged
 from call.sharing import DocumentEvent, LocalContentEnded
 from call.sharing import RemoteContentChanged as EngineContentChanged
 from signaling import protocol as p
@@ -49,6 +52,9 @@ from staff_console.engine_port import (
     HubConnected,
     HubDisconnected,
     HubFailed,
+    InkChanged,
+    InkCleared,
+    PadChanged,
     PageDelivered,
     PageMark,
     PenMark,
@@ -70,6 +76,7 @@ _PHASES = {
     CallState.LOST: CallPhase.LOST,
 }
 _Event = EngineEvent | ConsoleEvent
+STAFF_INK = "#005AFF"  # CUD blue (0, 90, 255): staff's ink on the kiosk's writing pad
 _Bridge = EngineBridge[Engine, _Event]
 
 
@@ -184,6 +191,16 @@ class BridgedEngine(QObject):
 
         self._run("close_document", close)
 
+    def send_ink(self, stroke_id: str, points: Sequence[tuple[float, float]]) -> None:
+        stroke = list(points)  # a copy: the caller's list may grow on the GUI thread
+        self._run("send_ink", lambda e: e.send_ink(stroke_id, stroke, STAFF_INK))
+
+    def clear_ink(self) -> None:
+        self._run("clear_ink", lambda e: e.clear_ink())
+
+    def set_pad_open(self, open: bool) -> None:
+        self._run("set_pad_open", lambda e: e.set_pad_open(open))
+
     def share_screen(self, area: ScreenArea) -> None:
         region = None if area.region is None else Region(*area.region)
         # Fitted to the kiosk's content area, so the kiosk draws the share 1:1.
@@ -266,6 +283,12 @@ class BridgedEngine(QObject):
                 return TextHeard(session_id, text)
             case PhraseReceived(session_id=session_id, phrase=phrase):
                 return PhraseHeard(session_id, phrase.value)
+            case EngineInkReceived(session_id=session_id, stroke_id=stroke_id, points=points):
+                return InkChanged(session_id, stroke_id, points, event.color)
+            case EngineInkCleared(session_id=session_id):
+                return InkCleared(session_id)
+            case EnginePadChanged(session_id=session_id, open=is_open):
+                return PadChanged(session_id, is_open)
             case EngineContentChanged(session_id=session_id, kind=kind):
                 return RemoteContentChanged(session_id, None if kind is None else kind.value)
             case LocalContentEnded(reason=reason):

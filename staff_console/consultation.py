@@ -33,6 +33,7 @@ from staff_console.legibility import (
     legible_box,
     text_size,
 )
+from staff_console.pad import Pad
 from staff_console.view import (
     CallView,
     CitizenScreen,
@@ -102,6 +103,7 @@ class Consultation:
     sharing_screen: bool = False
     tool: MarkTool = MarkTool.POINTER
     document: _Document | None = None
+    pad: Pad = field(default_factory=Pad)
     viewer: ViewerChanged | None = None  # the kiosk's content area, as it last announced
     citizen_view: CitizenViewChanged | None = None  # what the citizen sees, as last reported
     _ids: int = 0
@@ -277,6 +279,7 @@ class Consultation:
             remote_content=self.remote_content,
             sharing_screen=self.sharing_screen,
             document=document,
+            pad=self.pad.view(),
         )
 
 

@@ -40,7 +40,10 @@ from staff_console.engine_port import (
     HubConnected,
     HubDisconnected,
     HubFailed,
+    InkChanged,
+    InkCleared,
     MarkTool,
+    PadChanged,
     PageDelivered,
     PhraseHeard,
     RemoteContentChanged,
@@ -188,6 +191,7 @@ class Controller:
             case (
                 CallPhaseChanged() | CallQuality() | PhraseHeard() | TextHeard()
                 | RemoteContentChanged() | SharingEnded() | PageDelivered() | CitizenSpeaking()
+                | InkChanged() | InkCleared() | PadChanged()
                 | ViewerChanged() | CitizenViewChanged()
             ):  # fmt: skip
                 self._on_call_event(event)
@@ -344,7 +348,8 @@ class Controller:
     def _on_call_event(
         self,
         event: CallPhaseChanged | CallQuality | PhraseHeard | TextHeard | RemoteContentChanged
-        | SharingEnded | PageDelivered | CitizenSpeaking | ViewerChanged | CitizenViewChanged,
+        | SharingEnded | PageDelivered | CitizenSpeaking | ViewerChanged | CitizenViewChanged
+        | InkChanged | InkCleared | PadChanged,
     ) -> None:  # fmt: skip
         call = self._call
         if call is None or getattr(event, "session_id", call.session_id) != call.session_id:
@@ -366,6 +371,12 @@ class Controller:
                 logger.info("= a text from the kiosk; the console does not show kiosk text")
             case RemoteContentChanged(kind=kind):
                 call.remote_content = kind
+            case InkChanged(stroke_id=stroke_id, points=points):
+                call.pad.draw(stroke_id, points, staff=False)
+            case InkCleared():
+                call.pad.clear()
+            case PadChanged(open=is_open):
+                call.pad.open = is_open
             case SharingEnded(reason=reason):
                 call.sharing_screen = False
                 self._notify("share.ended", Level.WARNING, reason=reason)
@@ -514,6 +525,32 @@ class Controller:
         if (call := self._call) is not None and text:
             call.texts_sent.append(text)
             self.engine.send_text(text)
+            self._publish()
+
+    # The writing pad (筆談): the citizen's strokes arrive live; staff write back with the mouse.
+
+    def open_pad(self) -> None:
+        """Ask the kiosk to open its writing pad."""
+        if (call := self._call) is not None and not call.pad.open:
+            call.pad.open = True
+            self.engine.set_pad_open(True)
+            self._publish()
+
+    def draw_stroke(self, stroke_id: str, points: Sequence[tuple[float, float]]) -> None:
+        """A stroke as it grows; writing on a pad the kiosk has closed opens it there first."""
+        if (call := self._call) is None or not points:
+            return
+        if not call.pad.open:
+            call.pad.open = True
+            self.engine.set_pad_open(True)
+        call.pad.draw(stroke_id, points, staff=True)
+        self.engine.send_ink(stroke_id, points)
+        self._publish()
+
+    def clear_pad(self) -> None:
+        if (call := self._call) is not None:
+            call.pad.clear()
+            self.engine.clear_ink()
             self._publish()
 
     def share_screen(self, area: ScreenArea) -> None:

@@ -91,6 +91,10 @@ class EnginePort(Protocol):
     def send_marks(self, doc_id: str, page: int, marks: Sequence[PageMark]) -> None: ...
     def clear_marks(self, doc_id: str, page: int) -> None: ...
     def close_document(self, doc_id: str) -> None: ...
+    # The writing pad (筆談): a stroke as it grows (fractions of the pad), clear, open the kiosk's.
+    def send_ink(self, stroke_id: str, points: Sequence[tuple[float, float]]) -> None: ...
+    def clear_ink(self) -> None: ...
+    def set_pad_open(self, open: bool) -> None: ...
     def focus(self, doc_id: str, page: int, box: tuple[float, float, float, float]) -> None: ...
     def share_screen(self, area: ScreenArea) -> None: ...
     def stop_sharing(self) -> None: ...
@@ -150,6 +154,31 @@ class CitizenSpeaking:
 class TextHeard:
     session_id: str
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class InkChanged:
+    """A stroke by the citizen on the writing pad, sent again as it grows; it replaces its id."""
+
+    session_id: str
+    stroke_id: str
+    points: tuple[tuple[float, float], ...]  # fractions of the pad (call.control_channel)
+    color: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InkCleared:
+    """The citizen cleared the whole pad, both sides' strokes."""
+
+    session_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PadChanged:
+    """The citizen opened or closed the writing pad on the kiosk."""
+
+    session_id: str
+    open: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +245,9 @@ ConsoleEvent = (
     | PhraseHeard
     | CitizenSpeaking
     | TextHeard
+    | InkChanged
+    | InkCleared
+    | PadChanged
     | RemoteContentChanged
     | SharingEnded
     | PageDelivered

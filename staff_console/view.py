@@ -121,6 +121,23 @@ class DocumentView:
 
 
 @dataclass(frozen=True, slots=True)
+class Stroke:
+    """One stroke on the writing pad; points are fractions of the pad (call.control_channel)."""
+
+    id: str
+    points: tuple[tuple[float, float], ...]
+    staff: bool  # drawn by staff here, or by the citizen at the kiosk
+
+
+@dataclass(frozen=True, slots=True)
+class PadView:
+    """The kiosk's writing pad (筆談): open there or not, both sides' strokes in order."""
+
+    open: bool = False
+    strokes: tuple[Stroke, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class CallView:
     session_id: str
     kiosk_name: str
@@ -142,6 +159,7 @@ class CallView:
     remote_content: str | None = None  # "document_camera" while the kiosk shows one
     sharing_screen: bool = False
     document: DocumentView | None = None
+    pad: PadView = field(default_factory=PadView)
 
 
 @dataclass(frozen=True, slots=True)

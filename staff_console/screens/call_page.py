@@ -23,6 +23,7 @@ from staff_console.i18n import Translator
 from staff_console.screens.document_panel import DocumentPanel
 from staff_console.screens.message_panel import MessagePanel
 from staff_console.screens.video_view import Rgb, VideoView
+from staff_console.screens.writing_pad import PadPanel
 from staff_console.view import CallView, ConsoleView, Quality
 
 QUALITY_COLOURS = {
@@ -45,6 +46,7 @@ class CallPage(QWidget):
         super().__init__(parent)
         self._tr = tr
         self._sharing = False
+        self._pad_open = False
         self.who = QLabel()
         self.who.setStyleSheet("font-size: 18px; font-weight: bold;")
         self.about = QLabel()
@@ -101,6 +103,7 @@ class CallPage(QWidget):
         left_layout.addLayout(controls)
         self.documents = DocumentPanel(tr)
         self.messages = MessagePanel(tr)
+        self.pad = PadPanel(tr)
         self.document_camera = VideoView(tr("call.no_video"))
         self.document_camera.zoomable = True
         self.zoom = QSlider(Qt.Orientation.Horizontal)
@@ -115,6 +118,7 @@ class CallPage(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.documents, tr("document.title"))
         self.tabs.addTab(self.messages, tr("text.title"))
+        self.tabs.addTab(self.pad, tr("pad.title"))
         self._camera_tab = camera_tab
         split = QSplitter()
         split.addWidget(left)
@@ -160,6 +164,10 @@ class CallPage(QWidget):
         self.share.setText(tr("call.stop_sharing" if call.sharing_screen else "call.share_screen"))
         self.documents.render(call.document, vm.forms)
         self.messages.render(vm.templates, call.texts_sent)
+        self.pad.render(call.pad)
+        if call.pad.open and not self._pad_open:  # the citizen opened it: show what they write
+            self.tabs.setCurrentWidget(self.pad)
+        self._pad_open = call.pad.open
         showing_camera = self.tabs.indexOf(self._camera_tab) >= 0
         if call.remote_content == "document_camera" and not showing_camera:
             self.tabs.addTab(self._camera_tab, tr("call.document_camera"))

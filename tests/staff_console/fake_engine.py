@@ -62,6 +62,15 @@ class RecordingEngine:
     def focus(self, doc_id: str, page: int, box: tuple[float, float, float, float]) -> None:
         self._record("focus", doc_id, page, box)
 
+    def send_ink(self, stroke_id: str, points: Sequence[tuple[float, float]]) -> None:
+        self._record("send_ink", stroke_id, tuple(points))
+
+    def clear_ink(self) -> None:
+        self._record("clear_ink")
+
+    def set_pad_open(self, open: bool) -> None:
+        self._record("set_pad_open", open)
+
     def share_screen(self, area: ScreenArea) -> None:
         self._record("share_screen", area)
 
