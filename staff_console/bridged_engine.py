@@ -20,7 +20,16 @@ from PyQt6.QtCore import QObject, pyqtSignal
 from call.audio_meter import AudioLevel, AudioSide
 from call.audio_meter import SpeakingChanged as EngineSpeakingChanged
 from call.bridge import EngineBridge, EventOutbox
-from call.content_messages import Highlight, Mark, PageRejected, PageShown, PenStroke, Pointer
+from call.content_messages import (
+    Highlight,
+    Mark,
+    PageRejected,
+    PageShown,
+    PenStroke,
+    Pointer,
+    View,
+    Viewer,
+)
 from call.devices import Device, DeviceChanged, MediaSettings
 from call.document import Document, open_document
 from call.engine import Engine, EngineEvent, EngineSettings, HubMessage, LinkChanged
@@ -46,6 +55,7 @@ from staff_console.engine_port import (
     CallQuality,
     CameraHealth,
     CitizenSpeaking,
+    CitizenViewChanged,
     CommandFailed,
     ConsoleEvent,
     HighlightMark,
@@ -65,6 +75,7 @@ from staff_console.engine_port import (
     ScreenArea,
     SharingEnded,
     TextHeard,
+    ViewerChanged,
 )
 
 logger = logging.getLogger(__name__)
@@ -191,6 +202,9 @@ class BridgedEngine(QObject):
 
         self._run("close_document", close)
 
+    def focus(self, doc_id: str, page: int, box: tuple[float, float, float, float]) -> None:
+        self._run("focus", lambda e: e.focus(doc_id, page, box))
+
     def send_ink(self, stroke_id: str, points: Sequence[tuple[float, float]]) -> None:
         stroke = list(points)  # a copy: the caller's list may grow on the GUI thread
         self._run("send_ink", lambda e: e.send_ink(stroke_id, stroke, STAFF_INK))
@@ -300,6 +314,12 @@ class BridgedEngine(QObject):
                 if isinstance(answer, PageShown):
                     return PageDelivered(doc_id, page, True)
                 return PageDelivered(doc_id, page, False, answer.reason)
+            case DocumentEvent(event=Viewer(width=width, height=height, mm_per_px=mm_per_px)):
+                return ViewerChanged(width, height, mm_per_px)
+            case DocumentEvent(event=View() as view):
+                return CitizenViewChanged(
+                    view.doc_id, view.page, view.box, view.width_px, view.height_px
+                )
             case DocumentEvent():
                 return None
             case EngineSpeakingChanged(side=AudioSide.REMOTE, speaking=speaking):
