@@ -11,6 +11,11 @@ mute button the microphone switch; the microphone's `AudioLevel` feeds the devic
 `SpeakingChanged` (staff = the remote side, citizen = the local one). The document camera
 (書画カメラ) is a second `CameraCapture` sent as the call's content track
 (`ContentKind.DOCUMENT_CAMERA`).
+
+Document pages show 1:1: the kiosk announces the size it really draws pages into
+(`announce_viewer`, remembered for a new engine too) and reports what part of the page the
+citizen sees (`report_view`); a sharper render of that part arrives as a `PageShown` with a
+`region`, and staff's "look here" as `FocusRequested` (docs/content-channel.md).
 """
 
 from __future__ import annotations
@@ -19,8 +24,10 @@ import asyncio
 import concurrent.futures
 import logging
 from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import replace
 from typing import Any, Final
 
+import msgspec
 import numpy as np
 from PyQt6.QtCore import QObject, pyqtSignal
 
@@ -28,7 +35,7 @@ from call.audio_meter import SILENCE_DBFS, AudioLevel, AudioSide
 from call.audio_meter import SpeakingChanged as EngineSpeakingChanged
 from call.bridge import EngineBridge, EventOutbox
 from call.camera import CameraCapture, CameraSettings
-from call.content_messages import ClearMarks, Marks
+from call.content_messages import ClearMarks, Focus, Marks, View
 from call.content_messages import DocumentClosed as EngineDocumentClosed
 from call.control_channel import ContentKind, QuickPhrase
 from call.devices import Device, DeviceChanged, MediaSettings
@@ -77,9 +84,11 @@ class BridgedKioskEngine(QObject):
         call: CallSettings | None = None,
         document_camera: str = "",
         keep_pages: int = KEEP_PAGES,
+        mm_per_px: float | None = None,
         backoff_initial: float = 0.5,
         backoff_max: float = 15.0,
     ) -> None:
+        """`mm_per_px` is the panel's pixel pitch, which staff use to judge its text size."""
         super().__init__()
         self._settings = EngineSettings(
             url=url,
@@ -90,6 +99,7 @@ class BridgedKioskEngine(QObject):
             backoff_initial=backoff_initial,
             backoff_max=backoff_max,
             keep_pages=keep_pages,
+            mm_per_px=mm_per_px,
         )
         self._token = token
         self._document_camera = document_camera
@@ -112,7 +122,7 @@ class BridgedKioskEngine(QObject):
     def start(self) -> None:
         """Start the network thread and the engine; the link connects by itself."""
         credentials = Credentials(token=self._token)
-        settings = self._settings
+        settings = self._settings  # with the viewer size last announced, for a new engine too
         bridge: _Bridge = EngineBridge(
             lambda emit: Engine(settings, credentials, emit), self._outbox
         )
@@ -178,6 +188,23 @@ class BridgedKioskEngine(QObject):
 
     def set_pad_open(self, open: bool) -> None:
         self._run("set_pad_open", lambda e: e.set_pad_open(open))
+
+    def announce_viewer(self, width: int, height: int) -> None:
+        self._settings = replace(self._settings, viewer_size=(width, height))
+        self._run("announce_viewer", lambda e: e.announce_viewer(width, height))
+
+    def report_view(
+        self, doc_id: str, page: int, box: k.Box, width_px: int, height_px: int
+    ) -> None:
+        x, y, width, height = box
+        fields = {"doc_id": doc_id, "page": page, "x": x, "y": y, "width": width}
+        fields |= {"height": height, "width_px": width_px, "height_px": height_px}
+        try:
+            view = msgspec.convert(fields, View)
+        except msgspec.ValidationError as error:  # a bug on this side: the view is not sent
+            logger.warning("= report_view dropped: %s", error)
+            return
+        self._run("report_view", lambda e: e.report_view(view))
 
     def forget_citizen(self) -> None:
         self._document_capture = None
@@ -264,7 +291,10 @@ class BridgedKioskEngine(QObject):
                 return k.ScreenShareChanged(active=kind is ContentKind.SCREEN)
             case DocumentEvent(event=PageReady() as page):
                 image = np.asarray(page.image.convert("RGB"), dtype=np.uint8)
-                return k.PageShown(page.doc_id, page.page, page.page_count, image)
+                region = None if page.region is None else page.region.box
+                return k.PageShown(page.doc_id, page.page, page.page_count, image, region)
+            case DocumentEvent(event=Focus(doc_id=doc_id, page=page) as focus):
+                return k.FocusRequested(doc_id, page, focus.box)
             case DocumentEvent(event=Marks(doc_id=doc_id, page=page, marks=marks)):
                 return k.MarksChanged(doc_id, page, tuple(marks))
             case DocumentEvent(event=ClearMarks(doc_id=doc_id, page=page)):
