@@ -60,6 +60,11 @@ class WritingPad(QWidget):
         self._vm = vm
         self.update()
 
+    @property
+    def strokes(self) -> tuple[Stroke, ...]:
+        """The strokes on the pad as last rendered (the one under the finger aside)."""
+        return self._vm.strokes
+
     def surface_rect(self) -> QRectF:
         """Where the citizen writes: the largest 3:2 box under staff's texts, centred."""
         area = QRectF(self.rect()).adjusted(MARGIN, MARGIN, -MARGIN, -MARGIN)
