@@ -218,6 +218,16 @@ def test_a_region_with_a_target_is_sent_at_exactly_the_fitted_size(xserver: XSer
         assert tuple(shrunk[225, 400]) == ROOT_BGR
 
 
+def wait_for_frame_after(capture: ScreenCapture, moment: float) -> np.typing.NDArray[np.uint8]:
+    """The first frame grabbed after `moment` (time.monotonic())."""
+    deadline = time.monotonic() + WAIT
+    while (latest := capture.latest_frame()) is None or latest.timestamp <= moment:
+        if time.monotonic() > deadline:
+            pytest.fail("no new screen frame in time")
+        time.sleep(UNIT / 5)
+    return latest.image
+
+
 def wait_for_new_size(capture: ScreenCapture, old: tuple[int, ...]) -> np.typing.NDArray[np.uint8]:
     deadline = time.monotonic() + WAIT
     while (image := wait_for_frame(capture)).shape == old:
@@ -240,7 +250,7 @@ def test_a_window_is_shared_as_its_place_on_the_screen_and_followed(xserver: XSe
                 if time.monotonic() > deadline:
                     pytest.fail(f"the share stayed at {capture.area}")
                 time.sleep(UNIT / 5)
-            moved = wait_for_frame(capture)
+            moved = wait_for_frame_after(capture, time.monotonic())
 
     assert image.shape == moved.shape == (480, 640, 3)
     assert tuple(image[240, 320]) == tuple(moved[240, 320]) == BGR
@@ -292,7 +302,7 @@ async def sharing_starts(kiosk: Probe, staff: Probe, settings: ScreenSettings) -
     assert (await kiosk.expect(RemoteContentChanged)).kind is ContentKind.SCREEN
 
 
-async def test_a_shared_region_reaches_the_kiosk_fitted_to_its_viewer(
+async def test_a_shared_region_reaches_the_kiosk_fitted_to_its_viewer_and_follows_it(
     ends: tuple[Probe, Probe], xserver: XServer
 ) -> None:
     kiosk, staff = ends
@@ -301,8 +311,18 @@ async def test_a_shared_region_reaches_the_kiosk_fitted_to_its_viewer(
 
     await sharing_starts(kiosk, staff, settings)
     frame = await frame_after(kiosk, "remote_content", within=WAIT)
-
     assert (frame.width, frame.height) == fit_size((1280, 720), KIOSK_VIEWER) == (1646, 926)
+
+    # Large-text mode: the kiosk's content area shrinks, and it says so.
+    await kiosk.engine.announce_viewer(1400, 800)
+    await staff.expect(DocumentEvent, lambda e: isinstance(e.event, Viewer))
+    deadline = time.monotonic() + WAIT
+    while (frame.width, frame.height) == (1646, 926):
+        if time.monotonic() > deadline:
+            pytest.fail("the share kept its old size")
+        frame = await frame_after(kiosk, "remote_content", frame.sequence, within=WAIT)
+
+    assert (frame.width, frame.height) == fit_size((1280, 720), (1400, 800)) == (1400, 788)
 
 
 async def test_a_shared_window_closing_ends_the_share_at_both_ends(
