@@ -17,7 +17,7 @@ from kiosk.model import STROKES_KEPT, Stroke
 from kiosk.state import KioskState as S
 from kiosk.theme import STANDARD, Theme
 from kiosk.viewmodels import InCallVM, PadVM
-from kiosk.widgets.writing_pad import MIN_INK_PX, WritingPad
+from kiosk.widgets.writing_pad import MAX_STROKE_POINTS, MIN_INK_PX, WritingPad
 from signaling import protocol as p
 from tests.kiosk.test_controller import started, to_call
 
@@ -260,3 +260,17 @@ def test_the_strokes_on_the_widget_are_gone_with_the_vm_of_a_new_citizen(pad: Wr
     assert color_near(pad, 0.25, 0.5).getRgb()[:3] == (0, 0, 0)
     pad.render(PadVM())
     assert color_near(pad, 0.25, 0.5).getRgb()[:3] == (255, 255, 255)
+
+
+def test_a_very_long_stroke_goes_on_under_a_new_id_from_where_it_was(pad: WritingPad) -> None:
+    strokes = drawn(pad)
+    QTest.mousePress(pad, LEFT, Qt.KeyboardModifier.NoModifier, at(pad, 0.0, 0.3))
+    for step in range(1, MAX_STROKE_POINTS + 10):
+        QTest.mouseMove(pad, at(pad, step / 2000, 0.3 if step % 2 == 0 else 0.7))
+    QTest.mouseRelease(pad, LEFT, Qt.KeyboardModifier.NoModifier, at(pad, 0.6, 0.3))
+    ids = list(dict.fromkeys(stroke_id for stroke_id, _ in strokes))
+    assert len(ids) == 2
+    first = [points for stroke_id, points in strokes if stroke_id == ids[0]][-1]
+    second = [points for stroke_id, points in strokes if stroke_id == ids[1]][-1]
+    assert len(first) == MAX_STROKE_POINTS
+    assert second[0] == first[-1]  # no gap where one stroke ends and the next begins
