@@ -389,8 +389,8 @@ class PageSender:
                     self._kept.popitem(last=False)
             case PageShown() | PageRejected() if message.transfer in self._region_transfers:
                 # A region dropped because the page moved on is stale, not a fault; the app
-                # hears about its pages only.
-                self._answer(message.transfer)
+                # hears about its pages only. Nobody awaits a region's answer, and recording it
+                # would push the page on screen's answer out of `_answered`.
                 logger.debug("content < region transfer %d answered: %r", message.transfer, message)
                 return
             case PageRejected():

@@ -421,3 +421,18 @@ def raw_transfer(
         chunk_frame(transfer, 0, encoded.data),
         encode_message(PageEnd(transfer=transfer)),
     ]
+
+
+async def test_many_regions_leave_the_page_on_screen_answered(call: Call) -> None:
+    _, page = noise_page(60, seed=1)
+    await call.staff.send_page("doc", 0, 1, page)
+    await next_of(call.content_events, PageReady)
+    shown = call.staff.last_shown
+    assert shown is not None
+    for seed in range(20):  # more than the answers the sender remembers
+        _, detail = noise_page(20, seed=seed)
+        await call.staff.send_region("doc", 0, 1, HALF, detail)
+        assert (await next_of(call.content_events, PageReady)).region == HALF
+
+    assert await call.staff.answered(shown, within=0)
+    assert call.staff.last_shown == shown
