@@ -162,10 +162,11 @@ class WritingPad(QWidget):
         shown = [s for s in self._vm.strokes if s.staff or s.id != self._live_id]
         if self._live_id is not None:
             shown.append(Stroke(self._live_id, tuple(self._live), staff=False))
-        if not shown and self._vm.hint:
-            painter.setPen(qcolor(BLACK))
-            painter.setFont(font_for(self._theme, Role.BODY))
-            painter.drawText(surface, Qt.AlignmentFlag.AlignCenter.value, self._vm.hint)
+        if not shown and self._vm.hint:  # ruby-aware: the ja-easy hint has readings
+            hint = TextBlock(
+                self._vm.hint, font_for(self._theme, Role.BODY), Qt.AlignmentFlag.AlignCenter
+            )
+            hint.paint(painter, surface.toRect(), qcolor(BLACK))
         width = max(MIN_INK_PX, surface.height() / 90)
         for stroke in shown:
             self._paint_stroke(painter, surface, stroke, width)
