@@ -34,7 +34,7 @@ from call.devices import Device, DeviceChanged, MediaSettings
 from call.document import Document, open_document
 from call.engine import Engine, EngineEvent, EngineSettings, HubMessage, LinkChanged
 from call.link import Credentials, LinkConnected, LinkDisconnected, LinkFailed
-from call.screen import Region, ScreenSettings
+from call.screen import WINDOW_CLOSED, Region, ScreenSettings
 from call.session import (
     CallSettings,
     CallState,
@@ -306,7 +306,7 @@ class BridgedEngine(QObject):
             case EngineContentChanged(session_id=session_id, kind=kind):
                 return RemoteContentChanged(session_id, None if kind is None else kind.value)
             case LocalContentEnded(reason=reason):
-                return SharingEnded(reason)
+                return SharingEnded(reason, window_closed=reason == WINDOW_CLOSED)
             case DocumentEvent(event=PageShown() | PageRejected() as answer):
                 if self._last_page is None:
                     return None

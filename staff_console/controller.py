@@ -377,9 +377,12 @@ class Controller:
                 call.pad.clear()
             case PadChanged(open=is_open):
                 call.pad.open = is_open
-            case SharingEnded(reason=reason):
+            case SharingEnded(reason=reason, window_closed=window_closed):
                 call.sharing_screen = False
-                self._notify("share.ended", Level.WARNING, reason=reason)
+                if window_closed:  # what staff did themselves, not a fault
+                    self._notify("share.window_closed", Level.INFO)
+                else:
+                    self._notify("share.ended", Level.WARNING, reason=reason)
             case PageDelivered(doc_id=doc_id, page=page, shown=shown, reason=reason):
                 call.page_delivered(doc_id, page, shown)
                 if not shown:

@@ -192,6 +192,7 @@ class SharingEnded:
     """Our screen share stopped by itself (the capture failed) or could not start."""
 
     reason: str
+    window_closed: bool = False  # the shared window closed: said in the staff member's language
 
 
 @dataclass(frozen=True, slots=True)

@@ -149,6 +149,7 @@ MESSAGES: Final[dict[str, str]] = {
     "share.region_hint": "Drag the region to share (Esc cancels)",
     "share.start": "Start sharing",
     "share.ended": "Screen sharing stopped: {reason}",
+    "share.window_closed": "The shared window was closed, so sharing stopped.",
     "transfer.title": "Transfer",
     "transfer.department": "Department",
     "transfer.note": "Handoff note (shown to the next staff member)",

@@ -150,6 +150,7 @@ MESSAGES: Final[dict[str, str]] = {
     "share.region_hint": "共有する範囲をドラッグしてください（Esc で中止）",
     "share.start": "共有開始",
     "share.ended": "画面共有が止まりました: {reason}",
+    "share.window_closed": "共有していたウィンドウが閉じられたため、画面共有を終えました。",
     "transfer.title": "転送",
     "transfer.department": "転送先の課",
     "transfer.note": "引継ぎメモ（次の担当者に表示されます）",

@@ -11,9 +11,10 @@ from PyQt6.QtWidgets import QListWidgetItem
 from call.windows import DesktopWindow
 from staff_console import desktop
 from staff_console.app import ConsoleApp
-from staff_console.engine_port import ScreenArea
+from staff_console.engine_port import ScreenArea, SharingEnded
 from staff_console.i18n import Language, Translator
 from staff_console.screens.share_dialog import REGION, ShareDialog
+from staff_console.view import Level
 from tests.staff_console import messages as m
 from tests.staff_console.test_screens import NOW, engine_of, logged_in
 
@@ -93,3 +94,18 @@ def test_the_console_shares_the_chosen_window_by_its_id(
     qtbot.mouseClick(dialog.start, Qt.MouseButton.LeftButton)
 
     assert engine_of(console).named("share_screen") == [(ScreenArea(window=BROWSER.id),)]
+
+
+def test_a_shared_window_closing_is_said_in_the_consoles_language_as_no_fault(
+    console: ConsoleApp, qtbot: Any
+) -> None:
+    logged_in(console, qtbot)
+    console.controller.handle(m.started(), NOW)
+    console.controller.share_screen(ScreenArea(window=FORM.id))
+
+    console.controller.handle(SharingEnded("the shared window was closed", window_closed=True), NOW)
+
+    notice = console.controller.view().notice
+    assert notice is not None
+    assert (notice.key, notice.level) == ("share.window_closed", Level.INFO)
+    assert console.window.call.share.text() == Translator(Language.JA)("call.share_screen")
