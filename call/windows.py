@@ -24,6 +24,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Collection
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Final
 
@@ -31,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 MIN_SIDE: Final = 48  # px: smaller windows are tool tips, tray icons and the like
 TOOL_TIMEOUT: Final = 2.0  # seconds for one xprop or xwininfo run
+LOOKUPS_AT_ONCE: Final = 8
 
 
 class WindowLookupError(Exception):
@@ -56,11 +58,11 @@ def list_windows(display: str | None = None, exclude: Collection[int] = ()) -> l
         if sys.platform == "win32":
             found = _win32_windows()
         else:
-            found = [
-                window
-                for window_id in _x11_client_list(display)
-                if (window := _x11_window(window_id, display)) is not None
-            ]
+            ids = [window_id for window_id in _x11_client_list(display) if window_id not in exclude]
+            # One xwininfo per window, several at once: the dialog waits for the slowest batch.
+            with ThreadPoolExecutor(LOOKUPS_AT_ONCE, thread_name_prefix="xwininfo") as pool:
+                looked_up = list(pool.map(lambda window_id: _x11_window(window_id, display), ids))
+            found = [window for window in looked_up if window is not None]
     except WindowLookupError as error:
         logger.info("= no window list: %s", error)
         return []
