@@ -139,7 +139,8 @@ MESSAGES: Final[dict[str, str]] = {
     "citizen.too_small": "⚠ The smallest text the citizen sees is {mm} mm: hard to read",
     "citizen.no_text": "Text size unknown (an image or scan without a text layer)",
     "citizen.size_unknown": "Text size not known yet (the kiosk has not said its view size)",
-    "citizen.zoom_legible": "Zoom the citizen to this (text {mm} mm)",
+    "citizen.zoom_legible": "Zoom the citizen to this",
+    "citizen.zoom_legible_hint": "Zoom the kiosk until its smallest text is {mm} mm",
     "share.title": "Share screen",
     "share.hint": "Share one window or a region: the citizen sees it large and sharp. "
     "A whole screen comes out small on the kiosk.",

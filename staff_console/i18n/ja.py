@@ -140,7 +140,8 @@ MESSAGES: Final[dict[str, str]] = {
     "citizen.no_text": "文字の大きさは分かりません（画像やスキャンで、文字情報がありません）",
     "citizen.size_unknown": "文字の大きさはまだ分かりません"
     "（キオスクが画面の大きさを知らせていません）",
-    "citizen.zoom_legible": "読める大きさに拡大する（文字 {mm} mm）",
+    "citizen.zoom_legible": "読める大きさに拡大",
+    "citizen.zoom_legible_hint": "住民の方の画面を、最小の文字が {mm} mm になるまで拡大します",
     "share.title": "画面共有",
     "share.hint": "ウィンドウ 1 つか範囲を共有すると、住民の方には大きく鮮明に見えます。"
     "画面全体はキオスクでは小さくなります。",

@@ -9,6 +9,8 @@ own render of the page (page_preview), which is plenty at the scales this panel 
 
 from __future__ import annotations
 
+import math
+
 from PyQt6.QtCore import QRectF, QSize, pyqtSignal
 from PyQt6.QtGui import QColor, QImage, QPainter, QPaintEvent
 from PyQt6.QtWidgets import QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
@@ -20,6 +22,7 @@ from staff_console.view import CitizenScreen
 KIOSK_BACKGROUND = QColor("#3c4148")
 MM_PER_INCH = 25.4
 WARNING_STYLE = "color: #b00020; font-weight: bold;"
+READABLE_STYLE = "color: #1b7f3b;"
 
 
 class KioskPicture(QWidget):
@@ -30,11 +33,24 @@ class KioskPicture(QWidget):
         self.screen_state: CitizenScreen | None = None
         self.image: QImage | None = None
         self.console_mm_per_px: float | None = None  # None: ask the QScreen (tests set it)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)  # as tall as the kiosk's shape needs: no empty band
+        self.setSizePolicy(policy)
         self.setMinimumSize(160, 90)
 
     def sizeHint(self) -> QSize:  # noqa: N802  # Qt override
-        return QSize(320, 180)
+        return QSize(320, self.heightForWidth(320))
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802  # Qt override
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802  # Qt override
+        state = self.screen_state
+        area = (16, 9) if state is None or state.viewer_px is None else state.viewer_px
+        height = width * area[1] / area[0]
+        if state is not None and state.mm_per_px is not None:
+            height = min(height, area[1] * state.mm_per_px / self.mm_per_px())  # true scale
+        return max(90, math.ceil(height))
 
     def mm_per_px(self) -> float:
         if self.console_mm_per_px is not None:
@@ -108,16 +124,19 @@ class CitizenView(QWidget):
         self.text = QLabel()
         self.text.setObjectName("citizen_text")
         self.text.setWordWrap(True)
-        self.zoom = QPushButton(tr("citizen.zoom_legible", mm=LEGIBLE_MM))
+        self.zoom = QPushButton(tr("citizen.zoom_legible"))
+        self.zoom.setToolTip(tr("citizen.zoom_legible_hint", mm=LEGIBLE_MM))
         self.zoom.setObjectName("citizen_zoom")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for widget in (self.title, self.picture, self.scale, self.text, self.zoom):
-            layout.addWidget(widget, 1 if widget is self.picture else 0)
+            layout.addWidget(widget)
+        layout.addStretch(1)
         self.zoom.clicked.connect(self.legible_zoom_requested)
 
     def render(self, state: CitizenScreen | None) -> None:  # type: ignore[override]
         self.picture.screen_state = state
+        self.picture.updateGeometry()
         self._render_scale()
         self._render_text(state)
         self.picture.update()
@@ -145,7 +164,8 @@ class CitizenView(QWidget):
         tr = self._tr
         legibility = None if state is None else state.text.legibility
         mm = None if state is None else state.text.smallest_mm
-        self.text.setStyleSheet(WARNING_STYLE if legibility is Legibility.TOO_SMALL else "")
+        styles = {Legibility.TOO_SMALL: WARNING_STYLE, Legibility.READABLE: READABLE_STYLE}
+        self.text.setStyleSheet("" if legibility is None else styles.get(legibility, ""))
         if legibility in (Legibility.READABLE, Legibility.TOO_SMALL) and mm is not None:
             key = "citizen.too_small" if legibility is Legibility.TOO_SMALL else "citizen.smallest"
             self.text.setText(tr(key, mm=f"{mm:.1f}"))

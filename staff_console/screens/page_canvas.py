@@ -155,8 +155,10 @@ class PageCanvas(QWidget):
         painter.drawRect(seen)
         if self._citizen_label:
             metrics = painter.fontMetrics()
-            tag = QRectF(seen.x(), seen.y(), metrics.horizontalAdvance(self._citizen_label) + 10,
-                         metrics.height() + 4)  # fmt: skip
+            size = (metrics.horizontalAdvance(self._citizen_label) + 10, metrics.height() + 4)
+            # Above the box, where it hides nothing the citizen sees; inside when at the top.
+            top = seen.y() - size[1] if seen.y() - size[1] >= page.y() else seen.y()
+            tag = QRectF(seen.x(), top, *size)
             painter.fillRect(tag, CITIZEN)
             painter.setPen(QColor("white"))
             painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, self._citizen_label)

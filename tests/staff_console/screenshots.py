@@ -3,6 +3,8 @@
     xvfb-run -s "-screen 0 1920x1080x24" .venv/bin/python -m tests.staff_console.screenshots
     xvfb-run -s "-screen 0 1366x768x24" .venv/bin/python -m tests.staff_console.screenshots
 
+With `en` as its argument it takes only the citizen-view shots (09, 10), in English.
+
 The console runs on a recording engine fed hub messages, with still pictures for the video, so
 the pictures are reproducible. Each one is the whole X screen: dialogs included.
 """
@@ -29,15 +31,19 @@ from staff_console.engine_port import (
     CallPhase,
     CallPhaseChanged,
     CallQuality,
+    CitizenViewChanged,
     HubConnected,
     PhraseHeard,
     RemoteContentChanged,
     Rgb,
+    ViewerChanged,
 )
+from staff_console.legibility import fit
 from staff_console.settings import ConsoleSettings
 from staff_console.view import Stage
 from tests.staff_console import messages as m
 from tests.staff_console.fake_engine import RecordingEngine
+from tests.staff_console.text_pdf import A4_PT, text_pdf
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "console"
 
@@ -63,6 +69,24 @@ def write_form(path: Path) -> None:
     image.save(path, "PDF", resolution=150)
 
 
+def write_text_form(path: Path) -> None:
+    """A form with a real text layer: labels at 10.5 pt, the notes in 8 pt small print."""
+    labels = ("請求者の住所", "氏名", "生年月日", "必要な通数", "使いみち")
+    lines = [(150.0, 70.0, 20.0, "住民票の写し等交付請求書")]
+    boxes = []
+    for row, label in enumerate(labels):
+        top = 120.0 + row * 80
+        boxes.append((60.0, top, 475.0, 64.0))
+        lines.append((68.0, top + 16, 10.5, label))
+    notes = (
+        "【ご注意】本人確認書類（運転免許証、マイナンバーカードなど）をお持ちください。",  # noqa: RUF001
+        "代理人が請求する場合は、委任状が必要です。手数料は 1 通 300 円です。",
+        "郵送で請求する場合は、返信用封筒に切手を貼って同封してください。",
+    )
+    lines += [(60.0, 540.0 + 13 * n, 8.0, note) for n, note in enumerate(notes)]
+    text_pdf(path, lines, boxes)
+
+
 class Stills:
     def __init__(self) -> None:
         self.citizen = citizen_picture()
@@ -80,6 +104,7 @@ class Stills:
 
 
 def main() -> int:
+    language = sys.argv[1] if len(sys.argv) > 1 else "ja"
     app = QApplication(sys.argv[:1])
     desktop.apply_ui_font(app)
     screen = QGuiApplication.primaryScreen()
@@ -91,10 +116,14 @@ def main() -> int:
     forms.mkdir(parents=True, exist_ok=True)
     form = forms / "住民票の写し等交付請求書.pdf"
     write_form(form)
+    text_form = forms / "住民票の写し等交付請求書_文字.pdf"
+    write_text_form(text_form)
     (forms / "転入届.pdf").write_bytes(form.read_bytes())
     (forms / "印鑑登録申請書.pdf").write_bytes(form.read_bytes())
     stills = Stills()
-    settings = ConsoleSettings(server="wss://madoguchi.city.example/ws", forms_folder=str(forms))
+    settings = ConsoleSettings(
+        server="wss://madoguchi.city.example/ws", forms_folder=str(forms), language=language
+    )
     store = QSettings(str(work / "console.ini"), QSettings.Format.IniFormat)
     console = ConsoleApp(settings, RecordingEngine(), Remembered(store), frames=stills, clock=False)
     console.window.setGeometry(screen.availableGeometry())
@@ -103,10 +132,13 @@ def main() -> int:
     c = console.controller
 
     def shot(name: str) -> None:
+        if language != "ja" and not name.startswith(("09", "10")):
+            return
+        suffix = "" if language == "ja" else f"-{language}"
         for _ in range(20):
             app.processEvents()
             time.sleep(0.02)
-        screen.grabWindow(0).save(str(OUT / f"{name}-{tag}.png"))
+        screen.grabWindow(0).save(str(OUT / f"{name}{suffix}-{tag}.png"))
 
     console.login.username.setText("tanaka")
     shot("01-login")
@@ -144,6 +176,18 @@ def main() -> int:
     c.handle(PhraseHeard("s0", "cannot_hear"), now - 4)
     c.tick(now)
     shot("03-call-document")
+    # What the citizen sees: the kiosk's view (1700x950 px on the reference 0.2745 mm panel),
+    # the form's 8 pt notes at 2.5 mm there, then the one-click zoom and the kiosk's answer.
+    c.open_document(text_form, 1)
+    c.handle(ViewerChanged(1700, 950, 0.2745), now)
+    c.point(0.5, 0.66)
+    shot("09-citizen-view-warning")
+    console.window.call.documents.citizen.zoom.click()
+    engine = console.engine
+    assert isinstance(engine, RecordingEngine)
+    ((doc_id, page, box),) = engine.named("focus")
+    c.handle(CitizenViewChanged(doc_id, page, box, *fit(box, A4_PT, (1700, 950))), now)
+    shot("10-citizen-view-zoomed")
     console.window.call.tabs.setCurrentWidget(console.window.call.messages)
     shot("04-call-text")
     stills.document_camera = (
