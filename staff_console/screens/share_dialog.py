@@ -50,10 +50,12 @@ class ShareDialog(QDialog):
             self._add(tr("share.monitor", index=index, **size), index)
         self.choices.setCurrentRow(0)  # the front window, or the region: never a whole monitor
         self.choices.itemActivated.connect(self._on_choices_item_activated)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox()
         self.start = QPushButton(tr("share.start"))
         self.start.setDefault(True)
         buttons.addButton(self.start, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.cancel = QPushButton(tr("login.cancel"))
+        buttons.addButton(self.cancel, QDialogButtonBox.ButtonRole.RejectRole)
         buttons.accepted.connect(self._on_start_clicked)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

@@ -80,6 +80,20 @@ def test_the_region_and_a_monitor_are_chosen_from_their_rows(
     assert chosen.args == ([] if signal == "region_requested" else [1])
 
 
+def test_cancel_shares_nothing(qtbot: Any) -> None:
+    dialog = ShareDialog(Translator(Language.JA), [FORM])
+    qtbot.addWidget(dialog)
+    chosen: list[object] = []
+    for signal in (dialog.window_chosen, dialog.region_requested, dialog.monitor_chosen):
+        signal.connect(lambda *args: chosen.append(args))
+
+    qtbot.mouseClick(dialog.cancel, Qt.MouseButton.LeftButton)
+
+    assert chosen == []
+    assert dialog.result() == ShareDialog.DialogCode.Rejected
+    assert dialog.cancel.text() == "中止"
+
+
 def test_the_console_shares_the_chosen_window_by_its_id(
     console: ConsoleApp, qtbot: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
