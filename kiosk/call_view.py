@@ -5,7 +5,7 @@ from __future__ import annotations
 from kiosk.engine import CallMedia, Phrase
 from kiosk.i18n import Translator
 from kiosk.model import VOLUME_STEPS, Citizen, KioskModel
-from kiosk.viewmodels import ContentVM, Icon, InCallVM, PadVM, PhraseOption, Toggle
+from kiosk.viewmodels import ContentKind, ContentVM, Icon, InCallVM, PadVM, PhraseOption, Toggle
 
 PAD_TEXTS_SHOWN = 2
 
@@ -42,8 +42,10 @@ def in_call_view(model: KioskModel, tr: Translator, department: str) -> InCallVM
         volume=citizen.volume,
         volume_steps=VOLUME_STEPS,
         phrases=tuple(PhraseOption(phrase, tr(f"phrase.{phrase.value}")) for phrase in Phrase),
-        phrase_sent=(
-            tr("call.phrase_sent", phrase=tr(f"phrase.{citizen.phrase_sent.value}"))
+        notice=(
+            tr("waiting.reconnecting")
+            if not model.hub_up
+            else tr("call.phrase_sent", phrase=tr(f"phrase.{citizen.phrase_sent.value}"))
             if citizen.phrase_sent is not None
             else ""
         ),
@@ -64,6 +66,10 @@ def in_call_view(model: KioskModel, tr: Translator, department: str) -> InCallVM
             if model.devices.document_camera
             else None
         ),
+        zoom_in=tr("call.zoom_in"),
+        zoom_out=tr("call.zoom_out"),
+        zoom_fit=tr("call.zoom_reset"),
+        end_label=tr("call.end"),
         pad=_pad(citizen, tr),
     )
 
@@ -92,22 +98,21 @@ def _call_status(citizen: Citizen, tr: Translator) -> str:
 
 
 def _content(citizen: Citizen, tr: Translator) -> ContentVM | None:
-    zoom = {
-        "zoom_in": tr("call.zoom_in"),
-        "zoom_out": tr("call.zoom_out"),
-        "zoom_fit": tr("call.zoom_reset"),
-    }
+    """What takes the main area: our document camera while it is on, else what staff show."""
+    if citizen.document_camera:
+        return ContentVM(ContentKind.DOCUMENT_CAMERA, tr("call.document_camera_off"), ("", 0), None)
     document = citizen.document
     if document is not None:
+        focus = citizen.focus
         return ContentVM(
+            ContentKind.PAGE,
             title=tr("call.document", page=document.page + 1, pages=document.page_count),
             page_key=(document.doc_id, document.page),
             image=document.image,
             marks=tuple(document.marks.values()),
-            **zoom,
+            detail=document.detail,
+            focus=focus if focus is not None and focus.doc_id == document.doc_id else None,
         )
     if citizen.screen_share:
-        return ContentVM(
-            title=tr("call.screen_share"), page_key=("", 0), image=None, marks=(), **zoom
-        )
+        return ContentVM(ContentKind.SCREEN, tr("call.screen_share"), ("", 0), None)
     return None

@@ -268,6 +268,29 @@ class KioskController(EngineReactions):
             citizen.document_camera = not citizen.document_camera
             self._engine.set_document_camera(citizen.document_camera)
 
+    # 1:1 pages (docs/content-channel.md). These report what the screen measured, so nothing is
+    # rendered again: the engine tells staff, who send pages sized for it.
+
+    def content_resized(self, width: int, height: int) -> None:
+        """The call screen's content area is now this many pixels; pages are made to fit it."""
+        self._engine.announce_viewer(width, height)
+
+    def content_viewed(
+        self, doc_id: str, page: int, box: e.Box, width_px: int, height_px: int
+    ) -> None:
+        """The citizen now sees `box` of the page, drawn `width_px` x `height_px`."""
+        shown = self.model.citizen.document
+        if (
+            self.state is S.IN_CALL
+            and shown is not None
+            and (shown.doc_id, shown.page)
+            == (
+                doc_id,
+                page,
+            )
+        ):
+            self._engine.report_view(doc_id, page, box, width_px, height_px)
+
     # The writing pad (筆談): the citizen writes with a finger, staff write back.
 
     @_input

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from call.content_messages import Mark
-from kiosk.engine import CallMedia, Capabilities, DevicesChanged, Image8, Phrase
+from kiosk.engine import Box, CallMedia, Capabilities, DevicesChanged, Image8, Phrase
 from kiosk.i18n import Language
 from kiosk.state import KioskState, Overlay
 from signaling import protocol as p
@@ -37,6 +37,23 @@ class Closure:
     ended_while_waiting: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class Detail:
+    """A sharper render of part of the page on screen, drawn over it while zoomed in."""
+
+    region: Box
+    image: Image8 = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class FocusRequest:
+    """Staff's latest "look here"; `serial` tells the screen that it is a new one."""
+
+    doc_id: str
+    box: Box
+    serial: int
+
+
 @dataclass
 class ShownDocument:
     doc_id: str
@@ -44,6 +61,7 @@ class ShownDocument:
     page_count: int
     image: Image8 = field(repr=False)
     marks: dict[str, Mark] = field(default_factory=dict)  # by mark id; "" is the pointer
+    detail: Detail | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +112,7 @@ class Citizen:
     staff_texts: list[str] = field(default_factory=list)
     pad: Pad = field(default_factory=Pad)
     document: ShownDocument | None = None
+    focus: FocusRequest | None = None
     screen_share: bool = False
     staff_speaking: bool = False
     citizen_speaking: bool = False

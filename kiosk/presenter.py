@@ -26,6 +26,7 @@ from kiosk.viewmodels import (
     Face,
     Icon,
     LanguageOption,
+    LanguageStart,
     LanguageVM,
     MessageVM,
     OpenDepartment,
@@ -166,7 +167,7 @@ def _chrome(page: Page, model: KioskModel, tr: Translator) -> Chrome:
         Page.DEVICE_CHECK: (back, Action(_call_label(model, tr), Kind.GO, Icon.PERSON)),
         Page.WAITING: (cancel, None),
         Page.CLOSED: (back, None),
-        Page.IN_CALL: (Action(tr("call.end"), Kind.STOP, Icon.END_CALL), None),
+        Page.IN_CALL: (None, None),  # the call screen has its own end button, and no bar
         Page.TRANSFERRING: (cancel, None),
         Page.SURVEY: (Action(tr("survey.skip"), Kind.NEUTRAL, Icon.NEXT), None),
         Page.THANK_YOU: (None, Action(tr("thanks.finish"), Kind.GO, Icon.CHECK)),
@@ -191,13 +192,7 @@ def _chrome(page: Page, model: KioskModel, tr: Translator) -> Chrome:
         )
     left, right = bottom[page]
     reconnecting = not model.hub_up and model.state in IN_SESSION
-    sent = citizen.phrase_sent
-    if reconnecting:
-        notice = tr("waiting.reconnecting")
-    elif sent is not None and page is Page.IN_CALL:
-        notice = tr("call.phrase_sent", phrase=tr(f"phrase.{sent.value}"))
-    else:
-        notice = ""
+    notice = tr("waiting.reconnecting") if reconnecting else ""
     return Chrome(
         title=model.center_name,
         language_label=NATIVE_NAMES[citizen.language],
@@ -244,14 +239,20 @@ def _closing_time(tr: Translator, closes_at: float) -> str:
 
 def _attract(model: KioskModel, tr: Translator, today: datetime) -> AttractVM:
     departments = model.directory.departments if model.directory is not None else []
+    # Open by the clock is not enough: only a department with someone on duty answers a call.
     open_now = tuple(
         OpenDepartment(
             tr.pick(d.names),
             tr("attract.open_until", time=_closing_time(tr, d.closes_at)) if d.closes_at else "",
         )
         for d in departments
-        if d.open_now
+        if d.open_now and d.staffed
     )
+    unstaffed = tuple(tr.pick(d.names) for d in departments if d.open_now and not d.staffed)
+    if open_now:
+        none_open = ""
+    else:
+        none_open = tr("attract.staffed_none" if unstaffed else "attract.none_open")
     return AttractVM(
         center=model.center_name,
         heading=tr("attract.heading"),
@@ -259,25 +260,22 @@ def _attract(model: KioskModel, tr: Translator, today: datetime) -> AttractVM:
         date=tr("attract.date", date=tr.month_day(today), weekday=tr.weekday(today)),
         open_title=tr("attract.open_now"),
         open_departments=open_now,
-        none_open="" if open_now else tr("attract.none_open"),
+        none_open=none_open,
+        unstaffed_title=tr("attract.unstaffed") if unstaffed else "",
+        unstaffed_departments=unstaffed,
         touch=tr("attract.touch"),
-        touch_lines=tuple(
-            (language, Translator(language)("attract.touch"))
+        starts=tuple(
+            LanguageStart(language, Translator(language)("attract.start_in"))
             for language in Language
-            if language is not model.citizen.language
         ),
     )
 
 
 def _topics(model: KioskModel, tr: Translator, today: datetime) -> TopicVM:
     directory = model.directory
-    paging = {
-        "next_page": tr("topic.next_page"),
-        "previous_page": tr("topic.previous_page"),
-        "page_label": tr.template("topic.page"),
-    }
+    page_label = tr.template("topic.page")
     if directory is None:
-        return TopicVM(tr("topic.title"), (), **paging)
+        return TopicVM(tr("topic.title"), (), page_label)
     departments = {d.id: d for d in directory.departments}
     topics = []
     for category in directory.categories:
@@ -296,10 +294,9 @@ def _topics(model: KioskModel, tr: Translator, today: datetime) -> TopicVM:
                 description=description,
                 icon=_CATEGORY_ICONS.get(category.icon, Icon.COUNTER),
                 open=is_open,
-                closed_label="" if is_open else tr("topic.closed"),
             )
         )
-    return TopicVM(tr("topic.title"), tuple(topics), **paging)
+    return TopicVM(tr("topic.title"), tuple(topics), page_label)
 
 
 def _waiting(model: KioskModel, tr: Translator) -> WaitingVM:

@@ -15,6 +15,8 @@ from kiosk import engine as e
 from kiosk.model import (
     STAFF_TEXTS_KEPT,
     Closure,
+    Detail,
+    FocusRequest,
     KioskModel,
     Place,
     ShownDocument,
@@ -103,11 +105,19 @@ class EngineReactions:
             case e.InkChanged() | e.InkCleared() | e.PadChanged():
                 if event.session_id == citizen.session_id and self.state is S.IN_CALL:
                     self._pad_changed(event)
-            case e.PageShown():
+            case e.PageShown(region=None):
                 if self.state is S.IN_CALL:
                     citizen.document = ShownDocument(
                         event.doc_id, event.page, event.page_count, event.image
                     )
+            case e.PageShown(region=region) if region is not None:
+                shown = citizen.document
+                if shown is not None and (shown.doc_id, shown.page) == (event.doc_id, event.page):
+                    shown.detail = Detail(region, event.image)
+            case e.FocusRequested(doc_id=doc_id, box=box):
+                if self.state is S.IN_CALL:
+                    serial = 0 if citizen.focus is None else citizen.focus.serial + 1
+                    citizen.focus = FocusRequest(doc_id, box, serial)
             case e.MarksChanged() | e.MarksCleared() | e.DocumentClosed():
                 self._document_changed(event)
             case e.ScreenShareChanged(active=active):

@@ -12,7 +12,7 @@ from enum import StrEnum
 from call.content_messages import Mark
 from kiosk.engine import Image8, Phrase
 from kiosk.i18n import Language
-from kiosk.model import Stroke
+from kiosk.model import Detail, FocusRequest, Stroke
 from kiosk.theme import Kind, Theme
 
 
@@ -115,16 +115,26 @@ class OpenDepartment:
 
 
 @dataclass(frozen=True, slots=True)
+class LanguageStart:
+    """A language button on the attract screen: it goes straight to the topics."""
+
+    language: Language
+    label: str  # "Start in English", in the language itself and its own name
+
+
+@dataclass(frozen=True, slots=True)
 class AttractVM:
     center: str
     heading: str
     clock: str
     date: str
     open_title: str
-    open_departments: tuple[OpenDepartment, ...]
+    open_departments: tuple[OpenDepartment, ...]  # open and staffed: a call is answered now
     none_open: str
+    unstaffed_title: str  # empty when no department is open with nobody on duty
+    unstaffed_departments: tuple[str, ...]  # open by the clock, but nobody at the desk
     touch: str
-    touch_lines: tuple[tuple[Language, str], ...]  # "touch to start" in the other languages
+    starts: tuple[LanguageStart, ...]  # every language, each in its own words
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,15 +157,12 @@ class TopicOption:
     description: str  # or, when closed, the hours
     icon: Icon
     open: bool
-    closed_label: str  # "closed now", for where the description with the hours has no room
 
 
 @dataclass(frozen=True, slots=True)
 class TopicVM:
     title: str
     topics: tuple[TopicOption, ...]
-    next_page: str
-    previous_page: str
     page_label: str  # with {page} and {pages} left for the screen, which owns the paging
 
 
@@ -196,17 +203,25 @@ class PhraseOption:
     label: str
 
 
+class ContentKind(StrEnum):
+    """What takes the call screen's main area instead of the staff member's video."""
+
+    PAGE = "page"  # a document page from staff: exact pixels, with marks
+    SCREEN = "screen"  # staff's shared screen or window: their content video
+    DOCUMENT_CAMERA = "document_camera"  # our own 書画カメラ, as staff see it
+
+
 @dataclass(frozen=True, slots=True)
 class ContentVM:
-    """What staff show: a document page (exact pixels, with marks) or their screen."""
+    """What takes the main area: a page (exact pixels, marks, a sharper part), or live video."""
 
+    kind: ContentKind
     title: str
-    page_key: tuple[str, int]  # (doc_id, page): a new page resets the zoom
-    image: Image8 | None = field(repr=False, compare=False)  # None: the screen-share video
-    marks: tuple[Mark, ...]
-    zoom_in: str
-    zoom_out: str
-    zoom_fit: str
+    page_key: tuple[str, int]  # (doc_id, page); the zoom holds across pages of one document
+    image: Image8 | None = field(repr=False, compare=False)  # None: a live video (SCREEN, ...)
+    marks: tuple[Mark, ...] = ()
+    detail: Detail | None = field(default=None, repr=False, compare=False)
+    focus: FocusRequest | None = None  # staff's latest "look here" in this document
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,12 +256,16 @@ class InCallVM:
     volume: int
     volume_steps: int
     phrases: tuple[PhraseOption, ...]
-    phrase_sent: str
+    notice: str  # a calm line under staff's words: the phrase just sent, or the hub reconnecting
     staff_text_title: str
     staff_texts: tuple[str, ...]
     hitsudan: str
     content: ContentVM | None
     document_camera: Toggle | None  # only when a second camera exists
+    zoom_in: str
+    zoom_out: str
+    zoom_fit: str
+    end_label: str  # the red button at the bottom left; it asks first
     pad: PadVM = field(default_factory=PadVM)
 
 

@@ -9,7 +9,7 @@ controller that someone is still there (`touched`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Protocol
 
@@ -18,7 +18,7 @@ from PyQt6.QtGui import QPainter, QPaintEvent
 from PyQt6.QtWidgets import QApplication, QLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.beep import Beeper
-from kiosk.engine import MediaFeeds, Phrase
+from kiosk.engine import Box, MediaFeeds, Phrase
 from kiosk.i18n import Language
 from kiosk.screens.admin_pin import AdminPinScreen
 from kiosk.screens.attract import AttractScreen
@@ -77,6 +77,14 @@ class KioskIntents(Protocol):
     def change_volume(self, steps: int) -> None: ...
     def send_phrase(self, phrase: Phrase) -> None: ...
     def toggle_document_camera(self) -> None: ...
+    def open_pad(self) -> None: ...
+    def close_pad(self) -> None: ...
+    def clear_pad(self) -> None: ...
+    def draw_stroke(self, stroke_id: str, points: Sequence[tuple[float, float]]) -> None: ...
+    def content_resized(self, width: int, height: int) -> None: ...
+    def content_viewed(
+        self, doc_id: str, page: int, box: Box, width_px: int, height_px: int
+    ) -> None: ...
     def answer_survey(self, score: int) -> None: ...
     def toggle_large_text(self) -> None: ...
     def toggle_high_contrast(self) -> None: ...
@@ -113,8 +121,13 @@ class KioskWindow(QWidget):
         if self._built != (view.theme, view.generation):
             self._build(view.theme)
             self._built = (view.theme, view.generation)
+        # The call screen has the whole window: its main area needs the height (kiosk.md).
+        framed = view.page is not Page.IN_CALL
+        self.top.setVisible(framed)
+        self.bottom.setVisible(framed)
         self.top.render(view.chrome)
         self.bottom.render(view.chrome)
+        self.call.top.render(view.chrome)
         screen = self.screens[view.page]
         screen.render(view.screen)
         self.stack.setCurrentWidget(screen)
@@ -155,27 +168,37 @@ class KioskWindow(QWidget):
 
     def _connect(self) -> None:
         intents, screens = self._intents, self.screens
-        self.top.language_clicked.connect(intents.open_language)
-        self.top.large_text_clicked.connect(intents.toggle_large_text)
-        self.top.high_contrast_clicked.connect(intents.toggle_high_contrast)
-        self.top.admin_requested.connect(intents.open_admin)
+        call = screens[Page.IN_CALL]
+        assert isinstance(call, InCallScreen)
+        self.call = call
+        for top in (self.top, call.top):
+            top.language_clicked.connect(intents.open_language)
+            top.large_text_clicked.connect(intents.toggle_large_text)
+            top.high_contrast_clicked.connect(intents.toggle_high_contrast)
+            top.admin_requested.connect(intents.open_admin)
         self.bottom.back_clicked.connect(intents.back)
         self.bottom.primary_clicked.connect(intents.primary)
         attract = screens[Page.ATTRACT]
         assert isinstance(attract, AttractScreen)
         attract.started.connect(intents.start)
+        attract.language_chosen.connect(intents.choose_language)
         language = screens[Page.LANGUAGE]
         assert isinstance(language, LanguageScreen)
         language.chosen.connect(intents.choose_language)
         topic = screens[Page.TOPIC]
         assert isinstance(topic, TopicScreen)
         topic.chosen.connect(intents.choose_topic)
-        call = screens[Page.IN_CALL]
-        assert isinstance(call, InCallScreen)
         call.mute_clicked.connect(intents.toggle_mute)
         call.volume_clicked.connect(intents.change_volume)
         call.phrase_clicked.connect(intents.send_phrase)
         call.document_camera_clicked.connect(intents.toggle_document_camera)
+        call.end_clicked.connect(intents.back)  # "end the call?"
+        call.pad_opened.connect(intents.open_pad)
+        call.pad_closed.connect(intents.close_pad)
+        call.pad_cleared.connect(intents.clear_pad)
+        call.stroke_drawn.connect(intents.draw_stroke)
+        call.stage.viewport_changed.connect(intents.content_resized)
+        call.stage.view_changed.connect(intents.content_viewed)
         survey = screens[Page.SURVEY]
         assert isinstance(survey, SurveyScreen)
         survey.answered.connect(intents.answer_survey)

@@ -28,9 +28,7 @@ MESSAGES: Final[dict[str, str]] = {
     "topic.title": "ご用件を えらんでください",
     "topic.closed": "受付時間外",
     "topic.closed_opens": "受付時間外です。{when}から 相談できます",
-    "topic.next_page": "つぎのページ",
-    "topic.previous_page": "まえのページ",
-    "topic.page": "{page} / {pages} ページ",
+    "topic.page": "{page} / {pages}",  # on the page buttons beside the title
     # 4. Privacy.
     "privacy.title": "はじめに お読みください",
     "privacy.no_recording": "映像と音声は 録画も録音も しません。",
@@ -88,7 +86,7 @@ MESSAGES: Final[dict[str, str]] = {
     "pad.hint": "ここに 指で 書いてください",
     "call.zoom_in": "大きく",
     "call.zoom_out": "小さく",
-    "call.zoom_reset": "元の大きさ",
+    "call.zoom_reset": "全体を見る",
     "call.document": "係の人が 見せている書類（{page}/{pages}）",
     "call.screen_share": "係の人が 見せている画面",
     "call.document_camera_on": "書類を映す",
@@ -97,7 +95,7 @@ MESSAGES: Final[dict[str, str]] = {
     "call.reconnecting": "通信を つなぎ直しています。",
     "phrase.cannot_hear": "聞こえません",
     "phrase.say_again": "もう一度お願いします",
-    "phrase.slower": "ゆっくり話してください",
+    "phrase.slower": "ゆっくり 話してください",
     "phrase.yes": "はい",
     "phrase.no": "いいえ",
     "confirm_end.title": "相談を おわりますか？",

@@ -34,9 +34,7 @@ MESSAGES: Final[dict[str, str]] = {
     "topic.title": "なにを そうだん しますか？",
     "topic.closed": "いまは やすみ",
     "topic.closed_opens": "いまは やすみです。{when}から そうだん できます",
-    "topic.next_page": "つぎを 見《み》る",
-    "topic.previous_page": "まえを 見《み》る",
-    "topic.page": "{page} / {pages}",
+    "topic.page": "{page} / {pages}",  # on the page buttons beside the title
     "privacy.title": "はじめに よんで ください",
     "privacy.no_recording": "かおや こえは のこしません。",
     "privacy.nothing_kept": (
@@ -97,7 +95,7 @@ MESSAGES: Final[dict[str, str]] = {
     "pad.hint": "ここに 指《ゆび》で 字《じ》を 書《か》いて ください。",
     "call.zoom_in": "大《おお》きく",
     "call.zoom_out": "小《ちい》さく",
-    "call.zoom_reset": "もとに もどす",
+    "call.zoom_reset": "ぜんぶ 見《み》る",
     "call.document": "係《かかり》の 人《ひと》が 見《み》せて いる 紙《かみ》（{page}/{pages}）",
     "call.screen_share": "係《かかり》の 人《ひと》が 見《み》せて いる がめん",
     "call.document_camera_on": "紙《かみ》を 見《み》せる",

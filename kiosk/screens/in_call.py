@@ -1,33 +1,39 @@
-"""7. In call: staff large, self-view small, big mute and volume, quick phrases, staff text.
+"""7. In call: the document is what the citizen came for, so it gets the screen.
 
-Left: the stage (staff video, or what they show with their video inset), the 筆談 sign with its
-meaning and the text staff send, and a row of big controls (mute, quieter, the volume, louder)
-that never moves. Right: the self-view and the quick phrases. What a phrase sent is confirmed in
-the bottom bar's notice. The red "end" button is the chrome's bottom-left one, and it asks first
-(`ConfirmEndScreen`).
+The screen has no window bars. On the left, a column 320 px wide, the whole height, that never
+changes: a video (the staff member while something takes the main area, else the self-view),
+the quick phrases, the microphone, the volume, and the red "end" at the
+bottom left (it asks first, `ConfirmEndScreen`). On the right, the call's own top bar (the
+window's buttons in their usual places, with the zoom buttons where the title would be) over the
+main area (`Stage`): 1600 x 968 px on the reference panel, enough for an A4 page 968 px tall
+(89 % of real size) or a 16:9 share 1600 px wide. Only the main area changes between video,
+document and writing-pad modes.
 """
 
 from __future__ import annotations
 
-from PyQt6.QtCore import Qt, pyqtSignal
+from dataclasses import replace
+
+from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.engine import MediaFeeds, Phrase
 from kiosk.screens.base import Screen
-from kiosk.screens.privacy import Bullet
 from kiosk.theme import Kind, Theme
 from kiosk.viewmodels import Icon, InCallVM, ScreenVM
+from kiosk.widgets.chrome import TOP_HEIGHT, TopBar
+from kiosk.widgets.content_tools import ContentTools
 from kiosk.widgets.level_bar import LevelBar
-from kiosk.widgets.panel import Panel
 from kiosk.widgets.stage import Stage
-from kiosk.widgets.text import KText, Role
 from kiosk.widgets.touch_button import TouchButton
 from kiosk.widgets.video_view import VideoView
 
-SIDE_WIDTH = 600
-PHRASE_GAP = 14
-# (row, column, columns spanned): the long phrases one to a row, so that none breaks inside a
-# word, and いいえ left of はい, as in every question the kiosk asks.
+COLUMN_WIDTH = 320  # = the video's width; the main area keeps the other 1600 px
+VIDEO_HEIGHT = 240  # 320 x 240: the least for lip-reading (EN 301 549 §6.5)
+ROW_GAP = 10
+LABEL_PX = 26  # two lines of a phrase fit a row; 24 px or more is body text (kiosk-ux.md)
+# (row, column, columns spanned): the long phrases one to a row, and いいえ left of はい, as in
+# every question the kiosk asks.
 PHRASE_PLACES = {
     Phrase.CANNOT_HEAR: (0, 0, 2),
     Phrase.SAY_AGAIN: (1, 0, 2),
@@ -42,113 +48,112 @@ class InCallScreen(Screen):
     volume_clicked = pyqtSignal(int)  # -1 or +1
     phrase_clicked = pyqtSignal(object)  # Phrase
     document_camera_clicked = pyqtSignal()
+    pad_opened = pyqtSignal()
+    pad_closed = pyqtSignal()
+    pad_cleared = pyqtSignal()
+    stroke_drawn = pyqtSignal(str, object)  # the citizen's stroke as it grows: id, points
+    end_clicked = pyqtSignal()
 
     def __init__(self, theme: Theme) -> None:
         super().__init__(theme)
-        self.column.setContentsMargins(32, 20, 32, 16)
+        self.column.setContentsMargins(0, 0, 0, 0)
+        self.column.setSpacing(0)
         row = QHBoxLayout()
-        row.setSpacing(theme.gap_px)
-        row.addLayout(self._main(theme), 1)
-        row.addWidget(self._side(theme))
-        self.column.addLayout(row, 1)
-
-    def _main(self, theme: Theme) -> QVBoxLayout:
+        row.setSpacing(0)
+        # The column is the same in both text sizes, so its buttons never move.
+        row.addWidget(self._side(replace(theme, large_text=False)))
         main = QVBoxLayout()
-        main.setSpacing(16)
+        main.setSpacing(0)
+        self.tools = ContentTools(theme, TOP_HEIGHT - 16)
+        # The bar is the window's, with the same buttons in the same places in both text sizes.
+        self.top = TopBar(replace(theme, large_text=False), tools=self.tools)
+        main.addWidget(self.top)
         self.stage = Stage(theme)
-        self.stage.document_camera_clicked.connect(self.document_camera_clicked)
         main.addWidget(self.stage, 1)
-        self.messages = Panel(theme.palette.message, padding=14)
-        header = QHBoxLayout()
-        header.addWidget(Bullet(theme, Icon.HITSUDAN), 0, Qt.AlignmentFlag.AlignTop)
-        # The sign's caption stays at body size in large text, leaving the room to the messages.
-        self.hitsudan = KText(theme, Role.BODY, color=theme.palette.message.text, bold=True, px=30)
-        header.addWidget(self.hitsudan, 1)
-        self.messages.body.addLayout(header)
-        self.staff_texts = KText(theme, Role.HEADING, color=theme.palette.message.text, bold=False)
-        self.messages.body.addWidget(self.staff_texts)
-        main.addWidget(self.messages)
-        controls = QHBoxLayout()
-        controls.setSpacing(theme.gap_px)
-        self.mute = TouchButton(theme, Kind.NEUTRAL, Icon.MIC)
-        self.quieter = TouchButton(theme, Kind.NEUTRAL, Icon.VOLUME_DOWN)
-        self.louder = TouchButton(theme, Kind.NEUTRAL, Icon.VOLUME_UP)
-        self.mute.clicked.connect(self.mute_clicked)
-        self.quieter.clicked.connect(lambda: self.volume_clicked.emit(-1))
-        self.louder.clicked.connect(lambda: self.volume_clicked.emit(+1))
-        volume = QVBoxLayout()
-        volume.setSpacing(4)
-        self.volume_text = KText(
-            theme, Role.BODY, bold=True, align=Qt.AlignmentFlag.AlignCenter, px=24
-        )
-        self.volume_bar = LevelBar(theme)
-        self.volume_bar.setFixedHeight(40)
-        volume.addWidget(self.volume_text)
-        volume.addWidget(self.volume_bar)
-        controls.addWidget(self.mute, 4)
-        controls.addWidget(self.quieter, 3)
-        controls.addLayout(volume, 2)
-        controls.addWidget(self.louder, 3)
-        main.addLayout(controls)
-        return main
+        row.addLayout(main, 1)
+        self.column.addLayout(row, 1)
+        self.tools.zoom_out_clicked.connect(self.stage.document.zoom_out)
+        self.tools.zoom_in_clicked.connect(self.stage.document.zoom_in)
+        self.tools.zoom_fit_clicked.connect(self.stage.document.fit)
+        self.tools.document_camera_clicked.connect(self.document_camera_clicked)
+        self.tools.pad_clear_clicked.connect(self.pad_cleared)
+        self.tools.pad_clicked.connect(self._on_pad_clicked)
+        self.stage.pad.stroke_drawn.connect(self.stroke_drawn)
+        self._pad_open = False
 
     def _side(self, theme: Theme) -> QWidget:
         holder = QWidget()
-        holder.setFixedWidth(SIDE_WIDTH)
+        holder.setFixedWidth(COLUMN_WIDTH)
         side = QVBoxLayout(holder)
-        side.setContentsMargins(0, 0, 0, 0)
-        side.setSpacing(theme.gap_px)
-        self.self_view = VideoView(theme, Icon.PERSON, compact=True)
-        self.self_view.setFixedSize(320, 240)
-        side.addWidget(self.self_view, 0, Qt.AlignmentFlag.AlignHCenter)
+        side.setContentsMargins(0, 0, 0, 12)
+        side.setSpacing(ROW_GAP)
+        self.video = VideoView(theme, Icon.PERSON, compact=True)
+        self.video.setFixedSize(COLUMN_WIDTH, VIDEO_HEIGHT)
+        side.addWidget(self.video)
+        side.addSpacing(2)
         grid = QGridLayout()
-        grid.setSpacing(PHRASE_GAP)
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
+        grid.setContentsMargins(8, 0, 8, 0)
+        grid.setSpacing(ROW_GAP)
         self.phrases: dict[Phrase, TouchButton] = {}
         for phrase in Phrase:
-            button = TouchButton(theme, Kind.NEUTRAL, None)
+            button = self._button(theme, None)
             button.clicked.connect(lambda _=False, phrase=phrase: self.phrase_clicked.emit(phrase))
             row, column, span = PHRASE_PLACES[phrase]
             grid.addWidget(button, row, column, 1, span)
             self.phrases[phrase] = button
-        side.addLayout(grid)
-        side.addStretch(1)
+        self.mute = self._button(theme, Icon.MIC)
+        # Half a row each: the speaker pictogram above a one-line label.
+        self.quieter, self.louder = (
+            TouchButton(theme, icon=icon, vertical=True, label_px=24, icon_px=32, compact=True)
+            for icon in (Icon.VOLUME_DOWN, Icon.VOLUME_UP)
+        )
+        self.end = self._button(theme, Icon.END_CALL, Kind.STOP)
+        grid.addWidget(self.mute, 4, 0, 1, 2)
+        grid.addWidget(self.quieter, 5, 0)
+        grid.addWidget(self.louder, 5, 1)
+        self.volume_bar = LevelBar(theme)  # the volume, readable without reading
+        self.volume_bar.setFixedHeight(12)
+        grid.addWidget(self.volume_bar, 6, 0, 1, 2)
+        grid.addWidget(self.end, 7, 0, 1, 2)
+        self.mute.clicked.connect(self.mute_clicked)
+        self.quieter.clicked.connect(lambda: self.volume_clicked.emit(-1))
+        self.louder.clicked.connect(lambda: self.volume_clicked.emit(+1))
+        self.end.clicked.connect(self.end_clicked)
+        for row in (0, 1, 2, 3, 4, 5, 7):
+            grid.setRowStretch(row, 1)
+        side.addLayout(grid, 1)
         return holder
+
+    def _button(self, theme: Theme, icon: Icon | None, kind: Kind = Kind.NEUTRAL) -> TouchButton:
+        return TouchButton(theme, kind, icon, label_px=LABEL_PX, icon_px=32, compact=True)
 
     def render(self, vm: ScreenVM) -> None:  # type: ignore[override]  # a vm in
         assert isinstance(vm, InCallVM)
-        camera = (vm.document_camera.label, vm.document_camera.on) if vm.document_camera else None
-        self.stage.render(vm.content, vm.staff_label, vm.staff_speaking, vm.status, camera)
-        self.self_view.set_name(vm.muted_text or vm.you_label)
-        self.self_view.set_speaking(vm.you_speaking)
+        self.tools.render(vm)
+        self.stage.render(vm)
+        main_taken = vm.content is not None or vm.pad.open
+        # The small video shows the staff member while the main area shows something else.
+        self.video.set_name(vm.staff_label if main_taken else vm.muted_text or vm.you_label)
+        self.video.set_speaking(vm.staff_speaking if main_taken else vm.you_speaking)
         self.mute.setVisible(vm.mute is not None)
         if vm.mute is not None:
             kind = Kind.SELECTED if vm.mute.on else Kind.NEUTRAL
             self.mute.set_content(vm.mute.label, icon=vm.mute.icon, kind=kind)
-        for widget in (self.quieter, self.louder, self.volume_bar):
+        self._pad_open = vm.pad.open
+        for widget in (self.quieter, self.louder):
             widget.setVisible(vm.volume_adjustable)
         self.quieter.set_content(vm.volume_down)
         self.louder.set_content(vm.volume_up)
-        self.volume_text.set_text(vm.volume_text if vm.volume_adjustable else "")
+        self.volume_bar.setAccessibleName(vm.volume_text)
         self.volume_bar.set_level(vm.volume / vm.volume_steps)
         for option in vm.phrases:
             self.phrases[option.phrase].set_content(option.label)
-        # The two buttons of a row get one height, the taller label's, so the grid stays even.
-        for row in range(4):
-            buttons = [
-                (b, PHRASE_PLACES[p][2])
-                for p, b in self.phrases.items()
-                if PHRASE_PLACES[p][0] == row
-            ]
-            width = [(SIDE_WIDTH - PHRASE_GAP) // 2, SIDE_WIDTH]
-            height = max(b.heightForWidth(width[span - 1]) for b, span in buttons)
-            for button, _ in buttons:
-                button.setFixedHeight(height)
-        self.hitsudan.set_text(vm.hitsudan)
-        # The newest two, or the newest one when a document needs the room.
-        self.staff_texts.set_text("\n".join(vm.staff_texts[-1 if vm.content else -2 :]))
+        self.end.set_content(vm.end_label)
+
+    def _on_pad_clicked(self) -> None:
+        (self.pad_closed if self._pad_open else self.pad_opened).emit()
 
     def show_media(self, feeds: MediaFeeds) -> None:
         self.stage.show_media(feeds)
-        self.self_view.set_frame(feeds.self_frame())
+        main_taken = self.stage.staff_video.isHidden()
+        self.video.set_frame(feeds.staff_frame() if main_taken else feeds.self_frame())

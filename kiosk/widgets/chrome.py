@@ -18,7 +18,7 @@ from kiosk.viewmodels import Action, Chrome, Icon, Toggle
 from kiosk.widgets.text import KText, Role, qcolor
 from kiosk.widgets.touch_button import TouchButton
 
-TOP_HEIGHT = 128
+TOP_HEIGHT = 112  # a 96 px row of buttons: the call's main area needs the rest (kiosk.md)
 BOTTOM_HEIGHT = 156
 MARGIN = 24
 
@@ -61,14 +61,15 @@ class TopBar(QWidget):
     high_contrast_clicked = pyqtSignal()
     admin_requested = pyqtSignal()
 
-    def __init__(self, theme: Theme) -> None:
+    def __init__(self, theme: Theme, tools: QWidget | None = None) -> None:
+        """`tools`: a screen's own buttons, in place of the title (the call's zoom buttons)."""
         super().__init__()
         self._theme = theme
         self.setFixedHeight(TOP_HEIGHT)
         row = QHBoxLayout(self)
-        row.setContentsMargins(0, 12, MARGIN, 12)
+        row.setContentsMargins(0, 8, MARGIN, 8)
         row.setSpacing(theme.gap_px)
-        self.corner = HiddenCorner(TOP_HEIGHT - 24)
+        self.corner = HiddenCorner(TOP_HEIGHT - 16)
         self.corner.long_pressed.connect(self.admin_requested)
         self.title = KText(theme, Role.HEADING, color=theme.palette.bar.text)
         self.large_text = TouchButton(theme, Kind.NEUTRAL, Icon.TEXT_SIZE)
@@ -77,8 +78,12 @@ class TopBar(QWidget):
         self.large_text.clicked.connect(self.large_text_clicked)
         self.high_contrast.clicked.connect(self.high_contrast_clicked)
         self.language.clicked.connect(self.language_clicked)
-        row.addWidget(self.corner)
-        row.addWidget(self.title, 1)
+        if tools is None:
+            row.addWidget(self.corner)
+            row.addWidget(self.title, 1)
+        else:  # no admin corner during a call: the tools start at the left edge
+            row.addSpacing(MARGIN)
+            row.addWidget(tools, 1)
         for button in (self.large_text, self.high_contrast, self.language):
             button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
             row.addWidget(button)
@@ -101,7 +106,7 @@ class TopBar(QWidget):
 
     def _fit(self, button: TouchButton) -> None:
         hint = button.sizeHint()
-        button.setFixedSize(max(hint.width(), self._theme.target_px), TOP_HEIGHT - 24)
+        button.setFixedSize(max(hint.width(), self._theme.target_px), TOP_HEIGHT - 16)
 
     def paintEvent(self, event: QPaintEvent | None) -> None:  # noqa: N802  # Qt override
         QPainter(self).fillRect(self.rect(), qcolor(self._theme.palette.bar.fill))

@@ -1,133 +1,162 @@
-"""The call's main area: the staff member's video, or what they show with their video inset.
+"""The call's main area: the staff member's video, or what takes its place, and staff's words.
 
-When staff share a document page or their screen, it takes the stage and their video becomes a
-picture-in-picture in the top-right corner, so the citizen still sees who is talking; the fitted
-page sits to its left, so the video never hides a box the staff member points at. Zoom
-buttons (+, -, fit) sit in a column beside the content; a status (connecting, the other end's
-link is down) is a calm box over the middle of the stage.
+One thing at a time takes the area: the writing pad while it is open, else the content (a page,
+staff's screen, our document camera), else the staff member's video. Content is drawn from the
+top left at its largest (`DocumentView`: 1:1 at fit); staff's words (the 筆談 sign and their
+text) take what the content leaves, to its right or below it, so nothing is ever drawn over
+the content and nothing moves when text arrives. A status (connecting, the other end's link is
+down) is a calm box in the words' place, or over the video.
 """
 
 from __future__ import annotations
 
 from PyQt6.QtCore import QRect, Qt, pyqtSignal
 from PyQt6.QtGui import QResizeEvent
-from PyQt6.QtWidgets import QHBoxLayout, QStackedLayout, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QHBoxLayout, QWidget
 
 from kiosk.engine import MediaFeeds
-from kiosk.theme import Kind, Theme
-from kiosk.viewmodels import ContentVM, Icon
+from kiosk.screens.privacy import Bullet
+from kiosk.theme import Theme
+from kiosk.viewmodels import ContentKind, Icon, InCallVM
 from kiosk.widgets.document_view import DocumentView
 from kiosk.widgets.panel import Panel
 from kiosk.widgets.text import KText, Role
-from kiosk.widgets.touch_button import TouchButton
 from kiosk.widgets.video_view import VideoView
+from kiosk.widgets.writing_pad import WritingPad
 
-PIP_WIDTH, PIP_HEIGHT = 360, 270
+GAP = 16
+VIDEO_WIDTH_SHARE = 0.7  # of the area, for the staff video; their words take the rest
+WORDS_MIN_WIDTH = 360  # narrower than this beside the content, the words go below it
+STRIP_HEIGHT = 120  # words below wide content get one line, the newest
 
 
 class Stage(QWidget):
-    document_camera_clicked = pyqtSignal()
+    viewport_changed = pyqtSignal(int, int)
+    view_changed = pyqtSignal(str, int, object, int, int)
 
     def __init__(self, theme: Theme) -> None:
         super().__init__()
         self._theme = theme
-        self._content: ContentVM | None = None
+        self._vm: InCallVM | None = None
         self.staff_video = VideoView(theme, Icon.PERSON)
         self.document = DocumentView(theme)
-        self.pip = VideoView(theme, Icon.PERSON, compact=True)
-        self.pip.setParent(self.document)
-        self.pip.setFixedSize(PIP_WIDTH, PIP_HEIGHT)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(theme.gap_px)
-        self.pages = QStackedLayout()
-        self.pages.addWidget(self.staff_video)
-        self.pages.addWidget(self.document)
-        row.addLayout(self.pages, 1)
-        self.tools = QVBoxLayout()
-        self.tools.setSpacing(12)
-        self.zoom_in = TouchButton(theme, Kind.NEUTRAL, Icon.ZOOM_IN)
-        self.zoom_out = TouchButton(theme, Kind.NEUTRAL, Icon.ZOOM_OUT)
-        self.zoom_fit = TouchButton(theme, Kind.NEUTRAL, Icon.ZOOM_FIT)
-        self.document_camera = TouchButton(theme, Kind.NEUTRAL, Icon.DOCUMENT_CAMERA)
-        self.zoom_in.clicked.connect(self.document.zoom_in)
-        self.zoom_out.clicked.connect(self.document.zoom_out)
-        self.zoom_fit.clicked.connect(self.document.fit)
-        self.document_camera.clicked.connect(self.document_camera_clicked)
-        for button in (self.zoom_in, self.zoom_out, self.zoom_fit):
-            button.setFixedWidth(320)
-            self.tools.addWidget(button)
-        self.tools.addStretch(1)
-        self.document_camera.setFixedWidth(320)
-        self.tools.addWidget(self.document_camera)
-        row.addLayout(self.tools)
+        self.pad = WritingPad(theme)
+        self.words = Panel(theme.palette.message, padding=14)
+        header = QHBoxLayout()
+        self.sign = Bullet(theme, Icon.HITSUDAN)
+        header.addWidget(self.sign, 0, Qt.AlignmentFlag.AlignTop)
+        # The sign's caption stays at body size in large text, leaving the room to the messages.
+        self.hitsudan = KText(theme, Role.BODY, color=theme.palette.message.text, bold=True, px=30)
+        header.addWidget(self.hitsudan, 1)
+        self.words.body.addLayout(header)
+        self.staff_texts = KText(theme, Role.HEADING, color=theme.palette.message.text, bold=False)
+        self.words.body.addWidget(self.staff_texts)
+        # In a strip below wide content there is room for one line: staff's newest words.
+        self.newest_text = KText(theme, Role.BODY, color=theme.palette.message.text, bold=True)
+        self.words.body.addWidget(self.newest_text)
+        self.words.body.addStretch(1)
+        self.notice = KText(theme, Role.BODY, color=theme.palette.message.text, bold=True)
+        self.words.body.addWidget(self.notice)
         self.status = Panel(theme.palette.notice, padding=28)
         self.status_text = KText(
             theme, Role.HEADING, color=theme.palette.notice.text, align=Qt.AlignmentFlag.AlignCenter
         )
         self.status.body.addWidget(self.status_text)
-        self.status.setParent(self)
+        for child in (self.staff_video, self.document, self.pad, self.words, self.status):
+            child.setParent(self)
+        self.document.viewport_changed.connect(self.viewport_changed)
+        self.document.view_changed.connect(self.view_changed)
         self.status.hide()
 
-    def hasHeightForWidth(self) -> bool:  # noqa: N802  # Qt override
-        # The stage takes whatever height is left; its buttons' wrapping must not claim more.
-        return False
-
-    def render(  # type: ignore[override]  # a vm in
-        self,
-        content: ContentVM | None,
-        staff: str,
-        speaking: str,
-        status: str,
-        document_camera: tuple[str, bool] | None,
-    ) -> None:
-        self._content = content
-        for video in (self.staff_video, self.pip):
-            video.set_name(staff)
-            video.set_speaking(speaking)
-        if content is None:
-            self.pages.setCurrentWidget(self.staff_video)
-        else:
-            self.document.show_content(content.page_key, content.image, content.marks)
-            self.document.set_right_inset(PIP_WIDTH + 32)  # the form never hides under the video
-            self.pages.setCurrentWidget(self.document)
-            self.zoom_in.set_content(content.zoom_in)
-            self.zoom_out.set_content(content.zoom_out)
-            self.zoom_fit.set_content(content.zoom_fit)
-        for button in (self.zoom_in, self.zoom_out, self.zoom_fit):
-            button.setVisible(content is not None)
-        # One thing on the stage at a time: the document camera is offered while staff show
-        # nothing, and stays while it is on so that it can be turned off.
-        self.document_camera.setVisible(
-            document_camera is not None and (content is None or document_camera[1])
-        )
-        if document_camera is not None:
-            label, on = document_camera
-            self.document_camera.set_content(label, kind=Kind.SELECTED if on else Kind.NEUTRAL)
-        self.status_text.set_text(status)
-        self.status.setVisible(bool(status))
-        self._place_overlays()
+    def render(self, vm: InCallVM) -> None:  # type: ignore[override]  # a vm in
+        self._vm = vm
+        content = vm.content
+        self.staff_video.set_name(vm.staff_label)
+        self.staff_video.set_speaking(vm.staff_speaking)
+        self.pad.render(vm.pad)
+        if content is not None:
+            self.document.show_content(
+                content.page_key, content.image, content.marks, content.detail
+            )
+            if content.focus is not None:
+                self.document.focus(content.focus.box, content.focus.serial)
+        self.pad.setVisible(vm.pad.open)
+        self.document.setVisible(content is not None and not vm.pad.open)
+        self.staff_video.setVisible(content is None and not vm.pad.open)
+        self.hitsudan.set_text(vm.hitsudan)
+        self.notice.set_text(vm.notice)
+        self.status_text.set_text(vm.status)
+        self.status.setVisible(bool(vm.status))
+        self._place()
 
     def show_media(self, feeds: MediaFeeds) -> None:
-        staff = feeds.staff_frame()
-        if self._content is None:
-            self.staff_video.set_frame(staff)
-        else:
-            self.pip.set_frame(staff)
-            if self._content.image is None:  # a screen share: the content track's video
-                self.document.set_frame(feeds.content_frame())
+        content = None if self._vm is None else self._vm.content
+        if content is None:
+            self.staff_video.set_frame(feeds.staff_frame())
+            return
+        before = self.document.content_rect()
+        if content.kind is ContentKind.SCREEN:
+            self.document.set_frame(feeds.content_frame())
+        elif content.kind is ContentKind.DOCUMENT_CAMERA:
+            self.document.set_frame(feeds.document_camera_frame())
+        if self.document.content_rect() != before:
+            self._place()
+
+    def content_rect(self) -> QRect:
+        """Where the content is drawn at fit, in this widget's coordinates (empty: none)."""
+        if self.document.isHidden():
+            return QRect()
+        return self.document.content_rect().translated(self.document.pos())
 
     def resizeEvent(self, event: QResizeEvent | None) -> None:  # noqa: N802  # Qt override
         super().resizeEvent(event)
-        self._place_overlays()
+        self._place()
 
-    def _place_overlays(self) -> None:
-        self.pip.move(max(0, self.document.width() - PIP_WIDTH - 16), 16)
-        self.pip.raise_()
-        if self.status.isVisible():
-            width = min(self.width() - 80, 900)
+    def _place(self) -> None:
+        area = self.rect()
+        # The document view always has the whole area, so the size it announces never depends
+        # on what is shown now; the pad too.
+        self.document.setGeometry(area)
+        self.pad.setGeometry(area)
+        video = QRect(0, 0, round(area.width() * VIDEO_WIDTH_SHARE), area.height())
+        video.setHeight(min(area.height(), video.width() * 3 // 4))
+        self.staff_video.setGeometry(video)
+        words = self._words_area(area, video)
+        self.words.setVisible(self.pad.isHidden() and not words.isEmpty())
+        self.words.setGeometry(words)
+        roomy = words.height() > STRIP_HEIGHT
+        for part in (self.sign, self.hitsudan, self.staff_texts, self.notice):
+            part.setVisible(roomy)
+        self.newest_text.setVisible(not roomy)
+        padding = 14 if roomy else 4
+        self.words.body.setContentsMargins(
+            padding * 2 if not roomy else padding, padding, padding, padding
+        )
+        texts = () if self._vm is None else self._vm.staff_texts
+        self.staff_texts.set_text("\n".join(texts[-2:]))
+        self.newest_text.set_text(texts[-1] if texts else "")
+        if not self.status.isHidden():
+            over_video = not self.staff_video.isHidden()
+            where = video if over_video else words
+            width = min(where.width() - 40, 900)
             height = self.status.sizeHint().height() + self.status_text.heightForWidth(width - 56)
             self.status.setGeometry(
-                QRect((self.width() - width) // 2, (self.height() - height) // 2, width, height)
+                QRect(where.center().x() - width // 2, where.y() + GAP, width, height)
+                if not over_video
+                else QRect(
+                    where.center().x() - width // 2, where.center().y() - height // 2, width, height
+                )
             )
             self.status.raise_()
+
+    def _words_area(self, area: QRect, video: QRect) -> QRect:
+        """What the video or the content leaves: to its right if wide enough, else below it."""
+        taken = video if not self.staff_video.isHidden() else self.content_rect()
+        if taken.isEmpty():
+            taken = video
+        right = QRect(taken.right() + 1 + GAP, 0, area.right() - taken.right() - GAP, area.height())
+        if right.width() >= WORDS_MIN_WIDTH:
+            return right
+        below = QRect(0, taken.bottom() + 1 + GAP // 2, area.width(), 0)
+        below.setBottom(area.bottom())
+        return below if below.height() >= 48 else QRect()

@@ -20,6 +20,9 @@ from kiosk.widgets.text import Role, TextBlock, font_for, qcolor
 PAD = 22  # left and right
 PAD_Y = 16  # top and bottom
 GAP = 18
+# (PAD, PAD_Y, GAP) of a compact button: the call screen's column and tools, whose two-line
+# labels must fit rows of about 100 px.
+COMPACT = (12, 8, 6)
 RADIUS = 14
 CENTER = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter
 LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
@@ -38,18 +41,21 @@ class TouchButton(QAbstractButton):
         detail: str = "",
         vertical: bool = False,
         role: Role = Role.BUTTON,
+        label_px: int | None = None,
         icon_px: int | None = None,
         centred: bool = True,
+        compact: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._theme = theme
         self._icon_px = icon_px
+        self._pad, self._pad_y, self._gap = COMPACT if compact else (PAD, PAD_Y, GAP)
         self._centred = centred  # a lone label and its pictogram sit in the middle
         self._kind = kind
         self._icon = icon
         self._vertical = vertical
-        self._label_font = font_for(theme, role)
+        self._label_font = font_for(theme, role, px=label_px)
         self._detail_font = font_for(theme, Role.BODY, bold=False)
         align = self._align(vertical, icon)
         self._label = TextBlock(label, self._label_font, align)
@@ -108,8 +114,8 @@ class TouchButton(QAbstractButton):
 
     def _text_width(self, width: int) -> int:
         if self._vertical or self._icon is None:
-            return max(1, width - 2 * PAD)
-        return max(1, width - 2 * PAD - self._icon_side() - GAP)
+            return max(1, width - 2 * self._pad)
+        return max(1, width - 2 * self._pad - self._icon_side() - self._gap)
 
     def _text_height(self, width: int) -> int:
         blocks = self._blocks()
@@ -129,10 +135,10 @@ class TouchButton(QAbstractButton):
     def heightForWidth(self, width: int) -> int:  # noqa: N802  # Qt override
         text = self._text_height(width)
         if self._vertical and self._icon is not None:
-            content = self._icon_side() + GAP + text
+            content = self._icon_side() + self._gap + text
         else:
             content = max(text, self._icon_side() if self._icon is not None else 0)
-        return max(self._theme.target_px, content + 2 * PAD_Y)
+        return max(self._theme.target_px, content + 2 * self._pad_y)
 
     def resizeEvent(self, event: QResizeEvent | None) -> None:  # noqa: N802  # Qt override
         # Wrapped labels need the height of the width they got: ask the layout again.
@@ -145,11 +151,11 @@ class TouchButton(QAbstractButton):
     def sizeHint(self) -> QSize:  # noqa: N802  # Qt override
         natural = max((b.natural_width() for b in self._blocks()), default=0)
         if self._vertical or self._icon is None:
-            width = natural + 2 * PAD
+            width = natural + 2 * self._pad
             if self._vertical and self._icon is not None:
-                width = max(width, self._icon_side() + 2 * PAD)
+                width = max(width, self._icon_side() + 2 * self._pad)
         else:
-            width = natural + 2 * PAD + self._icon_side() + GAP
+            width = natural + 2 * self._pad + self._icon_side() + self._gap
         width = max(self._theme.target_px, min(width, 900))
         return QSize(width, self.heightForWidth(self._laid_out_width or width))
 
@@ -175,12 +181,12 @@ class TouchButton(QAbstractButton):
         painter.setBrush(qcolor(look.fill))
         painter.drawRoundedRect(frame, RADIUS, RADIUS)
         color = qcolor(look.text)
-        inner = self.rect().adjusted(PAD, PAD_Y, -PAD, -PAD_Y)
+        inner = self.rect().adjusted(self._pad, self._pad_y, -self._pad, -self._pad_y)
         side = self._icon_side()
         text_height = self._text_height(self.width())
         if self._vertical:
             top = inner.y() + max(
-                0, (inner.height() - text_height - (side + GAP if self._icon else 0)) // 2
+                0, (inner.height() - text_height - (side + self._gap if self._icon else 0)) // 2
             )
             if self._icon is not None:
                 paint_icon(
@@ -189,19 +195,19 @@ class TouchButton(QAbstractButton):
                     QRectF(inner.center().x() - side / 2, top, side, side),
                     color,
                 )
-                top += side + GAP
+                top += side + self._gap
             self._paint_blocks(painter, QRect(inner.x(), top, inner.width(), text_height), color)
             return
         text_left = inner.x()
         if self._icon is not None:
             natural = max((b.natural_width() for b in self._blocks()), default=0)
-            content = side + GAP + min(natural, self._text_width(self.width()))
+            content = side + self._gap + min(natural, self._text_width(self.width()))
             centred = self._centred and self._blocks() == [self._label]
             left = inner.x() + (max(0, (inner.width() - content) // 2) if centred else 0)
             paint_icon(
                 painter, self._icon, QRectF(left, inner.center().y() - side / 2, side, side), color
             )
-            text_left = left + side + GAP
+            text_left = left + side + self._gap
         top = inner.y() + max(0, (inner.height() - text_height) // 2)
         width = inner.right() - text_left + 1
         self._paint_blocks(painter, QRect(text_left, top, width, text_height), color)

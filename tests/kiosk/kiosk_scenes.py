@@ -190,6 +190,99 @@ def form_page(width: int = 1100, height: int = 1000) -> Image8:
     return np.asarray(image, dtype=np.uint8)
 
 
+# The kiosk's main area on the reference panel (1920 x 1080): what it announces to staff.
+VIEWER = (1600, 968)
+A4_MM = (210.0, 297.0)
+PT_MM = 25.4 / 72
+
+
+def a4_form(px_per_mm: float) -> Image.Image:
+    """An A4 city form drawn at `px_per_mm`, every size in millimetres, as a PDF renders: the
+    same page at any scale, so a zoomed part can be drawn again sharp."""
+
+    def mm(value: float) -> int:
+        return round(value * px_per_mm)
+
+    def font(points: float) -> Any:
+        return cjk_font(max(1, round(points * PT_MM * px_per_mm)))
+
+    image = Image.new("RGB", (mm(A4_MM[0]), mm(A4_MM[1])), (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    black, line = (0, 0, 0), max(1, mm(0.3))
+    draw.text((mm(20), mm(16)), "住民票の写し等 交付請求書", fill=black, font=font(18))
+    draw.text((mm(20), mm(28)), "窓口市長 あて　　令和8年12月7日", fill=black, font=font(10))
+    rows = (
+        ("請求者 氏名", "ふりがな"),
+        ("住所", "〒　　　-"),
+        ("生年月日", "明・大・昭・平・令　　年　　月　　日"),
+        ("必要な通数", "住民票の写し（　　通）　記載事項証明書（　　通）"),
+        ("使いみち", "□ 年金　□ 保険　□ 就職　□ 手続き　□ その他（　　　）"),
+        ("本人確認書類", "□ マイナンバーカード　□ 運転免許証　□ 在留カード"),
+        ("窓口に来た方", "□ 本人　□ 同じ世帯の方　□ 代理人（委任状が必要です）"),
+    )
+    for index, (label, hint) in enumerate(rows):
+        top = mm(40 + index * 24)
+        draw.rectangle((mm(20), top, mm(190), top + mm(20)), outline=black, width=line)
+        draw.line((mm(58), top, mm(58), top + mm(20)), fill=black, width=line)
+        draw.text((mm(23), top + mm(7)), label, fill=black, font=font(10.5))
+        draw.text((mm(61), top + mm(2)), hint, fill=(80, 80, 80), font=font(8))
+    notes = (
+        "ご注意：代理人が請求する場合は、委任状と代理人の本人確認書類が必要です。",
+        "手数料は 1通 300円です。郵送で請求する場合は、返信用封筒を同封してください。",
+        "個人番号（マイナンバー）の記載が必要な場合は、窓口でお申し出ください。",
+    )
+    for index, note in enumerate(notes):
+        draw.text((mm(20), mm(216 + index * 7)), note, fill=black, font=font(8))
+    return image
+
+
+def a4_page() -> Image8:
+    """The form as staff render it for the kiosk: fitted to the main area, shown 1:1."""
+    scale = min(VIEWER[0] / A4_MM[0], VIEWER[1] / A4_MM[1])
+    return np.asarray(a4_form(scale), dtype=np.uint8)
+
+
+def a4_detail(box: tuple[float, float, float, float], zoom: float) -> Image8:
+    """That part of the form rendered again at `zoom` times the fitted scale (a sharp zoom)."""
+    scale = min(VIEWER[0] / A4_MM[0], VIEWER[1] / A4_MM[1]) * zoom
+    page = a4_form(scale)
+    x, y, w, h = box
+    crop = (
+        round(x * page.width),
+        round(y * page.height),
+        round((x + w) * page.width),
+        round((y + h) * page.height),
+    )
+    return np.asarray(page.crop(crop), dtype=np.uint8)
+
+
+def shared_window() -> Image8:
+    """Staff's shared window, fitted to the kiosk's main area: a form 1600 px wide."""
+    image = Image.new("RGB", (1600, 900), (236, 239, 241))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, 1600, 56), fill=(0, 90, 255))
+    draw.text((24, 10), "転入届の書き方（記入例）", fill=(255, 255, 255), font=cjk_font(32))
+    lines = (
+        "1. 新しい住所を 書いてください。",
+        "2. 前の住所と、引っ越した日を 書いてください。",
+        "3. 世帯の全員の 氏名と 生年月日を 書いてください。",
+        "4. 本人確認書類（マイナンバーカードなど）を 用意してください。",
+    )
+    for index, text in enumerate(lines):
+        draw.text((60, 110 + index * 90), text, fill=(0, 0, 0), font=cjk_font(40))
+    draw.rectangle((60, 500, 1540, 860), outline=(0, 0, 0), width=3)
+    draw.text((90, 530), "記入例：窓口市 中央区 本町 1-2-3", fill=(0, 0, 0), font=cjk_font(36))
+    return np.asarray(image, dtype=np.uint8)
+
+
+def paper_on_desk() -> Image8:
+    """What a 書画カメラ sees: a sheet of paper on a desk, 1920 x 1080."""
+    image = Image.new("RGB", (1920, 1080), (120, 100, 80))
+    form = a4_form(3.4).rotate(90, expand=True).resize((1010, 714))
+    image.paste(form, (455, 183))
+    return np.asarray(image, dtype=np.uint8)
+
+
 def connected_controller(
     language: Language = Language.JA, **settings: Any
 ) -> tuple[KioskController, RecordingEngine, ManualClock]:
@@ -224,6 +317,10 @@ def started(staff: p.StaffInfo = STAFF) -> p.SessionStarted:
 # --- Scenes: from a connected controller to one screen -------------------------------------------
 
 Walk = Callable[[KioskController, ManualClock], None]
+
+
+def _attract_unstaffed(c: KioskController, clock: ManualClock) -> None:
+    c.handle(demo_directory(unstaffed=("kaigo", "fukushi")))
 
 
 def _language(c: KioskController, clock: ManualClock) -> None:
@@ -277,19 +374,58 @@ def _in_call(c: KioskController, clock: ManualClock) -> None:
 
 def _in_call_document(c: KioskController, clock: ManualClock) -> None:
     _in_call(c, clock)
-    c.handle(e.PageShown(doc_id="form", page=0, page_count=2, image=form_page()))
+    c.handle(e.PageShown(doc_id="form", page=0, page_count=2, image=a4_page()))
     c.handle(
         e.MarksChanged(
             "form",
             0,
             [
-                Highlight(id="h1", x=0.05, y=0.27, width=0.9, height=0.11),
-                PenStroke(id="p1", points=[(0.4, 0.52), (0.6, 0.53), (0.8, 0.52)], width=0.006),
-                Pointer(x=0.45, y=0.32),
+                Highlight(id="h1", x=0.095, y=0.215, width=0.81, height=0.067),
+                PenStroke(id="p1", points=[(0.3, 0.355), (0.5, 0.358), (0.7, 0.355)], width=0.006),
+                Pointer(x=0.45, y=0.25),
             ],
         )
     )
     c.handle(e.StaffText("s-1", "ここに お名前を 書いてください"))
+
+
+FOCUS_BOX = (0.08, 0.12, 0.5, 0.2)
+
+
+def _in_call_focus(c: KioskController, clock: ManualClock) -> None:
+    """Staff said "look here" around the name and address rows; the part came back sharp."""
+    _in_call_document(c, clock)
+    c.handle(e.FocusRequested("form", 0, FOCUS_BOX))
+    zoom = 1 / max(FOCUS_BOX[2], FOCUS_BOX[3])
+    detail = a4_detail(FOCUS_BOX, zoom)
+    c.handle(e.PageShown("form", 0, 2, detail, region=FOCUS_BOX))
+
+
+def _in_call_share(c: KioskController, clock: ManualClock) -> None:
+    _in_call(c, clock)
+    c.handle(e.ScreenShareChanged(active=True))
+    c.handle(e.StaffText("s-1", "記入例を お見せします"))
+
+
+def _in_call_pad(c: KioskController, clock: ManualClock) -> None:
+    _in_call(c, clock)
+    c.handle(e.StaffText("s-1", "お名前を 書いてください"))
+    c.open_pad()
+    # たなか, in a citizen's hand
+    c.draw_stroke("c1", [(0.12, 0.45), (0.2, 0.44), (0.28, 0.45)])
+    c.draw_stroke("c2", [(0.2, 0.36), (0.19, 0.5), (0.16, 0.62)])
+    c.draw_stroke("c3", [(0.24, 0.5), (0.3, 0.52)])
+    c.draw_stroke("c4", [(0.38, 0.4), (0.5, 0.38), (0.46, 0.6), (0.42, 0.64)])
+    c.draw_stroke("c5", [(0.42, 0.34), (0.38, 0.48)])
+    c.draw_stroke("c6", [(0.58, 0.36), (0.56, 0.62)])
+    c.draw_stroke("c7", [(0.52, 0.46), (0.68, 0.44)])
+    c.draw_stroke("c8", [(0.63, 0.36), (0.66, 0.6)])
+    c.handle(e.InkChanged("s-1", "s1", ((0.1, 0.75), (0.7, 0.76))))
+
+
+def _in_call_document_camera(c: KioskController, clock: ManualClock) -> None:
+    _in_call(c, clock)
+    c.toggle_document_camera()
 
 
 def _in_call_texts(c: KioskController, clock: ManualClock) -> None:
@@ -334,6 +470,13 @@ def _unavailable(c: KioskController, clock: ManualClock) -> None:
     c.tick()
 
 
+def _still_waiting(c: KioskController, clock: ManualClock) -> None:
+    _waiting(c, clock)
+    clock.advance(c.settings.still_waiting_after)
+    c.tick()
+    clock.advance(7)
+
+
 def _timeout(c: KioskController, clock: ManualClock) -> None:
     _topic(c, clock)
     clock.advance(c.settings.idle_timeout)
@@ -349,6 +492,7 @@ def _admin(c: KioskController, clock: ManualClock) -> None:
 
 SCENES: dict[str, Walk] = {
     "01-attract": lambda c, clock: None,
+    "01b-attract-nobody-on-duty": _attract_unstaffed,
     "02-language": _language,
     "03-topic": _topic,
     "04-privacy": _privacy,
@@ -361,11 +505,16 @@ SCENES: dict[str, Walk] = {
     "07b-in-call-document": _in_call_document,
     "07c-in-call-staff-text-muted": _in_call_texts,
     "07d-confirm-end": _confirm_end,
+    "07e-in-call-share": _in_call_share,
+    "07f-in-call-focus": _in_call_focus,
+    "07g-in-call-writing-pad": _in_call_pad,
+    "07h-in-call-document-camera": _in_call_document_camera,
     "08-transferring": _transferring,
     "09-survey": _survey,
     "10-thank-you": _thank_you,
     "11-unavailable": _unavailable,
     "12-timeout-warning": _timeout,
+    "12b-still-waiting": _still_waiting,
     "13-admin-pin": _admin,
 }
 
@@ -374,6 +523,8 @@ def scene_feeds() -> StillFeeds:
     return StillFeeds(
         staff=person_frame(640, 480, "synthetic camera 合成映像", (90, 110, 130)),
         own=person_frame(640, 480, "synthetic camera 合成映像", (150, 140, 120)),
+        content=shared_window(),
+        document_camera=paper_on_desk(),
         level=0.4,
     )
 

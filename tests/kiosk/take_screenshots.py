@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import io
 import sys
+import time
 from pathlib import Path
 
 from kiosk_scenes import SCENES, connected_controller, scene_feeds
@@ -26,7 +27,17 @@ from kiosk.window import KioskWindow
 
 ROOT = Path(__file__).resolve().parents[2]
 FULL = (Language.JA, Language.EN)
-SAMPLES = ("02-language", "03-topic", "06-waiting", "07b-in-call-document", "08-transferring")
+SAMPLES = (
+    "02-language",
+    "03-topic",
+    "06-waiting",
+    "07-in-call",
+    "07b-in-call-document",
+    "07e-in-call-share",
+    "07f-in-call-focus",
+    "07g-in-call-writing-pad",
+    "08-transferring",
+)
 # The two switches on every screen, shown on a few screens in Japanese.
 SWITCHED = {
     "03-topic": ("large-text",),
@@ -49,7 +60,9 @@ def take(
     window.resize(1920, 1080)
     window.render(controller.view())
     window.show()
-    for _ in range(3):
+    # Long enough for a focus zoom's animation to end.
+    deadline = time.monotonic() + 0.8
+    while time.monotonic() < deadline:
         app.processEvents()
     path = out / language.value / ("-".join((scene, *switches)) + ".png")
     path.parent.mkdir(parents=True, exist_ok=True)

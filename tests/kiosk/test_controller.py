@@ -222,7 +222,7 @@ def test_a_whole_session_with_transfer_survey_and_reset(
     assert view.content is not None
     assert view.content.image is page
     assert view.content.title == "Document from the staff member (1/2)"
-    assert view.phrase_sent == "Sent: “Please say that again”"
+    assert view.notice == "Sent: “Please say that again”"
     assert engine.named("send_phrase") == [("send_phrase", e.Phrase.SAY_AGAIN)]
 
     controller.handle(

@@ -1,0 +1,89 @@
+"""The main area's own buttons, in the call's top bar where the title would be.
+
+They sit above the main area rather than beside it, so that the content keeps the width a 16:9
+share needs. First the writing pad's switch (筆談), always there; then what fits the main area
+now, one set at a time: zoom out, zoom in and whole page for a page or a share; "clear" for the
+open pad; 書類を映す (on or off) when there is a second camera and staff show nothing.
+"""
+
+from __future__ import annotations
+
+from PyQt6.QtCore import pyqtSignal
+from PyQt6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
+
+from kiosk.theme import Kind, Theme
+from kiosk.viewmodels import ContentKind, Icon, InCallVM
+from kiosk.widgets.touch_button import TouchButton
+
+LABEL_PX = 22  # the top bar's free space is about 650 px; 24 px is body text, 22 a label
+ICON_PX = 32
+MIN_WIDTH = 110
+GAP = 14  # 2.5 mm is 9.1 px
+
+
+def _tool(theme: Theme, icon: Icon) -> TouchButton:
+    button = TouchButton(
+        theme, Kind.NEUTRAL, icon, vertical=True, label_px=LABEL_PX, icon_px=ICON_PX, compact=True
+    )
+    button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+    return button
+
+
+class ContentTools(QWidget):
+    pad_clicked = pyqtSignal()
+    zoom_out_clicked = pyqtSignal()
+    zoom_in_clicked = pyqtSignal()
+    zoom_fit_clicked = pyqtSignal()
+    pad_clear_clicked = pyqtSignal()
+    document_camera_clicked = pyqtSignal()
+
+    def __init__(self, theme: Theme, height: int) -> None:
+        super().__init__()
+        self._height = height
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(GAP)
+        self.pad = _tool(theme, Icon.HITSUDAN)
+        self.zoom_out = _tool(theme, Icon.ZOOM_OUT)
+        self.zoom_in = _tool(theme, Icon.ZOOM_IN)
+        self.zoom_fit = _tool(theme, Icon.ZOOM_FIT)
+        self.pad_clear = _tool(theme, Icon.CANCEL)
+        self.document_camera = _tool(theme, Icon.DOCUMENT_CAMERA)
+        for button, signal in (
+            (self.pad, self.pad_clicked),
+            (self.zoom_out, self.zoom_out_clicked),
+            (self.zoom_in, self.zoom_in_clicked),
+            (self.zoom_fit, self.zoom_fit_clicked),
+            (self.pad_clear, self.pad_clear_clicked),
+            (self.document_camera, self.document_camera_clicked),
+        ):
+            button.clicked.connect(signal)
+            row.addWidget(button)
+        row.addStretch(1)
+
+    def render(self, vm: InCallVM) -> None:  # type: ignore[override]  # a vm in
+        pad, content, camera = vm.pad, vm.content, vm.document_camera
+        self._show(
+            self.pad, pad.close_label if pad.open else pad.open_label, True, selected=pad.open
+        )
+        zoomable = (
+            not pad.open and content is not None and content.kind is not ContentKind.DOCUMENT_CAMERA
+        )
+        self._show(self.zoom_out, vm.zoom_out, zoomable)
+        self._show(self.zoom_in, vm.zoom_in, zoomable)
+        self._show(self.zoom_fit, vm.zoom_fit, zoomable)
+        self._show(self.pad_clear, pad.clear_label, pad.open)
+        if camera is None:
+            self.document_camera.hide()
+            return
+        # The camera is offered while staff show nothing, and stays while it is on.
+        offered = not pad.open and (camera.on or content is None)
+        self._show(self.document_camera, camera.label, offered, selected=camera.on)
+
+    def _show(
+        self, button: TouchButton, label: str, shown: bool, *, selected: bool = False
+    ) -> None:
+        button.setVisible(shown)
+        if shown:
+            button.set_content(label, kind=Kind.SELECTED if selected else Kind.NEUTRAL)
+            button.setFixedSize(max(MIN_WIDTH, button.sizeHint().width()), self._height)
