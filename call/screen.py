@@ -41,7 +41,8 @@ WINDOW_CLOSED: Final = "the shared window was closed"
 
 
 class ScreenCaptureError(Exception):
-    """The screen cannot be captured: no display, no such monitor, or a region off the screen."""
+    """The screen cannot be captured: no display, no such monitor, a region off the screen, or
+    a window that is gone or minimised."""
 
 
 @dataclass(frozen=True, slots=True)
