@@ -17,6 +17,7 @@ thread, since an X connection is not to be shared between threads.
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,7 +34,9 @@ from call.windows import WindowLookupError, find_window
 logger = logging.getLogger(__name__)
 
 MAX_FPS: Final = 5.0
-FOLLOW_EVERY: Final = 1.0  # seconds between looks at where a shared window is
+# Seconds between looks at where a shared window is. Windows answers in microseconds, so
+# before every frame; X11 costs an xwininfo run (3-20 ms), so once a second.
+FOLLOW_EVERY: Final = 0.0 if sys.platform == "win32" else 1.0
 # The content encoder's pinned bitrate (call.video_tuning.CONTENT_BITRATE) is sized for 1080p;
 # a larger viewer gets the largest fitting frame of this many pixels, scaled up on the kiosk.
 MAX_SHARE_PIXELS: Final = 1920 * 1080
