@@ -164,7 +164,7 @@ class DocumentPanel(QWidget):
         self.canvas.set_citizen_box(
             None if citizen is None else citizen.box, self._tr("citizen.outline")
         )
-        self.citizen.render(citizen)
+        self.citizen.render(citizen, document.marks)
 
     def set_page_image(self, image: QImage | None) -> None:
         self.canvas.set_page(image)

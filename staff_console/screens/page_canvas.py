@@ -128,7 +128,7 @@ class PageCanvas(QWidget):
         page = self.page_rect()
         painter.drawImage(page, self._image)
         for mark in self._marks:
-            self._paint_mark(painter, page, mark)
+            self.paint_mark(painter, page, mark)
         self._paint_citizen_box(painter, page)
         if self._tool is MarkTool.HIGHLIGHTER and self._drag_start and self._drag_now:
             painter.fillRect(QRectF(self._drag_start, self._drag_now).normalized(), HIGHLIGHT)
@@ -137,7 +137,7 @@ class PageCanvas(QWidget):
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRect(QRectF(self._drag_start, self._drag_now).normalized())
         if self._stroke:
-            self._paint_mark(painter, page, PenMark("drawing", tuple(self._stroke)))
+            self.paint_mark(painter, page, PenMark("drawing", tuple(self._stroke)))
         painter.end()
 
     def _paint_citizen_box(self, painter: QPainter, page: QRectF) -> None:
@@ -164,7 +164,11 @@ class PageCanvas(QWidget):
             painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, self._citizen_label)
 
     @staticmethod
-    def _paint_mark(painter: QPainter, page: QRectF, mark: PageMark) -> None:
+    def paint_mark(
+        painter: QPainter, page: QRectF, mark: PageMark, pointer_radius: float = 11.0
+    ) -> None:
+        """Paint `mark` on a page drawn at `page` (the citizen view paints the kiosk's too)."""
+
         def at(x: float, y: float) -> QPointF:
             return QPointF(page.x() + x * page.width(), page.y() + y * page.height())
 
@@ -172,7 +176,7 @@ class PageCanvas(QWidget):
             case PointerMark(x=x, y=y):
                 painter.setPen(QPen(QColor("white"), 2))
                 painter.setBrush(POINTER)
-                painter.drawEllipse(at(x, y), 11, 11)
+                painter.drawEllipse(at(x, y), pointer_radius, pointer_radius)
             case HighlightMark(x=x, y=y, width=width, height=height):
                 painter.fillRect(QRectF(at(x, y), at(x + width, y + height)), HIGHLIGHT)
             case PenMark(points=points):

@@ -166,6 +166,8 @@ def main() -> int:
     shot("02-queue")
     c.handle(m.started("s0", handoffs=[handoff]), now - 185)
     c.handle(CallPhaseChanged("s0", CallPhase.CONNECTED, "up"), now)
+    # The kiosk's content area (1700x950 px on the reference 0.2745 mm panel), as it says at once.
+    c.handle(ViewerChanged(1700, 950, 0.2745), now)
     tracks = (p.TrackStats(kind="video", direction="inbound", packet_loss_percent=0.3, fps=30.0),)
     c.handle(CallQuality("s0", 38.0, tracks), now)
     c.open_document(form, 1)
@@ -176,10 +178,9 @@ def main() -> int:
     c.handle(PhraseHeard("s0", "cannot_hear"), now - 4)
     c.tick(now)
     shot("03-call-document")
-    # What the citizen sees: the kiosk's view (1700x950 px on the reference 0.2745 mm panel),
-    # the form's 8 pt notes at 2.5 mm there, then the one-click zoom and the kiosk's answer.
+    # What the citizen sees: the form's 8 pt notes at 2.5 mm on the kiosk, then the one-click
+    # zoom and the kiosk's answer.
     c.open_document(text_form, 1)
-    c.handle(ViewerChanged(1700, 950, 0.2745), now)
     c.point(0.5, 0.66)
     shot("09-citizen-view-warning")
     console.window.call.documents.citizen.zoom.click()

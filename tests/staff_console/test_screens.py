@@ -19,6 +19,7 @@ from staff_console.engine_port import (
     CallQuality,
     CitizenSpeaking,
     CitizenViewChanged,
+    HighlightMark,
     HubConnected,
     HubDisconnected,
     HubFailed,
@@ -316,6 +317,39 @@ def test_the_preview_draws_the_kiosk_at_true_scale_when_it_fits(qtbot: Any) -> N
     margin = QPoint(round(area.left() + 10), middle.y())
     assert picture.pixelColor(middle).name() == "#ffffff"  # the page
     assert picture.pixelColor(margin).name() == "#3c4148"  # the kiosk around it
+
+
+def test_the_preview_shows_the_page_before_the_kiosk_says_its_size(qtbot: Any) -> None:
+    view = preview(qtbot, console_mm_per_px=0.25)
+    page = QImage(210, 297, QImage.Format.Format_RGB888)
+    page.fill(Qt.GlobalColor.white)
+    view.set_page_image(page)
+    view.render(CitizenScreen(None, None, WHOLE_PAGE, None, False, TextSize(Legibility.NO_SCALE)))
+    part = view.picture.page_part_rect()
+    assert part is not None
+    assert part.width() / part.height() == pytest.approx(210 / 297, rel=0.01)
+    assert view.picture.grab().toImage().pixelColor(part.center().toPoint()).name() == "#ffffff"
+    assert view.scale.text() == JA("citizen.no_viewer")
+
+
+def test_the_preview_shows_staffs_marks_on_the_part_of_the_page_in_view(qtbot: Any) -> None:
+    view = preview(qtbot, console_mm_per_px=0.25)
+    page = QImage(400, 400, QImage.Format.Format_RGB888)
+    page.fill(Qt.GlobalColor.white)
+    view.set_page_image(page)
+    zoomed = (0.0, 0.0, 0.5, 0.5)  # the top-left quarter, drawn 300x300 on the kiosk
+    text = TextSize(Legibility.READABLE, 5.0)
+    highlight = HighlightMark("h1", 0.1, 0.1, 0.2, 0.2)
+    view.render(CitizenScreen((400, 300), 0.3, zoomed, (300, 300), True, text), (highlight,))
+    part = view.picture.page_part_rect()
+    assert part is not None
+    # The highlight's middle, (0.2, 0.2) of the page, is (0.4, 0.4) of the quarter in view.
+    spot = QPoint(round(part.x() + 0.4 * part.width()), round(part.y() + 0.4 * part.height()))
+    blank = QPoint(round(part.x() + 0.8 * part.width()), round(part.y() + 0.8 * part.height()))
+    picture = view.picture.grab().toImage()
+    assert picture.pixelColor(spot).name() != "#ffffff"
+    assert picture.pixelColor(spot).blue() < 200  # yellow over white
+    assert picture.pixelColor(blank).name() == "#ffffff"
 
 
 def test_the_preview_of_a_kiosk_too_large_for_it_says_its_scale(qtbot: Any) -> None:
