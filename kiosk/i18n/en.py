@@ -67,11 +67,11 @@ MESSAGES: Final[dict[str, str]] = {
     "call.connecting": "Connecting…",
     "call.staff": "{department}: {name}",
     "call.you": "You",
-    "call.speaking_staff": "Staff member is speaking",
-    "call.speaking_you": "You are speaking",
+    "call.speaking_staff": "Speaking",  # a caption on the video: one line at 320 px
+    "call.speaking_you": "Speaking",  # a caption on the video: one line at 320 px
     "call.mute": "Turn my microphone off",
     "call.unmute": "Turn my microphone on",
-    "call.muted": "Your microphone is off",
+    "call.muted": "Microphone off",  # a caption on the video: one line at 320 px
     "call.volume_down": "Quieter",
     "call.volume_up": "Louder",
     "call.volume": "Volume {level}",

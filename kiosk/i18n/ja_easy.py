@@ -77,11 +77,11 @@ MESSAGES: Final[dict[str, str]] = {
     "call.connecting": "つないで います…",
     "call.staff": "{department}　{name}",
     "call.you": "あなた",
-    "call.speaking_staff": "係《かかり》の 人《ひと》が 話《はな》して います",
+    "call.speaking_staff": "話《はな》して います",  # a caption on the video: one line at 320 px
     "call.speaking_you": "話《はな》して います",  # under the self-view, labelled あなた
     "call.mute": "わたしの こえを とめる",
     "call.unmute": "わたしの こえを つたえる",
-    "call.muted": "あなたの こえは 係《かかり》の 人《ひと》に きこえません",
+    "call.muted": "こえは きこえません",  # a caption on the video: one line at 320 px
     "call.volume_down": "音《おと》を 小《ちい》さく",
     "call.volume_up": "音《おと》を 大《おお》きく",
     "call.volume": "音《おと》の 大《おお》きさ {level}",
@@ -89,7 +89,7 @@ MESSAGES: Final[dict[str, str]] = {
     "call.phrase_sent": "「{phrase}」と つたえました",
     "call.staff_text": "係《かかり》の 人《ひと》からの 字《じ》",
     "call.hitsudan": "筆談《ひつだん》の しるし：字《じ》を 書《か》いて 話《はな》せます",
-    "pad.open": "字《じ》を 書《か》いて 話《はな》す",
+    "pad.open": "字《じ》で 話《はな》す",
     "pad.close": "書《か》くのを おわる",
     "pad.clear": "ぜんぶ 消《け》す",
     "pad.hint": "ここに 指《ゆび》で 字《じ》を 書《か》いて ください。",

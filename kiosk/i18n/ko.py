@@ -62,8 +62,8 @@ MESSAGES: Final[dict[str, str]] = {
     "call.connecting": "연결 중…",
     "call.staff": "{department}　{name}",
     "call.you": "나",
-    "call.speaking_staff": "직원이 말하고 있습니다",
-    "call.speaking_you": "당신이 말하고 있습니다",
+    "call.speaking_staff": "말하고 있습니다",  # a caption on the video: one line at 320 px
+    "call.speaking_you": "말하고 있습니다",  # a caption on the video: one line at 320 px
     "call.mute": "내 마이크 끄기",
     "call.unmute": "내 마이크 켜기",
     "call.muted": "마이크가 꺼져 있습니다",

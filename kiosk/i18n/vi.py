@@ -62,11 +62,11 @@ MESSAGES: Final[dict[str, str]] = {
     "call.connecting": "Đang kết nối…",
     "call.staff": "{department}: {name}",
     "call.you": "Bạn",
-    "call.speaking_staff": "Nhân viên đang nói",
-    "call.speaking_you": "Bạn đang nói",
+    "call.speaking_staff": "Đang nói",  # a caption on the video: one line at 320 px
+    "call.speaking_you": "Đang nói",  # a caption on the video: one line at 320 px
     "call.mute": "Tắt micro của tôi",
     "call.unmute": "Bật micro của tôi",
-    "call.muted": "Micro của bạn đang tắt",
+    "call.muted": "Micro đang tắt",  # a caption on the video: one line at 320 px
     "call.volume_down": "Nhỏ hơn",
     "call.volume_up": "To hơn",
     "call.volume": "Âm lượng {level}",

@@ -58,8 +58,8 @@ MESSAGES: Final[dict[str, str]] = {
     "call.connecting": "正在连接…",
     "call.staff": "{department}　{name}",
     "call.you": "您",
-    "call.speaking_staff": "工作人员正在说话",
-    "call.speaking_you": "您正在说话",
+    "call.speaking_staff": "正在说话",  # a caption on the video: one line at 320 px
+    "call.speaking_you": "正在说话",  # a caption on the video: one line at 320 px
     "call.mute": "关闭我的麦克风",
     "call.unmute": "打开我的麦克风",
     "call.muted": "您的麦克风已关闭",

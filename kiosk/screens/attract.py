@@ -1,6 +1,12 @@
-"""1. Attract: the time, which counters are open now, and "touch anywhere to start"."""
+"""1. Attract: the time, which counters answer now, and a start button in every language.
+
+A language button goes straight to the topics in that language (one tap fewer than the
+language screen); a touch anywhere else starts on the language screen.
+"""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtGui import QMouseEvent
@@ -8,16 +14,19 @@ from PyQt6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout
 
 from kiosk.i18n import Language
 from kiosk.screens.base import Screen
-from kiosk.theme import Theme
-from kiosk.viewmodels import AttractVM, ScreenVM
+from kiosk.theme import Kind, Theme
+from kiosk.viewmodels import AttractVM, Icon, ScreenVM
 from kiosk.widgets.panel import Panel
 from kiosk.widgets.text import KText, Role
+from kiosk.widgets.touch_button import TouchButton
 
 CENTRE = Qt.AlignmentFlag.AlignCenter
+COLUMNS = 3
 
 
 class AttractScreen(Screen):
     started = pyqtSignal()
+    language_chosen = pyqtSignal(object)  # Language
 
     def __init__(self, theme: Theme) -> None:
         super().__init__(theme)
@@ -25,57 +34,63 @@ class AttractScreen(Screen):
         top = QHBoxLayout()
         top.setSpacing(64)
         left = QVBoxLayout()
-        self.clock = KText(theme, Role.TITLE, px=96)
+        left.setSpacing(8)  # the language buttons below need the height
+        self.clock = KText(theme, Role.TITLE, px=80)
         self.date = KText(theme, Role.HEADING)
         self.heading = KText(theme, Role.HEADING)
         left.addWidget(self.clock)
         left.addWidget(self.date)
-        left.addSpacing(24)
+        left.addSpacing(16)
         left.addWidget(self.heading)
         left.addStretch(1)
         self.open_panel = Panel(theme.palette.panel)
-        self.open_title = KText(theme, Role.HEADING)
-        self.open_panel.body.addWidget(self.open_title)
-        self.departments: list[KText] = []
+        self.lines: list[KText] = []
+        self._shown: tuple[tuple[str, bool], ...] = ()
         top.addLayout(left, 3)
         top.addWidget(self.open_panel, 2, Qt.AlignmentFlag.AlignTop)
         self.column.addLayout(top, 1)
-        self.touch = KText(theme, Role.TITLE, align=CENTRE)
+        self.touch = KText(theme, Role.HEADING, align=CENTRE)
         self.column.addWidget(self.touch)
-        self.others = QGridLayout()
-        self.others.setHorizontalSpacing(48)
-        self.others.setVerticalSpacing(8)
-        self.column.addLayout(self.others)
-        self._others: list[KText] = []
+        grid = QGridLayout()
+        grid.setSpacing(theme.gap_px)
+        self.starts: dict[Language, TouchButton] = {}
+        for index, language in enumerate(Language):
+            # Each in the fonts of its own language, for those who have not chosen yet.
+            own = replace(theme, language=language)
+            button = TouchButton(own, Kind.NEUTRAL, Icon.GLOBE)
+            button.clicked.connect(lambda _=False, lang=language: self.language_chosen.emit(lang))
+            grid.addWidget(button, index // COLUMNS, index % COLUMNS)
+            self.starts[language] = button
+        self.column.addLayout(grid)
 
     def render(self, vm: ScreenVM) -> None:  # type: ignore[override]  # a vm in
         assert isinstance(vm, AttractVM)
         self.clock.set_text(vm.clock)
         self.date.set_text(vm.date)
         self.heading.set_text(vm.heading)
-        self.open_title.set_text(vm.open_title)
-        lines = [f"{d.name}　{d.until}".strip() for d in vm.open_departments] or [vm.none_open]
-        while len(self.departments) < len(lines):
-            label = KText(self.theme, Role.BODY, bold=False)
-            self.open_panel.body.addWidget(label)
-            self.departments.append(label)
-        for label, text in zip(
-            self.departments, [*lines, *[""] * len(self.departments)], strict=False
-        ):
-            label.set_text(text)
+        lines = [(vm.open_title, True)]
+        lines += [(f"{d.name}　{d.until}".strip(), False) for d in vm.open_departments]
+        lines += [(vm.none_open, False)] if vm.none_open else []
+        if vm.unstaffed_title:
+            lines += [(vm.unstaffed_title, True)]
+            lines += [(name, False) for name in vm.unstaffed_departments]
+        if tuple(lines) != self._shown:
+            self._show_lines(tuple(lines))
         self.touch.set_text(vm.touch)
-        if [o.text() for o in self._others] != [text for _, text in vm.touch_lines]:
-            self._rebuild_others(vm.touch_lines)
+        for start in vm.starts:
+            self.starts[start.language].set_content(start.label)
 
-    def _rebuild_others(self, lines: tuple[tuple[Language, str], ...]) -> None:
-        for label in self._others:
+    def _show_lines(self, lines: tuple[tuple[str, bool], ...]) -> None:
+        for label in self.lines:
+            self.open_panel.body.removeWidget(label)
             label.deleteLater()
-        self._others = []
-        for language, text in lines:
-            theme = Theme(self.theme.palette, language)  # for those who have not chosen yet
-            label = KText(theme, Role.BODY, text, align=CENTRE, bold=True, px=24)
-            self.others.addWidget(label, 0, len(self._others))
-            self._others.append(label)
+        self.lines = []
+        for text, is_title in lines:
+            label = KText(self.theme, Role.BODY, bold=is_title)
+            label.set_text(text)
+            self.open_panel.body.addWidget(label)
+            self.lines.append(label)
+        self._shown = lines
 
     def mouseReleaseEvent(self, event: QMouseEvent | None) -> None:  # noqa: N802  # Qt override
         if event is not None and self.rect().contains(event.position().toPoint()):

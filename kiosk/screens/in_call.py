@@ -102,9 +102,9 @@ class InCallScreen(Screen):
             grid.addWidget(button, row, column, 1, span)
             self.phrases[phrase] = button
         self.mute = self._button(theme, Icon.MIC)
-        # Half a row each: the speaker pictogram above a one-line label.
+        # Half a row each: the speaker pictogram beside a label of up to two short lines.
         self.quieter, self.louder = (
-            TouchButton(theme, icon=icon, vertical=True, label_px=24, icon_px=32, compact=True)
+            TouchButton(theme, icon=icon, label_px=24, icon_px=28, compact=True)
             for icon in (Icon.VOLUME_DOWN, Icon.VOLUME_UP)
         )
         self.end = self._button(theme, Icon.END_CALL, Kind.STOP)

@@ -1,11 +1,20 @@
-"""3. Topic: the hub's categories as big tiles; a closed one shows its hours instead."""
+"""3. Topic: the hub's categories as big tiles; a closed one shows its hours instead.
+
+Every tile keeps its description (or, when closed, its reopening time) in both text sizes, and
+all tiles are as tall as the tallest, on every page. Beside the title there is a button for
+each page, so every page is one tap away: with a language button on the attract screen, every
+topic is at most five taps from the start to "call staff" (tests/kiosk/test_screens.py).
+"""
 
 from __future__ import annotations
 
-from PyQt6.QtCore import Qt, pyqtSignal
-from PyQt6.QtWidgets import QGridLayout, QHBoxLayout
+from dataclasses import replace
 
-from kiosk.screens.base import Screen
+from PyQt6.QtCore import pyqtSignal
+from PyQt6.QtGui import QResizeEvent
+from PyQt6.QtWidgets import QGridLayout, QHBoxLayout, QSizePolicy, QWidget
+
+from kiosk.screens.base import MARGIN, Screen
 from kiosk.theme import Kind, Theme
 from kiosk.viewmodels import Icon, ScreenVM, TopicOption, TopicVM
 from kiosk.widgets.text import KText, Role
@@ -23,39 +32,40 @@ class TopicScreen(Screen):
         super().__init__(theme)
         self.per_page = 4 if theme.large_text else 6
         self.page = 0
-        self._topics: tuple[TopicOption, ...] = ()
-        self.title = self.title_text()
+        self._vm: TopicVM | None = None
+        self.pager = QHBoxLayout()  # the title, then a button for each page
+        self.pager.setSpacing(theme.gap_px)
+        self.title = KText(theme, Role.TITLE)
+        self.pager.addWidget(self.title, 1)
+        self.column.addLayout(self.pager)
+        self.pages: list[TouchButton] = []
         self.grid = QGridLayout()
         self.grid.setSpacing(theme.gap_px)
+        # Names in the reading size, so that large text makes them larger too.
+        self._role = Role.HEADING if theme.large_text else Role.BUTTON
         self.tiles: list[TouchButton] = []
         for index in range(self.per_page):
-            # Names in the reading size, so that large text makes them larger too.
-            role = Role.HEADING if theme.large_text else Role.BUTTON
-            tile = TouchButton(theme, Kind.NEUTRAL, Icon.COUNTER, role=role, centred=False)
+            tile = self._tile()
             tile.clicked.connect(lambda _=False, index=index: self._on_tile_clicked(index))
-            policy = tile.sizePolicy()
-            policy.setRetainSizeWhenHidden(True)
-            tile.setSizePolicy(policy)
             self.grid.addWidget(tile, index // COLUMNS, index % COLUMNS)
             self.tiles.append(tile)
+        self._probe = self._tile(parent=self)  # measures tiles on other pages; never shown
+        self._probe.hide()
         self.column.addLayout(self.grid)
         self.column.addStretch(1)
-        pager = QHBoxLayout()
-        pager.setSpacing(theme.gap_px)
-        self.previous = TouchButton(theme, Kind.NEUTRAL, Icon.BACK)
-        self.next = TouchButton(theme, Kind.NEUTRAL, Icon.NEXT)
-        self.page_label = KText(theme, Role.BODY, align=Qt.AlignmentFlag.AlignCenter)
-        for button in (self.previous, self.next):
-            policy = button.sizePolicy()
-            policy.setRetainSizeWhenHidden(True)  # the other one stays where it is
-            button.setSizePolicy(policy)
-        self.previous.clicked.connect(lambda: self._on_pager_clicked(-1))
-        self.next.clicked.connect(lambda: self._on_pager_clicked(+1))
-        pager.addWidget(self.previous)
-        pager.addWidget(self.page_label, 1)
-        pager.addWidget(self.next)
-        self.column.addLayout(pager)
-        self._vm: TopicVM | None = None
+
+    def _tile(self, parent: QWidget | None = None) -> TouchButton:
+        tile = TouchButton(
+            self.theme, Kind.NEUTRAL, Icon.COUNTER, role=self._role, centred=False, parent=parent
+        )
+        return self._kept(tile)
+
+    @staticmethod
+    def _kept(button: TouchButton) -> TouchButton:
+        policy = button.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # the others stay where they are
+        button.setSizePolicy(policy)
+        return button
 
     def render(self, vm: ScreenVM) -> None:  # type: ignore[override]  # a vm in
         assert isinstance(vm, TopicVM)
@@ -68,23 +78,53 @@ class TopicScreen(Screen):
             topic = shown[index] if index < len(shown) else None
             tile.setVisible(topic is not None)
             if topic is not None:
-                tile.set_content(
-                    topic.name,
-                    kind=Kind.NEUTRAL,
-                    icon=topic.icon if topic.open else Icon.CLOSED,
-                    # Large text leaves out the one-line description: the name is enough to
-                    # choose, and a closed topic's hours are on the screen that follows.
-                    detail=(topic.closed_label or "")
-                    if self.theme.large_text
-                    else topic.description,
-                )
-        pages = self._pages(vm)
-        self.page_label.setVisible(pages > 1)
-        self.previous.setVisible(self.page > 0)
-        self.next.setVisible(self.page < pages - 1)
-        self.previous.set_content(vm.previous_page)
-        self.next.set_content(vm.next_page)
-        self.page_label.set_text(vm.page_label.format(page=self.page + 1, pages=pages))
+                self._fill(tile, topic)
+        self._page_buttons(self._pages(vm), vm.page_label)
+        self._equalize()
+
+    @staticmethod
+    def _fill(tile: TouchButton, topic: TopicOption) -> None:
+        icon = topic.icon if topic.open else Icon.CLOSED
+        tile.set_content(topic.name, kind=Kind.NEUTRAL, icon=icon, detail=topic.description)
+
+    def _page_buttons(self, pages: int, label: str) -> None:
+        """One button a page, the current one selected; none when everything fits on one."""
+        wanted = pages if pages > 1 else 0
+        while len(self.pages) < wanted:
+            number = len(self.pages)
+            # Like the bars, the same in both text sizes.
+            button = TouchButton(replace(self.theme, large_text=False), Kind.NEUTRAL, Icon.NEXT)
+            button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+            button.clicked.connect(lambda _=False, number=number: self._on_pager_clicked(number))
+            self.pager.addWidget(button)
+            self.pages.append(button)
+        for number, button in enumerate(self.pages):
+            button.setVisible(number < wanted)
+            here = number == self.page
+            kind, icon = (Kind.SELECTED, Icon.CHECK) if here else (Kind.NEUTRAL, Icon.NEXT)
+            button.set_content(label.format(page=number + 1, pages=pages), kind=kind, icon=icon)
+            hint = button.sizeHint()
+            button.setFixedSize(hint.width(), self.theme.target_px)
+
+    def _equalize(self) -> None:
+        """Every tile as tall as the tallest topic needs, on any page, at the tiles' width."""
+        if self._vm is None or not self._vm.topics:
+            return
+        width = self.tiles[0].width()
+        if width < 2 * self.theme.target_px:  # not laid out yet: the width it will get
+            usable = self.width() - 2 * MARGIN - self.theme.gap_px * (COLUMNS - 1)
+            width = max(usable // COLUMNS, self.theme.target_px)
+        needed = 0
+        for topic in self._vm.topics:
+            self._fill(self._probe, topic)
+            needed = max(needed, self._probe.heightForWidth(width))
+        for tile in self.tiles:
+            if tile.height() != needed or tile.minimumHeight() != needed:
+                tile.setFixedHeight(needed)
+
+    def resizeEvent(self, event: QResizeEvent | None) -> None:  # noqa: N802  # Qt override
+        super().resizeEvent(event)
+        self._equalize()
 
     def _pages(self, vm: TopicVM) -> int:
         return max(1, -(-len(vm.topics) // self.per_page))
@@ -95,7 +135,7 @@ class TopicScreen(Screen):
             if position < len(self._vm.topics):
                 self.chosen.emit(self._vm.topics[position].category_id)
 
-    def _on_pager_clicked(self, step: int) -> None:
+    def _on_pager_clicked(self, page: int) -> None:
         if self._vm is not None:
-            self.page = max(0, min(self._pages(self._vm) - 1, self.page + step))
+            self.page = max(0, min(self._pages(self._vm) - 1, page))
             self.render(self._vm)

@@ -72,9 +72,10 @@ class TopBar(QWidget):
         self.corner = HiddenCorner(TOP_HEIGHT - 16)
         self.corner.long_pressed.connect(self.admin_requested)
         self.title = KText(theme, Role.HEADING, color=theme.palette.bar.text)
-        self.large_text = TouchButton(theme, Kind.NEUTRAL, Icon.TEXT_SIZE)
-        self.high_contrast = TouchButton(theme, Kind.NEUTRAL, Icon.CONTRAST)
-        self.language = TouchButton(theme, Kind.NEUTRAL, Icon.GLOBE)
+        # Compact: a label with ruby (やさしい日本語) fits the 96 px row.
+        self.large_text = TouchButton(theme, Kind.NEUTRAL, Icon.TEXT_SIZE, compact=True)
+        self.high_contrast = TouchButton(theme, Kind.NEUTRAL, Icon.CONTRAST, compact=True)
+        self.language = TouchButton(theme, Kind.NEUTRAL, Icon.GLOBE, compact=True)
         self.large_text.clicked.connect(self.large_text_clicked)
         self.high_contrast.clicked.connect(self.high_contrast_clicked)
         self.language.clicked.connect(self.language_clicked)

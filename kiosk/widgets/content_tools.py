@@ -16,7 +16,7 @@ from kiosk.viewmodels import ContentKind, Icon, InCallVM
 from kiosk.widgets.touch_button import TouchButton
 
 LABEL_PX = 22  # the top bar's free space is about 650 px; 24 px is body text, 22 a label
-ICON_PX = 32
+ICON_PX = 28
 MIN_WIDTH = 110
 GAP = 14  # 2.5 mm is 9.1 px
 

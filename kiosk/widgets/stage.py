@@ -28,6 +28,7 @@ GAP = 16
 VIDEO_WIDTH_SHARE = 0.7  # of the area, for the staff video; their words take the rest
 WORDS_MIN_WIDTH = 360  # narrower than this beside the content, the words go below it
 STRIP_HEIGHT = 120  # words below wide content get one line, the newest
+STRIP_TEXT_PX = 26
 
 
 class Stage(QWidget):
@@ -52,7 +53,9 @@ class Stage(QWidget):
         self.staff_texts = KText(theme, Role.HEADING, color=theme.palette.message.text, bold=False)
         self.words.body.addWidget(self.staff_texts)
         # In a strip below wide content there is room for one line: staff's newest words.
-        self.newest_text = KText(theme, Role.BODY, color=theme.palette.message.text, bold=True)
+        self.newest_text = KText(
+            theme, Role.BODY, color=theme.palette.message.text, bold=True, px=STRIP_TEXT_PX
+        )
         self.words.body.addWidget(self.newest_text)
         self.words.body.addStretch(1)
         self.notice = KText(theme, Role.BODY, color=theme.palette.message.text, bold=True)

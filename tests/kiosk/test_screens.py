@@ -7,20 +7,26 @@ at least 2.5 mm apart, and no text cut off or off the screen.
 from __future__ import annotations
 
 import pytest
-from kiosk_scenes import SCENES, connected_controller, layout_problems, scene_feeds
-from PyQt6.QtCore import QRectF
+from kiosk_scenes import SCENES, connected_controller, demo_directory, layout_problems, scene_feeds
+from PyQt6.QtCore import QRectF, Qt
 from PyQt6.QtGui import QColor, QImage, QPainter
 from pytestqt.qtbot import QtBot
 
 from kiosk.beep import SilentBeeper
-from kiosk.i18n import Language
+from kiosk.i18n import Language, Translator
+from kiosk.screens.attract import AttractScreen
+from kiosk.screens.topic import TopicScreen
+from kiosk.theme import STANDARD, Theme
 from kiosk.viewmodels import Icon, Page
 from kiosk.widgets.pictogram import paint_icon
+from kiosk.widgets.touch_button import TouchButton
+from kiosk.widgets.video_view import RING_PX, VideoView
 from kiosk.window import KioskWindow
 from signaling.directory import CATEGORY_ICONS
 
 EXPECTED = {
     "01-attract": Page.ATTRACT,
+    "01b-attract-nobody-on-duty": Page.ATTRACT,
     "02-language": Page.LANGUAGE,
     "03-topic": Page.TOPIC,
     "04-privacy": Page.PRIVACY,
@@ -33,11 +39,16 @@ EXPECTED = {
     "07b-in-call-document": Page.IN_CALL,
     "07c-in-call-staff-text-muted": Page.IN_CALL,
     "07d-confirm-end": Page.CONFIRM_END,
+    "07e-in-call-share": Page.IN_CALL,
+    "07f-in-call-focus": Page.IN_CALL,
+    "07g-in-call-writing-pad": Page.IN_CALL,
+    "07h-in-call-document-camera": Page.IN_CALL,
     "08-transferring": Page.TRANSFERRING,
     "09-survey": Page.SURVEY,
     "10-thank-you": Page.THANK_YOU,
     "11-unavailable": Page.UNAVAILABLE,
     "12-timeout-warning": Page.TIMEOUT_WARNING,
+    "12b-still-waiting": Page.TIMEOUT_WARNING,
     "13-admin-pin": Page.ADMIN_PIN,
 }
 
@@ -78,3 +89,108 @@ def test_every_category_icon_an_admin_can_choose_is_drawn(qtbot: QtBot, name: st
     paint_icon(painter, Icon(name), QRectF(0, 0, 64, 64), QColor("black"))
     painter.end()
     assert any(image.pixelColor(x, y).alpha() for x in range(64) for y in range(64))
+
+
+# --- Taps to a topic --------------------------------------------------------------------------
+
+
+def _tap(qtbot: QtBot, button: TouchButton) -> None:
+    assert button.isVisible(), button.label()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def taps_to_call_about(qtbot: QtBot, category: str, language: Language, large: bool) -> int:
+    """Taps from the attract screen to "call staff" about `category`, the shortest way, with
+    the real window; the large-text switch, if on, was pressed before and is not counted."""
+    controller, engine, _ = connected_controller()
+    controller.handle(demo_directory(closed=()))  # every department open, all morning
+    window = KioskWindow(controller, scene_feeds(), SilentBeeper())
+    qtbot.addWidget(window)
+    controller.on_change = lambda: window.render(controller.view())
+    window.resize(1920, 1080)
+    window.render(controller.view())
+    window.show()
+    qtbot.waitExposed(window)
+    if large:
+        _tap(qtbot, window.top.large_text)
+    taps = 0
+    attract = window.screens[Page.ATTRACT]
+    assert isinstance(attract, AttractScreen)
+    _tap(qtbot, attract.starts[language])
+    taps += 1
+    topic = window.screens[Page.TOPIC]
+    assert isinstance(topic, TopicScreen)
+    name = Translator(language).pick(
+        next(c for c in demo_directory().categories if c.id == category).names
+    )
+
+    def tile() -> TouchButton | None:
+        return next((t for t in topic.tiles if t.isVisible() and t.label() == name), None)
+
+    found = tile()
+    if found is None:  # every page is one tap away: try each, counting the one that has it
+        for page in topic.pages:
+            _tap(qtbot, page)
+            if (found := tile()) is not None:
+                taps += 1
+                break
+    assert found is not None, name
+    _tap(qtbot, found)
+    taps += 1
+    assert window.page is Page.PRIVACY
+    _tap(qtbot, window.bottom.primary)  # agree
+    assert window.page is Page.DEVICE_CHECK
+    _tap(qtbot, window.bottom.primary)  # call staff
+    taps += 2
+    assert window.page is Page.WAITING
+    assert engine.named("request_consultation") == [
+        ("request_consultation", category, language.value)
+    ]
+    return taps
+
+
+@pytest.mark.parametrize("large", [False, True], ids=["standard", "large-text"])
+@pytest.mark.parametrize("language", [Language.JA, Language.EN, Language.JA_EASY])
+def test_every_topic_of_the_demo_city_is_five_taps_or_fewer_from_the_start(
+    qtbot: QtBot, language: Language, large: bool
+) -> None:
+    taps = {
+        category.id: taps_to_call_about(qtbot, category.id, language, large)
+        for category in demo_directory().categories
+    }
+    assert len(taps) == 10
+    assert {topic: n for topic, n in taps.items() if n > 5} == {}
+    assert max(taps.values()) == 5  # the later pages take their one tap
+
+
+# --- Captions on video -------------------------------------------------------------------------
+
+CAPTIONS = {  # key: drawn with the speech icon
+    "call.speaking_staff": True,
+    "call.speaking_you": True,
+    "call.muted": False,
+    "call.you": False,
+}
+
+
+@pytest.mark.parametrize("large_text", [False, True], ids=["standard", "large-text"])
+@pytest.mark.parametrize("language", list(Language))
+def test_every_caption_fits_on_one_line_at_the_smallest_video_and_stays_off_the_face(
+    qtbot: QtBot, language: Language, large_text: bool
+) -> None:
+    # 320 x 240: the smallest picture the call screen shows (EN 301 549 §6.5, lip-reading).
+    theme = Theme(STANDARD, language, large_text=large_text)
+    tr = Translator(language)
+    video = VideoView(theme, compact=True)
+    qtbot.addWidget(video)
+    video.resize(320, 240)
+    assert {key: video.caption_fits(tr(key), icon=icon) for key, icon in CAPTIONS.items()} == {
+        key: True for key in CAPTIONS
+    }
+    video.set_name(tr("call.muted"))
+    video.set_speaking(tr("call.speaking_you"))
+    assert video.captions
+    for box, block, _ in video.captions:
+        assert block.height_for_width(round(box.width())) <= box.height()  # one line
+        assert box.right() <= video.width() - RING_PX
+        assert box.top() >= video.height() / 2  # below the face, at the bottom edge
