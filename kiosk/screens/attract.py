@@ -46,8 +46,8 @@ class AttractScreen(Screen):
         self.open_panel = Panel(theme.palette.panel)
         self.lines: list[KText] = []
         self._shown: tuple[tuple[str, bool], ...] = ()
-        top.addLayout(left, 3)
-        top.addWidget(self.open_panel, 2, Qt.AlignmentFlag.AlignTop)
+        top.addLayout(left, 1)
+        top.addWidget(self.open_panel, 1, Qt.AlignmentFlag.AlignTop)
         self.column.addLayout(top, 1)
         self.touch = KText(theme, Role.HEADING, align=CENTRE)
         self.column.addWidget(self.touch)
@@ -73,7 +73,7 @@ class AttractScreen(Screen):
         lines += [(vm.none_open, False)] if vm.none_open else []
         if vm.unstaffed_title:
             lines += [(vm.unstaffed_title, True)]
-            lines += [(name, False) for name in vm.unstaffed_departments]
+            lines += [("　·　".join(vm.unstaffed_departments), False)]  # one line if it fits
         if tuple(lines) != self._shown:
             self._show_lines(tuple(lines))
         self.touch.set_text(vm.touch)
