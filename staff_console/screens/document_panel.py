@@ -30,6 +30,13 @@ from staff_console.screens.page_canvas import PageCanvas
 from staff_console.view import DocumentView
 
 
+def tool_button(text: str, tip: str = "") -> QToolButton:
+    button = QToolButton()
+    button.setText(text)
+    button.setToolTip(tip)
+    return button
+
+
 class DocumentPanel(QWidget):
     file_chosen = pyqtSignal(str)
     page_requested = pyqtSignal(int)
@@ -46,15 +53,9 @@ class DocumentPanel(QWidget):
         self.canvas = PageCanvas()
         self.hint = QLabel(tr("document.none"))
         self.hint.setWordWrap(True)
-        self.open = QToolButton()
-        self.open.setText(tr("document.open"))
-        self.open.setToolTip(tr("document.open") + " (Ctrl+O)")
-        self.previous = QToolButton()
-        self.previous.setText("◀")
-        self.previous.setToolTip(tr("document.previous") + " (PgUp)")
-        self.next = QToolButton()
-        self.next.setText("▶")
-        self.next.setToolTip(tr("document.next") + " (PgDn)")
+        self.open = tool_button(tr("document.open"), tr("document.open") + " (Ctrl+O)")
+        self.previous = tool_button("◀", tr("document.previous") + " (PgUp)")
+        self.next = tool_button("▶", tr("document.next") + " (PgDn)")
         self.page = QLabel()
         self.status = QLabel()
         self.tools: dict[MarkTool, QToolButton] = {}
@@ -72,14 +73,12 @@ class DocumentPanel(QWidget):
             group.addButton(button)
             self.tools[tool] = button
             toolbar.addWidget(button)
-        self.whole_page = QToolButton()
-        self.whole_page.setText(tr("document.whole_page"))
-        self.whole_page.setToolTip(tr("document.whole_page_hint") + " (Ctrl+0)")
+        self.whole_page = tool_button(
+            tr("document.whole_page"), tr("document.whole_page_hint") + " (Ctrl+0)"
+        )
         toolbar.addWidget(self.whole_page)
-        self.clear = QToolButton()
-        self.clear.setText(tr("tool.clear"))
-        self.close_button = QToolButton()
-        self.close_button.setText(tr("document.close"))
+        self.clear = tool_button(tr("tool.clear"))
+        self.close_button = tool_button(tr("document.close"))
         toolbar.addStretch(1)
         toolbar.addWidget(self.clear)
         navigation.addWidget(self.close_button)
