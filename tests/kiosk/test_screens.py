@@ -16,8 +16,9 @@ from kiosk.beep import SilentBeeper
 from kiosk.i18n import Language, Translator
 from kiosk.screens.attract import AttractScreen
 from kiosk.screens.topic import TopicScreen
-from kiosk.theme import STANDARD, Theme
+from kiosk.theme import HIGH_CONTRAST, STANDARD, Kind, Theme
 from kiosk.viewmodels import Icon, Page
+from kiosk.widgets.panel import Panel
 from kiosk.widgets.pictogram import paint_icon
 from kiosk.widgets.touch_button import TouchButton
 from kiosk.widgets.video_view import RING_PX, VideoView
@@ -194,3 +195,18 @@ def test_every_caption_fits_on_one_line_at_the_smallest_video_and_stays_off_the_
         assert block.height_for_width(round(box.width())) <= box.height()  # one line
         assert box.right() <= video.width() - RING_PX
         assert box.top() >= video.height() / 2  # below the face, at the bottom edge
+
+
+def test_a_high_contrast_panel_is_drawn_dashed_and_thin_and_a_button_solid(qtbot: QtBot) -> None:
+    theme = Theme(HIGH_CONTRAST, Language.JA)
+    panel, button = Panel(theme.palette.panel), TouchButton(theme, label="はい")
+    edges = {}
+    for name, widget in (("panel", panel), ("button", button)):
+        qtbot.addWidget(widget)
+        widget.setFixedSize(400, 120)
+        image = widget.grab().toImage()
+        # Along the top edge, away from the rounded corners: the colours the edge is drawn in.
+        edges[name] = {image.pixelColor(x, 1).getRgb()[:3] for x in range(40, 360)}
+    assert edges["button"] == {theme.palette.buttons[Kind.NEUTRAL].border}  # solid
+    assert theme.palette.panel.border in edges["panel"]
+    assert theme.palette.panel.fill in edges["panel"]  # the gaps between the dashes
