@@ -141,6 +141,9 @@ MESSAGES: Final[dict[str, str]] = {
     "citizen.size_unknown": "Text size not known yet (the kiosk has not said its view size)",
     "citizen.zoom_legible": "Zoom the citizen to this",
     "citizen.zoom_legible_hint": "Zoom the kiosk until its smallest text is {mm} mm",
+    "citizen.larger": "Larger",
+    "citizen.larger_hint": "Show what the citizen sees in its own window, at true scale "
+    "if it fits (Esc closes)",
     "share.title": "Share screen",
     "share.hint": "Share one window or a region: the citizen sees it large and sharp. "
     "A whole screen comes out small on the kiosk.",

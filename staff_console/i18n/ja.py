@@ -142,6 +142,9 @@ MESSAGES: Final[dict[str, str]] = {
     "（キオスクが画面の大きさを知らせていません）",
     "citizen.zoom_legible": "読める大きさに拡大",
     "citizen.zoom_legible_hint": "住民の方の画面を、最小の文字が {mm} mm になるまで拡大します",
+    "citizen.larger": "大きく見る",
+    "citizen.larger_hint": "住民の方の画面を別のウィンドウで、できるだけ実寸で表示します"
+    "（Esc で閉じる）",
     "share.title": "画面共有",
     "share.hint": "ウィンドウ 1 つか範囲を共有すると、住民の方には大きく鮮明に見えます。"
     "画面全体はキオスクでは小さくなります。",

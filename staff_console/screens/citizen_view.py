@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtGui import QImage
-from PyQt6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget
 
 from staff_console.engine_port import PageMark
 from staff_console.i18n import Translator
 from staff_console.legibility import LEGIBLE_MM, Legibility
 from staff_console.screens.kiosk_picture import KioskPicture
+from staff_console.screens.true_scale_window import TrueScaleWindow, scale_text
 from staff_console.view import CitizenScreen
 
 WARNING_STYLE = "color: #b00020; font-weight: bold;"
@@ -31,6 +32,10 @@ class CitizenView(QWidget):
         self.picture = KioskPicture()
         self.scale = QLabel()
         self.scale.setObjectName("citizen_scale")
+        self.larger = QToolButton()
+        self.larger.setText(tr("citizen.larger"))
+        self.larger.setToolTip(tr("citizen.larger_hint"))
+        self.window_view: TrueScaleWindow | None = None  # made when first asked for
         self.text = QLabel()
         self.text.setObjectName("citizen_text")
         self.text.setWordWrap(True)
@@ -39,10 +44,17 @@ class CitizenView(QWidget):
         self.zoom.setObjectName("citizen_zoom")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.title, self.picture, self.scale, self.text, self.zoom):
-            layout.addWidget(widget)
+        scale_row = QHBoxLayout()
+        scale_row.addWidget(self.scale, 1)
+        scale_row.addWidget(self.larger)
+        layout.addWidget(self.title)
+        layout.addWidget(self.picture)
+        layout.addLayout(scale_row)
+        layout.addWidget(self.text)
+        layout.addWidget(self.zoom)
         layout.addStretch(1)
         self.zoom.clicked.connect(self.legible_zoom_requested)
+        self.larger.clicked.connect(self._on_larger_clicked)
 
     def render(  # type: ignore[override]
         self, state: CitizenScreen | None, marks: tuple[PageMark, ...] = ()
@@ -53,25 +65,30 @@ class CitizenView(QWidget):
         self._render_scale()
         self._render_text(state)
         self.picture.update()
+        self._render_window()
 
     def set_page_image(self, image: QImage | None) -> None:
         self.picture.image = image
         self.picture.update()
+        self._render_window()
+
+    def _on_larger_clicked(self) -> None:
+        if self.window_view is None:
+            self.window_view = TrueScaleWindow(self._tr, self)
+        self._render_window(force=True)
+        self.window_view.open_on_screen()
+
+    def _render_window(self, *, force: bool = False) -> None:
+        window = self.window_view
+        if window is not None and (force or window.isVisible()):
+            picture = self.picture
+            window.show_state(picture.screen_state, picture.marks, picture.image)
 
     def resizeEvent(self, event: object) -> None:  # noqa: N802  # Qt override
         self._render_scale()
 
     def _render_scale(self) -> None:
-        state = self.picture.screen_state
-        scale = self.picture.scale()
-        if state is None or state.viewer_px is None:
-            self.scale.setText(self._tr("citizen.no_viewer"))
-        elif scale is None:
-            self.scale.setText(self._tr("citizen.no_scale"))
-        elif scale >= 0.995:
-            self.scale.setText(self._tr("citizen.true_scale"))
-        else:
-            self.scale.setText(self._tr("citizen.scaled", percent=int(scale * 100)))
+        self.scale.setText(scale_text(self._tr, self.picture))
 
     def _render_text(self, state: CitizenScreen | None) -> None:
         tr = self._tr

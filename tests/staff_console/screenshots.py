@@ -3,7 +3,7 @@
     xvfb-run -s "-screen 0 1920x1080x24" .venv/bin/python -m tests.staff_console.screenshots
     xvfb-run -s "-screen 0 1366x768x24" .venv/bin/python -m tests.staff_console.screenshots
 
-With `en` as its argument it takes only the citizen-view shots (09, 10), in English.
+With `en` as its argument it takes only the citizen-view shots (09, 10, 11), in English.
 
 The console runs on a recording engine fed hub messages, with still pictures for the video, so
 the pictures are reproducible. Each one is the whole X screen: dialogs included.
@@ -132,7 +132,7 @@ def main() -> int:
     c = console.controller
 
     def shot(name: str) -> None:
-        if language != "ja" and not name.startswith(("09", "10")):
+        if language != "ja" and not name.startswith(("09", "10", "11")):
             return
         suffix = "" if language == "ja" else f"-{language}"
         for _ in range(20):
@@ -189,6 +189,11 @@ def main() -> int:
     ((doc_id, page, box),) = engine.named("focus")
     c.handle(CitizenViewChanged(doc_id, page, box, *fit(box, A4_PT, (1700, 950))), now)
     shot("10-citizen-view-zoomed")
+    citizen = console.window.call.documents.citizen
+    citizen.larger.click()
+    shot("11-citizen-view-larger")
+    assert citizen.window_view is not None
+    citizen.window_view.close()
     console.window.call.tabs.setCurrentWidget(console.window.call.messages)
     shot("04-call-text")
     stills.document_camera = (

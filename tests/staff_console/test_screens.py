@@ -369,6 +369,32 @@ def test_the_preview_of_a_kiosk_too_large_for_it_says_its_scale(qtbot: Any) -> N
     assert view.picture.mm_per_px() == pytest.approx(25.4 / screen.physicalDotsPerInch())
 
 
+# The offscreen platform cannot raise a window; the console asks so that it comes to the front.
+@pytest.mark.qt_log_ignore("does not support propagateSizeHints", "does not support raise")
+def test_larger_shows_the_citizen_view_in_its_own_window_and_keeps_it_live(qtbot: Any) -> None:
+    view = preview(qtbot, console_mm_per_px=0.25)
+    view.resize(300, 400)
+    text = TextSize(Legibility.READABLE, 3.1)
+    view.render(CitizenScreen(KIOSK_VIEWER, KIOSK_MM_PER_PX, WHOLE_PAGE, (671, 950), True, text))
+    panel_scale = view.picture.scale()
+    assert panel_scale is not None
+    qtbot.mouseClick(view.larger, Qt.MouseButton.LeftButton)
+    window = view.window_view
+    assert window is not None
+    assert window.isVisible()
+    window.picture.console_mm_per_px = 0.25  # the same monitor as the panel's
+    zoomed = (0.0, 0.5, 1.0, 0.5)
+    view.render(CitizenScreen(KIOSK_VIEWER, KIOSK_MM_PER_PX, zoomed, (1206, 853), True, text))
+    scale = window.picture.scale()
+    assert scale is not None
+    assert scale > panel_scale
+    assert window.scale.text() == JA("citizen.scaled", percent=int(scale * 100))
+    assert window.picture.screen_state is not None
+    assert window.picture.screen_state.box == zoomed  # it follows the kiosk
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert not window.isVisible()
+
+
 def test_small_text_on_the_kiosk_warns_and_one_click_zooms_it_to_4_8_mm(
     console: ConsoleApp, qtbot: Any, tmp_path: Path
 ) -> None:
