@@ -236,6 +236,7 @@ class Autoplay:
             app_version=app_version,
             media=media_settings(settings),
             document_camera=settings.document_camera,
+            mm_per_px=settings.mm_per_px,
         )
         kiosk = KioskApp(settings, engine, engine, beeper=make_beeper())
         kiosk.start()

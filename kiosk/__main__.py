@@ -98,6 +98,7 @@ def run(settings: KioskSettings) -> int:
         app_version=installed_version(),
         media=media_settings(settings),
         document_camera=settings.document_camera,
+        mm_per_px=settings.mm_per_px,
         keep_pages=settings.keep_pages,
     )
     kiosk = KioskApp(settings, engine, engine, beeper=make_beeper())

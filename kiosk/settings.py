@@ -45,6 +45,9 @@ class KioskSettings:
     # The screens are laid out for 1920x1080 (the reference 23.8" display); on another screen
     # set this to its height / 1080, and Qt scales everything (QT_SCALE_FACTOR).
     ui_scale: float = 1.0
+    # The panel's pixel pitch in mm (0.2745 for a 23.8" 1920x1080 panel): staff see from it how
+    # large the citizen's text really is.
+    mm_per_px: float = 0.2745
     synthetic_media: bool = False  # a test pattern and silence instead of devices (demos)
     camera: str = "0"  # an index or a device path
     document_camera: str = ""  # a second camera (書画カメラ), if any
@@ -69,6 +72,8 @@ class KioskSettings:
             raise SettingsError("still_waiting_seconds must be at least 60")
         if not 0.3 <= self.ui_scale <= 4:
             raise SettingsError("ui_scale is the screen's height / 1080, such as 0.711")
+        if not 0.05 <= self.mm_per_px <= 2:
+            raise SettingsError("mm_per_px is the panel's pixel pitch, 0.2745 for 23.8\" 1080p")
         if not 0 <= self.keep_pages <= 8:  # call.content_messages.MAX_KEEP_PAGES
             raise SettingsError("keep_pages is 0 (send every page when shown) to 8")
         if not 0 <= self.default_volume <= 10:

@@ -17,8 +17,8 @@ from kiosk.widgets.touch_button import TouchButton
 
 LABEL_PX = 22  # the top bar's free space is about 650 px; 24 px is body text, 22 a label
 ICON_PX = 28
-MIN_WIDTH = 110
-GAP = 14  # 2.5 mm is 9.1 px
+MIN_WIDTH = 96
+GAP = 12  # 2.5 mm is 9.1 px
 
 
 def _tool(theme: Theme, icon: Icon) -> TouchButton:
@@ -63,9 +63,15 @@ class ContentTools(QWidget):
 
     def render(self, vm: InCallVM) -> None:  # type: ignore[override]  # a vm in
         pad, content, camera = vm.pad, vm.content, vm.document_camera
+        # The pad's switch is as wide as its wider label, so the buttons after it never move.
+        widest = 0
+        for label in (pad.open_label, pad.close_label):
+            self.pad.set_content(label)
+            widest = max(widest, self.pad.sizeHint().width())
         self._show(
             self.pad, pad.close_label if pad.open else pad.open_label, True, selected=pad.open
         )
+        self.pad.setFixedWidth(max(MIN_WIDTH, widest))
         zoomable = (
             not pad.open and content is not None and content.kind is not ContentKind.DOCUMENT_CAMERA
         )

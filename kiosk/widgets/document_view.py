@@ -1,7 +1,7 @@
 """What takes the call's main area: a document page at exact pixels, or a live picture.
 
 **1:1 at fit.** The page is drawn at the top left of the view, as large as fits: staff render
-each page for the size this widget announces (`viewport_changed`), so at fit the page is drawn
+each page for the size this widget announces (`announce`), so at fit the page is drawn
 unscaled. That rectangle, the *content rectangle*, never moves while a page is up: zooming
 magnifies inside it, and nothing else on the screen is placed over it.
 
@@ -39,7 +39,6 @@ from PyQt6.QtGui import (
     QPaintEvent,
     QPen,
     QPolygonF,
-    QResizeEvent,
     QWheelEvent,
 )
 from PyQt6.QtWidgets import QGestureEvent, QPinchGesture, QSizePolicy, QWidget
@@ -144,6 +143,8 @@ class DocumentView(QWidget):
             return
         self._source = image
         self._image, self._data = (None, b"") if image is None else to_qimage(image)
+        if self._image is not None:
+            self._image.setDevicePixelRatio(self.devicePixelRatioF())
         self._clamp()
 
     def focus(self, box: Box, serial: int) -> None:
@@ -172,7 +173,7 @@ class DocumentView(QWidget):
         """Where the page is drawn at fit: the top left of the view, never covered."""
         if self._image is None or self._image.isNull():
             return QRect()
-        image = self._image.size()
+        image = self._image.deviceIndependentSize()
         scale = min(self.width() / image.width(), self.height() / image.height())
         return QRect(
             0, 0, min(self.width(), round(image.width() * scale)), round(image.height() * scale)
@@ -212,11 +213,16 @@ class DocumentView(QWidget):
         )
         self.update()
 
-    def resizeEvent(self, event: QResizeEvent | None) -> None:  # noqa: N802  # Qt override
-        super().resizeEvent(event)
-        if self.size() != self._announced and not self.size().isEmpty():
-            self._announced = self.size()
-            self.viewport_changed.emit(self.width(), self.height())
+    def announce(self, size: QSize) -> None:
+        """Tell staff the size pages should fit, once for each new size: the size this view
+        is given, even while hidden (a hidden widget hears of its size only when shown)."""
+        # In the panel's own pixels: with ui_scale on a panel that is not 1080p, Qt scales
+        # every logical pixel, and a page must still land 1:1 on the panel's pixels.
+        dpr = self.devicePixelRatioF()
+        pixels = QSize(round(size.width() * dpr), round(size.height() * dpr))
+        if pixels != self._announced and not pixels.isEmpty():
+            self._announced = pixels
+            self.viewport_changed.emit(pixels.width(), pixels.height())
 
     # --- Moving the view ----------------------------------------------------------------------
 
@@ -255,13 +261,13 @@ class DocumentView(QWidget):
         page = self.page_rect()
         if self._key is None or not self._key[0] or page.isEmpty():
             return
-        box = self.visible_box()
+        box, dpr = self.visible_box(), self.devicePixelRatioF()
         self.view_changed.emit(
             self._key[0],
             self._key[1],
             box,
-            max(1, round(box[2] * page.width())),
-            max(1, round(box[3] * page.height())),
+            max(1, round(box[2] * page.width() * dpr)),  # the panel's pixels, as announced
+            max(1, round(box[3] * page.height() * dpr)),
         )
 
     # --- Touch --------------------------------------------------------------------------------
@@ -329,8 +335,8 @@ class DocumentView(QWidget):
         page = self.page_rect()
         painter.setClipRect(content)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        if page.size().toSize() == self._image.size():
-            painter.drawImage(page.topLeft().toPoint(), self._image)  # 1:1: pixels copied as sent
+        if page.size() == self._image.deviceIndependentSize():
+            painter.drawImage(page.topLeft(), self._image)  # 1:1: the pixels as sent
         else:
             painter.drawImage(page, self._image)
         if self._detail is not None and self._zoom > 1.0:

@@ -26,7 +26,8 @@ from kiosk.widgets.writing_pad import WritingPad
 
 GAP = 16
 VIDEO_WIDTH_SHARE = 0.7  # of the area, for the staff video; their words take the rest
-WORDS_MIN_WIDTH = 360  # narrower than this beside the content, the words go below it
+WORDS_MIN_WIDTH = 200  # a landscape A4 page leaves 215 px beside it
+WORDS_MIN_HEIGHT = 48  # a 16:9 share leaves 60 px below it: one line
 STRIP_HEIGHT = 120  # words below wide content get one line, the newest
 STRIP_TEXT_PX = 26
 
@@ -120,6 +121,7 @@ class Stage(QWidget):
         # The document view always has the whole area, so the size it announces never depends
         # on what is shown now; the pad too.
         self.document.setGeometry(area)
+        self.document.announce(area.size())
         self.pad.setGeometry(area)
         video = QRect(0, 0, round(area.width() * VIDEO_WIDTH_SHARE), area.height())
         video.setHeight(min(area.height(), video.width() * 3 // 4))
@@ -153,13 +155,16 @@ class Stage(QWidget):
             self.status.raise_()
 
     def _words_area(self, area: QRect, video: QRect) -> QRect:
-        """What the video or the content leaves: to its right if wide enough, else below it."""
+        """What the video or the content leaves, to its right or below it: the larger."""
         taken = video if not self.staff_video.isHidden() else self.content_rect()
         if taken.isEmpty():
             taken = video
         right = QRect(taken.right() + 1 + GAP, 0, area.right() - taken.right() - GAP, area.height())
-        if right.width() >= WORDS_MIN_WIDTH:
-            return right
         below = QRect(0, taken.bottom() + 1 + GAP // 2, area.width(), 0)
         below.setBottom(area.bottom())
-        return below if below.height() >= 48 else QRect()
+        usable = [
+            rect
+            for rect in (right, below)
+            if rect.width() >= WORDS_MIN_WIDTH and rect.height() >= WORDS_MIN_HEIGHT
+        ]
+        return max(usable, key=lambda rect: rect.width() * rect.height(), default=QRect())
