@@ -2,33 +2,29 @@
 
 The surface is white and 3:2 (`PAD_ASPECT`, as at the console), so a stroke's fractions draw the
 same shape at both ends; staff's newest texts sit large above it. A stroke grows live under the
-finger and leaves as `stroke_drawn(id, points)` when it begins, as it grows (at most
-`EMITS_PER_SECOND`) and at release, each time whole, under the same id. Ids come from one
-counter for the process, so a screen rebuilt mid-call (large text) never reuses one.
+finger and leaves as `stroke_drawn(id, points)` whenever `call.ink.LiveStroke` says: as it
+begins, as it grows (at most `EMITS_PER_SECOND`) and at release, each time whole under one id.
 """
 
 from __future__ import annotations
 
-import itertools
+import math
+import time
+from collections.abc import Callable
 from typing import Final
 
 from PyQt6.QtCore import QPointF, QRect, QRectF, QSize, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
-from call.control_channel import PAD_ASPECT
+from call.ink import LiveStroke, Rect, pad_size, to_pixels
 from kiosk.model import Stroke
 from kiosk.theme import BLACK, BLUE, WHITE, Theme
 from kiosk.viewmodels import PadVM
 from kiosk.widgets.text import Role, TextBlock, font_for, qcolor
 
-EMITS_PER_SECOND: Final = 20
-MIN_STEP_PX: Final = 2.0  # a finger's tremble below this adds no point
-MAX_STROKE_POINTS: Final = 1000  # a longer stroke goes on as a new one, so each message stays small
 MIN_INK_PX: Final = 6.0
 MARGIN: Final = 12
-_stroke_ids = itertools.count(1)
-Point = tuple[float, float]
 
 
 class WritingPad(QWidget):
@@ -39,13 +35,11 @@ class WritingPad(QWidget):
         self._theme = theme
         self._vm = PadVM()
         self._texts: TextBlock | None = None
-        self._live_id: str | None = None
-        self._live: list[Point] = []
-        self._pending = False
-        self._throttle = QTimer(self)
-        self._throttle.setSingleShot(True)
-        self._throttle.setInterval(1000 // EMITS_PER_SECOND)
-        self._throttle.timeout.connect(self._on_throttle_timeout)
+        self._live = LiveStroke(id_prefix="k")
+        self._held_back = QTimer(self)  # fires when a grown stroke held back by the rate is due
+        self._held_back.setSingleShot(True)
+        self._held_back.setTimerType(Qt.TimerType.PreciseTimer)
+        self._held_back.timeout.connect(self._on_held_back_timeout)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
@@ -69,8 +63,7 @@ class WritingPad(QWidget):
         """Where the citizen writes: the largest 3:2 box under staff's texts, centred."""
         area = QRectF(self.rect()).adjusted(MARGIN, MARGIN, -MARGIN, -MARGIN)
         top = area.top() + self._texts_height(area.width())
-        height = max(1.0, min(area.bottom() - top, area.width() / PAD_ASPECT))
-        width = height * PAD_ASPECT
+        width, height = pad_size(area.width(), area.bottom() - top)
         return QRectF(area.left() + (area.width() - width) / 2, top, width, height)
 
     def _texts_height(self, width: float) -> float:
@@ -79,69 +72,42 @@ class WritingPad(QWidget):
         # Staff's words may take at most a third of the pad; the rest stays for writing.
         return min(self._texts.height_for_width(round(width)), self.height() / 3) + MARGIN
 
-    def _fraction(self, position: QPointF) -> Point:
-        surface = self.surface_rect()
-        x = (position.x() - surface.x()) / surface.width()
-        y = (position.y() - surface.y()) / surface.height()
-        return min(1.0, max(0.0, x)), min(1.0, max(0.0, y))
-
     # --- Drawing with a finger ----------------------------------------------------------------
 
     def mousePressEvent(self, event: QMouseEvent | None) -> None:  # noqa: N802  # Qt override
         if event is None or not self._vm.open or event.button() != Qt.MouseButton.LeftButton:
             return
-        self._begin(self._fraction(event.position()))
+        self._on_pointer(self._live.press, event)
 
     def mouseMoveEvent(self, event: QMouseEvent | None) -> None:  # noqa: N802  # Qt override
-        if event is None or self._live_id is None or not self._extend(event.position()):
-            return
-        if len(self._live) >= MAX_STROKE_POINTS:
-            last = self._live[-1]
-            self._finish()
-            self._begin(last)
-        elif self._throttle.isActive():
-            self._pending = True
-        else:
-            self._emit_live()
-        self.update()
+        if event is not None:
+            self._on_pointer(self._live.move, event)
 
     def mouseReleaseEvent(self, event: QMouseEvent | None) -> None:  # noqa: N802  # Qt override
-        if event is None or self._live_id is None:
-            return
-        self._extend(event.position())
-        self._finish()
-        self.update()
+        if event is not None:
+            self._on_pointer(self._live.release, event)
 
-    def _extend(self, position: QPointF) -> bool:
-        """Add the finger's point to the live stroke, unless it has hardly moved."""
-        point = self._fraction(position)
+    def _on_pointer(
+        self, step: Callable[[float, float, Rect, float], bool], event: QMouseEvent
+    ) -> None:
         surface = self.surface_rect()
-        last = self._live[-1]
-        dx, dy = (point[0] - last[0]) * surface.width(), (point[1] - last[1]) * surface.height()
-        if max(abs(dx), abs(dy)) < MIN_STEP_PX:
-            return False
-        self._live.append(point)
-        return True
+        box = surface.x(), surface.y(), surface.width(), surface.height()
+        if step(event.position().x(), event.position().y(), box, time.monotonic()):
+            self._send_strokes()
+            self.update()
 
-    def _begin(self, point: Point) -> None:
-        self._live_id = f"k{next(_stroke_ids)}"
-        self._live = [point]
-        self._emit_live()
+    def _on_held_back_timeout(self) -> None:
+        self._live.handle_timer(time.monotonic())
+        self._send_strokes()
 
-    def _finish(self) -> None:
-        self._throttle.stop()
-        self._emit_live()
-        self._live_id, self._live, self._pending = None, [], False
-
-    def _emit_live(self) -> None:
-        if self._live_id is not None:
-            self._pending = False
-            self._throttle.start()
-            self.stroke_drawn.emit(self._live_id, list(self._live))
-
-    def _on_throttle_timeout(self) -> None:
-        if self._pending:
-            self._emit_live()
+    def _send_strokes(self) -> None:
+        for stroke_id, points in self._live.strokes_to_send():
+            self.stroke_drawn.emit(stroke_id, points)
+        deadline = self._live.next_deadline()
+        if deadline is None:
+            self._held_back.stop()
+        else:
+            self._held_back.start(max(0, math.ceil((deadline - time.monotonic()) * 1000)))
 
     # --- Painting -----------------------------------------------------------------------------
 
@@ -159,9 +125,10 @@ class WritingPad(QWidget):
         painter.setPen(QPen(qcolor(palette.panel.border), palette.panel.border_px))
         painter.setBrush(qcolor(WHITE))
         painter.drawRect(surface)
-        shown = [s for s in self._vm.strokes if s.staff or s.id != self._live_id]
-        if self._live_id is not None:
-            shown.append(Stroke(self._live_id, tuple(self._live), staff=False))
+        live = self._live.id
+        shown = [s for s in self._vm.strokes if s.staff or s.id != live]
+        if live is not None:
+            shown.append(Stroke(live, tuple(self._live.points), staff=False))
         if not shown and self._vm.hint:  # ruby-aware: the ja-easy hint has readings
             hint = TextBlock(
                 self._vm.hint, font_for(self._theme, Role.BODY), Qt.AlignmentFlag.AlignCenter
@@ -179,10 +146,8 @@ class WritingPad(QWidget):
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
         pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
         painter.setPen(pen)
-        points = [
-            QPointF(surface.x() + x * surface.width(), surface.y() + y * surface.height())
-            for x, y in stroke.points
-        ]
+        box = surface.x(), surface.y(), surface.width(), surface.height()
+        points = [QPointF(*to_pixels(point, box)) for point in stroke.points]
         if len(points) == 1:
             painter.drawPoint(points[0])
         elif points:
