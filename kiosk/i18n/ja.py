@@ -29,24 +29,19 @@ MESSAGES: Final[dict[str, str]] = {
     "topic.closed": "受付時間外",
     "topic.closed_opens": "受付時間外です。{when}から 相談できます",
     "topic.page": "{page} / {pages}",  # on the page buttons beside the title
-    # 4. Privacy.
-    "privacy.title": "はじめに お読みください",
-    "privacy.no_recording": "映像と音声は 録画も録音も しません。",
+    # 4. Ready: the consent and the device check on one screen.
+    "ready.title": "係の人と つながる前に",
+    "privacy.no_recording": "映像と音声は 相談中だけ 係の人に 届きます。録画も録音も しません。",
     "privacy.nothing_kept": "この機械には 何も残りません。おわると 画面の内容は すべて消えます。",
     "privacy.what_is_kept": (
         "市が記録するのは 相談の日時・窓口・待ち時間と、係の人が書く 短いメモだけです。"
     ),
-    "privacy.camera": "カメラとマイクは 相談中だけ 使います。",
-    "privacy.agree": "同意して つぎへ",
-    # 5. Device check.
-    "device.title": "カメラとマイクの 確認",
-    "device.camera_ok": "あなたの顔が 映っています。",
+    "device.camera_ok": "係の人には この映像が 見えます。",
     "device.camera_missing": "カメラが使えません。声だけで 相談できます。",
     "device.mic_ok": "声を出すと 緑の棒が のびます。",
     "device.mic_missing": "マイクが使えません。画面のボタンで 係の人に 伝えられます。",
-    "device.mic_level": "マイクの音",
-    "device.call": "係の人を よぶ",
-    "device.call_audio_only": "声だけで 相談する",
+    "ready.call": "同意して 係の人を よぶ",  # agree, and call: one tap
+    "ready.call_audio_only": "同意して 声だけで 相談する",
     # 6. Waiting, and a closed department.
     "waiting.title": "{department}の 係の人を 呼んでいます",
     "waiting.requesting": "受付しています。少し お待ちください。",
@@ -73,8 +68,8 @@ MESSAGES: Final[dict[str, str]] = {
     "call.mute": "自分のマイクを 切る",
     "call.unmute": "自分のマイクを 入れる",
     "call.muted": "マイクは 切れています",
-    "call.volume_down": "音を 小さく",
-    "call.volume_up": "音を 大きく",
+    "call.volume_down": "音を小さく",
+    "call.volume_up": "音を大きく",
     "call.volume": "音の大きさ {level}",
     "call.end": "相談を おわる",
     "call.phrase_sent": "「{phrase}」と 伝えました",

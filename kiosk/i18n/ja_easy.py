@@ -35,8 +35,11 @@ MESSAGES: Final[dict[str, str]] = {
     "topic.closed": "いまは やすみ",
     "topic.closed_opens": "いまは やすみです。{when}から そうだん できます",
     "topic.page": "{page} / {pages}",  # on the page buttons beside the title
-    "privacy.title": "はじめに よんで ください",
-    "privacy.no_recording": "かおや こえは のこしません。",
+    "ready.title": "はなす まえに よんで ください",  # no ruby: the large title keeps to one line
+    "privacy.no_recording": (
+        "かおと こえは、そうだんの 間《あいだ》だけ 係《かかり》の 人《ひと》に とどきます。"
+        "どこにも のこしません。"
+    ),
     "privacy.nothing_kept": (
         "この きかいには なにも のこりません。おわると がめんは ぜんぶ きえます。"
     ),
@@ -44,18 +47,14 @@ MESSAGES: Final[dict[str, str]] = {
         "市《し》が のこすのは、いつ どこと 話《はな》したか だけです。"
         "係《かかり》の 人《ひと》が みじかく 書《か》くことも あります。"
     ),
-    "privacy.camera": "かおと こえは、そうだんの 間《あいだ》だけ つかいます。",
-    "privacy.agree": "わかりました。つぎへ",
-    "device.title": "かおと こえの たしかめ",
-    "device.camera_ok": "あなたの かおが うつって います。",
+    "device.camera_ok": "係《かかり》の 人《ひと》に この かおが 見《み》えます。",
     "device.camera_missing": "かおが うつりません。こえだけで そうだん できます。",
-    "device.mic_ok": "こえを 出《だ》すと みどりの ぼうが のびます。",
+    "device.mic_ok": "話《はな》すと みどりの ぼうが のびます。",
     "device.mic_missing": (
         "こえが とどきません。がめんを さわって 係《かかり》の 人《ひと》に つたえられます。"
     ),
-    "device.mic_level": "こえの 大《おお》きさ",
-    "device.call": "係《かかり》の 人《ひと》を よぶ",
-    "device.call_audio_only": "こえだけで そうだん する",
+    "ready.call": "わかりました。係《かかり》の 人《ひと》を よぶ",  # agree, and call: one tap
+    "ready.call_audio_only": "わかりました。こえだけで 話《はな》す",
     "waiting.title": "{department}の 係《かかり》の 人《ひと》を よんで います",
     "waiting.requesting": "うけつけて います。すこし まって ください。",
     "waiting.position": "あなたは {position}番目《ばんめ》です",
@@ -82,8 +81,8 @@ MESSAGES: Final[dict[str, str]] = {
     "call.mute": "わたしの こえを とめる",
     "call.unmute": "わたしの こえを つたえる",
     "call.muted": "こえは きこえません",  # a caption on the video: one line at 320 px
-    "call.volume_down": "音《おと》を 小《ちい》さく",
-    "call.volume_up": "音《おと》を 大《おお》きく",
+    "call.volume_down": "音《おと》を小《ちい》さく",
+    "call.volume_up": "音《おと》を大《おお》きく",
     "call.volume": "音《おと》の 大《おお》きさ {level}",
     "call.end": "そうだんを おわる",
     "call.phrase_sent": "「{phrase}」と つたえました",

@@ -102,9 +102,9 @@ class InCallScreen(Screen):
             grid.addWidget(button, row, column, 1, span)
             self.phrases[phrase] = button
         self.mute = self._button(theme, Icon.MIC)
-        # Half a row each: the speaker pictogram beside a label of up to two short lines.
+        # Half a row each: the speaker pictogram above a one-line label.
         self.quieter, self.louder = (
-            TouchButton(theme, icon=icon, label_px=24, icon_px=28, compact=True)
+            TouchButton(theme, icon=icon, vertical=True, label_px=24, icon_px=28, compact=True)
             for icon in (Icon.VOLUME_DOWN, Icon.VOLUME_UP)
         )
         self.end = self._button(theme, Icon.END_CALL, Kind.STOP)
@@ -121,6 +121,11 @@ class InCallScreen(Screen):
         self.end.clicked.connect(self.end_clicked)
         for row in (0, 1, 2, 3, 4, 5, 7):
             grid.setRowStretch(row, 1)
+        # An engine without mute or volume hides those buttons; the others keep their places.
+        for button in (self.mute, self.quieter, self.louder):
+            policy = button.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            button.setSizePolicy(policy)
         side.addLayout(grid, 1)
         return holder
 

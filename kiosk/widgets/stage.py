@@ -5,7 +5,7 @@ staff's screen, our document camera), else the staff member's video. Content is 
 top left at its largest (`DocumentView`: 1:1 at fit); staff's words (the 筆談 sign and their
 text) take what the content leaves, to its right or below it, so nothing is ever drawn over
 the content and nothing moves when text arrives. A status (connecting, the other end's link is
-down) is a calm box in the words' place, or over the video.
+down) is a calm box over the video, or a line among the words beside content.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from PyQt6.QtGui import QResizeEvent
 from PyQt6.QtWidgets import QHBoxLayout, QWidget
 
 from kiosk.engine import MediaFeeds
-from kiosk.screens.privacy import Bullet
 from kiosk.theme import Theme
 from kiosk.viewmodels import ContentKind, Icon, InCallVM
+from kiosk.widgets.bullet import Bullet
 from kiosk.widgets.document_view import DocumentView
 from kiosk.widgets.panel import Panel
 from kiosk.widgets.text import KText, Role
@@ -88,9 +88,7 @@ class Stage(QWidget):
         self.document.setVisible(content is not None and not vm.pad.open)
         self.staff_video.setVisible(content is None and not vm.pad.open)
         self.hitsudan.set_text(vm.hitsudan)
-        self.notice.set_text(vm.notice)
         self.status_text.set_text(vm.status)
-        self.status.setVisible(bool(vm.status))
         self._place()
 
     def show_media(self, feeds: MediaFeeds) -> None:
@@ -126,7 +124,23 @@ class Stage(QWidget):
         video = QRect(0, 0, round(area.width() * VIDEO_WIDTH_SHARE), area.height())
         video.setHeight(min(area.height(), video.width() * 3 // 4))
         self.staff_video.setGeometry(video)
-        words = self._words_area(area, video)
+        over_video = not self.staff_video.isHidden()
+        self._place_words(self._words_area(area, video), "" if over_video else self._status())
+        self.status.setVisible(over_video and bool(self._status()))
+        if not self.status.isHidden():
+            width = min(video.width() - 40, 900)
+            height = self.status.sizeHint().height() + self.status_text.heightForWidth(width - 56)
+            centre = video.center()
+            self.status.setGeometry(
+                QRect(centre.x() - width // 2, centre.y() - height // 2, width, height)
+            )
+            self.status.raise_()
+
+    def _status(self) -> str:
+        return "" if self._vm is None else self._vm.status
+
+    def _place_words(self, words: QRect, status: str) -> None:
+        """Staff's words in `words`; beside content, the status too (never over the content)."""
         self.words.setVisible(self.pad.isHidden() and not words.isEmpty())
         self.words.setGeometry(words)
         roomy = words.height() > STRIP_HEIGHT
@@ -134,25 +148,12 @@ class Stage(QWidget):
             part.setVisible(roomy)
         self.newest_text.setVisible(not roomy)
         padding = 14 if roomy else 4
-        self.words.body.setContentsMargins(
-            padding * 2 if not roomy else padding, padding, padding, padding
-        )
+        self.words.body.setContentsMargins(padding if roomy else 28, padding, padding, padding)
         texts = () if self._vm is None else self._vm.staff_texts
+        notice = "" if self._vm is None else self._vm.notice
         self.staff_texts.set_text("\n".join(texts[-2:]))
-        self.newest_text.set_text(texts[-1] if texts else "")
-        if not self.status.isHidden():
-            over_video = not self.staff_video.isHidden()
-            where = video if over_video else words
-            width = min(where.width() - 40, 900)
-            height = self.status.sizeHint().height() + self.status_text.heightForWidth(width - 56)
-            self.status.setGeometry(
-                QRect(where.center().x() - width // 2, where.y() + GAP, width, height)
-                if not over_video
-                else QRect(
-                    where.center().x() - width // 2, where.center().y() - height // 2, width, height
-                )
-            )
-            self.status.raise_()
+        self.notice.set_text(status or notice)
+        self.newest_text.set_text(status or (texts[-1] if texts else ""))
 
     def _words_area(self, area: QRect, video: QRect) -> QRect:
         """What the video or the content leaves, to its right or below it: the larger."""

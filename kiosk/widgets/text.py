@@ -65,11 +65,30 @@ class _Piece:
     width: float
 
 
+WORD_JOINER = "\u2060"
+
+
+def keep_words_whole(text: str) -> str:
+    """Japanese written with spaces between phrases (分かち書き) breaks only at the spaces.
+
+    Qt may break a line between any two kana, which splits とめる into と / める; a word joiner
+    between the characters of each phrase leaves the spaces as the only places to break.
+    """
+    if " " not in text or not any(ord(char) >= 0x3000 for char in text):
+        return text
+    return " ".join(WORD_JOINER.join(word) for word in text.split(" "))
+
+
+def _widest_word(text: str, metrics: QFontMetricsF) -> float:
+    return max((metrics.horizontalAdvance(word) for word in text.split()), default=0.0)
+
+
 class TextBlock:
     """One text laid out for a width: its height, and how to paint it in a rectangle."""
 
     def __init__(self, text: str, font: QFont, align: Qt.AlignmentFlag) -> None:
         self.text = text
+        self._whole_words = keep_words_whole(text)
         self.font = font
         self.align = align
         self._ruby = has_ruby(text)
@@ -79,6 +98,11 @@ class TextBlock:
         self.ruby_font.setWeight(QFont.Weight.Normal)
         self._ruby_metrics = QFontMetricsF(self.ruby_font)
         self._cache: tuple[float, list[list[_Piece]]] | None = None
+        self._widest = _widest_word(text, self._metrics) if self._whole_words != text else 0.0
+
+    def _shown(self, width: float) -> str:
+        """Phrases kept whole, unless one is wider than the line: then Qt breaks inside it."""
+        return self._whole_words if self._widest <= width else self.text
 
     def _flags(self) -> int:
         return int(self.align.value) | Qt.TextFlag.TextWordWrap.value
@@ -94,7 +118,8 @@ class TextBlock:
             return 0
         if not self._ruby:
             box = QRectF(0, 0, max(1, width), _NO_LIMIT)
-            return round(self._metrics.boundingRect(box, self._flags(), self.text).height()) + 2
+            shown = self._shown(box.width())
+            return round(self._metrics.boundingRect(box, self._flags(), shown).height()) + 2
         return round(len(self._lines(width)) * self._line_height())
 
     def fits(self, width: int, height: int) -> bool:
@@ -103,7 +128,7 @@ class TextBlock:
             return True
         if not self._ruby:
             box = QRectF(0, 0, max(1, width), _NO_LIMIT)
-            needed = self._metrics.boundingRect(box, self._flags(), self.text)
+            needed = self._metrics.boundingRect(box, self._flags(), self._shown(box.width()))
             return needed.width() <= width + 1 and needed.height() <= height + 2
         lines = self._lines(width)
         widest = max(sum(p.width for p in line) for line in lines)
@@ -113,7 +138,7 @@ class TextBlock:
         painter.setPen(color)
         if not self._ruby:
             painter.setFont(self.font)
-            painter.drawText(QRectF(rect), self._flags(), self.text)
+            painter.drawText(QRectF(rect), self._flags(), self._shown(rect.width()))
             return
         lines = self._lines(rect.width())
         line_height = self._line_height()

@@ -22,7 +22,7 @@ PAD_Y = 16  # top and bottom
 GAP = 18
 # (PAD, PAD_Y, GAP) of a compact button: the call screen's column and tools, whose two-line
 # labels must fit rows of about 100 px.
-COMPACT = (12, 6, 4)
+COMPACT = (10, 6, 4)
 RADIUS = 14
 CENTER = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter
 LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter

@@ -193,8 +193,14 @@ def _landscape_with_status(c: KioskController, engine: RecordingEngine) -> None:
     c.handle(p.PeerLinkChanged(session_id="s-1", online=False))
 
 
+def _share_with_status(c: KioskController, engine: RecordingEngine) -> None:
+    c.handle(e.ScreenShareChanged(active=True))
+    c.handle(p.PeerLinkChanged(session_id="s-1", online=False))
+
+
 CONTENT_STATES: dict[str, Setup] = {
     "document": _document,
+    "share-and-status": _share_with_status,
     "document-and-staff-text": _document_with_text,
     "share-and-staff-text": _share_with_text,
     "landscape-and-status": _landscape_with_status,
