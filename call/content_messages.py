@@ -81,11 +81,27 @@ def box_problem(x: float, y: float, width: float, height: float) -> str | None:
     return None
 
 
-def _check_box(x: float, y: float, width: float, height: float) -> None:
-    # msgspec runs __post_init__ on decode too, turning this ValueError into a ValidationError.
-    problem = box_problem(x, y, width, height)
-    if problem is not None:
-        raise ValueError(problem)
+class _Box:
+    """What every box of page fractions has (`Region`, `Focus`, `View`): its check and its tuple.
+
+    A plain mixin, not a Struct, so each message keeps its own field order on the wire.
+    """
+
+    __slots__ = ()
+    x: float
+    y: float
+    width: float
+    height: float
+
+    def __post_init__(self) -> None:
+        # msgspec runs this on decode too, turning the ValueError into a ValidationError.
+        problem = box_problem(self.x, self.y, self.width, self.height)
+        if problem is not None:
+            raise ValueError(problem)
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        return (self.x, self.y, self.width, self.height)
 
 
 class _Mark(msgspec.Struct, kw_only=True, tag_field="kind"):
@@ -123,20 +139,13 @@ class PenStroke(_Mark, tag="pen"):
 Mark = Pointer | Highlight | PenStroke
 
 
-class Region(msgspec.Struct, kw_only=True, frozen=True):
+class Region(msgspec.Struct, _Box, kw_only=True, frozen=True):
     """A part of the page, in fractions of its width and height from the top-left corner."""
 
     x: Fraction
     y: Fraction
     width: Extent
     height: Extent
-
-    def __post_init__(self) -> None:
-        _check_box(self.x, self.y, self.width, self.height)
-
-    @property
-    def box(self) -> tuple[float, float, float, float]:
-        return (self.x, self.y, self.width, self.height)
 
 
 class _Message(msgspec.Struct, kw_only=True, tag_field="type"):
@@ -189,8 +198,8 @@ class ForgetPage(_Message, tag="forget_page"):
     transfer: TransferId
 
 
-class Focus(_Message, tag="focus"):
-    """Look here: the viewer zooms so this box of the page fills its view (the whole page: fit)."""
+class _PageBox(_Message, _Box):
+    """A box of one page of a document; its fields go on the wire in this order."""
 
     doc_id: DocId
     page: PageIndex
@@ -199,12 +208,9 @@ class Focus(_Message, tag="focus"):
     width: Extent
     height: Extent
 
-    def __post_init__(self) -> None:
-        _check_box(self.x, self.y, self.width, self.height)
 
-    @property
-    def box(self) -> tuple[float, float, float, float]:
-        return (self.x, self.y, self.width, self.height)
+class Focus(_PageBox, tag="focus"):
+    """Look here: the viewer zooms so this box of the page fills its view (the whole page: fit)."""
 
 
 class Viewer(_Message, tag="viewer"):
@@ -219,25 +225,12 @@ class Viewer(_Message, tag="viewer"):
     mm_per_px: MmPerPx | None = None
 
 
-class View(_Message, tag="view"):
+class View(_PageBox, tag="view"):
     """The part of the page the citizen sees now (clamped to the page) and the viewer pixels it
     is drawn at; sent when a page is shown and when a zoom or pan settles."""
 
-    doc_id: DocId
-    page: PageIndex
-    x: Fraction
-    y: Fraction
-    width: Extent
-    height: Extent
     width_px: Side
     height_px: Side
-
-    def __post_init__(self) -> None:
-        _check_box(self.x, self.y, self.width, self.height)
-
-    @property
-    def box(self) -> tuple[float, float, float, float]:
-        return (self.x, self.y, self.width, self.height)
 
     @property
     def zoomed(self) -> bool:
