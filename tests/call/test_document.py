@@ -19,23 +19,9 @@ from call.document import (
     open_document,
 )
 from tests.call.fixtures.japanese_form import font_available, japanese_form
+from tests.call.fixtures.text_pdf import pdf_bytes
 
 needs_cjk_font = pytest.mark.skipif(not font_available(), reason="needs Debian's fonts-noto-cjk")
-
-
-def pdf_bytes(objects: list[bytes], trailer_extra: bytes = b"") -> bytes:
-    """A PDF with the given objects (the first is the catalog) and a correct xref table."""
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R %s>>\n" % (len(objects) + 1, trailer_extra)
-    out += b"startxref\n%d\n%%%%EOF\n" % xref
-    return bytes(out)
 
 
 PAGE_OBJECTS = [

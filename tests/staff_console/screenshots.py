@@ -41,9 +41,9 @@ from staff_console.engine_port import (
 from staff_console.legibility import fit
 from staff_console.settings import ConsoleSettings
 from staff_console.view import Stage
+from tests.call.fixtures.text_pdf import A4_PT, Line, text_pdf
 from tests.staff_console import messages as m
 from tests.staff_console.fake_engine import RecordingEngine
-from tests.staff_console.text_pdf import A4_PT, text_pdf
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "console"
 
@@ -72,18 +72,18 @@ def write_form(path: Path) -> None:
 def write_text_form(path: Path) -> None:
     """A form with a real text layer: labels at 10.5 pt, the notes in 8 pt small print."""
     labels = ("請求者の住所", "氏名", "生年月日", "必要な通数", "使いみち")
-    lines = [(150.0, 70.0, 20.0, "住民票の写し等交付請求書")]
+    lines = [Line("住民票の写し等交付請求書", 20.0, at=(150.0, 70.0))]
     boxes = []
     for row, label in enumerate(labels):
         top = 120.0 + row * 80
         boxes.append((60.0, top, 475.0, 64.0))
-        lines.append((68.0, top + 16, 10.5, label))
+        lines.append(Line(label, 10.5, at=(68.0, top + 16)))
     notes = (
         "【ご注意】本人確認書類（運転免許証、マイナンバーカードなど）をお持ちください。",  # noqa: RUF001
         "代理人が請求する場合は、委任状が必要です。手数料は 1 通 300 円です。",
         "郵送で請求する場合は、返信用封筒に切手を貼って同封してください。",
     )
-    lines += [(60.0, 540.0 + 13 * n, 8.0, note) for n, note in enumerate(notes)]
+    lines += [Line(note, 8.0, at=(60.0, 540.0 + 13 * n)) for n, note in enumerate(notes)]
     text_pdf(path, lines, boxes)
 
 

@@ -20,6 +20,7 @@ from staff_console.engine_port import CallPhase
 from staff_console.legibility import LEGIBLE_MM, fit, px_per_pt, text_height_mm
 from staff_console.view import Stage
 from tests.call.conftest import loopback_ice  # noqa: F401
+from tests.call.fixtures.text_pdf import A4_PT, Line, text_pdf
 from tests.qt_waiting import until
 from tests.signaling.conftest import RunningHub, hub, hub_factory  # noqa: F401
 from tests.staff_console.test_console_over_hub import (
@@ -29,14 +30,13 @@ from tests.staff_console.test_console_over_hub import (
     logged_in,
     p_credentials,
 )
-from tests.staff_console.text_pdf import A4_PT, text_pdf
 
 KIOSK_VIEWER = (1700, 950)
 KIOSK_MM_PER_PX = 0.2745  # the reference 23.8" 1920x1080 panel
 FORM_LINES = [
-    (60.0, 80.0, 18.0, "住民票の写し等交付請求書"),
-    (60.0, 160.0, 8.0, "請求者の住所と氏名をご記入ください。"),
-    (60.0, 180.0, 8.0, "本人確認書類をお持ちください。"),
+    Line("住民票の写し等交付請求書", 18.0, at=(60.0, 80.0)),
+    Line("請求者の住所と氏名をご記入ください。", 8.0, at=(60.0, 160.0)),
+    Line("本人確認書類をお持ちください。", 8.0, at=(60.0, 180.0)),
 ]
 
 

@@ -41,9 +41,9 @@ from staff_console.legibility import (
 from staff_console.screens.citizen_view import CitizenView
 from staff_console.screens.document_panel import DocumentPanel
 from staff_console.view import CitizenScreen, Stage
+from tests.call.fixtures.text_pdf import A4_PT, Line, text_pdf
 from tests.staff_console import messages as m
 from tests.staff_console.fake_engine import RecordingEngine
-from tests.staff_console.text_pdf import A4_PT, text_pdf
 
 NOW = 1000.0
 
@@ -244,9 +244,9 @@ JA = Translator(Language.JA)
 KIOSK_VIEWER = (1700, 950)
 KIOSK_MM_PER_PX = 0.2745  # the reference 23.8" 1920x1080 panel
 FORM_LINES = [
-    (60.0, 80.0, 18.0, "住民票の写し等交付請求書"),
-    (60.0, 160.0, 8.0, "請求者の住所と氏名をご記入ください。"),
-    (60.0, 180.0, 8.0, "本人確認書類をお持ちください。"),
+    Line("住民票の写し等交付請求書", 18.0, at=(60.0, 80.0)),
+    Line("請求者の住所と氏名をご記入ください。", 8.0, at=(60.0, 160.0)),
+    Line("本人確認書類をお持ちください。", 8.0, at=(60.0, 180.0)),
 ]
 
 
