@@ -264,16 +264,12 @@ class Autoplay:
         topic = window.screens[Page.TOPIC]
         assert isinstance(topic, TopicScreen)
         self.click(topic.tiles[0])
-        await self.until(lambda: window.page is Page.PRIVACY, "the privacy notice")
+        await self.until(lambda: window.page is Page.READY, "the ready screen")
         if kiosk.controller.citizen.category_id != CATEGORY:
             raise AutoplayError(f"the first topic is not {CATEGORY} any more: update the demo")
-        await self.shot("kiosk-privacy", window)
-        self._begin("the citizen agrees to the privacy notice")
-        self.click(window.bottom.primary)
-        await self.until(lambda: window.page is Page.DEVICE_CHECK, "the device check")
         await self.pause(0.5)  # the self-view's first frames
-        await self.shot("kiosk-device-check", window)
-        self._begin("the citizen calls staff")
+        await self.shot("kiosk-ready", window)
+        self._begin("the citizen agrees and calls staff")
         self.click(window.bottom.primary)
         await self.until(lambda: kiosk.controller.citizen.place is not None, "a place in line")
         await self.shot("kiosk-waiting", window)

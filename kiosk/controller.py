@@ -181,7 +181,7 @@ class KioskController(EngineReactions):
                 self.model.overlay = Overlay.CONFIRM_END
             case S.SURVEY:
                 self._fire(Trigger.SURVEY_DONE)
-            case S.LANGUAGE | S.TOPIC | S.PRIVACY | S.DEVICE_CHECK | S.CLOSED:
+            case S.LANGUAGE | S.TOPIC | S.READY | S.CLOSED:
                 self._fire(Trigger.BACK)
             case S.UNAVAILABLE | S.ATTRACT | S.THANK_YOU:
                 pass
@@ -206,9 +206,7 @@ class KioskController(EngineReactions):
         match self.state:
             case S.ATTRACT:
                 self._fire(Trigger.TOUCH)
-            case S.PRIVACY:
-                self._fire(Trigger.AGREED)
-            case S.DEVICE_CHECK if citizen.category_id is not None:
+            case S.READY if citizen.category_id is not None:  # agreed, and call staff
                 citizen.place = None
                 self._engine.request_consultation(citizen.category_id, citizen.language.value)
                 self._fire(Trigger.CALL_REQUESTED)

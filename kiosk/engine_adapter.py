@@ -6,7 +6,7 @@ events land in a bounded outbox; `events_ready` (emitted on the network thread, 
 queued on the GUI thread) tells the app to `drain()` them, translated into kiosk events.
 
 The engine's media controls back the kiosk's: the volume - / + set the speaker volume, the
-mute button the microphone switch; the microphone's `AudioLevel` feeds the device check's bar
+mute button the microphone switch; the microphone's `AudioLevel` feeds the ready screen's bar
 (polled through `microphone_level`), and `SpeakingChanged` for either side becomes the kiosk's
 `SpeakingChanged` (staff = the remote side, citizen = the local one). The document camera
 (書画カメラ) is a second `CameraCapture` sent as the call's content track

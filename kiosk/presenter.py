@@ -22,7 +22,6 @@ from kiosk.viewmodels import (
     Chrome,
     ClosedVM,
     ConfirmVM,
-    DeviceCheckVM,
     Face,
     Icon,
     LanguageOption,
@@ -31,7 +30,7 @@ from kiosk.viewmodels import (
     MessageVM,
     OpenDepartment,
     Page,
-    PrivacyVM,
+    ReadyVM,
     ScreenVM,
     SurveyVM,
     TimeoutWarningVM,
@@ -87,20 +86,8 @@ def _screen(page: Page, model: KioskModel, tr: Translator, now: float, today: da
             )
         case Page.TOPIC:
             return _topics(model, tr, today)
-        case Page.PRIVACY:
-            keys = ("no_recording", "nothing_kept", "what_is_kept", "camera")
-            return PrivacyVM(tr("privacy.title"), tuple(tr(f"privacy.{k}") for k in keys))
-        case Page.DEVICE_CHECK:
-            camera_ok = model.devices.camera is p.DeviceHealth.OK
-            microphone_ok = model.devices.microphone is p.DeviceHealth.OK
-            return DeviceCheckVM(
-                title=tr("device.title"),
-                camera_ok=camera_ok,
-                camera_text=tr("device.camera_ok" if camera_ok else "device.camera_missing"),
-                microphone_ok=microphone_ok,
-                microphone_text=tr("device.mic_ok" if microphone_ok else "device.mic_missing"),
-                level_label=tr("device.mic_level") if model.capabilities.microphone_level else "",
-            )
+        case Page.READY:
+            return _ready(model, tr)
         case Page.WAITING:
             return _waiting(model, tr)
         case Page.CLOSED:
@@ -163,8 +150,7 @@ def _chrome(page: Page, model: KioskModel, tr: Translator) -> Chrome:
         Page.ATTRACT: (None, Action(tr("attract.start"), Kind.GO, Icon.NEXT)),
         Page.LANGUAGE: (back, None),
         Page.TOPIC: (back, None),
-        Page.PRIVACY: (back, Action(tr("privacy.agree"), Kind.GO, Icon.NEXT)),
-        Page.DEVICE_CHECK: (back, Action(_call_label(model, tr), Kind.GO, Icon.PERSON)),
+        Page.READY: (back, Action(_call_label(model, tr), Kind.GO, Icon.PERSON)),
         Page.WAITING: (cancel, None),
         Page.CLOSED: (back, None),
         Page.IN_CALL: (None, None),  # the call screen has its own end button, and no bar
@@ -206,7 +192,24 @@ def _chrome(page: Page, model: KioskModel, tr: Translator) -> Chrome:
 
 def _call_label(model: KioskModel, tr: Translator) -> str:
     audio_only = model.devices.camera is not p.DeviceHealth.OK
-    return tr("device.call_audio_only" if audio_only else "device.call")
+    return tr("ready.call_audio_only" if audio_only else "ready.call")  # and agree
+
+
+PRIVACY_POINTS = ("no_recording", "nothing_kept", "what_is_kept")
+
+
+def _ready(model: KioskModel, tr: Translator) -> ReadyVM:
+    camera_ok = model.devices.camera is p.DeviceHealth.OK
+    microphone_ok = model.devices.microphone is p.DeviceHealth.OK
+    return ReadyVM(
+        title=tr("ready.title"),
+        camera_ok=camera_ok,
+        camera_text=tr("device.camera_ok" if camera_ok else "device.camera_missing"),
+        microphone_ok=microphone_ok,
+        microphone_text=tr("device.mic_ok" if microphone_ok else "device.mic_missing"),
+        level_shown=microphone_ok and model.capabilities.microphone_level,
+        points=tuple(tr(f"privacy.{key}") for key in PRIVACY_POINTS),
+    )
 
 
 def _department_name(model: KioskModel, tr: Translator, department_id: str | None) -> str:

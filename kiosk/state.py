@@ -3,9 +3,12 @@
 The rules:
 
 - The kiosk starts UNAVAILABLE and shows ATTRACT once the hub has welcomed it.
-- A citizen goes ATTRACT → LANGUAGE → TOPIC → PRIVACY → DEVICE_CHECK → WAITING → IN_CALL, then
-  (after any number of TRANSFERRING → IN_CALL) SURVEY → THANK_YOU → ATTRACT. A language button
-  on ATTRACT itself skips the LANGUAGE screen (ATTRACT → TOPIC), to save the citizen a tap.
+- A citizen goes ATTRACT → LANGUAGE → TOPIC → READY → WAITING → IN_CALL, then (after any
+  number of TRANSFERRING → IN_CALL) SURVEY → THANK_YOU → ATTRACT. A language button on ATTRACT
+  itself skips the LANGUAGE screen (ATTRACT → TOPIC), to save the citizen a tap. READY is one
+  screen for the consent and the device check (what staff will see and hear, and what is kept),
+  so that one tap agrees and calls: every topic is at most five taps away, the large-text
+  switch included.
 - BACK steps back one screen while choosing; WAITING is left by cancelling (to TOPIC).
 - Choosing screens and the survey time out (after a warning the citizen can extend) back to
   ATTRACT. WAITING asks "are you still waiting?" after a longer silence, and no answer gives up the
@@ -32,8 +35,7 @@ class KioskState(StrEnum):
     ATTRACT = "attract"
     LANGUAGE = "language"
     TOPIC = "topic"
-    PRIVACY = "privacy"
-    DEVICE_CHECK = "device_check"
+    READY = "ready"  # consent and device check on one screen; one tap agrees and calls
     WAITING = "waiting"
     CLOSED = "closed"  # the department is closed: its hours instead of a queue
     IN_CALL = "in_call"
@@ -51,7 +53,6 @@ class Trigger(StrEnum):
     TOUCH = "touch"
     LANGUAGE_CHOSEN = "language_chosen"
     TOPIC_CHOSEN = "topic_chosen"
-    AGREED = "agreed"
     CALL_REQUESTED = "call_requested"
     BACK = "back"
     DEPARTMENT_CLOSED = "department_closed"
@@ -77,7 +78,7 @@ class Overlay(StrEnum):
 S = KioskState
 T = Trigger
 
-CHOOSING: Final = frozenset({S.LANGUAGE, S.TOPIC, S.PRIVACY, S.DEVICE_CHECK, S.CLOSED})
+CHOOSING: Final = frozenset({S.LANGUAGE, S.TOPIC, S.READY, S.CLOSED})
 # States that time out (after a warning) when nobody touches the screen.
 IDLE_TIMEOUT: Final = CHOOSING | {S.SURVEY}
 # States that ask "are you still waiting?" (after a longer silence) instead of timing out.
@@ -93,13 +94,11 @@ TRANSITIONS: Final[dict[tuple[KioskState, Trigger], KioskState]] = {
     (S.ATTRACT, T.LANGUAGE_CHOSEN): S.TOPIC,  # a language button on the attract screen
     (S.LANGUAGE, T.LANGUAGE_CHOSEN): S.TOPIC,
     (S.LANGUAGE, T.BACK): S.ATTRACT,
-    (S.TOPIC, T.TOPIC_CHOSEN): S.PRIVACY,
+    (S.TOPIC, T.TOPIC_CHOSEN): S.READY,
     (S.TOPIC, T.BACK): S.LANGUAGE,
     (S.TOPIC, T.DEPARTMENT_CLOSED): S.CLOSED,  # the directory already says so: no need to ask
-    (S.PRIVACY, T.AGREED): S.DEVICE_CHECK,
-    (S.PRIVACY, T.BACK): S.TOPIC,
-    (S.DEVICE_CHECK, T.CALL_REQUESTED): S.WAITING,
-    (S.DEVICE_CHECK, T.BACK): S.PRIVACY,
+    (S.READY, T.CALL_REQUESTED): S.WAITING,  # the one tap that agrees and calls
+    (S.READY, T.BACK): S.TOPIC,
     (S.WAITING, T.DEPARTMENT_CLOSED): S.CLOSED,
     (S.WAITING, T.CANCELLED): S.TOPIC,
     (S.WAITING, T.CALL_STARTED): S.IN_CALL,
@@ -125,8 +124,7 @@ ACTIVITY: Final[dict[KioskState, KioskActivity]] = {
     S.ATTRACT: KioskActivity.IDLE,
     S.LANGUAGE: KioskActivity.CHOOSING,
     S.TOPIC: KioskActivity.CHOOSING,
-    S.PRIVACY: KioskActivity.CHOOSING,
-    S.DEVICE_CHECK: KioskActivity.CHOOSING,
+    S.READY: KioskActivity.CHOOSING,
     S.CLOSED: KioskActivity.CHOOSING,
     S.WAITING: KioskActivity.WAITING,
     S.TRANSFERRING: KioskActivity.WAITING,

@@ -23,8 +23,7 @@ class Page(StrEnum):
     ATTRACT = "attract"
     LANGUAGE = "language"
     TOPIC = "topic"
-    PRIVACY = "privacy"
-    DEVICE_CHECK = "device_check"
+    READY = "ready"
     WAITING = "waiting"
     CLOSED = "closed"
     IN_CALL = "in_call"
@@ -167,19 +166,16 @@ class TopicVM:
 
 
 @dataclass(frozen=True, slots=True)
-class PrivacyVM:
-    title: str
-    points: tuple[str, ...]
+class ReadyVM:
+    """Before the call: what staff will see and hear, and what is and is not kept."""
 
-
-@dataclass(frozen=True, slots=True)
-class DeviceCheckVM:
     title: str
     camera_ok: bool
-    camera_text: str
+    camera_text: str  # what staff will see, or that the call goes on by voice
     microphone_ok: bool
     microphone_text: str
-    level_label: str
+    level_shown: bool  # the engine measures the microphone, so a level bar can show it
+    points: tuple[str, ...]  # the privacy points
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,8 +321,7 @@ ScreenVM = (
     AttractVM
     | LanguageVM
     | TopicVM
-    | PrivacyVM
-    | DeviceCheckVM
+    | ReadyVM
     | WaitingVM
     | ClosedVM
     | InCallVM

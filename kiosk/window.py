@@ -24,12 +24,11 @@ from kiosk.screens.admin_pin import AdminPinScreen
 from kiosk.screens.attract import AttractScreen
 from kiosk.screens.base import Screen
 from kiosk.screens.closed import ClosedScreen
-from kiosk.screens.device_check import DeviceCheckScreen
 from kiosk.screens.in_call import InCallScreen
 from kiosk.screens.language import LanguageScreen
 from kiosk.screens.message import ThankYouScreen, UnavailableScreen
 from kiosk.screens.overlays import ConfirmEndScreen, TimeoutWarningScreen
-from kiosk.screens.privacy import PrivacyScreen
+from kiosk.screens.ready import ReadyScreen
 from kiosk.screens.survey import SurveyScreen
 from kiosk.screens.topic import TopicScreen
 from kiosk.screens.transferring import TransferringScreen
@@ -41,7 +40,7 @@ from kiosk.widgets.text import qcolor
 from kiosk.widgets.touch_button import TouchButton
 
 MEDIA_INTERVAL_MS = 33  # about 30 frames a second
-LIVE_PAGES = frozenset({Page.IN_CALL, Page.DEVICE_CHECK})
+LIVE_PAGES = frozenset({Page.IN_CALL, Page.READY})
 
 # One table maps each page to its screen (design.md, "The apps").
 SCREENS: dict[Page, Callable[[Theme], Screen]] = {
@@ -49,8 +48,7 @@ SCREENS: dict[Page, Callable[[Theme], Screen]] = {
     Page.ATTRACT: AttractScreen,
     Page.LANGUAGE: LanguageScreen,
     Page.TOPIC: TopicScreen,
-    Page.PRIVACY: PrivacyScreen,
-    Page.DEVICE_CHECK: DeviceCheckScreen,
+    Page.READY: ReadyScreen,
     Page.WAITING: WaitingScreen,
     Page.CLOSED: ClosedScreen,
     Page.IN_CALL: InCallScreen,

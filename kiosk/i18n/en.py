@@ -25,8 +25,10 @@ MESSAGES: Final[dict[str, str]] = {
     "topic.closed": "Closed now",
     "topic.closed_opens": "Closed now. Opens {when}",
     "topic.page": "{page} of {pages}",  # on the page buttons beside the title
-    "privacy.title": "Before you start",
-    "privacy.no_recording": "We do not record video or sound.",
+    "ready.title": "Before you are connected",
+    "privacy.no_recording": (
+        "Your picture and voice reach staff only during the call. Nothing is recorded."
+    ),
     "privacy.nothing_kept": (
         "Nothing stays on this machine. When you finish, everything on the screen is erased."
     ),
@@ -34,18 +36,14 @@ MESSAGES: Final[dict[str, str]] = {
         "The city keeps only the time, the counter and how long you waited,"
         " and a short note the staff member writes."
     ),
-    "privacy.camera": "The camera and microphone are used only during the call.",
-    "privacy.agree": "Agree and continue",
-    "device.title": "Camera and microphone check",
-    "device.camera_ok": "You can see yourself on the screen.",
+    "device.camera_ok": "Staff will see you like this.",
     "device.camera_missing": "The camera is not working. You can still talk by voice.",
-    "device.mic_ok": "When you speak, the green bar grows.",
+    "device.mic_ok": "Speak, and the green bar grows.",
     "device.mic_missing": (
         "The microphone is not working. You can use the buttons on the screen to answer."
     ),
-    "device.mic_level": "Microphone",
-    "device.call": "Call a staff member",
-    "device.call_audio_only": "Talk by voice only",
+    "ready.call": "Agree and call staff",  # agree, and call: one tap
+    "ready.call_audio_only": "Agree and talk by voice only",
     "waiting.title": "Calling {department}",
     "waiting.requesting": "One moment, please.",
     "waiting.position": "You are number {position} in line",

@@ -47,7 +47,7 @@ MESSAGES: Final[dict[str, str]] = {
         "市《し》が のこすのは、いつ どこと 話《はな》したか だけです。"
         "係《かかり》の 人《ひと》が みじかく 書《か》くことも あります。"
     ),
-    "device.camera_ok": "係《かかり》の 人《ひと》に この かおが 見《み》えます。",
+    "device.camera_ok": "係《かかり》の 人《ひと》には こう 見《み》えます。",
     "device.camera_missing": "かおが うつりません。こえだけで そうだん できます。",
     "device.mic_ok": "話《はな》すと みどりの ぼうが のびます。",
     "device.mic_missing": (

@@ -25,24 +25,22 @@ MESSAGES: Final[dict[str, str]] = {
     "topic.closed": "업무 시간 외",
     "topic.closed_opens": "지금은 업무 시간 외. {when}부터 상담 가능",
     "topic.page": "{page} / {pages}",  # on the page buttons beside the title
-    "privacy.title": "시작하기 전에 읽어 주세요",
-    "privacy.no_recording": "영상과 소리는 녹화하거나 녹음하지 않습니다.",
+    "ready.title": "연결하기 전에",
+    "privacy.no_recording": (
+        "영상과 목소리는 상담 중에만 직원에게 전달되며, 녹화나 녹음은 하지 않습니다."
+    ),
     "privacy.nothing_kept": (
         "이 기계에는 아무것도 남지 않습니다. 끝나면 화면의 내용은 모두 지워집니다."
     ),
     "privacy.what_is_kept": (
         "시가 기록하는 것은 상담 일시, 창구, 대기 시간과 직원이 쓰는 짧은 메모뿐입니다."
     ),
-    "privacy.camera": "카메라와 마이크는 상담 중에만 사용합니다.",
-    "privacy.agree": "동의하고 계속",
-    "device.title": "카메라와 마이크 확인",
-    "device.camera_ok": "화면에 당신의 얼굴이 보입니다.",
+    "device.camera_ok": "직원에게는 이렇게 보입니다.",
     "device.camera_missing": "카메라를 사용할 수 없습니다. 목소리로만 상담할 수 있습니다.",
     "device.mic_ok": "말하면 초록색 막대가 길어집니다.",
     "device.mic_missing": "마이크를 사용할 수 없습니다. 화면의 버튼으로 직원에게 전할 수 있습니다.",
-    "device.mic_level": "마이크 소리",
-    "device.call": "직원 부르기",
-    "device.call_audio_only": "목소리로만 상담하기",
+    "ready.call": "동의하고 직원 부르기",  # agree, and call: one tap
+    "ready.call_audio_only": "동의하고 목소리로만 상담하기",
     "waiting.title": "{department} 직원을 부르고 있습니다",
     "waiting.requesting": "접수 중입니다. 잠시 기다려 주세요.",
     "waiting.position": "당신의 순서는 {position}번째입니다",

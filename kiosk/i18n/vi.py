@@ -25,24 +25,22 @@ MESSAGES: Final[dict[str, str]] = {
     "topic.closed": "Ngoài giờ làm việc",
     "topic.closed_opens": "Đang đóng cửa. Mở cửa {when}",
     "topic.page": "{page}/{pages}",  # on the page buttons beside the title
-    "privacy.title": "Hãy đọc trước khi bắt đầu",
-    "privacy.no_recording": "Chúng tôi không ghi hình và không ghi âm.",
+    "ready.title": "Trước khi được kết nối",
+    "privacy.no_recording": (
+        "Hình ảnh và giọng nói của bạn chỉ đến nhân viên trong cuộc gọi, và không được ghi lại."
+    ),
     "privacy.nothing_kept": (
         "Máy này không lưu lại gì. Khi kết thúc, mọi nội dung trên màn hình sẽ bị xóa."
     ),
     "privacy.what_is_kept": (
         "Thành phố chỉ ghi lại thời gian, quầy, thời gian chờ và một ghi chú ngắn của nhân viên."
     ),
-    "privacy.camera": "Camera và micro chỉ được dùng trong cuộc gọi.",
-    "privacy.agree": "Đồng ý và tiếp tục",
-    "device.title": "Kiểm tra camera và micro",
-    "device.camera_ok": "Bạn thấy mình trên màn hình.",
+    "device.camera_ok": "Nhân viên sẽ thấy hình ảnh này.",
     "device.camera_missing": "Camera không dùng được. Bạn vẫn có thể nói chuyện bằng giọng nói.",
-    "device.mic_ok": "Khi bạn nói, thanh màu xanh sẽ dài ra.",
+    "device.mic_ok": "Khi bạn nói, thanh xanh sẽ dài ra.",
     "device.mic_missing": "Micro không dùng được. Bạn có thể trả lời bằng các nút trên màn hình.",
-    "device.mic_level": "Micro",
-    "device.call": "Gọi nhân viên",
-    "device.call_audio_only": "Chỉ nói chuyện bằng giọng",
+    "ready.call": "Đồng ý và gọi nhân viên",  # agree, and call: one tap
+    "ready.call_audio_only": "Đồng ý, chỉ nói bằng giọng",
     "waiting.title": "Đang gọi nhân viên {department}",
     "waiting.requesting": "Đang tiếp nhận. Xin chờ một chút.",
     "waiting.position": "Bạn là người thứ {position}",

@@ -5,9 +5,9 @@ from __future__ import annotations
 from PyQt6.QtCore import QSize, Qt
 
 from kiosk.screens.base import Screen
-from kiosk.screens.privacy import Bullet
 from kiosk.theme import Theme
 from kiosk.viewmodels import Icon, MessageVM, ScreenVM
+from kiosk.widgets.bullet import Bullet
 from kiosk.widgets.text import KText, Role
 
 CENTRE = Qt.AlignmentFlag.AlignCenter

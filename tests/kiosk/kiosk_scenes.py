@@ -332,29 +332,24 @@ def _topic(c: KioskController, clock: ManualClock) -> None:
     c.choose_language(c.settings.language)
 
 
-def _privacy(c: KioskController, clock: ManualClock) -> None:
+def _ready(c: KioskController, clock: ManualClock) -> None:
     _topic(c, clock)
     c.choose_topic("juminhyo")
 
 
-def _device_check(c: KioskController, clock: ManualClock) -> None:
-    _privacy(c, clock)
-    c.primary()
-
-
 def _no_camera(c: KioskController, clock: ManualClock) -> None:
     c.handle(e.DevicesChanged(p.DeviceHealth.MISSING, p.DeviceHealth.OK, p.DeviceHealth.OK))
-    _device_check(c, clock)
+    _ready(c, clock)
 
 
 def _waiting(c: KioskController, clock: ManualClock) -> None:
-    _device_check(c, clock)
-    c.primary()
+    _ready(c, clock)
+    c.primary()  # agree and call
     c.handle(queued())
 
 
 def _nobody(c: KioskController, clock: ManualClock) -> None:
-    _device_check(c, clock)
+    _ready(c, clock)
     c.primary()
     c.handle(queued(position=1, eta=None, on_duty=0))
 
@@ -495,9 +490,8 @@ SCENES: dict[str, Walk] = {
     "01b-attract-nobody-on-duty": _attract_unstaffed,
     "02-language": _language,
     "03-topic": _topic,
-    "04-privacy": _privacy,
-    "05-device-check": _device_check,
-    "05b-device-check-no-camera": _no_camera,
+    "04-ready": _ready,
+    "04b-ready-no-camera": _no_camera,
     "06-waiting": _waiting,
     "06b-waiting-nobody-on-duty": _nobody,
     "06c-department-closed": _closed,

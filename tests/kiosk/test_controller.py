@@ -20,10 +20,10 @@ from kiosk.state import KioskState as S
 from kiosk.state import Overlay
 from kiosk.viewmodels import (
     ClosedVM,
-    DeviceCheckVM,
     InCallVM,
     MessageVM,
     Page,
+    ReadyVM,
     TimeoutWarningVM,
     TransferringVM,
     WaitingVM,
@@ -52,16 +52,15 @@ def queued(
     )
 
 
-def to_device_check(c: KioskController, language: Language = Language.EN) -> None:
+def to_ready(c: KioskController, language: Language = Language.EN) -> None:
     c.start()
     c.choose_language(language)
     c.choose_topic("juminhyo")
-    c.primary()  # agree
 
 
 def to_waiting(c: KioskController, language: Language = Language.EN) -> None:
-    to_device_check(c, language)
-    c.primary()  # call staff
+    to_ready(c, language)
+    c.primary()  # agree and call staff
 
 
 def to_call(c: KioskController) -> None:
@@ -103,13 +102,33 @@ def test_a_citizen_walks_from_attract_to_the_queue(
     assert (screen.position, screen.eta) == ("You are next", "You will be connected soon")
 
 
+def test_one_tap_on_the_ready_screen_agrees_and_calls_staff(
+    controller: KioskController, engine: RecordingEngine
+) -> None:
+    to_ready(controller, Language.EN)
+    view = controller.view()
+    assert view.page is Page.READY
+    assert isinstance(view.screen, ReadyVM)
+    assert view.screen.title == "Before you are connected"
+    assert view.screen.camera_text == "Staff will see you like this."
+    assert view.screen.level_shown
+    assert view.screen.points[0].endswith("Nothing is recorded.")
+    assert len(view.screen.points) == 3
+    assert view.chrome.primary is not None
+    assert view.chrome.primary.label == "Agree and call staff"
+    assert engine.named("request_consultation") == []  # nothing is asked before the tap
+    controller.primary()
+    assert controller.state is S.WAITING
+    assert engine.named("request_consultation") == [("request_consultation", "juminhyo", "en")]
+
+
 def test_back_steps_back_one_screen_at_a_time(controller: KioskController) -> None:
-    to_device_check(controller)
+    to_ready(controller)
     states = []
-    for _ in range(4):
+    for _ in range(3):
         controller.back()
         states.append(controller.state)
-    assert states == [S.PRIVACY, S.TOPIC, S.LANGUAGE, S.ATTRACT]
+    assert states == [S.TOPIC, S.LANGUAGE, S.ATTRACT]
 
 
 def test_waiting_with_nobody_on_duty_says_so_honestly(controller: KioskController) -> None:
@@ -354,7 +373,7 @@ def test_idle_choosing_warns_first_and_can_be_extended_many_times(
 def test_an_ignored_warning_resets_to_attract(
     controller: KioskController, clock: ManualClock
 ) -> None:
-    to_device_check(controller, Language.VI)
+    to_ready(controller, Language.VI)
     clock.advance(controller.settings.idle_timeout)
     controller.tick()
     clock.advance(controller.settings.warning_seconds)
@@ -490,13 +509,13 @@ def test_a_missing_camera_offers_a_voice_only_call(controller: KioskController) 
             camera=p.DeviceHealth.MISSING, microphone=p.DeviceHealth.OK, speaker=p.DeviceHealth.OK
         )
     )
-    to_device_check(controller, Language.EN)
+    to_ready(controller, Language.EN)
     view = controller.view()
-    assert isinstance(view.screen, DeviceCheckVM)
+    assert isinstance(view.screen, ReadyVM)
     assert not view.screen.camera_ok
     assert view.screen.camera_text == "The camera is not working. You can still talk by voice."
     assert view.chrome.primary is not None
-    assert view.chrome.primary.label == "Talk by voice only"
+    assert view.chrome.primary.label == "Agree and talk by voice only"
 
 
 def test_a_crash_shows_unavailable_ends_the_call_and_recovers(

@@ -30,9 +30,9 @@ from call.session import CallSettings, PhraseReceived
 from kiosk.app import KioskApp
 from kiosk.engine_adapter import BridgedKioskEngine
 from kiosk.i18n import Language
-from kiosk.screens.device_check import DeviceCheckScreen
 from kiosk.screens.in_call import InCallScreen
 from kiosk.screens.language import LanguageScreen
+from kiosk.screens.ready import ReadyScreen
 from kiosk.screens.survey import SurveyScreen
 from kiosk.screens.topic import TopicScreen
 from kiosk.settings import KioskSettings
@@ -141,7 +141,8 @@ def tap(qtbot: Any, widget: QWidget) -> None:
 
 
 async def to_waiting(app: KioskApp, qtbot: Any) -> None:
-    """Attract, language, topic (住民票・戸籍), consent, device check: a request to 市民課."""
+    """Attract, language, topic (住民票・戸籍), then one tap on the ready screen (the self-view,
+    the microphone level, the privacy points) agrees and makes a request to 市民課."""
     await until(lambda: app.controller.state is S.ATTRACT)
     tap(qtbot, screen(app, Page.ATTRACT))
     assert app.window.page is Page.LANGUAGE
@@ -152,16 +153,15 @@ async def to_waiting(app: KioskApp, qtbot: Any) -> None:
     assert isinstance(topic, TopicScreen)
     assert topic.tiles[0].label() == "住民票・戸籍"
     tap(qtbot, topic.tiles[0])
-    assert app.window.page is Page.PRIVACY
-    tap(qtbot, app.window.bottom.primary)  # 同意して つぎへ
-    assert app.window.page is Page.DEVICE_CHECK
-    check = screen(app, Page.DEVICE_CHECK)
-    assert isinstance(check, DeviceCheckScreen)
-    assert check.level.isVisible()
+    assert app.window.page is Page.READY
+    ready = screen(app, Page.READY)
+    assert isinstance(ready, ReadyScreen)
+    assert ready.level.isVisible()
     engine = app.engine
     assert isinstance(engine, BridgedKioskEngine)
     await until(lambda: (engine.microphone_level() or 0) > 0.3)  # the synthetic voice
-    tap(qtbot, app.window.bottom.primary)  # 係の人を よぶ
+    assert app.window.bottom.primary.label() == "同意して 係の人を よぶ"
+    tap(qtbot, app.window.bottom.primary)
     assert app.controller.state is S.WAITING
 
 

@@ -41,7 +41,8 @@ SESSION = textwrap.dedent(
     c.handle(e.HubConnected(resumed=False, name="中央公民館"))
     c.handle(demo_directory())
     c.start(); c.choose_language(Language.EN); c.toggle_large_text()
-    c.choose_topic("juminhyo"); c.primary(); c.primary()
+    c.choose_topic("juminhyo"); c.primary()  # the ready screen: agree and call
+    assert c.state is KioskState.WAITING, c.state
     c.handle(queued()); c.handle(started())
     c.handle(e.StaffText("s-1", "Your address, please"))
     c.handle(e.PageShown(doc_id="d", page=0, page_count=1, image=form_page()))

@@ -30,9 +30,8 @@ EXPECTED = {
     "01b-attract-nobody-on-duty": Page.ATTRACT,
     "02-language": Page.LANGUAGE,
     "03-topic": Page.TOPIC,
-    "04-privacy": Page.PRIVACY,
-    "05-device-check": Page.DEVICE_CHECK,
-    "05b-device-check-no-camera": Page.DEVICE_CHECK,
+    "04-ready": Page.READY,
+    "04b-ready-no-camera": Page.READY,
     "06-waiting": Page.WAITING,
     "06b-waiting-nobody-on-duty": Page.WAITING,
     "06c-department-closed": Page.CLOSED,
@@ -102,7 +101,7 @@ def _tap(qtbot: QtBot, button: TouchButton) -> None:
 
 def taps_to_call_about(qtbot: QtBot, category: str, language: Language, large: bool) -> int:
     """Taps from the attract screen to "call staff" about `category`, the shortest way, with
-    the real window; the large-text switch, if on, was pressed before and is not counted."""
+    the real window; in large text, counting the tap on the large-text switch."""
     controller, engine, _ = connected_controller()
     controller.handle(demo_directory(closed=()))  # every department open, all morning
     window = KioskWindow(controller, scene_feeds(), SilentBeeper())
@@ -112,9 +111,11 @@ def taps_to_call_about(qtbot: QtBot, category: str, language: Language, large: b
     window.render(controller.view())
     window.show()
     qtbot.waitExposed(window)
+    taps = 0
     if large:
         _tap(qtbot, window.top.large_text)
-    taps = 0
+        taps += 1
+        assert controller.citizen.large_text
     attract = window.screens[Page.ATTRACT]
     assert isinstance(attract, AttractScreen)
     _tap(qtbot, attract.starts[language])
@@ -138,11 +139,10 @@ def taps_to_call_about(qtbot: QtBot, category: str, language: Language, large: b
     assert found is not None, name
     _tap(qtbot, found)
     taps += 1
-    assert window.page is Page.PRIVACY
-    _tap(qtbot, window.bottom.primary)  # agree
-    assert window.page is Page.DEVICE_CHECK
-    _tap(qtbot, window.bottom.primary)  # call staff
-    taps += 2
+    assert window.page is Page.READY
+    assert engine.named("request_consultation") == []
+    _tap(qtbot, window.bottom.primary)  # agree and call staff
+    taps += 1
     assert window.page is Page.WAITING
     assert engine.named("request_consultation") == [
         ("request_consultation", category, language.value)
@@ -160,8 +160,12 @@ def test_every_topic_of_the_demo_city_is_five_taps_or_fewer_from_the_start(
         for category in demo_directory().categories
     }
     assert len(taps) == 10
+    mode = "large" if large else "standard"
+    print(f"taps, {language.value}, {mode} text: at most {max(taps.values())}; {taps}")
     assert {topic: n for topic, n in taps.items() if n > 5} == {}
-    assert max(taps.values()) == 5  # the later pages take their one tap
+    # Language, (page), topic, agree and call; and in large text the switch first. The later
+    # pages take their one tap, so this is the real maximum, not a count that skipped them.
+    assert max(taps.values()) == (5 if large else 4)
 
 
 # --- Captions on video -------------------------------------------------------------------------
