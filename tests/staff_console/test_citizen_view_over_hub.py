@@ -12,61 +12,25 @@ import pytest
 from PyQt6.QtCore import Qt
 
 from call.content_messages import Focus, View
-from call.devices import MediaSettings
-from call.engine import Engine, EngineEvent, EngineSettings
 from call.page_receiver import PageReady
-from call.sharing import DocumentEvent
 from staff_console.engine_port import CallPhase
 from staff_console.legibility import LEGIBLE_MM, fit, px_per_pt, text_height_mm
-from staff_console.view import Stage
 from tests.call.conftest import loopback_ice  # noqa: F401
-from tests.call.fixtures.text_pdf import A4_PT, Line, text_pdf
+from tests.call.fixtures.text_pdf import A4_PT, text_pdf
 from tests.qt_waiting import until
 from tests.signaling.conftest import RunningHub, hub, hub_factory  # noqa: F401
 from tests.staff_console.test_console_over_hub import (
-    CALL,
     ConsoleFactory,
+    Kiosk,
     consoles,  # noqa: F401
-    logged_in,
-    p_credentials,
+    in_call,
 )
-
-KIOSK_VIEWER = (1700, 950)
-KIOSK_MM_PER_PX = 0.2745  # the reference 23.8" 1920x1080 panel
-FORM_LINES = [
-    Line("住民票の写し等交付請求書", 18.0, at=(60.0, 80.0)),
-    Line("請求者の住所と氏名をご記入ください。", 8.0, at=(60.0, 160.0)),
-    Line("本人確認書類をお持ちください。", 8.0, at=(60.0, 180.0)),
-]
-
-
-class PitchedKiosk:
-    """A headless kiosk that knows its panel's pixel pitch, and what it heard."""
-
-    def __init__(self, url: str, token: str) -> None:
-        self.events: list[EngineEvent] = []
-        settings = EngineSettings(
-            url=url,
-            app="test-kiosk",
-            media=MediaSettings(synthetic=True),
-            call=CALL,
-            backoff_initial=0.05,
-            backoff_max=0.5,
-            mm_per_px=KIOSK_MM_PER_PX,
-        )
-        self.engine = Engine(settings, p_credentials(token), self.events.append)
-
-    def content(self, kind: type[Any]) -> list[Any]:
-        return [
-            e.event
-            for e in self.events
-            if isinstance(e, DocumentEvent) and isinstance(e.event, kind)
-        ]
+from tests.staff_console.test_screens import FORM_LINES, KIOSK_MM_PER_PX, KIOSK_VIEWER
 
 
 @pytest.fixture
-async def kiosk(hub: RunningHub, loopback_ice: None) -> AsyncIterator[PitchedKiosk]:  # noqa: F811
-    kiosk = PitchedKiosk(hub.url, hub.demo.kiosks[0].token)
+async def kiosk(hub: RunningHub, loopback_ice: None) -> AsyncIterator[Kiosk]:  # noqa: F811
+    kiosk = Kiosk(hub.url, hub.demo.kiosks[0].token, mm_per_px=KIOSK_MM_PER_PX)
     await kiosk.engine.start()
     await kiosk.engine.announce_viewer(*KIOSK_VIEWER)
     yield kiosk
@@ -75,16 +39,12 @@ async def kiosk(hub: RunningHub, loopback_ice: None) -> AsyncIterator[PitchedKio
 
 async def test_the_console_warns_of_small_text_and_zooms_the_citizen_to_4_8_mm(
     hub: RunningHub,  # noqa: F811
-    kiosk: PitchedKiosk,
+    kiosk: Kiosk,
     consoles: ConsoleFactory,  # noqa: F811
     tmp_path: Path,
     qtbot: Any,
 ) -> None:
-    tanaka = await logged_in(consoles, hub, "tanaka")
-    await kiosk.engine.request_consultation("juminhyo", "ja")
-    await until(lambda: tanaka.window.queue.table.rowCount() == 1)
-    tanaka.controller.accept_next()
-    await until(lambda: tanaka.controller.stage is Stage.CALL)
+    tanaka = await in_call(consoles, hub, kiosk)
     await until(lambda: tanaka.controller.view().call.phase is CallPhase.CONNECTED)  # type: ignore[union-attr]
 
     form = text_pdf(tmp_path / "forms" / "form.pdf", FORM_LINES)

@@ -38,9 +38,12 @@ CALL = CallSettings(heartbeat_interval=0.2, loss_timeout=2.0, connect_timeout=5.
 
 
 class Kiosk:
-    """A headless kiosk: the real engine with synthetic media, and what it heard."""
+    """A headless kiosk: the real engine with synthetic media, and what it heard.
 
-    def __init__(self, url: str, token: str) -> None:
+    With `mm_per_px` it tells staff its panel's pixel pitch, as a configured kiosk does.
+    """
+
+    def __init__(self, url: str, token: str, mm_per_px: float | None = None) -> None:
         self.events: list[EngineEvent] = []
         settings = EngineSettings(
             url=url,
@@ -49,11 +52,20 @@ class Kiosk:
             call=CALL,
             backoff_initial=0.05,
             backoff_max=0.5,
+            mm_per_px=mm_per_px,
         )
         self.engine = Engine(settings, p_credentials(token), self.events.append)
 
     def heard(self, match: Callable[[EngineEvent], bool]) -> bool:
         return any(match(event) for event in self.events)
+
+    def content(self, kind: type[Any]) -> list[Any]:
+        """What came on the content channel of this kind (pages, marks, a focus), oldest first."""
+        return [
+            e.event
+            for e in self.events
+            if isinstance(e, DocumentEvent) and isinstance(e.event, kind)
+        ]
 
     def hub_said(self, kind: type[Any]) -> bool:
         return self.heard(lambda e: isinstance(e, HubMessage) and isinstance(e.message, kind))
@@ -117,6 +129,16 @@ async def logged_in(consoles: ConsoleFactory, hub: RunningHub, username: str) ->
     return console
 
 
+async def in_call(consoles: ConsoleFactory, hub: RunningHub, kiosk: Kiosk) -> ConsoleApp:  # noqa: F811
+    """Tanaka, logged in, has accepted the kiosk's request for 住民票: the call is starting."""
+    tanaka = await logged_in(consoles, hub, "tanaka")
+    await kiosk.engine.request_consultation("juminhyo", "ja")
+    await until(lambda: len(tanaka.controller.view().queue) == 1)
+    tanaka.controller.accept_next()
+    await until(lambda: tanaka.controller.stage is Stage.CALL)
+    return tanaka
+
+
 def a_form(folder: Path) -> Path:
     path = folder / "住民票の写し等交付請求書.pdf"
     image = Image.new("RGB", (1240, 1754), "white")
@@ -177,11 +199,7 @@ async def test_a_whole_consultation_from_login_to_wrap_up_in_the_hubs_history(
     form = a_form(tmp_path / "forms")
     tanaka.controller.handle(p.QueueSnapshot(entries=[]), 0)  # re-read the forms folder
     window.call.documents.file_chosen.emit(str(form))
-    await until(
-        lambda: kiosk.heard(
-            lambda e: isinstance(e, DocumentEvent) and isinstance(e.event, PageReady)
-        )
-    )
+    await until(lambda: bool(kiosk.content(PageReady)))
     canvas = window.call.documents.canvas
     page = canvas.page_rect()
     qtbot.mouseClick(
@@ -278,10 +296,7 @@ async def test_a_hub_restart_during_a_call_keeps_the_call_and_resumes(
     kiosk: Kiosk,
     consoles: ConsoleFactory,
 ) -> None:
-    tanaka = await logged_in(consoles, hub, "tanaka")
-    await kiosk.engine.request_consultation("juminhyo", "ja")
-    await until(lambda: len(tanaka.controller.view().queue) == 1)
-    tanaka.controller.accept_next()
+    tanaka = await in_call(consoles, hub, kiosk)
     await until(lambda: tanaka.window.call.remote.has_frame)
     await hub.restart()
     await until(lambda: not tanaka.controller.view().hub_online)
