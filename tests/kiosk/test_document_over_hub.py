@@ -11,6 +11,7 @@ with its text at least 4.8 mm tall on the reference panel (JIS S 0032).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -112,12 +113,26 @@ def staff_document(console: ConsoleApp) -> StaffDocument:
     return call.document
 
 
-async def a_page_on_the_kiosk(
-    hub: RunningHub, app: KioskApp, make_console: ConsoleFactory, qtbot: Any, tmp_path: Path
-) -> tuple[ConsoleApp, DocumentView, Path]:
+@dataclass(frozen=True)
+class PageOnTheKiosk:
+    app: KioskApp
+    console: ConsoleApp
+    view: DocumentView  # the kiosk's, drawing the page
+    form: Path  # the PDF staff opened
+
+
+@pytest.fixture
+async def showing(
+    hub: RunningHub,
+    kiosk: KioskApp,  # noqa: F811
+    consoles: ConsoleFactory,  # noqa: F811
+    qtbot: Any,
+    tmp_path: Path,
+) -> PageOnTheKiosk:
     """A call from the kiosk answered in the console, whose staff show page 1 of the form."""
+    app = kiosk
     app.window.resize(1920, 1080)
-    console = await logged_in(make_console, hub, "tanaka")
+    console = await logged_in(consoles, hub, "tanaka")
     await to_waiting(app, qtbot)
     await until(lambda: console.window.queue.table.rowCount() == 1)
     console.controller.accept_next()
@@ -142,17 +157,13 @@ async def a_page_on_the_kiosk(
         )
 
     await until(page_drawn_at_fit)
-    return console, view, form
+    return PageOnTheKiosk(app, console, view, form)
 
 
 async def test_the_page_at_fit_is_drawn_with_exactly_the_pixels_staff_rendered(
-    hub: RunningHub,
-    kiosk: KioskApp,  # noqa: F811
-    consoles: ConsoleFactory,  # noqa: F811
-    qtbot: Any,
-    tmp_path: Path,
+    showing: PageOnTheKiosk,
 ) -> None:
-    console, view, form = await a_page_on_the_kiosk(hub, kiosk, consoles, qtbot, tmp_path)
+    app, console, view, form = showing.app, showing.console, showing.view, showing.form
 
     assert view.size() == QSize(*VIEWER)
     citizen = staff_document(console).citizen
@@ -164,7 +175,7 @@ async def test_the_page_at_fit_is_drawn_with_exactly_the_pixels_staff_rendered(
     with open_document(form) as document:
         rendered = np.asarray(document.render_page(0, VIEWER))
     assert rendered.shape[:2] == (content.height(), content.width())  # drawn unscaled
-    shown = kiosk.controller.citizen.document
+    shown = app.controller.citizen.document
     assert shown is not None
     assert np.array_equal(shown.image, rendered)  # the kiosk received what staff rendered
     pixels = drawn(view)
@@ -178,13 +189,9 @@ async def test_the_page_at_fit_is_drawn_with_exactly_the_pixels_staff_rendered(
 
 
 async def test_a_staff_focus_box_brings_a_fresh_render_with_text_of_4_8_mm(
-    hub: RunningHub,
-    kiosk: KioskApp,  # noqa: F811
-    consoles: ConsoleFactory,  # noqa: F811
-    qtbot: Any,
-    tmp_path: Path,
+    showing: PageOnTheKiosk, qtbot: Any
 ) -> None:
-    console, view, form = await a_page_on_the_kiosk(hub, kiosk, consoles, qtbot, tmp_path)
+    app, console, view, form = showing.app, showing.console, showing.view, showing.form
     fit_pixels = drawn(view)
     fit_line, fit_letter = first_line_heights(fit_pixels)
 
@@ -200,14 +207,14 @@ async def test_a_staff_focus_box_brings_a_fresh_render_with_text_of_4_8_mm(
 
     # The kiosk zooms to the box (it fills the view, aspect kept), reports what the citizen
     # sees once the view settles, and staff render that part of the page for it.
-    await until(lambda: kiosk.controller.citizen.focus is not None)
-    focus = kiosk.controller.citizen.focus
+    await until(lambda: app.controller.citizen.focus is not None)
+    focus = app.controller.citizen.focus
     assert focus is not None
     assert focus.box == pytest.approx((*FOCUS_FROM, 0.4, 0.2), abs=0.01)
     zoom = 1 / max(focus.box[2], focus.box[3])
 
     def detail_of_the_view() -> bool:
-        detail = kiosk.controller.citizen.document.detail  # type: ignore[union-attr]
+        detail = app.controller.citizen.document.detail  # type: ignore[union-attr]
         return (
             view.zoom == pytest.approx(zoom)
             and detail is not None
@@ -219,7 +226,7 @@ async def test_a_staff_focus_box_brings_a_fresh_render_with_text_of_4_8_mm(
     assert seen is not None
     assert seen.reported
     assert seen.box == pytest.approx(view.visible_box())  # the console knows what is seen
-    detail = kiosk.controller.citizen.document.detail  # type: ignore[union-attr]
+    detail = app.controller.citizen.document.detail  # type: ignore[union-attr]
     assert detail is not None
     content = view.content_rect()
     size = (content.width(), content.height())
