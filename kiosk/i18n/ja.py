@@ -34,7 +34,7 @@ MESSAGES: Final[dict[str, str]] = {
     "privacy.no_recording": "映像と音声は 相談中だけ 係の人に 届きます。録画も録音も しません。",
     "privacy.nothing_kept": "この機械には 何も残りません。おわると 画面の内容は すべて消えます。",
     "privacy.what_is_kept": (
-        "市が記録するのは 相談の日時・窓口・待ち時間と、係の人が書く 短いメモだけです。"
+        "市が記録するのは 相談の日時・窓口・待ち時間と 係の人が書く 短いメモだけです。"
     ),
     "device.camera_ok": "係の人には この映像が 見えます。",
     "device.camera_missing": "カメラが使えません。声だけで 相談できます。",

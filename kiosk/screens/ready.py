@@ -60,7 +60,7 @@ class SelfView(QWidget):
         self.setMinimumHeight(240)  # 320 x 240 at the least (kiosk-ux.md, Video)
 
     def resizeEvent(self, event: QResizeEvent | None) -> None:  # noqa: N802  # Qt override
-        width = min(self.width(), self.height() * 4 // 3)
+        width = min(self.width(), self.height() * 4 // 3) // 4 * 4  # exactly 4:3, no black edge
         self.video.setGeometry(QRect((self.width() - width) // 2, 0, width, width * 3 // 4))
 
 

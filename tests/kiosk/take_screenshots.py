@@ -41,6 +41,7 @@ SAMPLES = (
 # The two switches on every screen, shown on a few screens in Japanese.
 SWITCHED = {
     "03-topic": ("large-text",),
+    "04-ready": ("large-text",),
     "07b-in-call-document": ("high-contrast",),
     "06-waiting": ("high-contrast", "large-text"),
 }
