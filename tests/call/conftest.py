@@ -1,4 +1,7 @@
-"""Fixtures for the call engine's tests: a real hub, and ICE pinned to loopback.
+"""Fixtures for the call engine's tests: a real hub, ICE pinned to loopback, and content calls.
+
+`call` and `keeping` are a page sender and receiver on a real content channel (the helpers are
+in test_document_share.py); `keeping`'s kiosk keeps pages and has announced its viewer.
 
 The hub is the one from tests/signaling/conftest.py (a real aiohttp server and SQLite store with
 the demo city open around the clock), seeded here with just one staff member and one kiosk: the
@@ -8,6 +11,7 @@ full demo seed hashes five argon2 passwords, seconds per test on a busy machine.
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -15,13 +19,16 @@ from typing import Any
 import aioice.ice
 import pytest
 
+from call.content_messages import Viewer
 from signaling.app import create_app
 from signaling.auth import hash_password
 from signaling.demo import DEMO_ACCOUNTS, DemoCredentials, DemoKiosk
 from signaling.settings import Settings
 from signaling.store import Store
+from tests.call.test_document_share import Call, next_of, open_call
 from tests.signaling.conftest import RunningHub, always_open_demo_city
 
+KEEP = 3  # pages the `keeping` call's kiosk keeps
 STAFF = "tanaka"  # 市民課 and 税務課 in the demo city
 KIOSK = DemoKiosk(name="中央公民館", location="1階ロビー")
 
@@ -66,6 +73,23 @@ async def hub(tmp_path: Path, aiohttp_server: Any) -> RunningHub:
         return server
 
     return RunningHub(settings=settings, demo=demo, server=await start(), start=start)
+
+
+@pytest.fixture
+async def call(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Call]:
+    """A `PageSender` and a `PageReceiver` on the two ends of a real content channel."""
+    async with open_call(monkeypatch) as opened:
+        yield opened
+
+
+@pytest.fixture
+async def keeping(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Call]:
+    """A call whose kiosk keeps the last `KEEP` pages, with its viewer announced."""
+    async with open_call(monkeypatch, keep_pages=KEEP) as opened:
+        opened.kiosk.announce_viewer(800, 600)
+        await next_of(opened.viewer_events, Viewer)
+        assert opened.staff.keep_pages == KEEP
+        yield opened
 
 
 @pytest.fixture

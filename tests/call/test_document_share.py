@@ -81,12 +81,6 @@ def enlarge_receive_buffers(pc: RTCPeerConnection) -> None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SOCKET_BUFFER)
 
 
-@pytest.fixture
-async def call(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Call]:
-    async with open_call(monkeypatch) as opened:
-        yield opened
-
-
 @contextlib.asynccontextmanager
 async def open_channels(
     monkeypatch: pytest.MonkeyPatch,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from PIL import Image
@@ -20,6 +19,7 @@ from call.content_messages import (
 from call.document import EncodedPage
 from call.page_receiver import PageReady
 from call.page_sender import TransferOutcome
+from tests.call.conftest import KEEP
 from tests.call.test_document_share import (
     WAIT,
     Call,
@@ -29,18 +29,6 @@ from tests.call.test_document_share import (
     open_call,
 )
 from tests.call.test_engine import eventually
-
-KEEP = 3
-
-
-@pytest.fixture
-async def keeping(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Call]:
-    """A call whose kiosk keeps the last `KEEP` pages, with its viewer announced."""
-    async with open_call(monkeypatch, keep_pages=KEEP) as call:
-        call.kiosk.announce_viewer(800, 600)
-        await next_of(call.viewer_events, Viewer)
-        assert call.staff.keep_pages == KEEP
-        yield call
 
 
 async def test_a_flip_to_a_page_sent_ahead_moves_no_page_bytes(keeping: Call) -> None:

@@ -44,7 +44,6 @@ from tests.call.test_document_share import (
     assert_same_pixels,
     next_of,
     noise_page,
-    open_call,
     open_channels,
 )
 
@@ -251,12 +250,6 @@ async def test_a_malformed_view_from_the_kiosk_is_logged_and_dropped(
 HALF = Region(x=0.0, y=0.0, width=0.5, height=0.5)
 
 
-@pytest.fixture
-async def call(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Call]:
-    async with open_call(monkeypatch) as opened:
-        yield opened
-
-
 async def test_a_region_of_a_page_not_on_screen_is_dropped(
     call: Call, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -277,21 +270,19 @@ async def test_a_region_of_a_page_not_on_screen_is_dropped(
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
-async def test_a_region_page_is_never_kept(monkeypatch: pytest.MonkeyPatch) -> None:
-    async with open_call(monkeypatch, keep_pages=3) as call:
-        call.kiosk.announce_viewer(800, 600)
-        await next_of(call.viewer_events, Viewer)
-        _, page = noise_page(60, seed=1)
-        _, detail = noise_page(80, seed=2)
-        await call.staff.send_page("doc", 0, 1, page)
-        await next_of(call.content_events, PageReady)
-        await call.staff.send_region("doc", 0, 1, HALF, detail)
-        assert (await next_of(call.content_events, PageReady)).region == HALF
-        assert call.kiosk.kept_pages == 1
-        # The page on screen is still shown with a ShowPage: the region took no slot of it.
-        await call.staff.send_page("doc", 0, 1, page)
-        assert (await next_of(call.content_events, PageReady)).region is None
-        assert call.staff.stats.pages_shown_kept == 1
+async def test_a_region_page_is_never_kept(keeping: Call) -> None:
+    call = keeping
+    _, page = noise_page(60, seed=1)
+    _, detail = noise_page(80, seed=2)
+    await call.staff.send_page("doc", 0, 1, page)
+    await next_of(call.content_events, PageReady)
+    await call.staff.send_region("doc", 0, 1, HALF, detail)
+    assert (await next_of(call.content_events, PageReady)).region == HALF
+    assert call.kiosk.kept_pages == 1
+    # The page on screen is still shown with a ShowPage: the region took no slot of it.
+    await call.staff.send_page("doc", 0, 1, page)
+    assert (await next_of(call.content_events, PageReady)).region is None
+    assert call.staff.stats.pages_shown_kept == 1
 
 
 async def test_a_region_waits_until_the_page_in_flight_is_shown(call: Call) -> None:
