@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 from kiosk.beep import SilentBeeper
 from kiosk.i18n import Language, Translator
 from kiosk.screens.attract import AttractScreen
+from kiosk.screens.ready import ReadyScreen
 from kiosk.screens.topic import TopicScreen
 from kiosk.theme import HIGH_CONTRAST, STANDARD, Kind, Theme
 from kiosk.viewmodels import Icon, Page
@@ -89,6 +90,35 @@ def test_every_category_icon_an_admin_can_choose_is_drawn(qtbot: QtBot, name: st
     paint_icon(painter, Icon(name), QRectF(0, 0, 64, 64), QColor("black"))
     painter.end()
     assert any(image.pixelColor(x, y).alpha() for x in range(64) for y in range(64))
+
+
+@pytest.mark.parametrize("large_text", [False, True], ids=["standard", "large-text"])
+@pytest.mark.parametrize("language", list(Language))
+def test_the_ready_screen_shows_the_citizen_at_320_by_240_or_more_beside_every_privacy_point(
+    qtbot: QtBot, language: Language, large_text: bool
+) -> None:
+    views = {}
+    for scene in ("04-ready", "04b-ready-no-camera"):
+        controller, _, clock = connected_controller(language)
+        if large_text:
+            controller.toggle_large_text()
+        SCENES[scene](controller, clock)
+        window = KioskWindow(controller, scene_feeds(), SilentBeeper())
+        qtbot.addWidget(window)
+        window.resize(1920, 1080)
+        window.render(controller.view())
+        window.show()
+        qtbot.waitExposed(window)
+        ready = window.screens[Page.READY]
+        assert isinstance(ready, ReadyScreen)
+        assert [point.isVisible() for point in ready.points] == [True, True, True]
+        video = ready.self_view.video
+        views[scene] = (ready.self_view.isVisible(), video.width(), video.height())
+    shown, width, height = views["04-ready"]
+    assert shown
+    assert (width >= 320, height >= 240) == (True, True), (width, height)
+    assert width * 3 == height * 4  # 4:3, as the camera sends it
+    assert not views["04b-ready-no-camera"][0]  # no camera, no picture: the warning says so
 
 
 # --- Taps to a topic --------------------------------------------------------------------------
