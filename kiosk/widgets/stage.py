@@ -141,15 +141,17 @@ class Stage(QWidget):
 
     def _place_words(self, words: QRect, status: str) -> None:
         """Staff's words in `words`; beside content, the status too (never over the content)."""
-        self.words.setVisible(self.pad.isHidden() and not words.isEmpty())
-        self.words.setGeometry(words)
         roomy = words.height() > STRIP_HEIGHT
+        texts = () if self._vm is None else self._vm.staff_texts
+        # A strip shows words or nothing: an empty box under a share would only be noise.
+        said = roomy or bool(status or texts)
+        self.words.setVisible(self.pad.isHidden() and not words.isEmpty() and said)
+        self.words.setGeometry(words)
         for part in (self.sign, self.hitsudan, self.staff_texts, self.notice):
             part.setVisible(roomy)
         self.newest_text.setVisible(not roomy)
         padding = 14 if roomy else 4
         self.words.body.setContentsMargins(padding if roomy else 28, padding, padding, padding)
-        texts = () if self._vm is None else self._vm.staff_texts
         notice = "" if self._vm is None else self._vm.notice
         self.staff_texts.set_text("\n".join(texts[-2:]))
         self.notice.set_text(status or notice)

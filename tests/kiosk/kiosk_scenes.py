@@ -278,8 +278,8 @@ def shared_window() -> Image8:
 def paper_on_desk() -> Image8:
     """What a 書画カメラ sees: a sheet of paper on a desk, 1920 x 1080."""
     image = Image.new("RGB", (1920, 1080), (120, 100, 80))
-    form = a4_form(3.4).rotate(90, expand=True).resize((1010, 714))
-    image.paste(form, (455, 183))
+    form = a4_form(3.4)  # 714 x 1010: most of the frame's height, as a camera is set up
+    image.paste(form, (603, 35))
     return np.asarray(image, dtype=np.uint8)
 
 
