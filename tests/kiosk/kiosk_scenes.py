@@ -523,6 +523,27 @@ def scene_feeds() -> StillFeeds:
     )
 
 
+# --- The window on a test's screen ---------------------------------------------------------------
+
+
+def shown_window(qtbot: Any, controller: KioskController, feeds: Any = None) -> Any:
+    """The kiosk window at 1920 x 1080, rendering the controller's view on every change, shown
+    and laid out (rendered twice: wrapped text has its width only once laid out)."""
+    from kiosk.beep import SilentBeeper
+    from kiosk.window import KioskWindow
+
+    window = KioskWindow(controller, feeds or scene_feeds(), SilentBeeper())
+    qtbot.addWidget(window)
+    controller.on_change = lambda: window.render(controller.view())
+    window.resize(1920, 1080)
+    window.render(controller.view())
+    window.show()
+    qtbot.waitExposed(window)
+    window.render(controller.view())
+    qtbot.wait(1)  # and let the layouts settle, as the event loop does between renders
+    return window
+
+
 # --- Layout checks, shared by the screen tests and the screenshot script --------------------------
 
 

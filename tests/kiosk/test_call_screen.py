@@ -21,6 +21,7 @@ from kiosk_scenes import (
     person_frame,
     queued,
     scene_feeds,
+    shown_window,
     started,
 )
 from PyQt6.QtCore import QPoint, QPointF, QRect
@@ -29,7 +30,6 @@ from pytestqt.qtbot import QtBot
 
 from call.document import fit_size
 from kiosk import engine as e
-from kiosk.beep import SilentBeeper
 from kiosk.controller import KioskController
 from kiosk.engine import Image8
 from kiosk.i18n import Language
@@ -48,15 +48,8 @@ def _window(qtbot: QtBot, controller: KioskController, **feeds: Image8) -> Kiosk
     still = scene_feeds()
     for name, image in feeds.items():
         setattr(still, name, image)
-    window = KioskWindow(controller, still, SilentBeeper())
-    qtbot.addWidget(window)
-    controller.on_change = lambda: window.render(controller.view())
-    window.resize(1920, 1080)
-    window.render(controller.view())
-    window.show()
-    qtbot.waitExposed(window)
-    window.render(controller.view())
-    qtbot.wait(1)
+    window = shown_window(qtbot, controller, still)
+    assert isinstance(window, KioskWindow)
     return window
 
 

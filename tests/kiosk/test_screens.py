@@ -7,12 +7,17 @@ at least 2.5 mm apart, and no text cut off or off the screen.
 from __future__ import annotations
 
 import pytest
-from kiosk_scenes import SCENES, connected_controller, demo_directory, layout_problems, scene_feeds
+from kiosk_scenes import (
+    SCENES,
+    connected_controller,
+    demo_directory,
+    layout_problems,
+    shown_window,
+)
 from PyQt6.QtCore import QRectF, Qt
 from PyQt6.QtGui import QColor, QImage, QPainter
 from pytestqt.qtbot import QtBot
 
-from kiosk.beep import SilentBeeper
 from kiosk.i18n import Language, Translator
 from kiosk.screens.attract import AttractScreen
 from kiosk.screens.ready import ReadyScreen
@@ -23,7 +28,6 @@ from kiosk.widgets.panel import Panel
 from kiosk.widgets.pictogram import paint_icon
 from kiosk.widgets.touch_button import TouchButton
 from kiosk.widgets.video_view import RING_PX, VideoView
-from kiosk.window import KioskWindow
 from signaling.directory import CATEGORY_ICONS
 
 EXPECTED = {
@@ -69,14 +73,7 @@ def test_every_screen_renders_with_large_targets_and_nothing_cut_off(
     if large_text:
         controller.toggle_large_text()
     SCENES[scene](controller, clock)
-    window = KioskWindow(controller, scene_feeds(), SilentBeeper())
-    qtbot.addWidget(window)
-    window.resize(1920, 1080)
-    window.render(controller.view())
-    window.show()
-    qtbot.waitExposed(window)
-    window.render(controller.view())  # again, once laid out: wrapped text has its width now
-    qtbot.wait(1)  # and let the layouts settle, as the event loop does between renders
+    window = shown_window(qtbot, controller)
     assert window.page is EXPECTED[scene]
     assert (window.width(), window.height()) == (1920, 1080)
     assert layout_problems(window) == []
@@ -103,12 +100,7 @@ def test_the_ready_screen_shows_the_citizen_at_320_by_240_or_more_beside_every_p
         if large_text:
             controller.toggle_large_text()
         SCENES[scene](controller, clock)
-        window = KioskWindow(controller, scene_feeds(), SilentBeeper())
-        qtbot.addWidget(window)
-        window.resize(1920, 1080)
-        window.render(controller.view())
-        window.show()
-        qtbot.waitExposed(window)
+        window = shown_window(qtbot, controller)
         ready = window.screens[Page.READY]
         assert isinstance(ready, ReadyScreen)
         assert [point.isVisible() for point in ready.points] == [True, True, True]
@@ -134,13 +126,7 @@ def taps_to_call_about(qtbot: QtBot, category: str, language: Language, large: b
     the real window; in large text, counting the tap on the large-text switch."""
     controller, engine, _ = connected_controller()
     controller.handle(demo_directory(closed=()))  # every department open, all morning
-    window = KioskWindow(controller, scene_feeds(), SilentBeeper())
-    qtbot.addWidget(window)
-    controller.on_change = lambda: window.render(controller.view())
-    window.resize(1920, 1080)
-    window.render(controller.view())
-    window.show()
-    qtbot.waitExposed(window)
+    window = shown_window(qtbot, controller)
     taps = 0
     if large:
         _tap(qtbot, window.top.large_text)
