@@ -47,7 +47,7 @@ class VideoView(QWidget):
         self._frame: Image8 | None = None
         self._image: QImage | None = None
         self._data = b""
-        # A small view (self-view, picture-in-picture) gets smaller captions, still 24 px or more.
+        # A small view (the call column's) gets smaller captions, still 24 px or more.
         self._caption_px = (
             max(CAPTION_MIN_PX, round(theme.body_px * 0.8)) if compact else theme.body_px
         )
