@@ -224,10 +224,26 @@ class _LiveCollector(Collector):
         )
         for value, count in overview.staff_presence.items():
             presence.add_metric([value.value], count)
+        # One series per connected kiosk, and none for one that is not: Prometheus remembers
+        # which kiosks were there, so an alert can name the one that went away.
+        kiosks = GaugeMetricFamily(
+            "madoguchi_kiosk_connected", "1 for each kiosk connected now", labels=["kiosk"]
+        )
+        for kiosk_id in overview.kiosks_connected:
+            kiosks.add_metric([kiosk_id], 1)
+        opened = GaugeMetricFamily(
+            "madoguchi_department_open",
+            "1 while the department's opening hours say it is open, else 0",
+            labels=["department"],
+        )
+        for department, is_open in overview.departments_open.items():
+            opened.add_metric([department], 1 if is_open else 0)
         yield connections
         yield queues
         yield oldest
         yield presence
+        yield kiosks
+        yield opened
         yield GaugeMetricFamily(
             "madoguchi_active_sessions", "Calls in progress", value=overview.active_sessions
         )

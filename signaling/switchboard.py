@@ -91,6 +91,9 @@ class Overview:
     oldest_wait_seconds: dict[str, float]
     active_sessions: int
     staff_presence: dict[p.Presence, int]
+    # For the "kiosk offline during opening hours" alert (deploy/prometheus/alerts.yml).
+    kiosks_connected: tuple[str, ...] = ()
+    departments_open: dict[str, bool] = field(default_factory=dict)
 
 
 class _Snapshot(msgspec.Struct):
@@ -312,6 +315,12 @@ class Switchboard:
             },
             active_sessions=sum(s.state is SessionState.ACTIVE for s in self._sessions.values()),
             staff_presence=presence,
+            kiosks_connected=tuple(
+                sorted({c.id for c in self._roster.connected() if c.role is p.Role.KIOSK})
+            ),
+            departments_open={
+                d.id: hours.is_open(d.hours, now) for d in self._directory.departments
+            },
         )
 
     def sessions(self) -> list[Session]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -74,6 +75,27 @@ def a_consultation(session_id: str, at: float, wait: float, talk: float) -> list
         events.ConsultationEnded(session_id, EndReason.COMPLETED, ended, wait, talk, 0, True),
         events.SurveyRecorded(session_id, 5, ended + 5),
     ]
+
+
+def test_each_connected_kiosk_and_each_departments_opening_state_is_a_series() -> None:
+    overview = dataclasses.replace(
+        QUIET, kiosks_connected=("k-1", "k-2"), departments_open={"shimin": True, "zeimu": False}
+    )
+    metrics = HubMetrics(
+        overview=lambda: overview,
+        store_backlog=lambda: 0,
+        read_history=nothing_stored,
+        clock=lambda: MORNING,
+    )
+    found = samples(metrics)
+    kiosks = {
+        dict(labels)["kiosk"]: v
+        for (name, labels), v in found.items()
+        if name == "madoguchi_kiosk_connected"
+    }
+    assert kiosks == {"k-1": 1, "k-2": 1}
+    assert value(metrics, "madoguchi_department_open", department="shimin") == 1
+    assert value(metrics, "madoguchi_department_open", department="zeimu") == 0
 
 
 def test_the_wait_histogram_has_a_bucket_at_exactly_the_service_level_threshold() -> None:

@@ -552,6 +552,20 @@ def test_overview_counts_connections_queues_and_calls(b: Board) -> None:
     assert overview.active_sessions == 1
 
 
+def test_overview_names_the_connected_kiosks_and_which_departments_are_open(b: Board) -> None:
+    first, second = b.connect(kiosk(1)), b.connect(kiosk(2))
+    b.connect(staff(1, "shimin"))
+    b.disconnect(first)  # in its grace period, but not connected
+    overview = b.board.overview(b.now)
+    assert overview.kiosks_connected == ("k2",)
+    assert overview.departments_open == {"shimin": True, "zeimu": True, "yoru": False}
+    b.disconnect(second)
+    b.advance(CLOSING_TIME - b.now)
+    overview = b.board.overview(b.now)
+    assert overview.kiosks_connected == ()
+    assert overview.departments_open == {"shimin": False, "zeimu": False, "yoru": False}
+
+
 def test_transferred_citizens_keep_their_order_among_themselves(b: Board) -> None:
     fresh = b.connect(kiosk(3))
     b.send(fresh, p.RequestConsultation(category_id="zei", language="ja"))
