@@ -1,81 +1,95 @@
-"""Schema migrations: an ordered list of steps, recorded in ``schema_version``, run on open.
+"""Schema migrations with Alembic, run when the database is opened.
 
-Every pending step runs in one transaction, under a lock, so two processes opening the same
-database at once (the hub and madoguchi-admin) cannot both migrate it. Steps are never edited
-once released; a change to the schema is a new step at the end.
+The revisions live in ``revisions/versions/``, one file each, never edited once released; a
+change to the schema is a new revision whose ``down_revision`` is the last one. Every pending
+revision runs in the caller's write transaction, under a lock, so two processes opening the
+same database at once (the hub and madoguchi-admin) cannot both migrate it, and a failed
+upgrade leaves the database as it was (SQLite and PostgreSQL both have transactional DDL).
+
+Madoguchi 0.1.0 recorded its schema in a ``schema_version`` table instead (version 1 there is
+revision 0001 here): such a database is stamped at 0001 and upgraded like any other.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from signaling.store import schema
 from signaling.store.errors import SchemaVersionError
 
 logger = logging.getLogger(__name__)
 
 # Any constant will do; it only has to be the same in every process of one deployment.
 _PG_LOCK_KEY = 0x6D61646F  # "mado"
+# The schema_version scheme's only released version, and the revision that equals it.
+_LEGACY_TABLE = "schema_version"
+_LEGACY_VERSION = 1
+_LEGACY_REVISION = "0001"
 
 
-@dataclass(frozen=True, slots=True)
-class Migration:
-    version: int
-    description: str
-    apply: Callable[[sa.Connection], None]
+def _config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "revisions"))
+    return config
 
 
-def _create_initial_schema(conn: sa.Connection) -> None:
-    # Version 1 is schema.py as first released. Before a later step alters one of these
-    # tables, copy the version-1 definitions into this module, so a fresh database replays
-    # history exactly; test_store's "migrated schema matches schema.py" test catches a miss.
-    tables = [t for t in schema.metadata.sorted_tables if t is not schema.schema_version]
-    schema.metadata.create_all(conn, tables=tables)
+_SCRIPTS = ScriptDirectory.from_config(_config())
+HEAD: str = _SCRIPTS.get_current_head() or ""
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _create_initial_schema),)
-
-LATEST_VERSION = MIGRATIONS[-1].version
-
-
-async def current_version(conn: AsyncConnection) -> int:
-    """The schema version of the database, 0 if it is empty."""
-    has_table = await conn.run_sync(
-        lambda sync: sa.inspect(sync).has_table(schema.schema_version.name)
-    )
-    if not has_table:
-        return 0
-    version = await conn.scalar(sa.select(sa.func.max(schema.schema_version.c.version)))
-    return int(version or 0)
+async def current_revision(conn: AsyncConnection) -> str | None:
+    """The database's Alembic revision; None for an empty database (or one from 0.1.0)."""
+    return await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
 
 
-async def migrate(conn: AsyncConnection, now: float) -> list[int]:
-    """Apply the pending steps inside the caller's write transaction; returns their versions."""
+async def migrate(conn: AsyncConnection) -> str | None:
+    """Upgrade to HEAD inside the caller's write transaction; returns the revision it was at."""
     if conn.dialect.name == "postgresql":
         await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_LOCK_KEY)))
     # On SQLite the caller's BEGIN IMMEDIATE already holds the write lock.
-    await conn.run_sync(lambda sync: schema.schema_version.create(sync, checkfirst=True))
-    version = await current_version(conn)
-    if version > LATEST_VERSION:
+    return await conn.run_sync(_upgrade)
+
+
+def _upgrade(conn: sa.Connection) -> str | None:
+    config = _config()
+    config.attributes["connection"] = conn
+    found = MigrationContext.configure(conn).get_current_revision()
+    if found is None and sa.inspect(conn).has_table(_LEGACY_TABLE):
+        _check_legacy_version(conn)
+        logger.info("= adopting a 0.1.0 database (schema_version %d)", _LEGACY_VERSION)
+        command.stamp(config, _LEGACY_REVISION)
+    elif found is not None:
+        _check_known(found)
+    if found != HEAD:
+        logger.info("= migrating the schema from %s to %s", found or "nothing", HEAD)
+        command.upgrade(config, "head")
+    return found
+
+
+def _check_legacy_version(conn: sa.Connection) -> None:
+    version = conn.scalar(sa.text(f"SELECT max(version) FROM {_LEGACY_TABLE}"))
+    if version != _LEGACY_VERSION:
         raise SchemaVersionError(
-            f"the database is at schema version {version}, newer than this program "
-            f"({LATEST_VERSION}); upgrade Madoguchi"
+            f"the database is at schema version {version}, which no release of Madoguchi "
+            f"made; restore it from a backup"
         )
-    applied = []
-    for step in MIGRATIONS:
-        if step.version <= version:
-            continue
-        logger.info("= migrating schema to version %d: %s", step.version, step.description)
-        await conn.run_sync(step.apply)
-        await conn.execute(
-            sa.insert(schema.schema_version).values(
-                version=step.version, description=step.description, applied_at=now
-            )
+
+
+def _check_known(revision: str) -> None:
+    try:
+        known = _SCRIPTS.get_revision(revision) is not None
+    except CommandError:
+        known = False
+    if not known:
+        raise SchemaVersionError(
+            f"the database is at schema revision {revision}, newer than this program "
+            f"({HEAD}); upgrade Madoguchi"
         )
-        applied.append(step.version)
-    return applied

@@ -3,6 +3,8 @@
 Times are Float epoch seconds, like everywhere else in the hub. History tables carry no foreign
 keys to accounts, kiosks or the directory: a consultation's record must outlive renames and
 directory edits, and one odd event must never make a whole batch fail.
+
+This is the schema at the newest revision; revisions/versions/ holds the steps to it.
 """
 
 from __future__ import annotations
@@ -10,14 +12,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 metadata = sa.MetaData()
-
-schema_version = sa.Table(
-    "schema_version",
-    metadata,
-    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("description", sa.String(200), nullable=False),
-    sa.Column("applied_at", sa.Float, nullable=False),
-)
 
 departments = sa.Table(
     "departments",

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -59,7 +58,7 @@ class Store:
         store = cls(engine)
         try:
             async with store._write() as conn:
-                await migrations.migrate(conn, time.time())
+                await migrations.migrate(conn)
         except BaseException:
             await engine.dispose()
             raise
@@ -72,9 +71,10 @@ class Store:
     def dialect(self) -> str:
         return self._engine.dialect.name
 
-    async def schema_version(self) -> int:
+    async def schema_revision(self) -> str | None:
+        """The database's schema revision (migrations.HEAD once opened)."""
         async with self._read() as conn:
-            return await migrations.current_version(conn)
+            return await migrations.current_revision(conn)
 
     # Accounts and sessions.
 
