@@ -15,6 +15,7 @@ from signaling.app import create_app, schedule_full_collections
 from signaling.demo import seed_demo
 from signaling.settings import Settings, SettingsError, load_settings
 from signaling.store import Store, StoreError
+from signaling.store.engine import missing_driver
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
         settings = msgspec.structs.replace(settings, **overrides)
     except SettingsError as exc:
         print(f"madoguchi-signaling: {exc}", file=sys.stderr)
+        return 2
+    if problem := missing_driver(settings.database_url):
+        print(f"madoguchi-signaling: {problem}", file=sys.stderr)
         return 2
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"

@@ -29,6 +29,7 @@ from signaling.store import (
     Store,
     StoreError,
 )
+from signaling.store.engine import missing_driver
 
 ACTOR = "cli"
 PROG = "madoguchi-admin"
@@ -49,6 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else 2
     try:
         args.settings = load_settings(args.config, os.environ)
+        if problem := missing_driver(args.settings.database_url):
+            print(f"{PROG}: error: {problem}", file=sys.stderr)
+            return 1
         password = _read_password(args) if args.needs_password else None
         return asyncio.run(_run(args, password))
     except (

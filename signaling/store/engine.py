@@ -32,6 +32,36 @@ def describe(exc: BaseException) -> str:
     return str(exc.orig) if isinstance(exc, sa_exc.DBAPIError) else str(exc)
 
 
+# The extra that installs a driver, for the one-line error when it is missing.
+_EXTRA_FOR_DRIVER = {"asyncpg": "madoguchi[postgres]"}
+
+
+def missing_driver(url: str) -> str | None:
+    """Why the database URL cannot be used here, in one line (never its password); else None.
+
+    The hub-only install has no PostgreSQL driver: say which extra to install instead of the
+    traceback SQLAlchemy would give when the store opens.
+    """
+    try:
+        parsed = sa.make_url(url)
+        dialect = parsed.get_dialect()
+    except sa_exc.ArgumentError:
+        # Not the URL itself, nor SQLAlchemy's message, which may quote it with its password.
+        scheme, found, _rest = url.partition("://")
+        kind = f" ({scheme}://)" if found else ""
+        return f"setting 'database_url': not a database URL that SQLAlchemy knows{kind}"
+    try:
+        dialect.import_dbapi()
+    except ImportError as exc:
+        package = exc.name or parsed.get_driver_name()
+        remedy = _EXTRA_FOR_DRIVER.get(package, package)
+        return (
+            f"setting 'database_url': {parsed.drivername} needs the Python package {package}, "
+            f"which is not installed: pip install '{remedy}'"
+        )
+    return None
+
+
 def create_engine(url: str, sqlite_pragmas: Mapping[str, str | int]) -> AsyncEngine:
     parsed = sa.make_url(url)
     engine = create_async_engine(
