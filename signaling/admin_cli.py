@@ -14,8 +14,10 @@ import os
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from signaling.app import SNAPSHOT_FILE
 from signaling.auth import MIN_PASSWORD_CHARS, hash_password
 from signaling.demo import seed_demo
 from signaling.directory import DirectoryError
@@ -29,6 +31,7 @@ from signaling.store import (
     Store,
     StoreError,
 )
+from signaling.store import backup as backups
 from signaling.store.engine import missing_driver
 
 ACTOR = "cli"
@@ -41,6 +44,8 @@ class CommandError(Exception):
 
 
 Command = Callable[[Store, argparse.Namespace], Awaitable[None]]
+# Commands on the database file itself, which must not open (and so migrate) it first.
+FileCommand = Callable[[argparse.Namespace], None]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -53,9 +58,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if problem := missing_driver(args.settings.database_url):
             print(f"{PROG}: error: {problem}", file=sys.stderr)
             return 1
+        if args.file_command is not None:
+            file_command: FileCommand = args.file_command
+            file_command(args)
+            return 0
         password = _read_password(args) if args.needs_password else None
         return asyncio.run(_run(args, password))
     except (
+        backups.BackupError,
         CommandError,
         ConflictError,
         DirectoryError,
@@ -90,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
         name: str, command: Command, summary: str, *, needs_password: bool = False
     ) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=summary, description=summary)
-        sub.set_defaults(command=command, needs_password=needs_password)
+        sub.set_defaults(command=command, needs_password=needs_password, file_command=None)
         if needs_password:
             sub.add_argument(
                 "--password-stdin",
@@ -135,6 +145,14 @@ def _parser() -> argparse.ArgumentParser:
     add("list-accounts", _list_accounts, "list every account")
     add("list-kiosks", _list_kiosks, "list every kiosk")
     add("seed-demo", _seed_demo, "load the demo city 窓口市 with demo accounts and kiosks")
+    add("upgrade", _upgrade, "bring the database's schema to this version (the hub also does)")
+    for name, file_command, summary in (
+        ("backup", _backup, "copy the SQLite database to PATH (0600), safe while the hub runs"),
+        ("restore", _restore, "replace the SQLite database with the backup at PATH; hub stopped"),
+    ):
+        sub = commands.add_parser(name, help=summary, description=summary)
+        sub.set_defaults(file_command=file_command, needs_password=False)
+        sub.add_argument("path", metavar="PATH")
     return parser
 
 
@@ -257,6 +275,34 @@ async def _seed_demo(store: Store, args: argparse.Namespace) -> None:
     path = credentials.write(args.settings.var_dir)
     print(credentials.render())
     print(f"(also written to {path})", file=sys.stderr)
+
+
+async def _upgrade(store: Store, args: argparse.Namespace) -> None:
+    # Store.open has already migrated; say from where.
+    before, now = store.revision_at_open, await store.schema_revision()
+    if before == now:
+        print(f"The schema is at revision {now}, this version's newest: nothing to do.")
+    else:
+        print(f"Upgraded the schema from {before or 'an empty database'} to {now}.")
+
+
+def _backup(args: argparse.Namespace) -> None:
+    database = backups.sqlite_path(args.settings.database_url)
+    summary = backups.backup(database, Path(args.path))
+    print(f"Backed up {database} to {summary.describe()}.")
+
+
+def _restore(args: argparse.Namespace) -> None:
+    database = backups.sqlite_path(args.settings.database_url)
+    summary = backups.restore(Path(args.path), database)
+    print(f"Restored {args.path} into {summary.describe()}.")
+    # The switchboard's saved queues and calls are newer than the backup: a restored
+    # database starts without them, like after a crash (open consultations end as network_lost).
+    snapshot = Path(args.settings.var_dir) / SNAPSHOT_FILE
+    if snapshot.exists():
+        snapshot.replace(snapshot.with_name(f"{SNAPSHOT_FILE}.before-restore"))
+        print(f"Moved the switchboard snapshot aside to {snapshot}.before-restore.")
+    print("Start the hub: it upgrades the schema if the backup is older.", file=sys.stderr)
 
 
 def _tokyo(at: float) -> str:

@@ -33,6 +33,7 @@ _PG_LOCK_KEY = 0x6D61646F  # "mado"
 _LEGACY_TABLE = "schema_version"
 _LEGACY_VERSION = 1
 _LEGACY_REVISION = "0001"
+LEGACY = "schema_version 1"  # what migrate() reports for a 0.1.0 database
 
 
 def _config() -> Config:
@@ -51,7 +52,8 @@ async def current_revision(conn: AsyncConnection) -> str | None:
 
 
 async def migrate(conn: AsyncConnection) -> str | None:
-    """Upgrade to HEAD inside the caller's write transaction; returns the revision it was at."""
+    """Upgrade to HEAD inside the caller's write transaction; returns the revision it was at
+    (None for an empty database, LEGACY for one from 0.1.0)."""
     if conn.dialect.name == "postgresql":
         await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_LOCK_KEY)))
     # On SQLite the caller's BEGIN IMMEDIATE already holds the write lock.
@@ -66,6 +68,7 @@ def _upgrade(conn: sa.Connection) -> str | None:
         _check_legacy_version(conn)
         logger.info("= adopting a 0.1.0 database (schema_version %d)", _LEGACY_VERSION)
         command.stamp(config, _LEGACY_REVISION)
+        found = LEGACY
     elif found is not None:
         _check_known(found)
     if found != HEAD:
@@ -84,12 +87,16 @@ def _check_legacy_version(conn: sa.Connection) -> None:
 
 
 def _check_known(revision: str) -> None:
-    try:
-        known = _SCRIPTS.get_revision(revision) is not None
-    except CommandError:
-        known = False
-    if not known:
+    if not is_known(revision):
         raise SchemaVersionError(
             f"the database is at schema revision {revision}, newer than this program "
             f"({HEAD}); upgrade Madoguchi"
         )
+
+
+def is_known(revision: str) -> bool:
+    """Whether this program has the revision (HEAD or one before it)."""
+    try:
+        return _SCRIPTS.get_revision(revision) is not None
+    except CommandError:
+        return False

@@ -48,6 +48,8 @@ class Store:
         # waiting costs nothing, instead of on the busy timeout, which a burst of kiosk
         # logins after a restart could exceed. Other processes (the CLI) still use the timeout.
         self._write_turn = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        # The schema revision found when opening, before migrating (see migrations.migrate).
+        self.revision_at_open: str | None = None
 
     @classmethod
     async def open(
@@ -58,7 +60,7 @@ class Store:
         store = cls(engine)
         try:
             async with store._write() as conn:
-                await migrations.migrate(conn)
+                store.revision_at_open = await migrations.migrate(conn)
         except BaseException:
             await engine.dispose()
             raise
