@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import ssl
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -122,6 +123,16 @@ class _Dropped:
     fresh: bool  # the hub welcomed us or asked us back, so the backoff starts over
 
 
+def _tls_context(ca_file: str | None) -> ssl.SSLContext:
+    # Verification stays on: the hub's certificate must chain to the system's roots or to
+    # ca_file, and name the host in the URL. A certificate error is retried like a refusal
+    # (an SSLError is an OSError), and its reason is logged and shown.
+    context = ssl.create_default_context()
+    if ca_file is not None:
+        context.load_verify_locations(cafile=ca_file)
+    return context
+
+
 def backoff_delay(attempt: int, initial: float, maximum: float, rng: random.Random) -> float:
     """Exponential backoff with full jitter, so kiosks do not reconnect in lockstep."""
     return min(maximum, initial * 2.0 ** min(attempt, _MAX_DOUBLINGS)) * rng.random()
@@ -141,8 +152,12 @@ class Link:
         backoff_max: float = 15.0,
         hello_timeout: float = 5.0,
         rng: random.Random | None = None,
+        ca_file: str | None = None,
     ) -> None:
-        parse_uri(url)  # a bad URL is a configuration error: fail now, not on every retry
+        """`ca_file`: a CA (PEM) to trust for wss:// besides the system's: a city's private CA."""
+        # A bad URL or CA file is a configuration error: fail now, not on every retry.
+        secure = parse_uri(url).secure
+        self._tls = _tls_context(ca_file) if secure else None
         self._url = url
         self._credentials = credentials
         self._app = app
@@ -240,7 +255,10 @@ class Link:
         try:
             # close_timeout too: close() must not hang for long on a hub that stopped answering.
             ws = await connect(
-                self._url, open_timeout=self._hello_timeout, close_timeout=self._hello_timeout
+                self._url,
+                ssl=self._tls,
+                open_timeout=self._hello_timeout,
+                close_timeout=self._hello_timeout,
             )
         except (OSError, WebSocketException) as exc:  # TimeoutError is an OSError
             return _Dropped(f"{type(exc).__name__}: {exc}", fresh=False)
