@@ -210,6 +210,7 @@ def test_the_nginx_site_passes_nginx_t(tmp_path: Path) -> None:
     site = re.sub(r"(?m)^(\s*ssl_certificate)\s+\S+;", rf"\1 {cert};", NGINX_SITE.read_text())
     site = re.sub(r"(?m)^(\s*ssl_certificate_key)\s+\S+;", rf"\1 {key};", site)
     site = re.sub(r"(?m)^(\s*ssl_trusted_certificate)\s+\S+;", rf"\1 {cert};", site)
+    assert f"ssl_certificate_key {key};" in site
     (tmp_path / "site.conf").write_text(site)
     main = tmp_path / "nginx.conf"
     main.write_text(
@@ -224,7 +225,7 @@ def test_the_nginx_site_passes_nginx_t(tmp_path: Path) -> None:
         "}\n"
     )
     result = run(nginx, "-t", "-q", "-c", main, "-p", tmp_path)
-    assert result.returncode == 0, result.stderr
+    assert (result.returncode, result.stderr) == (0, "")  # -q: only warnings and errors
 
 
 # compose ----------------------------------------------------------------------------------
