@@ -7,6 +7,7 @@ they were made (0.1.0's own Store, run from commit a5bf9fc).
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -23,7 +24,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from signaling.auth import verify_password
 from signaling.protocol import EndReason
-from signaling.store import Store, migrations, schema
+from signaling.store import Store, StoreError, migrations, schema
 from signaling.tokens import hash_token
 from tests.signaling.test_store import POSTGRES_URL, drop_everything
 
@@ -158,3 +159,38 @@ async def test_downgrading_to_0001_gives_back_the_schema_version_table_0_1_reads
     rows = await every_row(release_0_1_database)
     assert [row[:2] for row in rows["schema_version"]] == [(1, "initial schema")]
     assert rows["alembic_version"] == [("0001",)]
+
+
+BROKEN_REVISION = """
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0099"
+down_revision = "{head}"
+
+
+def upgrade():
+    op.add_column("kiosks", sa.Column("half_done", sa.Integer, nullable=True))
+    op.execute("UPDATE no_such_table SET x = 1")
+"""
+
+
+async def test_a_failed_upgrade_leaves_the_database_as_it_was(
+    release_0_1_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await (await Store.open(release_0_1_database)).close()
+    before = await every_row(release_0_1_database)
+    scripts = tmp_path / "revisions"
+    shutil.copytree(Path(migrations.__file__).parent / "revisions", scripts)
+    (scripts / "versions" / "0099_broken.py").write_text(
+        BROKEN_REVISION.format(head=migrations.HEAD), encoding="utf-8"
+    )
+    config = Config()
+    config.set_main_option("script_location", str(scripts))
+    monkeypatch.setattr(migrations, "_config", lambda: config)
+    monkeypatch.setattr(migrations, "HEAD", "0099")
+
+    with pytest.raises((StoreError, sa.exc.DBAPIError), match="no_such_table"):
+        await Store.open(release_0_1_database)
+
+    assert await every_row(release_0_1_database) == before  # no half_done column, still 0002

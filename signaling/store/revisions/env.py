@@ -17,7 +17,14 @@ if connection is None:
         "Madoguchi's migrations run when the hub or madoguchi-admin opens the database "
         "(madoguchi-admin upgrade), not from the alembic command line"
     )
-# Batch mode lets later revisions alter columns on SQLite, which has no ALTER COLUMN.
-context.configure(connection=connection, target_metadata=schema.metadata, render_as_batch=True)
+# Batch mode lets later revisions alter columns on SQLite, which has no ALTER COLUMN. DDL is
+# transactional on both databases here: the store takes SQLite's transactions away from the
+# sqlite3 module (engine.py), so a failed upgrade rolls back whole.
+context.configure(
+    connection=connection,
+    target_metadata=schema.metadata,
+    render_as_batch=True,
+    transactional_ddl=True,
+)
 with context.begin_transaction():
     context.run_migrations()
