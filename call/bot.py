@@ -39,7 +39,13 @@ from call.document import EncodedPage, PageFormat
 from call.engine import Engine, EngineEvent, EngineSettings, HubMessage, LinkChanged
 from call.link import Credentials, LinkFailed, LinkState
 from call.pictures import cjk_font
-from call.session import CallState, CallStateChanged, PhraseReceived, TextReceived
+from call.session import (
+    CallSettings,
+    CallState,
+    CallStateChanged,
+    PhraseReceived,
+    TextReceived,
+)
 from call.sharing import DocumentEvent, RemoteContentChanged
 from signaling import protocol as p
 
@@ -65,6 +71,7 @@ class CallReport:
     phrases: int = 0
     content_shown: bool = False
     state: str = ""
+    relay: str | None = None  # the TURN URL carrying the call, None for a direct path
 
 
 class Bot:
@@ -137,6 +144,9 @@ class Bot:
         if connected.state is not CallState.CONNECTED:
             raise ScenarioError(f"the call went {connected.state}: {connected.reason}")
         report.setup_ms = round(1000 * (connected.at - started_at), 1)
+        peer = self.engine.call.peer if self.engine.call is not None else None
+        relay = peer.relays.in_use(peer.pc) if peer is not None else None
+        report.relay = relay.url if relay is not None else None
         frame = await asyncio.to_thread(self.engine.remote_camera.wait_newer, 0, within)
         if frame is not None:
             report.first_frame_ms = round(1000 * (frame.timestamp - started_at), 1)
@@ -338,6 +348,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="offer only 127.0.0.1 (both ends on this machine, no LAN)",
     )
+    common.add_argument("--ca-file", help="a CA (PEM) to trust for turns: besides the system's")
     common.add_argument("--summary", action="store_true", help="print a JSON summary line")
     common.add_argument("--log-level", default="INFO")
     kiosk = roles.add_parser("kiosk", parents=[common], help="play a kiosk")
@@ -371,6 +382,7 @@ async def _main(args: argparse.Namespace) -> int:
         url=args.server,
         app="madoguchi-bot",
         media=MediaSettings(synthetic=True, camera=_video(args.video)),
+        call=CallSettings(ca_file=args.ca_file),
     )
     if args.role == "kiosk":
         credentials = Credentials(token=args.token)

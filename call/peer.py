@@ -8,9 +8,10 @@
   video (content); it sets anything else inactive.
 - Bundle is `max-bundle`: with aiortc's default "balanced", a browser answering an offer of two
   video tracks never sends the second (aiortc issue #1414).
-- ICE servers come from the hub, converted to `RTCIceServer`s. The list is always explicit:
-  aiortc falls back to Google's public STUN server only when it is None, and an empty list means
-  host candidates only.
+- ICE servers come from the hub. The STUN ones become `RTCIceServer`s, in a list that is always
+  explicit: aiortc falls back to Google's public STUN server only when it is None, and an empty
+  list means host candidates only. The TURN ones go to call.relays, which gathers a relay from
+  every one of them (aiortc would use only the first).
 - Local ICE is half-trickle: aiortc gathers every candidate inside setLocalDescription, so the
   description is sent after it, followed by end-of-candidates. Remote candidates may trickle in.
 - Sharing replaces the content sender's track (None → a `ContentFeed` → None), so the camera is
@@ -50,7 +51,7 @@ from aiortc.sdp import candidate_from_sdp
 from av.frame import Frame
 from av.packet import Packet
 
-from call import video_tuning
+from call import relays, video_tuning
 from call.content_messages import create_content_channel
 from call.control_channel import create_control_channel
 from call.stats import FrameMeter
@@ -69,10 +70,10 @@ class TrackRole(StrEnum):
 
 
 def rtc_configuration(ice_servers: Sequence[IceServer]) -> RTCConfiguration:
-    """The hub's ICE servers as aiortc's configuration, with max-bundle."""
+    """The hub's STUN servers as aiortc's configuration, with max-bundle (TURN: call.relays)."""
     servers = [
         RTCIceServer(urls=list(server.urls), username=server.username, credential=server.credential)
-        for server in ice_servers
+        for server in relays.without_turn(ice_servers)
     ]
     # Always a list, never None: None would make aiortc add stun.l.google.com.
     return RTCConfiguration(iceServers=servers, bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
@@ -280,11 +281,14 @@ class Peer:
         on_event: Callable[[PeerEvent], None],
         tuning: PeerTuning | None = None,
         close_timeout: float = CLOSE_TIMEOUT,
+        ca_file: str | None = None,
     ) -> None:
+        """`ca_file`: a CA (PEM) to trust for `turns:` besides the system's."""
         self.name = name
         self.close_timeout = close_timeout
         self.offerer = offerer
         self.pc = RTCPeerConnection(rtc_configuration(ice_servers))
+        self.relays = relays.Relays(relays.turn_servers(ice_servers), relays.tls_context(ca_file))
         self.camera_meter = FrameMeter()
         self.content_meter = FrameMeter()
         self.content = ContentFeed(self.content_meter)
@@ -323,6 +327,7 @@ class Peer:
 
     async def create_offer(self) -> str:
         """The offer with every local candidate in it (half-trickle)."""
+        self.relays.install(self.pc)
         await self.pc.setLocalDescription(await self.pc.createOffer())
         return self._gathered()
 
@@ -333,6 +338,7 @@ class Peer:
         if not self._local_attached:
             self._map_offered_transceivers()
             self._attach_local()
+        self.relays.install(self.pc)
         await self.pc.setLocalDescription(await self.pc.createAnswer())
         answer = self._gathered()
         self._negotiated()
@@ -456,4 +462,7 @@ class Peer:
 
     def _on_connection_state(self) -> None:
         logger.info("%s = %s", self.name, self.pc.connectionState)
+        if self.pc.connectionState == "connected":
+            relay = self.relays.in_use(self.pc)
+            logger.info("%s = media via %s", self.name, relay.url if relay else "a direct path")
         self._on_event(ConnectionChanged(self.pc.connectionState))

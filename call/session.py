@@ -110,7 +110,7 @@ _AIORTC_ERRORS: Final = (
 
 @dataclass(frozen=True, slots=True)
 class CallSettings:
-    """The call's timers, in seconds; tests shorten them."""
+    """The call's timers, in seconds (tests shorten them), and what `turns:` servers to trust."""
 
     heartbeat_interval: float = 1.0
     loss_timeout: float = 5.0
@@ -118,6 +118,8 @@ class CallSettings:
     give_up_after: float = 20.0
     stats_interval: float = 2.0
     close_timeout: float = 3.0
+    # A CA (PEM) trusted for `turns:` besides the system's: a city's private CA (call.relays).
+    ca_file: str | None = None
 
 
 class CallMedia(Protocol):
@@ -423,6 +425,7 @@ class CallSession:
             on_event=lambda event: self._on_peer_event(generation, event),
             tuning=self._tuning,
             close_timeout=self.settings.close_timeout,
+            ca_file=self.settings.ca_file,
         )
         peer.content.on_source_ended = lambda: self._spawn(self.sharing.source_ended(peer))
         self._peer = peer

@@ -38,10 +38,8 @@ def _password_hash(password: str) -> str:
     return hash_password(password)
 
 
-@pytest.fixture
-async def hub(tmp_path: Path, aiohttp_server: Any) -> RunningHub:
-    """A real hub with the demo city, one staff member (tanaka) and one kiosk."""
-    settings = Settings(var_dir=str(tmp_path / "var"), port=0)
+async def seed_one_of_each(settings: Settings) -> DemoCredentials:
+    """The demo city, one staff member (tanaka) and one kiosk, in `settings`' store."""
     os.makedirs(settings.var_dir, exist_ok=True)
     account = next(a for a in DEMO_ACCOUNTS if a.username == STAFF)
     store = await Store.open(settings.database_url)
@@ -59,12 +57,19 @@ async def hub(tmp_path: Path, aiohttp_server: Any) -> RunningHub:
         kiosk, token = await store.create_kiosk(KIOSK.name, KIOSK.location, actor="test", now=0)
     finally:
         await store.close()
-    demo = DemoCredentials(
+    return DemoCredentials(
         accounts=(account,),
         kiosks=(
             DemoKiosk(name=kiosk.name, location=kiosk.location, kiosk_id=kiosk.id, token=token),
         ),
     )
+
+
+@pytest.fixture
+async def hub(tmp_path: Path, aiohttp_server: Any) -> RunningHub:
+    """A real hub with the demo city, one staff member (tanaka) and one kiosk."""
+    settings = Settings(var_dir=str(tmp_path / "var"), port=0)
+    demo = await seed_one_of_each(settings)
     port: list[int] = []
 
     async def start() -> Any:

@@ -33,6 +33,7 @@ from call.peer import (
     parse_candidate,
     rtc_configuration,
 )
+from call.relays import turn_servers
 from call.session import CallSession, CallSettings, CallState, CallStateChanged, SessionEvent
 from call.stats import FrameMeter
 from signaling import protocol as p
@@ -69,7 +70,7 @@ def test_an_empty_ice_server_list_gathers_host_candidates_only() -> None:
     assert RTCIceGatherer(None)._connection.stun_server is not None
 
 
-def test_the_hubs_turn_credentials_reach_aiortc() -> None:
+def test_the_hubs_stun_reaches_aiortc_and_its_turn_credentials_the_relays() -> None:
     servers = [
         p.IceServer(urls=["stun:stun.city.example:3478"]),
         p.IceServer(
@@ -78,8 +79,14 @@ def test_the_hubs_turn_credentials_reach_aiortc() -> None:
     ]
     connection = RTCIceGatherer(rtc_configuration(servers).iceServers)._connection
     assert connection.stun_server == ("stun.city.example", 3478)
-    assert connection.turn_server == ("turn.city.example", 3478)
-    assert (connection.turn_username, connection.turn_password) == ("1:k", "c")
+    assert connection.turn_server is None  # call.relays gathers from every TURN server
+    (turn,) = turn_servers(servers)
+    assert (turn.host, turn.port, turn.username, turn.password) == (
+        "turn.city.example",
+        3478,
+        "1:k",
+        "c",
+    )
 
 
 def test_a_browser_candidate_parses_with_its_prefix_and_mid() -> None:
