@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import ssl
 import sys
 
 import msgspec
@@ -31,12 +32,18 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(args.config, os.environ)
         overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
         settings = msgspec.structs.replace(settings, **overrides)
+        if args.demo and settings.mode == "production":
+            raise SettingsError("mode", "--demo seeds published passwords; never in production")
+        app = create_app(settings)
+        tls = _tls_context(settings)
     except SettingsError as exc:
         print(f"madoguchi-signaling: {exc}", file=sys.stderr)
         return 2
     if problem := missing_driver(settings.database_url):
         print(f"madoguchi-signaling: {problem}", file=sys.stderr)
         return 2
+    # Everything the hub writes (database, WAL, snapshot, backups) is for its own user only.
+    os.umask(0o077)
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
@@ -47,17 +54,36 @@ def main(argv: list[str] | None = None) -> int:
             print(f"madoguchi-signaling: cannot seed the demo: {exc}", file=sys.stderr)
             return 1
     schedule_full_collections()
-    web.run_app(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        print=lambda _: print(f"Madoguchi hub on ws://{settings.host}:{settings.port}/ws"),
-    )
+    scheme = "ws" if tls is None else "wss"
+    try:
+        web.run_app(
+            app,
+            host=settings.host,
+            port=settings.port,
+            ssl_context=tls,
+            print=lambda _: print(
+                f"Madoguchi hub on {scheme}://{settings.host}:{settings.port}/ws"
+            ),
+        )
+    except SettingsError as exc:  # production mode's checks of the files and the database
+        print(f"madoguchi-signaling: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
+def _tls_context(settings: Settings) -> ssl.SSLContext | None:
+    if settings.tls_cert_file is None or settings.tls_key_file is None:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(settings.tls_cert_file, settings.tls_key_file)
+    except (OSError, ssl.SSLError) as exc:
+        raise SettingsError("tls_cert_file", f"cannot load the certificate or key: {exc}") from None
+    return context
+
+
 async def _seed_demo(settings: Settings) -> None:
-    os.makedirs(settings.var_dir, exist_ok=True)
+    os.makedirs(settings.var_dir, mode=0o700, exist_ok=True)
     store = await Store.open(settings.database_url)
     try:
         credentials = await seed_demo(store)

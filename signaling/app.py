@@ -14,13 +14,16 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from aiohttp import WSMsgType, web
+from aiohttp.typedefs import Handler
 
 from signaling import protocol as p
 from signaling.admin.app import mount_admin
 from signaling.auth import Authenticator, ice_servers
 from signaling.directory import Directory, load_directory
+from signaling.forwarded import Network, ProxyTrust, parse_address, parse_networks, within
 from signaling.hub import Connection, Hub
 from signaling.limits import TokenBucket
+from signaling.production import check_files, check_settings, check_store
 from signaling.settings import Settings
 from signaling.store import Store, StoreError
 from signaling.switchboard import Switchboard
@@ -31,6 +34,8 @@ SETTINGS = web.AppKey("settings", Settings)
 STORE = web.AppKey("store", Store)
 HUB = web.AppKey("hub", Hub)
 AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
+PROXY_TRUST = web.AppKey("proxy_trust", ProxyTrust)
+METRICS_ALLOW = web.AppKey("metrics_allow", tuple[Network, ...])
 
 SNAPSHOT_FILE = "switchboard-snapshot.json"
 FULL_COLLECTION_SECONDS = 3600
@@ -38,8 +43,12 @@ _NEVER = 1_000_000  # gen-1 collections before an automatic full one: in practic
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application()
+    """The hub; raises SettingsError when production mode refuses a setting."""
+    check_settings(settings)
+    app = web.Application(middlewares=[_real_client])
     app[SETTINGS] = settings
+    app[PROXY_TRUST] = ProxyTrust(parse_networks(settings.trusted_proxies), settings.proxy_header)
+    app[METRICS_ALLOW] = parse_networks(settings.metrics_allow)
     app.cleanup_ctx.append(_hub_context)
     app.on_shutdown.append(_going_away)
     app.router.add_get("/ws", websocket)
@@ -54,6 +63,11 @@ async def _hub_context(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     city = _prepare(settings)
     store = await Store.open(settings.database_url)
+    try:
+        await check_store(settings, store)
+    except BaseException:
+        await store.close()
+        raise
     if city is not None:
         # Only when the file is new or changed, so that the admin page's edits survive a restart.
         path, directory = city
@@ -89,7 +103,9 @@ async def _hub_context(app: web.Application) -> AsyncIterator[None]:
 
 def _prepare(settings: Settings) -> tuple[str, Directory] | None:
     """Start-up file work: the var folder, and the city file when one is configured."""
-    Path(settings.var_dir).mkdir(parents=True, exist_ok=True)
+    # Only the hub's user may look inside: the database, snapshot and backups are personal data.
+    Path(settings.var_dir).mkdir(mode=0o700, parents=True, exist_ok=True)
+    check_files(settings)
     if settings.city_file is None:
         return None
     return settings.city_file, load_directory(Path(settings.city_file).read_bytes())
@@ -168,7 +184,23 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response(body, status=200 if healthy else 503)
 
 
+@web.middleware
+async def _real_client(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Behind a trusted proxy, the request's remote and scheme become the real client's."""
+    client = request.config_dict[PROXY_TRUST].client(
+        request.remote, request.scheme, request.headers
+    )
+    if (client.address, client.scheme) != (request.remote, request.scheme):
+        request = request.clone(remote=client.address, scheme=client.scheme)
+    return await handler(request)
+
+
 async def metrics(request: web.Request) -> web.Response:
+    allowed: tuple[Network, ...] = request.app[METRICS_ALLOW]
+    address = parse_address(request.remote or "")
+    if address is None or not within(address, allowed):
+        logger.warning("refused /metrics to %s", request.remote)
+        raise web.HTTPForbidden(text="/metrics is not open to this address (metrics_allow)")
     return web.Response(
         body=request.app[HUB].metrics.render(), content_type="text/plain", charset="utf-8"
     )

@@ -14,10 +14,12 @@ import hmac
 import logging
 import secrets
 from collections import OrderedDict, deque
+from math import ceil
 from typing import TYPE_CHECKING, NoReturn
 
 import argon2
 
+from signaling.limits import ReconnectLimit
 from signaling.principal import IssuedSession, Principal
 from signaling.protocol import ErrorCode, Hello, IceServer, RemoteProtocolError, Role
 from signaling.settings import Settings
@@ -78,7 +80,7 @@ def ice_servers(settings: Settings, user: str, now: float) -> list[IceServer]:
 
 
 class LoginThrottle:
-    """Per-IP limit on failed logins: at most ``failures_allowed`` in any ``window_seconds``.
+    """Per-key limit on failed logins: at most ``failures_allowed`` in any ``window_seconds``.
 
     Pure: time comes in as ``now``. Memory stays bounded: an IP is forgotten once its last
     failure leaves the window, and at most ``max_ips`` are tracked (the stalest go first).
@@ -135,17 +137,26 @@ class LoginThrottle:
 
 
 class Authenticator:
-    """Turns a ``Hello`` into a ``Principal``, or refuses it with the error code to send back."""
+    """Turns a ``Hello`` into a ``Principal``, or refuses it with the error code to send back.
+
+    A valid credential is never refused because others failed from the same address (behind a
+    proxy or a NAT, that address is everyone's): failures count per principal, and per address
+    only for principals that do not exist. Guesses at one account are limited at each address,
+    and more loosely across all of them, so one guesser elsewhere cannot lock its owner out.
+    """
 
     def __init__(self, store: Store, settings: Settings) -> None:
         self._store = store
         self._session_ttl = settings.session_token_ttl_seconds
         window = settings.login_throttle_seconds
-        # Password guesses are limited per user and address, so one member of staff's typos
-        # never lock out the colleagues who share the ward office's NAT address.
-        self.account_throttle = LoginThrottle(settings.login_failures_allowed, window)
-        # Everything else (token guesses, spraying many usernames) per address, more loosely.
-        self.throttle = LoginThrottle(settings.login_failures_allowed * _ADDRESS_FACTOR, window)
+        allowed = settings.login_failures_allowed
+        # Wrong passwords for one account from one address (key "account@address").
+        self.account_throttle = LoginThrottle(allowed, window)
+        # Wrong passwords for one account from anywhere: a bound on distributed guessing.
+        self.account_spread_throttle = LoginThrottle(allowed * _ADDRESS_FACTOR, window)
+        # Unknown tokens and unknown usernames, per address.
+        self.address_throttle = LoginThrottle(allowed * _ADDRESS_FACTOR, window)
+        self.reconnects = ReconnectLimit(settings.reconnects_per_minute, settings.reconnect_burst)
         self._dummy_hash: str | None = None
 
     async def authenticate(
@@ -157,21 +168,9 @@ class Authenticator:
             raise RemoteProtocolError(
                 ErrorCode.UNAUTHORIZED, "send either a token or a username and password"
             )
-        # A throttled IP is refused before any credential is looked at, and not audited:
-        # that would let an attacker fill the audit log as fast as it can send hellos.
-        if (wait := self.throttle.check(ip, now)) is not None:
-            logger.warning("= login throttled ip=%s wait=%.0fs", ip, wait)
-            raise RemoteProtocolError(
-                ErrorCode.LOGIN_THROTTLED, f"too many failed logins; try again in {wait:.0f} s"
-            )
         if token is not None:
             return await self._token_login(token, ip, now), None
         if username and password:
-            if (wait := self.account_throttle.check(_account_key(username, ip), now)) is not None:
-                logger.warning("= login throttled ip=%s user=%s wait=%.0fs", ip, username, wait)
-                raise RemoteProtocolError(
-                    ErrorCode.LOGIN_THROTTLED, f"too many failed logins; try again in {wait:.0f} s"
-                )
             return await self._password_login(username, password, ip, now)
         raise RemoteProtocolError(ErrorCode.UNAUTHORIZED, "hello carries no credentials")
 
@@ -181,6 +180,7 @@ class Authenticator:
         if kiosk is not None:
             if kiosk.disabled:
                 await self._refuse(ip, now, kiosk.id, "kiosk_disabled", ErrorCode.ACCOUNT_DISABLED)
+            self._admit(kiosk.id, ip, now)
             await self._audit(kiosk.id, "login", kiosk.id, ip, now, method="device_token")
             return Principal(
                 role=Role.KIOSK, id=kiosk.id, display_name=kiosk.name, location=kiosk.location
@@ -188,7 +188,8 @@ class Authenticator:
         session = await self._store.get_session(token_hash)
         if session is None:
             # Only unknown tokens count: a real but expired or disabled one is not a guess.
-            self.throttle.record_failure(ip, now)
+            self._check_address(ip, now)
+            self.address_throttle.record_failure(ip, now)
             await self._refuse(ip, now, "token", "unknown_token", ErrorCode.UNAUTHORIZED)
         account = await self._store.get_account(session.account_id)
         if account is None:
@@ -200,29 +201,46 @@ class Authenticator:
             await self._refuse(ip, now, account.id, "session_expired", ErrorCode.SESSION_EXPIRED)
         if account.disabled:
             await self._refuse(ip, now, account.id, "account_disabled", ErrorCode.ACCOUNT_DISABLED)
+        self._admit(account.id, ip, now)
         await self._audit(account.id, "login", account.id, ip, now, method="session_token")
         return _account_principal(account)
 
     async def _password_login(
         self, username: str, password: str, ip: str, now: float
     ) -> tuple[Principal, IssuedSession]:
-        # Counted before the slow hash, so parallel guesses cannot all slip past the limit.
-        key = _account_key(username, ip)
-        self.account_throttle.record_failure(key, now)
-        self.throttle.record_failure(ip, now)
         username = username.strip().lower()
         account = await self._store.get_account_by_username(username)
         if account is None:
+            # A throttled address is refused before any hashing, and not audited: that would
+            # let an attacker fill the audit log and the CPU as fast as it can send hellos.
+            self._check_address(ip, now)
+            self.address_throttle.record_failure(ip, now)
             # Spend the same time as a real check, so timing does not reveal who exists.
             await asyncio.to_thread(self._verify_dummy, password)
             await self._refuse(ip, now, username, "unknown_user", ErrorCode.UNAUTHORIZED)
+        key = f"{account.id}@{ip}"
+        for throttle, counted in (
+            (self.account_throttle, key),
+            (self.account_spread_throttle, account.id),
+        ):
+            if (wait := throttle.check(counted, now)) is not None:
+                logger.warning("= login throttled ip=%s user=%s wait=%.0fs", ip, username, wait)
+                raise _throttled(wait)
+        # Counted before the slow hash, so parallel guesses cannot all slip past the limit.
+        self.account_throttle.record_failure(key, now)
+        self.account_spread_throttle.record_failure(account.id, now)
         if not await asyncio.to_thread(verify_password, account.password_hash, password):
+            # From an address throttled for unknown names, a wrong password looks the same as
+            # an unknown name, so the refusal does not tell which usernames exist.
+            if (wait := self.address_throttle.check(ip, now)) is not None:
+                raise _throttled(wait)
             await self._refuse(ip, now, account.id, "wrong_password", ErrorCode.UNAUTHORIZED)
         # Only after the password is right, so a guesser cannot learn that an account is disabled.
         if account.disabled:
             await self._refuse(ip, now, account.id, "account_disabled", ErrorCode.ACCOUNT_DISABLED)
         self.account_throttle.record_success(key)
-        self.throttle.forgive_one(ip)  # only this login's own count: many staff share an address
+        self.account_spread_throttle.forgive_one(account.id)  # others' guesses elsewhere stay
+        self._admit(account.id, ip, now)
         if password_needs_rehash(account.password_hash):
             new_hash = await asyncio.to_thread(hash_password, password)
             await self._store.set_password(
@@ -233,6 +251,21 @@ class Authenticator:
         await self._store.create_session(hash_token(token), account.id, now, expires_at)
         await self._audit(account.id, "login", account.id, ip, now, method="password")
         return _account_principal(account), IssuedSession(token=token, expires_at=expires_at)
+
+    def _check_address(self, ip: str, now: float) -> None:
+        if (wait := self.address_throttle.check(ip, now)) is not None:
+            logger.warning("= login throttled ip=%s wait=%.0fs", ip, wait)
+            raise _throttled(wait)
+
+    def _admit(self, principal_id: str, ip: str, now: float) -> None:
+        """Bound how often one client may come back, however right its credentials."""
+        if (wait := self.reconnects.admit(principal_id, now)) is not None:
+            logger.warning(
+                "= reconnecting too often id=%s ip=%s wait=%.1fs", principal_id, ip, wait
+            )
+            raise RemoteProtocolError(
+                ErrorCode.RATE_LIMITED, f"reconnecting too often; try again in {ceil(wait)} s"
+            )
 
     async def _refuse(
         self, ip: str, now: float, target: str, reason: str, code: ErrorCode
@@ -276,8 +309,10 @@ _MESSAGES = {
 }
 
 
-def _account_key(username: str, ip: str) -> str:
-    return f"{username.strip().lower()}@{ip}"
+def _throttled(wait: float) -> RemoteProtocolError:
+    return RemoteProtocolError(
+        ErrorCode.LOGIN_THROTTLED, f"too many failed logins; try again in {ceil(wait)} s"
+    )
 
 
 def _account_principal(account: Account) -> Principal:

@@ -59,7 +59,7 @@ class DemoCredentials(msgspec.Struct, frozen=True, kw_only=True):
     def write(self, var_dir: str | os.PathLike[str]) -> Path:
         """Write ``{var_dir}/demo-credentials.json``, readable by its owner only."""
         path = Path(var_dir) / CREDENTIALS_FILE
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as file:
             file.write(self.to_json())

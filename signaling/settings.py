@@ -14,12 +14,15 @@ from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
 import msgspec
 
 from signaling.admin.kpis import DEFAULT_SERVICE_LEVEL_SECONDS
+from signaling.forwarded import ProxyHeader, parse_networks
 
 ENV_PREFIX = "MADOGUCHI_"
 
 NonNegative = Annotated[int, msgspec.Meta(ge=0)]
 Positive = Annotated[int, msgspec.Meta(ge=1)]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+Mode = Literal["development", "production"]
+LOOPBACK = ["127.0.0.0/8", "::1/128"]
 
 
 class SettingsError(ValueError):
@@ -46,6 +49,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     rate_limit_burst: Positive = 60
     login_failures_allowed: Positive = 5
     login_throttle_seconds: Positive = 300
+    # One client (a kiosk, a member of staff) may reconnect this often: a burst, then a steady rate.
+    reconnect_burst: Positive = 20
+    reconnects_per_minute: Positive = 30
     allowed_origins: list[str] = msgspec.field(
         default_factory=lambda: ["http://127.0.0.1:8765", "http://localhost:8765"]
     )
@@ -64,6 +70,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     # the request, on the admin page and on /metrics alike.
     service_level_seconds: Positive = DEFAULT_SERVICE_LEVEL_SECONDS
     log_level: LogLevel = "INFO"
+    # "production" refuses to start with a setting that is only safe on a developer's machine.
+    mode: Mode = "development"
+    # Reverse proxies whose forwarded headers are believed (docs/operations.md, the proxy part).
+    trusted_proxies: list[str] = []
+    proxy_header: ProxyHeader = ProxyHeader.X_FORWARDED_FOR
+    # The operator's word that a proxy in front terminates TLS for a public bind.
+    tls_terminated_by_proxy: bool = False
+    # The hub's own TLS, for a public bind without a proxy.
+    tls_cert_file: str | None = None
+    tls_key_file: str | None = None
+    # Who may read /metrics, after the trusted-proxies rule.
+    metrics_allow: list[str] = msgspec.field(default_factory=lambda: list(LOOPBACK))
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -78,6 +96,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         # Browsers refuse a TURN server without credentials, so this is never what was meant.
         if self.turn_urls and not self.turn_secret:
             raise SettingsError("turn_secret", "turn_urls are set but turn_secret is not")
+        for field in ("trusted_proxies", "metrics_allow"):
+            try:
+                parse_networks(getattr(self, field))
+            except ValueError as exc:
+                raise SettingsError(field, str(exc)) from None
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise SettingsError(
+                "tls_cert_file", "set both tls_cert_file and tls_key_file, or neither"
+            )
 
     def __repr__(self) -> str:  # never log the TURN secret or database password
         return f"Settings(host={self.host!r}, port={self.port}, var_dir={self.var_dir!r})"
@@ -133,10 +160,16 @@ def _parse_env(field: str, kind: Any, text: str) -> Any:
         return [item.strip() for item in text.split(",") if item.strip()]
     if type(None) in get_args(base) and text == "":
         return None
+    if base is bool:
+        if text.lower() in _BOOLEANS:
+            return _BOOLEANS[text.lower()]
+        raise SettingsError(field, f"{text!r} is not true or false (from {env_name(field)})")
     if field == "log_level":
         return text.upper()
     return text
 
+
+_BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 _PATH = re.compile(r" - at `\$\.(\w+)[^`]*`$")
 _UNKNOWN = re.compile(r"unknown field `(\w+)`")

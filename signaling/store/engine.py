@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
@@ -74,9 +75,18 @@ def create_engine(url: str, sqlite_pragmas: Mapping[str, str | int]) -> AsyncEng
         database = parsed.database or ""
         on_disk = database not in ("", ":memory:") and not database.startswith("file:")
         if on_disk:
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            _create_private(Path(database))
         _configure_sqlite(engine, on_disk, sqlite_pragmas)
     return engine
+
+
+def _create_private(database: Path) -> None:
+    """The folder 0700 and the file 0600 before SQLite makes them with the umask's 0644.
+
+    SQLite gives the -wal and -shm files the database's own mode, so they stay private too.
+    """
+    database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(database, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
 def _configure_sqlite(

@@ -339,7 +339,7 @@ async def test_a_hello_with_both_a_token_and_a_password_is_unauthorized(
     assert await refused(auth, hello) is ErrorCode.UNAUTHORIZED
 
 
-async def test_an_ip_is_throttled_after_repeated_failures_even_with_the_right_password(
+async def test_an_account_at_an_address_is_throttled_after_failures_even_with_the_right_password(
     auth: Authenticator, tanaka: str
 ) -> None:
     for _ in range(SETTINGS.login_failures_allowed):
@@ -363,7 +363,7 @@ async def test_a_throttled_ip_is_refused_before_its_password_is_checked(
 
 
 async def test_unknown_tokens_count_towards_the_throttle(auth: Authenticator) -> None:
-    for _ in range(auth.throttle.failures_allowed):
+    for _ in range(auth.address_throttle.failures_allowed):
         await refused(auth, token_hello(new_device_token()))
     assert await refused(auth, token_hello(new_device_token())) is ErrorCode.LOGIN_THROTTLED
 
@@ -444,6 +444,109 @@ async def test_a_morning_rush_of_logins_behind_one_address_is_never_throttled(
 
 
 async def test_spraying_many_usernames_from_one_address_is_throttled(auth: Authenticator) -> None:
-    for n in range(auth.throttle.failures_allowed):
+    for n in range(auth.address_throttle.failures_allowed):
         await refused(auth, login(f"guess{n}"))
     assert await refused(auth, login("another")) is ErrorCode.LOGIN_THROTTLED
+
+
+# Behind a proxy or a NAT one address is everyone's: a valid credential is never refused
+# because others failed from it.
+
+
+async def spray_unknown(auth: Authenticator, ip: str = IP) -> None:
+    """Unknown tokens and usernames from ``ip`` until the address is throttled."""
+    for n in range(auth.address_throttle.failures_allowed):
+        hello = token_hello(new_device_token()) if n % 2 else login(f"guess{n}")
+        assert await refused(auth, hello, ip=ip) is ErrorCode.UNAUTHORIZED
+    assert await refused(auth, login("another"), ip=ip) is ErrorCode.LOGIN_THROTTLED
+
+
+async def test_a_valid_kiosk_token_is_let_in_from_an_address_throttled_for_guesses(
+    store: Store, auth: Authenticator
+) -> None:
+    _, token = await store.create_kiosk("北", "", actor="test", now=NOW)
+    await spray_unknown(auth)
+    principal, _ = await auth.authenticate(token_hello(token), IP, NOW)
+    assert principal.role is Role.KIOSK
+
+
+async def test_a_valid_password_is_let_in_from_an_address_throttled_for_guesses(
+    auth: Authenticator, tanaka: str
+) -> None:
+    await spray_unknown(auth)
+    principal, issued = await auth.authenticate(login(), IP, NOW)
+    assert principal.id == tanaka
+    assert issued is not None
+    again, _ = await auth.authenticate(token_hello(issued.token), IP, NOW)  # and its session
+    assert again.id == tanaka
+
+
+async def test_from_a_throttled_address_a_wrong_password_looks_like_an_unknown_user(
+    auth: Authenticator, tanaka: str
+) -> None:
+    # Otherwise the answers would tell a guesser which usernames exist.
+    await spray_unknown(auth)
+    assert await refused(auth, login(password="guess guess")) is ErrorCode.LOGIN_THROTTLED
+    assert await refused(auth, login("nobody")) is ErrorCode.LOGIN_THROTTLED
+
+
+async def test_one_guesser_does_not_lock_the_account_out_at_other_addresses(
+    auth: Authenticator, tanaka: str
+) -> None:
+    for _ in range(SETTINGS.login_failures_allowed * 4):
+        await refused(auth, login(password="guess guess"), ip="198.51.100.66")
+    assert await refused(auth, login(), ip="198.51.100.66") is ErrorCode.LOGIN_THROTTLED
+    principal, _ = await auth.authenticate(login(), IP, NOW)
+    assert principal.id == tanaka
+
+
+async def test_guesses_at_one_account_from_many_addresses_are_bounded(
+    auth: Authenticator, tanaka: str
+) -> None:
+    allowed = auth.account_spread_throttle.failures_allowed
+    addresses = [f"198.51.100.{n}" for n in range(allowed)]
+    for ip in addresses:
+        assert await refused(auth, login(password="guess guess"), ip=ip) is ErrorCode.UNAUTHORIZED
+    assert await refused(auth, login(), ip="203.0.113.1") is ErrorCode.LOGIN_THROTTLED
+    later = NOW + SETTINGS.login_throttle_seconds
+    principal, _ = await auth.authenticate(login(), IP, later)
+    assert principal.id == tanaka
+
+
+# How often one client may come back.
+
+
+async def test_a_kiosk_reconnecting_faster_than_allowed_is_told_to_wait(
+    store: Store, auth: Authenticator
+) -> None:
+    _, token = await store.create_kiosk("東", "", actor="test", now=NOW)
+    for _ in range(SETTINGS.reconnect_burst):
+        await auth.authenticate(token_hello(token), IP, NOW)
+    with pytest.raises(RemoteProtocolError) as caught:
+        await auth.authenticate(token_hello(token), IP, NOW)
+    assert caught.value.code is ErrorCode.RATE_LIMITED
+    assert "reconnecting too often" in caught.value.message
+    seconds_per_reconnect = 60 / SETTINGS.reconnects_per_minute
+    principal, _ = await auth.authenticate(token_hello(token), IP, NOW + seconds_per_reconnect)
+    assert principal.role is Role.KIOSK
+
+
+async def test_one_client_reconnecting_too_often_does_not_hold_up_another(
+    store: Store, auth: Authenticator, tanaka: str
+) -> None:
+    _, token = await store.create_kiosk("西", "", actor="test", now=NOW)
+    for _ in range(SETTINGS.reconnect_burst):
+        await auth.authenticate(token_hello(token), IP, NOW)
+    principal, _ = await auth.authenticate(login(), IP, NOW)
+    assert principal.id == tanaka
+
+
+async def test_a_refused_reconnect_is_not_audited_as_a_login(
+    store: Store, auth: Authenticator
+) -> None:
+    _, token = await store.create_kiosk("南西", "", actor="test", now=NOW)
+    for _ in range(SETTINGS.reconnect_burst):
+        await auth.authenticate(token_hello(token), IP, NOW)
+    logins = len(await store.list_audit())
+    await refused(auth, token_hello(token))
+    assert len(await store.list_audit()) == logins
