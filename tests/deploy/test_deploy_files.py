@@ -156,6 +156,16 @@ def test_the_prometheus_config_is_valid_with_the_rules_beside_it(
     assert "1 rule files found" in result.stdout
 
 
+@pytest.mark.parametrize(
+    "config", [PROMETHEUS / "prometheus.yml", COMPOSE / "prometheus.yml"], ids=["host", "compose"]
+)
+def test_the_prometheus_config_scrapes_every_job_the_alerts_name(config: Path) -> None:
+    named = set(re.findall(r'job="([^"]+)"', (PROMETHEUS / "alerts.yml").read_text()))
+    scraped = set(re.findall(r"job_name: (\S+)", config.read_text()))
+    assert named == {"madoguchi-hub", "coturn"}
+    assert named <= scraped
+
+
 async def test_the_alerts_use_only_metrics_the_hub_or_coturn_exports() -> None:
     rules = (PROMETHEUS / "alerts.yml").read_text()
     expressions = "".join(re.findall(r"(?ms)^\s+expr: (.*?)^\s+for: ", rules))
