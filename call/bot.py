@@ -39,13 +39,7 @@ from call.document import EncodedPage, PageFormat
 from call.engine import Engine, EngineEvent, EngineSettings, HubMessage, LinkChanged
 from call.link import Credentials, LinkFailed, LinkState
 from call.pictures import cjk_font
-from call.session import (
-    CallSettings,
-    CallState,
-    CallStateChanged,
-    PhraseReceived,
-    TextReceived,
-)
+from call.session import CallState, CallStateChanged, PhraseReceived, TextReceived
 from call.sharing import DocumentEvent, RemoteContentChanged
 from signaling import protocol as p
 
@@ -348,7 +342,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="offer only 127.0.0.1 (both ends on this machine, no LAN)",
     )
-    common.add_argument("--ca-file", help="a CA (PEM) to trust for turns: besides the system's")
+    common.add_argument("--ca-file", help="a CA (PEM) to trust for wss: and turns: too")
     common.add_argument("--summary", action="store_true", help="print a JSON summary line")
     common.add_argument("--log-level", default="INFO")
     kiosk = roles.add_parser("kiosk", parents=[common], help="play a kiosk")
@@ -382,7 +376,7 @@ async def _main(args: argparse.Namespace) -> int:
         url=args.server,
         app="madoguchi-bot",
         media=MediaSettings(synthetic=True, camera=_video(args.video)),
-        call=CallSettings(ca_file=args.ca_file),
+        ca_file=args.ca_file,
     )
     if args.role == "kiosk":
         credentials = Credentials(token=args.token)

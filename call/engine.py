@@ -90,6 +90,9 @@ class EngineSettings:
     # when it is shown, for a link too slow to carry pages nobody may look at.
     keep_pages: int = KEEP_PAGES
     content_bitrate: int = CONTENT_BITRATE  # bits/s, pinned for screen share and 書画カメラ
+    # A CA (PEM) trusted besides the system's, for wss:// to the hub and turns:// to coturn:
+    # a city's private CA.
+    ca_file: str | None = None
     backoff_initial: float = 0.5
     backoff_max: float = 15.0
 
@@ -135,6 +138,7 @@ class Engine:
             app_version=settings.app_version,
             backoff_initial=settings.backoff_initial,
             backoff_max=settings.backoff_max,
+            ca_file=settings.ca_file,
         )
         self._call: CallSession | None = None
         self._viewer_size = settings.viewer_size  # what a kiosk draws pages into, as announced
@@ -397,6 +401,7 @@ class Engine:
             viewer_size=self._viewer_size,
             keep_pages=self.settings.keep_pages,
             mm_per_px=self.settings.mm_per_px,
+            ca_file=self.settings.ca_file,
         )
         self._call.start()
 

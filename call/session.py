@@ -110,7 +110,7 @@ _AIORTC_ERRORS: Final = (
 
 @dataclass(frozen=True, slots=True)
 class CallSettings:
-    """The call's timers, in seconds (tests shorten them), and what `turns:` servers to trust."""
+    """The call's timers, in seconds; tests shorten them."""
 
     heartbeat_interval: float = 1.0
     loss_timeout: float = 5.0
@@ -118,8 +118,6 @@ class CallSettings:
     give_up_after: float = 20.0
     stats_interval: float = 2.0
     close_timeout: float = 3.0
-    # A CA (PEM) trusted for `turns:` besides the system's: a city's private CA (call.relays).
-    ca_file: str | None = None
 
 
 class CallMedia(Protocol):
@@ -237,7 +235,9 @@ class CallSession:
         viewer_size: tuple[int, int] = (1920, 1080),
         keep_pages: int = KEEP_PAGES,
         mm_per_px: float | None = None,
+        ca_file: str | None = None,
     ) -> None:
+        """`ca_file`: a CA (PEM) to trust for `turns:` besides the system's (call.relays)."""
         self.session_id = started.session_id
         self.offerer = started.you_offer
         self.settings = settings or CallSettings()
@@ -249,6 +249,7 @@ class CallSession:
         self._remote_camera = remote_camera
         self._remote_content = remote_content
         self._tuning = tuning
+        self._ca_file = ca_file
         self.sharing = Sharing(
             self.session_id,
             staff=staff,
@@ -425,7 +426,7 @@ class CallSession:
             on_event=lambda event: self._on_peer_event(generation, event),
             tuning=self._tuning,
             close_timeout=self.settings.close_timeout,
-            ca_file=self.settings.ca_file,
+            ca_file=self._ca_file,
         )
         peer.content.on_source_ended = lambda: self._spawn(self.sharing.source_ended(peer))
         self._peer = peer
