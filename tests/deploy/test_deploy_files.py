@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 
 from signaling.metrics import HubMetrics
+from signaling.production import check_settings
+from signaling.settings import load_settings
 from signaling.store import ConsultationRecord
 from signaling.switchboard import Overview
 
@@ -213,8 +215,6 @@ def self_signed(directory: Path) -> tuple[Path, Path]:
 
 def test_the_nginx_site_passes_nginx_t(tmp_path: Path) -> None:
     nginx = tool("nginx")
-    if not NGINX_SITE.exists():
-        pytest.skip(f"{NGINX_SITE.relative_to(ROOT)} is not in this tree")
     cert, key = self_signed(tmp_path)
     # The site as shipped, with only its certificate paths pointed at the test's own.
     site = re.sub(r"(?m)^(\s*ssl_certificate)\s+\S+;", rf"\1 {cert};", NGINX_SITE.read_text())
@@ -297,8 +297,6 @@ def test_compose_mounts_files_that_are_in_the_repository(compose: dict[str, Any]
         for volume in service.get("volumes", []):
             source = volume.partition(":")[0] if isinstance(volume, str) else volume["source"]
             if source.startswith("/") and Path(source) not in city_made:
-                if Path(source) == NGINX_SITE and not NGINX_SITE.exists():
-                    continue  # written alongside; test_the_nginx_site_passes_nginx_t says so
                 assert Path(source).exists(), f"{name}: {source}"
 
 
@@ -312,3 +310,14 @@ def test_the_hub_image_copies_what_the_build_needs() -> None:
     assert packages is not None
     for package in re.findall(r'"(\w+)\*"', packages.group(1)):
         assert package in copied, f"pyproject's {package} is not copied into the image"
+
+
+def test_the_readmes_hub_settings_start_in_production_mode(tmp_path: Path) -> None:
+    readme = (COMPOSE / "README.md").read_text()
+    example = re.search(r"```toml\n(.*?)```", readme, re.DOTALL)
+    assert example is not None
+    (tmp_path / "hub.toml").write_text(example.group(1))
+    environ = {"MADOGUCHI_VAR_DIR": str(tmp_path / "var")}  # as compose.yaml sets it
+    settings = load_settings(str(tmp_path / "hub.toml"), environ)
+    assert settings.mode == "production"
+    check_settings(settings)  # raises with the one-line reason if production would refuse
