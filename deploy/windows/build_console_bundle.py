@@ -29,6 +29,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -106,7 +107,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"check: pip install --dry-run --no-index resolved {len(bundle.resolved)} packages "
         f"for win_amd64 / CPython {PYTHON_VERSION} from the wheelhouse alone:"
     )
-    print("  " + " ".join(bundle.resolved))
+    print(
+        textwrap.fill(
+            " ".join(bundle.resolved),
+            100,
+            initial_indent="  ",
+            subsequent_indent="  ",
+            break_on_hyphens=False,
+        )
+    )
     print(f"took {time.monotonic() - started:.0f} s")
     return 0
 
@@ -132,7 +141,7 @@ def build(out: Path, *, python: str = sys.executable, make_zip: bool = True) -> 
         *PLATFORM_ARGS,
         "-d",
         str(wheelhouse),
-        f"madoguchi[console] @ {(wheelhouse / own_wheel.name).as_uri()}",
+        f"madoguchi[console] @ {(wheelhouse / own_wheel.name).resolve().as_uri()}",
     )
     _add_windows_only(python, wheelhouse)
     for name in SCRIPTS:

@@ -112,10 +112,12 @@ def test_the_hub_install_asks_for_the_postgres_extra_in_one_line(
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The offline bundle, built by the documented command."""
-    out = tmp_path_factory.mktemp("console-bundle")
+    """The offline bundle, built by the documented command (`--out dist/`, relative)."""
+    root = tmp_path_factory.mktemp("console-bundle")
+    out = root / "dist"
     done = subprocess.run(
-        [sys.executable, str(BUILDER), "--out", str(out)],
+        [sys.executable, str(BUILDER), "--out", "dist/"],
+        cwd=root,
         capture_output=True,
         text=True,
         timeout=280,
@@ -125,7 +127,7 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     assert "from the wheelhouse alone" in done.stdout
     [folder] = [path for path in out.iterdir() if path.is_dir()]
     yield folder
-    shutil.rmtree(out)  # about 420 MB with the zip
+    shutil.rmtree(root)  # about 420 MB with the zip
 
 
 @pytest.mark.timeout(300)
