@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 from pathlib import Path
 
+import aiohttp
 import pytest
 
+from signaling.auth import hash_password
 from signaling.demo import seed_demo
 from signaling.production import check_settings
+from signaling.protocol import Role
 from signaling.settings import Settings, SettingsError
 from signaling.store import Store
 from tests.participant import UNIT
+
+PASSWORD = "a long city password"
 
 SAFE = {
     "mode": '"production"',
@@ -94,6 +101,12 @@ def test_a_database_readable_by_other_users_is_refused(tmp_path: Path) -> None:
     assert f"{database} is open to other users (mode 644); chmod 600 it" in line
 
 
+def test_a_certificate_that_cannot_be_loaded_is_refused(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.pem"
+    line = refusal(config(tmp_path, tls_cert_file=f'"{missing}"', tls_key_file=f'"{missing}"'))
+    assert "setting 'tls_cert_file': cannot load the certificate or key" in line
+
+
 def test_the_demo_seed_is_refused(tmp_path: Path) -> None:
     line = refusal(config(tmp_path), "--demo")
     assert "setting 'mode': --demo seeds published passwords" in line
@@ -158,3 +171,66 @@ def test_a_refusal_is_a_settings_error_naming_the_field() -> None:
     with pytest.raises(SettingsError) as caught:
         check_settings(Settings(mode="production", host="192.0.2.1"))
     assert caught.value.field == "host"
+
+
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    cert, key = directory / "hub.crt", directory / "hub.key"
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is not installed")
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-days", "2", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=10 * UNIT,
+    )  # fmt: skip
+    return cert, key
+
+
+async def test_with_its_own_tls_the_hub_serves_https_and_a_secure_admin_cookie(
+    tmp_path: Path,
+) -> None:
+    cert, key = self_signed(tmp_path)
+    var = tmp_path / "var"
+    var.mkdir(mode=0o700)
+    store = await Store.open(f"sqlite+aiosqlite:///{var}/madoguchi.db")
+    try:
+        await store.create_account(
+            "kacho", "課長", Role.ADMIN, hash_password(PASSWORD), [], actor="test", now=0
+        )
+    finally:
+        await store.close()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    origin = f"https://127.0.0.1:{port}"
+    path = config(
+        tmp_path,
+        tls_cert_file=f'"{cert}"',
+        tls_key_file=f'"{key}"',
+        allowed_origins=f'["{origin}"]',
+    )
+    hub = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "signaling", "--config", str(path), "--port", str(port),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+        env={k: v for k, v in os.environ.items() if not k.startswith("MADOGUCHI_")},
+    )  # fmt: skip
+    try:
+        assert hub.stdout is not None
+        async with asyncio.timeout(10 * UNIT):
+            line = await hub.stdout.readline()
+        assert line.decode().startswith(f"Madoguchi hub on wss://127.0.0.1:{port}/ws")
+        tls = ssl.create_default_context(cafile=str(cert))
+        body = {"username": "kacho", "password": PASSWORD}
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
+                f"{origin}/admin/api/login", json=body, headers={"Origin": origin}, ssl=tls
+            ) as response,
+        ):
+            assert response.status == 200
+            assert "Secure" in response.headers["Set-Cookie"]
+    finally:
+        hub.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(10 * UNIT):
+            await hub.wait()
