@@ -55,6 +55,9 @@ class KioskSettings:
     # link too slow to carry pages ahead, so that each page is sent when shown.
     keep_pages: int = 5
     microphone: str = ""  # a PortAudio device name or index; the default when empty
+    # A city's private CA (PEM), trusted besides the system's for the hub (wss://) and for
+    # TURN over TLS (turns:); docs/operations.md, "Private CA".
+    ca_file: str = ""
     speaker: str = ""
 
     def validate(self) -> KioskSettings:
@@ -78,6 +81,8 @@ class KioskSettings:
             raise SettingsError("keep_pages is 0 (send every page when shown) to 8")
         if not 0 <= self.default_volume <= 10:
             raise SettingsError("default_volume is a step from 0 to 10")
+        if self.ca_file and not Path(self.ca_file).is_file():
+            raise SettingsError(f"ca_file: there is no CA certificate at {self.ca_file}")
         return self
 
 

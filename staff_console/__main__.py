@@ -47,6 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     settings = msgspec.structs.replace(
         settings, **{k: v for k, v in overrides.items() if v is not None}
     )
+    if settings.ca_file and not Path(settings.ca_file).is_file():
+        print(
+            f"madoguchi-console: ca_file: no CA certificate at {settings.ca_file}", file=sys.stderr
+        )
+        return 2
     app = QApplication(sys.argv[:1])
     app.setOrganizationName("Madoguchi")
     app.setApplicationName("staff-console")
@@ -55,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     camera = int(settings.camera) if settings.camera.isdigit() else settings.camera
     engine = BridgedEngine(
         app_version=installed_version(),
+        ca_file=settings.ca_file or None,
         media=MediaSettings(
             synthetic=settings.synthetic_media, camera=CameraSettings(device=camera)
         ),

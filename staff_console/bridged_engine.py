@@ -102,11 +102,14 @@ class BridgedEngine(QObject):
         app_version: str = "",
         media: MediaSettings | None = None,
         call: CallSettings | None = None,
+        ca_file: str | None = None,
         backoff_initial: float = 0.5,
         backoff_max: float = 15.0,
     ) -> None:
+        """`ca_file`: a city's private CA (PEM), trusted for the hub and TURN over TLS."""
         super().__init__()
         self._app_version = app_version
+        self._ca_file = ca_file
         self._media = media or MediaSettings()
         self._call = call or CallSettings()
         self._backoff = (backoff_initial, backoff_max)
@@ -129,6 +132,7 @@ class BridgedEngine(QObject):
             app_version=self._app_version,
             media=self._media,
             call=self._call,
+            ca_file=self._ca_file,
             backoff_initial=self._backoff[0],
             backoff_max=self._backoff[1],
         )

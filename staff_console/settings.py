@@ -26,6 +26,9 @@ class ConsoleSettings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_
     alert_visual: bool = True
     synthetic_media: bool = False  # a test pattern and a synthetic voice (demo, tests)
     camera: str = "0"  # an index or a device path
+    # A city's private CA (PEM), trusted besides the system's for the hub (wss://) and for
+    # TURN over TLS (turns:); docs/operations.md, "Private CA".
+    ca_file: str = ""
 
 
 def load_settings(path: Path | None, environ: Mapping[str, str] = os.environ) -> ConsoleSettings:

@@ -6,6 +6,7 @@ this test signed, as a city's own CA would for an LGWAN-side hub.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import ipaddress
 import ssl
@@ -20,7 +21,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from pytest_aiohttp import AiohttpServer
 
-from call.link import Credentials, Link, LinkConnected, LinkDisconnected
+from call.devices import MediaSettings
+from call.engine import Engine, EngineEvent, EngineSettings, LinkChanged
+from call.link import Credentials, Link, LinkConnected, LinkDisconnected, LinkState
 from signaling.app import create_app
 from signaling.demo import seed_demo
 from signaling.settings import Settings
@@ -169,3 +172,24 @@ async def test_without_the_city_ca_the_link_refuses_the_hub_and_says_why(
 def test_a_missing_ca_file_is_a_configuration_error_at_once(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         Link("wss://hub.city.example/ws", Credentials(token="t"), ca_file=str(tmp_path / "no.pem"))
+
+
+async def test_the_engine_hands_its_ca_file_to_the_link(
+    tls_hub: tuple[str, str], private_ca: PrivateCA
+) -> None:
+    url, token = tls_hub
+    connected = asyncio.Event()
+
+    def emit(event: EngineEvent) -> None:
+        if isinstance(event, LinkChanged) and event.state is LinkState.CONNECTED:
+            connected.set()
+
+    settings = EngineSettings(
+        url=url, app="test", media=MediaSettings(synthetic=True), ca_file=str(private_ca.ca_file)
+    )
+    engine = Engine(settings, Credentials(token=token), emit)
+    await engine.start()
+    try:
+        await asyncio.wait_for(connected.wait(), UNIT)
+    finally:
+        await engine.close()
