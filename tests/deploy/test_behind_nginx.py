@@ -2,12 +2,14 @@
 
 Everything is real and on loopback: the hub (its entry point, in production mode), nginx with a
 certificate made here, and clients from distinct loopback addresses (127.0.0.66 attacks, a kiosk
-at .10, staff at .20, an admin at .30), so the hub can only tell them apart by believing nginx.
+at .10, staff at .20, an admin at .30), so the hub can only tell them apart by believing nginx;
+and a whole call between two `madoguchi-bot` processes over wss through it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import signal
@@ -18,15 +20,18 @@ import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 from websockets.asyncio.client import connect
 
+from call.bot import SUMMARY_PREFIX
 from signaling import protocol as p
 from signaling.auth import hash_password
 from signaling.store import AuditEntry, Store
 from tests.participant import UNIT
+from tests.signaling.conftest import always_open_demo_city
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "deploy" / "nginx" / "madoguchi.conf"
@@ -99,6 +104,7 @@ class Stack:
     store_url: str
     kiosk_token: str
     tls: ssl.SSLContext
+    certificate: Path
 
     def wss(self) -> str:
         return self.https.replace("https://", "wss://") + "/ws"
@@ -150,12 +156,14 @@ async def start_nginx(
 
 
 async def seed(store_url: str) -> str:
-    """A city with one member of staff, one admin and one kiosk; returns the kiosk's token."""
+    """The demo city open all day, one member of staff, one admin and one kiosk; returns the
+    kiosk's token."""
     store = await Store.open(store_url)
     try:
         password_hash = hash_password(PASSWORD)
+        await store.replace_directory(always_open_demo_city(), actor="test", now=0)
         await store.create_account(
-            "tanaka", "田中", p.Role.STAFF, password_hash, [], actor="test", now=0
+            "tanaka", "田中", p.Role.STAFF, password_hash, ["shimin", "zeimu"], actor="test", now=0
         )
         await store.create_account(
             "kacho", "課長", p.Role.ADMIN, password_hash, [], actor="test", now=0
@@ -190,7 +198,7 @@ async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
         tls = ssl.create_default_context(cafile=str(tmp_path / "hub.crt"))
         https = f"https://127.0.0.1:{https_port}"
         await wait_until_up(f"{https}/healthz", tls, nginx, tmp_path / "error.log")
-        yield Stack(https=https, store_url=store_url, kiosk_token=kiosk_token, tls=tls)
+        yield Stack(https, store_url, kiosk_token, tls, tmp_path / "hub.crt")
     finally:
         if nginx is not None:
             await stop(nginx)
@@ -288,3 +296,38 @@ async def test_the_admin_page_through_the_proxy_gets_a_secure_cookie(stack: Stac
             assert response.status == 404  # scraped on the inside, never through the proxy
     logins = [e for e in await audit(stack) if e.action == "login"]
     assert [e.ip for e in logins] == [ADMIN]
+
+
+async def run_bot(stack: Stack, *args: str) -> dict[str, Any]:
+    # The bots trust the test's certificate the way any OpenSSL program can be told to.
+    env = {**os.environ, "SSL_CERT_FILE": str(stack.certificate)}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "call.bot", *args, "--server", stack.wss(), "--video", "160x120@10",
+        "--loopback-ice", "--summary", "--timeout", str(2 * UNIT), "--wait", str(4 * UNIT),
+        cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    lines = [line for line in out.decode().splitlines() if line.startswith(SUMMARY_PREFIX)]
+    assert len(lines) == 1, out.decode() + err.decode()
+    summary: dict[str, Any] = json.loads(lines[0].removeprefix(SUMMARY_PREFIX))
+    return summary
+
+
+async def test_a_kiosk_and_staff_hold_a_call_over_wss_through_the_proxy(stack: Stack) -> None:
+    async with asyncio.timeout(12 * UNIT):
+        kiosk, staff = await asyncio.gather(
+            run_bot(stack, "kiosk", "--token", stack.kiosk_token),
+            run_bot(
+                stack,
+                "staff",
+                "--username",
+                "tanaka",
+                "--password",
+                PASSWORD,
+                "--hang-up-after",
+                "2",
+            ),
+        )
+    assert len(kiosk["calls"]) == len(staff["calls"]) == 1
+    assert kiosk["calls"][0]["session_id"] == staff["calls"][0]["session_id"]
