@@ -6,7 +6,9 @@ Both build from this checkout and fetch from the package index, as a city's buil
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -15,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 import urllib.error
 import urllib.request
 import zipfile
@@ -23,6 +26,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from packaging.requirements import Requirement
 from packaging.tags import compatible_tags, cpython_tags
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
@@ -194,6 +198,84 @@ def test_the_bundle_holds_the_scripts_for_windows_and_its_zip(bundle: Path) -> N
     assert f"{bundle.name}/install.cmd" in names
     wheels = {f"{bundle.name}/wheelhouse/{w.name}" for w in (bundle / "wheelhouse").glob("*.whl")}
     assert wheels <= names
+
+
+# What each extra is for: the packages of ours that its apps run.
+PARTS = {
+    "hub": ("signaling",),
+    "kiosk": ("kiosk", "call", "signaling"),
+    "console": ("staff_console", "call", "signaling"),
+    "gui": ("demo", "kiosk", "staff_console", "call", "signaling"),
+}
+OWN_PACKAGES = {"signaling", "call", "kiosk", "staff_console", "demo"}
+
+
+@pytest.mark.parametrize("extra", sorted(PARTS))
+def test_every_library_a_part_imports_comes_with_its_extra(extra: str) -> None:
+    # Every import, also those inside functions that a start-up never reaches, is provided by
+    # a distribution that `pip install madoguchi[extra]` brings, directly or through another.
+    provided = distributions_of(requirements_of(extra))
+    providers = importlib.metadata.packages_distributions()
+
+    unprovided = {
+        module: where
+        for module, where in third_party_imports(PARTS[extra]).items()
+        if not {canonicalize_name(d) for d in providers.get(module, [])} & provided
+    }
+
+    assert unprovided == {}
+
+
+def requirements_of(extra: str) -> list[Requirement]:
+    """The base and the extra's requirements, from pyproject.toml, with madoguchi[...] expanded."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    pending = [Requirement(line) for line in project["dependencies"]]
+    pending += [Requirement(line) for line in project["optional-dependencies"][extra]]
+    requirements: list[Requirement] = []
+    while pending:
+        requirement = pending.pop()
+        if canonicalize_name(requirement.name) != "madoguchi":
+            requirements.append(requirement)
+            continue
+        for name in requirement.extras:
+            pending += [Requirement(line) for line in project["optional-dependencies"][name]]
+    return requirements
+
+
+def distributions_of(requirements: list[Requirement]) -> set[str]:
+    """Their closure over this venv's installed metadata (which installs everything)."""
+    found: set[str] = set()
+    pending = [(r, "") for r in requirements]
+    while pending:
+        requirement, extra = pending.pop()
+        if requirement.marker and not requirement.marker.evaluate({"extra": extra}):
+            continue
+        name = canonicalize_name(requirement.name)
+        extras = sorted(requirement.extras)
+        if name in found and not extras:
+            continue
+        found.add(name)
+        for line in importlib.metadata.distribution(name).requires or []:
+            pending += [(Requirement(line), e) for e in ["", *extras]]
+    return found
+
+
+def third_party_imports(packages: tuple[str, ...]) -> dict[str, str]:
+    """Top-level modules outside the standard library and ours: module -> the first importer."""
+    found: dict[str, str] = {}
+    for package in packages:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module]
+                else:
+                    continue
+                for top in {name.split(".")[0] for name in names}:
+                    if top not in OWN_PACKAGES | sys.stdlib_module_names:
+                        found.setdefault(top, str(path.relative_to(ROOT)))
+    return found
 
 
 def load_builder() -> ModuleType:
