@@ -251,6 +251,25 @@ async def test_a_kiosk_on_a_network_that_passes_only_tcp_443_calls_over_turn_tls
     assert staff["relay"] == UDP
 
 
+NO_UDP_KIOSK = """
+table inet no_udp {
+    chain output {
+        type filter hook output priority filter; policy accept;
+        meta l4proto udp drop
+    }
+}
+"""
+
+
+async def test_a_kiosk_on_a_network_without_udp_calls_over_turn_tcp_before_tls(
+    turn_lab: TurnLab, lab_hub: LabHub, tmp_path: Path
+) -> None:
+    turn_lab.lab.nft(turn_lab.kiosk, NO_UDP_KIOSK)
+    kiosk, staff = await hold_a_call(turn_lab, lab_hub, tmp_path)
+    assert kiosk["relay"] == TCP  # TLS answered too, but TCP is preferred
+    assert staff["relay"] == UDP
+
+
 # Peers coturn must never relay to: this host, the city's private networks, link-local (cloud
 # metadata), carrier-grade NAT, and IPv6 forms of the same (IPv4-mapped, NAT64).
 DENIED_V4 = ["127.0.0.1", KIOSK, "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1"]
