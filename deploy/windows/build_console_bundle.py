@@ -41,6 +41,7 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TARGET = "madoguchi[console]"
+PACKAGES = ("signaling", "call", "kiosk", "staff_console", "demo")
 PYTHON_VERSION = "3.11"
 # The wheels pip may take: 64-bit CPython 3.11 on Windows, binaries only (no compiler there).
 PLATFORM_ARGS = (
@@ -66,6 +67,8 @@ WINDOWS_MARKERS: dict[str, str] = {
     "python_full_version": f"{PYTHON_VERSION}.9",
     "implementation_version": f"{PYTHON_VERSION}.9",
 }
+# What the wheel is built from (pyproject.toml names the packages and the readme).
+WHEEL_SOURCES = ("pyproject.toml", "README.md", "LICENSE", *PACKAGES)
 SCRIPTS = ("install.ps1", "install.cmd", "create-shortcut.ps1", "README.txt")
 
 
@@ -126,8 +129,7 @@ class BundleError(RuntimeError):
 
 def build(out: Path, *, python: str = sys.executable, make_zip: bool = True) -> Bundle:
     with tempfile.TemporaryDirectory() as scratch:
-        _run_pip(python, "wheel", "--no-deps", "-w", scratch, str(PROJECT_ROOT))
-        [own_wheel] = Path(scratch).glob("madoguchi-*.whl")
+        own_wheel = build_own_wheel(Path(scratch), python=python)
         version = parse_wheel_filename(own_wheel.name)[1]
         folder = out / f"madoguchi-console-{version}-win_amd64"
         if folder.exists():
@@ -156,6 +158,25 @@ def build(out: Path, *, python: str = sys.executable, make_zip: bool = True) -> 
         wheel_bytes=sum(w.stat().st_size for w in wheels),
         resolved=resolved,
     )
+
+
+def build_own_wheel(scratch: Path, *, python: str = sys.executable) -> Path:
+    """madoguchi's wheel, built from a copy of what goes into it.
+
+    Not in place: setuptools would reuse build/lib, where a module deleted since the last build
+    still lies and would ship.
+    """
+    source = scratch / "source"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in WHEEL_SOURCES:
+        if (PROJECT_ROOT / name).is_dir():
+            shutil.copytree(PROJECT_ROOT / name, source / name, ignore=ignore)
+        else:
+            source.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(PROJECT_ROOT / name, source / name)
+    _run_pip(python, "wheel", "--no-deps", "-w", str(scratch / "dist"), str(source))
+    [wheel] = (scratch / "dist").glob("madoguchi-*.whl")
+    return wheel
 
 
 def check(python: str, wheelhouse: Path) -> tuple[str, ...]:

@@ -55,8 +55,7 @@ def pip(python: Path | str, *args: str, env: dict[str, str] | None = None) -> st
 def hub_venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A fresh venv with `pip install <this checkout's wheel>[hub]`, as on a hub server."""
     root = tmp_path_factory.mktemp("hub-install")
-    pip(sys.executable, "wheel", "--no-deps", "-q", "-w", str(root / "dist"), str(ROOT))
-    [wheel] = (root / "dist").glob("madoguchi-*.whl")
+    wheel = load_builder().build_own_wheel(root)
     subprocess.run([sys.executable, "-m", "venv", str(root / "venv")], check=True, timeout=120)
     python = root / "venv" / "bin" / "python"
     pip(python, "install", "-q", f"{wheel}[hub]")
