@@ -28,7 +28,7 @@ import functools
 import logging
 import ssl
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from aioice import Candidate
@@ -67,8 +67,8 @@ class TurnServer:
     port: int
     transport: Literal["udp", "tcp"]
     tls: bool
-    username: str
-    password: str
+    username: str = field(repr=False)  # never in a log line
+    password: str = field(repr=False)
 
     @property
     def local_preference(self) -> int:
