@@ -11,6 +11,8 @@ One shortcut, so the test stays within seconds: the wheelhouse holds madoguchi's
 (PIP_NO_DEPS, pip's own setting), and the installed venv finds the 700 MB of dependencies
 (Qt, OpenCV, FFmpeg) in this test's own environment through a .pth file. Everything
 madoguchi's (the wheel, the session script, the unit, the settings) is the installed copy.
+bench/kiosk_install.sh runs the same tests without it: FULL_WHEELHOUSE names a wheelhouse of
+madoguchi[kiosk] with every dependency, and the script installs all of it, offline.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ KIOSK_DEPLOY = PROJECT / "deploy" / "kiosk"
 UNIT_NAME = "madoguchi-kiosk.service"
 SESSION = "opt/madoguchi/bin/madoguchi-kiosk-session"
 CONFIG = "etc/madoguchi/kiosk.toml"
+FULL_WHEELHOUSE = os.environ.get("MADOGUCHI_TEST_KIOSK_WHEELHOUSE", "")
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0, reason="the install creates a user and chowns files: it needs root (CI)"
@@ -85,20 +88,21 @@ def installed() -> Iterator[InstalledKiosk]:
                 "--root",
                 str(root),
                 "--wheelhouse",
-                str(wheelhouse(scratch / "wheelhouse")),
+                FULL_WHEELHOUSE or str(wheelhouse(scratch / "wheelhouse")),
                 "--server",
                 f"ws://127.0.0.1:{hub_settings.port}/ws",
                 "--token-file",
                 str(token_file),
             ],
-            env={**os.environ, "PIP_NO_DEPS": "1"},
+            env={**os.environ, **({} if FULL_WHEELHOUSE else {"PIP_NO_DEPS": "1"})},
             capture_output=True,
             text=True,
             timeout=24 * UNIT,
             check=False,
         )
         assert install.returncode == 0, install.stderr + install.stdout
-        share_test_dependencies(root / "opt/madoguchi/venv")
+        if not FULL_WHEELHOUSE:
+            share_test_dependencies(root / "opt/madoguchi/venv")
         passwd = {line.split(":")[0]: line.split(":") for line in lines(root / "etc/passwd")}
         yield InstalledKiosk(
             root=root,
@@ -163,13 +167,15 @@ def test_the_token_is_readable_by_the_kiosk_group_only(installed: InstalledKiosk
 def test_the_installed_app_is_the_wheels_own(installed: InstalledKiosk) -> None:
     venv = installed.path("opt/madoguchi/venv")
     where = subprocess.run(
-        [str(venv / "bin/python"), "-I", "-c", "import kiosk; print(kiosk.__file__)"],
+        [str(venv / "bin/python"), "-I", "-c", "import kiosk, PyQt6; print(kiosk.__file__)"],
         capture_output=True,
         text=True,
         timeout=4 * UNIT,
         check=True,
     ).stdout
     assert where.startswith(str(venv / "lib"))
+    if FULL_WHEELHOUSE:
+        assert any(venv.glob("lib/*/site-packages/PyQt6/Qt6/plugins/platforms/libqwayland.so"))
     # At boot the venv is at /opt/madoguchi/venv, not where the image was built.
     assert lines(venv / "bin/madoguchi-kiosk")[0] == "#!/opt/madoguchi/venv/bin/python"
 
