@@ -18,7 +18,6 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -30,6 +29,7 @@ logger = logging.getLogger(__name__)
 # Any constant will do; it only has to be the same in every process of one deployment.
 _PG_LOCK_KEY = 0x6D61646F  # "mado"
 # The schema_version scheme's only released version, and the revision that equals it.
+_VERSION_TABLE = "alembic_version"
 _LEGACY_TABLE = "schema_version"
 _LEGACY_VERSION = 1
 _LEGACY_REVISION = "0001"
@@ -48,7 +48,15 @@ HEAD: str = _SCRIPTS.get_current_head() or ""
 
 async def current_revision(conn: AsyncConnection) -> str | None:
     """The database's Alembic revision; None for an empty database (or one from 0.1.0)."""
-    return await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
+    return await conn.run_sync(_revision_of)
+
+
+def _revision_of(conn: sa.Connection) -> str | None:
+    # Read directly: a MigrationContext would log its set-up at every open.
+    if not sa.inspect(conn).has_table(_VERSION_TABLE):
+        return None
+    revision = conn.scalar(sa.text(f"SELECT version_num FROM {_VERSION_TABLE}"))
+    return None if revision is None else str(revision)
 
 
 async def migrate(conn: AsyncConnection) -> str | None:
@@ -63,7 +71,7 @@ async def migrate(conn: AsyncConnection) -> str | None:
 def _upgrade(conn: sa.Connection) -> str | None:
     config = _config()
     config.attributes["connection"] = conn
-    found = MigrationContext.configure(conn).get_current_revision()
+    found = _revision_of(conn)
     if found is None and sa.inspect(conn).has_table(_LEGACY_TABLE):
         _check_legacy_version(conn)
         logger.info("= adopting a 0.1.0 database (schema_version %d)", _LEGACY_VERSION)
