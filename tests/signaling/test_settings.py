@@ -159,3 +159,33 @@ def test_the_repr_shows_no_secret() -> None:
     )
     assert "hunter2" not in repr(settings)
     assert "pw@" not in repr(settings)
+
+
+def test_the_proxy_and_production_settings_default_to_a_developers_machine() -> None:
+    settings = Settings()
+    assert settings.mode == "development"
+    assert settings.trusted_proxies == []
+    assert settings.metrics_allow == ["127.0.0.0/8", "::1/128"]
+    assert settings.tls_terminated_by_proxy is False
+
+
+def test_a_boolean_in_the_environment_is_true_or_false() -> None:
+    settings = load_settings(None, {"MADOGUCHI_TLS_TERMINATED_BY_PROXY": "true"})
+    assert settings.tls_terminated_by_proxy is True
+    with pytest.raises(SettingsError) as caught:
+        load_settings(None, {"MADOGUCHI_TLS_TERMINATED_BY_PROXY": "maybe"})
+    assert caught.value.field == "tls_terminated_by_proxy"
+
+
+def test_a_network_that_is_not_one_is_refused_with_its_source() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(None, {"MADOGUCHI_TRUSTED_PROXIES": "10.0.0.0/8, nginx"})
+    assert caught.value.field == "trusted_proxies"
+    assert "'nginx' is not an IP network" in str(caught.value)
+    assert "MADOGUCHI_TRUSTED_PROXIES" in str(caught.value)
+
+
+def test_a_certificate_without_its_key_is_refused() -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings(tls_cert_file="/etc/ssl/hub.pem")
+    assert caught.value.field == "tls_cert_file"
