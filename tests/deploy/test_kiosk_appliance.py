@@ -60,9 +60,9 @@ class InstalledKiosk:
     root: Path
     uid: int
     gid: int
+    wheelhouse: Path
     hub_settings: Settings  # the hub the kiosk was installed for (not running yet)
     kiosk_id: str
-    install_output: str
 
     def path(self, inside: str) -> Path:
         return self.root / inside.lstrip("/")
@@ -81,25 +81,9 @@ def installed() -> Iterator[InstalledKiosk]:
         token_file = scratch / "token"
         token_file.write_text(token + "\n")
         token_file.chmod(0o600)
-        install = subprocess.run(
-            [
-                "sh",
-                str(KIOSK_DEPLOY / "install-kiosk.sh"),
-                "--root",
-                str(root),
-                "--wheelhouse",
-                FULL_WHEELHOUSE or str(wheelhouse(scratch / "wheelhouse")),
-                "--server",
-                f"ws://127.0.0.1:{hub_settings.port}/ws",
-                "--token-file",
-                str(token_file),
-            ],
-            env={**os.environ, **({} if FULL_WHEELHOUSE else {"PIP_NO_DEPS": "1"})},
-            capture_output=True,
-            text=True,
-            timeout=24 * UNIT,
-            check=False,
-        )
+        wheels = Path(FULL_WHEELHOUSE) if FULL_WHEELHOUSE else wheelhouse(scratch / "wheelhouse")
+        server = f"ws://127.0.0.1:{hub_settings.port}/ws"
+        install = install_kiosk(root, wheels, "--server", server, "--token-file", str(token_file))
         assert install.returncode == 0, install.stderr + install.stdout
         if not FULL_WHEELHOUSE:
             share_test_dependencies(root / "opt/madoguchi/venv")
@@ -108,9 +92,9 @@ def installed() -> Iterator[InstalledKiosk]:
             root=root,
             uid=int(passwd["kiosk"][2]),
             gid=int(passwd["kiosk"][3]),
+            wheelhouse=wheels,
             hub_settings=hub_settings,
             kiosk_id=kiosk_id,
-            install_output=install.stdout + install.stderr,
         )
     finally:
         shutil.rmtree(scratch)
@@ -210,6 +194,19 @@ async def test_the_session_exits_with_the_apps_status_not_cages(
         async with asyncio.timeout(8 * UNIT):
             status = await session.process.wait()
     assert status == 2, session.output()
+
+
+def test_a_second_run_keeps_the_settings_and_the_unit(installed: InstalledKiosk) -> None:
+    settings = installed.path(CONFIG).read_text()
+    again = install_kiosk(
+        installed.root, installed.wheelhouse, "--server", "wss://elsewhere.invalid/ws"
+    )
+    assert again.returncode == 0, again.stderr + again.stdout
+    assert installed.path(CONFIG).read_text() == settings
+    assert stat.S_IMODE(installed.path(CONFIG).stat().st_mode) == 0o640
+    assert systemctl(installed, "is-enabled", UNIT_NAME) == "enabled"
+    users = [line.split(":")[0] for line in lines(installed.path("etc/passwd"))]
+    assert users.count("kiosk") == 1
 
 
 @dataclass
@@ -319,6 +316,19 @@ def debian_like_root(root: Path) -> Path:
     shutil.copy("/usr/bin/dash", root / "usr/bin/sh")
     shutil.copy("/usr/sbin/nologin", root / "usr/sbin/nologin")
     return root
+
+
+def install_kiosk(root: Path, wheels: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    script = KIOSK_DEPLOY / "install-kiosk.sh"
+    return subprocess.run(
+        ["sh", script, "--root", root, "--wheelhouse", wheels, *args],
+        # The shortcut (see the top): madoguchi's wheel alone, unless the wheelhouse is full.
+        env={**os.environ, **({} if FULL_WHEELHOUSE else {"PIP_NO_DEPS": "1"})},
+        capture_output=True,
+        text=True,
+        timeout=24 * UNIT,
+        check=False,
+    )
 
 
 def wheelhouse(folder: Path) -> Path:
