@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := xvfb xauth fonts-noto-cjk chromium libxcb-icccm4 libxcb-keysyms1 \
 	libxcb-cursor0 libxkbcommon-x11-0 libegl1 libgl1 libportaudio2 x11-xserver-utils postgresql \
-	coturn nginx prometheus cage xwayland nftables iproute2 debootstrap docker-compose systemd openssl
+	coturn nginx prometheus cage xwayland python3-venv nftables iproute2 debootstrap docker-compose systemd openssl
 
 .PHONY: demo test check lint system-packages venv clean
 
