@@ -357,7 +357,8 @@ def share_test_dependencies(venv: Path) -> None:
     for path in map(Path, ours):
         # The kiosk's uid reads them, as "others": a checkout under /root (0700) would not do.
         closed = [p for p in (path, *path.parents) if not p.stat().st_mode & stat.S_IXOTH]
-        assert not closed, f"the kiosk user cannot reach {path}: {closed[-1]} is closed to others"
+        if closed:  # a checkout under /root (0700): the kiosk's uid cannot run the test's Qt
+            pytest.skip(f"the kiosk user cannot reach {path}: {closed[-1]} is closed to others")
     (site / "zz-test-dependencies.pth").write_text("".join(f"{path}\n" for path in ours))
 
 
