@@ -159,8 +159,8 @@ async def test_a_backup_taken_under_load_restores_with_every_row_written_before_
     database = var_dir / "madoguchi.db"
     backup = tmp_path / "backups" / "madoguchi-backup.db"
     hub = HubProcess(var_dir)
-    await hub.start()
     try:
+        await hub.start()
         stop = asyncio.Event()
         done: list[str] = []
         async with (
@@ -216,8 +216,8 @@ async def test_a_backup_taken_under_load_restores_with_every_row_written_before_
     assert not (var_dir / "switchboard-snapshot.json").exists()  # newer than the backup
 
     hub = HubProcess(var_dir)
-    await hub.start()
     try:
+        await hub.start()
         async with (
             Participant(hub.url, Credentials(token=demo.kiosks[0].token)) as kiosk,
             Participant(hub.url, password(demo, "tanaka")) as staff,
