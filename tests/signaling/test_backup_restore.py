@@ -96,7 +96,12 @@ class HubProcess:
         if self.process is None or self.process.poll() is not None:
             return
         self.process.send_signal(signal.SIGTERM)
-        await asyncio.to_thread(self.process.wait, 6 * UNIT)
+        try:
+            await asyncio.to_thread(self.process.wait, 6 * UNIT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()  # never leave a hub behind, but say it did not stop
+            await asyncio.to_thread(self.process.wait)
+            raise
         assert self.process.returncode == 0
 
 
