@@ -1,17 +1,16 @@
 """The staff console as the demo runs it: the console's own parts, logged in for the visitor.
 
-`madoguchi-console` has no way to log in non-interactively (only a login dialog), and a demo
-that starts "logged in" must not ask a newcomer to type a password. So this module builds the
-console exactly as `staff_console.__main__` does (settings, the real `BridgedEngine`,
+A demo that starts "logged in" must not ask a newcomer to type a password. So this module
+builds the console exactly as `staff_console.__main__` does (settings, the real `BridgedEngine`,
 `ConsoleApp`), then types the username and password into the console's own login dialog and
-presses its button, as a person would. Two differences, both on purpose:
+presses its button, as a person would. The password arrives on standard input
+(`--password-stdin`), never on the command line.
 
-- The remembered server and username go to a settings file under the demo's var dir, not to
-  the visitor's own console settings (QSettings' default place).
-- The password arrives on standard input (`--password-stdin`), never on the command line.
-
-Once the console takes `--username` and `--password-stdin` itself, the launcher can run
-`python -m staff_console` and `main` here can go.
+`madoguchi-console --username NAME --password-stdin` logs in much the same way now
+(docs/console.md). The demo keeps this module for what differs on purpose: the remembered server,
+username and layout go to a settings file under the demo's var dir, not to the visitor's own
+console settings (QSettings' default place); the console opens at the screen's right edge; and
+it prints the line the launcher waits for (`LOGGED_IN`).
 
     python -m demo.console --server ws://127.0.0.1:8765/ws --username tanaka --password-stdin
 """

@@ -1,4 +1,9 @@
-"""``madoguchi-console --server URL``: the staff console."""
+"""``madoguchi-console --server URL``: the staff console.
+
+``--username NAME --password-stdin`` logs in at start without typing: the password is the first
+line of standard input, read once (never an argument or an environment variable, which other
+users of the PC can read). A refusal shows in the login dialog as usual.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import TextIO
 
 import msgspec
 from PyQt6.QtCore import QSettings
@@ -30,12 +36,32 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--synthetic-media", action="store_true", help="a test pattern and voice, no devices"
     )
+    parser.add_argument("--username", help="the staff member's login name, filled in")
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="log in at start with the first line of standard input as the password",
+    )
     parser.add_argument("--log-level", default="INFO")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.password_stdin and not args.username:
+        parser.error("--password-stdin needs --username")
+    return args
+
+
+def read_password(stdin: TextIO | None) -> str | None:
+    """The first line of standard input, without its line end; None when there is none."""
+    line = "" if stdin is None else stdin.readline()  # pythonw.exe has no stdin at all
+    password = line.rstrip("\r\n")
+    return password or None
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    password = read_password(sys.stdin) if args.password_stdin else None
+    if args.password_stdin and password is None:
+        print("madoguchi-console: --password-stdin: no password on standard input", file=sys.stderr)
+        return 2
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(message)s")
     settings = load_settings(args.config)
     overrides = {
@@ -66,10 +92,16 @@ def main(argv: list[str] | None = None) -> int:
         ),
     )
     remembered = Remembered(QSettings())
-    if args.server:  # asked for on the command line: it wins over the remembered one
-        remembered.remember_login(args.server, remembered.get("login/username"))
+    if args.server or args.username:  # asked for on the command line: wins over remembered
+        remembered.remember_login(
+            args.server or remembered.get("login/server", settings.server),
+            args.username or remembered.get("login/username"),
+        )
     console = ConsoleApp(settings, engine, remembered, frames=engine)
     console.start()
+    if password is not None:
+        console.log_in(args.username, password)
+        del password
     try:
         return app.exec()
     finally:

@@ -148,6 +148,15 @@ class ConsoleApp(QObject):
         self.window.show()
         self.controller.tick(time.time())
 
+    def log_in(self, username: str, password: str) -> None:
+        """Log in to the remembered server without typing (`--username`, `--password-stdin`).
+
+        The dialog opens over the window as usual and shows the connection; a refusal (a wrong
+        password, say) shows its usual message there, with the username filled in, so a person
+        at the PC can type the password and retry.
+        """
+        self.controller.submit_login(self.controller.view().login.server, username, password)
+
     def _on_controller_view(self, vm: ConsoleView) -> None:
         if self._stage is Stage.CONNECTING and vm.stage is not Stage.LOGIN:
             self.remembered.remember_login(vm.login.server, vm.login.username)
