@@ -36,6 +36,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--synthetic-media", action="store_true", help="a test pattern and voice, no devices"
     )
+    parser.add_argument(
+        "--ca-file", help="the city's private CA (PEM), trusted besides the system's CAs"
+    )
     parser.add_argument("--username", help="the staff member's login name, filled in")
     parser.add_argument(
         "--password-stdin",
@@ -69,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         "language": args.language,
         "forms_folder": args.forms,
         "synthetic_media": args.synthetic_media or None,
+        "ca_file": args.ca_file,
     }
     settings = msgspec.structs.replace(
         settings, **{k: v for k, v in overrides.items() if v is not None}
