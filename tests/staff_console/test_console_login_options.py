@@ -28,6 +28,7 @@ from tests.qt_waiting import until
 from tests.signaling.conftest import RunningHub, hub, hub_factory  # noqa: F401
 from tests.staff_console.test_console_over_hub import CALL, password
 
+ROOT = Path(__file__).resolve().parents[2]  # `python -m staff_console` from this checkout
 STARTUP_SECONDS = 60  # a cold child process imports Qt, aiortc and PyAV before it dials
 
 
@@ -76,6 +77,7 @@ async def test_the_command_logs_in_with_the_password_from_stdin(
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
         env=env,
+        cwd=ROOT,
     )
     try:
         assert child.stdin is not None
@@ -103,6 +105,7 @@ async def test_an_empty_stdin_stops_the_command_in_one_line(tmp_path: Path) -> N
         stdin=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
         env=env,
+        cwd=ROOT,
     )
     _, stderr = await asyncio.wait_for(child.communicate(), STARTUP_SECONDS)
     assert child.returncode == 2
