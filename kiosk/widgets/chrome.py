@@ -79,10 +79,14 @@ class TopBar(QWidget):
         self.large_text.clicked.connect(self.large_text_clicked)
         self.high_contrast.clicked.connect(self.high_contrast_clicked)
         self.language.clicked.connect(self.language_clicked)
+        self._titled = tools is None
         if tools is None:
             row.addWidget(self.corner)
             row.addWidget(self.title, 1)
-        else:  # no admin corner during a call: the tools start at the left edge
+        else:  # no admin corner and no title during a call: the tools start at the left edge
+            for unused in (self.corner, self.title):
+                unused.setParent(self)  # a widget without a parent would be a window of its own
+                unused.hide()
             row.addSpacing(MARGIN)
             row.addWidget(tools, 1)
         for button in (self.large_text, self.high_contrast, self.language):
@@ -90,7 +94,8 @@ class TopBar(QWidget):
             row.addWidget(button)
 
     def render(self, chrome: Chrome) -> None:  # type: ignore[override]  # a vm in
-        self.title.set_text(chrome.title)
+        if self._titled:
+            self.title.set_text(chrome.title)
         for button, toggle in (
             (self.large_text, chrome.large_text),
             (self.high_contrast, chrome.high_contrast),

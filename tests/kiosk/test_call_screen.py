@@ -25,7 +25,7 @@ from kiosk_scenes import (
     started,
 )
 from PyQt6.QtCore import QPoint, QPointF, QRect
-from PyQt6.QtWidgets import QWidget
+from PyQt6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from call.document import fit_size
@@ -151,6 +151,13 @@ def test_the_document_camera_frame_is_drawn_at_least_1600_px_wide(
     controller.toggle_document_camera()
     window.screens[Page.IN_CALL].show_media(window._feeds)
     assert _content_in_window(window).width() >= 1600
+
+
+def test_the_call_screen_opens_no_window_of_its_own(qtbot: QtBot) -> None:
+    controller, _, _ = _in_call()
+    window = _window(qtbot, controller)
+    shown = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
+    assert shown == [window]
 
 
 def test_the_staff_video_stays_big_enough_to_lip_read_beside_content(qtbot: QtBot) -> None:
