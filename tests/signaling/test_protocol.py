@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
@@ -110,3 +111,92 @@ def test_secrets_never_appear_in_reprs() -> None:
 def test_every_fatal_error_has_a_4xxx_close_code() -> None:
     for code in p.FATAL_ERRORS - {p.ErrorCode.REPLACED}:
         assert 4400 <= p.CLOSE_CODES[code] < 4500
+
+
+def nested(levels: int, kind: str) -> str:
+    opener, closer = ("[", "]") if kind == "array" else ('{"a":', "}")
+    return opener * levels + "1" + closer * levels
+
+
+# Where a deep value can hide in a frame: each a template with {} for the value.
+DEEP_PLACES = [
+    "{}",  # the whole frame
+    '{{"type":"hello","protocol_version":1,"from_the_future":{}}}',  # an ignored field
+    '{{"type":"hello","protocol_version":1,"app":{}}}',  # a typed field
+    '{{"type":"report_stats","session_id":"s","tracks":[{}]}}',  # inside a list of structs
+    '{{"type":{},"session_id":"s"}}',  # the tag itself
+    '{{"type":"queue_snapshot","entries":{}}}',  # a server message
+    '{{"type":"launch_rockets","x":{}}}',  # an unknown type: the second decode
+]
+
+
+@pytest.mark.parametrize("levels", [p.MAX_DEPTH + 1, 1000, 100_000])
+@pytest.mark.parametrize("kind", ["array", "object"])
+@pytest.mark.parametrize("place", DEEP_PLACES)
+@pytest.mark.parametrize("decode", [p.decode_client, p.decode_server])
+def test_deep_nesting_anywhere_is_a_typed_error_not_a_crash(
+    decode: Any, place: str, kind: str, levels: int
+) -> None:
+    frame = place.format(nested(levels, kind))
+    too_large = len(frame.encode()) > p.MAX_FRAME_BYTES
+    for data in (frame, frame.encode()):
+        with pytest.raises(p.RemoteProtocolError) as info:
+            decode(data)
+        assert info.value.code is (
+            p.ErrorCode.FRAME_TOO_LARGE if too_large else p.ErrorCode.BAD_MESSAGE
+        )
+
+
+@pytest.mark.parametrize("levels", [p.MAX_DEPTH + 1, 1000, 100_000])
+@pytest.mark.parametrize("kind", ["array", "object"])
+def test_the_depth_scan_itself_catches_any_depth(kind: str, levels: int) -> None:
+    """Beyond the frame cap too, so the scan does not lean on it."""
+    assert p.too_deep(nested(levels, kind).encode())
+    assert p.too_deep(("[" * levels).encode())  # never closed
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        nested(p.MAX_DEPTH, "array"),
+        nested(p.MAX_DEPTH, "object"),
+        "[" + "[],{}," * 200 + "1]",  # many brackets, all shallow
+        '["' + "[{" * 100 + '"]',  # brackets inside a string do not count
+        '["\\"' + "[" * 100 + '",1]',  # nor after an escaped quote
+        '["\\\\",' + nested(p.MAX_DEPTH - 1, "array") + "]",  # an escaped backslash ends no string
+    ],
+)
+def test_deep_enough_frames_and_brackets_in_strings_pass_the_scan(frame: str) -> None:
+    assert not p.too_deep(frame.encode())
+    json.loads(frame)  # the cases are valid JSON
+
+
+def test_strings_full_of_brackets_still_decode() -> None:
+    note = "[{" * 500 + '\\"]}' * 100
+    message = p.Transfer(session_id="s", department_id="d", note=note[: p.MAX_NOTE_CHARS])
+    assert p.decode_client(p.encode(message)) == message
+
+
+def test_deep_nesting_after_an_escaped_backslash_is_caught() -> None:
+    frame = '["\\\\",' + nested(p.MAX_DEPTH + 1, "array") + "]"
+    json.loads(frame)
+    assert p.too_deep(frame.encode())
+
+
+def test_any_failure_inside_the_decoder_becomes_a_bad_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class Exploding:
+        def decode(self, data: bytes) -> None:
+            raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(p, "_client_decoder", Exploding())
+    with pytest.raises(p.RemoteProtocolError) as info:
+        p.decode_client(b'{"type":"accept_next"}')
+    assert info.value.code is p.ErrorCode.BAD_MESSAGE
+
+
+def test_a_lone_surrogate_is_a_bad_message() -> None:
+    with pytest.raises(p.RemoteProtocolError) as info:
+        p.decode_client('{"type":"accept","session_id":"\ud800"}')
+    assert info.value.code is p.ErrorCode.BAD_MESSAGE
