@@ -7,6 +7,9 @@ use, with a test-pattern camera and a speech-like voice::
     madoguchi-bot staff --server ws://127.0.0.1:8765/ws --username tanaka --password tanaka-demo \\
         [--hang-up-after 10] [--text "..."] [--share-screen] [--share-page]
 
+The token may also come from --token-file PATH or MADOGUCHI_KIOSK_TOKEN, and the password from
+--password-stdin, out of the process list; a token or password may start with "-".
+
 A kiosk asks for a consultation, stays in the call until it ends (answering staff text with the
 quick phrase "yes"), and rates it. A staff member accepts the next citizen, sends a text,
 optionally shares a synthetic screen and a synthetic document page, hangs up after N seconds
@@ -18,11 +21,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import io
 import json
 import logging
+import os
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
@@ -39,6 +45,7 @@ from call.document import EncodedPage, PageFormat
 from call.engine import Engine, EngineEvent, EngineSettings, HubMessage, LinkChanged
 from call.link import Credentials, LinkFailed, LinkState
 from call.pictures import cjk_font
+from call.secret_args import join_secret_values
 from call.session import CallState, CallStateChanged, PhraseReceived, TextReceived
 from call.sharing import DocumentEvent, RemoteContentChanged
 from signaling import protocol as p
@@ -46,6 +53,9 @@ from signaling import protocol as p
 logger = logging.getLogger("madoguchi.bot")
 E = TypeVar("E")
 SUMMARY_PREFIX = "madoguchi-bot summary "
+TOKEN_ENV = "MADOGUCHI_KIOSK_TOKEN"  # the kiosk's own variable
+SECRET_OPTIONS = ("--token", "--password")  # their values may start with "-"
+PENDING_LIMIT = 1000  # events kept for a later wait; presence and link news over many calls
 
 
 class ScenarioError(Exception):
@@ -69,12 +79,22 @@ class CallReport:
 
 
 class Bot:
-    """An engine and its events, with a way to wait for the next one that matters."""
+    """An engine and its events, with a way to wait for the next one that matters.
+
+    No event is lost while the bot waits for another: one that does not match the current wait
+    stays pending for a later one, and the queue is kept as state (the latest `queue_snapshot`),
+    since only the newest snapshot is true. Pending events about a finished session are dropped,
+    so a later call never matches its predecessor's end.
+    """
 
     def __init__(self, settings: EngineSettings, credentials: Credentials) -> None:
         self.events: asyncio.Queue[EngineEvent] = asyncio.Queue()
         self.engine = Engine(settings, credentials, self._put)
         self.on_event: Callable[[EngineEvent], None] = lambda event: None
+        self.queue: p.QueueSnapshot | None = None  # the hub's latest, for staff
+        self.queue_version = 0  # snapshots received so far
+        self.finished: set[str] = set()  # sessions whose late events no wait should match
+        self._pending: deque[EngineEvent] = deque()
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def _put(self, event: EngineEvent) -> None:
@@ -88,19 +108,52 @@ class Bot:
         task.add_done_callback(self._tasks.discard)
 
     async def next(self, match: Callable[[EngineEvent], bool], within: float) -> EngineEvent:
-        """Wait for an event that `match`es; every event on the way is logged and handled."""
+        """Wait for an event that `match`es, the oldest pending one first; every event is logged
+        and handled once, when it arrives."""
+        self._pending = deque(e for e in self._pending if _session_of(e) not in self.finished)
+        for event in self._pending:
+            if match(event):
+                self._pending.remove(event)
+                return event
         try:
             async with asyncio.timeout(within):
                 while True:
-                    event = await self.events.get()
-                    _log(event)
-                    if isinstance(event, LinkChanged) and isinstance(event.event, LinkFailed):
-                        raise ScenarioError(f"the hub refused us: {event.event.code}")
-                    self.on_event(event)
+                    event = await self._receive()
                     if match(event):
                         return event
+                    self._keep(event)
         except TimeoutError:
             raise ScenarioError(f"nothing expected came within {within:.0f} s") from None
+
+    async def until(self, holds: Callable[[], bool], within: float) -> None:
+        """Wait until `holds()` is true of what the bot knows (the queue, say), checking first."""
+        try:
+            async with asyncio.timeout(within):
+                while not holds():
+                    self._keep(await self._receive())
+        except TimeoutError:
+            raise ScenarioError(f"nothing expected came within {within:.0f} s") from None
+
+    async def _receive(self) -> EngineEvent:
+        event = await self.events.get()
+        _log(event)
+        if isinstance(event, LinkChanged) and isinstance(event.event, LinkFailed):
+            raise ScenarioError(f"the hub refused us: {event.event.code}")
+        if isinstance(event, HubMessage) and isinstance(event.message, p.QueueSnapshot):
+            self.queue = event.message
+            self.queue_version += 1
+        self.on_event(event)
+        return event
+
+    def _keep(self, event: EngineEvent) -> None:
+        """Keep what a later wait may need; the rest was handled by `on_event` already."""
+        if isinstance(event, HubMessage) and isinstance(event.message, p.QueueSnapshot):
+            return  # state: `queue`
+        if isinstance(event, HubMessage | CallStateChanged | LinkChanged):
+            if len(self._pending) >= PENDING_LIMIT:
+                dropped = self._pending.popleft()
+                logger.debug("= forgetting %s: nothing waited for it", type(dropped).__name__)
+            self._pending.append(event)
 
     async def hub(self, kind: type[E], within: float, where: Callable[[E], bool] = bool) -> E:
         def matches(event: EngineEvent) -> bool:
@@ -131,7 +184,11 @@ class Bot:
         """From session_started to connected and the first remote frame."""
         report = CallReport(started.session_id)
         connected = await self.next(
-            lambda e: isinstance(e, CallStateChanged) and e.state is not CallState.CONNECTING,
+            lambda e: (
+                isinstance(e, CallStateChanged)
+                and e.session_id == started.session_id
+                and e.state is not CallState.CONNECTING
+            ),
             within,
         )
         assert isinstance(connected, CallStateChanged)
@@ -148,6 +205,15 @@ class Bot:
             "= connected in %s ms, first frame at %s ms", report.setup_ms, report.first_frame_ms
         )
         return report
+
+
+def _session_of(event: EngineEvent) -> str | None:
+    if isinstance(event, CallStateChanged):
+        return event.session_id
+    if isinstance(event, HubMessage):
+        session_id = getattr(event.message, "session_id", None)
+        return session_id if isinstance(session_id, str) else None
+    return None
 
 
 def _log(event: EngineEvent) -> None:
@@ -239,6 +305,7 @@ async def run_kiosk(bot: Bot, args: argparse.Namespace) -> list[CallReport]:
             await bot.engine.set_activity(p.KioskActivity.SURVEY)
             await bot.engine.submit_survey(args.survey, started.session_id)
             await bot.hub(p.SurveySaved, args.timeout)
+        bot.finished.add(started.session_id)
         await bot.engine.set_activity(p.KioskActivity.IDLE)
         reports.append(report)
     return reports
@@ -272,6 +339,7 @@ async def run_staff(bot: Bot, args: argparse.Namespace) -> list[CallReport]:
         bot.on_event = lambda event: None
         await bot.engine.wrap_up(outcome, "madoguchi-bot", started.session_id)
         await bot.hub(p.WrapUpSaved, args.timeout)
+        bot.finished.add(started.session_id)
         reports.append(report)
     return reports
 
@@ -279,8 +347,11 @@ async def run_staff(bot: Bot, args: argparse.Namespace) -> list[CallReport]:
 async def _take_next(bot: Bot, args: argparse.Namespace) -> p.SessionStarted:
     """Accept the next citizen, trying again when another staff member was quicker."""
     missed = (p.ErrorCode.QUEUE_EMPTY, p.ErrorCode.ALREADY_TAKEN)
+    tried = 0  # after a miss, only a newer snapshot can show someone to take
     while True:
-        await bot.hub(p.QueueSnapshot, args.wait, lambda m: bool(m.entries))
+        # The latest snapshot, wherever it arrived: at connect, mid-call or during the wrap-up.
+        await bot.until(functools.partial(_someone_waiting, bot, newer_than=tried), args.wait)
+        tried = bot.queue_version
         await bot.engine.accept_next()
         event = await bot.next(
             lambda e: (
@@ -295,6 +366,10 @@ async def _take_next(bot: Bot, args: argparse.Namespace) -> p.SessionStarted:
         assert isinstance(event, HubMessage)
         if isinstance(event.message, p.SessionStarted):
             return event.message
+
+
+def _someone_waiting(bot: Bot, *, newer_than: int) -> bool:
+    return bot.queue_version > newer_than and bot.queue is not None and bool(bot.queue.entries)
 
 
 async def _hang_up_later(bot: Bot, seconds: float) -> None:
@@ -346,19 +421,55 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     common.add_argument("--summary", action="store_true", help="print a JSON summary line")
     common.add_argument("--log-level", default="INFO")
     kiosk = roles.add_parser("kiosk", parents=[common], help="play a kiosk")
-    kiosk.add_argument("--token", required=True, help="the kiosk's device token")
+    kiosk.add_argument("--token", help=f"the kiosk's device token (or {TOKEN_ENV})")
+    kiosk.add_argument("--token-file", help="a file holding the token (first line)")
     kiosk.add_argument("--category", help="the category to ask for (default: the first)")
     kiosk.add_argument("--language", default="ja")
     kiosk.add_argument("--survey", type=int, default=5, help="score 1-5, 0 for none")
     staff = roles.add_parser("staff", parents=[common], help="play a staff member")
     staff.add_argument("--username", required=True)
-    staff.add_argument("--password", required=True)
+    staff.add_argument("--password")
+    staff.add_argument("--password-stdin", action="store_true", help="the first line of stdin")
     staff.add_argument("--hang-up-after", type=float, default=10.0, help="seconds in the call")
     staff.add_argument("--text", default="本人確認書類をお持ちですか", help="text to send")
     staff.add_argument("--share-screen", action="store_true", help="share a synthetic screen")
     staff.add_argument("--share-page", action="store_true", help="show a synthetic page")
     staff.add_argument("--outcome", help="the wrap-up outcome code (default: the first)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(join_secret_values(argv, SECRET_OPTIONS))
+    try:
+        if args.role == "kiosk":
+            args.token = _token(args)
+        else:
+            args.password = _password(args)
+    except (OSError, ValueError) as error:
+        parser.error(str(error))
+    return args
+
+
+def _token(args: argparse.Namespace) -> str:
+    """--token, else the first line of --token-file, else the environment, as the kiosk does."""
+    if args.token:
+        return str(args.token)
+    if args.token_file:
+        with open(args.token_file, encoding="utf-8") as file:
+            token = file.readline().strip()
+        if not token:
+            raise ValueError(f"--token-file {args.token_file}: no token in it")
+        return token
+    if token := os.environ.get(TOKEN_ENV, "").strip():
+        return token
+    raise ValueError(f"a kiosk token is needed: --token, --token-file or {TOKEN_ENV}")
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise ValueError("--password-stdin: no password on standard input")
+        return password
+    if args.password:
+        return str(args.password)
+    raise ValueError("a password is needed: --password or --password-stdin")
 
 
 def _video(spec: str) -> CameraSettings:

@@ -6,7 +6,8 @@
     madoguchi-kiosk --hash-pin                                       # for admin_pin_hash
 
 The token is better kept in the config file (readable by the kiosk user only) or in
-MADOGUCHI_KIOSK_TOKEN than on the command line, where other local users can read it.
+MADOGUCHI_KIOSK_TOKEN than on the command line, where other local users can read it. A token
+that starts with "-" works on the command line as `--token VALUE` and `--token=VALUE`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import sys
 
 from call.camera import CameraSettings
 from call.devices import MediaSettings
+from call.secret_args import join_secret_values
 from kiosk.i18n import Language
 from kiosk.lockdown import hash_pin
 from kiosk.settings import KioskSettings, SettingsError, load_settings
@@ -40,7 +42,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--hash-pin", action="store_true", help="hash an admin PIN and exit")
     parser.add_argument("--log-level", default="INFO")
-    return parser.parse_args(argv)
+    # A token may start with "-": `--token VALUE` is read as `--token=VALUE`.
+    return parser.parse_args(join_secret_values(argv, ["--token"]))
 
 
 def media_settings(settings: KioskSettings) -> MediaSettings:
