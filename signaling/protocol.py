@@ -81,6 +81,7 @@ class ErrorCode(StrEnum):
     RATE_LIMITED = "rate_limited"
     INVALID_STATE = "invalid_state"
     UNKNOWN_CATEGORY = "unknown_category"
+    UNKNOWN_LANGUAGE = "unknown_language"
     UNKNOWN_DEPARTMENT = "unknown_department"
     UNKNOWN_SESSION = "unknown_session"
     UNKNOWN_OUTCOME = "unknown_outcome"

@@ -33,7 +33,7 @@ import msgspec
 
 from signaling import events, hours, views
 from signaling import protocol as p
-from signaling.directory import Directory
+from signaling.directory import KIOSK_LANGUAGES, Directory
 from signaling.eta import DEFAULT_HANDLE_SECONDS, HandleTimes, estimate_wait
 from signaling.principal import IssuedSession, Principal
 from signaling.roster import Roster
@@ -371,6 +371,12 @@ class Switchboard:
         if category is None:
             raise p.RemoteProtocolError(
                 p.ErrorCode.UNKNOWN_CATEGORY, f"no category {message.category_id!r}"
+            )
+        if message.language not in KIOSK_LANGUAGES:
+            # It is stored and exported (the history CSV): only the kiosk's own codes get in.
+            raise p.RemoteProtocolError(
+                p.ErrorCode.UNKNOWN_LANGUAGE,
+                f"no language {message.language!r}; use {', '.join(KIOSK_LANGUAGES)}",
             )
         department = self._directory.department(category.department_id)
         assert department is not None  # validate_directory guarantees it

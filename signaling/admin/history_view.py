@@ -105,6 +105,21 @@ def _seconds(value: float | None) -> str:
     return "" if value is None else f"{value:.0f}"
 
 
+# A cell starting with one of these is a formula to Excel and LibreOffice, even in a CSV.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: object) -> object:
+    """OWASP's rule for CSV injection: a text cell that could start a formula gets a leading '.
+
+    Names and codes come from admins, city files and kiosks, and an export is opened by someone
+    else: "=HYPERLINK(...)" must show as text, never run.
+    """
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
 def to_csv(records: Iterable[ConsultationRecord], names: Names) -> bytes:
     """UTF-8 with a BOM and CRLF lines: what Excel needs to read Japanese without mojibake."""
     text = io.StringIO()
@@ -113,22 +128,21 @@ def to_csv(records: Iterable[ConsultationRecord], names: Names) -> bytes:
     for record in records:
         chain = " → ".join(names.department(leg.department_id) for leg in record.legs)
         staff = " / ".join(names.person(leg.staff_id) for leg in record.legs if leg.staff_id)
-        writer.writerow(
-            (
-                record.id,
-                datetime.fromtimestamp(record.requested_at, TOKYO).strftime("%Y-%m-%d %H:%M:%S"),
-                names.kiosk(record.kiosk_id),
-                names.department(department_of(record)),
-                record.category_id,
-                record.language,
-                staff,
-                _seconds(first_wait(record)),
-                _seconds(record.talk_seconds),
-                record.transfers,
-                chain,
-                record.outcome_code or "",
-                record.end_reason.value if record.end_reason else "",
-                "" if record.survey_score is None else record.survey_score,
-            )
+        cells = (
+            record.id,
+            datetime.fromtimestamp(record.requested_at, TOKYO).strftime("%Y-%m-%d %H:%M:%S"),
+            names.kiosk(record.kiosk_id),
+            names.department(department_of(record)),
+            record.category_id,
+            record.language,
+            staff,
+            _seconds(first_wait(record)),
+            _seconds(record.talk_seconds),
+            record.transfers,
+            chain,
+            record.outcome_code or "",
+            record.end_reason.value if record.end_reason else "",
+            "" if record.survey_score is None else record.survey_score,
         )
+        writer.writerow(spreadsheet_safe(cell) for cell in cells)
     return "\ufeff".encode() + text.getvalue().encode("utf-8")

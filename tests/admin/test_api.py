@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 
 from call.link import Credentials
 from signaling import protocol as p
+from signaling.events import ConsultationRequested, LegQueued
 from tests.participant import Participant, eventually
 from tests.signaling.conftest import RunningHub
 
@@ -216,6 +218,63 @@ async def test_history_and_csv_show_a_served_consultation_with_japanese_headers(
     assert lines[1][2:4] == ["中央公民館", "市民課"]
     overview = await (await client.get("/api/overview")).json()
     assert (overview["total"]["requested"], overview["total"]["served"]) == (1, 1)
+
+
+async def test_the_csv_export_never_hands_excel_a_formula(
+    hub: RunningHub, client: AdminClient
+) -> None:
+    """Names admins type and codes stored before the hub checked them are all text in Excel."""
+    kiosk_name, staff_name = '=HYPERLINK("http://evil.example","x")', "@SUM(1+1)"
+    await client.login("admin")
+    kiosk_created = await client.post("/api/kiosks", {"name": kiosk_name, "location": "+1"})
+    assert kiosk_created.status == 201
+    account = {"username": "evil", "display_name": staff_name, "password": "evil-password-1",
+               "role": "staff", "departments": ["shimin"]}  # fmt: skip
+    assert (await client.post("/api/accounts", account)).status == 201
+    async with (
+        Participant(hub.url, Credentials(token=(await kiosk_created.json())["token"])) as kiosk,
+        Participant(hub.url, Credentials(username="evil", password="evil-password-1")) as staff,
+    ):
+        await kiosk.expect(p.Directory)
+        await kiosk.send(p.RequestConsultation(category_id="juminhyo", language="=1+2"))
+        refused = await kiosk.expect(p.Error)
+        assert refused.code is p.ErrorCode.UNKNOWN_LANGUAGE
+        await kiosk.send(p.RequestConsultation(category_id="juminhyo", language="en"))
+        queued = await kiosk.expect(p.Queued)
+        await staff.send(p.Accept(session_id=queued.session_id))
+        await kiosk.expect(p.SessionStarted)
+        await kiosk.send(p.HangUp(session_id=queued.session_id))
+        await kiosk.expect(p.SessionEnded)
+    queued_at = time.time()  # today, which is what the export shows by default
+    store = await hub.store()
+    try:  # a row from before the hub checked languages
+        await store.apply(
+            [
+                ConsultationRequested(
+                    session_id="old", kiosk_id="k-gone", category_id="+cmd", language="-1+2",
+                    department_id="shimin", at=queued_at,
+                ),
+                LegQueued(session_id="old", leg=0, department_id="shimin", at=queued_at),
+            ]
+        )  # fmt: skip
+    finally:
+        await store.close()
+
+    async def stored() -> bool:
+        rows = (await (await client.get("/api/history")).json())["rows"]
+        return any(row["end_reason"] == "completed" for row in rows) and len(rows) == 2
+
+    await eventually(stored)
+    raw = await (await client.get("/api/history.csv")).read()
+    rows = {row[0]: row for row in csv.reader(io.StringIO(raw.decode("utf-8-sig")))}
+    served, old = rows[queued.session_id], rows["old"]
+    assert (served[2], served[5], served[6]) == ("'" + kiosk_name, "en", "'" + staff_name)
+    assert (old[4], old[5]) == ("'+cmd", "'-1+2")
+    for row in rows.values():
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row), row
+    # The page shows names as they are: only the spreadsheet needs the quote.
+    page_rows = (await (await client.get("/api/history")).json())["rows"]
+    assert kiosk_name in {row["kiosk"] for row in page_rows}
 
 
 async def test_the_service_level_threshold_is_one_setting_for_the_page_and_metrics(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from kiosk.i18n import Language
 from signaling import events
 from signaling import protocol as p
+from signaling.directory import KIOSK_LANGUAGES
 from signaling.principal import Principal
 from signaling.switchboard import Switchboard
 
@@ -146,6 +148,31 @@ def test_unknown_category_is_refused_without_side_effects(b: Board) -> None:
     rejects(
         b, k, p.RequestConsultation(category_id="nope", language="ja"), p.ErrorCode.UNKNOWN_CATEGORY
     )
+
+
+@pytest.mark.parametrize("language", ["=1+2", "xx", "JA", "ja-easy2"])
+def test_a_language_the_kiosk_does_not_offer_is_refused_without_side_effects(
+    b: Board, language: str
+) -> None:
+    k = b.connect(kiosk(1))
+    for category in ("zei", "yakan"):  # open, and closed: refused before the hours are looked at
+        rejects(
+            b,
+            k,
+            p.RequestConsultation(category_id=category, language=language),
+            p.ErrorCode.UNKNOWN_LANGUAGE,
+        )
+
+
+def test_the_hub_accepts_exactly_the_kiosk_languages() -> None:
+    assert set(KIOSK_LANGUAGES) == {language.value for language in Language}
+
+
+def test_every_kiosk_language_can_request(b: Board) -> None:
+    for n, language in enumerate(KIOSK_LANGUAGES, start=1):
+        k = b.connect(kiosk(n))
+        b.send(k, p.RequestConsultation(category_id="zei", language=language))
+        assert b.last(k, p.Queued)
 
 
 def test_a_waiting_kiosk_cannot_request_again(b: Board) -> None:
