@@ -334,6 +334,38 @@ async def test_malformed_frames_from_the_hub_are_skipped_and_logged(
     assert all(url in message for message in skipped)
 
 
+async def test_deeply_nested_frames_from_the_hub_are_skipped_with_one_line_each(
+    aiohttp_server: AiohttpServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The clients share the hub's decoder: 1,000 levels is a skipped frame, not a traceback."""
+    queued = Queued(
+        session_id="s-1", department_id="shimin", position=1, eta_seconds=60, staff_on_duty=1
+    )
+    deep = [
+        "[" * 1000 + "]" * 1000,
+        '{"type":"queued","x":' + '{"a":' * 1000 + "}" * 1001,
+        "[" * 30_000,
+    ]
+
+    async def nest_then_queue(ws: web.WebSocketResponse, hello: Hello, number: int) -> None:
+        await ws.send_str(deep[0])  # before the welcome too
+        await welcome(ws, hello, number)
+        for frame in deep:
+            await ws.send_str(frame)
+        await send(ws, queued)
+
+    url = await serve(aiohttp_server, ScriptedHub(nest_then_queue))
+    with caplog.at_level(logging.DEBUG):
+        async with running(make_link(url)) as events:
+            await expect(events, LinkConnecting)
+            await expect(events, LinkConnected)
+            assert await expect(events, Queued) == queued
+
+    skipped = [r.getMessage() for r in caplog.records if "skipped a frame" in r.getMessage()]
+    assert len(skipped) == 1 + len(deep)
+    assert [r.getMessage() for r in caplog.records if r.exc_info] == []
+
+
 async def test_a_reader_that_falls_behind_loses_no_messages(
     aiohttp_server: AiohttpServer,
 ) -> None:
