@@ -253,6 +253,9 @@ def hub_settings(var_dir: Path, port: int, load: Load) -> str:
             'log_level = "WARNING"',
             f"rate_limit_per_second = {rate_limit}",
             f"rate_limit_burst = {max(60, 3 * rate_limit)}",
+            # Every simulated client comes from 127.0.0.1: the per-address limits must not count.
+            f"max_connections_per_address = {2 * (load.kiosks + load.staff)}",
+            f"address_reconnect_burst = {2 * (load.kiosks + load.staff)}",
             "",
         ]
     )

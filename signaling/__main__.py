@@ -12,7 +12,7 @@ import sys
 import msgspec
 from aiohttp import web
 
-from signaling.app import create_app, schedule_full_collections
+from signaling.app import create_app, schedule_full_collections, server_options
 from signaling.demo import seed_demo
 from signaling.settings import Settings, SettingsError, load_settings
 from signaling.store import Store, StoreError
@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
             host=settings.host,
             port=settings.port,
             ssl_context=tls,
+            **server_options(settings),
             print=lambda _: print(
                 f"Madoguchi hub on {scheme}://{settings.host}:{settings.port}/ws"
             ),

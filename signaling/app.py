@@ -6,12 +6,14 @@ import asyncio
 import contextlib
 import gc
 import logging
+import math
 import os
 import secrets
 import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from aiohttp import WSMsgType, web
 from aiohttp.typedefs import Handler
@@ -22,7 +24,7 @@ from signaling.auth import Authenticator, ice_servers
 from signaling.directory import Directory, load_directory
 from signaling.forwarded import Network, ProxyTrust, parse_address, parse_networks, within
 from signaling.hub import Connection, Hub
-from signaling.limits import TokenBucket
+from signaling.limits import AddressLimit, TokenBucket
 from signaling.production import check_files, check_settings, check_store
 from signaling.settings import Settings
 from signaling.store import Store, StoreError
@@ -36,6 +38,7 @@ HUB = web.AppKey("hub", Hub)
 AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
 PROXY_TRUST = web.AppKey("proxy_trust", ProxyTrust)
 METRICS_ALLOW = web.AppKey("metrics_allow", tuple[Network, ...])
+ADDRESS_LIMIT = web.AppKey("address_limit", AddressLimit)
 
 SNAPSHOT_FILE = "switchboard-snapshot.json"
 FULL_COLLECTION_SECONDS = 3600
@@ -49,13 +52,27 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[PROXY_TRUST] = ProxyTrust(parse_networks(settings.trusted_proxies), settings.proxy_header)
     app[METRICS_ALLOW] = parse_networks(settings.metrics_allow)
+    app[ADDRESS_LIMIT] = AddressLimit(
+        settings.max_connections_per_address,
+        settings.address_reconnects_per_minute,
+        settings.address_reconnect_burst,
+    )
     app.cleanup_ctx.append(_hub_context)
     app.on_shutdown.append(_going_away)
-    app.router.add_get("/ws", websocket)
+    app.router.add_get("/ws", websocket_at_the_door)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     mount_admin(app, settings, lambda: (app[STORE], app[HUB], app[AUTHENTICATOR]))
     return app
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """aiohttp server options for ``run_app`` or a test server: the settings the app cannot apply.
+
+    aiohttp closes a connection that has no complete request after ``keepalive_timeout``, from
+    the moment it opens: that is the handshake deadline for silent sockets and slow headers.
+    """
+    return {"keepalive_timeout": settings.handshake_timeout_seconds}
 
 
 async def _hub_context(app: web.Application) -> AsyncIterator[None]:
@@ -206,6 +223,22 @@ async def metrics(request: web.Request) -> web.Response:
     )
 
 
+async def websocket_at_the_door(request: web.Request) -> web.StreamResponse:
+    """Per-address limits (docs/protocol.md, Limits) before anything is spent on the client."""
+    limit, address, now = request.app[ADDRESS_LIMIT], request.remote or "unknown", time.time()
+    refusal = limit.admit(address, now)
+    if refusal is not None:
+        if limit.should_log(address, now):  # once a minute per address, however hard it tries
+            logger.warning("refused WebSockets from %s: %s", address, refusal.reason)
+        raise web.HTTPTooManyRequests(
+            text=refusal.reason, headers={"Retry-After": str(math.ceil(refusal.retry_after))}
+        )
+    try:
+        return await websocket(request)
+    finally:
+        limit.release(address)
+
+
 async def websocket(request: web.Request) -> web.StreamResponse:
     """One client: hello first, then messages into the switchboard (docs/protocol.md)."""
     settings = request.app[SETTINGS]
@@ -232,6 +265,8 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         await _refuse(ws, p.ErrorCode.INTERNAL_ERROR, "the hub cannot reach its database")
         return ws
     connection = hub.attach(ws, principal, hello.resume_token, issued, hello.app_version)
+    if request.transport is not None:
+        connection.abort = request.transport.abort
     try:
         await _serve(ws, hub, connection, settings)
     finally:

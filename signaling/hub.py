@@ -48,6 +48,9 @@ class Connection:
     principal: Principal
     outbox: asyncio.Queue[bytes | Close] = field(default_factory=asyncio.Queue)
     writer: asyncio.Task[None] | None = None
+    # Drops the TCP connection at once (the app sets it to its transport's abort).
+    abort: Callable[[], None] | None = None
+    cut_off: bool = False
 
 
 class Hub:
@@ -219,9 +222,17 @@ class Hub:
         self._schedule_timer()
 
     def _enqueue(self, connection: Connection, frame: bytes) -> None:
+        if connection.cut_off:
+            return
         if connection.outbox.qsize() >= _OUTBOX_LIMIT:
-            logger.warning("= conn=%s is not reading; closing it", connection.id)
-            connection.outbox.put_nowait(Close(WSCloseCode.POLICY_VIOLATION, "not reading"))
+            logger.warning("= conn=%s is not reading; cutting it off", connection.id)
+            connection.cut_off = True
+            if connection.abort is None:
+                connection.outbox.put_nowait(Close(WSCloseCode.POLICY_VIOLATION, "not reading"))
+            else:
+                # Its socket buffers are full, so a close frame would wait behind them forever.
+                # Drop the connection now; the reader's end detaches it as usual.
+                connection.abort()
             return
         connection.outbox.put_nowait(frame)
 

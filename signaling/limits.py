@@ -1,8 +1,10 @@
-"""Rate limits with time passed in: messages per connection, connections per principal."""
+"""Rate limits with time passed in: messages per connection, connections per principal and per
+address."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import dataclass
 
 
 class TokenBucket:
@@ -66,3 +68,66 @@ class ReconnectLimit:
                 return
             del self._buckets[principal_id]
             del self._refilled_at[principal_id]
+
+
+@dataclass(frozen=True, slots=True)
+class AddressRefusal:
+    """Why a connection was refused at the door, and after how many seconds a retry can help."""
+
+    reason: str
+    retry_after: float
+
+
+class AddressLimit:
+    """Connections from one IP address: at most ``max_open`` at once, new ones at a bounded rate.
+
+    A whole center may sit behind one NAT address, so ``max_open`` is sized for its kiosks and
+    consoles together, and the burst lets all of them reconnect at once after a restart. Time is
+    passed in; memory stays bounded like ReconnectLimit's.
+    """
+
+    def __init__(
+        self,
+        max_open: int,
+        per_minute: float,
+        burst: float,
+        log_interval: float = 60.0,
+        max_addresses: int = 100_000,
+    ) -> None:
+        self._max_open = max_open
+        self._reconnects = ReconnectLimit(per_minute, burst, max_addresses)
+        self._open: dict[str, int] = {}
+        self._log_interval = log_interval
+        self._max_addresses = max_addresses
+        self._logged_until: dict[str, float] = {}
+
+    def admit(self, address: str, now: float) -> AddressRefusal | None:
+        """Count one new connection; on None the caller must ``release`` it when it ends."""
+        if self._open.get(address, 0) >= self._max_open:
+            return AddressRefusal(f"more than {self._max_open} connections from one address", 1.0)
+        wait = self._reconnects.admit(address, now)
+        if wait is not None:
+            return AddressRefusal("connecting too often from one address", wait)
+        self._open[address] = self._open.get(address, 0) + 1
+        return None
+
+    def release(self, address: str) -> None:
+        left = self._open.get(address, 0) - 1
+        if left > 0:
+            self._open[address] = left
+        else:
+            self._open.pop(address, None)
+
+    def open_from(self, address: str) -> int:
+        return self._open.get(address, 0)
+
+    def should_log(self, address: str, now: float) -> bool:
+        """True at most once per ``log_interval`` per address, so a flood is one log line."""
+        if self._logged_until.get(address, now) > now:
+            return False
+        if len(self._logged_until) >= self._max_addresses:
+            self._logged_until = {a: t for a, t in self._logged_until.items() if t > now}
+            if len(self._logged_until) >= self._max_addresses:
+                return False  # under a flood from this many addresses, stay quiet
+        self._logged_until[address] = now + self._log_interval
+        return True

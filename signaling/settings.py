@@ -44,6 +44,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     var_dir: str = "var"
     grace_seconds: NonNegative = 30
     hello_timeout_seconds: Positive = 5
+    # A socket that has not sent a whole HTTP request within this is closed (silent sockets,
+    # slow headers); also how long an idle HTTP keep-alive connection is kept.
+    handshake_timeout_seconds: Positive = 5
     max_frame_bytes: Positive = 65536
     rate_limit_per_second: Positive = 20
     rate_limit_burst: Positive = 60
@@ -52,6 +55,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     # One client (a kiosk, a member of staff) may reconnect this often: a burst, then a steady rate.
     reconnect_burst: Positive = 20
     reconnects_per_minute: Positive = 30
+    # One IP address: open WebSockets at once (a whole center may share one NAT address: raise
+    # it above that center's kiosks plus consoles), and new ones in a burst, then at a steady rate.
+    max_connections_per_address: Positive = 64
+    address_reconnect_burst: Positive = 128
+    address_reconnects_per_minute: Positive = 600
     allowed_origins: list[str] = msgspec.field(
         default_factory=lambda: ["http://127.0.0.1:8765", "http://localhost:8765"]
     )

@@ -14,7 +14,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from call.link import Credentials
-from signaling.app import create_app
+from signaling.app import create_app, server_options
 from signaling.demo import DemoCredentials, seed_demo
 from signaling.directory import Directory, OpeningHours, load_directory
 from signaling.settings import Settings
@@ -83,7 +83,7 @@ async def start_hub(
 
     async def start() -> TestServer:
         server: TestServer = await aiohttp_server(
-            create_app(settings), host="127.0.0.1", port=port[0]
+            create_app(settings), host="127.0.0.1", port=port[0], **server_options(settings)
         )
         port[:] = [server.port]
         return server

@@ -1,6 +1,6 @@
 import pytest
 
-from signaling.limits import ReconnectLimit, TokenBucket
+from signaling.limits import AddressLimit, ReconnectLimit, TokenBucket
 
 
 def test_bucket_allows_a_burst_then_refuses() -> None:
@@ -52,3 +52,42 @@ def test_at_most_max_principals_are_tracked() -> None:
     for n in range(10):
         limit.admit(f"k-{n}", 0)
     assert len(limit) == 3
+
+
+def test_an_address_may_hold_only_so_many_connections_at_once() -> None:
+    limit = AddressLimit(max_open=2, per_minute=60, burst=10)
+    assert limit.admit("192.0.2.1", 0) is None
+    assert limit.admit("192.0.2.1", 0) is None
+    refusal = limit.admit("192.0.2.1", 0)
+    assert refusal is not None
+    assert "connections from one address" in refusal.reason
+    assert limit.admit("198.51.100.7", 0) is None  # another address is not held up
+    limit.release("192.0.2.1")
+    assert limit.admit("192.0.2.1", 0) is None
+    assert limit.open_from("192.0.2.1") == 2
+
+
+def test_new_connections_from_an_address_come_in_a_burst_then_at_a_steady_rate() -> None:
+    limit = AddressLimit(max_open=100, per_minute=6, burst=3)
+    for _ in range(3):
+        assert limit.admit("192.0.2.1", 0) is None
+        limit.release("192.0.2.1")
+    refusal = limit.admit("192.0.2.1", 0)
+    assert refusal is not None
+    assert refusal.retry_after == pytest.approx(10)
+    assert limit.admit("192.0.2.1", 10) is None
+
+
+def test_a_refused_address_is_logged_once_per_interval() -> None:
+    limit = AddressLimit(max_open=1, per_minute=60, burst=10, log_interval=60)
+    assert [limit.should_log("192.0.2.1", t) for t in (0, 1, 59)] == [True, False, False]
+    assert limit.should_log("198.51.100.7", 1) is True
+    assert limit.should_log("192.0.2.1", 60) is True
+
+
+def test_the_log_throttle_forgets_quiet_addresses() -> None:
+    limit = AddressLimit(max_open=1, per_minute=60, burst=10, log_interval=60, max_addresses=2)
+    assert limit.should_log("a", 0)
+    assert limit.should_log("b", 0)
+    assert limit.should_log("c", 1) is False  # a flood of addresses stays quiet
+    assert limit.should_log("c", 61) is True  # a and b expired and were dropped
