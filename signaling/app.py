@@ -248,7 +248,10 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         logger.warning("refused a WebSocket from origin %r", origin)
         raise web.HTTPForbidden(text=f"origin {origin} is not allowed")
     # No compression: nothing can be inflated past the frame cap.
-    ws = web.WebSocketResponse(max_msg_size=settings.max_frame_bytes, compress=False, heartbeat=20)
+    # autoping off: _serve answers pings itself and counts pongs as signs of life (Hub.admit).
+    ws = web.WebSocketResponse(
+        max_msg_size=settings.max_frame_bytes, compress=False, heartbeat=20, autoping=False
+    )
     await ws.prepare(request)
     hub = request.app[HUB]
     hello = await _read_hello(ws, settings)
@@ -264,7 +267,13 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         logger.error("could not check a hello from %s: %s", ip, exc)
         await _refuse(ws, p.ErrorCode.INTERNAL_ERROR, "the hub cannot reach its database")
         return ws
-    connection = hub.attach(ws, principal, hello.resume_token, issued, hello.app_version)
+    try:
+        connection = await hub.admit(
+            ws, principal, hello.resume_token, issued, hello.app_version, address=ip
+        )
+    except p.RemoteProtocolError as exc:  # already_connected: a live twin holds this kiosk
+        await _refuse(ws, exc.code, exc.message)
+        return ws
     if request.transport is not None:
         connection.abort = request.transport.abort
     try:
@@ -316,6 +325,10 @@ async def _serve(
     bucket = TokenBucket(settings.rate_limit_per_second, settings.rate_limit_burst, time.time())
     refused = 0
     async for frame in ws:
+        hub.heard(connection)
+        if frame.type is WSMsgType.PING:
+            await ws.pong(frame.data)
+            continue
         if frame.type is not WSMsgType.TEXT:
             if frame.type is WSMsgType.BINARY:
                 hub.send_error(connection, p.ErrorCode.BAD_MESSAGE, "frames are JSON text")

@@ -48,6 +48,7 @@ class Connection:
     principal: Principal
     outbox: asyncio.Queue[bytes | Close] = field(default_factory=asyncio.Queue)
     writer: asyncio.Task[None] | None = None
+    heard: asyncio.Event = field(default_factory=asyncio.Event)  # set by any frame or pong
     # Drops the TCP connection at once (the app sets it to its transport's abort).
     abort: Callable[[], None] | None = None
     cut_off: bool = False
@@ -129,6 +130,32 @@ class Hub:
 
     # Inputs, from the WebSocket handler.
 
+    async def admit(
+        self,
+        ws: web.WebSocketResponse,
+        principal: Principal,
+        resume_token: str | None,
+        issued: IssuedSession | None,
+        app_version: str = "",
+        address: str = "",
+    ) -> Connection:
+        """Attach, once a kiosk's other open connection has had its chance to answer a ping.
+
+        Raises RemoteProtocolError(ALREADY_CONNECTED), audited as suspicious, when it answered:
+        the new connection is then not attached and the first is left alone.
+        """
+        twin = self.switchboard.live_twin(principal, resume_token)
+        if twin is not None and twin in self._connections:
+            await self._ping(self._connections[twin])
+        try:
+            return self.attach(ws, principal, resume_token, issued, app_version)
+        except p.RemoteProtocolError as exc:
+            logger.warning(
+                "= refused a second live connection of %s from %s", principal.id, address
+            )
+            await self._audit_refusal(principal, address)
+            raise exc
+
     def attach(
         self,
         ws: web.WebSocketResponse,
@@ -138,9 +165,7 @@ class Hub:
         app_version: str = "",
     ) -> Connection:
         connection = Connection(id=next(self._ids), ws=ws, principal=principal)
-        connection.writer = asyncio.create_task(self._write(connection), name=f"ws-{connection.id}")
-        self._connections[connection.id] = connection
-        logger.info("= conn=%s %s %s connected", connection.id, principal.role, principal.id)
+        # First, as it may refuse (already_connected) having changed nothing.
         self.switchboard.connect(
             connection.id,
             principal,
@@ -149,8 +174,40 @@ class Hub:
             issued=issued,
             app_version=app_version,
         )
+        connection.writer = asyncio.create_task(self._write(connection), name=f"ws-{connection.id}")
+        self._connections[connection.id] = connection
+        logger.info("= conn=%s %s %s connected", connection.id, principal.role, principal.id)
         self._pump()
         return connection
+
+    def heard(self, connection: Connection) -> None:
+        """Any frame from the connection, a pong included: it is alive."""
+        connection.heard.set()
+        self.switchboard.heard(connection.id, self._clock())
+
+    async def _ping(self, connection: Connection) -> None:
+        """Give the connection ``liveness_seconds`` to answer a ping; a dead link does not."""
+        connection.heard.clear()
+        try:
+            await connection.ws.ping()
+            await asyncio.wait_for(connection.heard.wait(), self.switchboard.liveness_seconds)
+        except (TimeoutError, ConnectionError, RuntimeError):
+            pass  # no answer, or the socket is gone: connect then lets the new one take over
+
+    async def _audit_refusal(self, principal: Principal, address: str) -> None:
+        try:
+            await self._store.append_audit(
+                at=self._clock(),
+                actor=principal.id,
+                action="concurrent_connection_refused",
+                target=principal.id,
+                detail={"suspicious": True, "reason": "its other connection answered a ping"},
+                ip=address,
+            )
+        except StoreError as exc:
+            logger.error(
+                "audit entry not stored (%s): %s refused from %s", exc, principal.id, address
+            )
 
     def receive(self, connection: Connection, message: p.ClientMessage) -> None:
         logger.debug("< conn=%s %s", connection.id, p.type_of(message))

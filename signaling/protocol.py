@@ -90,6 +90,7 @@ class ErrorCode(StrEnum):
     DEPARTMENT_CLOSED = "department_closed"
     PEER_UNAVAILABLE = "peer_unavailable"
     REPLACED = "replaced"
+    ALREADY_CONNECTED = "already_connected"
     INTERNAL_ERROR = "internal_error"
 
 
@@ -104,6 +105,7 @@ CLOSE_CODES: dict[ErrorCode, int] = {
     ErrorCode.ACCOUNT_DISABLED: 4403,
     ErrorCode.HELLO_TIMEOUT: 4408,
     ErrorCode.REPLACED: 4409,
+    ErrorCode.ALREADY_CONNECTED: 4409,
     ErrorCode.LOGIN_THROTTLED: 4429,
     ErrorCode.RATE_LIMITED: 4429,
     ErrorCode.INTERNAL_ERROR: 1011,

@@ -18,6 +18,13 @@ Rules, after h11's ``_state.py``:
 - SDP and candidates are relayed only between the two ends of one ACTIVE session.
 - A client whose link drops keeps its state for ``grace_seconds``. Reconnecting with the resume
   token from its last ``Welcome`` gets it back; after the grace, its session ends ``network_lost``.
+- Reconnect is resume: a client in a session (queued or in a call) that connects again with its
+  own credentials gets that session back even without the resume token, and its old connection
+  is closed ``replaced``. The credential proves who it is.
+- But a kiosk token is not taken over from a live connection: while the kiosk's connection was
+  heard from within ``liveness_seconds`` (the hub pings it first), a new one without the current
+  resume token is refused ``already_connected`` and the first is left alone: a copied token
+  must not end or steal a consultation.
 - Commands that break these rules raise ``RemoteProtocolError`` before changing anything.
 """
 
@@ -116,6 +123,7 @@ class Switchboard:
         directory: Directory,
         *,
         grace_seconds: float = 30.0,
+        liveness_seconds: float = 3.0,
         default_handle_seconds: float = DEFAULT_HANDLE_SECONDS,
         ice_servers: IceServerProvider = lambda user, now: [],
         new_session_id: Callable[[], str] | None = None,
@@ -123,6 +131,7 @@ class Switchboard:
     ) -> None:
         self._directory = directory
         self._grace = grace_seconds
+        self.liveness_seconds = liveness_seconds
         self._ice_servers = ice_servers
         self._new_session_id = new_session_id or _counter_ids("s")
         self._new_resume_token = new_resume_token or _counter_ids("r")
@@ -130,6 +139,9 @@ class Switchboard:
         self._sessions: dict[str, Session] = {}
         self._queues: dict[str, deque[str]] = {d.id: deque() for d in directory.departments}
         self._roster = Roster()
+        # When each connection last sent a frame or answered a ping: liveness, not state, so
+        # it is neither snapshotted nor changed back when a command is refused.
+        self._heard_at: dict[ConnId, float] = {}
         self._directory_cache: p.Directory | None = None
         self._staffed: frozenset[str] = frozenset()  # as the last directory sent said
         self._hours_change: float | None = None
@@ -151,19 +163,36 @@ class Switchboard:
         issued: IssuedSession | None = None,
         app_version: str = "",
     ) -> None:
-        """Attach an authenticated connection; resumes state when the resume token matches."""
+        """Attach an authenticated connection, resuming the client's state (module docstring).
+
+        Raises RemoteProtocolError(ALREADY_CONNECTED), having changed nothing, for a kiosk whose
+        other connection is alive.
+        """
         if self._roster.principal_of(conn) is not None:
             raise p.LocalProtocolError(p.ErrorCode.INTERNAL_ERROR, f"conn {conn} connected twice")
+        twin = self.live_twin(principal, resume_token)
+        if twin is not None:
+            if now - self._heard_at.get(twin, float("-inf")) < self.liveness_seconds:
+                raise p.RemoteProtocolError(
+                    p.ErrorCode.ALREADY_CONNECTED,
+                    "this kiosk is connected and answering elsewhere",
+                )
         self._watch_hours(now)
         self._roster.attach(conn, principal)
+        self._heard_at[conn] = now
         if principal.role in (p.Role.SUPERVISOR, p.Role.ADMIN):
             self._send(conn, self._welcome(principal, "", False, issued, now))
             return
         client = self._roster.client(principal.role, principal.id)
-        resumed = client is not None and client.online and resume_token == client.resume_token
+        resumed = (
+            client is not None
+            and client.online
+            and (resume_token == client.resume_token or client.session_id is not None)
+        )
         if client is not None and client.conn is not None:
             self._out.closes.append((client.conn, p.ErrorCode.REPLACED))
             self._roster.detach(client.conn)
+            self._heard_at.pop(client.conn, None)
             client.conn = None
         if client is not None and not resumed:
             # A restarted app lost its call state: what it had cannot be picked up again.
@@ -193,6 +222,7 @@ class Switchboard:
         principal = self._roster.principal_of(conn)
         if principal is None:
             raise p.LocalProtocolError(p.ErrorCode.INTERNAL_ERROR, f"conn {conn} is not connected")
+        self._heard_at[conn] = now
         if isinstance(message, p.Hello):
             raise p.RemoteProtocolError(p.ErrorCode.INVALID_STATE, "hello was already received")
         if principal.role not in _ALLOWED[type(message)]:
@@ -250,8 +280,24 @@ class Switchboard:
                 assert_never(message)
         self._flush(now)
 
+    def heard(self, conn: ConnId, now: float) -> None:
+        """The connection answered a ping or sent a frame: it is alive (``live_twin``)."""
+        if conn in self._heard_at:
+            self._heard_at[conn] = now
+
+    def live_twin(self, principal: Principal, resume_token: str | None) -> ConnId | None:
+        """The connection to ping before ``connect``: the kiosk's current one, unless the hello
+        carries its current resume token (then the old link is the kiosk's own, dead one)."""
+        if principal.role is not p.Role.KIOSK:
+            return None  # staff may move to another desk: their password or session proves it
+        client = self._roster.client(principal.role, principal.id)
+        if client is None or client.conn is None or resume_token == client.resume_token:
+            return None
+        return client.conn
+
     def disconnect(self, conn: ConnId, now: float) -> None:
         """The connection is gone; its client keeps its state for the grace period."""
+        self._heard_at.pop(conn, None)
         principal = self._roster.detach(conn)
         if principal is None or principal.role in (p.Role.SUPERVISOR, p.Role.ADMIN):
             return

@@ -9,7 +9,7 @@ from signaling import events
 from signaling import protocol as p
 from signaling.directory import KIOSK_LANGUAGES
 from signaling.principal import Principal
-from signaling.switchboard import Switchboard
+from signaling.switchboard import Outputs, Switchboard
 
 from .board import CLOSING_TIME, DIRECTORY, OPEN_TIME, Board, kiosk, staff
 
@@ -495,12 +495,77 @@ def test_after_the_grace_period_the_session_ends_network_lost(b: Board) -> None:
     assert b.of_type(events.ConsultationEnded)[0].reason is p.EndReason.NETWORK_LOST
 
 
-def test_reconnecting_without_the_resume_token_starts_afresh(b: Board) -> None:
-    k, s, _sid = start_call(b)
+def test_reconnect_is_resume_even_without_the_resume_token(b: Board) -> None:
+    k, s, sid = start_call(b)
     b.disconnect(k)
-    k2 = b.connect(kiosk(1), resume_token="stale")
-    assert b.welcome(k2).resumed is False
-    assert b.last(s, p.SessionEnded).reason is p.EndReason.NETWORK_LOST
+    b.take(s, p.PeerLinkChanged)
+    k2 = b.connect(kiosk(1), resume_token="stale")  # a restarted app: the token proves it
+    assert b.welcome(k2).resumed is True
+    started = b.last(k2, p.SessionStarted)
+    assert (started.session_id, started.resumed) == (sid, True)
+    assert b.last(s, p.PeerLinkChanged).online is True
+    assert b.take(s, p.SessionEnded) == []
+    assert b.of_type(events.ConsultationEnded) == []
+
+
+def test_a_staff_member_reconnecting_without_the_resume_token_keeps_the_call(b: Board) -> None:
+    k, s, sid = start_call(b)
+    s2 = b.connect(staff(1, "shimin"))  # the old socket is still attached: staff take over
+    assert b.closed[s] is p.ErrorCode.REPLACED
+    assert b.last(s2, p.SessionStarted).session_id == sid
+    assert b.take(k, p.SessionEnded) == []
+    assert b.board.sessions()[0].id == sid
+
+
+def test_an_idle_kiosk_without_the_resume_token_starts_afresh(b: Board) -> None:
+    k = b.connect(kiosk(1))
+    b.disconnect(k)
+    assert b.welcome(b.connect(kiosk(1), resume_token="stale")).resumed is False
+
+
+def test_a_kiosk_whose_old_link_is_silent_is_taken_over_and_keeps_its_call(b: Board) -> None:
+    k, s, sid = start_call(b)
+    b.advance(b.board.liveness_seconds)  # pinged by the hub, and no answer all that time
+    k2 = b.connect(kiosk(1))
+    assert b.closed[k] is p.ErrorCode.REPLACED
+    assert b.welcome(k2).resumed is True
+    assert b.last(k2, p.SessionStarted).session_id == sid
+    assert b.take(s, p.SessionEnded) == []
+    assert b.of_type(events.ConsultationEnded) == []
+
+
+def test_a_concurrent_connection_with_a_live_kiosks_token_is_refused(b: Board) -> None:
+    k, s, sid = start_call(b)
+    b.advance(60)
+    b.board.heard(k, b.now - 1)  # it answered the hub's ping
+    before = b.board.snapshot()
+    assert b.board.live_twin(kiosk(1), None) == k
+    with pytest.raises(p.RemoteProtocolError) as refused:
+        b.connect(kiosk(1))
+    assert refused.value.code is p.ErrorCode.ALREADY_CONNECTED
+    assert b.board.snapshot() == before
+    assert b.board.drain() == Outputs()
+    assert k not in b.closed
+    assert b.board.client(p.Role.KIOSK, "k1").conn == k
+    b.send(s, p.SdpOffer(session_id=sid, sdp="v=0"))  # the call goes on, with the first
+    assert b.last(k, p.SdpOffer).sdp == "v=0"
+
+
+def test_any_frame_from_the_kiosk_proves_it_alive(b: Board) -> None:
+    k = b.connect(kiosk(1))
+    b.advance(60)
+    b.send(k, p.ReportStatus(activity=p.KioskActivity.IDLE))
+    with pytest.raises(p.RemoteProtocolError):
+        b.connect(kiosk(1))
+
+
+def test_the_kiosks_own_resume_token_takes_over_at_once(b: Board) -> None:
+    k, _s, sid = start_call(b)
+    token = b.welcome(k).resume_token
+    assert b.board.live_twin(kiosk(1), token) is None  # nothing to ping
+    k2 = b.connect(kiosk(1), resume_token=token)
+    assert b.closed[k] is p.ErrorCode.REPLACED
+    assert b.last(k2, p.SessionStarted).session_id == sid
 
 
 def test_a_second_connection_replaces_the_first(b: Board) -> None:

@@ -67,9 +67,27 @@ class SwitchboardMachine(RuleBasedStateMachine):
             return
         key = (kind, n)
         token = self.tokens.get(key) if resume else None
-        conn = self.b.connect(self._principal(kind, n), resume_token=token)
+        before = self.b.board.snapshot()
+        try:
+            conn = self.b.connect(self._principal(kind, n), resume_token=token)
+        except p.RemoteProtocolError as exc:
+            refused: p.ErrorCode | None = exc.code
+        else:
+            refused = None
+        if refused is not None:
+            # Only a kiosk's live connection refuses a twin, and the refusal changes nothing.
+            assert (refused, kind) == (p.ErrorCode.ALREADY_CONNECTED, "k")
+            assert key in self.conns
+            assert self.b.board.snapshot() == before
+            return
         self.conns[key] = conn
         self.tokens[key] = self.b.welcome(conn).resume_token
+
+    @rule(kind=st.sampled_from("ks"), n=st.sampled_from(KIOSKS))
+    def answer_a_ping(self, kind: str, n: int) -> None:
+        conn = self.conns.get((kind, n))
+        if conn is not None:
+            self.b.board.heard(conn, self.b.now)
 
     @rule(kind=st.sampled_from("ks"), n=st.sampled_from(KIOSKS))
     def disconnect(self, kind: str, n: int) -> None:
