@@ -5,7 +5,16 @@ from __future__ import annotations
 from kiosk.engine import CallMedia, Phrase
 from kiosk.i18n import Translator
 from kiosk.model import VOLUME_STEPS, Citizen, KioskModel
-from kiosk.viewmodels import ContentKind, ContentVM, Icon, InCallVM, PadVM, PhraseOption, Toggle
+from kiosk.viewmodels import (
+    ContentKind,
+    ContentVM,
+    Icon,
+    InCallVM,
+    MainArea,
+    PadVM,
+    PhraseOption,
+    Toggle,
+)
 
 PAD_TEXTS_SHOWN = 2
 
@@ -13,6 +22,21 @@ PAD_TEXTS_SHOWN = 2
 def in_call_view(model: KioskModel, tr: Translator, department: str) -> InCallVM:
     """The call screen: `department` is the name of the staff member's department."""
     citizen = model.citizen
+    content = _content(citizen, tr)
+    main = (
+        MainArea.PAD
+        if citizen.pad.open
+        else MainArea.VIDEO
+        if content is None
+        else MainArea.CONTENT
+    )
+    # One thing in the main area at a time: the camera is offered while staff show nothing,
+    # and stays while it is on so that it can be turned off.
+    camera_offered = (
+        model.devices.document_camera
+        and main is not MainArea.PAD
+        and (citizen.document_camera or main is MainArea.VIDEO)
+    )
     staff = citizen.staff
     staff_label = (
         tr("call.staff", department=department, name=staff.display_name)
@@ -52,20 +76,12 @@ def in_call_view(model: KioskModel, tr: Translator, department: str) -> InCallVM
         staff_text_title=tr("call.staff_text"),
         staff_texts=tuple(citizen.staff_texts),
         hitsudan=tr("call.hitsudan"),
-        content=_content(citizen, tr),
-        document_camera=(
-            Toggle(
-                tr(
-                    "call.document_camera_off"
-                    if citizen.document_camera
-                    else "call.document_camera_on"
-                ),
-                citizen.document_camera,
-                Icon.DOCUMENT_CAMERA,
-            )
-            if model.devices.document_camera
-            else None
-        ),
+        content=content,
+        main=main,
+        zoomable=main is MainArea.CONTENT
+        and content is not None
+        and content.kind is not ContentKind.DOCUMENT_CAMERA,
+        document_camera=_document_camera(model, tr) if camera_offered else None,
         zoom_in=tr("call.zoom_in"),
         zoom_out=tr("call.zoom_out"),
         zoom_fit=tr("call.zoom_reset"),
@@ -85,6 +101,12 @@ def _pad(citizen: Citizen, tr: Translator) -> PadVM:
         close_label=tr("pad.close"),
         clear_label=tr("pad.clear"),
     )
+
+
+def _document_camera(model: KioskModel, tr: Translator) -> Toggle:
+    on = model.citizen.document_camera
+    label = tr("call.document_camera_off" if on else "call.document_camera_on")
+    return Toggle(label, on, Icon.DOCUMENT_CAMERA)
 
 
 def _call_status(citizen: Citizen, tr: Translator) -> str:

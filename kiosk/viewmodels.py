@@ -236,6 +236,14 @@ class PadVM:
     clear_label: str = ""
 
 
+class MainArea(StrEnum):
+    """What takes the call screen's main area: one thing at a time."""
+
+    VIDEO = "video"  # the staff member
+    CONTENT = "content"  # a page, staff's screen or our document camera
+    PAD = "pad"  # the writing pad, while open
+
+
 @dataclass(frozen=True, slots=True)
 class InCallVM:
     staff_label: str
@@ -257,7 +265,10 @@ class InCallVM:
     staff_texts: tuple[str, ...]
     hitsudan: str
     content: ContentVM | None
-    document_camera: Toggle | None  # only when a second camera exists
+    main: MainArea
+    zoomable: bool  # a page or a share is in the main area: zoom out, in and whole page
+    # 書画カメラ, offered while staff show nothing and kept while on; None otherwise or without one
+    document_camera: Toggle | None
     zoom_in: str
     zoom_out: str
     zoom_fit: str

@@ -20,7 +20,7 @@ from PyQt6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 from kiosk.engine import MediaFeeds, Phrase
 from kiosk.screens.base import Screen
 from kiosk.theme import Kind, Theme
-from kiosk.viewmodels import Icon, InCallVM, ScreenVM
+from kiosk.viewmodels import Icon, InCallVM, MainArea, ScreenVM
 from kiosk.widgets.chrome import TOP_HEIGHT, TopBar
 from kiosk.widgets.content_tools import ContentTools
 from kiosk.widgets.level_bar import LevelBar
@@ -136,7 +136,7 @@ class InCallScreen(Screen):
         assert isinstance(vm, InCallVM)
         self.tools.render(vm)
         self.stage.render(vm)
-        main_taken = vm.content is not None or vm.pad.open
+        main_taken = vm.main is not MainArea.VIDEO
         # The small video shows the staff member while the main area shows something else.
         self.video.set_name(vm.staff_label if main_taken else vm.muted_text or vm.you_label)
         self.video.set_speaking(vm.staff_speaking if main_taken else vm.you_speaking)

@@ -12,7 +12,7 @@ from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
 
 from kiosk.theme import Kind, Theme
-from kiosk.viewmodels import ContentKind, Icon, InCallVM
+from kiosk.viewmodels import Icon, InCallVM, MainArea
 from kiosk.widgets.touch_button import TouchButton
 
 LABEL_PX = 22  # the top bar's free space is about 650 px; 24 px is body text, 22 a label
@@ -62,7 +62,7 @@ class ContentTools(QWidget):
         row.addStretch(1)
 
     def render(self, vm: InCallVM) -> None:  # type: ignore[override]  # a vm in
-        pad, content, camera = vm.pad, vm.content, vm.document_camera
+        pad, camera = vm.pad, vm.document_camera
         # The pad's switch is as wide as its wider label, so the buttons after it never move.
         widest = 0
         for label in (pad.open_label, pad.close_label):
@@ -72,19 +72,14 @@ class ContentTools(QWidget):
             self.pad, pad.close_label if pad.open else pad.open_label, True, selected=pad.open
         )
         self.pad.setFixedWidth(max(MIN_WIDTH, widest))
-        zoomable = (
-            not pad.open and content is not None and content.kind is not ContentKind.DOCUMENT_CAMERA
-        )
-        self._show(self.zoom_out, vm.zoom_out, zoomable)
-        self._show(self.zoom_in, vm.zoom_in, zoomable)
-        self._show(self.zoom_fit, vm.zoom_fit, zoomable)
-        self._show(self.pad_clear, pad.clear_label, pad.open)
+        self._show(self.zoom_out, vm.zoom_out, vm.zoomable)
+        self._show(self.zoom_in, vm.zoom_in, vm.zoomable)
+        self._show(self.zoom_fit, vm.zoom_fit, vm.zoomable)
+        self._show(self.pad_clear, pad.clear_label, vm.main is MainArea.PAD)
         if camera is None:
             self.document_camera.hide()
-            return
-        # The camera is offered while staff show nothing, and stays while it is on.
-        offered = not pad.open and (camera.on or content is None)
-        self._show(self.document_camera, camera.label, offered, selected=camera.on)
+        else:
+            self._show(self.document_camera, camera.label, True, selected=camera.on)
 
     def _show(
         self, button: TouchButton, label: str, shown: bool, *, selected: bool = False

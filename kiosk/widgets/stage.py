@@ -16,7 +16,7 @@ from PyQt6.QtWidgets import QHBoxLayout, QWidget
 
 from kiosk.engine import MediaFeeds
 from kiosk.theme import Theme
-from kiosk.viewmodels import ContentKind, Icon, InCallVM
+from kiosk.viewmodels import ContentKind, Icon, InCallVM, MainArea
 from kiosk.widgets.bullet import Bullet
 from kiosk.widgets.document_view import DocumentView
 from kiosk.widgets.panel import Panel
@@ -84,9 +84,9 @@ class Stage(QWidget):
             )
             if content.focus is not None:
                 self.document.focus(content.focus.box, content.focus.serial)
-        self.pad.setVisible(vm.pad.open)
-        self.document.setVisible(content is not None and not vm.pad.open)
-        self.staff_video.setVisible(content is None and not vm.pad.open)
+        self.pad.setVisible(vm.main is MainArea.PAD)
+        self.document.setVisible(vm.main is MainArea.CONTENT)
+        self.staff_video.setVisible(vm.main is MainArea.VIDEO)
         self.hitsudan.set_text(vm.hitsudan)
         self.status_text.set_text(vm.status)
         self._place()
