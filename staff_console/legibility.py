@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from call.document import fit_size
+
 Box = tuple[float, float, float, float]  # x, y, width, height: fractions of the page
 WHOLE_PAGE: Final[Box] = (0.0, 0.0, 1.0, 1.0)
 
@@ -58,8 +60,7 @@ def fit(box: Box, page_size_pt: tuple[float, float], viewer_px: tuple[int, int])
     width_pt, height_pt = box[2] * page_size_pt[0], box[3] * page_size_pt[1]
     if width_pt <= 0 or height_pt <= 0:
         return (0, 0)
-    scale = min(viewer_px[0] / width_pt, viewer_px[1] / height_pt)
-    return (round(width_pt * scale), round(height_pt * scale))
+    return fit_size((width_pt, height_pt), viewer_px)  # as the staff side renders it
 
 
 def px_per_pt(box: Box, page_size_pt: tuple[float, float], drawn_px: tuple[int, int]) -> float:
