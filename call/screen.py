@@ -86,7 +86,7 @@ class ScreenSettings:
             raise ValueError(f"a screen share target must be at least 2x2, not {self.target}")
 
 
-def fit_size(source: tuple[int, int], target: tuple[int, int]) -> tuple[int, int]:
+def share_size(source: tuple[int, int], target: tuple[int, int]) -> tuple[int, int]:
     """The largest even size of the source's aspect within `target` and `MAX_SHARE_PIXELS`."""
     width, height = source
     scale = min(target[0] / width, target[1] / height, (MAX_SHARE_PIXELS / (width * height)) ** 0.5)
@@ -100,7 +100,7 @@ def scale_to_fit(image: Image8, target: tuple[int, int] | None) -> Image8:
     height, width = image.shape[:2]
     if target is None:
         return image
-    size = fit_size((width, height), target)
+    size = share_size((width, height), target)
     if size == (width, height):
         return image
     shrinking = size[0] < width

@@ -25,8 +25,8 @@ from call.screen import (
     ScreenCaptureError,
     ScreenSettings,
     ScreenTrack,
-    fit_size,
     list_monitors,
+    share_size,
 )
 from call.sharing import DocumentEvent, LocalContentEnded, RemoteContentChanged
 from tests.call.test_engine import STAFF, Probe, connect, frame_after, make_probe
@@ -183,14 +183,14 @@ async def test_losing_the_display_reports_an_error_and_ends_the_tracks() -> None
 
 
 def test_a_frame_is_fitted_to_the_target_with_its_aspect_kept() -> None:
-    assert fit_size((1920, 1080), (1646, 926)) == (1646, 926)
-    assert fit_size((1280, 720), (1646, 1000)) == (1646, 926)  # enlarged: drawn 1:1 there
-    assert fit_size((900, 1200), (1646, 926)) == (694, 926)  # a portrait window, height-bound
-    assert fit_size((1000, 1000), (641, 999)) == (640, 640)  # even sides for 4:2:0
+    assert share_size((1920, 1080), (1646, 926)) == (1646, 926)
+    assert share_size((1280, 720), (1646, 1000)) == (1646, 926)  # enlarged: drawn 1:1 there
+    assert share_size((900, 1200), (1646, 926)) == (694, 926)  # a portrait window, height-bound
+    assert share_size((1000, 1000), (641, 999)) == (640, 640)  # even sides for 4:2:0
 
 
 def test_a_viewer_larger_than_1080p_gets_1080p_worth_of_pixels() -> None:
-    width, height = fit_size((1920, 1080), (3840, 2160))
+    width, height = share_size((1920, 1080), (3840, 2160))
 
     assert width * height <= MAX_SHARE_PIXELS
     assert (width, height) == (1920, 1080)
@@ -311,7 +311,7 @@ async def test_a_shared_region_reaches_the_kiosk_fitted_to_its_viewer_and_follow
 
     await sharing_starts(kiosk, staff, settings)
     frame = await frame_after(kiosk, "remote_content", within=WAIT)
-    assert (frame.width, frame.height) == fit_size((1280, 720), KIOSK_VIEWER) == (1646, 926)
+    assert (frame.width, frame.height) == share_size((1280, 720), KIOSK_VIEWER) == (1646, 926)
 
     # Large-text mode: the kiosk's content area shrinks, and it says so.
     await kiosk.engine.announce_viewer(1400, 800)
@@ -322,7 +322,7 @@ async def test_a_shared_region_reaches_the_kiosk_fitted_to_its_viewer_and_follow
             pytest.fail("the share kept its old size")
         frame = await frame_after(kiosk, "remote_content", frame.sequence, within=WAIT)
 
-    assert (frame.width, frame.height) == fit_size((1280, 720), (1400, 800)) == (1400, 788)
+    assert (frame.width, frame.height) == share_size((1280, 720), (1400, 800)) == (1400, 788)
 
 
 async def test_a_shared_window_closing_ends_the_share_at_both_ends(
@@ -334,7 +334,7 @@ async def test_a_shared_window_closing_ends_the_share_at_both_ends(
         settings = ScreenSettings(window=window.id, fit_viewer=True, display=xserver.display)
         await sharing_starts(kiosk, staff, settings)
         frame = await frame_after(kiosk, "remote_content", within=WAIT)
-        assert (frame.width, frame.height) == fit_size((800, 600), KIOSK_VIEWER) == (1332, 1000)
+        assert (frame.width, frame.height) == share_size((800, 600), KIOSK_VIEWER) == (1332, 1000)
 
         window.close()
 
