@@ -30,7 +30,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
 import msgspec
@@ -44,6 +44,7 @@ from call.devices import MediaSettings
 from call.document import EncodedPage, PageFormat
 from call.engine import Engine, EngineEvent, EngineSettings, HubMessage, LinkChanged
 from call.link import Credentials, LinkFailed, LinkState
+from call.media_watch import MediaWatch
 from call.pictures import cjk_font
 from call.secret_args import join_secret_values
 from call.session import CallState, CallStateChanged, PhraseReceived, TextReceived
@@ -56,6 +57,7 @@ SUMMARY_PREFIX = "madoguchi-bot summary "
 TOKEN_ENV = "MADOGUCHI_KIOSK_TOKEN"  # the kiosk's own variable
 SECRET_OPTIONS = ("--token", "--password")  # their values may start with "-"
 PENDING_LIMIT = 1000  # events kept for a later wait; presence and link news over many calls
+MEDIA_SAMPLE_SECONDS = 0.05  # finer than a frame at 15 fps, so a gap is measured to a frame
 
 
 class ScenarioError(Exception):
@@ -76,6 +78,11 @@ class CallReport:
     content_shown: bool = False
     state: str = ""
     relay: str | None = None  # the TURN URL carrying the call, None for a direct path
+    # What the person saw and heard (call/media_watch.py), from connected to ended.
+    max_frame_gap_ms: float = 0.0
+    max_audio_gap_ms: float = 0.0
+    freezes: list[tuple[float, float]] = field(default_factory=list)  # (start s, seconds)
+    frames_per_second: list[int] = field(default_factory=list)
 
 
 class Bot:
@@ -248,12 +255,32 @@ async def _follow_call(
 ) -> None:
     """Count what happens in the call until `until` matches, measuring the CPU it costs."""
     connected_at, cpu_at = time.monotonic(), time.process_time()
-    await bot.next(until, within)
+    watch = MediaWatch(connected_at)
+    sampler = asyncio.get_running_loop().create_task(_watch_media(bot, watch))
+    try:
+        await bot.next(until, within)
+    finally:
+        sampler.cancel()
+    watch.finish()
+    report.max_frame_gap_ms = round(1000 * watch.max_frame_gap)
+    report.max_audio_gap_ms = round(1000 * watch.max_audio_gap)
+    report.freezes = [(f.start, f.seconds) for f in watch.freezes]
+    report.frames_per_second = watch.frames_per_second
     elapsed = time.monotonic() - connected_at
     report.seconds = round(elapsed, 2)
     report.cpu_percent = round(100 * (time.process_time() - cpu_at) / elapsed, 1)
     report.frames = bot.engine.remote_camera.sequence
     report.audio_seconds = round(bot.engine.devices.playout.seconds_received, 2)
+
+
+async def _watch_media(bot: Bot, watch: MediaWatch) -> None:
+    while True:
+        watch.sample(
+            time.monotonic(),
+            bot.engine.remote_camera.sequence,
+            bot.engine.devices.playout.seconds_received,
+        )
+        await asyncio.sleep(MEDIA_SAMPLE_SECONDS)
 
 
 def _count(report: CallReport, bot: Bot) -> Callable[[EngineEvent], None]:
