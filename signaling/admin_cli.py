@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from signaling.app import SNAPSHOT_FILE
+from signaling.app import STATE_FILE
 from signaling.auth import MIN_PASSWORD_CHARS, hash_password
 from signaling.demo import seed_demo
 from signaling.directory import DirectoryError
@@ -298,10 +298,10 @@ def _restore(args: argparse.Namespace) -> None:
     print(f"Restored {args.path} into {summary.describe()}.")
     # The switchboard's saved queues and calls are newer than the backup: a restored
     # database starts without them, like after a crash (open consultations end as network_lost).
-    snapshot = Path(args.settings.var_dir) / SNAPSHOT_FILE
-    if snapshot.exists():
-        snapshot.replace(snapshot.with_name(f"{SNAPSHOT_FILE}.before-restore"))
-        print(f"Moved the switchboard snapshot aside to {snapshot}.before-restore.")
+    state = Path(args.settings.var_dir) / STATE_FILE
+    if state.exists():
+        state.replace(state.with_name(f"{STATE_FILE}.before-restore"))
+        print(f"Moved the switchboard state aside to {state}.before-restore.")
     print("Start the hub: it upgrades the schema if the backup is older.", file=sys.stderr)
 
 

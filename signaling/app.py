@@ -7,7 +7,6 @@ import contextlib
 import gc
 import logging
 import math
-import os
 import secrets
 import time
 import uuid
@@ -27,6 +26,7 @@ from signaling.hub import Connection, Hub
 from signaling.limits import AddressLimit, TokenBucket
 from signaling.production import check_files, check_settings, check_store
 from signaling.settings import Settings
+from signaling.state_file import StateFile
 from signaling.store import Store, StoreError
 from signaling.switchboard import Switchboard
 
@@ -40,7 +40,7 @@ PROXY_TRUST = web.AppKey("proxy_trust", ProxyTrust)
 METRICS_ALLOW = web.AppKey("metrics_allow", tuple[Network, ...])
 ADDRESS_LIMIT = web.AppKey("address_limit", AddressLimit)
 
-SNAPSHOT_FILE = "switchboard-snapshot.json"
+STATE_FILE = "switchboard-state.json"  # signaling/state_file.py
 FULL_COLLECTION_SECONDS = 3600
 _NEVER = 1_000_000  # gen-1 collections before an automatic full one: in practice never
 
@@ -97,13 +97,19 @@ async def _hub_context(app: web.Application) -> AsyncIterator[None]:
         new_session_id=lambda: uuid.uuid4().hex,
         new_resume_token=lambda: secrets.token_urlsafe(24),
     )
-    _restore(switchboard, Path(settings.var_dir) / SNAPSHOT_FILE)
-    # A crash leaves consultations open that no switchboard will ever end: end them now.
+    state_file = StateFile(Path(settings.var_dir) / STATE_FILE)
+    await _restore(switchboard, store, state_file)
+    # Consultations that no restored session carries on can never end now: end them.
     live = [session.id for session in switchboard.sessions()]
     await store.end_unfinished_consultations(
         at=time.time(), reason=p.EndReason.NETWORK_LOST, keep=live
     )
-    hub = Hub(switchboard, store, service_level_seconds=settings.service_level_seconds)
+    hub = Hub(
+        switchboard,
+        store,
+        service_level_seconds=settings.service_level_seconds,
+        state_file=state_file,
+    )
     app[STORE], app[HUB] = store, hub
     app[AUTHENTICATOR] = Authenticator(store, settings)
     hub.start()
@@ -114,7 +120,7 @@ async def _hub_context(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(asyncio.CancelledError):
         await housekeeping
     await hub.flush_history()
-    _save_snapshot(switchboard, Path(settings.var_dir) / SNAPSHOT_FILE)
+    hub.save_state()  # what the clients were told last, and no history left to replay
     await store.close()
 
 
@@ -168,30 +174,27 @@ async def _going_away(app: web.Application) -> None:
     await app[HUB].close_clients()
 
 
-def _restore(switchboard: Switchboard, path: Path) -> None:
-    """Pick up where a graceful shutdown left off, so calls and queues survive a restart."""
-    if not path.exists():
-        return
+async def _restore(switchboard: Switchboard, store: Store, state_file: StateFile) -> None:
+    """Pick up where the last hub left off, after a restart or a crash, so calls and queues go
+    on; the history it had not stored yet is stored now. The file stays until the next change
+    replaces it: a crash right after this start must find it again."""
     try:
-        switchboard.restore(path.read_bytes(), time.time())
+        saved = state_file.read()
+        if saved is not None:
+            switchboard.restore(saved.switchboard, time.time())
     except (OSError, ValueError) as exc:  # msgspec's DecodeError is a ValueError
-        logger.error("ignoring an unreadable switchboard snapshot %s: %s", path, exc)
-        path.replace(path.with_suffix(".unreadable"))
+        logger.error("ignoring an unreadable switchboard state %s: %s", state_file.path, exc)
+        state_file.path.replace(state_file.path.with_suffix(".unreadable"))
         return
-    path.unlink()
-    logger.info("restored the switchboard from %s", path)
-
-
-def _save_snapshot(switchboard: Switchboard, path: Path) -> None:
-    # Holds session metadata and transfer notes: readable by the hub's user only.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as file:
-            file.write(switchboard.snapshot())
-    except OSError as exc:
-        # Clients then reconnect without their state; their calls end as network_lost.
-        logger.error("could not save the switchboard to %s: %s", path, exc)
-        path.unlink(missing_ok=True)
+    if saved is None:
+        return
+    await store.apply(saved.history)  # idempotent: some may be stored already
+    logger.info(
+        "restored the switchboard from %s: %d sessions, %d history events",
+        state_file.path,
+        len(switchboard.sessions()),
+        len(saved.history),
+    )
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -128,3 +128,15 @@ Event = (
     | KioskStatusReported
     | CallStatsReported
 )
+
+# The history of consultations: what the hub writes ahead of its messages, so that a crash
+# cannot lose it (signaling/state_file.py). The rest is telemetry.
+CONSULTATION = (
+    ConsultationRequested,
+    LegQueued,
+    LegAnswered,
+    LegEnded,
+    ConsultationEnded,
+    WrapUpRecorded,
+    SurveyRecorded,
+)

@@ -3,11 +3,14 @@
 Each connection has a bounded outbox drained by its own writer task, so one slow client never
 delays another and messages to a client keep their order. History events go through one writer
 task to the store, in order; a failed write (a full disk) is retried and nothing is dropped.
+When an input changes the switchboard's durable state, the state and the consultation history
+not yet stored are written to the state file before its messages go out (signaling/state_file.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import itertools
 import logging
@@ -24,6 +27,7 @@ from signaling.directory import Directory
 from signaling.metrics import HubMetrics
 from signaling.principal import IssuedSession, Principal
 from signaling.session import ConnId
+from signaling.state_file import StateFile
 from signaling.store import Store, StoreError
 from signaling.switchboard import Switchboard
 
@@ -65,9 +69,11 @@ class Hub:
         *,
         service_level_seconds: int = DEFAULT_SERVICE_LEVEL_SECONDS,
         kpi_refresh_seconds: float = today_kpis.REFRESH_SECONDS,
+        state_file: StateFile | None = None,
     ) -> None:
         self.switchboard = switchboard
         self._store = store
+        self._state_file = state_file
         self._clock = clock
         self.metrics = HubMetrics(
             overview=lambda: switchboard.overview(self._clock()),
@@ -90,6 +96,9 @@ class Hub:
         self._kpi_reader: asyncio.Task[None] | None = None
         self.store_healthy = True
         self._writing = 0
+        # Consultation events not yet in the store, oldest first: the state file carries them.
+        self._unstored: collections.deque[events.Event] = collections.deque()
+        self.state_saved = True  # the last state file write worked
 
     # Life cycle.
 
@@ -261,6 +270,9 @@ class Hub:
 
     def _pump(self) -> None:
         out = self.switchboard.drain()
+        self._unstored.extend(e for e in out.events if isinstance(e, events.CONSULTATION))
+        if out.state_changed:
+            self.save_state()  # before anyone hears of the change
         for conn, message in out.sends:
             connection = self._connections.get(conn)
             if connection is not None:
@@ -277,6 +289,23 @@ class Hub:
                 listener(event)
             self._events.put_nowait(event)
         self._schedule_timer()
+
+    def save_state(self) -> None:
+        """Write the state file. A failure (a full disk) is logged and counted, and the hub
+        goes on serving: refusing every call would be worse than a crash losing the last ones."""
+        if self._state_file is None:
+            return
+        try:
+            self._state_file.write(self.switchboard.snapshot(), self._unstored)
+        except OSError as exc:
+            self.metrics.state_write_failures.inc()
+            if self.state_saved:
+                logger.error("= state file %s not written: %s", self._state_file.path, exc)
+            self.state_saved = False
+            return
+        if not self.state_saved:
+            logger.info("= state file %s written again", self._state_file.path)
+        self.state_saved = True
 
     def _enqueue(self, connection: Connection, frame: bytes) -> None:
         if connection.cut_off:
@@ -343,6 +372,8 @@ class Hub:
                     await asyncio.sleep(delay)
             self.store_healthy = True
             self._writing = 0
+            for _ in range(sum(isinstance(e, events.CONSULTATION) for e in batch)):
+                self._unstored.popleft()  # stored now; the next state file leaves them out
             if any(today_kpis.affects_kpis(event) for event in batch):
                 self.metrics.today.history_changed()
             for _ in batch:

@@ -125,6 +125,11 @@ class HubMetrics:
             "Failed history writes (retried)",
             registry=self.registry,
         )
+        self.state_write_failures = Counter(
+            "madoguchi_state_write_failures_total",
+            "Failed writes of the switchboard's state file (a crash now would lose changes)",
+            registry=self.registry,
+        )
         self._open: dict[str, _Consultation] = {}
         self._ended: OrderedDict[str, str] = OrderedDict()  # session -> department
         # (session, leg) -> (department, queued at), until the leg is answered or ends.

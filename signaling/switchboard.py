@@ -75,6 +75,16 @@ _ALLOWED: dict[type[p.ClientMessage], frozenset[p.Role]] = {
     p.IceCandidate: frozenset({p.Role.KIOSK, p.Role.STAFF}),
     p.EndOfCandidates: frozenset({p.Role.KIOSK, p.Role.STAFF}),
 }
+# Commands that may change the durable state (`Outputs.state_changed`); the others only relay
+# or report, and a crash may lose their effect without losing a call or a place in a queue.
+_STATEFUL = frozenset(_ALLOWED) - {
+    p.ReportStatus,
+    p.ReportStats,
+    p.SdpOffer,
+    p.SdpAnswer,
+    p.IceCandidate,
+    p.EndOfCandidates,
+}
 _HANG_UP_REASONS = {
     p.Role.KIOSK: {p.EndReason.COMPLETED},
     p.Role.STAFF: {p.EndReason.COMPLETED, p.EndReason.STAFF_ENDED},
@@ -87,6 +97,9 @@ class Outputs:
     sends: list[tuple[ConnId, p.ServerMessage]] = field(default_factory=list)
     closes: list[tuple[ConnId, p.ErrorCode]] = field(default_factory=list)
     events: list[events.Event] = field(default_factory=list)
+    # The durable state (`snapshot()`) changed: the hub writes it before any of this goes out,
+    # so that nothing a client hears of is lost to a crash (signaling/state_file.py).
+    state_changed: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,6 +121,15 @@ class _Snapshot(msgspec.Struct):
     queues: dict[str, list[str]]
     clients: list[Client]
     handle_times: dict[str, list[float]]
+
+
+def _kept(client: Client) -> bool:
+    """Whether `snapshot()` keeps the client: a crash must not lose what it holds."""
+    return (
+        client.principal.role is p.Role.STAFF
+        or client.session_id is not None
+        or client.survey_session is not None
+    )
 
 
 def _counter_ids(prefix: str) -> Callable[[], str]:
@@ -184,6 +206,7 @@ class Switchboard:
             self._send(conn, self._welcome(principal, "", False, issued, now))
             return
         client = self._roster.client(principal.role, principal.id)
+        was_kept = client is not None and _kept(client)
         resumed = (
             client is not None
             and client.online
@@ -213,6 +236,8 @@ class Switchboard:
         client.app_version = app_version[:40]  # as the client says; shown to admins
         self._roster.set_grace(client, None)
         client.resume_token = self._new_resume_token()
+        if was_kept or _kept(client):  # its new resume token is part of what a crash keeps
+            self._out.state_changed = True
         self._send(conn, self._welcome(principal, client.resume_token, resumed, issued, now))
         self._sync(client, now)
         self._flush(now)
@@ -278,6 +303,8 @@ class Switchboard:
                 self._relay(client, message)
             case _:
                 assert_never(message)
+        if type(message) in _STATEFUL:
+            self._out.state_changed = True
         self._flush(now)
 
     def heard(self, conn: ConnId, now: float) -> None:
@@ -305,6 +332,7 @@ class Switchboard:
         if client.conn != conn:  # already replaced by a newer connection
             return
         client.conn = None
+        self._out.state_changed |= _kept(client)
         if principal.role is p.Role.KIOSK and client.session_id is None:
             self._forget(client, now)
         else:
@@ -330,6 +358,7 @@ class Switchboard:
     def drain(self) -> Outputs:
         """What to do now, in order; each output is returned once."""
         out, self._out = self._out, Outputs()
+        out.state_changed |= any(isinstance(e, events.CONSULTATION) for e in out.events)
         return out
 
     def update_directory(self, directory: Directory, now: float) -> None:
@@ -381,11 +410,16 @@ class Switchboard:
     # Snapshot and restore, so that a restarted hub gives clients their state back.
 
     def snapshot(self) -> bytes:
+        """The durable state: sessions, queues, staff and the kiosks in a session or survey.
+
+        An idle kiosk is left out: it has nothing a restart could lose, and leaving it out keeps
+        the snapshot, written at every change, the size of the work rather than of the city.
+        """
         return msgspec.json.encode(
             _Snapshot(
                 sessions=list(self._sessions.values()),
                 queues={dept: list(queue) for dept, queue in self._queues.items()},
-                clients=list(self._roster.clients()),
+                clients=[client for client in self._roster.clients() if _kept(client)],
                 handle_times=self._handle_times.snapshot(),
             )
         )
@@ -660,6 +694,7 @@ class Switchboard:
 
     def _forget(self, client: Client, now: float) -> None:
         """The client is gone for good. Staff stay known, offline, so they can still wrap up."""
+        self._out.state_changed |= _kept(client)
         principal = client.principal
         client.online = False
         self._roster.unindex(client)

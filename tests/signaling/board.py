@@ -70,6 +70,9 @@ class Board:
         self.inbox: dict[ConnId, list[p.ServerMessage]] = defaultdict(list)
         self.closed: dict[ConnId, p.ErrorCode] = {}
         self.events: list[events.Event] = []
+        # What the hub's state file would hold: the snapshot after the last pump that said
+        # the durable state changed.
+        self.on_disk = self.board.snapshot()
         self._conns = itertools.count(1)
 
     def _pump(self) -> None:
@@ -78,6 +81,8 @@ class Board:
             self.inbox[conn].append(message)
         self.closed.update(out.closes)
         self.events += out.events
+        if out.state_changed:
+            self.on_disk = self.board.snapshot()
 
     def connect(self, principal: Principal, resume_token: str | None = None) -> ConnId:
         conn = next(self._conns)

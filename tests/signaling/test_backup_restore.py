@@ -218,7 +218,7 @@ async def test_a_backup_taken_under_load_restores_with_every_row_written_before_
 
     restored = admin("restore", str(backup), var_dir=var_dir)
     assert restored.returncode == 0, restored.stderr
-    assert not (var_dir / "switchboard-snapshot.json").exists()  # newer than the backup
+    assert not (var_dir / "switchboard-state.json").exists()  # newer than the backup
 
     hub = HubProcess(var_dir)
     try:

@@ -141,5 +141,5 @@ async def test_the_data_is_created_for_the_hubs_user_only(
     assert mode(var) == 0o700
     assert mode(var / "madoguchi.db") == 0o600
     assert mode(var / "madoguchi.db-wal") == 0o600
-    await server.close()  # the snapshot is written at shutdown
-    assert mode(var / "switchboard-snapshot.json") == 0o600
+    await server.close()  # the state file is written at shutdown, and at every change
+    assert mode(var / "switchboard-state.json") == 0o600
