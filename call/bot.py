@@ -47,13 +47,22 @@ from call.link import Credentials, LinkFailed, LinkState
 from call.media_watch import MediaWatch
 from call.pictures import cjk_font
 from call.secret_args import join_secret_values
-from call.session import CallState, CallStateChanged, PhraseReceived, TextReceived
+from call.session import (
+    CallState,
+    CallStateChanged,
+    CallStatsUpdated,
+    PhraseReceived,
+    TextReceived,
+)
 from call.sharing import DocumentEvent, RemoteContentChanged
+from call.stats import CallStats, Direction, TrackKind
 from signaling import protocol as p
 
 logger = logging.getLogger("madoguchi.bot")
 E = TypeVar("E")
 SUMMARY_PREFIX = "madoguchi-bot summary "
+CALL_PREFIX = "madoguchi-bot call "  # with --summary, one JSON report as each call is saved
+FAILED_PREFIX = "madoguchi-bot failed "  # with --summary, what the bot was doing when it gave up
 TOKEN_ENV = "MADOGUCHI_KIOSK_TOKEN"  # the kiosk's own variable
 SECRET_OPTIONS = ("--token", "--password")  # their values may start with "-"
 PENDING_LIMIT = 1000  # events kept for a later wait; presence and link news over many calls
@@ -77,12 +86,16 @@ class CallReport:
     phrases: int = 0
     content_shown: bool = False
     state: str = ""
+    ended: str = ""  # the hub's session_ended reason ("transferred" for a transfer)
     relay: str | None = None  # the TURN URL carrying the call, None for a direct path
     # What the person saw and heard (call/media_watch.py), from connected to ended.
     max_frame_gap_ms: float = 0.0
     max_audio_gap_ms: float = 0.0
     freezes: list[tuple[float, float]] = field(default_factory=list)  # (start s, seconds)
     frames_per_second: list[int] = field(default_factory=list)
+    # The camera video's bitrate at each stats sample (call/stats.py): (seconds since
+    # connected, kbps sent, kbps received), None before the first RTCP report.
+    video_kbps: list[tuple[float, float | None, float | None]] = field(default_factory=list)
 
 
 class Bot:
@@ -101,6 +114,9 @@ class Bot:
         self.queue: p.QueueSnapshot | None = None  # the hub's latest, for staff
         self.queue_version = 0  # snapshots received so far
         self.finished: set[str] = set()  # sessions whose late events no wait should match
+        # Where the scenario is, for the failure line: a step and the session it is about.
+        self.step = "connecting"
+        self.session_id: str | None = None
         self._pending: deque[EngineEvent] = deque()
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -256,11 +272,23 @@ async def _follow_call(
     """Count what happens in the call until `until` matches, measuring the CPU it costs."""
     connected_at, cpu_at = time.monotonic(), time.process_time()
     watch = MediaWatch(connected_at)
+    counting = bot.on_event
+
+    def on_event(event: EngineEvent) -> None:
+        counting(event)
+        if isinstance(event, CallStatsUpdated) and event.session_id == report.session_id:
+            at = round(time.monotonic() - connected_at, 1)
+            report.video_kbps.append((at, *_video_kbps(event.stats)))
+
+    bot.on_event = on_event
     sampler = asyncio.get_running_loop().create_task(_watch_media(bot, watch))
     try:
-        await bot.next(until, within)
+        ended = await bot.next(until, within)
     finally:
         sampler.cancel()
+    if isinstance(ended, HubMessage):
+        message = ended.message
+        report.ended = message.reason if isinstance(message, p.SessionEnded) else "transferred"
     watch.finish()
     report.max_frame_gap_ms = round(1000 * watch.max_frame_gap)
     report.max_audio_gap_ms = round(1000 * watch.max_audio_gap)
@@ -271,6 +299,15 @@ async def _follow_call(
     report.cpu_percent = round(100 * (time.process_time() - cpu_at) / elapsed, 1)
     report.frames = bot.engine.remote_camera.sequence
     report.audio_seconds = round(bot.engine.devices.playout.seconds_received, 2)
+
+
+def _video_kbps(stats: CallStats) -> tuple[float | None, float | None]:
+    sent = stats.track(TrackKind.VIDEO, Direction.OUTBOUND)
+    received = stats.track(TrackKind.VIDEO, Direction.INBOUND)
+    return (
+        sent.bitrate_kbps if sent is not None else None,
+        received.bitrate_kbps if received is not None else None,
+    )
 
 
 async def _watch_media(bot: Bot, watch: MediaWatch) -> None:
@@ -319,22 +356,27 @@ async def run_kiosk(bot: Bot, args: argparse.Namespace) -> list[CallReport]:
     category = args.category or directory.categories[0].id
     reports = []
     for _ in range(args.calls):
+        bot.step, bot.session_id = "waiting for staff", None
         await bot.engine.set_activity(p.KioskActivity.WAITING)
         await bot.engine.request_consultation(category, args.language)
         started = await bot.hub(p.SessionStarted, args.wait)
         started_at = time.monotonic()
+        bot.step, bot.session_id = "setting up the call", started.session_id
         await bot.engine.set_activity(p.KioskActivity.IN_CALL)
         report = await bot.in_call(started, started_at, args.timeout)
         bot.on_event = _count(report, bot)
+        bot.step = "in the call"
         await _follow_call(bot, report, _ended(started.session_id), args.max_call)
         bot.on_event = lambda event: None
         if args.survey:
+            bot.step = "saving the survey"
             await bot.engine.set_activity(p.KioskActivity.SURVEY)
             await bot.engine.submit_survey(args.survey, started.session_id)
             await bot.hub(p.SurveySaved, args.timeout)
         bot.finished.add(started.session_id)
         await bot.engine.set_activity(p.KioskActivity.IDLE)
         reports.append(report)
+        _print_call(args, report)
     return reports
 
 
@@ -346,10 +388,13 @@ async def run_staff(bot: Bot, args: argparse.Namespace) -> list[CallReport]:
     await bot.engine.set_presence(p.Presence.AVAILABLE)
     reports = []
     for _ in range(args.calls):
+        bot.step, bot.session_id = "waiting for a citizen", None
         started = await _take_next(bot, args)
         started_at = time.monotonic()
+        bot.step, bot.session_id = "setting up the call", started.session_id
         report = await bot.in_call(started, started_at, args.timeout)
         bot.on_event = _count(report, bot)
+        bot.step = "in the call"
         if args.text:
             await bot.engine.send_text(args.text)
         if args.share_screen:
@@ -364,11 +409,19 @@ async def run_staff(bot: Bot, args: argparse.Namespace) -> list[CallReport]:
         await _follow_call(bot, report, _ended(started.session_id), args.max_call)
         hang_up.cancel()
         bot.on_event = lambda event: None
+        bot.step = "saving the wrap-up"
         await bot.engine.wrap_up(outcome, "madoguchi-bot", started.session_id)
         await bot.hub(p.WrapUpSaved, args.timeout)
         bot.finished.add(started.session_id)
         reports.append(report)
+        _print_call(args, report)
     return reports
+
+
+def _print_call(args: argparse.Namespace, report: CallReport) -> None:
+    """One line per call as it is saved, so a harness running many calls sees each one."""
+    if args.summary:
+        print(CALL_PREFIX + json.dumps({"role": args.role, **asdict(report)}), flush=True)
 
 
 async def _take_next(bot: Bot, args: argparse.Namespace) -> p.SessionStarted:
@@ -525,7 +578,10 @@ async def _main(args: argparse.Namespace) -> int:
     try:
         reports = await run(bot, args)
     except ScenarioError as exc:
-        logger.error("= %s", exc)
+        logger.error("= %s, %s", bot.step, exc)
+        if args.summary:
+            failed = {"role": args.role, "step": bot.step, "session_id": bot.session_id}
+            print(FAILED_PREFIX + json.dumps({**failed, "error": str(exc)}), flush=True)
         return 1
     finally:
         await bot.engine.close()
