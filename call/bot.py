@@ -258,6 +258,7 @@ def _log(event: EngineEvent) -> None:
 
 
 _BRIEF_FIELDS = {"session_id", "position", "eta_seconds", "reason", "code", "presence", "online"}
+_BRIEF_FIELDS.add("resumed")  # a session_started after the hub came back
 
 
 def _brief(message: p.ServerMessage) -> str:

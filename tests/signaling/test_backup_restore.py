@@ -11,15 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 
 from call.link import Credentials
@@ -27,6 +24,7 @@ from signaling import protocol as p
 from signaling.demo import DemoCredentials, seed_demo
 from signaling.store import Store, migrations
 from signaling.store import backup as backups
+from tests.hub_process import HubProcess
 from tests.participant import UNIT, Participant, eventually
 
 from .conftest import always_open_demo_city
@@ -46,63 +44,6 @@ def read_rows(database: Path) -> Rows:
             }
             for table, width in KEYS.items()
         }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class HubProcess:
-    """The hub as an operator runs it: a process of its own, stopped with SIGTERM."""
-
-    def __init__(self, var_dir: Path) -> None:
-        self.port = free_port()
-        self.env = {
-            **os.environ,
-            "MADOGUCHI_VAR_DIR": str(var_dir),
-            # The load below is faster than any person: let it through.
-            "MADOGUCHI_RATE_LIMIT_PER_SECOND": "10000",
-            "MADOGUCHI_RATE_LIMIT_BURST": "10000",
-        }
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws"
-
-    async def start(self) -> None:
-        self.process = await asyncio.to_thread(
-            subprocess.Popen,
-            [sys.executable, "-m", "signaling", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self.env,
-        )
-        await eventually(self.healthy, within=6 * UNIT)
-
-    async def healthy(self) -> bool:
-        assert self.process is not None
-        assert self.process.poll() is None, "the hub exited"
-        try:
-            async with (
-                aiohttp.ClientSession() as http,
-                http.get(f"http://127.0.0.1:{self.port}/healthz") as response,
-            ):
-                return response.status == 200
-        except aiohttp.ClientConnectionError:
-            return False
-
-    async def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.to_thread(self.process.wait, 6 * UNIT)
-        except subprocess.TimeoutExpired:
-            self.process.kill()  # never leave a hub behind, but say it did not stop
-            await asyncio.to_thread(self.process.wait)
-            raise
-        assert self.process.returncode == 0
 
 
 def admin(*args: str, var_dir: Path) -> subprocess.CompletedProcess[str]:
