@@ -54,6 +54,10 @@ from signaling.protocol import (
 logger = logging.getLogger(__name__)
 
 EVENT_QUEUE_SIZE: Final = 256
+# A kiosk's and a console's defaults; bench/signaling_load.py simulates clients with them too.
+BACKOFF_INITIAL: Final = 0.5  # seconds: the widest first wait, after a drop or a GOING_AWAY
+BACKOFF_MAX: Final = 15.0  # seconds: the cap of the window, reached after five failures
+HELLO_TIMEOUT: Final = 5.0  # seconds for the WebSocket handshake, and again for the Welcome
 # Past this many doublings every delay is capped anyway; the bound keeps 2**n from overflowing
 # a float on a kiosk that stays offline for days.
 _MAX_DOUBLINGS: Final = 32
@@ -138,6 +142,30 @@ def backoff_delay(attempt: int, initial: float, maximum: float, rng: random.Rand
     return min(maximum, initial * 2.0 ** min(attempt, _MAX_DOUBLINGS)) * rng.random()
 
 
+@dataclass(slots=True)
+class Backoff:
+    """When to try again, sans I/O: the retry policy of the module docstring.
+
+    A connection that ended ``fresh`` (the hub welcomed us, or closed with GOING_AWAY because it
+    is restarting) starts over from the shortest window; every failure since doubles it, up to
+    ``maximum``. The wait is drawn anywhere in the window (full jitter), so thousands of kiosks
+    dropped at the same instant by a restart come back spread out instead of in one burst.
+    """
+
+    initial: float
+    maximum: float
+    rng: random.Random
+    attempt: int = 0  # failures since the last fresh start
+
+    def after(self, *, fresh: bool) -> float:
+        """The seconds to wait before the next try, after a connection ended."""
+        if fresh:
+            self.attempt = 0
+        delay = backoff_delay(self.attempt, self.initial, self.maximum, self.rng)
+        self.attempt += 1
+        return delay
+
+
 class Link:
     """A self-healing signaling connection to the hub; the module docstring has the contract."""
 
@@ -148,9 +176,9 @@ class Link:
         *,
         app: str = "",
         app_version: str = "",
-        backoff_initial: float = 0.5,
-        backoff_max: float = 15.0,
-        hello_timeout: float = 5.0,
+        backoff_initial: float = BACKOFF_INITIAL,
+        backoff_max: float = BACKOFF_MAX,
+        hello_timeout: float = HELLO_TIMEOUT,
         rng: random.Random | None = None,
         ca_file: str | None = None,
     ) -> None:
@@ -162,10 +190,10 @@ class Link:
         self._credentials = credentials
         self._app = app
         self._app_version = app_version
-        self._backoff_initial = backoff_initial
-        self._backoff_max = backoff_max
+        self._backoff = Backoff(
+            backoff_initial, backoff_max, rng if rng is not None else random.Random()
+        )
         self._hello_timeout = hello_timeout
-        self._rng = rng if rng is not None else random.Random()
         self._state = LinkState.IDLE
         self._welcome: Welcome | None = None
         self._ws: ClientConnection | None = None
@@ -230,19 +258,15 @@ class Link:
         self._raise_if_crashed()
 
     async def _run(self) -> None:
-        attempt = 0
         try:
             while True:
-                await self._change(LinkState.CONNECTING, LinkConnecting(attempt))
+                await self._change(LinkState.CONNECTING, LinkConnecting(self._backoff.attempt))
                 outcome = await self._connect_once()
                 if isinstance(outcome, LinkFailed):
                     logger.warning("%s = failed: %s %s", self._url, outcome.code, outcome.message)
                     await self._change(LinkState.FAILED, outcome)
                     return
-                if outcome.fresh:
-                    attempt = 0
-                delay = backoff_delay(attempt, self._backoff_initial, self._backoff_max, self._rng)
-                attempt += 1
+                delay = self._backoff.after(fresh=outcome.fresh)
                 logger.info("%s = %s; retrying in %.1f s", self._url, outcome.reason, delay)
                 await self._change(LinkState.DISCONNECTED, LinkDisconnected(outcome.reason, delay))
                 await asyncio.sleep(delay)

@@ -12,6 +12,28 @@ from signaling.store.records import AuditEntry
 from signaling.store.schema import audit_log
 
 
+def entry(
+    *,
+    at: float,
+    actor: str,
+    action: str,
+    target: str = "",
+    detail: Mapping[str, Any] | None = None,
+    ip: str | None = None,
+) -> dict[str, Any]:
+    """One row of the audit log, for `append_many`."""
+    # Targets can come from the network (a login's username): clip them to the columns, or
+    # PostgreSQL would refuse the row and a hostile hello would turn into a storage error.
+    return {
+        "at": at,
+        "actor": actor[:64],
+        "action": action[:64],
+        "target": target[:200],
+        "detail": dict(detail or {}),
+        "ip": None if ip is None else ip[:64],
+    }
+
+
 async def append(
     conn: AsyncConnection,
     *,
@@ -22,18 +44,14 @@ async def append(
     detail: Mapping[str, Any] | None = None,
     ip: str | None = None,
 ) -> None:
-    # Targets can come from the network (a login's username): clip them to the columns, or
-    # PostgreSQL would refuse the row and a hostile hello would turn into a storage error.
-    await conn.execute(
-        sa.insert(audit_log).values(
-            at=at,
-            actor=actor[:64],
-            action=action[:64],
-            target=target[:200],
-            detail=dict(detail or {}),
-            ip=None if ip is None else ip[:64],
-        )
-    )
+    row = entry(at=at, actor=actor, action=action, target=target, detail=detail, ip=ip)
+    await conn.execute(sa.insert(audit_log).values(**row))
+
+
+async def append_many(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    """Rows from `entry`, in order, in one statement."""
+    if rows:
+        await conn.execute(sa.insert(audit_log), rows)
 
 
 async def list_entries(

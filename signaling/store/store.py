@@ -23,6 +23,7 @@ from signaling.protocol import EndReason, Role
 from signaling.store import accounts, audit, city, history, kiosks, migrations
 from signaling.store.engine import create_engine, describe, is_unavailable
 from signaling.store.errors import ConflictError, StoreError
+from signaling.store.group_commit import GroupCommit
 from signaling.store.records import (
     Account,
     AuditEntry,
@@ -50,6 +51,8 @@ class Store:
         self._write_turn = asyncio.Lock() if engine.dialect.name == "sqlite" else None
         # The schema revision found when opening, before migrating (see migrations.migrate).
         self.revision_at_open: str | None = None
+        # append_audit's entries, many to a transaction under load (group_commit.py).
+        self._audit = GroupCommit(self._append_audit_rows, name="audit-writer")
 
     @classmethod
     async def open(
@@ -67,6 +70,7 @@ class Store:
         return store
 
     async def close(self) -> None:
+        await self._audit.drain()
         await self._engine.dispose()
 
     @property
@@ -393,10 +397,15 @@ class Store:
         detail: Mapping[str, Any] | None = None,
         ip: str | None = None,
     ) -> None:
+        """Returns once the entry is committed. Entries appended meanwhile, such as a burst of
+        logins after a restart, share transactions (group_commit.py)."""
+        await self._audit.submit(
+            audit.entry(at=at, actor=actor, action=action, target=target, detail=detail, ip=ip)
+        )
+
+    async def _append_audit_rows(self, rows: list[dict[str, Any]]) -> None:
         async with self._write() as conn:
-            await audit.append(
-                conn, at=at, actor=actor, action=action, target=target, detail=detail, ip=ip
-            )
+            await audit.append_many(conn, rows)
 
     async def list_audit(
         self,

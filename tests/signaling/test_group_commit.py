@@ -1,0 +1,133 @@
+"""Group commit of audit entries: a burst shares transactions, and every entry is kept."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from signaling.store import Store, StoreError
+from signaling.store.group_commit import GroupCommit
+
+NOW = 1_750_000_000.0
+
+
+class Recorder:
+    """A write that takes a while, as a commit does, and remembers each batch."""
+
+    def __init__(self, refuse: frozenset[int] = frozenset()) -> None:
+        self.batches: list[list[int]] = []
+        self.refuse = refuse
+
+    async def write(self, items: list[int]) -> None:
+        await asyncio.sleep(0.01)
+        if self.refuse & set(items):
+            raise StoreError("database or disk is full")
+        self.batches.append(items)
+
+
+async def test_a_burst_is_written_in_a_few_batches_in_order_and_every_caller_waits() -> None:
+    recorder = Recorder()
+    commits = GroupCommit(recorder.write, name="test")
+    done: list[int] = []
+
+    async def submit(item: int) -> None:
+        await commits.submit(item)
+        assert any(item in batch for batch in recorder.batches)  # committed before returning
+        done.append(item)
+
+    first = asyncio.ensure_future(submit(0))
+    await asyncio.sleep(0.001)  # its write has begun: the rest arrive during its commit
+    await asyncio.gather(first, *(submit(i) for i in range(1, 500)))
+
+    assert [item for batch in recorder.batches for item in batch] == list(range(500))
+    assert sorted(done) == list(range(500))
+    assert recorder.batches == [[0], list(range(1, 500))]
+
+
+async def test_one_bad_item_fails_alone_and_the_rest_of_its_batch_is_written() -> None:
+    recorder = Recorder(refuse=frozenset({7}))
+    commits = GroupCommit(recorder.write, name="test")
+
+    outcomes = await asyncio.gather(*(commits.submit(i) for i in range(20)), return_exceptions=True)
+
+    assert [i for i, outcome in enumerate(outcomes) if isinstance(outcome, StoreError)] == [7]
+    written = sorted(item for batch in recorder.batches for item in batch)
+    assert written == [i for i in range(20) if i != 7]
+
+
+async def test_a_caller_that_gives_up_still_has_its_item_written() -> None:
+    recorder = Recorder()
+    commits = GroupCommit(recorder.write, name="test")
+    first = asyncio.ensure_future(commits.submit(1))
+    abandoned = asyncio.ensure_future(commits.submit(2))
+    await asyncio.sleep(0)
+    abandoned.cancel()
+
+    await first
+    await commits.drain()
+
+    assert [item for batch in recorder.batches for item in batch] == [1, 2]
+
+
+async def test_store_keeps_every_audit_entry_of_a_login_burst_in_order(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/hub.db"
+    store = await Store.open(url)
+    try:
+        await asyncio.gather(
+            *(
+                store.append_audit(
+                    at=NOW + i, actor=f"k-{i:04}", action="login", target=f"k-{i:04}", ip="::1"
+                )
+                for i in range(300)
+            )
+        )
+        entries = await store.list_audit(limit=1000)
+    finally:
+        await store.close()
+
+    assert [e.actor for e in reversed(entries)] == [f"k-{i:04}" for i in range(300)]
+    assert {(e.action, e.ip) for e in entries} == {("login", "::1")}
+
+
+async def test_store_close_writes_what_was_still_queued(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/hub.db"
+    store = await Store.open(url)
+    pending = [
+        asyncio.ensure_future(store.append_audit(at=NOW, actor="hub", action=f"a{i}"))
+        for i in range(50)
+    ]
+    await asyncio.sleep(0)
+    for future in pending[25:]:
+        future.cancel()  # their callers went away; the entries stay queued
+    await store.close()
+
+    rows = sqlite3.connect(tmp_path / "hub.db").execute("SELECT action FROM audit_log").fetchall()
+    assert [action for (action,) in rows] == [f"a{i}" for i in range(50)]
+
+
+@pytest.mark.parametrize("burst", [1, 40])
+async def test_a_full_disk_fails_only_the_entry_that_does_not_fit(
+    tmp_path: Path, burst: int
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/hub.db"
+    await (await Store.open(url)).close()
+    pages = sqlite3.connect(tmp_path / "hub.db").execute("PRAGMA page_count").fetchone()[0]
+    # One page more than the file has now: small rows fit, a 200 KB one does not.
+    store = await Store.open(url, sqlite_pragmas={"max_page_count": pages + 1})
+    try:
+        small = [
+            store.append_audit(at=NOW, actor="k", action="login", target=str(i))
+            for i in range(burst)
+        ]
+        big = store.append_audit(at=NOW, actor="x", action="big", detail={"blob": "x" * 200_000})
+        outcomes = await asyncio.gather(big, *small, return_exceptions=True)
+        assert isinstance(outcomes[0], StoreError)
+        assert not any(isinstance(o, BaseException) for o in outcomes[1:])
+        assert len(await store.list_audit(limit=1000)) == burst
+    finally:
+        await store.close()
