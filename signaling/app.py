@@ -199,8 +199,12 @@ async def _restore(switchboard: Switchboard, store: Store, state_file: StateFile
 
 async def healthz(request: web.Request) -> web.Response:
     hub = request.app[HUB]
-    healthy = hub.store_healthy
-    body = {"status": "ok" if healthy else "degraded", "store_backlog": hub.store_backlog}
+    healthy = hub.store_healthy and hub.state_saved
+    body = {
+        "status": "ok" if healthy else "degraded",
+        "store_backlog": hub.store_backlog,
+        "state_saved": hub.state_saved,
+    }
     return web.json_response(body, status=200 if healthy else 503)
 
 

@@ -37,6 +37,7 @@ _OUTBOX_LIMIT = 1000  # a client this far behind is not reading: drop it rather 
 _STORE_BATCH = 500
 _STORE_RETRY_SECONDS = (0.25, 0.5, 1, 2, 5)  # capped low: a freed disk is used soon
 _SHUTDOWN_FLUSH_SECONDS = 10
+_STATE_RETRY_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class Hub:
         # Consultation events not yet in the store, oldest first: the state file carries them.
         self._unstored: collections.deque[events.Event] = collections.deque()
         self.state_saved = True  # the last state file write worked
+        self._state_retry: asyncio.TimerHandle | None = None
 
     # Life cycle.
 
@@ -302,10 +304,20 @@ class Hub:
             if self.state_saved:
                 logger.error("= state file %s not written: %s", self._state_file.path, exc)
             self.state_saved = False
+            # Try again until it works, not only at the next change: healthz says degraded
+            # meanwhile, and a crash would lose what changed since the last good write.
+            if self._state_retry is None:
+                loop = asyncio.get_running_loop()
+                self._state_retry = loop.call_later(_STATE_RETRY_SECONDS, self._retry_state)
             return
         if not self.state_saved:
             logger.info("= state file %s written again", self._state_file.path)
         self.state_saved = True
+
+    def _retry_state(self) -> None:
+        self._state_retry = None
+        if not self.state_saved:
+            self.save_state()
 
     def _enqueue(self, connection: Connection, frame: bytes) -> None:
         if connection.cut_off:

@@ -80,6 +80,8 @@ async def test_a_full_disk_degrades_health_and_history_is_written_once_space_ret
         _, body = await health(hub)
         assert body["status"] == "degraded"
         assert body["store_backlog"] > 0
+        assert body["state_saved"] is False  # nor could the switchboard's state be written
+        assert not list((tiny_filesystem / "var").glob("*.new")), "a torn state file was left"
 
         # A kiosk can still come online: its login is logged, not refused, while the disk is full.
         async with Participant(hub.url, hub.kiosk(1)) as latecomer:
@@ -87,6 +89,7 @@ async def test_a_full_disk_degrades_health_and_history_is_written_once_space_ret
 
         filler.unlink()
         await eventually(lambda: status_is(hub, 200), within=UNIT * 4)
+        assert (await health(hub))[1]["state_saved"] is True
 
     store = await hub.store()
     try:
