@@ -403,6 +403,10 @@ class Peer:
         if audio is not None:
             audio.sender.replaceTrack(self._audio)
             audio.direction = "sendrecv"
+            try:
+                video_tuning.tune_audio_receiver(audio.receiver)
+            except video_tuning.AiortcInternalsError:
+                logger.exception("= received audio left in aiortc's jitter buffer")
         if camera is not None:
             camera.sender.replaceTrack(self._camera)
             camera.direction = "sendrecv"

@@ -14,7 +14,13 @@ The rules (docs/call-engine.md §Session states):
 - A kiosk tells a renegotiation (same ICE ufrag as the current remote description) from a
   rebuilt peer (a new ufrag) by the offer alone.
 - Negotiation messages refused with `peer_unavailable`, or not sent because our own link was
-  down, are sent again when the hub says the other end is back, or when our link resumes.
+  down, are sent again when the hub says the other end is back, or when our link resumes; so is
+  an offer still unanswered then, which may have gone into a link that died before it was read.
+- A new peer's connect clock starts when its answer is applied (the kiosk: when it answers), not
+  when the offer goes. After an outage the answer can be held up for seconds behind TCP's
+  backed-off retransmissions on the hub link; a second offer made meanwhile would be answered
+  with the first one's answer, for a peer the kiosk has already closed. Until the answer comes,
+  `give_up_after` bounds the attempt.
 - Everything that touches the peer runs on one task, in order: incoming relays, rebuilds,
   renegotiations and giving up. Callbacks from aiortc only queue work or emit events.
 - What one end shows the other (content track, document pages) is `call.sharing.Sharing`,
@@ -297,9 +303,15 @@ class CallSession:
             self._unsent.add(ref_type)
 
     def peer_reachable(self) -> None:
-        """The other end's link is back, or ours resumed: resend what did not get through."""
-        if self._unsent:
+        """The other end's link is back, or ours resumed: resend what did not get through, and
+        an offer still unanswered (it may have been lost with the link that carried it)."""
+        if self._unsent or self._unanswered:
             self._work.put_nowait(_Resend())
+
+    @property
+    def _unanswered(self) -> bool:
+        peer = self._peer
+        return self.offerer and peer is not None and peer.pc.signalingState == "have-local-offer"
 
     def send_control(self, message: ControlMessage) -> bool:
         """Send on the control channel; False while there is none open (it is dropped)."""
@@ -349,6 +361,8 @@ class CallSession:
                     )
                     await self._close_peer()
             case _Resend():
+                if self._unanswered:
+                    self._unsent.update(k for k in _RESEND_ORDER if k in self._last_sent)
                 for kind in _RESEND_ORDER:
                     if kind in self._unsent:
                         self._unsent.discard(kind)
@@ -361,6 +375,8 @@ class CallSession:
                     logger.info("%s < an answer nothing waits for; dropped", self.session_id)
                     return
                 await peer.accept_answer(sdp)
+                if self.state is not CallState.CONNECTED:  # a renegotiation has no deadline
+                    self._attempt_deadline = self._loop.time() + self.settings.connect_timeout
             case p.IceCandidate(candidate=candidate, sdp_mid=mid, sdp_mline_index=index):
                 if self._peer is not None:
                     await self._peer.add_remote_candidate(candidate, mid, index)
@@ -376,8 +392,7 @@ class CallSession:
 
     async def _offer(self, peer: Peer) -> None:
         sdp = await peer.create_offer()
-        if self.state is not CallState.CONNECTED:  # a renegotiation of a live peer has no deadline
-            self._attempt_deadline = self._loop.time() + self.settings.connect_timeout
+        self._attempt_deadline = None  # the clock starts with the answer (module docstring)
         await self._send(p.SdpOffer(session_id=self.session_id, sdp=sdp))
         await self._send(p.EndOfCandidates(session_id=self.session_id))
 

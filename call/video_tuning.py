@@ -11,6 +11,8 @@ more, which overflows default UDP socket buffers. The fixes:
 - `enlarge_socket_buffers` raises SO_RCVBUF and SO_SNDBUF on a peer connection's ICE sockets.
 - `pace_sender` spreads a sender's new RTP packets out at a few times its bitrate, as
   libwebrtc's pacer does, so a keyframe no longer leaves as one burst.
+- `tune_audio_receiver` gives an audio receiver `call.audio_jitter.AudioJitterBuffer` in place
+  of aiortc's, which drops about five packets of good audio for every one the network loses.
 
 What each relies on is named in `AIORTC_INTERNALS`; tests/call/test_video_tuning.py checks each
 path against real objects, so an aiortc upgrade that moves one fails there, loudly, first.
@@ -27,13 +29,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
-from aiortc import RTCPeerConnection, RTCRtpSender, RTCRtpTransceiver
+from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
 from aiortc.codecs.base import Encoder
 from aiortc.codecs.vpx import Vp8Encoder
+from aiortc.jitterbuffer import JitterBuffer
 from aiortc.rtcdtlstransport import RTCDtlsTransport
 from aiortc.rtcicetransport import RTCIceTransport
 from aiortc.rtp import is_rtcp
 from aiortc.utils import uint16_gt
+
+from call.audio_jitter import AudioJitterBuffer
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +50,7 @@ PACING_BURST_BYTES: Final = 16 * 1300  # sent at once before pacing starts: 16 f
 # The private attributes used here, as (owner, attribute, what for).
 _SENDER_ENCODER: Final = "_RTCRtpSender__encoder"
 _VP8_TARGET: Final = "_Vp8Encoder__target_bitrate"
+_RECEIVER_JITTER: Final = "_RTCRtpReceiver__jitter_buffer"
 AIORTC_INTERNALS: Final = (
     ("aiortc.RTCRtpSender", _SENDER_ENCODER, "the encoder, made lazily on the first frame"),
     ("aiortc.codecs.vpx.Vp8Encoder", _VP8_TARGET, "the target, read for libvpx's bufsize"),
@@ -52,6 +58,7 @@ AIORTC_INTERNALS: Final = (
     ("aioice.Connection", "_protocols", "one StunProtocol per local candidate"),
     ("aiortc.RTCDtlsTransport", "_send_rtp", "the one way out for every RTP packet"),
     ("aiortc.RTCRtpSender", "_ssrc", "the sender's media SSRC"),
+    ("aiortc.RTCRtpReceiver", _RECEIVER_JITTER, "the jitter buffer each RTP packet goes into"),
 )
 
 
@@ -133,6 +140,19 @@ def tune_content_transceiver(
     """Make a content transceiver VP8-only with a pinned bitrate; call before negotiating."""
     prefer_vp8(transceiver)
     return pin_content_bitrate(transceiver.sender, bitrate)
+
+
+def tune_audio_receiver(receiver: RTCRtpReceiver) -> AudioJitterBuffer:
+    """Give an audio receiver `AudioJitterBuffer`; call before media flows (before connecting).
+
+    The receiver passes every RTP packet to its jitter buffer's `add` and decodes what comes
+    back, so the replacement keeps that one method's contract.
+    """
+    if not isinstance(vars(receiver).get(_RECEIVER_JITTER), JitterBuffer):
+        raise AiortcInternalsError(f"RTCRtpReceiver has no {_RECEIVER_JITTER}")
+    buffer = AudioJitterBuffer()
+    setattr(receiver, _RECEIVER_JITTER, buffer)
+    return buffer
 
 
 @dataclass(frozen=True, slots=True)

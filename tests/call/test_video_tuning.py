@@ -26,6 +26,7 @@ from aiortc import (
 )
 from aiortc.codecs.h264 import H264Encoder
 from aiortc.codecs.vpx import MAX_BITRATE, Vp8Encoder
+from aiortc.jitterbuffer import JitterBuffer
 from aiortc.mediastreams import VIDEO_TIME_BASE
 from aiortc.rtp import (
     RTCP_PSFB_APP,
@@ -37,6 +38,7 @@ from aiortc.rtp import (
 )
 from PIL import Image, ImageDraw
 
+from call.audio_jitter import AudioJitterBuffer
 from call.camera import CameraCapture, CameraSettings, CameraStatus
 from call.pictures import cjk_font
 from call.video_tuning import (
@@ -49,6 +51,7 @@ from call.video_tuning import (
     pace_sender,
     pin_content_bitrate,
     sender_encoder,
+    tune_audio_receiver,
     tune_content_transceiver,
 )
 
@@ -193,6 +196,7 @@ def test_every_internal_this_module_relies_on_is_named() -> None:
     attributes = {attribute for _, attribute, _ in AIORTC_INTERNALS}
 
     assert attributes == {
+        "_RTCRtpReceiver__jitter_buffer",
         "_RTCRtpSender__encoder",
         "_Vp8Encoder__target_bitrate",
         "_connection",
@@ -210,6 +214,20 @@ async def test_the_sender_still_keeps_its_encoder_where_pinning_puts_one() -> No
             f"{INTERNALS}: RTCRtpSender no longer keeps its encoder in __encoder"
         )
         assert sender_encoder(transceiver.sender) is None
+    finally:
+        await pc.close()
+
+
+async def test_an_audio_receiver_gets_the_jitter_buffer_that_loses_only_what_was_lost() -> None:
+    pc = peer()
+    transceiver = pc.addTransceiver("audio", direction="recvonly")
+    try:
+        assert isinstance(
+            vars(transceiver.receiver).get("_RTCRtpReceiver__jitter_buffer"), JitterBuffer
+        ), f"{INTERNALS}: RTCRtpReceiver no longer keeps its jitter buffer in __jitter_buffer"
+        buffer = tune_audio_receiver(transceiver.receiver)
+        assert vars(transceiver.receiver)["_RTCRtpReceiver__jitter_buffer"] is buffer
+        assert isinstance(buffer, AudioJitterBuffer)
     finally:
         await pc.close()
 
