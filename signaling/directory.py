@@ -1,4 +1,10 @@
-"""The city's directory: departments with opening hours, the categories citizens pick, outcomes.
+"""The city's directory: its shape, departments with hours, the topics citizens pick, outcomes.
+
+A city has wards (区), each with sites: the ward office (区役所) and community centers, where
+kiosks stand. A department belongs to one ward's office, or is city-wide (``ward_id`` None: a
+central 税務課, a call-center pool). A topic (category) names either one department, or a kind of
+service that each ward's department offers; then the citizen is routed to their own ward's desk
+first and may overflow to the same service elsewhere (signaling/routing.py).
 
 A city describes itself in a TOML file (see ``demo_city.toml``); the store keeps the same
 structures so that admins can edit them later.
@@ -9,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+from collections.abc import Sequence
+from enum import StrEnum
 
 import msgspec
 
@@ -28,16 +36,51 @@ class OpeningHours(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     national_holidays_closed: bool = True
 
 
+class Ward(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    id: str
+    names: dict[str, str]
+    # False: its citizens are served only by its own and city-wide desks, and its desks take no
+    # other ward's citizens (a boundary the city forbids).
+    shares_overflow: bool = True
+
+
+class SiteKind(StrEnum):
+    WARD_OFFICE = "ward_office"
+    CENTER = "center"
+
+
+class Site(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    id: str
+    ward_id: str
+    names: dict[str, str]
+    kind: SiteKind = SiteKind.CENTER
+
+
+class Service(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A kind of work that desks in several wards do alike (住民票, 国保)."""
+
+    id: str
+    names: dict[str, str]
+    # How long a citizen waits for their own ward's desk before other wards' desks may take
+    # them too; None never overflows (work that must stay in the ward).
+    overflow_after_seconds: float | None = 120.0
+
+
 class Department(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     id: str
     names: dict[str, str]
     hours: OpeningHours = OpeningHours()
+    ward_id: str | None = None  # None: city-wide
+    services: list[str] = []
 
 
 class Category(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A topic on the kiosk: routed to one department, or to a service (exactly one of them)."""
+
     id: str
-    department_id: str
     names: dict[str, str]
+    department_id: str = ""
+    service_id: str = ""
     descriptions: dict[str, str] = {}
     icon: str = ""
 
@@ -48,9 +91,21 @@ class OutcomeCode(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
 
 
 class Directory(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    wards: list[Ward] = []
+    sites: list[Site] = []
+    services: list[Service] = []
     departments: list[Department] = []
     categories: list[Category] = []
     outcome_codes: list[OutcomeCode] = []
+
+    def ward(self, ward_id: str | None) -> Ward | None:
+        return next((w for w in self.wards if w.id == ward_id), None)
+
+    def site(self, site_id: str | None) -> Site | None:
+        return next((s for s in self.sites if s.id == site_id), None)
+
+    def service(self, service_id: str) -> Service | None:
+        return next((s for s in self.services if s.id == service_id), None)
 
     def department(self, department_id: str) -> Department | None:
         return next((d for d in self.departments if d.id == department_id), None)
@@ -89,22 +144,48 @@ def load_directory(text: str | bytes) -> Directory:
 
 
 def validate_directory(directory: Directory) -> None:
-    """The consistency the hub relies on: unique safe ids, known departments, valid hours."""
-    department_ids = [d.id for d in directory.departments]
-    if len(set(department_ids)) != len(department_ids):
-        raise DirectoryError("department ids must be unique")
-    category_ids = [c.id for c in directory.categories]
-    if len(set(category_ids)) != len(category_ids):
-        raise DirectoryError("category ids must be unique")
-    for category in directory.categories:
-        if category.department_id not in department_ids:
-            raise DirectoryError(
-                f"category {category.id!r} names unknown department {category.department_id!r}"
-            )
-        _check_id("category", category.id)
+    """The consistency the hub relies on: unique safe ids, known references, valid hours."""
+    ward_ids = _unique_ids("ward", [w.id for w in directory.wards])
+    _unique_ids("site", [s.id for s in directory.sites])
+    service_ids = _unique_ids("service", [s.id for s in directory.services])
+    department_ids = _unique_ids("department", [d.id for d in directory.departments])
+    _unique_ids("category", [c.id for c in directory.categories])
+    for site in directory.sites:
+        if site.ward_id not in ward_ids:
+            raise DirectoryError(f"site {site.id!r} names unknown ward {site.ward_id!r}")
+    for service in directory.services:
+        after = service.overflow_after_seconds
+        if after is not None and not 0 <= after <= 86400:
+            raise DirectoryError(f"service {service.id!r}: overflow_after_seconds must be 0-86400")
     for department in directory.departments:
-        _check_id("department", department.id)
         _check_hours(department)
+        if department.ward_id is not None and department.ward_id not in ward_ids:
+            raise DirectoryError(
+                f"department {department.id!r} names unknown ward {department.ward_id!r}"
+            )
+        for service_id in department.services:
+            if service_id not in service_ids:
+                raise DirectoryError(
+                    f"department {department.id!r} offers unknown service {service_id!r}"
+                )
+    for category in directory.categories:
+        where = f"category {category.id!r}"
+        if bool(category.department_id) == bool(category.service_id):
+            raise DirectoryError(f"{where}: give either a department_id or a service_id")
+        if category.department_id and category.department_id not in department_ids:
+            raise DirectoryError(f"{where} names unknown department {category.department_id!r}")
+        if category.service_id and not any(
+            category.service_id in d.services for d in directory.departments
+        ):
+            raise DirectoryError(f"{where}: no department offers service {category.service_id!r}")
+
+
+def _unique_ids(kind: str, ids: Sequence[str]) -> frozenset[str]:
+    if len(set(ids)) != len(ids):
+        raise DirectoryError(f"{kind} ids must be unique")
+    for value in ids:
+        _check_id(kind, value)
+    return frozenset(ids)
 
 
 def check_department(department: Department) -> None:
