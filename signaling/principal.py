@@ -16,6 +16,9 @@ class Principal:
     departments: tuple[str, ...] = ()
     # Kiosks: where the kiosk stands, shown to staff.
     location: str = ""
+    # Kiosks: the site (a ward office or community center) it belongs to, which decides the
+    # ward whose desks answer it first (signaling/routing.py). None: no ward, city-wide.
+    site_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
