@@ -9,7 +9,13 @@ Each server runs in its own process and gets the same load from this one, over r
 3. for ``--duration`` seconds, relay ``--rate`` messages a second in total across the calls:
    an offer and an answer (about 5 KB of SDP each) and eight ICE candidates in every ten.
    Each message carries its send time (the SDP ``o=`` line, the candidate's last attribute), so
-   the receiving end, in this same process, measures the one-way relay latency.
+   the receiving end, in this same process, measures the one-way relay latency;
+4. restart the server as systemd would on an upgrade (SIGTERM, then the same command with the same
+   var dir and database) while every client is connected and the calls are up, and time the
+   reconnect storm: each client comes back as call/link.py's ``Link`` does (``Backoff``:
+   exponential backoff with full jitter, from the shortest window after GOING_AWAY), sending
+   the resume token of its last ``Welcome``. The bare relay is kept down as long as the hub
+   was, so that its clients are at the same point of their backoff when it comes back.
 
 The hub is ``python -m signaling`` on a seeded, always-open city; the baseline is
 bench/echo_server.py. Staff log in with session tokens made here, not passwords, so that 500
@@ -26,6 +32,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime
+import functools
 import itertools
 import os
 import random
@@ -39,16 +46,17 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 import aiohttp
 import msgspec
-from aiohttp import WSMsgType
+from aiohttp import WSCloseCode, WSMsgType
 
 from bench.performance_doc import REPO, write_section
+from call.link import BACKOFF_INITIAL, BACKOFF_MAX, HELLO_TIMEOUT, Backoff
 from signaling import protocol as p
 from signaling.auth import hash_password
 from signaling.demo import demo_directory
@@ -62,6 +70,8 @@ WAIT = 30.0  # seconds any one step may take before the bench gives up on it
 SETTLE = 2.0  # seconds to let the server finish its work before reading its RSS
 DRAIN = 5.0  # seconds to wait for the last relayed messages to arrive
 RETRIES = 5  # a connect that fails is retried like a kiosk's, up to this many times
+STORM_WAIT = 120.0  # seconds the whole reconnect storm may take before the bench gives up
+POLL = 0.01  # seconds between tries to reach a restarted server
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # Always open, as in tests/signaling/conftest.py: otherwise requests get department_closed.
 ALWAYS = OpeningHours(
@@ -174,19 +184,44 @@ class Server:
     def __init__(self, name: str, argv: Sequence[str], port: int, log: Path) -> None:
         self.name, self.argv, self.port, self.log = name, list(argv), port, log
         self.process: asyncio.subprocess.Process | None = None
+        self.startup_seconds = 0.0  # start to listening, the first time
 
     @property
     def url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/ws"
 
-    async def start(self) -> None:
+    async def start(self) -> float:
+        """Start the process and wait until it is idle; returns how long it took to listen."""
+        started = time.monotonic()
+        await self.spawn()
+        self.startup_seconds = await self.wait_until_listening() - started
+        await self.wait_until_idle()
+        return self.startup_seconds
+
+    async def spawn(self, *, again: bool = False) -> None:
+        """Start the process without waiting; ``again`` keeps the log of the one before."""
         # Our MADOGUCHI_* variables would override the bench's settings file.
         env = {k: v for k, v in os.environ.items() if not k.startswith("MADOGUCHI_")}
-        with self.log.open("wb") as log:
+        with self.log.open("ab" if again else "wb") as log:
             self.process = await asyncio.create_subprocess_exec(
                 *self.argv, cwd=REPO, env=env, stdout=log, stderr=log
             )
-        await self.wait_until_idle()
+
+    async def wait_until_listening(self) -> float:
+        """The monotonic time of the first TCP connection the process accepted."""
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            if self.process is None or self.process.returncode is not None:
+                raise BenchError(f"{self.name} exited:\n{self.log_tail()}")
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
+            except OSError:
+                await asyncio.sleep(POLL)
+                continue
+            accepted = time.monotonic()
+            writer.close()
+            return accepted
+        raise BenchError(f"{self.name} did not listen within {WAIT:.0f} s")
 
     async def wait_until_idle(self) -> None:
         """Until /healthz answers with no history left to write, so a phase starts quiet."""
@@ -253,9 +288,11 @@ def hub_settings(var_dir: Path, port: int, load: Load) -> str:
             'log_level = "WARNING"',
             f"rate_limit_per_second = {rate_limit}",
             f"rate_limit_burst = {max(60, 3 * rate_limit)}",
-            # Every simulated client comes from 127.0.0.1: the per-address limits must not count.
+            # Every simulated client comes from 127.0.0.1: the per-address limits must not count,
+            # through the first connects, the restart's reconnects and their retries.
             f"max_connections_per_address = {2 * (load.kiosks + load.staff)}",
-            f"address_reconnect_burst = {2 * (load.kiosks + load.staff)}",
+            f"address_reconnect_burst = {10 * (load.kiosks + load.staff)}",
+            f"address_reconnects_per_minute = {10 * (load.kiosks + load.staff)}",
             "",
         ]
     )
@@ -268,8 +305,13 @@ class _Envelope(msgspec.Struct):
     type: str
 
 
+class _Resume(msgspec.Struct):
+    resume_token: str | None = None  # the bare relay's welcome has none
+
+
 _relay_decoder = msgspec.json.Decoder(p.SdpOffer | p.SdpAnswer | p.IceCandidate)
 _error_decoder = msgspec.json.Decoder(p.Error)
+_resume_decoder = msgspec.json.Decoder(_Resume)
 
 
 def frame_type(data: str) -> str:
@@ -319,6 +361,8 @@ class Peer:
         self._traffic = traffic
         self._waiters: dict[str, asyncio.Future[str]] = {}
         self.welcomed = False
+        self.resume_token: str | None = None  # from the Welcome, sent back on reconnecting
+        self.hello_sent_at = 0.0  # monotonic
         self.reader = asyncio.create_task(self._read())
 
     def expect(self, kind: str) -> asyncio.Future[str]:
@@ -369,17 +413,17 @@ class Peer:
         self._waiters.clear()
 
 
-async def settle(future: Awaitable[str], what: str) -> str:
+async def settle(future: Awaitable[str], what: str, wait: float = WAIT) -> str:
     try:
-        return await asyncio.wait_for(future, WAIT)
+        return await asyncio.wait_for(future, wait)
     except TimeoutError:
-        raise DroppedError(f"no {what} within {WAIT:.0f} s", "timeout") from None
+        raise DroppedError(f"no {what} within {wait:.0f} s", "timeout") from None
 
 
 class Target(Protocol):
     """How one kind of server is greeted and asked to pair a kiosk with a staff member."""
 
-    def hello(self, role: p.Role, index: int) -> bytes: ...
+    def hello(self, role: p.Role, index: int, resume_token: str | None = None) -> bytes: ...
 
     async def pair(self, index: int, kiosk: Peer, staff: Peer) -> str: ...
 
@@ -388,9 +432,14 @@ class Target(Protocol):
 class HubTarget:
     city: City
 
-    def hello(self, role: p.Role, index: int) -> bytes:
+    def hello(self, role: p.Role, index: int, resume_token: str | None = None) -> bytes:
         tokens = self.city.kiosk_tokens if role is p.Role.KIOSK else self.city.staff_tokens
-        hello = p.Hello(protocol_version=p.PROTOCOL_VERSION, token=tokens[index], app="bench")
+        hello = p.Hello(
+            protocol_version=p.PROTOCOL_VERSION,
+            token=tokens[index],
+            resume_token=resume_token,
+            app="bench",
+        )
         return p.encode(hello)
 
     async def pair(self, index: int, kiosk: Peer, staff: Peer) -> str:
@@ -407,7 +456,7 @@ class HubTarget:
 
 
 class EchoTarget:
-    def hello(self, role: p.Role, index: int) -> bytes:
+    def hello(self, role: p.Role, index: int, resume_token: str | None = None) -> bytes:
         return msgspec.json.encode({"type": "hello", "role": role, "index": index})
 
     async def pair(self, index: int, kiosk: Peer, staff: Peer) -> str:
@@ -536,6 +585,26 @@ class Messages:
 
 
 @dataclass
+class Storm:
+    """One restart of a server with every client connected, timed from the clients' side."""
+
+    stop_seconds: float = 0.0  # SIGTERM to exit
+    down_seconds: float = 0.0  # SIGTERM to listening again
+    seconds: float = 0.0  # listening again to the last client welcomed
+    welcomed_s: list[float] = field(default_factory=list)  # listening to each Welcome, sorted
+    hello_ms: list[float] = field(default_factory=list)  # each last hello to its Welcome, sorted
+    server_cpu_seconds: float = 0.0  # the new process's, from listening to the last Welcome
+    failed_while_down: Counter[str] = field(default_factory=Counter)
+    failed_after: Counter[str] = field(default_factory=Counter)  # tries that failed once up
+    load_average: str = ""
+    held: int = 0  # connections open once the server is idle again
+
+    @property
+    def reconnected(self) -> int:
+        return len(self.welcomed_s)
+
+
+@dataclass
 class Result:
     name: str
     connections: int = 0
@@ -555,8 +624,8 @@ class Result:
     errors: Counter[str] = field(default_factory=Counter)
     unexpected_closes: Counter[str] = field(default_factory=Counter)
     retries: Counter[str] = field(default_factory=Counter)
-    stop_seconds: float = 0.0
     log_complaints: int = 0
+    storm: Storm = field(default_factory=Storm)
 
     @property
     def rss_per_connection_kib(self) -> float:
@@ -567,7 +636,7 @@ class Result:
         return self.sent / self.relay_seconds if self.relay_seconds else 0.0
 
 
-async def run(server: Server, target: Target, load: Load) -> Result:
+async def run(server: Server, target: Target, load: Load, down_for: float | None = None) -> Result:
     result = Result(server.name)
     traffic = Traffic()
     await server.start()
@@ -590,9 +659,23 @@ async def run(server: Server, target: Target, load: Load) -> Result:
             await server.wait_until_idle()
             print(f"[{server.name}] relaying {load.rate:g} msg/s for {load.duration:g} s")
             await relay(server, Messages(calls), load, traffic, result)
-            result.rss_peak_kib = server.rss_kib("VmHWM")
+            result.rss_peak_kib = server.rss_kib("VmHWM")  # before the restart starts it anew
+            await server.wait_until_idle()
+            print(f"[{server.name}] restarting it with every client connected")
+            clients = [
+                (peer, functools.partial(target.hello, role, index))
+                for role, peers in ((p.Role.STAFF, staff), (p.Role.KIOSK, kiosks))
+                for index, peer in enumerate(peers)
+            ]
+            result.storm, back = await restart(server, http, clients, traffic, down_for)
+            print(
+                f"[{server.name}] {result.storm.reconnected} clients back "
+                f"{result.storm.seconds:.1f} s after it listened again"
+            )
+            await server.wait_until_idle()
+            result.storm.held = sum(not peer.ws.closed for peer in back)
             traffic.stopping = True
-            result.stop_seconds = await server.stop()
+            await server.stop()
     except BenchError as exc:
         code = server.process.returncode if server.process else None
         state = "is still running" if code is None else f"exited with {code}"
@@ -623,6 +706,7 @@ async def connect_all(
     started = time.monotonic()
 
     async def connect(index: int) -> Peer:
+        backoff = Backoff(BACKOFF_INITIAL, BACKOFF_MAX, random.Random())  # as a kiosk's Link
         async with gate:
             for attempt in itertools.count():
                 try:
@@ -632,8 +716,7 @@ async def connect_all(
                     if attempt == RETRIES:
                         raise BenchError(f"{role} {index} of {count}: {exc}") from exc
                     traffic.retries[exc.reason] += 1
-                # Full jitter, as a kiosk's Link backs off.
-                await asyncio.sleep(random.uniform(0, 0.5 * 2**attempt))
+                await asyncio.sleep(backoff.after(fresh=False))
             if (done := len(peers) + 1) % 1000 == 0:
                 print(f"  {done} {role} connections in {time.monotonic() - started:.1f} s")
             peers.append(peer)
@@ -642,20 +725,113 @@ async def connect_all(
     return await asyncio.gather(*(connect(i) for i in range(count)))
 
 
-async def login(http: aiohttp.ClientSession, url: str, traffic: Traffic, hello: bytes) -> Peer:
+async def login(
+    http: aiohttp.ClientSession, url: str, traffic: Traffic, hello: bytes, wait: float = WAIT
+) -> Peer:
+    """Connect and say hello; each of the two steps may take ``wait`` seconds."""
     try:
-        ws = await asyncio.wait_for(http.ws_connect(url, compress=0), WAIT)
+        ws = await asyncio.wait_for(http.ws_connect(url, compress=0), wait)
     except (TimeoutError, aiohttp.ClientError, OSError) as exc:
         raise DroppedError(f"could not connect: {exc!r}", type(exc).__name__) from exc
     peer = Peer(ws, traffic)
     welcome = peer.expect("welcome")
     try:
+        peer.hello_sent_at = time.monotonic()
         await peer.send(hello)
-        await settle(welcome, "welcome")
+        peer.resume_token = _resume_decoder.decode(
+            await settle(welcome, "welcome", wait)
+        ).resume_token
     except BaseException:
         await ws.close()
         raise
     return peer
+
+
+# The reconnect storm after a restart.
+
+
+@dataclass
+class _Return:
+    """How one client came back: the times of its Welcome and hello, and its failed tries."""
+
+    peer: Peer
+    welcomed_at: float
+    failures: list[tuple[float, str]]
+
+
+async def come_back(
+    http: aiohttp.ClientSession,
+    url: str,
+    hello: Callable[[str | None], bytes],
+    gone: Peer,
+    traffic: Traffic,
+) -> _Return:
+    """Wait for the server to close ``gone``, then reconnect as call/link.py's Link does."""
+    await gone.reader
+    backoff = Backoff(BACKOFF_INITIAL, BACKOFF_MAX, random.Random())
+    fresh = gone.ws.close_code == WSCloseCode.GOING_AWAY  # the server is restarting
+    failures: list[tuple[float, str]] = []
+    while True:
+        await asyncio.sleep(backoff.after(fresh=fresh))
+        fresh = False
+        tried_at = time.monotonic()
+        try:
+            peer = await login(http, url, traffic, hello(gone.resume_token), HELLO_TIMEOUT)
+        except DroppedError as exc:
+            failures.append((tried_at, exc.reason))
+            continue
+        return _Return(peer, time.monotonic(), failures)
+
+
+async def restart(
+    server: Server,
+    http: aiohttp.ClientSession,
+    clients: Sequence[tuple[Peer, Callable[[str | None], bytes]]],
+    traffic: Traffic,
+    down_for: float | None,
+) -> tuple[Storm, list[Peer]]:
+    """SIGTERM the server and start it again; time its clients' return.
+
+    ``down_for``: keep it from listening until that long after the SIGTERM (the relay, so
+    that its clients are as far into their backoff as the hub's were).
+    """
+    storm = Storm(load_average=load_average())
+    traffic.stopping = True  # the GOING_AWAY closes are expected
+    returns = [
+        asyncio.create_task(come_back(http, server.url, hello, peer, traffic))
+        for peer, hello in clients
+    ]
+    try:
+        stopping_at = time.monotonic()
+        storm.stop_seconds = await server.stop()
+        if down_for is not None:
+            start_at = stopping_at + down_for - server.startup_seconds
+            await asyncio.sleep(max(0.0, start_at - time.monotonic()))
+        await server.spawn(again=True)
+        listening_at = await server.wait_until_listening()
+        cpu_at_listening = server.cpu_seconds()
+        storm.down_seconds = listening_at - stopping_at
+        try:
+            back = await asyncio.wait_for(asyncio.gather(*returns), STORM_WAIT)
+        except TimeoutError:
+            missing = sum(not task.done() for task in returns)
+            raise BenchError(
+                f"{missing} of {len(returns)} clients were not back {STORM_WAIT:.0f} s after "
+                f"{server.name} listened again"
+            ) from None
+        storm.server_cpu_seconds = server.cpu_seconds() - cpu_at_listening
+    finally:
+        for task in returns:
+            task.cancel()
+    storm.welcomed_s = sorted(r.welcomed_at - listening_at for r in back)
+    storm.hello_ms = sorted(1000 * (r.welcomed_at - r.peer.hello_sent_at) for r in back)
+    storm.seconds = storm.welcomed_s[-1]
+    for r in back:
+        for tried_at, reason in r.failures:
+            (storm.failed_while_down if tried_at < listening_at else storm.failed_after)[
+                reason
+            ] += 1
+    return storm, [r.peer for r in back]
 
 
 async def start_calls(
@@ -781,7 +957,42 @@ def table(hub: Result, base: Result) -> list[str]:
         f"| {_counts(base.unexpected_closes)} | |",
         f"| load average at relay start | {hub.load_average} | {base.load_average} | |",
         f"| server log warnings and errors | {hub.log_complaints} | {base.log_complaints} | |",
+    ]
+    return rows
+
+
+def storm_table(hub: Storm, base: Storm) -> list[str]:
+    """The restart with every client connected: the server's down time, then the storm."""
+    rows = [
+        "| | hub | baseline | hub / baseline |",
+        "|---|---:|---:|---:|",
         _row("shutdown (SIGTERM to exit, s)", hub.stop_seconds, base.stop_seconds, ".1f"),
+        _row("down (SIGTERM to listening again, s)", hub.down_seconds, base.down_seconds, ".1f"),
+        f"| clients back, and held once idle | {hub.reconnected:,}, {hub.held:,} "
+        f"| {base.reconnected:,}, {base.held:,} | |",
+        _row(
+            "**storm: listening to the last Welcome (s)**", hub.seconds, base.seconds, ".2f", True
+        ),
+    ]
+    for label, q in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99)):
+        h, b = percentile(hub.welcomed_s, q), percentile(base.welcomed_s, q)
+        rows.append(_row(f"a client's Welcome after listening, {label} (s)", h, b, ".2f", True))
+    for label, q in (("p50", 0.5), ("p99", 0.99), ("max", 1.0)):
+        h, b = percentile(hub.hello_ms, q), percentile(base.hello_ms, q)
+        rows.append(_row(f"hello to Welcome, {label} (ms)", h, b, ".1f", True))
+    rows += [
+        _row(
+            "server CPU in the storm (s)",
+            hub.server_cpu_seconds,
+            base.server_cpu_seconds,
+            ".2f",
+            ratio=True,
+        ),
+        f"| tries refused while down | {_counts(hub.failed_while_down)} "
+        f"| {_counts(base.failed_while_down)} | |",
+        f"| tries failed once listening | {_counts(hub.failed_after)} "
+        f"| {_counts(base.failed_after)} | |",
+        f"| load average at the restart | {hub.load_average} | {base.load_average} | |",
     ]
     return rows
 
@@ -801,6 +1012,9 @@ def verdicts(hub: Result, base: Result, load: Load) -> list[str]:
         for k in ("sdp", "candidate")
     }
 
+    storm_ratio = hub.storm.seconds / base.storm.seconds if base.storm.seconds else float("inf")
+    storm_ok = hub.storm.reconnected == wanted and storm_ratio <= 2
+
     def mark(ok: bool, tested: bool = True) -> str:
         if not tested:
             return "not tested (this run's load is below the target's)"
@@ -816,6 +1030,10 @@ def verdicts(hub: Result, base: Result, load: Load) -> list[str]:
         f"{hub.received:,} of {hub.sent:,} messages delivered.",
         f"- Relay p50 within 1.5x the baseline: {mark(max(ratios.values()) <= 1.5)}; "
         f"{ratios['sdp']:.2f}x for offers/answers, {ratios['candidate']:.2f}x for candidates.",
+        f"- After a restart, every client back within 2x the bare relay's time: "
+        f"{mark(storm_ok, load.kiosks >= 5000 and load.staff >= 500)}; "
+        f"{hub.storm.reconnected:,} of {wanted:,} back in {hub.storm.seconds:.2f} s "
+        f"against {base.storm.seconds:.2f} s ({storm_ratio:.2f}x).",
     ]
 
 
@@ -845,6 +1063,22 @@ def interpretation(hub: Result, base: Result, load_before: str) -> list[str]:
     return lines
 
 
+def storm_setup(hub: Storm, base: Storm) -> str:
+    return (
+        "Then each server is restarted as systemd restarts the hub on an upgrade: SIGTERM with "
+        "every client connected and the calls up, then the same command again, on the same var "
+        "dir and database. Each client comes back as the kiosk's and console's `Link` does "
+        f"(`call.link.Backoff`): a first try within {BACKOFF_INITIAL:g} s of the GOING_AWAY "
+        f"close, then a window that doubles with each refused try up to {BACKOFF_MAX:g} s, the "
+        f"wait drawn anywhere in it, and {HELLO_TIMEOUT:g} s each for the handshake and the "
+        "Welcome; it sends the resume token of its last Welcome. The baseline is kept from "
+        f"listening until as long after its SIGTERM as the hub was ({hub.down_seconds:.1f} s "
+        f"against {base.down_seconds:.1f} s), so its clients are as far into their backoff when "
+        "it comes back. The storm is timed from the moment the new process accepts a TCP "
+        "connection to the last client's Welcome."
+    )
+
+
 def report(hub: Result, base: Result, load: Load, command: str, load_before: str) -> str:
     today = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     setup = (
@@ -861,6 +1095,8 @@ def report(hub: Result, base: Result, load: Load, command: str, load_before: str
         f"    {command}",
         setup,
         "\n".join(table(hub, base)),
+        storm_setup(hub.storm, base.storm),
+        "\n".join(storm_table(hub.storm, base.storm)),
         "Targets:",
         "\n".join(verdicts(hub, base, load)),
         *interpretation(hub, base, load_before),
@@ -932,10 +1168,10 @@ def bench(load: Load, workdir: Path) -> tuple[Result, Result]:
         echo_port,
         workdir / "echo.log",
     )
-    results = (
-        asyncio.run(run(hub, HubTarget(city), load)),
-        asyncio.run(run(echo, EchoTarget(), load)),
-    )
+    on_hub = asyncio.run(run(hub, HubTarget(city), load))
+    # The relay stays down as long as the hub did, for the same backoff at its return.
+    on_echo = asyncio.run(run(echo, EchoTarget(), load, down_for=on_hub.storm.down_seconds))
+    results = (on_hub, on_echo)
     for server, result in zip((hub, echo), results, strict=True):
         complaints = server.complaints()
         result.log_complaints = len(complaints)

@@ -8,6 +8,7 @@ client: online staff per department, and the clients whose grace period runs.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable
 
 from signaling import protocol as p
@@ -23,6 +24,10 @@ class Roster:
         self._clients: dict[_Key, Client] = {}
         self._staff_by_department: dict[str, dict[str, Client]] = {}
         self._in_grace: dict[_Key, Client] = {}
+        # Deadlines as set, soonest first; an entry is stale once its client's deadline
+        # changed. The timer asks for the soonest after every input, and after a restart every
+        # client starts its grace at once: a scan of them all per reconnect was quadratic.
+        self._deadlines: list[tuple[float, _Key]] = []
 
     # Connections.
 
@@ -84,6 +89,7 @@ class Roster:
             self._in_grace.pop(key, None)
         else:
             self._in_grace[key] = client
+            heapq.heappush(self._deadlines, (deadline, key))
 
     def grace_expired(self, now: float) -> list[Client]:
         return [
@@ -93,5 +99,11 @@ class Roster:
         ]
 
     def next_grace_deadline(self) -> float | None:
-        deadlines = [c.grace_deadline for c in self._in_grace.values()]
-        return min((d for d in deadlines if d is not None), default=None)
+        deadlines = self._deadlines
+        while deadlines:
+            deadline, key = deadlines[0]
+            client = self._in_grace.get(key)
+            if client is not None and client.grace_deadline == deadline:
+                return deadline
+            heapq.heappop(deadlines)  # stale: that grace ended or was set again since
+        return None

@@ -64,8 +64,12 @@ async def get_kiosk_by_name(conn: AsyncConnection, name: str) -> Kiosk | None:
     return await _one(conn, kiosks.c.name == name)
 
 
-async def get_kiosk_by_token_hash(conn: AsyncConnection, token_hash: str) -> Kiosk | None:
-    return await _one(conn, kiosks.c.token_hash == token_hash)
+async def get_kiosks_by_token_hashes(
+    conn: AsyncConnection, token_hashes: list[str]
+) -> dict[str, Kiosk]:
+    """The kiosks holding any of these tokens, by token hash; unknown hashes are left out."""
+    rows = await conn.execute(sa.select(kiosks).where(kiosks.c.token_hash.in_(token_hashes)))
+    return {row.token_hash: _kiosk(row._mapping) for row in rows}
 
 
 async def list_kiosks(conn: AsyncConnection) -> list[Kiosk]:

@@ -23,7 +23,7 @@ from signaling.protocol import EndReason, Role
 from signaling.store import accounts, audit, city, history, kiosks, migrations
 from signaling.store.engine import create_engine, describe, is_unavailable
 from signaling.store.errors import ConflictError, StoreError
-from signaling.store.group_commit import GroupCommit
+from signaling.store.group_commit import GroupCommit, GroupLookup
 from signaling.store.records import (
     Account,
     AuditEntry,
@@ -53,6 +53,8 @@ class Store:
         self.revision_at_open: str | None = None
         # append_audit's entries, many to a transaction under load (group_commit.py).
         self._audit = GroupCommit(self._append_audit_rows, name="audit-writer")
+        # Every kiosk login looks its token up: many to a query under load (group_commit.py).
+        self._kiosk_tokens = GroupLookup(self._kiosks_by_token_hashes, name="kiosk-tokens")
 
     @classmethod
     async def open(
@@ -248,8 +250,12 @@ class Store:
             return await kiosks.get_kiosk_by_name(conn, name)
 
     async def get_kiosk_by_token_hash(self, token_hash: str) -> Kiosk | None:
+        """Lookups made meanwhile, such as a burst of logins after a restart, share a query."""
+        return await self._kiosk_tokens.get(token_hash)
+
+    async def _kiosks_by_token_hashes(self, token_hashes: list[str]) -> dict[str, Kiosk]:
         async with self._read() as conn:
-            return await kiosks.get_kiosk_by_token_hash(conn, token_hash)
+            return await kiosks.get_kiosks_by_token_hashes(conn, token_hashes)
 
     async def list_kiosks(self) -> list[Kiosk]:
         async with self._read() as conn:

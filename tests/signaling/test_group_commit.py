@@ -1,4 +1,5 @@
-"""Group commit of audit entries: a burst shares transactions, and every entry is kept."""
+"""Group commit and lookup: a burst of logins shares transactions and queries, and every audit
+entry is kept."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from signaling.store import Store, StoreError
-from signaling.store.group_commit import GroupCommit
+from signaling.store.group_commit import GroupCommit, GroupLookup
+from signaling.tokens import hash_token
 
 NOW = 1_750_000_000.0
 
@@ -129,5 +131,68 @@ async def test_a_full_disk_fails_only_the_entry_that_does_not_fit(
         assert isinstance(outcomes[0], StoreError)
         assert not any(isinstance(o, BaseException) for o in outcomes[1:])
         assert len(await store.list_audit(limit=1000)) == burst
+    finally:
+        await store.close()
+
+
+# Group lookup.
+
+
+class Table:
+    """A fetch that takes a while, as a query does, and remembers which keys each one asked."""
+
+    def __init__(self, rows: dict[str, int], fail: bool = False) -> None:
+        self.rows = rows
+        self.queries: list[list[str]] = []
+        self.fail = fail
+
+    async def fetch(self, keys: list[str]) -> dict[str, int]:
+        self.queries.append(keys)
+        await asyncio.sleep(0.01)
+        if self.fail:
+            raise StoreError("could not read the database: disk I/O error")
+        return {key: self.rows[key] for key in keys if key in self.rows}
+
+
+async def test_concurrent_lookups_share_queries_and_each_gets_its_own_answer() -> None:
+    table = Table({f"t{i}": i for i in range(0, 300, 3)})
+    lookup = GroupLookup(table.fetch, name="test", max_keys=100)
+    first = asyncio.ensure_future(lookup.get("t0"))
+    await asyncio.sleep(0.001)  # its query runs: the rest arrive meanwhile
+    keys = [f"t{i}" for i in range(300)] + ["t3", "t3"]  # asked twice, looked up once
+
+    answers = await asyncio.gather(first, *(lookup.get(key) for key in keys))
+
+    assert answers[0] == 0
+    assert answers[1:] == [int(k[1:]) if int(k[1:]) % 3 == 0 else None for k in keys]
+    assert table.queries[0] == ["t0"]
+    assert [len(query) for query in table.queries[1:]] == [100, 100, 100]  # max_keys each
+    assert sorted(k for query in table.queries[1:] for k in query) == sorted(set(keys))
+
+
+async def test_a_failed_lookup_query_fails_each_of_its_callers() -> None:
+    lookup = GroupLookup(Table({}, fail=True).fetch, name="test")
+    outcomes = await asyncio.gather(
+        *(lookup.get(f"t{i}") for i in range(5)), return_exceptions=True
+    )
+    assert all(isinstance(outcome, StoreError) for outcome in outcomes)
+
+
+async def test_store_finds_each_kiosk_of_a_login_burst_by_its_token(tmp_path: Path) -> None:
+    store = await Store.open(f"sqlite+aiosqlite:///{tmp_path}/hub.db")
+    try:
+        made = [
+            await store.create_kiosk(f"kiosk-{i}", "hall", actor="test", now=NOW) for i in range(40)
+        ]
+        old_token = made[0][1]
+        await store.reissue_kiosk_token(made[0][0].id, actor="test", now=NOW)
+        hashes = [hash_token(token) for _, token in made] + [hash_token("nobody's")]
+
+        found = await asyncio.gather(*(store.get_kiosk_by_token_hash(h) for h in hashes))
+
+        assert found[0] is None  # reissued: the old token no longer works
+        assert found[1:-1] == [kiosk for kiosk, _ in made[1:]]
+        assert found[-1] is None
+        assert await store.get_kiosk_by_token_hash(hash_token(old_token)) is None
     finally:
         await store.close()
