@@ -20,7 +20,7 @@ from aiohttp.typedefs import Handler
 from signaling import protocol as p
 from signaling.admin.app import mount_admin
 from signaling.auth import Authenticator, ice_servers
-from signaling.directory import Directory, load_directory
+from signaling.city_file import import_city_file
 from signaling.forwarded import Network, ProxyTrust, parse_address, parse_networks, within
 from signaling.hub import Connection, Hub
 from signaling.limits import AddressLimit, TokenBucket
@@ -86,10 +86,8 @@ async def _hub_context(app: web.Application) -> AsyncIterator[None]:
         await store.close()
         raise
     if city is not None:
-        # Only when the file is new or changed, so that the admin page's edits survive a restart.
-        path, directory = city
-        if await store.import_city_file(directory, source=path, now=time.time()):
-            logger.info("= imported the directory from %s", path)
+        # Only when the file is new or changed; it never stops the hub (signaling/city_file.py).
+        await import_city_file(store, city)
     switchboard = Switchboard(
         await store.load_directory(),
         grace_seconds=settings.grace_seconds,
@@ -124,14 +122,12 @@ async def _hub_context(app: web.Application) -> AsyncIterator[None]:
     await store.close()
 
 
-def _prepare(settings: Settings) -> tuple[str, Directory] | None:
-    """Start-up file work: the var folder, and the city file when one is configured."""
+def _prepare(settings: Settings) -> str | None:
+    """Start-up file work: the var folder; the city file's path when one is configured."""
     # Only the hub's user may look inside: the database, snapshot and backups are personal data.
     Path(settings.var_dir).mkdir(mode=0o700, parents=True, exist_ok=True)
     check_files(settings)
-    if settings.city_file is None:
-        return None
-    return settings.city_file, load_directory(Path(settings.city_file).read_bytes())
+    return settings.city_file
 
 
 def schedule_full_collections() -> None:

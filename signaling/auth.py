@@ -183,7 +183,11 @@ class Authenticator:
             self._admit(kiosk.id, ip, now)
             await self._audit(kiosk.id, "login", kiosk.id, ip, now, method="device_token")
             return Principal(
-                role=Role.KIOSK, id=kiosk.id, display_name=kiosk.name, location=kiosk.location
+                role=Role.KIOSK,
+                id=kiosk.id,
+                display_name=kiosk.name,
+                location=kiosk.location,
+                site_id=kiosk.site_id,
             )
         session = await self._store.get_session(token_hash)
         if session is None:

@@ -18,6 +18,7 @@ from signaling.store.schema import account_departments, accounts, auth_sessions,
 ACCOUNT_ROLES = frozenset({Role.STAFF, Role.SUPERVISOR, Role.ADMIN})
 # Lower-case ASCII, so a login never depends on how an IME or keyboard cased it.
 USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+MAX_DISPLAY_NAME_CHARS = 100  # the column's width
 
 
 async def create_account(
@@ -34,11 +35,8 @@ async def create_account(
         raise ValueError(
             f"username {username!r} must be 1-64 lower-case letters, digits, '.', '_' or '-'"
         )
-    if role not in ACCOUNT_ROLES:
-        raise ValueError(f"an account's role must be staff, supervisor or admin, not {role!r}")
-    display_name = display_name.strip()
-    if not display_name:
-        raise ValueError("the display name must not be empty")
+    _check_role(role)
+    display_name = _checked_display_name(display_name)
     if await conn.scalar(sa.select(accounts.c.id).where(accounts.c.username == username)):
         raise ConflictError(f"username {username!r} is already taken")
     wanted = await _checked_departments(conn, departments)
@@ -82,9 +80,18 @@ async def list_accounts(conn: AsyncConnection) -> list[Account]:
 
 
 async def set_password(
-    conn: AsyncConnection, account_id: str, password_hash: str, *, revoke_sessions: bool
+    conn: AsyncConnection,
+    account_id: str,
+    password_hash: str,
+    *,
+    revoke_sessions: bool,
+    must_change: bool | None = None,
 ) -> None:
-    await _update(conn, account_id, password_hash=password_hash)
+    """``must_change`` sets or clears the forced change at next sign-in; None keeps it."""
+    values: dict[str, Any] = {"password_hash": password_hash}
+    if must_change is not None:
+        values["must_change_password"] = must_change
+    await _update(conn, account_id, **values)
     if revoke_sessions:
         await delete_sessions_for(conn, account_id)
 
@@ -104,6 +111,50 @@ async def set_departments(
         sa.delete(account_departments).where(account_departments.c.account_id == account_id)
     )
     await _insert_departments(conn, account_id, wanted)
+
+
+async def update_account(
+    conn: AsyncConnection,
+    account_id: str,
+    *,
+    display_name: str | None = None,
+    role: Role | None = None,
+    departments: Sequence[str] | None = None,
+) -> tuple[Account, Account]:
+    """Change what is given (None keeps it); returns the account before and after.
+
+    A new role or new departments end the account's sessions: what it may do is decided at
+    sign-in, so it signs in again to get them.
+    """
+    before = await require_account(conn, account_id)
+    values: dict[str, Any] = {}
+    if display_name is not None:
+        values["display_name"] = _checked_display_name(display_name)
+    if role is not None:
+        _check_role(role)
+        values["role"] = role.value
+    if values:
+        await _update(conn, account_id, **values)
+    if departments is not None:
+        wanted = await _checked_departments(conn, departments)
+        if tuple(sorted(wanted)) != before.departments:
+            await conn.execute(
+                sa.delete(account_departments).where(account_departments.c.account_id == account_id)
+            )
+            await _insert_departments(conn, account_id, wanted)
+    after = await require_account(conn, account_id)
+    if (after.role, after.departments) != (before.role, before.departments):
+        await delete_sessions_for(conn, account_id)
+    return before, after
+
+
+def public_fields(account: Account) -> dict[str, Any]:
+    """What an admin changes and the audit log shows: never the password hash."""
+    return {
+        "display_name": account.display_name,
+        "role": account.role.value,
+        "departments": list(account.departments),
+    }
 
 
 async def create_session(
@@ -148,6 +199,20 @@ async def delete_sessions_for(conn: AsyncConnection, account_id: str) -> int:
 async def delete_expired_sessions(conn: AsyncConnection, now: float) -> int:
     result = await conn.execute(sa.delete(auth_sessions).where(auth_sessions.c.expires_at <= now))
     return result.rowcount
+
+
+def _check_role(role: Role) -> None:
+    if role not in ACCOUNT_ROLES:
+        raise ValueError(f"an account's role must be staff, supervisor or admin, not {role!r}")
+
+
+def _checked_display_name(display_name: str) -> str:
+    display_name = display_name.strip()
+    if not display_name:
+        raise ValueError("the display name must not be empty")
+    if len(display_name) > MAX_DISPLAY_NAME_CHARS:
+        raise ValueError(f"the display name has at most {MAX_DISPLAY_NAME_CHARS} characters")
+    return display_name
 
 
 async def _checked_departments(conn: AsyncConnection, wanted: Sequence[str]) -> list[str]:
@@ -212,6 +277,8 @@ def _account(row: sa.Row[Any], departments: tuple[str, ...]) -> Account:
         created_at=m["created_at"],
         departments=departments,
         password_hash=m["password_hash"],
+        must_change_password=bool(m["must_change_password"]),
+        site_id=m["site_id"],
     )
 
 

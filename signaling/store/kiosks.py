@@ -10,12 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from signaling.store.errors import ConflictError, NotFoundError
 from signaling.store.records import Kiosk
-from signaling.store.schema import kiosks
+from signaling.store.schema import kiosks, sites
 from signaling.tokens import hash_token, new_device_token
 
 
 async def create_kiosk(
-    conn: AsyncConnection, *, name: str, location: str, now: float
+    conn: AsyncConnection, *, name: str, location: str, now: float, site_id: str | None = None
 ) -> tuple[Kiosk, str]:
     """Register a kiosk; the plaintext token is returned here and never again."""
     name, location = name.strip(), location.strip()
@@ -23,6 +23,7 @@ async def create_kiosk(
         raise ValueError("a kiosk needs a name")
     if await get_kiosk_by_name(conn, name) is not None:
         raise ConflictError(f"a kiosk named {name!r} already exists")
+    await check_site(conn, site_id)
     kiosk_id = await _new_id(conn)
     token = new_device_token()
     await conn.execute(
@@ -34,6 +35,7 @@ async def create_kiosk(
             disabled=False,
             created_at=now,
             last_seen_at=None,
+            site_id=site_id,
         )
     )
     kiosk = await get_kiosk(conn, kiosk_id)
@@ -50,6 +52,21 @@ async def reissue_token(conn: AsyncConnection, kiosk_id: str) -> str:
 
 async def set_disabled(conn: AsyncConnection, kiosk_id: str, disabled: bool) -> None:
     await _update(conn, kiosk_id, disabled=disabled)
+
+
+async def set_site(conn: AsyncConnection, kiosk_id: str, site_id: str | None) -> None:
+    """Place the kiosk at a site (None: nowhere yet); the site must be in the directory."""
+    await check_site(conn, site_id)
+    await _update(conn, kiosk_id, site_id=site_id)
+
+
+async def check_site(conn: AsyncConnection, site_id: str | None) -> None:
+    """NotFoundError unless ``site_id`` is None or a site of the directory."""
+    if (
+        site_id is not None
+        and (await conn.scalar(sa.select(sites.c.id).where(sites.c.id == site_id))) is None
+    ):
+        raise NotFoundError(f"no site {site_id!r}")
 
 
 async def touch(conn: AsyncConnection, kiosk_id: str, at: float) -> None:
@@ -96,6 +113,7 @@ def _kiosk(m: sa.RowMapping) -> Kiosk:
         disabled=bool(m["disabled"]),
         created_at=m["created_at"],
         last_seen_at=m["last_seen_at"],
+        site_id=m["site_id"],
     )
 
 

@@ -18,6 +18,10 @@ class Account:
     created_at: float
     departments: tuple[str, ...]
     password_hash: str = field(repr=False)
+    # A temporary password set by an admin: usable only to choose a new one.
+    must_change_password: bool = False
+    # The site they work at (signaling/directory.py, Site); None: no one site.
+    site_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -28,6 +32,8 @@ class Kiosk:
     disabled: bool
     created_at: float
     last_seen_at: float | None
+    # The site it stands at, which gives its ward for routing; None: not placed yet.
+    site_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -13,6 +13,35 @@ import sqlalchemy as sa
 
 metadata = sa.MetaData()
 
+# The city's shape (signaling/directory.py): wards, their sites, and the services desks share.
+wards = sa.Table(
+    "wards",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("names", sa.JSON, nullable=False),
+    sa.Column("shares_overflow", sa.Boolean, nullable=False),
+    sa.Column("sort_order", sa.Integer, nullable=False),
+)
+
+sites = sa.Table(
+    "sites",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("ward_id", sa.String(64), sa.ForeignKey("wards.id"), nullable=False),
+    sa.Column("names", sa.JSON, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("sort_order", sa.Integer, nullable=False),
+)
+
+services = sa.Table(
+    "services",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("names", sa.JSON, nullable=False),
+    sa.Column("overflow_after_seconds", sa.Float, nullable=True),  # None: never overflows
+    sa.Column("sort_order", sa.Integer, nullable=False),
+)
+
 departments = sa.Table(
     "departments",
     metadata,
@@ -20,17 +49,34 @@ departments = sa.Table(
     sa.Column("names", sa.JSON, nullable=False),
     sa.Column("hours", sa.JSON, nullable=False),
     sa.Column("sort_order", sa.Integer, nullable=False),
+    # NULL: a city-wide department (a central 税務課, a call-center pool).
+    sa.Column("ward_id", sa.String(64), sa.ForeignKey("wards.id"), nullable=True),
+)
+
+department_services = sa.Table(
+    "department_services",
+    metadata,
+    sa.Column(
+        "department_id",
+        sa.String(64),
+        sa.ForeignKey("departments.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("service_id", sa.String(64), sa.ForeignKey("services.id"), primary_key=True),
+    sa.Column("sort_order", sa.Integer, nullable=False),
 )
 
 categories = sa.Table(
     "categories",
     metadata,
     sa.Column("id", sa.String(64), primary_key=True),
-    sa.Column("department_id", sa.String(64), sa.ForeignKey("departments.id"), nullable=False),
+    # Exactly one of the two is set (signaling/directory.py, Category).
+    sa.Column("department_id", sa.String(64), sa.ForeignKey("departments.id"), nullable=True),
     sa.Column("names", sa.JSON, nullable=False),
     sa.Column("descriptions", sa.JSON, nullable=False),
     sa.Column("icon", sa.String(64), nullable=False),
     sa.Column("sort_order", sa.Integer, nullable=False),
+    sa.Column("service_id", sa.String(64), sa.ForeignKey("services.id"), nullable=True),
 )
 
 outcome_codes = sa.Table(
@@ -51,6 +97,10 @@ accounts = sa.Table(
     sa.Column("password_hash", sa.String(255), nullable=False),
     sa.Column("disabled", sa.Boolean, nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
+    # Set when an admin resets the password: the next sign-in must choose a new one (0003).
+    sa.Column("must_change_password", sa.Boolean, nullable=False, server_default=sa.false()),
+    # Where the staff member works; NULL: no one site (a city-wide desk). 0004.
+    sa.Column("site_id", sa.String(64), sa.ForeignKey("sites.id"), nullable=True),
 )
 
 account_departments = sa.Table(
@@ -91,6 +141,8 @@ kiosks = sa.Table(
     sa.Column("disabled", sa.Boolean, nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("last_seen_at", sa.Float, nullable=True),
+    # The site it stands at, which gives its ward for routing; NULL: not placed yet.
+    sa.Column("site_id", sa.String(64), sa.ForeignKey("sites.id"), nullable=True),
 )
 
 consultations = sa.Table(
@@ -144,4 +196,16 @@ audit_log = sa.Table(
     sa.Column("target", sa.String(200), nullable=False),
     sa.Column("detail", sa.JSON, nullable=False),
     sa.Column("ip", sa.String(64), nullable=True),
+)
+
+# The city file as last imported: the base that tells the file's changes from the admins' edits
+# (signaling/city_import.py). Emptied when the whole directory is replaced.
+city_file_imports = sa.Table(
+    "city_file_imports",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("source", sa.String(500), nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("directory", sa.JSON, nullable=False),
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any
@@ -17,12 +18,13 @@ import sqlalchemy as sa
 import sqlalchemy.exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from signaling.city_import import CityImport
 from signaling.directory import Directory
 from signaling.events import Event
 from signaling.protocol import EndReason, Role
 from signaling.store import accounts, audit, city, history, kiosks, migrations
 from signaling.store.engine import create_engine, describe, is_unavailable
-from signaling.store.errors import ConflictError, StoreError
+from signaling.store.errors import ConflictError, NotFoundError, StoreError
 from signaling.store.group_commit import GroupCommit, GroupLookup
 from signaling.store.records import (
     Account,
@@ -142,14 +144,79 @@ class Store:
         now: float,
         ip: str | None = None,
         revoke_sessions: bool = True,
+        must_change: bool | None = None,
     ) -> None:
-        """Also ends the account's sessions, unless this is a silent rehash at login."""
+        """Also ends the account's sessions, unless this is a silent rehash at login.
+
+        ``must_change``: True for a temporary password the account must replace at its next
+        sign-in, False for one it may keep; None (the rehash) leaves that as it was.
+        """
         async with self._write() as conn:
             await accounts.set_password(
-                conn, account_id, password_hash, revoke_sessions=revoke_sessions
+                conn,
+                account_id,
+                password_hash,
+                revoke_sessions=revoke_sessions,
+                must_change=must_change,
             )
             action = "password_set" if revoke_sessions else "password_rehashed"
-            await audit.append(conn, at=now, actor=actor, action=action, target=account_id, ip=ip)
+            detail = {} if must_change is None else {"must_change": must_change}
+            await audit.append(
+                conn, at=now, actor=actor, action=action, target=account_id, detail=detail, ip=ip
+            )
+
+    async def change_own_password(
+        self, account_id: str, password_hash: str, *, now: float, ip: str | None = None
+    ) -> None:
+        """The account chose a new password (after proving the old one): the forced change is
+        done, and every session made with the old one ends."""
+        async with self._write() as conn:
+            await accounts.set_password(
+                conn, account_id, password_hash, revoke_sessions=True, must_change=False
+            )
+            await audit.append(
+                conn,
+                at=now,
+                actor=account_id,
+                action="password_changed",
+                target=account_id,
+                ip=ip,
+            )
+
+    async def update_account(
+        self,
+        account_id: str,
+        *,
+        display_name: str | None = None,
+        role: Role | None = None,
+        departments: Sequence[str] | None = None,
+        actor: str,
+        now: float,
+        ip: str | None = None,
+    ) -> tuple[Account, Account]:
+        """Change an account's name, role or departments (None keeps each); returns it before
+        and after. A new role or departments end its sessions. Audited as account_updated with
+        the fields as they were and are; a change to nothing is not audited."""
+        async with self._write() as conn:
+            before, after = await accounts.update_account(
+                conn, account_id, display_name=display_name, role=role, departments=departments
+            )
+            old, new = accounts.public_fields(before), accounts.public_fields(after)
+            changed = [key for key in old if old[key] != new[key]]
+            if changed:
+                await audit.append(
+                    conn,
+                    at=now,
+                    actor=actor,
+                    action="account_updated",
+                    target=account_id,
+                    detail={
+                        "before": {key: old[key] for key in changed},
+                        "after": {key: new[key] for key in changed},
+                    },
+                    ip=ip,
+                )
+        return before, after
 
     async def set_account_disabled(
         self, account_id: str, disabled: bool, *, actor: str, now: float, ip: str | None = None
@@ -207,21 +274,57 @@ class Store:
     # Kiosks.
 
     async def create_kiosk(
-        self, name: str, location: str, *, actor: str, now: float, ip: str | None = None
+        self,
+        name: str,
+        location: str,
+        *,
+        actor: str,
+        now: float,
+        ip: str | None = None,
+        site_id: str | None = None,
     ) -> tuple[Kiosk, str]:
         """Returns the kiosk and its token: show the token once, it is not stored."""
         async with self._write() as conn:
-            kiosk, token = await kiosks.create_kiosk(conn, name=name, location=location, now=now)
+            kiosk, token = await kiosks.create_kiosk(
+                conn, name=name, location=location, now=now, site_id=site_id
+            )
+            detail = {"name": kiosk.name, "location": kiosk.location, "site_id": site_id}
             await audit.append(
                 conn,
                 at=now,
                 actor=actor,
                 action="kiosk_created",
                 target=kiosk.id,
-                detail={"name": kiosk.name, "location": kiosk.location},
+                detail=detail,
                 ip=ip,
             )
         return kiosk, token
+
+    async def set_kiosk_site(
+        self,
+        kiosk_id: str,
+        site_id: str | None,
+        *,
+        actor: str,
+        now: float,
+        ip: str | None = None,
+    ) -> Kiosk:
+        """Place a kiosk at a site (None: nowhere); its next login carries the site's ward."""
+        async with self._write() as conn:
+            before = await kiosks.get_kiosk(conn, kiosk_id)
+            if before is None:
+                raise NotFoundError(f"no kiosk {kiosk_id!r}")
+            await kiosks.set_site(conn, kiosk_id, site_id)
+            await audit.append(
+                conn,
+                at=now,
+                actor=actor,
+                action="kiosk_site_set",
+                target=kiosk_id,
+                detail={"before": before.site_id, "after": site_id},
+                ip=ip,
+            )
+        return dataclasses.replace(before, site_id=site_id)
 
     async def reissue_kiosk_token(
         self, kiosk_id: str, *, actor: str, now: float, ip: str | None = None
@@ -274,6 +377,7 @@ class Store:
         async with self._write() as conn:
             changed = await city.replace_directory(conn, directory)
             if changed:
+                await city.forget_imports(conn)
                 detail = {
                     "departments": len(directory.departments),
                     "categories": len(directory.categories),
@@ -284,28 +388,17 @@ class Store:
                 )
         return changed
 
-    async def import_city_file(self, directory: Directory, *, source: str, now: float) -> bool:
-        """Store the city file's ``directory`` unless it is where the stored one came from.
+    async def import_city_file(
+        self, directory: Directory, *, source: str, now: float
+    ) -> CityImport | None:
+        """Merge the city file's ``directory`` into the stored one (signaling/city_import.py).
 
-        True if imported: on the first start, when the file describes another directory than
-        at its last import, or when something replaced the whole directory since (seeding,
-        madoguchi-admin). Edits made since on the admin page are kept until the file changes.
+        None if this file is the one imported last and nothing replaced the whole directory
+        since (seeding, madoguchi-admin): admins' edits are kept either way. The content of the
+        file never makes this raise; CityImport says what changed and what still differs.
         """
-        digest = city.fingerprint(directory)
         async with self._write() as conn:
-            if await city.imported_fingerprint(conn) == digest:
-                return False
-            changed = await city.replace_directory(conn, directory)
-            detail = {
-                "fingerprint": digest,
-                "changed": changed,
-                "departments": len(directory.departments),
-                "categories": len(directory.categories),
-            }
-            await audit.append(
-                conn, at=now, actor="config", action=city.IMPORTED, target=source, detail=detail
-            )
-        return True
+            return await city.import_city_file(conn, directory, source=source, now=now)
 
     async def edit_directory(
         self, edit: city.DirectoryEdit, *, actor: str, now: float, ip: str | None = None

@@ -18,7 +18,7 @@ from signaling.auth import (
     turn_credentials,
     verify_password,
 )
-from signaling.directory import Department, Directory
+from signaling.directory import Department, Directory, Site, Ward
 from signaling.principal import Principal
 from signaling.protocol import (
     PROTOCOL_VERSION,
@@ -237,6 +237,22 @@ async def test_a_kiosk_token_makes_a_kiosk_principal(store: Store, auth: Authent
         role=Role.KIOSK, id=kiosk.id, display_name="中央公民館", location="1F ロビー"
     )
     assert issued is None
+
+
+async def test_a_kiosk_at_a_site_carries_its_site_in_its_principal(
+    store: Store, auth: Authenticator
+) -> None:
+    ward = Ward(id="moji", names={"ja": "門司区"})
+    site = Site(id="moji-center", ward_id="moji", names={"ja": "門司市民センター"})
+    await store.replace_directory(
+        Directory(wards=[ward], sites=[site], departments=[Department(id="shimin", names={})]),
+        actor="test",
+        now=NOW,
+    )
+    kiosk, token = await store.create_kiosk("門司", "", actor="test", now=NOW)
+    await store.set_kiosk_site(kiosk.id, "moji-center", actor="test", now=NOW)
+    principal, _ = await auth.authenticate(token_hello(token), IP, NOW)
+    assert principal.site_id == "moji-center"
 
 
 async def test_a_password_login_issues_a_session_token(
