@@ -39,6 +39,18 @@ class LegAnswered:
     leg: int
     staff_id: str
     at: float
+    department_id: str = ""  # the department that answered
+    overflowed_from: str | None = None  # the department it was queued in, when not the same
+
+
+@dataclass(frozen=True, slots=True)
+class LegOverflowed:
+    """The citizen's own desk waited long enough, or cannot serve: these desks may take them."""
+
+    session_id: str
+    leg: int
+    departments: tuple[str, ...]
+    at: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +131,7 @@ Event = (
     ConsultationRequested
     | LegQueued
     | LegAnswered
+    | LegOverflowed
     | LegEnded
     | ConsultationEnded
     | WrapUpRecorded
@@ -135,6 +148,7 @@ CONSULTATION = (
     ConsultationRequested,
     LegQueued,
     LegAnswered,
+    LegOverflowed,
     LegEnded,
     ConsultationEnded,
     WrapUpRecorded,

@@ -125,6 +125,12 @@ class HubMetrics:
             "Failed history writes (retried)",
             registry=self.registry,
         )
+        self.overflows = Counter(
+            "madoguchi_overflows_total",
+            "Citizens answered by another ward's desk than the one they queued at",
+            ["department", "to_department"],
+            registry=self.registry,
+        )
         self.state_write_failures = Counter(
             "madoguchi_state_write_failures_total",
             "Failed writes of the switchboard's state file (a crash now would lose changes)",
@@ -158,6 +164,8 @@ class HubMetrics:
                     self.transfers.labels(first, event.department_id).inc()
             case events.LegAnswered():
                 self._answered(event)
+                if event.overflowed_from is not None:
+                    self.overflows.labels(event.overflowed_from, event.department_id).inc()
             case events.LegEnded():
                 self._queued.pop((event.session_id, event.leg), None)
             case events.ConsultationEnded():
@@ -175,6 +183,7 @@ class HubMetrics:
                 self.survey.labels(department).observe(event.score)
             case (
                 events.WrapUpRecorded()
+                | events.LegOverflowed()
                 | events.PrincipalOnline()
                 | events.PrincipalOffline()
                 | events.KioskStatusReported()

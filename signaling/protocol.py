@@ -75,6 +75,7 @@ class ErrorCode(StrEnum):
     UNAUTHORIZED = "unauthorized"
     SESSION_EXPIRED = "session_expired"
     ACCOUNT_DISABLED = "account_disabled"
+    PASSWORD_CHANGE_REQUIRED = "password_change_required"
     LOGIN_THROTTLED = "login_throttled"
     FORBIDDEN = "forbidden"
     FRAME_TOO_LARGE = "frame_too_large"
@@ -103,6 +104,7 @@ CLOSE_CODES: dict[ErrorCode, int] = {
     ErrorCode.UNAUTHORIZED: 4401,
     ErrorCode.SESSION_EXPIRED: 4401,
     ErrorCode.ACCOUNT_DISABLED: 4403,
+    ErrorCode.PASSWORD_CHANGE_REQUIRED: 4403,
     ErrorCode.HELLO_TIMEOUT: 4408,
     ErrorCode.REPLACED: 4409,
     ErrorCode.ALREADY_CONNECTED: 4409,
@@ -116,6 +118,7 @@ FATAL_ERRORS = frozenset(
         ErrorCode.UNAUTHORIZED,
         ErrorCode.SESSION_EXPIRED,
         ErrorCode.ACCOUNT_DISABLED,
+        ErrorCode.PASSWORD_CHANGE_REQUIRED,  # until a new one is chosen: POST /account/password
         ErrorCode.REPLACED,  # another instance of this client took over; do not fight it
     }
 )
@@ -153,10 +156,12 @@ class IceServer(msgspec.Struct, kw_only=True, omit_defaults=True):
     credential: str | None = None
 
 
-class KioskInfo(msgspec.Struct, kw_only=True):
+class KioskInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
     kiosk_id: str
     name: str
     location: str
+    site_id: str | None = None  # the community center or ward office it stands in
+    ward_id: str | None = None  # that site's ward: staff see where a caller comes from
 
 
 class StaffInfo(msgspec.Struct, kw_only=True):
@@ -208,6 +213,8 @@ class QueueEntry(msgspec.Struct, kw_only=True, omit_defaults=True):
     queued_at: float
     kiosk_online: bool = True
     transferred_from: HandoffStep | None = None
+    # Queued at another ward's desk (`department_id`), whose wait is up: yours may take it.
+    overflowed: bool = False
 
 
 class TrackStats(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -385,6 +392,8 @@ class SessionStarted(_Message, tag="session_started"):
     # The staff end makes the initial offer; either end may renegotiate later.
     you_offer: bool = False
     resumed: bool = False
+    # Answered by another ward's desk: the department the citizen was queued in (their own).
+    overflowed_from: str | None = None
 
 
 class SessionTransferred(_Message, tag="session_transferred"):

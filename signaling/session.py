@@ -43,6 +43,9 @@ class Leg:
     staff_name: str = ""
     answered_at: float | None = None
     ended_at: float | None = None
+    # Answered by another ward's desk (signaling/routing.py): the department it was queued in;
+    # `department_id` is then the one that answered.
+    overflowed_from: str | None = None
 
 
 @dataclass
@@ -54,6 +57,11 @@ class Session:
     requested_at: float
     legs: list[Leg]
     state: SessionState = SessionState.QUEUED
+    # While queued: the other desks that may take the citizen (signaling/routing.py), from
+    # `overflow_at` on, or once `overflowed` (at once when the home desk cannot serve).
+    overflow: list[str] = field(default_factory=list)
+    overflow_at: float | None = None
+    overflowed: bool = False
 
     @property
     def leg(self) -> Leg:

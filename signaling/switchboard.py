@@ -32,13 +32,13 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import assert_never
 
 import msgspec
 
-from signaling import events, hours, views
+from signaling import events, hours, routing, views
 from signaling import protocol as p
 from signaling.directory import KIOSK_LANGUAGES, Directory
 from signaling.eta import DEFAULT_HANDLE_SECONDS, HandleTimes, estimate_wait
@@ -123,6 +123,11 @@ class _Snapshot(msgspec.Struct):
     handle_times: dict[str, list[float]]
 
 
+def _priority(session: Session) -> tuple[bool, float]:
+    """Who is served first among queued sessions: transferred ones, then the longest waiting."""
+    return (len(session.legs) == 1, session.leg.queued_at)
+
+
 def _kept(client: Client) -> bool:
     """Whether `snapshot()` keeps the client: a crash must not lose what it holds."""
     return (
@@ -164,11 +169,15 @@ class Switchboard:
         # When each connection last sent a frame or answered a ping: liveness, not state, so
         # it is neither snapshotted nor changed back when a command is refused.
         self._heard_at: dict[ConnId, float] = {}
-        self._directory_cache: p.Directory | None = None
+        # The directory as each ward's kiosks see it (None: staff, and kiosks with no ward).
+        self._directory_cache: dict[str | None, p.Directory] = {}
         self._staffed: frozenset[str] = frozenset()  # as the last directory sent said
         self._hours_change: float | None = None
         self._hours_checked_at: float | None = None
         self._last_queued: dict[str, p.Queued] = {}
+        # Queued sessions that may overflow (routing.py), by when; and those that have.
+        self._overflow_due: dict[str, float] = {}
+        self._overflowed: set[str] = set()
         self._dirty_queues: set[str] = set()
         self._dirty_estimates: set[str] = set()
         self._out = Outputs()
@@ -348,11 +357,14 @@ class Switchboard:
                 self._end(self._sessions[client.session_id], p.EndReason.NETWORK_LOST, now)
             self._forget(client, now)
         self._watch_hours(now)
+        self._watch_overflow(now)
         self._flush(now)
 
     def get_timer(self) -> float | None:
         # The roster indexes the clients in their grace period: this runs after every input.
         deadlines = [self._roster.next_grace_deadline(), self._hours_change]
+        if self._overflow_due:
+            deadlines.append(min(self._overflow_due.values()))
         return min((d for d in deadlines if d is not None), default=None)
 
     def drain(self) -> Outputs:
@@ -367,7 +379,7 @@ class Switchboard:
         for department in directory.departments:
             self._queues.setdefault(department.id, deque())
         self._hours_checked_at = None
-        self._directory_cache = None
+        self._directory_cache = {}
         self._watch_hours(now)
         self._flush(now)
 
@@ -430,6 +442,11 @@ class Switchboard:
             raise p.LocalProtocolError(p.ErrorCode.INTERNAL_ERROR, "restore needs a fresh board")
         snapshot = msgspec.json.decode(data, type=_Snapshot)
         self._sessions = {s.id: s for s in snapshot.sessions}
+        for session in snapshot.sessions:
+            if session.overflowed:
+                self._overflowed.add(session.id)
+            elif session.overflow_at is not None:
+                self._overflow_due[session.id] = session.overflow_at
         for dept, queue in snapshot.queues.items():
             self._queues[dept] = deque(queue)
         for client in snapshot.clients:
@@ -458,15 +475,18 @@ class Switchboard:
                 p.ErrorCode.UNKNOWN_LANGUAGE,
                 f"no language {message.language!r}; use {', '.join(KIOSK_LANGUAGES)}",
             )
-        department = self._directory.department(category.department_id)
-        assert department is not None  # validate_directory guarantees it
+        ward = routing.kiosk_ward(self._directory, kiosk.principal.site_id)
+        desks = routing.desks_for(self._directory, category, ward)
+        reachable = [self._directory.department(d) for d in (desks.home, *desks.overflow)]
         kiosk.survey_session = None  # a new citizen
-        if not hours.is_open(department.hours, now):
-            opens_at = hours.next_opening(department.hours, now)
+        if not any(d is not None and hours.is_open(d.hours, now) for d in reachable):
+            openings = [hours.next_opening(d.hours, now) for d in reachable if d is not None]
             self._send_to(
                 kiosk,
                 p.DepartmentClosed(
-                    category_id=category.id, department_id=department.id, opens_at=opens_at
+                    category_id=category.id,
+                    department_id=desks.home,
+                    opens_at=min((t for t in openings if t is not None), default=None),
                 ),
             )
             return
@@ -476,18 +496,25 @@ class Switchboard:
             category_id=category.id,
             language=message.language,
             requested_at=now,
-            legs=[Leg(department_id=department.id, queued_at=now)],
+            legs=[Leg(department_id=desks.home, queued_at=now)],
+            overflow=list(desks.overflow),
         )
         self._sessions[session.id] = session
         kiosk.session_id = session.id
-        self._queues[department.id].append(session.id)
+        department = desks.home
+        self._queues[department].append(session.id)
+        if desks.overflow_after is not None:
+            session.overflow_at = now + desks.overflow_after
+            self._overflow_due[session.id] = session.overflow_at
+            if not self._can_serve(department, now):
+                self._overflow(session, now)
         self._out.events += [
             events.ConsultationRequested(
-                session.id, kiosk.principal.id, category.id, message.language, department.id, now
+                session.id, kiosk.principal.id, category.id, message.language, department, now
             ),
-            events.LegQueued(session.id, 0, department.id, now),
+            events.LegQueued(session.id, 0, department, now),
         ]
-        self._dirty_queues.add(department.id)
+        self._dirty_queues.add(department)
 
     def _cancel(self, kiosk: Client, session_id: str, now: float) -> None:
         session = self._own_session(kiosk, session_id)
@@ -506,9 +533,17 @@ class Switchboard:
             raise p.RemoteProtocolError(p.ErrorCode.UNKNOWN_SESSION, "that citizen is not waiting")
         if session.state is SessionState.ACTIVE:
             raise p.RemoteProtocolError(p.ErrorCode.ALREADY_TAKEN, "someone else took this one")
-        if session.leg.department_id not in staff.principal.departments:
+        if self._answering_department(staff, session) is None:
             raise p.RemoteProtocolError(p.ErrorCode.FORBIDDEN, "not one of your departments")
         return session
+
+    def _answering_department(self, staff: Client, session: Session) -> str | None:
+        """Which of the staff member's departments may take the queued session, if any."""
+        if session.leg.department_id in staff.principal.departments:
+            return session.leg.department_id
+        if session.overflowed:
+            return next((d for d in session.overflow if d in staff.principal.departments), None)
+        return None
 
     def _next_for(self, staff: Client) -> Session:
         heads = [
@@ -516,17 +551,21 @@ class Switchboard:
             for dept in staff.principal.departments
             if self._queues.get(dept)
         ]
+        heads += [s for s in self._overflowed_to(staff.principal.departments)]
         if not heads:
             raise p.RemoteProtocolError(p.ErrorCode.QUEUE_EMPTY, "nobody is waiting")
-        return min(heads, key=lambda s: (len(s.legs) == 1, s.leg.queued_at))
+        return min(heads, key=_priority)
 
     def _accept(self, staff: Client, session: Session, now: float) -> None:
         if staff.session_id is not None:
             raise p.RemoteProtocolError(p.ErrorCode.INVALID_STATE, "finish your current call")
+        answering = self._answering_department(staff, session)
+        assert answering is not None  # _queued_session and _next_for checked it
         session.state = TRANSITIONS[session.state, Step.ACCEPT]
-        self._queues[session.leg.department_id].remove(session.id)
-        self._last_queued.pop(session.id, None)
         leg = session.leg
+        self._leave_queue(session)
+        if answering != leg.department_id:
+            leg.overflowed_from, leg.department_id = leg.department_id, answering
         leg.staff_id, leg.staff_name, leg.answered_at = (
             staff.principal.id,
             staff.principal.display_name,
@@ -534,11 +573,17 @@ class Switchboard:
         )
         staff.session_id = session.id
         self._out.events.append(
-            events.LegAnswered(session.id, len(session.legs) - 1, staff.principal.id, now)
+            events.LegAnswered(
+                session.id,
+                len(session.legs) - 1,
+                staff.principal.id,
+                now,
+                leg.department_id,
+                leg.overflowed_from,
+            )
         )
         self._announce_start(session, now)
         self._mark_dirty(staff, queue=False)
-        self._dirty_queues.add(leg.department_id)
 
     def _transfer(self, staff: Client, message: p.Transfer, now: float) -> None:
         session = self._active_session_of(staff, message.session_id)
@@ -634,9 +679,7 @@ class Switchboard:
         session.state = TRANSITIONS[session.state, Step.END]
         kiosk = self._kiosk_of(session)
         if was_queued:
-            self._queues[session.leg.department_id].remove(session.id)
-            self._dirty_queues.add(session.leg.department_id)
-            self._last_queued.pop(session.id, None)
+            self._leave_queue(session)
         self._finish_leg(session, reason, now)
         ended = p.SessionEnded(session_id=session.id, reason=reason)
         answered = any(leg.answered_at is not None for leg in session.legs)
@@ -655,6 +698,58 @@ class Switchboard:
         kiosk.survey_session = session.id if answered else None
         self._send_to(kiosk, ended)
         del self._sessions[session.id]
+
+    def _leave_queue(self, session: Session) -> None:
+        """The queued session is answered or ends: out of its queue and every overflow desk's."""
+        self._queues[session.leg.department_id].remove(session.id)
+        self._last_queued.pop(session.id, None)
+        self._dirty_queues.add(session.leg.department_id)
+        if session.overflowed:
+            self._dirty_queues.update(session.overflow)
+        self._overflow_due.pop(session.id, None)
+        self._overflowed.discard(session.id)
+        session.overflow, session.overflow_at, session.overflowed = [], None, False
+
+    # Overflow (signaling/routing.py says where; this says when).
+
+    def _watch_overflow(self, now: float) -> None:
+        """Open a waiting citizen to other wards' desks once their wait is up, or at once when
+        their own desk is closed or has nobody on duty."""
+        for session_id, due in list(self._overflow_due.items()):
+            session = self._sessions[session_id]
+            if now >= due or not self._can_serve(session.leg.department_id, now):
+                self._overflow(session, now)
+
+    def _overflow(self, session: Session, now: float) -> None:
+        self._overflow_due.pop(session.id, None)
+        session.overflowed = True
+        self._overflowed.add(session.id)
+        self._last_queued.pop(session.id, None)  # its position and ETA change
+        self._dirty_queues.update([session.leg.department_id, *session.overflow])
+        self._out.events.append(
+            events.LegOverflowed(session.id, len(session.legs) - 1, tuple(session.overflow), now)
+        )
+
+    def _can_serve(self, department_id: str, now: float) -> bool:
+        department = self._directory.department(department_id)
+        open_now = department is not None and hours.is_open(department.hours, now)
+        return open_now and bool(self._on_duty(department_id))
+
+    def _overflowed_to(self, departments: Collection[str]) -> list[Session]:
+        """Queued sessions of other desks that staff of `departments` may take now, in order."""
+        sessions = (self._sessions[session_id] for session_id in self._overflowed)
+        eligible = [
+            s
+            for s in sessions
+            if s.leg.department_id not in departments and any(d in departments for d in s.overflow)
+        ]
+        return sorted(eligible, key=_priority)
+
+    def _desks(self, session: Session) -> set[str]:
+        """Where the queued session may be answered now."""
+        if session.overflowed:
+            return {session.leg.department_id, *session.overflow}
+        return {session.leg.department_id}
 
     def _finish_leg(self, session: Session, reason: p.EndReason, now: float) -> None:
         """Close the current leg; its staff member, if any, goes to wrap-up."""
@@ -683,13 +778,15 @@ class Switchboard:
         self, session: Session, client: Client, now: float, *, resumed: bool
     ) -> p.SessionStarted:
         staff = self._staff_of(session)
+        kiosk = self._kiosk_of(session).principal
         return views.session_started(
             session,
-            self._kiosk_of(session).principal,
+            kiosk,
             staff.principal,
             self._ice_servers(client.principal.id, now),
             for_staff=client is staff,
             resumed=resumed,
+            ward_id=routing.kiosk_ward(self._directory, kiosk.site_id),
         )
 
     def _forget(self, client: Client, now: float) -> None:
@@ -758,7 +855,7 @@ class Switchboard:
 
     def _sync(self, client: Client, now: float) -> None:
         """Bring a (re)connected client up to date: directory, queue, call."""
-        self._send_to(client, self._directory_message(now))
+        self._send_to(client, self._directory_message(now, client))
         if client.principal.role is p.Role.STAFF:
             self._send_to(client, self._queue_snapshot(client))
             self._mark_dirty(client, queue=False)
@@ -794,6 +891,12 @@ class Switchboard:
         """Send queue snapshots and waiting updates for what changed during this input."""
         if self._dirty_estimates:  # staff came, went or changed presence
             self._watch_staffing(now)
+            self._watch_overflow(now)  # a desk with nobody left on duty overflows at once
+        # A change at one desk moves the places of citizens who may be answered there too.
+        for session_id in self._overflowed:
+            desks = self._desks(self._sessions[session_id])
+            if desks & (self._dirty_queues | self._dirty_estimates):
+                self._dirty_queues |= desks
         for department_id in self._dirty_queues:
             for staff in self._staff_serving(department_id):
                 self._send_to(staff, self._queue_snapshot(staff))
@@ -807,13 +910,21 @@ class Switchboard:
         return [s for s in self._staff_serving(department_id) if s.presence is not p.Presence.AWAY]
 
     def _update_waiting(self, department_id: str) -> None:
-        on_duty = self._on_duty(department_id)
-        idle = sum(
-            s.presence is p.Presence.AVAILABLE and s.session_id is None and s.conn is not None
-            for s in on_duty
-        )
+        """Tell each citizen in the queue their one position and ETA, counted across every desk
+        that may take them now (their own, plus the overflow desks once overflowed)."""
+        queue = self._queues.get(department_id, ())
+        incoming = self._overflowed_to((department_id,))
         handle = self._handle_times.average(department_id)
-        for position, session_id in enumerate(self._queues.get(department_id, ()), start=1):
+        for position, session_id in enumerate(queue, start=1):
+            session = self._sessions[session_id]
+            desks = self._desks(session)
+            if len(desks) > 1 or incoming:
+                position += self._ahead_elsewhere(session, desks)
+            on_duty = {id(c): c for desk in desks for c in self._on_duty(desk)}.values()
+            idle = sum(
+                c.presence is p.Presence.AVAILABLE and c.session_id is None and c.conn is not None
+                for c in on_duty
+            )
             queued = p.Queued(
                 session_id=session_id,
                 department_id=department_id,
@@ -825,20 +936,45 @@ class Switchboard:
                 self._last_queued[session_id] = queued
                 self._send_to(self._kiosk_of(self._sessions[session_id]), queued)
 
+    def _ahead_elsewhere(self, session: Session, desks: set[str]) -> int:
+        """Citizens of other queues who come first at one of `desks`: those queued there, and
+        those overflowed to them, by the same order as within a queue."""
+        others = {
+            session_id
+            for desk in desks - {session.leg.department_id}
+            for session_id in self._queues.get(desk, ())
+        }
+        others |= {s.id for s in self._overflowed_to(desks)}
+        others -= set(self._queues[session.leg.department_id])
+        mine = _priority(session)
+        return sum(_priority(self._sessions[other]) < mine for other in others)
+
     def _staff_serving(self, department_id: str) -> list[Client]:
         return self._roster.staff_serving(department_id)
 
     def _queue_snapshot(self, staff: Client) -> p.QueueSnapshot:
+        """The staff member's queues, then the other wards' citizens they may take now."""
         entries = []
         for department_id in staff.principal.departments:
             for position, session_id in enumerate(self._queues.get(department_id, ()), start=1):
-                session = self._sessions[session_id]
-                kiosk = self._kiosk_of(session)
-                online = kiosk.conn is not None
-                entries.append(
-                    views.queue_entry(session, kiosk.principal, position, kiosk_online=online)
-                )
+                entries.append(self._queue_entry(self._sessions[session_id], position))
+        for session in self._overflowed_to(staff.principal.departments):
+            position = self._queues[session.leg.department_id].index(session.id) + 1
+            entries.append(self._queue_entry(session, position, overflowed=True))
         return p.QueueSnapshot(entries=entries)
+
+    def _queue_entry(
+        self, session: Session, position: int, overflowed: bool = False
+    ) -> p.QueueEntry:
+        kiosk = self._kiosk_of(session).principal
+        return views.queue_entry(
+            session,
+            kiosk,
+            position,
+            kiosk_online=self._kiosk_of(session).conn is not None,
+            ward_id=routing.kiosk_ward(self._directory, kiosk.site_id),
+            overflowed=overflowed,
+        )
 
     # Opening hours.
 
@@ -850,14 +986,13 @@ class Switchboard:
             return
         first_check = self._hours_checked_at is None
         self._hours_checked_at = now
-        self._directory_cache = None
+        self._directory_cache = {}
         changes = [hours.next_change(d.hours, now) for d in self._directory.departments]
         self._hours_change = min((c for c in changes if c is not None), default=None)
         if not first_check:
             self._close_unserved_queues(now)
-        directory = self._directory_message(now)
         for client in self._roster.clients():
-            self._send_to(client, directory)
+            self._send_to(client, self._directory_message(now, client))
 
     def _close_unserved_queues(self, now: float) -> None:
         for department in self._directory.departments:
@@ -866,7 +1001,12 @@ class Switchboard:
             if any(s.presence is not p.Presence.AWAY for s in self._staff_serving(department.id)):
                 continue  # staff still on duty serve whoever is already waiting
             for session_id in list(self._queues.get(department.id, ())):
-                self._end(self._sessions[session_id], p.EndReason.CLOSED, now)
+                session = self._sessions[session_id]
+                if any(self._can_serve(desk, now) for desk in session.overflow):
+                    if not session.overflowed:
+                        self._overflow(session, now)  # another ward's open desk takes them
+                    continue
+                self._end(session, p.EndReason.CLOSED, now)
 
     def _staffed_now(self) -> frozenset[str]:
         return frozenset(d.id for d in self._directory.departments if self._on_duty(d.id))
@@ -874,17 +1014,19 @@ class Switchboard:
     def _watch_staffing(self, now: float) -> None:
         """When a department gets its first staff on duty or loses its last, tell everyone,
         so kiosks say honestly which counters can take a call now (docs/protocol.md)."""
-        if self._directory_cache is None or self._staffed_now() == self._staffed:
+        if not self._directory_cache or self._staffed_now() == self._staffed:
             return
-        self._directory_cache = None
-        directory = self._directory_message(now)
+        self._directory_cache = {}
         for client in self._roster.clients():
-            self._send_to(client, directory)
+            self._send_to(client, self._directory_message(now, client))
 
-    def _directory_message(self, now: float) -> p.Directory:
-        """The directory with open/closed and staffed states; it changes only at an hours
-        boundary, when a department's staffing changes, or when an admin edits it."""
-        if self._directory_cache is None:
+    def _directory_message(self, now: float, client: Client) -> p.Directory:
+        """The directory with open/closed and staffed states, as the client's ward reaches it;
+        it changes only at an hours boundary, when a department's staffing changes, or when an
+        admin edits it."""
+        if not self._directory_cache:
             self._staffed = self._staffed_now()
-            self._directory_cache = views.directory(self._directory, now, self._staffed)
-        return self._directory_cache
+        ward = routing.kiosk_ward(self._directory, client.principal.site_id)
+        if ward not in self._directory_cache:
+            self._directory_cache[ward] = views.directory(self._directory, now, self._staffed, ward)
+        return self._directory_cache[ward]

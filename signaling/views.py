@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from signaling import hours
+from signaling import hours, routing
 from signaling import protocol as p
 from signaling.directory import Directory
 from signaling.principal import Principal
 from signaling.session import Leg, Session
 
 
-def kiosk_info(kiosk: Principal) -> p.KioskInfo:
-    return p.KioskInfo(kiosk_id=kiosk.id, name=kiosk.display_name, location=kiosk.location)
+def kiosk_info(kiosk: Principal, ward_id: str | None = None) -> p.KioskInfo:
+    return p.KioskInfo(
+        kiosk_id=kiosk.id,
+        name=kiosk.display_name,
+        location=kiosk.location,
+        site_id=kiosk.site_id,
+        ward_id=ward_id,
+    )
 
 
 def handoff(leg: Leg) -> p.HandoffStep:
@@ -32,10 +38,11 @@ def session_started(
     *,
     for_staff: bool,
     resumed: bool,
+    ward_id: str | None = None,
 ) -> p.SessionStarted:
     return p.SessionStarted(
         session_id=session.id,
-        kiosk=kiosk_info(kiosk),
+        kiosk=kiosk_info(kiosk, ward_id),
         staff=p.StaffInfo(
             staff_id=staff.id,
             display_name=staff.display_name,
@@ -47,17 +54,26 @@ def session_started(
         handoffs=[handoff(leg) for leg in session.legs[1:]],
         you_offer=for_staff,  # the staff end makes the first offer
         resumed=resumed,
+        overflowed_from=session.leg.overflowed_from,
     )
 
 
 def queue_entry(
-    session: Session, kiosk: Principal, position: int, *, kiosk_online: bool
+    session: Session,
+    kiosk: Principal,
+    position: int,
+    *,
+    kiosk_online: bool,
+    ward_id: str | None = None,
+    overflowed: bool = False,
 ) -> p.QueueEntry:
+    """`overflowed`: shown to another ward's desk, which may take the citizen now."""
     return p.QueueEntry(
         session_id=session.id,
         department_id=session.leg.department_id,
         position=position,
-        kiosk=kiosk_info(kiosk),
+        kiosk=kiosk_info(kiosk, ward_id),
+        overflowed=overflowed,
         category_id=session.category_id,
         language=session.language,
         requested_at=session.requested_at,
@@ -67,19 +83,32 @@ def queue_entry(
     )
 
 
-def directory(city: Directory, now: float, staffed: Collection[str]) -> p.Directory:
-    """The city with each department's open state at ``now``; `staffed` has staff on duty."""
+def directory(
+    city: Directory, now: float, staffed: Collection[str], ward_id: str | None = None
+) -> p.Directory:
+    """The city as a kiosk in `ward_id` reaches it at ``now``; `staffed` has staff on duty.
+
+    Each topic names the desk the kiosk's citizens queue at (routing.py). That desk shows as
+    open and staffed when any desk that may take them is, since overflow is then immediate.
+    """
+    routes = {c.id: routing.desks_for(city, c, ward_id) for c in city.categories}
+    reach: dict[str, set[str]] = {}
+    for route in routes.values():
+        reach.setdefault(route.home, {route.home}).update(route.overflow)
     departments = []
     for d in city.departments:
-        open_now = hours.is_open(d.hours, now)
+        desks = [x for x in (city.department(i) for i in sorted(reach.get(d.id, {d.id}))) if x]
+        open_desks = [x for x in desks if hours.is_open(x.hours, now)]
+        openings = [hours.next_opening(x.hours, now) for x in desks]
+        closings = [hours.closes_at(x.hours, now) for x in open_desks]
         departments.append(
             p.DepartmentStatus(
                 id=d.id,
                 names=d.names,
-                open_now=open_now,
-                opens_at=None if open_now else hours.next_opening(d.hours, now),
-                closes_at=hours.closes_at(d.hours, now) if open_now else None,
-                staffed=d.id in staffed,
+                open_now=bool(open_desks),
+                opens_at=None if open_desks else min((t for t in openings if t), default=None),
+                closes_at=max((t for t in closings if t), default=None) if open_desks else None,
+                staffed=any(x.id in staffed for x in open_desks or desks),
             )
         )
     return p.Directory(
@@ -87,7 +116,7 @@ def directory(city: Directory, now: float, staffed: Collection[str]) -> p.Direct
         categories=[
             p.CategoryInfo(
                 id=c.id,
-                department_id=c.department_id,
+                department_id=routes[c.id].home,
                 names=c.names,
                 descriptions=c.descriptions,
                 icon=c.icon,

@@ -73,6 +73,7 @@ class LiveState:
                 events.ConsultationRequested()
                 | events.LegQueued()
                 | events.LegAnswered()
+                | events.LegOverflowed()
                 | events.LegEnded()
                 | events.WrapUpRecorded()
                 | events.SurveyRecorded()

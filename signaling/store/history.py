@@ -21,6 +21,7 @@ from signaling.events import (
     KioskStatusReported,
     LegAnswered,
     LegEnded,
+    LegOverflowed,
     LegQueued,
     PrincipalOffline,
     PrincipalOnline,
@@ -100,6 +101,8 @@ async def _apply_one(conn: AsyncConnection, event: Event) -> None:
         case PrincipalOnline() | PrincipalOffline():
             if event.role is Role.KIOSK:
                 await kiosks.touch(conn, event.principal_id, event.at)
+        case LegOverflowed():
+            pass  # the answering leg says where it went (LegAnswered.overflowed_from)
         case KioskStatusReported() | CallStatsReported():
             pass  # live state for the admin page and metrics, not history
         case _:

@@ -64,9 +64,11 @@ def staff(n: int, *departments: str) -> Principal:
 class Board:
     """Drives a switchboard like the server does, and keeps what each connection received."""
 
-    def __init__(self, now: float = OPEN_TIME, grace: float = 30.0) -> None:
+    def __init__(
+        self, now: float = OPEN_TIME, grace: float = 30.0, directory: Directory = DIRECTORY
+    ) -> None:
         self.now = now
-        self.board = Switchboard(DIRECTORY, grace_seconds=grace)
+        self.board = Switchboard(directory, grace_seconds=grace)
         self.inbox: dict[ConnId, list[p.ServerMessage]] = defaultdict(list)
         self.closed: dict[ConnId, p.ErrorCode] = {}
         self.events: list[events.Event] = []

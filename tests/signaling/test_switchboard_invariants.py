@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Any
+from typing import Any, ClassVar
 
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -14,13 +14,15 @@ from signaling import events
 from signaling import protocol as p
 from signaling.session import SessionState
 
+from . import wards
 from .board import Board, kiosk, staff
 
 KIOSKS = range(1, 5)
 STAFF = {1: ("shimin",), 2: ("zeimu",), 3: ("shimin", "zeimu")}
 # Mostly valid choices, so that deep sequences (two transfers into one queue) are reached.
-CATEGORIES = ("juminhyo", "juminhyo", "zei", "yakan", "nope")
-DEPARTMENTS = ("shimin", "zeimu", "zeimu", "yoru", "nope")
+CATEGORIES = ("juminhyo", "juminhyo", "zei", "yakan", "seikatsu", "nope")
+# Both cities' departments (board.py's and wards.py's): the other city's are unknown ones.
+DEPARTMENTS = ("shimin", "zeimu", "zeimu", "yoru", "moji-shimin", "kokura-shimin", "nope")
 
 
 class SwitchboardMachine(RuleBasedStateMachine):
@@ -117,7 +119,9 @@ class SwitchboardMachine(RuleBasedStateMachine):
     @rule(n=st.sampled_from(list(STAFF)))
     def accept_next(self, n: int) -> None:
         before = self._session_of("s", n)
-        heads = {queue[0] for d in STAFF[n] if (queue := self.b.board.queue(d))}
+        departments = self._principal("s", n).departments
+        heads = {queue[0] for d in departments if (queue := self.b.board.queue(d))}
+        heads |= {s.id for s in self.b.board._overflowed_to(departments)}  # other wards' too
         self._send("s", n, p.AcceptNext())
         after = self._session_of("s", n)
         if before == "none" and after != "none":
@@ -199,7 +203,47 @@ def durable(snapshot: bytes) -> Any:
     return state
 
 
-SwitchboardMachine.TestCase.settings = settings(
-    max_examples=400, stateful_step_count=60, deadline=None
-)
+class WardMachine(SwitchboardMachine):
+    """The same rules in a city of wards: routing by the kiosk's site, overflow, boundaries."""
+
+    SITES: ClassVar = {
+        1: "moji-center",
+        2: "moji-center",
+        3: "kokura-center",
+        4: "wakamatsu-center",
+    }
+    DESKS: ClassVar = {1: ("moji-shimin",), 2: ("kokura-shimin", "zeimu"), 3: ("wakamatsu-shimin",)}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.b = Board(directory=wards.city(with_pool=True))
+
+    def _principal(self, kind: str, n: int):  # type: ignore[no-untyped-def]
+        if kind == "k":
+            return wards.kiosk_at(n, self.SITES[n])
+        return wards.desk_staff(n, *self.DESKS[n])
+
+    @invariant()
+    def overflow_is_tracked_and_never_crosses_a_forbidden_boundary(self) -> None:
+        board = self.b.board
+        for session in board.sessions():
+            kiosk = board.client(p.Role.KIOSK, session.kiosk_id)
+            assert kiosk is not None
+            from_wakamatsu = kiosk.principal.site_id == "wakamatsu-center"
+            if session.state is SessionState.QUEUED:
+                assert (session.id in board._overflowed) == session.overflowed
+                pending = not session.overflowed and bool(session.overflow)
+                assert (session.id in board._overflow_due) == pending
+                if from_wakamatsu or session.category_id == "seikatsu":
+                    assert session.overflow == []
+                assert "wakamatsu-shimin" not in session.overflow or from_wakamatsu
+            for leg in session.legs:
+                if leg.overflowed_from is not None:
+                    assert not from_wakamatsu
+                    assert "wakamatsu-shimin" not in (leg.department_id, leg.overflowed_from)
+
+
+for machine in (SwitchboardMachine, WardMachine):
+    machine.TestCase.settings = settings(max_examples=400, stateful_step_count=60, deadline=None)
 test_switchboard_invariants = SwitchboardMachine.TestCase
+test_switchboard_invariants_with_wards = WardMachine.TestCase
