@@ -12,7 +12,7 @@ from pathlib import Path
 import msgspec
 from aiohttp import WSMsgType, web
 
-from signaling.admin import api, directory_api
+from signaling.admin import api, city_api, directory_api
 from signaling.admin.context import ADMIN, AdminContext
 from signaling.admin.guard import Guard
 from signaling.admin.live_state import LiveState
@@ -73,6 +73,16 @@ def create_admin_app() -> web.Application:
     r.add_post("/api/accounts", api.create_account)
     r.add_post("/api/accounts/{account_id}/password", api.set_password)
     r.add_post("/api/accounts/{account_id}/disabled", api.set_account_disabled)
+    # The city's shape (city_api.py).
+    r.add_get("/api/wards", city_api.wards)
+    r.add_put("/api/wards/{ward_id}", city_api.put_ward)
+    r.add_delete("/api/wards/{ward_id}", city_api.delete_ward)
+    r.add_get("/api/sites", city_api.sites)
+    r.add_put("/api/sites/{site_id}", city_api.put_site)
+    r.add_delete("/api/sites/{site_id}", city_api.delete_site)
+    r.add_get("/api/services", city_api.services)
+    r.add_put("/api/services/{service_id}", city_api.put_service)
+    r.add_put("/api/kiosks/{kiosk_id}/site", city_api.put_kiosk_site)
     r.add_get("/api/audit", api.audit)
     r.add_static("/static/", STATIC)
     admin.on_response_prepare.append(_security_headers)

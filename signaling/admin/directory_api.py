@@ -40,7 +40,7 @@ async def put_department(request: web.Request) -> web.Response:
         department = await _entry(request, Department, request.match_info["department_id"])
         return directory_edit.put_department(department), department
 
-    return await _edit(request, build)
+    return await run_edit(request, build)
 
 
 async def put_category(request: web.Request) -> web.Response:
@@ -48,7 +48,7 @@ async def put_category(request: web.Request) -> web.Response:
         category = await _entry(request, Category, request.match_info["category_id"])
         return directory_edit.put_category(category), category
 
-    return await _edit(request, build)
+    return await run_edit(request, build)
 
 
 async def delete_department(request: web.Request) -> web.Response:
@@ -60,17 +60,17 @@ async def delete_department(request: web.Request) -> web.Response:
             raise ConflictError(f"{waiting} citizens are waiting for {department_id!r} right now")
         return directory_edit.delete_department(department_id), {"ok": True}
 
-    return await _edit(request, build)
+    return await run_edit(request, build)
 
 
 async def delete_category(request: web.Request) -> web.Response:
     async def build() -> tuple[DirectoryEdit, Any]:
         return directory_edit.delete_category(request.match_info["category_id"]), {"ok": True}
 
-    return await _edit(request, build)
+    return await run_edit(request, build)
 
 
-async def _edit(
+async def run_edit(
     request: web.Request, build: Callable[[], Awaitable[tuple[DirectoryEdit, Any]]]
 ) -> web.Response:
     """Guard, check, store with the audit entry, and send the new directory out."""
@@ -104,7 +104,7 @@ async def order_departments(request: web.Request) -> web.Response:
         order = await _order(request)
         return directory_edit.reorder_departments(order.ids), order
 
-    return await _edit(request, build)
+    return await run_edit(request, build)
 
 
 async def order_categories(request: web.Request) -> web.Response:
@@ -112,7 +112,7 @@ async def order_categories(request: web.Request) -> web.Response:
         order = await _order(request)
         return directory_edit.reorder_categories(order.ids), order
 
-    return await _edit(request, build)
+    return await run_edit(request, build)
 
 
 async def _order(request: web.Request) -> _Order:

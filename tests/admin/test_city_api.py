@@ -1,0 +1,82 @@
+"""The admin API for wards, sites, services and a kiosk's site, against a real hub."""
+
+from __future__ import annotations
+
+from tests.participant import Participant
+from tests.signaling.conftest import RunningHub
+
+from .conftest import AdminClient
+from .test_directory_api import read, send
+
+MOJI = {"names": {"ja": "門司区", "en": "Moji"}}
+MOJI_CENTER = {"ward_id": "moji", "names": {"ja": "門司市民センター"}, "kind": "center"}
+
+
+async def test_an_admin_adds_a_ward_and_a_site_and_places_a_kiosk_there(
+    hub: RunningHub, client: AdminClient
+) -> None:
+    await client.login("admin")
+    assert (await send(client, "PUT", "/wards/moji", MOJI)).status == 200
+    assert (await send(client, "PUT", "/sites/moji-center", MOJI_CENTER)).status == 200
+    assert [w["id"] for w in await read(client, "/wards")] == ["moji"]
+    assert await read(client, "/sites") == [{"id": "moji-center", **MOJI_CENTER}]
+    kiosk_id = hub.demo.kiosks[0].kiosk_id
+    placed = await send(client, "PUT", f"/kiosks/{kiosk_id}/site", {"site_id": "moji-center"})
+    assert placed.status == 200
+    assert (await placed.json())["site_id"] == "moji-center"
+    listed = next(k for k in await read(client, "/kiosks") if k["id"] == kiosk_id)
+    assert listed["site_id"] == "moji-center"
+    actions = [(e["action"], e["target"]) for e in await read(client, "/audit")][:3]
+    assert actions == [
+        ("kiosk_site_set", kiosk_id),
+        ("site_saved", "moji-center"),
+        ("ward_saved", "moji"),
+    ]
+    async with Participant(hub.url, hub.kiosk(0)) as kiosk:  # still signs in, now placed
+        assert kiosk.welcome.principal_id == kiosk_id
+
+
+async def test_a_site_in_an_unknown_ward_is_refused(client: AdminClient) -> None:
+    await client.login("admin")
+    response = await send(client, "PUT", "/sites/moji-center", MOJI_CENTER)
+    assert response.status == 400
+    assert "unknown ward 'moji'" in (await response.json())["message"]
+    assert await read(client, "/sites") == []
+
+
+async def test_a_ward_with_sites_and_a_site_with_kiosks_cannot_be_deleted(
+    hub: RunningHub, client: AdminClient
+) -> None:
+    await client.login("admin")
+    await send(client, "PUT", "/wards/moji", MOJI)
+    await send(client, "PUT", "/sites/moji-center", MOJI_CENTER)
+    kiosk_id = hub.demo.kiosks[0].kiosk_id
+    await send(client, "PUT", f"/kiosks/{kiosk_id}/site", {"site_id": "moji-center"})
+    ward = await send(client, "DELETE", "/wards/moji")
+    assert ward.status == 409
+    assert "site moji-center" in (await ward.json())["message"]
+    site = await send(client, "DELETE", "/sites/moji-center")
+    assert site.status == 409
+    assert "moji-center still have kiosks" in (await site.json())["message"]
+    await send(client, "PUT", f"/kiosks/{kiosk_id}/site", {"site_id": None})
+    assert (await send(client, "DELETE", "/sites/moji-center")).status == 200
+    assert (await send(client, "DELETE", "/wards/moji")).status == 200
+
+
+async def test_a_kiosk_cannot_be_placed_at_an_unknown_site(
+    hub: RunningHub, client: AdminClient
+) -> None:
+    await client.login("admin")
+    kiosk_id = hub.demo.kiosks[0].kiosk_id
+    response = await send(client, "PUT", f"/kiosks/{kiosk_id}/site", {"site_id": "nowhere"})
+    assert response.status == 404
+    assert (await response.json())["message"] == "no site 'nowhere'"
+
+
+async def test_a_supervisor_reads_wards_and_sites_but_cannot_change_them(
+    client: AdminClient,
+) -> None:
+    await client.login("yamada")
+    assert await read(client, "/wards") == []
+    assert (await send(client, "PUT", "/wards/moji", MOJI)).status == 403
+    assert await read(client, "/wards") == []
