@@ -62,9 +62,13 @@ async def _apply_one(conn: AsyncConnection, event: Event) -> None:
         case LegQueued():
             await _insert_leg(conn, event)
         case LegAnswered():
-            await _update_leg(
-                conn, event.session_id, event.leg, staff_id=event.staff_id, answered_at=event.at
-            )
+            answered: dict[str, Any] = {"staff_id": event.staff_id, "answered_at": event.at}
+            if event.overflowed_from is not None:  # another ward's desk took the citizen
+                answered |= {
+                    "department_id": event.department_id,
+                    "overflowed_from": event.overflowed_from,
+                }
+            await _update_leg(conn, event.session_id, event.leg, **answered)
             await conn.execute(
                 sa.update(consultations)
                 .where(_c.id == event.session_id)
@@ -211,6 +215,7 @@ async def list_consultations(
                     transferred_by=leg.transferred_by,
                     outcome_code=leg.outcome_code,
                     wrap_up_note=leg.wrap_up_note,
+                    overflowed_from=leg.overflowed_from,
                 )
             )
     return [

@@ -72,6 +72,7 @@ class LegRecord:
     transferred_by: str | None
     outcome_code: str | None
     wrap_up_note: str | None
+    overflowed_from: str | None = None  # answered by another ward's desk than this one
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

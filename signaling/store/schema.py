@@ -184,6 +184,8 @@ consultation_legs = sa.Table(
     sa.Column("transferred_by", sa.String(16), nullable=True),
     sa.Column("outcome_code", sa.String(64), nullable=True),
     sa.Column("wrap_up_note", sa.Text, nullable=True),
+    # Answered by another ward's desk: the one it was queued at (department_id answered).
+    sa.Column("overflowed_from", sa.String(64), nullable=True),
 )
 
 audit_log = sa.Table(
