@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from signaling import admin_cli_city
 from signaling.app import STATE_FILE
 from signaling.auth import MIN_PASSWORD_CHARS, hash_password
 from signaling.demo import seed_demo
@@ -144,6 +145,7 @@ def _parser() -> argparse.ArgumentParser:
     ).add_argument("kiosk_id")
     add("list-accounts", _list_accounts, "list every account")
     add("list-kiosks", _list_kiosks, "list every kiosk")
+    admin_cli_city.register(add)  # wards, sites, a kiosk's site, import-csv
     add("seed-demo", _seed_demo, "load the demo city 窓口市 with demo accounts and kiosks")
     add("upgrade", _upgrade, "bring the database's schema to this version (the hub also does)")
     for name, file_command, summary in (

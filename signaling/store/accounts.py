@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from signaling.protocol import Role
 from signaling.store.errors import ConflictError, NotFoundError
+from signaling.store.kiosks import check_site
 from signaling.store.records import Account, AuthSession
 from signaling.store.schema import account_departments, accounts, auth_sessions, departments
 
@@ -264,6 +265,12 @@ async def _departments_of(
     for row in rows:
         result.setdefault(row.account_id, []).append(row.department_id)
     return {account_id: tuple(ids) for account_id, ids in result.items()}
+
+
+async def set_site(conn: AsyncConnection, account_id: str, site_id: str | None) -> None:
+    """Where the account works (None: no one site); the site must be in the directory."""
+    await check_site(conn, site_id)
+    await _update(conn, account_id, site_id=site_id)
 
 
 def _account(row: sa.Row[Any], departments: tuple[str, ...]) -> Account:

@@ -227,6 +227,53 @@ class Store:
             action = "account_disabled" if disabled else "account_enabled"
             await audit.append(conn, at=now, actor=actor, action=action, target=account_id, ip=ip)
 
+    async def create_account_at_site(
+        self,
+        username: str,
+        display_name: str,
+        role: Role,
+        password_hash: str,
+        departments: Sequence[str],
+        site_id: str | None,
+        *,
+        actor: str,
+        now: float,
+    ) -> Account:
+        """An account whose password is temporary (changed at its first sign-in), working at
+        ``site_id``: the CSV import's (signaling/people_csv.py), in one transaction."""
+        async with self._write() as conn:
+            account = await accounts.create_account(
+                conn,
+                username=username,
+                display_name=display_name,
+                role=role,
+                password_hash=password_hash,
+                departments=departments,
+                now=now,
+            )
+            await accounts.set_password(
+                conn, account.id, password_hash, revoke_sessions=False, must_change=True
+            )
+            await accounts.set_site(conn, account.id, site_id)
+            detail = {
+                "username": username,
+                "role": role.value,
+                "departments": list(departments),
+                "site_id": site_id,
+                "must_change_password": True,
+            }
+            await audit.append(
+                conn,
+                at=now,
+                actor=actor,
+                action="account_created",
+                target=account.id,
+                detail=detail,
+            )
+            created = await accounts.get_account(conn, account.id)
+        assert created is not None
+        return created
+
     async def set_account_departments(
         self,
         account_id: str,
