@@ -410,6 +410,10 @@ class Peer:
         if camera is not None:
             camera.sender.replaceTrack(self._camera)
             camera.direction = "sendrecv"
+            try:
+                video_tuning.tune_camera_receiver(camera.receiver)
+            except video_tuning.AiortcInternalsError:
+                logger.exception("= received camera left in aiortc's jitter buffer")
         content = self._transceivers.get(TrackRole.CONTENT)
         if content is not None:
             content.direction = "sendrecv"

@@ -30,6 +30,7 @@ from aiortc.jitterbuffer import JitterBuffer
 from aiortc.mediastreams import VIDEO_TIME_BASE
 from aiortc.rtp import (
     RTCP_PSFB_APP,
+    RTP_HISTORY_SIZE,
     RtcpPsfbPacket,
     RtcpSenderInfo,
     RtcpSrPacket,
@@ -52,6 +53,7 @@ from call.video_tuning import (
     pin_content_bitrate,
     sender_encoder,
     tune_audio_receiver,
+    tune_camera_receiver,
     tune_content_transceiver,
 )
 
@@ -230,6 +232,30 @@ async def test_an_audio_receiver_gets_the_jitter_buffer_that_loses_only_what_was
         assert isinstance(buffer, AudioJitterBuffer)
     finally:
         await pc.close()
+
+
+async def test_a_camera_picture_lost_for_good_is_given_up_on_once_it_cannot_be_resent() -> None:
+    pc = peer()
+    transceiver = pc.addTransceiver("video", direction="recvonly")
+    try:
+        buffer = tune_camera_receiver(transceiver.receiver)
+        assert vars(transceiver.receiver)["_RTCRtpReceiver__jitter_buffer"] is buffer
+    finally:
+        await pc.close()
+    # Frames of four packets; packet 10 never comes, not even as a retransmission. The picture
+    # comes back (with a keyframe request) once the sender's resend history is past it.
+    stalled, asked = 0, False
+    for number in (n for n in range(1000) if n != 10):
+        sent = RtpPacket(sequence_number=number, timestamp=3000 * (number // 4))
+        sent._data = b"x"  # type: ignore[attr-defined]  # as the receiver sets it
+        pli, frame = buffer.add(sent)
+        asked = asked or pli
+        if number > 10:
+            if frame is not None:
+                break
+            stalled += 1
+    assert asked
+    assert RTP_HISTORY_SIZE - 8 <= stalled <= RTP_HISTORY_SIZE  # aiortc's own waited for 512
 
 
 def test_vp8_still_keeps_the_private_target_it_reads_for_its_buffer_size() -> None:
