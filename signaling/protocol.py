@@ -170,6 +170,11 @@ class StaffInfo(msgspec.Struct, kw_only=True):
     department_id: str
 
 
+class WardInfo(msgspec.Struct, kw_only=True):
+    id: str
+    names: dict[str, str]
+
+
 class HandoffStep(msgspec.Struct, kw_only=True, omit_defaults=True):
     """One department's part of a session, as the next staff member sees it."""
 
@@ -357,6 +362,7 @@ class Directory(_Message, tag="directory"):
     departments: list[DepartmentStatus]
     categories: list[CategoryInfo]
     outcome_codes: list[OutcomeInfo] = []
+    wards: list[WardInfo] = []  # to name a caller's ward (`KioskInfo.ward_id`)
 
 
 class Queued(_Message, tag="queued"):

@@ -124,4 +124,5 @@ def directory(
             for c in city.categories
         ],
         outcome_codes=[p.OutcomeInfo(code=o.code, names=o.names) for o in city.outcome_codes],
+        wards=[p.WardInfo(id=w.id, names=w.names) for w in city.wards],
     )

@@ -90,6 +90,7 @@ class Consultation:
     category: str
     handoffs: tuple[Handoff, ...]
     started_at: float
+    where: str = ""  # the kiosk's ward and location, as the queue showed it
     phase: CallPhase = CallPhase.CONNECTING
     peer_online: bool = True
     quality: QualityView = field(default_factory=QualityView)
@@ -261,7 +262,7 @@ class Consultation:
         return CallView(
             session_id=started.session_id,
             kiosk_name=started.kiosk.name,
-            kiosk_location=started.kiosk.location,
+            kiosk_location=self.where or started.kiosk.location,
             category=self.category,
             language=started.language,
             handoffs=self.handoffs,

@@ -169,6 +169,7 @@ class Controller:
         self._presence: p.Presence | None = None
         self._hub_online = False
         self._departments: dict[str, p.DepartmentStatus] = {}
+        self._wards: dict[str, dict[str, str]] = {}
         self._categories: dict[str, p.CategoryInfo] = {}
         self._outcomes: list[p.OutcomeInfo] = []
         self._queue: list[p.QueueEntry] = []
@@ -246,6 +247,7 @@ class Controller:
                 pass  # the engine reports it as HubConnected
             case p.Directory():
                 self._departments = {d.id: d for d in message.departments}
+                self._wards = {w.id: w.names for w in message.wards}
                 self._categories = {c.id: c for c in message.categories}
                 self._outcomes = list(message.outcome_codes)
             case p.QueueSnapshot(entries=entries):
@@ -302,6 +304,7 @@ class Controller:
             category=self._category_name(started.category_id),
             handoffs=handoffs,
             started_at=self._now,
+            where=self._where(started.kiosk),
             camera_on=True,
         )
         self._unlooked.clear()
@@ -656,7 +659,8 @@ class Controller:
         return QueueItem(
             session_id=entry.session_id,
             kiosk_name=entry.kiosk.name,
-            kiosk_location=entry.kiosk.location,
+            kiosk_location=self._where(entry.kiosk),
+            overflowed=entry.overflowed,
             department=self._department_name(entry.department_id),
             category=self._category_name(entry.category_id),
             language=entry.language,
@@ -675,6 +679,12 @@ class Controller:
             if names.get(code):
                 return names[code]
         return next(iter(names.values()), "")
+
+    def _where(self, kiosk: p.KioskInfo) -> str:
+        """The kiosk's location, after its ward when the city has wards: staff see where a
+        caller comes from, which matters most when another ward's citizen overflows to them."""
+        ward = self._pick(self._wards[kiosk.ward_id]) if kiosk.ward_id in self._wards else ""
+        return " · ".join(part for part in (ward, kiosk.location) if part)
 
     def _department_name(self, department_id: str) -> str:
         department = self._departments.get(department_id)

@@ -66,6 +66,7 @@ class QueueItem:
     kiosk_online: bool
     new: bool  # arrived since the staff member last looked (the visual alert)
     transferred_from: Handoff | None = None
+    overflowed: bool = False  # another ward's citizen, whose own desk is busy or unstaffed
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,7 @@ MESSAGES: Final[dict[str, str]] = {
     "queue.wait": "Waiting",
     "queue.transferred": "Transferred: {department} ({staff})",
     "queue.note": "Handoff note: {note}",
+    "queue.overflowed": "From another ward: its own desk is busy or unstaffed",
     "queue.offline": "Kiosk offline",
     "queue.new": "New",
     "queue.waiting_alert": "{count} started waiting",

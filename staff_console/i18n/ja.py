@@ -43,6 +43,7 @@ MESSAGES: Final[dict[str, str]] = {
     "queue.wait": "待ち時間",
     "queue.transferred": "転送: {department}（{staff}）",
     "queue.note": "引継ぎメモ: {note}",
+    "queue.overflowed": "他区からの待ち（その区の窓口が対応中・不在）",
     "queue.offline": "キオスク通信断",
     "queue.new": "新着",
     "queue.waiting_alert": "{count}人が待ち始めました",

@@ -110,6 +110,8 @@ class QueuePage(QWidget):
         if not item.kiosk_online:
             kiosk += f"\n⚠ {tr('queue.offline')}"
         category = f"{item.category}  [{item.department}]"
+        if item.overflowed:
+            category += "\n" + tr("queue.overflowed")
         handoff = item.transferred_from
         if handoff is not None:
             category += "\n" + tr(
@@ -125,7 +127,7 @@ class QueuePage(QWidget):
             cell = QTableWidgetItem(text)
             if item.new:
                 cell.setBackground(NEW_BACKGROUND)
-            elif handoff is not None:
+            elif handoff is not None or item.overflowed:
                 cell.setBackground(TRANSFER_BACKGROUND)
             self.table.setItem(row, column, cell)
 

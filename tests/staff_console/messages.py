@@ -63,13 +63,11 @@ def snapshot(*entries: p.QueueEntry) -> p.QueueSnapshot:
 
 
 def started(session_id: str = "s1", *, resumed: bool = False, **fields: Any) -> p.SessionStarted:
-    return p.SessionStarted(
-        session_id=session_id,
-        kiosk=KIOSK,
-        staff=STAFF,
-        category_id="juminhyo",
-        language="ja",
-        you_offer=True,
-        resumed=resumed,
-        **fields,
-    )
+    values: dict[str, Any] = {
+        "kiosk": KIOSK,
+        "staff": STAFF,
+        "category_id": "juminhyo",
+        "language": "ja",
+        "you_offer": True,
+    }
+    return p.SessionStarted(session_id=session_id, resumed=resumed, **{**values, **fields})

@@ -160,6 +160,24 @@ def test_a_transferred_citizen_shows_where_from_and_the_note() -> None:
     assert transferred.note == "住民税の証明が必要"
 
 
+def test_another_wards_citizen_shows_their_ward_and_that_they_overflowed() -> None:
+    console = Console().logged_in()
+    console.hear(
+        p.Directory(
+            departments=m.directory().departments,
+            categories=m.directory().categories,
+            wards=[p.WardInfo(id="moji", names={"ja": "門司区", "en": "Moji"})],
+        )
+    )
+    kiosk = p.KioskInfo(kiosk_id="k9", name="門司市民センター", location="ロビー", ward_id="moji")
+    console.hear(m.snapshot(m.entry(kiosk=kiosk, overflowed=True)))
+    (item,) = console.view.queue
+    assert (item.kiosk_location, item.overflowed) == ("門司区 · ロビー", True)
+    console.hear(m.started(kiosk=kiosk))
+    assert console.view.call is not None
+    assert console.view.call.kiosk_location == "門司区 · ロビー"
+
+
 def test_someone_starting_to_wait_raises_one_alert_and_marks_them_new() -> None:
     console = Console().logged_in()
     console.hear(m.snapshot(m.entry("s1")))
