@@ -133,7 +133,9 @@ def merge_city_file(
                 keep("service", service_id, f"department {department.id} offers it")
         for category in categories():
             keep("department", category.department_id, f"category {category.id} uses it")
-            keep("service", category.service_id, f"category {category.id} uses it")
+            if category.service_id:
+                keep("service", category.service_id, f"category {category.id} uses it")
+                merger.keep_an_offer(category.service_id, f"category {category.id} uses it")
         if len(merger.changes) == before:
             break
     merger.changes.extend(merger.removals())
@@ -211,6 +213,15 @@ class _Merger:
         if entry is not None:
             self._merged[kind][key] = entry
             self._note(kind, key, Change.KEPT_IN_USE, reason)
+
+    def keep_an_offer(self, service_id: str, reason: str) -> None:
+        """Bring back the removed departments offering the service if no other one does."""
+        departments = self._merged["department"].values()
+        if any(service_id in d.services for d in departments if isinstance(d, Department)):
+            return
+        for key, entry in list(self._removed["department"].items()):
+            if isinstance(entry, Department) and service_id in entry.services:
+                self.keep("department", key, f"offers service {service_id}; {reason}")
 
     def removals(self) -> Iterable[Difference]:
         for kind, entries in self._removed.items():
