@@ -252,6 +252,25 @@ class _LiveCollector(Collector):
         )
         for department, is_open in overview.departments_open.items():
             opened.add_metric([department], 1 if is_open else 0)
+        # Info metrics: join any figure by department or kiosk to its ward and site, e.g.
+        # sum by (ward) (madoguchi_queue_length * on (department) group_left (ward)
+        # madoguchi_department_info) (docs/operations.md, Metrics).
+        department_info = GaugeMetricFamily(
+            "madoguchi_department_info",
+            "1 for each department, with its ward (empty: city-wide)",
+            labels=["department", "ward"],
+        )
+        for department, ward in overview.department_wards.items():
+            department_info.add_metric([department, ward], 1)
+        kiosk_info = GaugeMetricFamily(
+            "madoguchi_kiosk_info",
+            "1 for each connected kiosk placed at a site, with the site and its ward",
+            labels=["kiosk", "site", "ward"],
+        )
+        for kiosk_id, (site, ward) in overview.kiosk_places.items():
+            kiosk_info.add_metric([kiosk_id, site, ward], 1)
+        yield department_info
+        yield kiosk_info
         yield connections
         yield queues
         yield oldest

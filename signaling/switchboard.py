@@ -114,6 +114,9 @@ class Overview:
     # For the "kiosk offline during opening hours" alert (deploy/prometheus/alerts.yml).
     kiosks_connected: tuple[str, ...] = ()
     departments_open: dict[str, bool] = field(default_factory=dict)
+    # Where things are, to sum any figure by ward or site in Prometheus (info metrics).
+    department_wards: dict[str, str] = field(default_factory=dict)  # "" for city-wide
+    kiosk_places: dict[str, tuple[str, str]] = field(default_factory=dict)  # (site, ward)
 
 
 class _Snapshot(msgspec.Struct):
@@ -407,6 +410,12 @@ class Switchboard:
             ),
             departments_open={
                 d.id: hours.is_open(d.hours, now) for d in self._directory.departments
+            },
+            department_wards={d.id: d.ward_id or "" for d in self._directory.departments},
+            kiosk_places={
+                c.id: (c.site_id or "", routing.kiosk_ward(self._directory, c.site_id) or "")
+                for c in self._roster.connected()
+                if c.role is p.Role.KIOSK and c.site_id is not None
             },
         )
 

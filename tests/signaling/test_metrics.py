@@ -21,7 +21,9 @@ from signaling.store import ConsultationRecord, Store
 from signaling.switchboard import Overview
 from signaling.today_kpis import ALL, ReadHistory
 from tests.participant import UNIT, eventually
+from tests.signaling.board import Board
 from tests.signaling.conftest import always_open_demo_city
+from tests.signaling.wards import city, kiosk_at
 
 QUIET = Overview(
     connections={Role.KIOSK: 2, Role.STAFF: 1},
@@ -215,3 +217,38 @@ async def test_a_failing_history_read_keeps_the_last_figures_and_every_other_met
     assert after["madoguchi_connections", frozenset({("role", "kiosk")})] == 2
     assert after["madoguchi_consultations_served_total", frozenset({("department", "shimin")})] == 1
     assert after["madoguchi_survey_score_sum", frozenset({("department", "shimin")})] == 5
+
+
+def test_departments_and_kiosks_carry_their_ward_and_site_to_sum_any_figure_by_ward() -> None:
+    board = Board(directory=city())
+    board.connect(kiosk_at(1, "moji-center"))
+    board.connect(kiosk_at(2, None))  # not placed yet: no info series
+    metrics = HubMetrics(
+        overview=lambda: board.board.overview(board.now),
+        store_backlog=lambda: 0,
+        read_history=nothing_stored,
+        clock=lambda: MORNING,
+    )
+    assert value(metrics, "madoguchi_department_info", department="moji-shimin", ward="moji")
+    assert value(metrics, "madoguchi_department_info", department="zeimu", ward="") == 1
+    kiosks = [dict(labels) for (name, labels) in samples(metrics) if name == "madoguchi_kiosk_info"]
+    assert kiosks == [{"kiosk": "k1", "site": "moji-center", "ward": "moji"}]
+
+
+def test_a_citizen_answered_by_another_wards_desk_is_an_overflow() -> None:
+    metrics = hub_metrics()
+    at = MORNING - 600
+    for event in (
+        events.ConsultationRequested("s1", "k1", "juminhyo", "ja", "moji-shimin", at),
+        events.LegQueued("s1", 0, "moji-shimin", at),
+        events.LegOverflowed("s1", 0, ("kokura-shimin",), at + 120),
+        events.LegAnswered("s1", 0, "u2", at + 130, "kokura-shimin", "moji-shimin"),
+    ):
+        metrics.observe(event)
+    overflows = value(
+        metrics,
+        "madoguchi_overflows_total",
+        department="moji-shimin",
+        to_department="kokura-shimin",
+    )
+    assert overflows == 1
