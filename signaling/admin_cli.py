@@ -136,6 +136,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = add("add-kiosk", _add_kiosk, "register a kiosk and print its device token once")
     sub.add_argument("--name", required=True, help="a unique name, e.g. 中央公民館")
     sub.add_argument("--location", required=True, help="where it stands, shown to staff")
+    sub.add_argument("--site", metavar="SITE_ID", help="the site it belongs to (list-wards)")
     add("disable-kiosk", _disable_kiosk, "disable a kiosk").add_argument("kiosk_id")
     add("enable-kiosk", _enable_kiosk, "enable a disabled kiosk").add_argument("kiosk_id")
     add(
@@ -219,7 +220,9 @@ async def _reset_password(store: Store, args: argparse.Namespace) -> None:
 
 
 async def _add_kiosk(store: Store, args: argparse.Namespace) -> None:
-    kiosk, token = await store.create_kiosk(args.name, args.location, actor=ACTOR, now=time.time())
+    kiosk, token = await store.create_kiosk(
+        args.name, args.location, actor=ACTOR, now=time.time(), site_id=args.site
+    )
     print(f"Registered kiosk {kiosk.id}: {kiosk.name} ({kiosk.location}).", file=sys.stderr)
     _print_token(token)
 
@@ -265,11 +268,11 @@ async def _list_accounts(store: Store, args: argparse.Namespace) -> None:
 
 
 async def _list_kiosks(store: Store, args: argparse.Namespace) -> None:
-    print(f"{'ID':<10} {'STATUS':<8} {'LAST SEEN (JST)':<16} NAME / LOCATION")
+    print(f"{'ID':<10} {'STATUS':<8} {'LAST SEEN (JST)':<16} {'SITE':<16} NAME / LOCATION")
     for k in await store.list_kiosks():
         status = "disabled" if k.disabled else "active"
         seen = _tokyo(k.last_seen_at) if k.last_seen_at is not None else "never"
-        print(f"{k.id:<10} {status:<8} {seen:<16} {k.name} / {k.location}")
+        print(f"{k.id:<10} {status:<8} {seen:<16} {k.site_id or '-':<16} {k.name} / {k.location}")
 
 
 async def _seed_demo(store: Store, args: argparse.Namespace) -> None:

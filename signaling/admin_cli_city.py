@@ -16,10 +16,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from signaling import people_csv
 from signaling.admin import city_shape_edit
+from signaling.admin.directory_edit import put_department
 from signaling.auth import hash_password
-from signaling.directory import Site, SiteKind, Ward
+from signaling.directory import Service, Site, SiteKind, Ward
 from signaling.store import ConflictError, NotFoundError, Store, StoreError
 
 ACTOR = "cli"
@@ -42,6 +45,26 @@ def register(add: Add) -> None:
     sub.add_argument("--ward", required=True, metavar="WARD_ID")
     sub.add_argument("--kind", choices=[k.value for k in SiteKind], default="center")
     _names(sub)
+    sub = add("set-service", _set_service, "create a service desks in several wards share")
+    sub.add_argument("service_id")
+    _names(sub)
+    sub.add_argument(
+        "--overflow-after",
+        default="120",
+        metavar="SECONDS",
+        help='seconds before other wards may take its citizens; "never" keeps them in the ward',
+    )
+    sub = add(
+        "place-department",
+        _place_department,
+        "put a department in a ward (or city-wide) and say which services it offers",
+    )
+    sub.add_argument("department_id")
+    sub.add_argument("--ward", required=True, metavar="WARD_ID", help='a ward, or "none"')
+    sub.add_argument("--service", action="append", default=[], metavar="SERVICE_ID")
+    sub = add("set-staff-site", _set_staff_site, "say at which site a staff member works")
+    sub.add_argument("username")
+    sub.add_argument("site_id", help='a site id, or "none"')
     sub = add("set-kiosk-site", _set_kiosk_site, "place a kiosk at a site (read at its sign-in)")
     sub.add_argument("kiosk_id")
     sub.add_argument("site_id", help='a site id, or "none" to unplace it')
@@ -91,6 +114,40 @@ async def _set_site(store: Store, args: argparse.Namespace) -> None:
     site = Site(id=args.site_id, ward_id=args.ward, names=_names_of(args), kind=SiteKind(args.kind))
     await store.edit_directory(city_shape_edit.put(site), actor=ACTOR, now=time.time())
     print(f"Saved site {site.id} in ward {site.ward_id}.")
+
+
+async def _set_service(store: Store, args: argparse.Namespace) -> None:
+    try:
+        after = None if args.overflow_after == "never" else float(args.overflow_after)
+    except ValueError:
+        given = args.overflow_after
+        raise ValueError(f"--overflow-after is seconds or never, not {given!r}") from None
+    service = Service(id=args.service_id, names=_names_of(args), overflow_after_seconds=after)
+    await store.edit_directory(city_shape_edit.put(service), actor=ACTOR, now=time.time())
+    print(f"Saved service {service.id}.")
+
+
+async def _place_department(store: Store, args: argparse.Namespace) -> None:
+    department = (await store.load_directory()).department(args.department_id)
+    if department is None:
+        raise NotFoundError(f"no department {args.department_id!r}")
+    placed = msgspec.structs.replace(
+        department,
+        ward_id=None if args.ward == "none" else args.ward,
+        services=list(args.service),
+    )
+    await store.edit_directory(put_department(placed), actor=ACTOR, now=time.time())
+    where = f"ward {placed.ward_id}" if placed.ward_id else "the whole city"
+    print(f"Department {placed.id} serves {where}, offering {', '.join(placed.services) or '-'}.")
+
+
+async def _set_staff_site(store: Store, args: argparse.Namespace) -> None:
+    account = await store.get_account_by_username(args.username)
+    if account is None:
+        raise NotFoundError(f"no account named {args.username!r}")
+    site_id = None if args.site_id == "none" else args.site_id
+    await store.set_account_site(account.id, site_id, actor=ACTOR, now=time.time())
+    print(f"{account.username} works at {site_id or 'no one site'}.")
 
 
 async def _set_kiosk_site(store: Store, args: argparse.Namespace) -> None:

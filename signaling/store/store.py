@@ -227,6 +227,32 @@ class Store:
             action = "account_disabled" if disabled else "account_enabled"
             await audit.append(conn, at=now, actor=actor, action=action, target=account_id, ip=ip)
 
+    async def set_account_site(
+        self,
+        account_id: str,
+        site_id: str | None,
+        *,
+        actor: str,
+        now: float,
+        ip: str | None = None,
+    ) -> Account:
+        """Where the staff member works (None: no one site); audited as account_site_set."""
+        async with self._write() as conn:
+            before = await accounts.get_account(conn, account_id)
+            if before is None:
+                raise NotFoundError(f"no account {account_id!r}")
+            await accounts.set_site(conn, account_id, site_id)
+            await audit.append(
+                conn,
+                at=now,
+                actor=actor,
+                action="account_site_set",
+                target=account_id,
+                detail={"before": before.site_id, "after": site_id},
+                ip=ip,
+            )
+        return dataclasses.replace(before, site_id=site_id)
+
     async def create_account_at_site(
         self,
         username: str,

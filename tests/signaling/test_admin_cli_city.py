@@ -9,7 +9,9 @@ import argon2
 import pytest
 
 from signaling import admin_cli_city
+from signaling.admin.directory_edit import put_department
 from signaling.auth import verify_password
+from signaling.directory import Department
 from signaling.tokens import hash_token
 from tests.signaling.test_admin_cli import Cli, account, audit, cli, config, in_store, kiosks
 
@@ -64,6 +66,73 @@ def test_a_kiosk_is_placed_at_a_site(with_sites: Cli, config: Path) -> None:
     refused = with_sites("set-kiosk-site", kiosk.id, "nowhere")
     assert (refused.code, refused.err.strip()) == (1, "madoguchi-admin: error: no site 'nowhere'")
     assert kiosks(config)[0].site_id == "moji-center"
+
+
+def test_a_kiosk_is_added_at_a_site_and_listed_with_it(with_sites: Cli, config: Path) -> None:
+    added = with_sites("add-kiosk", "--name", "門司2", "--location", "2F", "--site", "moji-office")
+    assert added.code == 0, added.err
+    assert kiosks(config)[0].site_id == "moji-office"
+    assert f"{'moji-office':<16} 門司2 / 2F" in with_sites("list-kiosks").out
+    refused = with_sites("add-kiosk", "--name", "門司3", "--location", "", "--site", "nowhere")
+    assert (refused.code, refused.err.strip()) == (1, "madoguchi-admin: error: no site 'nowhere'")
+    assert len(kiosks(config)) == 1
+
+
+def name_shimin(config: Path) -> None:
+    """The test city's departments have no names; placing one checks it whole, names too."""
+    shimin = Department(id="shimin", names={"ja": "市民課"})
+    in_store(config, lambda store: store.edit_directory(put_department(shimin), actor="t", now=0))
+
+
+def test_a_service_and_a_department_placed_in_a_ward_offering_it(
+    with_sites: Cli, config: Path
+) -> None:
+    name_shimin(config)
+    saved = with_sites("set-service", "juminhyo", "--name", "住民票", "--overflow-after", "90")
+    assert saved.code == 0, saved.err
+    placed = with_sites("place-department", "shimin", "--ward", "moji", "--service", "juminhyo")
+    assert placed.code == 0, placed.err
+    assert placed.out.strip() == "Department shimin serves ward moji, offering juminhyo."
+    directory = in_store(config, lambda store: store.load_directory())
+    service = directory.service("juminhyo")
+    assert service is not None
+    assert service.overflow_after_seconds == 90.0
+    shimin = directory.department("shimin")
+    assert shimin is not None
+    assert (shimin.ward_id, shimin.services) == ("moji", ["juminhyo"])
+    assert [e.action for e in audit(config)][:2] == ["department_saved", "service_saved"]
+    city_wide = with_sites("place-department", "shimin", "--ward", "none")
+    assert city_wide.out.strip() == "Department shimin serves the whole city, offering -."
+
+
+def test_a_department_in_an_unknown_ward_or_a_bad_wait_is_refused(
+    with_sites: Cli, config: Path
+) -> None:
+    name_shimin(config)
+    unknown = with_sites("place-department", "shimin", "--ward", "nowhere")
+    assert unknown.code == 1
+    assert "unknown ward 'nowhere'" in unknown.err
+    bad = with_sites("set-service", "x", "--name", "x", "--overflow-after", "soon")
+    assert (bad.code, bad.err.strip()) == (
+        1,
+        "madoguchi-admin: error: --overflow-after is seconds or never, not 'soon'",
+    )
+
+
+def test_a_staff_members_site_is_set_and_audited(with_sites: Cli, config: Path) -> None:
+    added = with_sites("add-staff", "tanaka", "--display-name", "田中", "--department", "shimin",
+                       "--password-stdin", stdin="long enough password\n")  # fmt: skip
+    assert added.code == 0, added.err
+    result = with_sites("set-staff-site", "tanaka", "moji-center")
+    assert result.code == 0, result.err
+    tanaka = account(config, "tanaka")
+    assert tanaka is not None
+    assert tanaka.site_id == "moji-center"
+    entry = audit(config)[0]
+    assert (entry.action, entry.detail) == (
+        "account_site_set",
+        {"before": None, "after": "moji-center"},
+    )
 
 
 # The CSV import.
