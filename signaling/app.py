@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 from aiohttp.typedefs import Handler
 
+from signaling import password_change
 from signaling import protocol as p
 from signaling.admin.app import mount_admin
 from signaling.auth import Authenticator, ice_servers
@@ -24,6 +25,7 @@ from signaling.city_file import import_city_file
 from signaling.forwarded import Network, ProxyTrust, parse_address, parse_networks, within
 from signaling.hub import Connection, Hub
 from signaling.limits import AddressLimit, TokenBucket
+from signaling.outcome_codes import ensure_outcome_codes
 from signaling.production import check_files, check_settings, check_store
 from signaling.settings import Settings
 from signaling.state_file import StateFile
@@ -63,6 +65,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     mount_admin(app, settings, lambda: (app[STORE], app[HUB], app[AUTHENTICATOR]))
+    password_change.add_route(app, lambda: app[AUTHENTICATOR], settings.allowed_origins)
     return app
 
 
@@ -88,6 +91,8 @@ async def _hub_context(app: web.Application) -> AsyncIterator[None]:
     if city is not None:
         # Only when the file is new or changed; it never stops the hub (signaling/city_file.py).
         await import_city_file(store, city)
+    # A wrap-up needs an outcome code: a city that has none yet gets the default set.
+    await ensure_outcome_codes(store, actor="hub", now=time.time())
     switchboard = Switchboard(
         await store.load_directory(),
         grace_seconds=settings.grace_seconds,

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MIN_PASSWORD_CHARS = 8
+MAX_PASSWORD_CHARS = 256  # argon2 takes any length; this bounds the work one request costs
 _ADDRESS_FACTOR = 10  # an address may fail this many times more than one account on it
 
 # argon2-cffi's defaults are argon2id with RFC 9106's low-memory profile (64 MiB, t=3).
@@ -55,6 +56,27 @@ def password_needs_rehash(password_hash: str) -> bool:
         return _HASHER.check_needs_rehash(password_hash)
     except argon2.exceptions.InvalidHashError:
         return True
+
+
+class WeakPasswordError(ValueError):
+    """A new password the policy refuses; the message says why, in Japanese and English."""
+
+
+def check_new_password(new_password: str, old_password: str | None = None) -> None:
+    if len(new_password) < MIN_PASSWORD_CHARS:
+        raise WeakPasswordError(
+            f"パスワードは{MIN_PASSWORD_CHARS}文字以上にしてください "
+            f"(a password has at least {MIN_PASSWORD_CHARS} characters)"
+        )
+    if len(new_password) > MAX_PASSWORD_CHARS:
+        raise WeakPasswordError(
+            f"パスワードは{MAX_PASSWORD_CHARS}文字以内にしてください "
+            f"(a password has at most {MAX_PASSWORD_CHARS} characters)"
+        )
+    if old_password is not None and new_password == old_password:
+        raise WeakPasswordError(
+            "今のパスワードとは別のものにしてください (the new password must differ)"
+        )
 
 
 def turn_credentials(secret: str, user: str, now: float, ttl: int) -> tuple[str, str]:
@@ -205,6 +227,10 @@ class Authenticator:
             await self._refuse(ip, now, account.id, "session_expired", ErrorCode.SESSION_EXPIRED)
         if account.disabled:
             await self._refuse(ip, now, account.id, "account_disabled", ErrorCode.ACCOUNT_DISABLED)
+        if account.must_change_password:  # a reset ends sessions; this is belt and braces
+            await self._refuse(
+                ip, now, account.id, "password_change_required", ErrorCode.PASSWORD_CHANGE_REQUIRED
+            )
         self._admit(account.id, ip, now)
         await self._audit(account.id, "login", account.id, ip, now, method="session_token")
         return _account_principal(account)
@@ -212,6 +238,46 @@ class Authenticator:
     async def _password_login(
         self, username: str, password: str, ip: str, now: float
     ) -> tuple[Principal, IssuedSession]:
+        account = await self._checked_password(username, password, ip, now)
+        if account.must_change_password:
+            # The right password, but a temporary one an admin set: good only for choosing a
+            # new one (change_password), so whoever reads it off a note cannot work with it.
+            await self._refuse(
+                ip,
+                now,
+                account.id,
+                "password_change_required",
+                ErrorCode.PASSWORD_CHANGE_REQUIRED,
+            )
+        self._admit(account.id, ip, now)
+        if password_needs_rehash(account.password_hash):
+            new_hash = await asyncio.to_thread(hash_password, password)
+            await self._store.set_password(
+                account.id, new_hash, actor=account.id, now=now, ip=ip, revoke_sessions=False
+            )
+        token = new_session_token()
+        expires_at = now + self._session_ttl
+        await self._store.create_session(hash_token(token), account.id, now, expires_at)
+        await self._audit(account.id, "login", account.id, ip, now, method="password")
+        return _account_principal(account), IssuedSession(token=token, expires_at=expires_at)
+
+    async def change_password(
+        self, username: str, password: str, new_password: str, ip: str, now: float
+    ) -> None:
+        """Replace an account's password, proving the current one under the login throttle.
+
+        The way out of a forced change, and for anyone who wants a new password. Every session
+        ends; the next sign-in uses the new password. Raises RemoteProtocolError like a login,
+        or WeakPasswordError for a new password the policy refuses (before any store write).
+        """
+        account = await self._checked_password(username, password, ip, now)
+        check_new_password(new_password, password)
+        new_hash = await asyncio.to_thread(hash_password, new_password)
+        await self._store.change_own_password(account.id, new_hash, now=now, ip=ip)
+        logger.info("= password changed user=%s ip=%s", account.username, ip)
+
+    async def _checked_password(self, username: str, password: str, ip: str, now: float) -> Account:
+        """The enabled account with this username and password, or a refusal (throttled)."""
         username = username.strip().lower()
         account = await self._store.get_account_by_username(username)
         if account is None:
@@ -244,17 +310,7 @@ class Authenticator:
             await self._refuse(ip, now, account.id, "account_disabled", ErrorCode.ACCOUNT_DISABLED)
         self.account_throttle.record_success(key)
         self.account_spread_throttle.forgive_one(account.id)  # others' guesses elsewhere stay
-        self._admit(account.id, ip, now)
-        if password_needs_rehash(account.password_hash):
-            new_hash = await asyncio.to_thread(hash_password, password)
-            await self._store.set_password(
-                account.id, new_hash, actor=account.id, now=now, ip=ip, revoke_sessions=False
-            )
-        token = new_session_token()
-        expires_at = now + self._session_ttl
-        await self._store.create_session(hash_token(token), account.id, now, expires_at)
-        await self._audit(account.id, "login", account.id, ip, now, method="password")
-        return _account_principal(account), IssuedSession(token=token, expires_at=expires_at)
+        return account
 
     def _check_address(self, ip: str, now: float) -> None:
         if (wait := self.address_throttle.check(ip, now)) is not None:
@@ -310,6 +366,9 @@ _MESSAGES = {
     ErrorCode.UNAUTHORIZED: "unknown user, wrong password or invalid token",
     ErrorCode.SESSION_EXPIRED: "your session has expired; log in again",
     ErrorCode.ACCOUNT_DISABLED: "this account or kiosk is disabled",
+    ErrorCode.PASSWORD_CHANGE_REQUIRED: (
+        "this password was set by an admin: choose a new one first (POST /account/password)"
+    ),
 }
 
 

@@ -18,7 +18,7 @@ from signaling.admin import kpis
 from signaling.admin.context import ADMIN, AdminContext, json_response
 from signaling.admin.guard import ADMIN_ROLES, COOKIE, set_cookie
 from signaling.admin.history_view import Filters, row, to_csv
-from signaling.auth import MIN_PASSWORD_CHARS, hash_password
+from signaling.auth import WeakPasswordError, check_new_password, hash_password
 from signaling.store import ConflictError, NotFoundError, StoreError
 from signaling.tokens import hash_token
 
@@ -52,6 +52,8 @@ class _Disabled(msgspec.Struct):
 
 class _Password(msgspec.Struct):
     password: str
+    # A temporary password (the default): the account must choose its own at the next sign-in.
+    temporary: bool = True
 
 
 async def _body(request: web.Request, kind: type[T]) -> T:
@@ -75,7 +77,7 @@ async def login(request: web.Request) -> web.Response:
     try:
         principal, issued = await admin.authenticator.authenticate(hello, _ip(request), time.time())
     except p.RemoteProtocolError as exc:
-        status = 429 if exc.code is p.ErrorCode.LOGIN_THROTTLED else 401
+        status = _LOGIN_STATUS.get(exc.code, 401)
         return json_response({"error": exc.code.value, "message": exc.message}, status)
     except StoreError:
         return json_response({"error": "store_unavailable"}, 503)
@@ -86,6 +88,10 @@ async def login(request: web.Request) -> web.Response:
     response = json_response(_me_body(admin, principal.display_name, principal.role, issued))
     set_cookie(response, request, issued.token, int(issued.expires_at - time.time()))
     return response
+
+
+# The page shows the forced change's form for 403 password_change_required.
+_LOGIN_STATUS = {p.ErrorCode.LOGIN_THROTTLED: 429, p.ErrorCode.PASSWORD_CHANGE_REQUIRED: 403}
 
 
 def _me_body(
@@ -209,6 +215,7 @@ async def accounts(request: web.Request) -> web.Response:
             "role": a.role.value,
             "disabled": a.disabled,
             "departments": list(a.departments),
+            "must_change_password": a.must_change_password,
         }
         for a in await admin.store.list_accounts()
     ]
@@ -292,17 +299,21 @@ async def set_password(request: web.Request) -> web.Response:
     body = await _body(request, _Password)
     _check_password(body.password)
     password_hash = await asyncio.to_thread(hash_password, body.password)
+    account_id = request.match_info["account_id"]
     try:
         await admin.store.set_password(
-            request.match_info["account_id"],
+            account_id,
             password_hash,
             actor=user.account.id,
             now=time.time(),
             ip=_ip(request),
+            must_change=body.temporary,
         )
     except NotFoundError:
         raise web.HTTPNotFound(text="no such account") from None
-    return json_response({"ok": True})
+    # Its sessions ended with the reset; close its connections now, as for a disabled account.
+    _disconnect(admin, account_id, p.ErrorCode.SESSION_EXPIRED, "an admin reset your password")
+    return json_response({"ok": True, "temporary": body.temporary})
 
 
 async def set_account_disabled(request: web.Request) -> web.Response:
@@ -324,13 +335,20 @@ async def set_account_disabled(request: web.Request) -> web.Response:
 
 
 def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_CHARS:
-        raise web.HTTPBadRequest(text=f"passwords have at least {MIN_PASSWORD_CHARS} characters")
+    try:
+        check_new_password(password)
+    except WeakPasswordError as exc:
+        raise web.HTTPBadRequest(text=str(exc)) from None
 
 
-def _disconnect(admin: AdminContext, principal_id: str) -> None:
+def _disconnect(
+    admin: AdminContext,
+    principal_id: str,
+    code: p.ErrorCode = p.ErrorCode.ACCOUNT_DISABLED,
+    message: str = "disabled by an admin",
+) -> None:
     # Now rather than at the next housekeeping round, as an admin expects.
     for connection in admin.hub.connected():
         if connection.principal.id == principal_id:
-            admin.hub.send_error(connection, p.ErrorCode.ACCOUNT_DISABLED, "disabled by an admin")
-            admin.hub.close(connection, p.ErrorCode.ACCOUNT_DISABLED)
+            admin.hub.send_error(connection, code, message)
+            admin.hub.close(connection, code)

@@ -12,7 +12,7 @@ from pathlib import Path
 import msgspec
 from aiohttp import WSMsgType, web
 
-from signaling.admin import api, city_api, directory_api
+from signaling.admin import accounts_api, api, city_api, directory_api, outcomes_api
 from signaling.admin.context import ADMIN, AdminContext
 from signaling.admin.guard import Guard
 from signaling.admin.live_state import LiveState
@@ -73,6 +73,11 @@ def create_admin_app() -> web.Application:
     r.add_post("/api/accounts", api.create_account)
     r.add_post("/api/accounts/{account_id}/password", api.set_password)
     r.add_post("/api/accounts/{account_id}/disabled", api.set_account_disabled)
+    r.add_put("/api/accounts/{account_id}", accounts_api.update_account)
+    r.add_get("/api/outcome-codes", outcomes_api.outcome_codes)
+    r.add_put("/api/outcome-code-order", outcomes_api.order_outcome_codes)
+    r.add_put("/api/outcome-codes/{code}", outcomes_api.put_outcome_code)
+    r.add_delete("/api/outcome-codes/{code}", outcomes_api.delete_outcome_code)
     # The city's shape (city_api.py).
     r.add_get("/api/wards", city_api.wards)
     r.add_put("/api/wards/{ward_id}", city_api.put_ward)

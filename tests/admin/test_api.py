@@ -171,7 +171,9 @@ async def test_an_admin_creates_staff_resets_a_password_and_disables_the_account
     assert created.status == 201
     account_id = (await created.json())["id"]
     assert (await client.post("/api/accounts", body)).status == 409
-    reset = await client.post(f"/api/accounts/{account_id}/password", {"password": "kato-second-2"})
+    reset = await client.post(
+        f"/api/accounts/{account_id}/password", {"password": "kato-second-2", "temporary": False}
+    )
     assert reset.status == 200
     async with Participant(hub.url, Credentials(username="kato", password="kato-second-2")) as kato:
         assert kato.welcome.role is p.Role.STAFF
