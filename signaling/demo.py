@@ -1,5 +1,12 @@
 """A demo city with people and kiosks, so the whole system can be tried in one command.
 
+窓口市 has three wards (signaling/demo_city.toml). Its kiosks stand at community centers in
+each of them, and its staff work in several: 田中 and 佐藤 at 中央区's 市民課, 木村 at 北区's,
+伊藤 at 南区's, and the city-wide desks (税務課, 子育て支援課, 介護保険課, 福祉課). The demo's own
+kiosk (`DEMO_KIOSK`) is at 北区's 北部支所: while nobody is on duty at 北区's 市民課, a
+resident-record request there overflows at once to 中央区's, where 田中 sees it marked as
+another ward's citizen.
+
 The passwords are published here on purpose: never seed a production database with them.
 """
 
@@ -7,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import time
 from importlib import resources
 from pathlib import Path
@@ -33,6 +41,7 @@ class DemoAccount(msgspec.Struct, frozen=True, kw_only=True):
 class DemoKiosk(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     location: str
+    site_id: str | None = None  # the site it stands at (demo_city.toml), which gives its ward
     kiosk_id: str = ""
     token: str = ""
 
@@ -48,10 +57,14 @@ class DemoCredentials(msgspec.Struct, frozen=True, kw_only=True):
         for a in self.accounts:
             departments = ", ".join(a.departments) or "-"
             lines.append(f"  {a.username:<8} {a.password:<13} {a.role.value:<10} {departments}")
-        lines.append("Demo kiosks (id / name / token):")
+        lines.append("Demo kiosks (id / name / site / token):")
         for k in self.kiosks:
-            lines.append(f"  {k.kiosk_id}  {k.name}  {k.token}")
+            lines.append(f"  {k.kiosk_id}  {k.name}  {k.site_id or '-'}  {k.token}")
         return "\n".join(lines)
+
+    def kiosk(self, name: str) -> DemoKiosk:
+        """The seeded kiosk called `name`, with its id and token."""
+        return next(k for k in self.kiosks if k.name == name)
 
     def to_json(self) -> bytes:
         return msgspec.json.format(msgspec.json.encode(self))
@@ -92,13 +105,42 @@ DEMO_ACCOUNTS = (
         password="sato-demo",
         departments=("kaigo", "shimin"),
     ),
+    DemoAccount(
+        username="kimura",
+        display_name="木村",
+        role=Role.STAFF,
+        password="kimura-demo",
+        departments=("kita-shimin",),
+    ),
+    DemoAccount(
+        username="ito",
+        display_name="伊藤",
+        role=Role.STAFF,
+        password="ito-demo",
+        departments=("minami-shimin",),
+    ),
 )
 
+# The first two stand in 中央区, whose 市民課 (shimin) 田中 and 佐藤 serve: tests reach it
+# through them. The others are in 北区 and 南区, whose own 市民課 each have one member of staff.
 DEMO_KIOSKS = (
-    DemoKiosk(name="中央公民館", location="1階ロビー (Chuo Community Center 1F)"),
-    DemoKiosk(name="北部支所", location="窓口 (North Branch)"),
-    DemoKiosk(name="南コミュニティセンター", location="入口横 (South Community Center)"),
+    DemoKiosk(
+        name="中央公民館", location="1階ロビー (Chuo Community Center 1F)", site_id="chuo-kominkan"
+    ),
+    DemoKiosk(
+        name="本町市民センター",
+        location="入口横 (Honmachi Community Center)",
+        site_id="chuo-honmachi",
+    ),
+    DemoKiosk(
+        name="南コミュニティセンター",
+        location="入口横 (South Community Center)",
+        site_id="minami-community",
+    ),
+    DemoKiosk(name="北部支所", location="窓口 (North Branch)", site_id="kita-hokubu"),
 )
+# The kiosk `make demo` and its autoplay open: a 北区 citizen, answered by 中央区's 市民課.
+DEMO_KIOSK = "北部支所"
 
 
 def demo_directory() -> Directory:
@@ -117,8 +159,23 @@ async def seed_demo(store: Store, *, now: float | None = None) -> DemoCredential
     return DemoCredentials(accounts=DEMO_ACCOUNTS, kiosks=tuple(kiosks))
 
 
+# Each demo password's argon2 hash, made once per process: tests seed the demo again and again,
+# and a hash costs about a second on a busy machine. The hashes keep the real parameters; a
+# salt shared between demo databases reveals only that their passwords match, and they are
+# published above anyway.
+_HASHES: dict[str, str] = {}
+_HASHES_LOCK = threading.Lock()
+
+
+def _demo_password_hash(password: str) -> str:
+    with _HASHES_LOCK:
+        if password not in _HASHES:
+            _HASHES[password] = hash_password(password)
+        return _HASHES[password]
+
+
 async def _seed_account(store: Store, demo: DemoAccount, at: float) -> None:
-    password_hash = await asyncio.to_thread(hash_password, demo.password)
+    password_hash = await asyncio.to_thread(_demo_password_hash, demo.password)
     existing = await store.get_account_by_username(demo.username)
     if existing is None:
         await store.create_account(
@@ -141,11 +198,15 @@ async def _seed_account(store: Store, demo: DemoAccount, at: float) -> None:
 async def _seed_kiosk(store: Store, demo: DemoKiosk, at: float) -> DemoKiosk:
     existing = await store.get_kiosk_by_name(demo.name)
     if existing is None:
-        kiosk, token = await store.create_kiosk(demo.name, demo.location, actor=DEMO_ACTOR, now=at)
-        return DemoKiosk(name=kiosk.name, location=kiosk.location, kiosk_id=kiosk.id, token=token)
+        kiosk, token = await store.create_kiosk(
+            demo.name, demo.location, actor=DEMO_ACTOR, now=at, site_id=demo.site_id
+        )
+        return msgspec.structs.replace(demo, kiosk_id=kiosk.id, token=token)
     token = await store.reissue_kiosk_token(existing.id, actor=DEMO_ACTOR, now=at)
     if existing.disabled:
         await store.set_kiosk_disabled(existing.id, False, actor=DEMO_ACTOR, now=at)
-    return DemoKiosk(
-        name=existing.name, location=existing.location, kiosk_id=existing.id, token=token
+    if existing.site_id != demo.site_id:  # a demo database from before the city had wards
+        await store.set_kiosk_site(existing.id, demo.site_id, actor=DEMO_ACTOR, now=at)
+    return msgspec.structs.replace(
+        demo, location=existing.location, kiosk_id=existing.id, token=token
     )

@@ -9,10 +9,18 @@ from pathlib import Path
 import pytest
 
 from signaling.auth import Authenticator
-from signaling.demo import DEMO_ACCOUNTS, DemoCredentials, demo_directory, seed_demo
-from signaling.directory import KIOSK_LANGUAGES, load_directory
+from signaling.demo import (
+    DEMO_ACCOUNTS,
+    DEMO_KIOSK,
+    DEMO_KIOSKS,
+    DemoCredentials,
+    demo_directory,
+    seed_demo,
+)
+from signaling.directory import KIOSK_LANGUAGES, SiteKind, load_directory
 from signaling.hours import TOKYO, is_open
 from signaling.protocol import PROTOCOL_VERSION, ErrorCode, Hello, RemoteProtocolError, Role
+from signaling.routing import desks_for, kiosk_ward
 from signaling.settings import Settings
 from signaling.store import Store
 
@@ -32,14 +40,16 @@ def test_the_demo_city_loads_with_the_directory_loader() -> None:
     assert load_directory(path.read_bytes()) == demo_directory()
 
 
-def test_the_demo_city_has_five_departments_and_its_outcome_codes() -> None:
+def test_the_demo_city_has_a_citizens_desk_per_ward_city_wide_ones_and_outcome_codes() -> None:
     city = demo_directory()
-    assert [d.names["ja"] for d in city.departments] == [
-        "市民課",
-        "子育て支援課",
-        "介護保険課",
-        "税務課",
-        "福祉課",
+    assert [(d.names["ja"], d.ward_id) for d in city.departments] == [
+        ("市民課", "chuo"),
+        ("北区 市民課", "kita"),
+        ("南区 市民課", "minami"),
+        ("子育て支援課", None),
+        ("介護保険課", None),
+        ("税務課", None),
+        ("福祉課", None),
     ]
     assert [o.code for o in city.outcome_codes] == [
         "resolved",
@@ -63,8 +73,38 @@ def test_every_category_speaks_japanese_plain_japanese_and_english() -> None:
 
 def test_every_department_serves_some_category() -> None:
     city = demo_directory()
-    served = {c.department_id for c in city.categories}
-    assert served == {d.id for d in city.departments}
+    services = {c.service_id for c in city.categories}
+    served = {c.department_id for c in city.categories} | {
+        d.id for d in city.departments if services & set(d.services)
+    }
+    assert served - {""} == {d.id for d in city.departments}
+
+
+def test_three_wards_each_with_a_ward_office_and_two_centers_named_in_every_language() -> None:
+    city = demo_directory()
+    assert [w.id for w in city.wards] == ["chuo", "kita", "minami"]
+    for ward in city.wards:
+        sites = [s for s in city.sites if s.ward_id == ward.id]
+        kinds = sorted(s.kind for s in sites)
+        assert kinds == [SiteKind.CENTER, SiteKind.CENTER, SiteKind.WARD_OFFICE], ward.id
+        for named in (ward, *sites):
+            assert set(named.names) == set(KIOSK_LANGUAGES), named.id
+
+
+def test_resident_records_go_to_the_own_wards_desk_and_overflow_after_120_s() -> None:
+    city = demo_directory()
+    juminhyo = city.category("juminhyo")
+    assert juminhyo is not None
+    homes = {}
+    for site in city.sites:
+        desks = desks_for(city, juminhyo, kiosk_ward(city, site.id))
+        homes[site.ward_id] = desks.home
+        assert desks.overflow_after == 120.0
+        assert {desks.home, *desks.overflow} == {"shimin", "kita-shimin", "minami-shimin"}
+    assert homes == {"chuo": "shimin", "kita": "kita-shimin", "minami": "minami-shimin"}
+    tax = city.category("juminzei")
+    assert tax is not None
+    assert desks_for(city, tax, "kita").home == "zeimu"  # city-wide: no overflow
 
 
 def test_departments_open_on_weekdays_and_only_citizens_affairs_on_saturday() -> None:
@@ -73,6 +113,7 @@ def test_departments_open_on_weekdays_and_only_citizens_affairs_on_saturday() ->
     saturday_morning = tokyo(2025, 6, 7, 9, 30)
     saturday_afternoon = tokyo(2025, 6, 7, 12, 0)
     assert all(is_open(d.hours, monday_morning) for d in city.departments)
+    # Only 中央区's 市民課: on Saturdays, other wards' citizens overflow to it at once.
     assert [d.id for d in city.departments if is_open(d.hours, saturday_morning)] == ["shimin"]
     assert not any(is_open(d.hours, saturday_afternoon) for d in city.departments)
     assert not any(is_open(d.hours, tokyo(2025, 6, 9, 17, 15)) for d in city.departments)
@@ -112,13 +153,36 @@ async def test_seeding_creates_the_city_people_and_kiosks(store: Store) -> None:
         "tanaka": Role.STAFF,
         "suzuki": Role.STAFF,
         "sato": Role.STAFF,
+        "kimura": Role.STAFF,
+        "ito": Role.STAFF,
     }
     assert accounts["tanaka"].departments == ("shimin", "zeimu")
     assert accounts["suzuki"].departments == ("fukushi", "kosodate")
     assert accounts["sato"].departments == ("kaigo", "shimin")
-    kiosks = await store.list_kiosks()
-    assert {k.name for k in kiosks} == {"中央公民館", "北部支所", "南コミュニティセンター"}
-    assert {k.kiosk_id for k in credentials.kiosks} == {k.id for k in kiosks}
+    assert accounts["kimura"].departments == ("kita-shimin",)
+    assert accounts["ito"].departments == ("minami-shimin",)
+    kiosks = {k.name: k.site_id for k in await store.list_kiosks()}
+    assert kiosks == {
+        "中央公民館": "chuo-kominkan",
+        "本町市民センター": "chuo-honmachi",
+        "南コミュニティセンター": "minami-community",
+        "北部支所": "kita-hokubu",
+    }
+    assert {k.kiosk_id for k in credentials.kiosks} == {k.id for k in await store.list_kiosks()}
+    city = demo_directory()
+    # The tests' kiosks 0 and 1 reach 中央区's 市民課; the demo's own is in 北区.
+    assert [kiosk_ward(city, k.site_id) for k in credentials.kiosks[:2]] == ["chuo", "chuo"]
+    assert kiosk_ward(city, credentials.kiosk(DEMO_KIOSK).site_id) == "kita"
+
+
+async def test_reseeding_places_a_kiosk_seeded_before_the_city_had_wards(store: Store) -> None:
+    await store.replace_directory(demo_directory(), actor="test", now=NOW)
+    old, _ = await store.create_kiosk(DEMO_KIOSK, "窓口", actor="test", now=NOW)
+    credentials = await seed_demo(store, now=NOW)
+    placed = await store.get_kiosk_by_name(DEMO_KIOSK)
+    assert placed is not None
+    assert (placed.id, placed.site_id) == (old.id, "kita-hokubu")
+    assert credentials.kiosk(DEMO_KIOSK).kiosk_id == old.id
 
 
 async def test_the_demo_credentials_log_in(store: Store) -> None:
@@ -140,7 +204,7 @@ async def test_seeding_twice_adds_nothing_and_reissues_kiosk_tokens(store: Store
     first = await seed_demo(store, now=NOW)
     second = await seed_demo(store, now=NOW + 1)
     assert len(await store.list_accounts()) == len(DEMO_ACCOUNTS)
-    assert len(await store.list_kiosks()) == 3
+    assert len(await store.list_kiosks()) == len(DEMO_KIOSKS)
     assert [k.kiosk_id for k in second.kiosks] == [k.kiosk_id for k in first.kiosks]
     old_token = first.kiosks[0].token
     assert second.kiosks[0].token != old_token
