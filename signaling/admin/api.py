@@ -36,6 +36,7 @@ class _Login(msgspec.Struct):
 class _NewKiosk(msgspec.Struct):
     name: str
     location: str = ""
+    site_id: str | None = None  # the site it stands at (city_api.py places it later too)
 
 
 class _NewAccount(msgspec.Struct):
@@ -244,9 +245,12 @@ async def create_kiosk(request: web.Request) -> web.Response:
             actor=user.account.id,
             now=time.time(),
             ip=_ip(request),
+            site_id=body.site_id,
         )
     except ConflictError as exc:
         raise web.HTTPConflict(text=str(exc)) from None
+    except NotFoundError as exc:  # an unknown site
+        raise web.HTTPNotFound(text=str(exc)) from None
     # The token is shown this once; only its hash is stored.
     return json_response({"kiosk": kiosk, "token": token}, 201)
 
