@@ -181,6 +181,18 @@ class Bots:
         return process.pid if process is not None and process.returncode is None else None
 
 
+def take_sample(started: float, hub: Server, bots: Bots) -> Sample:
+    return Sample(
+        seconds=time.monotonic() - started,
+        calls=len(bots.tally.attempts),
+        hub=rss_kib(hub.process.pid if hub.process else None),
+        kiosk=rss_kib(bots.pid("kiosk")),
+        staff=rss_kib(bots.pid("staff")),
+        kiosk_start=bots.starts["kiosk"],
+        staff_start=bots.starts["staff"],
+    )
+
+
 def rss_kib(pid: int | None) -> int | None:
     if pid is None:
         return None
@@ -207,7 +219,12 @@ async def seed(settings: Settings) -> tuple[str, str]:
     return demo.kiosks[0].token, account.password
 
 
-async def run(options: Options, workdir: Path) -> Run:
+async def run(
+    options: Options, workdir: Path, after_each: Callable[[Bots], None] = lambda bots: None
+) -> Run:
+    """Seed, start the hub and the bots, and hold calls until `options` says the run is over;
+    `after_each` is called with the bots whenever an attempt is closed (tests break things
+    there)."""
     var = workdir / "var"
     var.mkdir()
     settings = Settings(var_dir=str(var))
@@ -224,12 +241,12 @@ async def run(options: Options, workdir: Path) -> Run:
     await hub.start()
     bots = Bots(options, hub.url, workdir, kiosk_token, password)
     result = Run(started=time.monotonic())
-    calls_done = asyncio.Event()  # --calls reached, or none asked for
-    if options.calls is None:
-        calls_done.set()
+    calls_reached = options.calls is None
+    wake = asyncio.Event()  # the last call is in, or the run was interrupted
     deadline = None if options.minutes is None else result.started + 60 * options.minutes
 
     def on_attempt() -> None:
+        nonlocal calls_reached
         count = len(bots.tally.attempts)
         if count % 50 == 0 or bots.tally.attempts[-1].failure is not None:
             last = bots.tally.attempts[-1]
@@ -238,39 +255,42 @@ async def run(options: Options, workdir: Path) -> Run:
                 f"last: {last.failure or 'ok'} {last.detail}",
                 flush=True,
             )
-        if options.calls is not None and count >= options.calls:
-            calls_done.set()
+        if options.calls is not None and count >= options.calls and not calls_reached:
+            calls_reached = True
+            wake.set()
+        after_each(bots)
 
+    def interrupt() -> None:  # Ctrl-C or SIGTERM: end the run here and report what it did
+        result.interrupted = True
+        wake.set()
+
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, interrupt)
     bots.on_attempt = on_attempt
     tasks = [asyncio.create_task(bots.keep_running(role)) for role in ROLES]
     tasks.append(asyncio.create_task(bots.watch_for_stalls()))
+    samples = workdir / "rss.csv"
+    samples.write_text(Sample.CSV_HEADER + "\n")
     try:
         while True:
-            result.samples.append(
-                Sample(
-                    seconds=time.monotonic() - result.started,
-                    calls=len(bots.tally.attempts),
-                    hub=rss_kib(hub.process.pid if hub.process else None),
-                    kiosk=rss_kib(bots.pid("kiosk")),
-                    staff=rss_kib(bots.pid("staff")),
-                    kiosk_start=bots.starts["kiosk"],
-                    staff_start=bots.starts["staff"],
-                )
-            )
+            sample = take_sample(result.started, hub, bots)
+            result.samples.append(sample)
+            with samples.open("a") as file:  # as it goes, so an interrupted run keeps them
+                file.write(sample.csv() + "\n")
             if hub.process is None or hub.process.returncode is not None:
                 raise BenchError(f"the hub exited:\n{hub.log_tail()}")
             left = None if deadline is None else deadline - time.monotonic()
-            if calls_done.is_set() and (left is None or left <= 0):
-                break  # both --calls and --minutes reached
-            wait = max(
-                0.1, options.sample_every if left is None else min(options.sample_every, left)
-            )
-            if calls_done.is_set():
-                await asyncio.sleep(wait)
-            else:  # woken early when the last call is in
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(calls_done.wait(), wait)
+            if result.interrupted or (calls_reached and (left is None or left <= 0)):
+                break  # interrupted, or both --calls and --minutes reached
+            wait = options.sample_every if left is None else min(options.sample_every, left)
+            if wake.is_set() and not result.interrupted:
+                wake.clear()  # the calls are in: now only the deadline or an interrupt
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), max(0.1, wait))
     finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
         result.seconds = time.monotonic() - result.started
         await bots.stop()
         with contextlib.suppress(TimeoutError):  # each bot gets a moment to exit on SIGTERM
@@ -364,7 +384,6 @@ def main(argv: list[str] | None = None) -> int:
         except BenchError as exc:
             print(f"calls: {exc}", file=sys.stderr)
             return 1
-        save_samples(result, workdir / "rss.csv")
     sections = report_sections(
         result,
         command,
@@ -379,22 +398,6 @@ def main(argv: list[str] | None = None) -> int:
         if write_docs:
             write_section(section)
     return 0 if len(result.tally.successes) == len(result.tally.attempts) else 2
-
-
-def save_samples(result: Run, path: Path) -> None:
-    rows = ["seconds,calls,hub_kib,kiosk_kib,staff_kib,kiosk_start,staff_start"]
-    for s in result.samples:
-        values = (
-            f"{s.seconds:.1f}",
-            s.calls,
-            s.hub,
-            s.kiosk,
-            s.staff,
-            s.kiosk_start,
-            s.staff_start,
-        )
-        rows.append(",".join("" if v is None else str(v) for v in values))
-    path.write_text("\n".join(rows) + "\n")
 
 
 if __name__ == "__main__":

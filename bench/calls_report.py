@@ -31,6 +31,13 @@ class Sample:
     kiosk_start: int  # which start of the bot this is (1 for the first process)
     staff_start: int
 
+    CSV_HEADER = "seconds,calls,hub_kib,kiosk_kib,staff_kib,kiosk_start,staff_start"
+
+    def csv(self) -> str:
+        values = (self.hub, self.kiosk, self.staff, self.kiosk_start, self.staff_start)
+        cells = ["" if v is None else str(v) for v in values]
+        return ",".join([f"{self.seconds:.1f}", str(self.calls), *cells])
+
     def rss(self, process: str) -> int | None:
         value: int | None = getattr(self, process)
         return value
@@ -48,6 +55,7 @@ class Run:
     starts: dict[str, int] = field(default_factory=dict)
     hub_cpu_seconds: float | None = None
     hub_complaints: list[str] = field(default_factory=list)
+    interrupted: bool = False  # ended by Ctrl-C or SIGTERM before --calls and --minutes
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +192,12 @@ def _header(run: Run, command: str, load_before: str, heading: str) -> list[str]
 
 
 def _restarts(run: Run) -> str:
+    if run.interrupted:
+        return "The run was interrupted (Ctrl-C or SIGTERM) before its end. " + _restarted(run)
+    return _restarted(run)
+
+
+def _restarted(run: Run) -> str:
     restarts = {role: n - 1 for role, n in run.starts.items() if n > 1}
     if not restarts:
         return "Neither bot was restarted: each held every call of the run in one process."
