@@ -1107,7 +1107,7 @@ def report(hub: Result, base: Result, load: Load, command: str, load_before: str
 # Command line.
 
 
-def parse_args(argv: Sequence[str] | None) -> tuple[Load, bool]:
+def parse_args(argv: Sequence[str] | None) -> tuple[Load, bool, Path | None]:
     parser = argparse.ArgumentParser(
         prog="python -m bench.signaling_load", description=__doc__.splitlines()[0]
     )
@@ -1123,6 +1123,9 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Load, bool]:
     parser.add_argument(
         "--write-docs", action="store_true", help="write the results to docs/performance.md"
     )
+    parser.add_argument(
+        "--keep", type=Path, help="a new folder to run in and keep: the logs and the database"
+    )
     args = parser.parse_args(argv)
     defaults = (200, 20, 20, 200.0, 5.0) if args.quick else (5000, 500, 200, 1000.0, 20.0)
     given = (args.kiosks, args.staff, args.sessions, args.rate, args.duration)
@@ -1134,7 +1137,7 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Load, bool]:
         parser.error("--sessions must be between 1 and the smaller of --kiosks and --staff")
     if load.rate <= 0 or load.duration <= 0 or load.concurrency < 1:
         parser.error("--rate, --duration and --concurrency must be positive")
-    return load, args.write_docs
+    return load, args.write_docs, args.keep
 
 
 def raise_file_limit(load: Load) -> None:
@@ -1182,13 +1185,17 @@ def bench(load: Load, workdir: Path) -> tuple[Result, Result]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    load, docs = parse_args(argv)
+    load, docs, keep = parse_args(argv)
     command = shlex.join([".venv/bin/python", "-m", "bench.signaling_load", *sys.argv[1:]])
     load_before = load_average()
     try:
         raise_file_limit(load)
-        with tempfile.TemporaryDirectory(prefix="madoguchi-bench-") as workdir:
-            hub, base = bench(load, Path(workdir))
+        if keep is not None:  # the servers' logs and the hub's database stay there
+            keep.mkdir(parents=True)
+            hub, base = bench(load, keep)
+        else:
+            with tempfile.TemporaryDirectory(prefix="madoguchi-bench-") as workdir:
+                hub, base = bench(load, Path(workdir))
     except BenchError as exc:
         print(f"signaling_load: {exc}", file=sys.stderr)
         return 1

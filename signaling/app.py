@@ -260,7 +260,10 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     ws = web.WebSocketResponse(
         max_msg_size=settings.max_frame_bytes, compress=False, heartbeat=20, autoping=False
     )
-    await ws.prepare(request)
+    try:
+        await ws.prepare(request)
+    except ConnectionResetError:  # it gave up waiting (a reconnect storm): nothing to log
+        return ws
     hub = request.app[HUB]
     hello = await _read_hello(ws, settings)
     if hello is None:

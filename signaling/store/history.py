@@ -40,8 +40,16 @@ _l = consultation_legs.c
 
 
 async def apply(conn: AsyncConnection, events: Sequence[Event]) -> None:
+    # A kiosk's last-seen time is the last one in the batch: one statement for all of them,
+    # not one each (after a restart, a batch is hundreds of kiosks coming back online).
+    last_seen: dict[str, float] = {}
     for event in events:
-        await _apply_one(conn, event)
+        if isinstance(event, PrincipalOnline | PrincipalOffline):
+            if event.role is Role.KIOSK:
+                last_seen[event.principal_id] = event.at
+        else:
+            await _apply_one(conn, event)
+    await kiosks.touch_many(conn, last_seen)
 
 
 async def _apply_one(conn: AsyncConnection, event: Event) -> None:
@@ -103,8 +111,7 @@ async def _apply_one(conn: AsyncConnection, event: Event) -> None:
         case SurveyRecorded():
             await _update_consultation(conn, event.session_id, survey_score=event.score)
         case PrincipalOnline() | PrincipalOffline():
-            if event.role is Role.KIOSK:
-                await kiosks.touch(conn, event.principal_id, event.at)
+            pass  # apply writes the kiosks' last-seen times, once per batch
         case LegOverflowed():
             pass  # the answering leg says where it went (LegAnswered.overflowed_from)
         case KioskStatusReported() | CallStatsReported():

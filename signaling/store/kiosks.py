@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -69,8 +70,15 @@ async def check_site(conn: AsyncConnection, site_id: str | None) -> None:
         raise NotFoundError(f"no site {site_id!r}")
 
 
-async def touch(conn: AsyncConnection, kiosk_id: str, at: float) -> None:
-    await conn.execute(sa.update(kiosks).where(kiosks.c.id == kiosk_id).values(last_seen_at=at))
+async def touch_many(conn: AsyncConnection, last_seen: Mapping[str, float]) -> None:
+    """Set each kiosk's last-seen time, in one statement (executemany)."""
+    if last_seen:
+        await conn.execute(
+            sa.update(kiosks)
+            .where(kiosks.c.id == sa.bindparam("kiosk_id"))
+            .values(last_seen_at=sa.bindparam("seen_at")),
+            [{"kiosk_id": kiosk_id, "seen_at": at} for kiosk_id, at in last_seen.items()],
+        )
 
 
 async def get_kiosk(conn: AsyncConnection, kiosk_id: str) -> Kiosk | None:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from signaling.events import Event, PrincipalOffline, PrincipalOnline
+from signaling.protocol import Role
 from signaling.store import Store, StoreError
 from signaling.store.group_commit import GroupCommit, GroupLookup
 from signaling.tokens import hash_token
@@ -194,5 +196,31 @@ async def test_store_finds_each_kiosk_of_a_login_burst_by_its_token(tmp_path: Pa
         assert found[1:-1] == [kiosk for kiosk, _ in made[1:]]
         assert found[-1] is None
         assert await store.get_kiosk_by_token_hash(hash_token(old_token)) is None
+    finally:
+        await store.close()
+
+
+async def test_one_history_batch_sets_each_kiosks_last_seen_to_its_last_event(
+    tmp_path: Path,
+) -> None:
+    store = await Store.open(f"sqlite+aiosqlite:///{tmp_path}/hub.db")
+    try:
+        made = [
+            (await store.create_kiosk(f"kiosk-{i}", "hall", actor="test", now=NOW))[0]
+            for i in range(30)
+        ]
+        batch: list[Event] = []
+        for i, kiosk in enumerate(made):  # a restart: all come back, a few drop again
+            batch.append(PrincipalOnline(role=Role.KIOSK, principal_id=kiosk.id, at=NOW + i))
+        for i, kiosk in enumerate(made[:5]):
+            batch.append(PrincipalOffline(role=Role.KIOSK, principal_id=kiosk.id, at=NOW + 50 + i))
+        batch.append(PrincipalOnline(role=Role.STAFF, principal_id="u-1", at=NOW + 99))
+
+        await store.apply(batch)
+
+        seen = {kiosk.id: kiosk.last_seen_at for kiosk in await store.list_kiosks()}
+        assert [seen[kiosk.id] for kiosk in made] == [NOW + 50 + i for i in range(5)] + [
+            NOW + i for i in range(5, 30)
+        ]
     finally:
         await store.close()
