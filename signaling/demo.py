@@ -36,6 +36,7 @@ class DemoAccount(msgspec.Struct, frozen=True, kw_only=True):
     role: Role
     password: str
     departments: tuple[str, ...] = ()
+    site_id: str | None = None  # where they work (demo_city.toml); None: city-wide
 
 
 class DemoKiosk(msgspec.Struct, frozen=True, kw_only=True):
@@ -53,10 +54,13 @@ class DemoCredentials(msgspec.Struct, frozen=True, kw_only=True):
     kiosks: tuple[DemoKiosk, ...]
 
     def render(self) -> str:
-        lines = ["Demo accounts (username / password / role / departments):"]
+        lines = ["Demo accounts (username / password / role / site / departments):"]
         for a in self.accounts:
             departments = ", ".join(a.departments) or "-"
-            lines.append(f"  {a.username:<8} {a.password:<13} {a.role.value:<10} {departments}")
+            site = a.site_id or "-"
+            lines.append(
+                f"  {a.username:<8} {a.password:<13} {a.role.value:<10} {site:<14} {departments}"
+            )
         lines.append("Demo kiosks (id / name / site / token):")
         for k in self.kiosks:
             lines.append(f"  {k.kiosk_id}  {k.name}  {k.site_id or '-'}  {k.token}")
@@ -90,6 +94,7 @@ DEMO_ACCOUNTS = (
         role=Role.STAFF,
         password="tanaka-demo",
         departments=("shimin", "zeimu"),
+        site_id="chuo-office",
     ),
     DemoAccount(
         username="suzuki",
@@ -104,6 +109,7 @@ DEMO_ACCOUNTS = (
         role=Role.STAFF,
         password="sato-demo",
         departments=("kaigo", "shimin"),
+        site_id="chuo-office",
     ),
     DemoAccount(
         username="kimura",
@@ -111,6 +117,7 @@ DEMO_ACCOUNTS = (
         role=Role.STAFF,
         password="kimura-demo",
         departments=("kita-shimin",),
+        site_id="kita-office",
     ),
     DemoAccount(
         username="ito",
@@ -118,6 +125,7 @@ DEMO_ACCOUNTS = (
         role=Role.STAFF,
         password="ito-demo",
         departments=("minami-shimin",),
+        site_id="minami-office",
     ),
 )
 
@@ -178,7 +186,7 @@ async def _seed_account(store: Store, demo: DemoAccount, at: float) -> None:
     password_hash = await asyncio.to_thread(_demo_password_hash, demo.password)
     existing = await store.get_account_by_username(demo.username)
     if existing is None:
-        await store.create_account(
+        existing = await store.create_account(
             demo.username,
             demo.display_name,
             demo.role,
@@ -187,12 +195,16 @@ async def _seed_account(store: Store, demo: DemoAccount, at: float) -> None:
             actor=DEMO_ACTOR,
             now=at,
         )
+        if demo.site_id is not None:
+            await store.set_account_site(existing.id, demo.site_id, actor=DEMO_ACTOR, now=at)
         return
     await store.set_password(existing.id, password_hash, actor=DEMO_ACTOR, now=at)
     if existing.disabled:
         await store.set_account_disabled(existing.id, False, actor=DEMO_ACTOR, now=at)
     if sorted(existing.departments) != sorted(demo.departments):
         await store.set_account_departments(existing.id, demo.departments, actor=DEMO_ACTOR, now=at)
+    if existing.site_id != demo.site_id:
+        await store.set_account_site(existing.id, demo.site_id, actor=DEMO_ACTOR, now=at)
 
 
 async def _seed_kiosk(store: Store, demo: DemoKiosk, at: float) -> DemoKiosk:

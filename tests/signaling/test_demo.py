@@ -161,6 +161,12 @@ async def test_seeding_creates_the_city_people_and_kiosks(store: Store) -> None:
     assert accounts["sato"].departments == ("kaigo", "shimin")
     assert accounts["kimura"].departments == ("kita-shimin",)
     assert accounts["ito"].departments == ("minami-shimin",)
+    assert {u: a.site_id for u, a in accounts.items() if a.site_id} == {
+        "tanaka": "chuo-office",
+        "sato": "chuo-office",
+        "kimura": "kita-office",
+        "ito": "minami-office",
+    }
     kiosks = {k.name: k.site_id for k in await store.list_kiosks()}
     assert kiosks == {
         "中央公民館": "chuo-kominkan",
