@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from signaling import admin_cli_city
+from signaling import admin_cli_accounts, admin_cli_city
 from signaling.app import STATE_FILE
 from signaling.auth import MIN_PASSWORD_CHARS, hash_password
 from signaling.demo import seed_demo
@@ -127,12 +127,18 @@ def _parser() -> argparse.ArgumentParser:
         "disable-account", _disable_account, "disable an account and end its sessions"
     ).add_argument("username")
     add("enable-account", _enable_account, "enable a disabled account").add_argument("username")
-    add(
+    sub = add(
         "reset-password",
         _reset_password,
         "set a new password and end the account's sessions",
         needs_password=True,
-    ).add_argument("username")
+    )
+    sub.add_argument("username")
+    sub.add_argument(
+        "--temporary",
+        action="store_true",
+        help="its owner must choose a new one before anything else (POST /account/password)",
+    )
     sub = add("add-kiosk", _add_kiosk, "register a kiosk and print its device token once")
     sub.add_argument("--name", required=True, help="a unique name, e.g. 中央公民館")
     sub.add_argument("--location", required=True, help="where it stands, shown to staff")
@@ -147,6 +153,7 @@ def _parser() -> argparse.ArgumentParser:
     add("list-accounts", _list_accounts, "list every account")
     add("list-kiosks", _list_kiosks, "list every kiosk")
     admin_cli_city.register(add)  # wards, sites, a kiosk's site, import-csv
+    admin_cli_accounts.register(add)  # set-account, outcome codes
     add("seed-demo", _seed_demo, "load the demo city 窓口市 with demo accounts and kiosks")
     add("upgrade", _upgrade, "bring the database's schema to this version (the hub also does)")
     for name, file_command, summary in (
@@ -215,8 +222,12 @@ async def _enable_account(store: Store, args: argparse.Namespace) -> None:
 
 async def _reset_password(store: Store, args: argparse.Namespace) -> None:
     account = await _account(store, args.username)
-    await store.set_password(account.id, args.password_hash, actor=ACTOR, now=time.time())
+    await store.set_password(
+        account.id, args.password_hash, actor=ACTOR, now=time.time(), must_change=args.temporary
+    )
     print(f"Set a new password for {account.username}; their sessions have ended.")
+    if args.temporary:
+        print("It is temporary: they choose their own at their next sign-in.")
 
 
 async def _add_kiosk(store: Store, args: argparse.Namespace) -> None:
