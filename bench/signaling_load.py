@@ -5,7 +5,8 @@ Each server runs in its own process and gets the same load from this one, over r
 1. connect ``--kiosks`` kiosks and ``--staff`` staff consoles, ``--concurrency`` at a time, and
    wait for each ``Welcome``; then read the server's RSS;
 2. start ``--sessions`` calls: a kiosk requests a consultation and a staff member of that
-   department accepts it, until both ends have ``SessionStarted``;
+   department accepts it, until both ends have ``SessionStarted``; ``--queued`` more kiosks
+   request one and wait in the queues (every staff member of the department sees them);
 3. for ``--duration`` seconds, relay ``--rate`` messages a second in total across the calls:
    an offer and an answer (about 5 KB of SDP each) and eight ICE candidates in every ten.
    Each message carries its send time (the SDP ``o=`` line, the candidate's last attribute), so
@@ -104,6 +105,7 @@ class Load:
     rate: float
     duration: float
     concurrency: int
+    queued: int = 0  # kiosks waiting in a queue, besides the calls
 
     @property
     def per_connection_rate(self) -> float:
@@ -427,6 +429,8 @@ class Target(Protocol):
 
     async def pair(self, index: int, kiosk: Peer, staff: Peer) -> str: ...
 
+    async def wait_in_queue(self, index: int, kiosk: Peer) -> None: ...
+
 
 @dataclass(frozen=True)
 class HubTarget:
@@ -454,6 +458,14 @@ class HubTarget:
             await settle(future, "session_started")
         return session_id
 
+    async def wait_in_queue(self, index: int, kiosk: Peer) -> None:
+        """Kiosk ``index`` asks a department in turn, and nobody answers."""
+        departments = self.city.staff_departments
+        category = self.city.categories[departments[index % len(departments)]]
+        queued = kiosk.expect("queued")
+        await kiosk.send(p.encode(p.RequestConsultation(category_id=category, language="ja")))
+        await settle(queued, "queued")
+
 
 class EchoTarget:
     def hello(self, role: p.Role, index: int, resume_token: str | None = None) -> bytes:
@@ -468,6 +480,9 @@ class EchoTarget:
         for future in started:
             await settle(future, "session_started")
         return session_id
+
+    async def wait_in_queue(self, index: int, kiosk: Peer) -> None:
+        pass  # a bare relay has no queues
 
 
 # The relayed messages: real-sized SDP and candidates, stamped with their send time.
@@ -653,9 +668,10 @@ async def run(server: Server, target: Target, load: Load, down_for: float | None
             await asyncio.sleep(SETTLE)
             result.connections = sum(not peer.ws.closed for peer in [*staff, *kiosks])
             result.rss_held_kib = server.rss_kib()
-            print(f"[{server.name}] starting {load.sessions} calls")
+            print(f"[{server.name}] starting {load.sessions} calls, {load.queued} waiting")
             calls = await start_calls(target, kiosks, staff, load)
             result.calls = len(calls)
+            await fill_queues(target, kiosks, load)
             await server.wait_until_idle()
             print(f"[{server.name}] relaying {load.rate:g} msg/s for {load.duration:g} s")
             await relay(server, Messages(calls), load, traffic, result)
@@ -846,6 +862,17 @@ async def start_calls(
             return session_id, kiosks[index], staff[index]
 
     return await asyncio.gather(*(call(i) for i in range(load.sessions)))
+
+
+async def fill_queues(target: Target, kiosks: Sequence[Peer], load: Load) -> None:
+    """The kiosks after those in calls wait in the queues, a few at a time as for the calls."""
+    gate = asyncio.Semaphore(10)
+
+    async def wait(index: int) -> None:
+        async with gate:
+            await target.wait_in_queue(index, kiosks[index])
+
+    await asyncio.gather(*(wait(i) for i in range(load.sessions, load.sessions + load.queued)))
 
 
 async def relay(
@@ -1083,7 +1110,8 @@ def report(hub: Result, base: Result, load: Load, command: str, load_before: str
     today = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     setup = (
         f"{load.kiosks:,} kiosks and {load.staff:,} staff consoles connect over loopback to a "
-        f"server in its own process; {load.sessions} of the pairs are in a call, and "
+        f"server in its own process; {load.sessions} of the pairs are in a call, "
+        f"{load.queued} more kiosks wait in the queues, and "
         f"{load.rate:g} messages a second (an offer and an answer of about 5 KB and eight ICE "
         f"candidates in every ten) are relayed between their two ends for {load.duration:g} s. "
         "The baseline is `bench/echo_server.py`, a bare aiohttp WebSocket server that forwards "
@@ -1114,11 +1142,16 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Load, bool, Path | None]:
     parser.add_argument("--kiosks", type=int, help="kiosk connections (default 5000)")
     parser.add_argument("--staff", type=int, help="staff connections (default 500)")
     parser.add_argument("--sessions", type=int, help="calls relaying traffic (default 200)")
+    parser.add_argument(
+        "--queued", type=int, help="more kiosks waiting in the queues (default 100)"
+    )
     parser.add_argument("--rate", type=float, help="relayed messages a second (default 1000)")
     parser.add_argument("--duration", type=float, help="seconds of relaying (default 20)")
     parser.add_argument("--concurrency", type=int, default=200, help="connects at a time")
     parser.add_argument(
-        "--quick", action="store_true", help="a smoke run: 200 kiosks, 20 staff, 200 msg/s, 5 s"
+        "--quick",
+        action="store_true",
+        help="a smoke run: 200 kiosks, 20 staff, 10 queued, 200 msg/s, 5 s",
     )
     parser.add_argument(
         "--write-docs", action="store_true", help="write the results to docs/performance.md"
@@ -1127,14 +1160,18 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Load, bool, Path | None]:
         "--keep", type=Path, help="a new folder to run in and keep: the logs and the database"
     )
     args = parser.parse_args(argv)
-    defaults = (200, 20, 20, 200.0, 5.0) if args.quick else (5000, 500, 200, 1000.0, 20.0)
-    given = (args.kiosks, args.staff, args.sessions, args.rate, args.duration)
-    kiosks, staff, sessions, rate, duration = (
+    defaults = (200, 20, 20, 10, 200.0, 5.0) if args.quick else (5000, 500, 200, 100, 1000.0, 20.0)
+    given = (args.kiosks, args.staff, args.sessions, args.queued, args.rate, args.duration)
+    kiosks, staff, sessions, queued, rate, duration = (
         d if g is None else g for g, d in zip(given, defaults, strict=True)
     )
-    load = Load(int(kiosks), int(staff), int(sessions), rate, duration, args.concurrency)
+    load = Load(
+        int(kiosks), int(staff), int(sessions), rate, duration, args.concurrency, int(queued)
+    )
     if not 1 <= load.sessions <= min(load.kiosks, load.staff):
         parser.error("--sessions must be between 1 and the smaller of --kiosks and --staff")
+    if not 0 <= load.queued <= load.kiosks - load.sessions:
+        parser.error("--queued must be between 0 and the kiosks that are not in a call")
     if load.rate <= 0 or load.duration <= 0 or load.concurrency < 1:
         parser.error("--rate, --duration and --concurrency must be positive")
     return load, args.write_docs, args.keep
