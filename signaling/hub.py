@@ -275,11 +275,15 @@ class Hub:
         self._unstored.extend(e for e in out.events if isinstance(e, events.CONSULTATION))
         if out.state_changed:
             self.save_state()  # before anyone hears of the change
+        frames: dict[int, bytes] = {}  # a broadcast (the directory to all) is encoded once
         for conn, message in out.sends:
             connection = self._connections.get(conn)
             if connection is not None:
                 self.metrics.messages.labels("out").inc()
-                self._enqueue(connection, p.encode(message))
+                frame = frames.get(id(message))
+                if frame is None:
+                    frame = frames[id(message)] = p.encode(message)
+                self._enqueue(connection, frame)
         for conn, code in out.closes:
             connection = self._connections.get(conn)
             if connection is not None:
