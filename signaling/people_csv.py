@@ -4,8 +4,8 @@ The files are UTF-8, with or without the byte order mark Excel writes ("CSV UTF-
 line names the columns, in any order (docs/admin.md, "Bulk import from CSV"):
 
 - staff: ``username, display_name, role, departments, site``; ``role`` is staff, supervisor or
-  admin; ``departments`` are department ids separated by ``;`` (staff need one at least);
-  ``site`` is a site id or empty.
+  admin; ``departments`` are department ids separated by ``;`` (or its full-width form), one at
+  least for staff; ``site`` is a site id or empty.
 - kiosks: ``name, location, site``.
 
 Every problem is reported with its line number; a line with a problem is skipped, the others
@@ -26,6 +26,7 @@ from signaling.store.accounts import USERNAME_PATTERN
 STAFF_COLUMNS = ("username", "display_name", "role", "departments", "site")
 KIOSK_COLUMNS = ("name", "location", "site")
 ACCOUNT_ROLES = (Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
+_FULL_WIDTH_SEMICOLON = "\uff1b"
 _MAX_NAME = 100  # the database's columns (signaling/store/schema.py)
 _MAX_LOCATION = 200
 
@@ -74,12 +75,15 @@ def read_staff(
 ) -> tuple[list[StaffLine], list[Problem]]:
     good: list[StaffLine] = []
     problems: list[Problem] = []
-    seen = set(existing_usernames)
+    taken = set(existing_usernames)
+    seen: dict[str, int] = {}  # username -> the line it is on in this file
     departments = {d.id for d in directory.departments}
     for line, row in _rows(text, STAFF_COLUMNS, problems):
         username = row["username"]
         role_text = row["role"].lower() or Role.STAFF.value
-        chosen = tuple(d.strip() for d in row["departments"].split(";") if d.strip())
+        # Japanese input methods type the full-width semicolon as easily as the ASCII one.
+        listed = row["departments"].replace(_FULL_WIDTH_SEMICOLON, ";").split(";")
+        chosen = tuple(d.strip() for d in listed if d.strip())
         unknown = [d for d in chosen if d not in departments]
         why = (
             _check_text("display_name", row["display_name"], _MAX_NAME)
@@ -88,7 +92,10 @@ def read_staff(
                 if not USERNAME_PATTERN.fullmatch(username)
                 else ""
             )
-            or (f"username {username!r} is taken" if username in seen else "")
+            or (f"username {username!r} is taken" if username in taken else "")
+            or (
+                f"username {username!r} is on line {seen[username]} too" if username in seen else ""
+            )
             or (
                 f"role {row['role']!r} is not one of {', '.join(r.value for r in ACCOUNT_ROLES)}"
                 if role_text not in {r.value for r in ACCOUNT_ROLES}
@@ -101,7 +108,7 @@ def read_staff(
         if why:
             problems.append(Problem(line, why))
             continue
-        seen.add(username)
+        seen[username] = line
         good.append(
             StaffLine(
                 line, username, row["display_name"], Role(role_text), chosen, row["site"] or None
@@ -115,12 +122,14 @@ def read_kiosks(
 ) -> tuple[list[KioskLine], list[Problem]]:
     good: list[KioskLine] = []
     problems: list[Problem] = []
-    seen = set(existing_names)
+    taken = set(existing_names)
+    seen: dict[str, int] = {}  # name -> the line it is on in this file
     for line, row in _rows(text, KIOSK_COLUMNS, problems):
         name = row["name"]
         why = (
             _check_text("name", name, _MAX_NAME)
-            or (f"a kiosk named {name!r} exists" if name in seen else "")
+            or (f"a kiosk named {name!r} exists" if name in taken else "")
+            or (f"kiosk {name!r} is on line {seen[name]} too" if name in seen else "")
             or (
                 f"location is longer than {_MAX_LOCATION} characters"
                 if len(row["location"]) > _MAX_LOCATION
@@ -131,7 +140,7 @@ def read_kiosks(
         if why:
             problems.append(Problem(line, why))
             continue
-        seen.add(name)
+        seen[name] = line
         good.append(KioskLine(line, name, row["location"], row["site"] or None))
     return good, problems
 

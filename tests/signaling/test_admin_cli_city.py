@@ -139,7 +139,7 @@ def test_a_staff_members_site_is_set_and_audited(with_sites: Cli, config: Path) 
 
 BAD_LINES = {
     12: "unknown department kenko",
-    40: "username 'user005' is taken",
+    40: "username 'user005' is on line 7 too",
     77: "role 'boss' is not one of staff, supervisor, admin",
 }
 
