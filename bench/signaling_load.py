@@ -132,7 +132,13 @@ def always_open(city: Directory) -> Directory:
 
 async def seed_city(database_url: str, load: Load) -> City:
     city = always_open(demo_directory())
-    departments = [d.id for d in city.departments]
+    # Staff serve the departments that topics name directly, so that a kiosk's request lands
+    # in a known queue: a service's topics go to the kiosk's own ward's desk (routing.py).
+    categories: dict[str, str] = {}  # department -> one of its topics
+    for category in city.categories:
+        if category.department_id:
+            categories.setdefault(category.department_id, category.id)
+    departments = [d.id for d in city.departments if d.id in categories]
     # Unsynced writes: this is throwaway data, and 5,500 fsyncs would take most of a minute.
     store = await Store.open(database_url, sqlite_pragmas={"synchronous": "OFF"})
     try:
@@ -164,9 +170,6 @@ async def seed_city(database_url: str, load: Load) -> City:
             staff_departments.append(department)
     finally:
         await store.close()
-    categories: dict[str, str] = {}
-    for category in city.categories:
-        categories.setdefault(category.department_id, category.id)
     return City(kiosk_tokens, staff_tokens, staff_departments, categories)
 
 
