@@ -14,7 +14,7 @@ from pathlib import Path
 
 from signaling.city_import import Change, CityImport
 from signaling.directory import DirectoryError, load_directory
-from signaling.store import Store
+from signaling.store import ConflictError, Store
 from signaling.store.city import IMPORT_ACTOR, IMPORT_FAILED
 
 logger = logging.getLogger("madoguchi.city_file")
@@ -39,7 +39,11 @@ async def import_city_file(store: Store, path: str) -> CityImport | None:
             detail={"error": str(exc)},
         )
         return None
-    result = await store.import_city_file(directory, source=path, now=time.time())
+    try:
+        result = await store.import_city_file(directory, source=path, now=time.time())
+    except ConflictError as exc:  # a race with another writer (PostgreSQL): try at next start
+        logger.error("the city file %s is not imported this time: %s", path, exc)
+        return None
     if result is not None:
         report(path, result)
     return result

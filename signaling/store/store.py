@@ -471,6 +471,9 @@ class Store:
         file never makes this raise; CityImport says what changed and what still differs.
         """
         async with self._write() as conn:
+            if self.dialect == "postgresql":
+                # Two hubs starting on one database: the second finds the file imported.
+                await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_DIRECTORY_LOCK)))
             return await city.import_city_file(conn, directory, source=source, now=now)
 
     async def edit_directory(
