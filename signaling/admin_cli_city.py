@@ -62,6 +62,12 @@ def register(add: Add) -> None:
     sub.add_argument("department_id")
     sub.add_argument("--ward", required=True, metavar="WARD_ID", help='a ward, or "none"')
     sub.add_argument("--service", action="append", default=[], metavar="SERVICE_ID")
+    for name, command, what in (
+        ("delete-ward", _delete_ward, "a ward with no sites or departments left"),
+        ("delete-site", _delete_site, "a site with no kiosks or staff left"),
+        ("delete-service", _delete_service, "a service no department or category uses"),
+    ):
+        add(name, command, f"remove {what}").add_argument("id")
     sub = add("set-staff-site", _set_staff_site, "say at which site a staff member works")
     sub.add_argument("username")
     sub.add_argument("site_id", help='a site id, or "none"')
@@ -139,6 +145,22 @@ async def _place_department(store: Store, args: argparse.Namespace) -> None:
     await store.edit_directory(put_department(placed), actor=ACTOR, now=time.time())
     where = f"ward {placed.ward_id}" if placed.ward_id else "the whole city"
     print(f"Department {placed.id} serves {where}, offering {', '.join(placed.services) or '-'}.")
+
+
+async def _delete_ward(store: Store, args: argparse.Namespace) -> None:
+    await store.edit_directory(city_shape_edit.delete_ward(args.id), actor=ACTOR, now=time.time())
+    print(f"Deleted ward {args.id}.")
+
+
+async def _delete_site(store: Store, args: argparse.Namespace) -> None:
+    await store.edit_directory(city_shape_edit.delete_site(args.id), actor=ACTOR, now=time.time())
+    print(f"Deleted site {args.id}.")
+
+
+async def _delete_service(store: Store, args: argparse.Namespace) -> None:
+    edit = city_shape_edit.delete_service(args.id)
+    await store.edit_directory(edit, actor=ACTOR, now=time.time())
+    print(f"Deleted service {args.id}.")
 
 
 async def _set_staff_site(store: Store, args: argparse.Namespace) -> None:

@@ -87,6 +87,7 @@ def create_admin_app() -> web.Application:
     r.add_delete("/api/sites/{site_id}", city_api.delete_site)
     r.add_get("/api/services", city_api.services)
     r.add_put("/api/services/{service_id}", city_api.put_service)
+    r.add_delete("/api/services/{service_id}", city_api.delete_service)
     r.add_put("/api/kiosks/{kiosk_id}/site", city_api.put_kiosk_site)
     r.add_get("/api/audit", api.audit)
     r.add_static("/static/", STATIC)

@@ -65,6 +65,13 @@ async def delete_site(request: web.Request) -> web.Response:
     return await run_edit(request, build)
 
 
+async def delete_service(request: web.Request) -> web.Response:
+    async def build() -> tuple[DirectoryEdit, Any]:
+        return city_shape_edit.delete_service(request.match_info["service_id"]), {"ok": True}
+
+    return await run_edit(request, build)
+
+
 async def _put(
     request: web.Request, kind: type[Ward | Site | Service], entry_id: str
 ) -> web.Response:

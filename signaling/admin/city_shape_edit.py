@@ -102,6 +102,26 @@ def _check_names(where: str, names: dict[str, str]) -> None:
         raise DirectoryError(f"{where}: a Japanese (ja) one is required")
 
 
+def delete_service(service_id: str) -> DirectoryEdit:
+    """Remove a service no department offers and no category names."""
+
+    def edit(directory: Directory) -> DirectoryChange:
+        before = directory.service(service_id)
+        if before is None:
+            raise NotFoundError(f"no service {service_id!r}")
+        users = [f"department {d.id}" for d in directory.departments if service_id in d.services]
+        users += [f"category {c.id}" for c in directory.categories if c.service_id == service_id]
+        if users:
+            raise ConflictError(
+                f"service {service_id!r} is used by {', '.join(users)}: change them first"
+            )
+        services = [s for s in directory.services if s.id != service_id]
+        after = msgspec.structs.replace(directory, services=services)
+        return DirectoryChange(after, "service_deleted", service_id, audit(before, None))
+
+    return edit
+
+
 def parse(kind: type[Shape], raw: object, entry_id: str) -> Shape:
     """An API body as a ward, site or service, its id from the path."""
     if not isinstance(raw, dict):

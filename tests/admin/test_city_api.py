@@ -95,3 +95,23 @@ async def test_a_supervisor_reads_wards_and_sites_but_cannot_change_them(
     assert (await send(client, "PUT", "/wards/moji", MOJI)).status == 403
     assert await read(client, "/wards") == before
     assert "moji" not in {w["id"] for w in before}
+
+
+async def test_a_service_in_use_cannot_be_deleted_and_an_unused_one_can(
+    client: AdminClient,
+) -> None:
+    await client.login("admin")
+    kokuho = {"names": {"ja": "国保"}, "overflow_after_seconds": None}
+    assert (await send(client, "PUT", "/services/kokuho-test", kokuho)).status == 200
+    desk = {"names": {"ja": "国保課"}, "services": ["kokuho-test"]}
+    assert (await send(client, "PUT", "/departments/kokuho-ka", desk)).status == 200
+    refused = await send(client, "DELETE", "/services/kokuho-test")
+    assert refused.status == 409
+    assert (await refused.json())["message"] == (
+        "service 'kokuho-test' is used by department kokuho-ka: change them first"
+    )
+    assert (
+        await send(client, "PUT", "/departments/kokuho-ka", {**desk, "services": []})
+    ).status == 200
+    assert (await send(client, "DELETE", "/services/kokuho-test")).status == 200
+    assert "kokuho-test" not in {s["id"] for s in await read(client, "/services")}

@@ -119,6 +119,18 @@ def test_a_department_in_an_unknown_ward_or_a_bad_wait_is_refused(
     )
 
 
+def test_a_ward_goes_only_once_its_sites_are_gone(with_sites: Cli, config: Path) -> None:
+    refused = with_sites("delete-ward", "moji")
+    assert refused.code == 1
+    assert "ward 'moji' still has site moji-office, site moji-center" in refused.err
+    assert with_sites("delete-site", "moji-office").code == 0
+    assert with_sites("delete-site", "moji-center").code == 0
+    assert with_sites("delete-ward", "moji").code == 0
+    directory = in_store(config, lambda store: store.load_directory())
+    assert (directory.wards, directory.sites) == ([], [])
+    assert [e.action for e in audit(config)][:3] == ["ward_deleted", "site_deleted", "site_deleted"]
+
+
 def test_a_staff_members_site_is_set_and_audited(with_sites: Cli, config: Path) -> None:
     added = with_sites("add-staff", "tanaka", "--display-name", "田中", "--department", "shimin",
                        "--password-stdin", stdin="long enough password\n")  # fmt: skip
