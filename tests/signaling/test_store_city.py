@@ -29,7 +29,9 @@ SHAPED = Directory(
         Ward(id="kokura", names={"ja": "小倉北区"}, shares_overflow=False),
     ],
     sites=[
-        Site(id="moji-office", ward_id="moji", names={"ja": "門司区役所"}, kind=SiteKind.WARD_OFFICE),
+        Site(
+            id="moji-office", ward_id="moji", names={"ja": "門司区役所"}, kind=SiteKind.WARD_OFFICE
+        ),
         Site(id="moji-center", ward_id="moji", names={"ja": "門司市民センター"}),
         Site(id="kokura-office", ward_id="kokura", names=JA, kind=SiteKind.WARD_OFFICE),
     ],
@@ -60,9 +62,7 @@ async def test_the_whole_shaped_directory_round_trips_in_order(store: Store) -> 
 async def test_a_department_moves_ward_and_changes_services_in_place(store: Store) -> None:
     await store.replace_directory(SHAPED, actor="test", now=NOW)
     await add_staff(store, "tanaka", "moji-shimin")  # rows that point at it stay valid
-    moved = msgspec.structs.replace(
-        SHAPED.departments[0], ward_id="kokura", services=["juminhyo"]
-    )
+    moved = msgspec.structs.replace(SHAPED.departments[0], ward_id="kokura", services=["juminhyo"])
     changed = msgspec.structs.replace(
         SHAPED,
         departments=[moved, *SHAPED.departments[1:]],
