@@ -13,6 +13,10 @@ voice) are the product's own. Two steps would open a native dialog a robot canno
 they are done as the dialog would: the standard form is picked from the console's forms list,
 and Japanese text is set into the text box as an input method would commit it.
 
+The citizen is at 北区's 北部支所 (`signaling.demo.DEMO_KIOSK`), and nobody is on duty at 北区's
+市民課: their request overflows at once to 中央区's 市民課, where 田中 sees it marked as another
+ward's citizen (他区からの待ち) and answers it. The history records both desks.
+
 The transfer needs a second staff member in 福祉課: 鈴木 is `madoguchi-bot staff`, a headless
 engine with synthetic media, in a third process. It is started only once the citizen waits
 there, so the kiosk's "transferring" screen is seen; it takes the next citizen of its
@@ -70,6 +74,7 @@ from kiosk.settings import KioskSettings
 from kiosk.state import KioskState
 from kiosk.viewmodels import Page
 from signaling import protocol as p
+from signaling.demo import DEMO_KIOSK, demo_directory
 from staff_console.app import ConsoleApp
 from staff_console.bridged_engine import BridgedEngine
 from staff_console.engine_port import CallPhase, MarkTool
@@ -80,8 +85,9 @@ logger = logging.getLogger("madoguchi.demo.autoplay")
 
 STEP_SECONDS: Final = 30.0  # the longest any one step may take
 POLL_SECONDS: Final = 0.02
-FIRST_STAFF, SECOND_STAFF = "tanaka", "suzuki"  # 市民課; 福祉課
-CATEGORY: Final = "juminhyo"  # 住民票・戸籍, 市民課
+FIRST_STAFF, SECOND_STAFF = "tanaka", "suzuki"  # 中央区's 市民課; 福祉課
+CATEGORY: Final = "juminhyo"  # 住民票・戸籍: the kiosk's ward's 市民課, which may overflow
+HOME_DESK, ANSWERING_DESK = "kita-shimin", "shimin"  # 北区's 市民課 (nobody on duty); 中央区's
 TRANSFER_TO: Final = "fukushi"  # 福祉課
 SURVEY_SCORE: Final = 5  # the first face
 TEXT: Final = "赤い印のところに、お名前をご記入ください。"
@@ -222,7 +228,7 @@ class Autoplay:
         """As kiosk.__main__.run builds it, windowed, with synthetic media."""
         settings = KioskSettings(
             server=hub.url,
-            token=hub.credentials.kiosks[0].token,
+            token=hub.credentials.kiosk(DEMO_KIOSK).token,
             windowed=True,
             synthetic_media=True,
         ).validate()
@@ -273,7 +279,16 @@ class Autoplay:
         self.click(window.bottom.primary)
         await self.until(lambda: kiosk.controller.citizen.place is not None, "a place in line")
         await self.shot("kiosk-waiting", window)
+        self._begin(
+            "田中 sees the 北区 citizen, overflowed at once: 北区's 市民課 has nobody on duty"
+        )
         await self.until(lambda: console.window.queue.table.rowCount() > 0, "the console's queue")
+        queued = console.controller.view().queue
+        if not queued[0].overflowed:
+            raise AutoplayError(
+                f"the citizen at {DEMO_KIOSK} did not overflow to 中央区's 市民課: is someone on "
+                "duty at 北区's, or is the kiosk in another ward?"
+            )
         await self.shot("console-queue", console.window)
 
     async def _staff_accepts(self) -> str:
@@ -299,7 +314,7 @@ class Autoplay:
         )
         self.summary.setup_ms = round(1000 * (connected - clicked))
         self.summary.first_frames_ms = round(1000 * (painted - clicked))
-        self.summary.legs.append(Leg("市民課", self._display_name(FIRST_STAFF)))
+        self.summary.legs.append(Leg(_name(ANSWERING_DESK), self._display_name(FIRST_STAFF)))
         await self.pause(1.0)
         await self.shot("console-call", console.window)
         await self.shot("kiosk-in-call", kiosk.window)
@@ -424,7 +439,15 @@ class Autoplay:
             record = await read_consultation(hub.database_url, session_id, within=STEP_SECONDS)
         except TimeoutError:
             raise AutoplayError(f"the hub's store has no finished {session_id}") from None
-        fill_from_history(self.summary, record)
+        fill_from_history(self.summary, record, _name)
+        first = record.legs[0] if record.legs else None
+        if first is None or (first.department_id, first.overflowed_from) != (
+            ANSWERING_DESK,
+            HOME_DESK,
+        ):
+            raise AutoplayError(
+                "the history does not record the first leg as 北区's 市民課 answered by 中央区's"
+            )
 
     # --- Helpers -------------------------------------------------------------------------------
 
@@ -616,3 +639,9 @@ class Autoplay:
             if program is not None:
                 await asyncio.to_thread(program.stop)
         QApplication.processEvents()
+
+
+def _name(department_id: str) -> str:
+    """A demo department's Japanese name, as the summary prints it."""
+    department = demo_directory().department(department_id)
+    return department_id if department is None else department.names["ja"]

@@ -29,9 +29,9 @@ from demo.console import LOGGED_IN
 from demo.forms import write_forms
 from demo.hub import HubError, RunningHub, start_hub
 from demo.programs import Program, describe_exit, first_exited, python, stop_all
-from signaling.demo import demo_directory
+from signaling.demo import DEMO_KIOSK, demo_directory
 
-STAFF: Final = "tanaka"  # 市民課 and 税務課: the demo's own console
+STAFF: Final = "tanaka"  # 中央区's 市民課 and 税務課: the demo's own console
 LOGIN_SECONDS: Final = 45.0
 POLL_SECONDS: Final = 0.5
 
@@ -66,7 +66,7 @@ def run(var_dir: Path, *, port: int, real_hours: bool, synthetic: bool) -> int:
         kiosk.start()
         console.start()
         media = "a synthetic camera and voice" if kiosk_synthetic else "this machine's camera"
-        say(f"the kiosk ({hub.credentials.kiosks[0].name}) is open with {media}")
+        say(f"the kiosk ({DEMO_KIOSK}, in 北区) is open with {media}")
         if not _wait_logged_in(console, programs):
             return _stopped_because(programs)
         say(f"the staff console is logged in as {STAFF} ({hub.display_name(STAFF)})")
@@ -92,7 +92,7 @@ def _kiosk(hub: RunningHub, logs: Path, synthetic: bool) -> Program:
     if synthetic:
         argv.append("--synthetic")
     # The kiosk reads its token from the environment, which other users cannot list.
-    env = dict(os.environ, MADOGUCHI_KIOSK_TOKEN=hub.credentials.kiosks[0].token)
+    env = dict(os.environ, MADOGUCHI_KIOSK_TOKEN=hub.credentials.kiosk(DEMO_KIOSK).token)
     # QtMultimedia (the press beep) lists every audio library it could not load: not news.
     env.setdefault("QT_LOGGING_RULES", "qt.multimedia*=false")
     return Program("kiosk", argv, logs / "kiosk.log", env=env)
@@ -153,12 +153,16 @@ def _print_accounts(hub: RunningHub, real_hours: bool) -> None:
 
 
 def _print_walkthrough(hub: RunningHub) -> None:
-    suzuki = hub.password("suzuki")
+    suzuki, kimura = hub.password("suzuki"), hub.password("kimura")
     print(
         f"""
 Ready. A whole consultation, on this machine:
-  1. Kiosk: touch the screen, choose 日本語, then 住民票・戸籍; agree, and call staff.
-  2. Console: the citizen appears in the queue. Select the row and Accept (Enter).
+  1. Kiosk ({DEMO_KIOSK}, a center in 北区): touch the screen, choose 日本語, then 住民票・戸籍;
+     agree, and call staff.
+  2. Console: the citizen appears in the queue marked 他区からの待ち: they asked 北区's 市民課,
+     where nobody is on duty, so it overflowed at once to 中央区's, yours. Select the row and
+     Accept (Enter). (With 木村 on duty in 北区 the citizen would wait 120 s for 木村 first:
+     .venv/bin/madoguchi-console, user kimura / {kimura}.)
   3. Console: in the document panel, open the sample form (a standard form on the left),
      click a box: the kiosk shows the page with your pointer on it. Send a text too.
   4. Console: Transfer (Ctrl+T) to 税務課 with a note. 田中 serves 税務課 as well, so save the

@@ -8,13 +8,15 @@
   engine's frame holder (`LatestFrame.sequence`); RTT is the console's call-quality reading,
   from the engine's RTCP stats.
 - Wait and talk times are read back from the hub's own store (the consultation history the hub
-  writes), not timed here, so they are the hub's numbers.
+  writes), not timed here, so they are the hub's numbers; so is a leg's overflow (the citizen's
+  own ward's desk, when another ward's answered).
 """
 
 from __future__ import annotations
 
 import asyncio
 import statistics
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ class Leg:
     staff: str
     wait_seconds: float | None = None  # queued to answered, from the hub's store
     talk_seconds: float | None = None  # answered to ended (or transferred), from the store
+    overflowed_from: str | None = None  # the citizen's own ward's desk, when this one answered
 
 
 @dataclass(slots=True)
@@ -83,6 +86,7 @@ class Summary:
             ),
             ("wait (hub's store)", self._per_leg("wait_seconds", self.wait_seconds)),
             ("talk (hub's store)", self._per_leg("talk_seconds", self.talk_seconds)),
+            ("overflow (hub's store)", self._overflows()),
             (
                 "outcome",
                 f"{self.transfers} transfer(s), survey {self.survey_score}/5, "
@@ -95,6 +99,12 @@ class Summary:
         lines = [f"Madoguchi autoplay: a whole consultation ({legs})"]
         lines += [f"  {label:<{width}}  {value}" for label, value in rows]
         return "\n".join(lines)
+
+    def _overflows(self) -> str:
+        moved = [
+            f"{leg.overflowed_from} → {leg.department}" for leg in self.legs if leg.overflowed_from
+        ]
+        return ", ".join(moved) or "none"
 
     def _per_leg(self, name: str, total: float | None) -> str:
         parts = [f"{leg.department} {_n(getattr(leg, name), 's')}" for leg in self.legs]
@@ -127,13 +137,18 @@ async def read_consultation(
             await asyncio.sleep(0.3)
 
 
-def fill_from_history(summary: Summary, record: ConsultationRecord) -> None:
+def fill_from_history(
+    summary: Summary, record: ConsultationRecord, name: Callable[[str], str]
+) -> None:
+    """The hub's numbers into `summary`; `name` turns a department id into what is printed."""
     summary.wait_seconds = _round(record.wait_seconds)
     summary.talk_seconds = _round(record.talk_seconds)
     summary.transfers = record.transfers
     summary.survey_score = record.survey_score
     summary.end_reason = None if record.end_reason is None else record.end_reason.value
     for leg, stored in zip(summary.legs, record.legs, strict=False):
+        if stored.overflowed_from is not None:
+            leg.overflowed_from = name(stored.overflowed_from)
         if stored.answered_at is not None:
             leg.wait_seconds = _round(stored.answered_at - stored.queued_at)
             if stored.ended_at is not None:

@@ -241,7 +241,11 @@ def _closing_time(tr: Translator, closes_at: float) -> str:
 
 
 def _attract(model: KioskModel, tr: Translator, today: datetime) -> AttractVM:
-    departments = model.directory.departments if model.directory is not None else []
+    directory = model.directory
+    # Only the desks this kiosk's topics reach: in a city with wards, other wards' 市民課 are
+    # not where its citizens queue (their calls may overflow there, unseen).
+    reached = {c.department_id for c in directory.categories} if directory is not None else set()
+    departments = [d for d in directory.departments if d.id in reached] if directory else []
     # Open by the clock is not enough: only a department with someone on duty answers a call.
     open_now = tuple(
         OpenDepartment(

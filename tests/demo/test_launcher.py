@@ -92,6 +92,7 @@ def test_the_hub_a_kiosk_and_a_logged_in_console_open_and_ctrl_c_stops_all_three
     text = "".join(launcher.output)
     assert "the hub is up on ws://127.0.0.1:" in text
     assert "the staff console is logged in as tanaka (田中)" in text
+    assert "the kiosk (北部支所, in 北区) is open" in text  # its citizens overflow to 田中
     children = launcher.children()
     assert sorted(children) == ["console", "hub", "kiosk"]
     launcher.process.send_signal(signal.SIGINT)
