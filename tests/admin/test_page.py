@@ -236,7 +236,7 @@ async def test_an_admin_disables_a_staff_account_and_its_login_then_fails(
     await page.click("#tabs a[href='#manage']")
     row = page.locator("#manage-accounts tr[data-username='suzuki']")
     await row.locator("button.disable").click()
-    await expect(row.locator("td").nth(3)).to_have_text("無効")  # the state, not a button
+    await expect(row.locator("td.state")).to_have_text("無効")  # the state, not a button
     async with websockets.connect(hub.url) as ws:
         hello = p.Hello(
             protocol_version=p.PROTOCOL_VERSION,
@@ -248,7 +248,9 @@ async def test_an_admin_disables_a_staff_account_and_its_login_then_fails(
     assert isinstance(refused, p.Error)
     assert refused.code is p.ErrorCode.ACCOUNT_DISABLED
     await page.click("#tabs a[href='#audit']")
-    await expect(page.locator("#audit-table")).to_contain_text("account_disabled")
+    await expect(page.locator("#audit-table tr[data-action='account_disabled']")).to_contain_text(
+        "アカウント無効化"
+    )
     await shot(page, "audit")
 
 

@@ -77,9 +77,11 @@ async def test_an_admin_edits_hours_and_a_translation_which_reach_the_store_and_
 
     await page.click("#tabs a[href='#audit']")
     audit = page.locator("#audit-table")
-    await expect(audit).to_contain_text("category_saved")
-    await expect(audit).to_contain_text("department_saved")
-    await expect(audit).to_contain_text("Resident tax (city)")
+    await expect(audit.locator("tr[data-action='category_saved']")).to_contain_text(
+        "相談の種類の保存"
+    )
+    await expect(audit.locator("tr[data-action='department_saved']")).to_contain_text("課の保存")
+    await expect(audit).to_contain_text("変更後 \u203a 名前 English: Resident tax (city)")
 
 
 async def test_an_admin_is_told_why_a_used_department_cannot_be_deleted(

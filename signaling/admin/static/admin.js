@@ -8,7 +8,6 @@ const STATES = {
   offline: "オフライン", idle: "待機", choosing: "選択中", waiting: "待ち",
   in_call: "通話中", survey: "アンケート", fault: "故障",
 };
-const PRESENCE = { available: "受付可", away: "離席", wrap_up: "後処理" };
 
 function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -34,7 +33,7 @@ function seconds(value) {
 }
 const number = (value, digits = 0) => (value === null || value === undefined ? "—" : value.toFixed(digits));
 const percent = (value) => (value === null || value === undefined ? "—" : `${value.toFixed(1)}%`);
-const time = (at) => (at ? new Date(at * 1000).toLocaleString("ja-JP", { timeZone: "Asia/Tokyo" }) : "—");
+const time = formatDateTime;  // labels.js: yyyy/mm/dd HH:MM in Tokyo
 
 async function api(path, options = {}) {
   const headers = { ...(options.headers || {}) };
@@ -50,7 +49,7 @@ async function api(path, options = {}) {
   if (response.status === 401 && path !== "/login") { showLogin(); throw new Error("signed out"); }
   const text = await response.text();
   const body = text && response.headers.get("Content-Type")?.includes("json") ? JSON.parse(text) : text;
-  if (!response.ok) throw Object.assign(new Error(body.message || body || response.statusText), { status: response.status });
+  if (!response.ok) throw Object.assign(new Error(body.message || body || response.statusText), { status: response.status, code: body.error });
   return body;
 }
 
@@ -66,10 +65,15 @@ $("#login-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const form = new FormData(event.target);
   $("#login-error").textContent = "";
+  $("#login-status").textContent = "";
   try {
     state.me = await api("/login", { body: { username: form.get("username"), password: form.get("password") } });
     start();
   } catch (error) {
+    if (error.code === "password_change_required") {
+      showPasswordChange(form.get("username"), form.get("password"));  // accounts.js
+      return;
+    }
     $("#login-error").textContent = error.status === 429
       ? "ログイン失敗が続いたため、しばらくお待ちください。"
       : "ログインできません (ユーザー名・パスワード・権限を確認してください)。";
@@ -86,7 +90,7 @@ async function start() {
   $("#login").hidden = true;
   $("#app").hidden = false;
   document.body.classList.toggle("can-manage", state.me.can_manage);
-  $("#who").textContent = `${state.me.display_name} (${state.me.role === "admin" ? "管理者" : "監督者"})`;
+  $("#who").textContent = `${state.me.display_name} (${label("role", state.me.role)})`;
   state.names = await api("/directory");
   fillFilters();
   connectLive();
@@ -101,7 +105,7 @@ function route() {
   for (const link of document.querySelectorAll("#tabs a")) link.classList.toggle("active", link.hash === `#${view}`);
   if (view === "history") loadHistory();
   if (view === "manage" && state.me.can_manage) loadManage();
-  if (view === "directory") loadDirectory();
+  if (view === "directory") { loadDirectory(); loadOutcomes(); }
   if (view === "audit") loadAudit();
 }
 window.addEventListener("hashchange", () => state.me && route());
@@ -178,16 +182,31 @@ function meter(fraction) {
   return h("span", { class: "meter" }, fill);
 }
 
+// A filter's yyyy/mm/dd boxes as the API's dates; null (and the form says why) if one is not a date.
+function dateRange(form) {
+  const error = form.querySelector(".error");
+  const from = parseDate(form.from.value), to = parseDate(form.to.value);
+  const bad = [[from, "開始"], [to, "終了"]].filter(([value]) => value === null).map(([, name]) => name);
+  error.textContent = bad.length ? `${bad.join("・")}の日付は yyyy/mm/dd で入力してください (例: 2026/04/01)。` : "";
+  if (bad.length) return null;
+  for (const [input, value] of [[form.from, from], [form.to, to]]) if (value) input.value = slashed(value);
+  return { from, to };
+}
+
 $("#period-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const form = new FormData(event.target);
-  state.range = { from: form.get("from"), to: form.get("to") || form.get("from") };
+  const dates = dateRange(event.target);
+  if (!dates) return;
+  const from = dates.from || todayIso();
+  state.range = { from, to: dates.to || from };
   const query = new URLSearchParams(state.range);
-  $("#kpi-period").textContent = `${state.range.from} 〜 ${state.range.to}`;
+  $("#kpi-period").textContent = `${slashed(state.range.from)} 〜 ${slashed(state.range.to)}`;
   renderKpis(await api(`/overview?${query}`), null);
 });
 $("#period-today").addEventListener("click", () => {
   state.range = null;
+  $("#period-form").reset();
+  $("#period-form .error").textContent = "";
   $("#kpi-period").textContent = "本日";
   if (state.snapshot) renderKpis(state.snapshot.today, state.snapshot);
 });
@@ -220,7 +239,7 @@ function renderQueues(snapshot) {
       h("td", {}, q.length ? seconds(q.oldest_wait_seconds) : "—"))));
   $("#staff-table tbody").replaceChildren(...snapshot.staff.map((s) =>
     h("tr", { "data-staff": s.name }, h("td", {}, s.name), h("td", {}, s.departments.join("、")),
-      h("td", { class: s.online ? "ok" : "muted" }, s.online ? PRESENCE[s.presence] : "オフライン"),
+      h("td", { class: s.online ? "ok" : "muted" }, s.online ? label("presence", s.presence) : "オフライン"),
       h("td", {}, s.session_id ? "通話中" : ""))));
 }
 
@@ -267,29 +286,39 @@ function fillFilters() {
   const form = $("#history-form");
   options(form.department, Object.entries(state.names.departments));
   options(form.outcome, Object.entries(state.names.outcomes));
-  options(form.reason, state.names.end_reasons.map((r) => [r, r]));
-  $("#account-form").departments.replaceChildren(
-    ...Object.entries(state.names.departments).map(([value, label]) => h("option", { value }, label)));
+  options(form.reason, state.names.end_reasons.map((r) => [r, label("endReason", r)]));
+  departmentChecks($("#account-form .department-checks"));  // accounts.js
   api("/kiosks").then((kiosks) => options(form.kiosk, kiosks.map((k) => [k.id, k.name])));
   api("/accounts").then((accounts) => options(form.staff,
     accounts.filter((a) => a.role === "staff").map((a) => [a.id, a.display_name])));
 }
 
+// The filters as the API's query; null while a date is not one.
 function historyQuery() {
+  const form = $("#history-form");
+  const dates = dateRange(form);
+  if (!dates) return null;
   const query = new URLSearchParams();
-  for (const [key, value] of new FormData($("#history-form"))) if (value) query.set(key, value);
+  for (const [key, value] of new FormData(form)) if (value && key !== "from" && key !== "to") query.set(key, value);
+  if (dates.from) query.set("from", dates.from);
+  if (dates.to) query.set("to", dates.to);
   return query;
 }
 
+// A code deleted since shows as such: the history keeps the code, the list no longer names it.
+const outcomeName = (code) => (code ? state.names.outcomes[code] ?? "削除された対応結果" : "");
+
 async function loadHistory() {
   const query = historyQuery();
+  if (!query) return;
   $("#csv-link").href = `/admin/api/history.csv?${query}`;
   const { rows } = await api(`/history?${query}`);
   $("#history-table tbody").replaceChildren(...rows.map((r) =>
     h("tr", { class: "clickable", "data-session": r.id, onclick: () => showDetail(r) },
       h("td", {}, time(r.requested_at)), h("td", {}, r.kiosk), h("td", {}, r.department),
       h("td", {}, r.staff.join(" → ")), h("td", {}, seconds(r.wait_seconds)), h("td", {}, seconds(r.talk_seconds)),
-      h("td", {}, r.transfers), h("td", {}, r.outcome_code || ""), h("td", {}, r.end_reason || "進行中"),
+      h("td", {}, r.transfers), h("td", {}, outcomeName(r.outcome_code)),
+      h("td", {}, r.end_reason ? label("endReason", r.end_reason) : "進行中"),
       h("td", {}, r.survey_score ?? ""))));
 }
 
@@ -297,13 +326,16 @@ function showDetail(r) {
   const box = $("#history-detail");
   box.hidden = false;
   box.replaceChildren(h("h3", {}, `受付 ${r.id} の経過`), h("ol", { class: "chain" }, ...r.legs.map((leg) =>
-    h("li", {}, h("strong", {}, leg.department), ` 担当: ${leg.staff || "—"} / 受付 ${time(leg.queued_at)} / 応答 ${time(leg.answered_at)} / 終了 ${leg.end_reason || "—"}`,
+    h("li", {}, h("strong", {}, leg.department), ` 担当: ${leg.staff || "—"} / 受付 ${time(leg.queued_at)} / 応答 ${time(leg.answered_at)} / 終了 ${leg.end_reason ? label("endReason", leg.end_reason) : "—"}`,
       leg.transfer_note ? h("div", { class: "note" }, `転送メモ (${leg.transferred_by}): ${leg.transfer_note}`) : "",
-      leg.outcome_code ? h("div", {}, `結果: ${leg.outcome_code} ${leg.wrap_up_note || ""}`) : ""))));
+      leg.outcome_code ? h("div", {}, `対応結果: ${outcomeName(leg.outcome_code)} ${leg.wrap_up_note || ""}`) : ""))));
 }
 
 $("#history-form").addEventListener("submit", (event) => { event.preventDefault(); loadHistory(); });
-$("#history-form").addEventListener("change", () => { $("#csv-link").href = `/admin/api/history.csv?${historyQuery()}`; });
+$("#history-form").addEventListener("change", () => {
+  const query = historyQuery();
+  if (query) $("#csv-link").href = `/admin/api/history.csv?${query}`;
+});
 
 // Management (admins only; the API refuses supervisors anyway).
 
@@ -312,10 +344,14 @@ async function loadManage() {
   $("#manage-kiosks tbody").replaceChildren(...kiosks.map((k) =>
     h("tr", { "data-kiosk": k.name }, h("td", {}, k.name), h("td", {}, k.location), h("td", {}, k.disabled ? "無効" : "有効"),
       h("td", {}, h("button", { onclick: () => change(`/kiosks/${k.id}/disabled`, { disabled: !k.disabled }) }, k.disabled ? "有効にする" : "無効にする")))));
+  state.accounts = accounts;
+  const departmentName = (id) => state.names.departments[id] || id;
   $("#manage-accounts tbody").replaceChildren(...accounts.map((a) =>
-    h("tr", { "data-username": a.username }, h("td", {}, a.username), h("td", {}, a.display_name), h("td", {}, a.role),
-      h("td", {}, a.disabled ? "無効" : "有効"),
-      h("td", {},
+    h("tr", { "data-username": a.username }, h("td", { class: "id-text" }, a.username), h("td", {}, a.display_name),
+      h("td", {}, label("role", a.role)), h("td", { class: "wrap" }, a.departments.map(departmentName).join("、")),
+      h("td", { class: "state" }, a.disabled ? "無効" : a.must_change_password ? "仮パスワード" : "有効"),
+      h("td", { class: "actions" },
+        h("button", { class: "edit", onclick: () => editAccount(a) }, "変更"),
         h("button", { class: "disable", onclick: () => change(`/accounts/${a.id}/disabled`, { disabled: !a.disabled }) }, a.disabled ? "有効にする" : "無効にする"),
         h("button", { class: "reset", onclick: () => resetPassword(a) }, "パスワード再設定")))));
 }
@@ -323,11 +359,6 @@ async function loadManage() {
 async function change(path, body) {
   try { await api(path, { body }); } catch (error) { alert(error.message); }
   loadManage();
-}
-
-async function resetPassword(account) {
-  const password = prompt(`${account.username} の新しいパスワード (8文字以上)`);
-  if (password) await change(`/accounts/${account.id}/password`, { password });
 }
 
 $("#kiosk-form").addEventListener("submit", async (event) => {
@@ -349,12 +380,13 @@ $("#account-form").addEventListener("submit", async (event) => {
   const form = event.target;
   const body = {
     username: form.username.value, display_name: form.display_name.value, password: form.password.value,
-    role: form.role.value, departments: [...form.departments.selectedOptions].map((o) => o.value),
+    role: form.role.value, departments: checkedDepartments(form),
   };
   try {
     await api("/accounts", { body });
     $("#account-result").textContent = `${body.username} を作成しました。`;
     form.reset();
+    departmentChecks(form.querySelector(".department-checks"));
   } catch (error) {
     $("#account-result").textContent = `作成できません: ${error.message}`;
   }
@@ -364,13 +396,42 @@ $("#account-form").addEventListener("submit", async (event) => {
 // Audit.
 
 async function loadAudit() {
-  const entries = await api("/audit");
+  const [entries, accounts, kiosks] = await Promise.all([api("/audit"), api("/accounts"), api("/kiosks")]);
+  const who = Object.fromEntries([...accounts.map((a) => [a.id, a.display_name]), ...kiosks.map((k) => [k.id, k.name])]);
+  const name = (id) => who[id] ?? LABELS.actor[id] ?? id;
   $("#audit-table tbody").replaceChildren(...entries.map((e) =>
-    h("tr", {}, h("td", {}, time(e.at)), h("td", {}, e.actor), h("td", {}, e.action), h("td", {}, e.target),
-      h("td", {}, e.ip || ""), h("td", { class: "detail" }, Object.keys(e.detail).length ? JSON.stringify(e.detail) : ""))));
+    h("tr", { "data-action": e.action }, h("td", { class: "nowrap" }, time(e.at)), h("td", {}, name(e.actor)),
+      h("td", {}, label("action", e.action)), h("td", { class: "wrap" }, name(e.target)),
+      h("td", { class: "id-text" }, e.ip || ""), h("td", { class: "detail" }, auditDetail(e.detail)))));
+}
+
+// An audit entry's detail as "key: value" lines, codes as their labels.
+function auditDetail(detail, prefix = "") {
+  const lines = [];
+  for (const [key, value] of Object.entries(detail)) {
+    // Keys are paths ("names.en", "hours.weekly.mon"): each part as its label.
+    const name = prefix + key.split(".").map((part) => LABELS.detail[part] ?? part).join(" ");
+    if (value && typeof value === "object" && !Array.isArray(value)) lines.push(...auditDetail(value, `${name} › `));
+    // A username is what someone typed, not a code: shown as is, like the IP address.
+    else lines.push([`${name}: `, key === "username" ? h("span", { class: "id-text" }, value) : auditValue(key, value)]);
+  }
+  return prefix ? lines : lines.map((line) => h("div", {}, ...line));
+}
+
+function auditValue(key, value) {
+  if (Array.isArray(value)) return value.map((v) => auditValue(key, v)).join("、") || "なし";
+  if (key === "reason") return label("reason", value);
+  if (key === "role") return label("role", value);
+  if (key === "method") return label("method", value);
+  if (key === "departments") return state.names.departments[value] ?? value;
+  if (key === "codes") return outcomeName(value);
+  if (typeof value === "boolean") return value ? "はい" : "いいえ";
+  return value === null ? "—" : String(value);
 }
 
 setupDirectory();  // directory.js
+setupOutcomes();  // outcomes.js
+setupAccounts();  // accounts.js
 
 // Boot: signed in already (a reload) or show the form.
 api("/me").then((me) => { state.me = me; start(); }).catch(() => showLogin());
