@@ -14,18 +14,23 @@ import msgspec
 from aiohttp import web
 
 from signaling import protocol as p
-from signaling.admin import kpis
-from signaling.admin.context import ADMIN, AdminContext, json_response
+from signaling.admin.context import ADMIN, AdminContext, json_response, signed_in
 from signaling.admin.guard import ADMIN_ROLES, COOKIE, set_cookie
-from signaling.admin.history_view import Filters, row, to_csv
+from signaling.admin.scope import (
+    Access,
+    access_for,
+    visible_ids,
+)
 from signaling.auth import WeakPasswordError, check_new_password, hash_password
-from signaling.store import ConflictError, NotFoundError, StoreError
+from signaling.store import Account, ConflictError, NotFoundError, StoreError
 from signaling.tokens import hash_token
 
 T = TypeVar("T")
 
 _HISTORY_PAGE = 500
 _CSV_ROWS = 100_000
+_AUDIT_PAGE = 200
+_AUDIT_SCAN = 20_000  # a ward's entries are among the city's: look further back for them
 
 
 class _Login(msgspec.Struct):
@@ -86,7 +91,11 @@ async def login(request: web.Request) -> web.Response:
     if principal.role not in ADMIN_ROLES:
         await admin.store.delete_session(hash_token(issued.token))
         return json_response({"error": "forbidden", "message": "not an admin account"}, 403)
-    response = json_response(_me_body(admin, principal.display_name, principal.role, issued))
+    answer = _me_body(admin, principal.display_name, principal.role, issued)
+    account = await admin.store.get_account(principal.id)
+    if account is not None:
+        answer["scope"] = await _scope_body(admin, account)
+    response = json_response(answer)
     set_cookie(response, request, issued.token, int(issued.expires_at - time.time()))
     return response
 
@@ -109,6 +118,18 @@ def _me_body(
     }
 
 
+async def _scope_body(admin: AdminContext, account: Account) -> dict[str, Any]:
+    """The user's ward, if they are a ward supervisor, for the page to say whose data it is."""
+    directory = await admin.store.load_directory()
+    access = access_for(account, directory)
+    ward = directory.ward(access.scope.ward_id)
+    return {
+        "ward_id": access.scope.ward_id,
+        "ward": None if ward is None else ward.names.get("ja", ward.id),
+        "manages_ward": access.manages_ward,
+    }
+
+
 async def logout(request: web.Request) -> web.Response:
     admin = request.config_dict[ADMIN]
     user = await admin.guard.require(request, change=True)
@@ -122,77 +143,19 @@ async def me(request: web.Request) -> web.Response:
     admin = request.config_dict[ADMIN]
     user = await admin.guard.require(request)
     account = user.account
-    return json_response(_me_body(admin, account.display_name, account.role, csrf=user.csrf))
-
-
-def _period(request: web.Request) -> tuple[float, float]:
-    """``from`` and ``to`` as JST days, both included; today by default."""
-    today = kpis.today(time.time())
-    try:
-        since, _ = kpis.day_bounds(request.query.get("from") or today)
-        _, until = kpis.day_bounds(request.query.get("to") or request.query.get("from") or today)
-    except ValueError:
-        raise web.HTTPBadRequest(text="dates are YYYY-MM-DD") from None
-    return since, until
-
-
-async def overview(request: web.Request) -> web.Response:
-    admin = request.config_dict[ADMIN]
-    await admin.guard.require(request)
-    return json_response(await admin.report(*_period(request)))
-
-
-async def live_snapshot(request: web.Request) -> web.Response:
-    admin = request.config_dict[ADMIN]
-    await admin.guard.require(request)
-    return json_response(await admin.snapshot())
-
-
-async def _history(request: web.Request, admin: AdminContext, limit: int) -> list[Any]:
-    since, until = _period(request)
-    query = request.query
-    records = await admin.store.list_consultations(
-        since=since,
-        until=until,
-        kiosk_id=query.get("kiosk") or None,
-        department_id=query.get("department") or None,
-        limit=limit,
-    )
-    filters = Filters(
-        staff_id=query.get("staff") or None,
-        outcome_code=query.get("outcome") or None,
-        end_reason=query.get("reason") or None,
-    )
-    return [r for r in records if filters.match(r)]
-
-
-async def history(request: web.Request) -> web.Response:
-    admin = request.config_dict[ADMIN]
-    await admin.guard.require(request)
-    names = await admin.names()
-    rows = [row(r, names) for r in await _history(request, admin, _HISTORY_PAGE)]
-    return json_response({"rows": rows, "limit": _HISTORY_PAGE})
-
-
-async def history_csv(request: web.Request) -> web.Response:
-    admin = request.config_dict[ADMIN]
-    await admin.guard.require(request)
-    body = to_csv(await _history(request, admin, _CSV_ROWS), await admin.names())
-    since, _ = _period(request)
-    response = web.Response(body=body, content_type="text/csv", charset="utf-8")
-    day = kpis.today(since)
-    response.headers["Content-Disposition"] = f'attachment; filename="madoguchi-{day}.csv"'
-    return response
+    body = _me_body(admin, account.display_name, account.role, csrf=user.csrf)
+    body["scope"] = await _scope_body(admin, account)
+    return json_response(body)
 
 
 async def directory(request: web.Request) -> web.Response:
     """Ids and names for the filters: departments, kiosks, staff, outcomes, end reasons."""
-    admin = request.config_dict[ADMIN]
-    await admin.guard.require(request)
+    admin, access = await signed_in(request)
     city = await admin.store.load_directory()
+    listed = [d for d in city.departments if access.scope.lists_department(d)]
     return json_response(
         {
-            "departments": {d.id: d.names.get("ja", d.id) for d in city.departments},
+            "departments": {d.id: d.names.get("ja", d.id) for d in listed},
             "outcomes": {o.code: o.names.get("ja", o.code) for o in city.outcome_codes},
             "end_reasons": [r.value for r in p.EndReason],
         }
@@ -200,14 +163,14 @@ async def directory(request: web.Request) -> web.Response:
 
 
 async def kiosks(request: web.Request) -> web.Response:
-    admin = request.config_dict[ADMIN]
-    await admin.guard.require(request)
-    return json_response(await admin.store.list_kiosks())
+    admin, access = await signed_in(request)
+    return json_response([k for k in await admin.store.list_kiosks() if access.scope.sees_kiosk(k)])
 
 
 async def accounts(request: web.Request) -> web.Response:
-    admin = request.config_dict[ADMIN]
-    await admin.guard.require(request)
+    admin, access = await signed_in(request)
+    city = await admin.store.load_directory()
+    listed = {d.id for d in city.departments if access.scope.lists_department(d)}
     rows = [
         {
             "id": a.id,
@@ -215,18 +178,25 @@ async def accounts(request: web.Request) -> web.Response:
             "display_name": a.display_name,
             "role": a.role.value,
             "disabled": a.disabled,
-            "departments": list(a.departments),
+            # A ward sees its own and city-wide desks, not the other wards' someone also serves.
+            "departments": [d for d in a.departments if d in listed],
             "must_change_password": a.must_change_password,
         }
         for a in await admin.store.list_accounts()
+        if access.scope.sees_account(a)
     ]
     return json_response(rows)
 
 
 async def audit(request: web.Request) -> web.Response:
-    admin = request.config_dict[ADMIN]
-    await admin.guard.require(request)
-    return json_response(await admin.store.list_audit(limit=200))
+    admin, access = await signed_in(request)
+    scope = access.scope
+    if scope.whole_city:
+        return json_response(await admin.store.list_audit(limit=_AUDIT_PAGE))
+    # An entry is the ward's when it is about one of the ward's things (its target).
+    ids = visible_ids(scope, await admin.store.list_kiosks(), await admin.store.list_accounts())
+    entries = await admin.store.list_audit(limit=_AUDIT_SCAN)
+    return json_response([e for e in entries if e.target in ids][:_AUDIT_PAGE])
 
 
 # Management: admins only.
@@ -257,8 +227,9 @@ async def create_kiosk(request: web.Request) -> web.Response:
 
 async def set_kiosk_disabled(request: web.Request) -> web.Response:
     admin = request.config_dict[ADMIN]
-    user = await admin.guard.require(request, change=True, manage=True)
+    user = await admin.guard.require(request, change=True)
     kiosk_id = request.match_info["kiosk_id"]
+    await ward_kiosk(admin, await admin.access(user), kiosk_id)
     body = await _body(request, _Disabled)
     try:
         await admin.store.set_kiosk_disabled(
@@ -336,6 +307,18 @@ async def set_account_disabled(request: web.Request) -> web.Response:
     if body.disabled:
         _disconnect(admin, account_id)
     return json_response({"ok": True})
+
+
+async def ward_kiosk(admin: AdminContext, access: Access, kiosk_id: str) -> None:
+    """Refuse a change to this kiosk unless the user manages it: 403 for a supervisor who
+    manages no ward, 404 for a kiosk outside their ward (as for one that does not exist)."""
+    if access.manages_city:
+        return
+    if not access.manages_ward:
+        raise web.HTTPForbidden(text="only an admin or the kiosk's ward supervisor changes this")
+    kiosk = await admin.store.get_kiosk(kiosk_id)
+    if kiosk is None or not access.scope.sees_kiosk(kiosk):
+        raise web.HTTPNotFound(text="no such kiosk in your ward")
 
 
 def _check_password(password: str) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import msgspec
 from aiohttp import WSMsgType, web
 
-from signaling.admin import accounts_api, api, city_api, directory_api, outcomes_api
+from signaling.admin import accounts_api, api, city_api, directory_api, outcomes_api, reports_api
 from signaling.admin.context import ADMIN, AdminContext
 from signaling.admin.guard import Guard
 from signaling.admin.live_state import LiveState
@@ -53,10 +53,10 @@ def create_admin_app() -> web.Application:
     r.add_post("/api/login", api.login)
     r.add_post("/api/logout", api.logout)
     r.add_get("/api/me", api.me)
-    r.add_get("/api/overview", api.overview)
-    r.add_get("/api/snapshot", api.live_snapshot)
-    r.add_get("/api/history", api.history)
-    r.add_get("/api/history.csv", api.history_csv)
+    r.add_get("/api/overview", reports_api.overview)
+    r.add_get("/api/snapshot", reports_api.live_snapshot)
+    r.add_get("/api/history", reports_api.history)
+    r.add_get("/api/history.csv", reports_api.history_csv)
     r.add_get("/api/directory", api.directory)
     r.add_get("/api/departments", directory_api.departments)
     r.add_put("/api/department-order", directory_api.order_departments)
@@ -145,10 +145,12 @@ async def live(request: web.Request) -> web.StreamResponse:
 async def _push(ws: web.WebSocketResponse, request: web.Request, admin: AdminContext) -> bool:
     # Checked on every push, so a disabled or logged-out user stops seeing the city at once.
     try:
-        if await admin.guard.user(request) is None:
+        user = await admin.guard.user(request)
+        if user is None:
             await ws.close(code=4401, message=b"signed out")
             return False
-        snapshot = await admin.snapshot()
+        # Re-scoped each time too: a supervisor placed at another ward's site sees it next push.
+        snapshot = await admin.snapshot((await admin.access(user)).scope)
     except StoreError as exc:
         logger.error("admin snapshot skipped: %s", exc)
         return True

@@ -14,6 +14,7 @@ import msgspec
 from aiohttp import web
 
 from signaling.admin import city_shape_edit
+from signaling.admin.api import ward_kiosk
 from signaling.admin.context import ADMIN, json_response
 from signaling.admin.directory_api import run_edit
 from signaling.directory import DirectoryError, Service, Site, Ward
@@ -23,14 +24,16 @@ from signaling.store.city import DirectoryEdit
 
 async def wards(request: web.Request) -> web.Response:
     admin = request.config_dict[ADMIN]
-    await admin.guard.require(request)
-    return json_response((await admin.store.load_directory()).wards)
+    scope = (await admin.access(await admin.guard.require(request))).scope
+    city = await admin.store.load_directory()
+    return json_response([w for w in city.wards if scope.whole_city or w.id == scope.ward_id])
 
 
 async def sites(request: web.Request) -> web.Response:
     admin = request.config_dict[ADMIN]
-    await admin.guard.require(request)
-    return json_response((await admin.store.load_directory()).sites)
+    scope = (await admin.access(await admin.guard.require(request))).scope
+    city = await admin.store.load_directory()
+    return json_response([s for s in city.sites if scope.sees_site(s.id)])
 
 
 async def services(request: web.Request) -> web.Response:
@@ -91,13 +94,21 @@ class _KioskSite(msgspec.Struct, forbid_unknown_fields=True):
 
 
 async def put_kiosk_site(request: web.Request) -> web.Response:
-    """Place a kiosk at a site ({"site_id": null}: nowhere); its next login carries it."""
+    """Place a kiosk at a site ({"site_id": null}: nowhere); its next login carries it.
+
+    A ward supervisor moves their ward's kiosks between their ward's sites (scope.py).
+    """
     admin = request.config_dict[ADMIN]
-    user = await admin.guard.require(request, change=True, manage=True)
+    user = await admin.guard.require(request, change=True)
+    access = await admin.access(user)
+    await ward_kiosk(admin, access, request.match_info["kiosk_id"])
     try:
         body = msgspec.json.decode(await request.read(), type=_KioskSite)
     except msgspec.DecodeError as exc:
         return _refusal(400, "invalid", f'the body must be {{"site_id": "..." or null}}: {exc}')
+    if not access.manages_city and not access.scope.sees_site(body.site_id):
+        # Unknown or another ward's, alike: nothing to learn about other wards' sites.
+        return _refusal(403, "forbidden", "a ward's kiosk goes to one of that ward's sites")
     try:
         kiosk = await admin.store.set_kiosk_site(
             request.match_info["kiosk_id"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,9 +12,10 @@ import msgspec
 from aiohttp import web
 
 from signaling.admin import kpis, snapshot
-from signaling.admin.guard import Guard
+from signaling.admin.guard import AdminUser, Guard
 from signaling.admin.history_view import Names
 from signaling.admin.live_state import LiveState
+from signaling.admin.scope import CITY, Access, Scope, access_for, kiosk_sites
 from signaling.auth import Authenticator
 from signaling.hub import Hub
 from signaling.settings import Settings
@@ -40,11 +42,23 @@ class AdminContext:
             departments={d.id: d.names.get("ja", d.id) for d in directory.departments},
         )
 
-    async def report(self, since: float, until: float) -> kpis.Report:
-        records = await self.store.list_consultations(since=since, until=until, limit=_ALL)
-        return kpis.report(records, self.settings.service_level_seconds)
+    async def access(self, user: AdminUser) -> Access:
+        """What ``user`` sees and may change (scope.py), from the directory as it is now."""
+        return access_for(user.account, await self.store.load_directory())
 
-    async def snapshot(self) -> dict[str, Any]:
+    async def report(self, since: float, until: float, scope: Scope = CITY) -> kpis.Report:
+        records = await self.store.list_consultations(since=since, until=until, limit=_ALL)
+        level = self.settings.service_level_seconds
+        if scope.whole_city:
+            return kpis.report(records, level)
+        # A ward's or site's figures are its own kiosks' citizens; those its desks took in from
+        # other wards are counted apart, so that its overflow rate means its citizens' share.
+        sites = kiosk_sites(await self.store.list_kiosks())
+        own = kpis.report([r for r in records if scope.has_citizen(r, sites)], level)
+        taken_in = sum(scope.taken_in(r, sites) for r in records)
+        return dataclasses.replace(own, overflowed_in=taken_in if scope.department_ids else None)
+
+    async def snapshot(self, scope: Scope = CITY) -> dict[str, Any]:
         now = time.time()
         return snapshot.build(
             switchboard=self.hub.switchboard,
@@ -52,12 +66,19 @@ class AdminContext:
             kiosks=await self.store.list_kiosks(),
             accounts=await self.store.list_accounts(),
             directory=await self.store.load_directory(),
-            today=await self.report(*kpis.day_bounds(kpis.today(now))),
+            today=await self.report(*kpis.day_bounds(kpis.today(now)), scope),
             now=now,
+            scope=scope,
         )
 
 
 ADMIN = web.AppKey("admin", AdminContext)
+
+
+async def signed_in(request: web.Request) -> tuple[AdminContext, Access]:
+    """The admin context and what the signed-in user sees and may change (401 if nobody)."""
+    admin = request.config_dict[ADMIN]
+    return admin, await admin.access(await admin.guard.require(request))
 
 
 def json_response(body: Any, status: int = 200) -> web.Response:

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from signaling.admin import directory_edit
 from signaling.admin.context import ADMIN, json_response
+from signaling.admin.scope import ForbiddenError, ward_site_edit
 from signaling.directory import Category, Department, DirectoryError
 from signaling.store import ConflictError, NotFoundError, StoreError
 from signaling.store.city import DirectoryEdit
@@ -25,14 +26,18 @@ T = TypeVar("T", Department, Category)
 
 async def departments(request: web.Request) -> web.Response:
     admin = request.config_dict[ADMIN]
-    await admin.guard.require(request)
-    return json_response((await admin.store.load_directory()).departments)
+    scope = (await admin.access(await admin.guard.require(request))).scope
+    city = await admin.store.load_directory()
+    return json_response([d for d in city.departments if scope.lists_department(d)])
 
 
 async def categories(request: web.Request) -> web.Response:
+    """A ward sees the topics of services and of the departments it lists."""
     admin = request.config_dict[ADMIN]
-    await admin.guard.require(request)
-    return json_response((await admin.store.load_directory()).categories)
+    scope = (await admin.access(await admin.guard.require(request))).scope
+    city = await admin.store.load_directory()
+    listed = {d.id for d in city.departments if scope.lists_department(d)}
+    return json_response([c for c in city.categories if c.service_id or c.department_id in listed])
 
 
 async def put_department(request: web.Request) -> web.Response:
@@ -73,11 +78,21 @@ async def delete_category(request: web.Request) -> web.Response:
 async def run_edit(
     request: web.Request, build: Callable[[], Awaitable[tuple[DirectoryEdit, Any]]]
 ) -> web.Response:
-    """Guard, check, store with the audit entry, and send the new directory out."""
+    """Guard, check, store with the audit entry, and send the new directory out.
+
+    Admins make any edit; a ward supervisor only one of their ward's sites (a path with a
+    ``{site_id}``, checked by scope.ward_site_edit), and everyone else gets a 403 before anything.
+    """
     admin = request.config_dict[ADMIN]
-    user = await admin.guard.require(request, change=True, manage=True)
+    user = await admin.guard.require(request, change=True)
+    access = await admin.access(user)
+    site_id = request.match_info.get("site_id")
+    if not access.manages_city and not (access.manages_ward and site_id is not None):
+        raise web.HTTPForbidden(text="only an admin changes this (docs/admin.md, roles)")
     try:
         edit, answer = await build()
+        if not access.manages_city and site_id is not None:
+            edit = ward_site_edit(edit, access.scope, site_id)
         # One edit at a time from storing to sending, so kiosks get the directories in order.
         async with admin.directory_turn:
             directory = await admin.store.edit_directory(
@@ -86,6 +101,8 @@ async def run_edit(
             admin.hub.update_directory(directory)
     except DirectoryError as exc:
         return _refusal(400, "invalid", str(exc))
+    except ForbiddenError as exc:
+        return _refusal(403, "forbidden", str(exc))
     except ConflictError as exc:
         return _refusal(409, "conflict", str(exc))
     except NotFoundError as exc:

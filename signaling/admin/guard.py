@@ -80,7 +80,7 @@ class Guard:
             if not hmac.compare_digest(sent, user.csrf):
                 raise web.HTTPForbidden(text="missing or wrong CSRF token")
         if manage and not user.can_manage:
-            raise web.HTTPForbidden(text="supervisors can look but not change")
+            raise web.HTTPForbidden(text="only an admin changes this (docs/admin.md, roles)")
         return user
 
 

@@ -5,7 +5,8 @@ Definitions (docs/admin.md §KPIs):
 - *offered*: consultations that were answered, or ended without an answer;
 - *wait*: from the request to the first answer (what the citizen felt before a face appeared);
 - *service level*: answered within N seconds, as a share of offered;
-- *abandoned*: cancelled by the citizen while waiting, never answered.
+- *abandoned*: cancelled by the citizen while waiting, never answered;
+- *overflowed*: answered, at some turn, by another ward's desk than the one it queued at.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ class Kpis:
     transfers: int
     survey_responses: int
     average_survey_score: float | None
+    overflowed: int = 0
+    overflow_percent: float | None = None  # overflowed over served
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,12 +52,19 @@ class Report:
     total: Kpis
     by_department: dict[str, Kpis] = field(default_factory=dict)
     by_hour: dict[int, Kpis] = field(default_factory=dict)
+    # One ward's report (scope.py): other wards' citizens its desks answered by overflow, which
+    # its figures above do not count (they are its own kiosks' citizens). None for the city.
+    overflowed_in: int | None = None
 
 
 def first_wait(record: ConsultationRecord) -> float | None:
     if record.first_answered_at is None:
         return None
     return record.first_answered_at - record.requested_at
+
+
+def overflowed(record: ConsultationRecord) -> bool:
+    return any(leg.overflowed_from is not None for leg in record.legs)
 
 
 def is_abandoned(record: ConsultationRecord) -> bool:
@@ -90,6 +100,7 @@ def compute(
     talks = [r.talk_seconds for r in records if r.first_answered_at and r.talk_seconds is not None]
     scores = [r.survey_score for r in records if r.survey_score is not None]
     within = sum(w <= service_level_seconds for w in waits)
+    overflows = sum(overflowed(r) for r in records if r.first_answered_at is not None)
     return Kpis(
         requested=len(records),
         served=len(waits),
@@ -104,6 +115,8 @@ def compute(
         transfers=sum(r.transfers for r in records),
         survey_responses=len(scores),
         average_survey_score=_mean([float(s) for s in scores]),
+        overflowed=overflows,
+        overflow_percent=_percent(overflows, len(waits)),
     )
 
 

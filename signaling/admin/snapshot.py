@@ -13,6 +13,7 @@ from typing import Any
 from signaling import protocol as p
 from signaling.admin.kpis import Report
 from signaling.admin.live_state import LiveState, Quality
+from signaling.admin.scope import CITY, Scope, kiosk_sites
 from signaling.directory import Directory
 from signaling.session import Client, SessionState
 from signaling.store import Account, Kiosk
@@ -91,12 +92,19 @@ def build(
     directory: Directory,
     today: Report,
     now: float,
+    scope: Scope = CITY,
 ) -> dict[str, Any]:
+    """The picture within ``scope``: a ward sees its kiosks, its own desks' queues and staff, and
+    the calls of its kiosks or desks; ``today`` must be the same scope's report."""
     overview = switchboard.overview(now)
-    departments = {d.id: d.names.get("ja", d.id) for d in directory.departments}
+    names = {d.id: d.names.get("ja", d.id) for d in directory.departments}
+    departments = {d: name for d, name in names.items() if scope.sees_department(d)}
     kiosk_names = {k.id: k.name for k in kiosks}
+    sites = kiosk_sites(kiosks)
     kiosk_rows = []
     for kiosk in kiosks:
+        if not scope.sees_kiosk(kiosk):
+            continue
         status = live.kiosk_status.get(kiosk.id)
         client = switchboard.client(p.Role.KIOSK, kiosk.id)
         online = client is not None and client.online
@@ -123,7 +131,7 @@ def build(
         )
     staff_rows = []
     for account in accounts:
-        if account.role is not p.Role.STAFF:
+        if account.role is not p.Role.STAFF or not scope.sees_account(account):
             continue
         client = switchboard.client(p.Role.STAFF, account.id)
         online = client is not None and client.online
@@ -131,7 +139,7 @@ def build(
             {
                 "id": account.id,
                 "name": account.display_name,
-                "departments": [departments.get(d, d) for d in account.departments],
+                "departments": [departments[d] for d in account.departments if d in departments],
                 "online": online,
                 "presence": client.presence.value if client is not None and online else None,
                 "session_id": client.session_id if client is not None else None,
@@ -140,14 +148,14 @@ def build(
         )
     calls = []
     for session in switchboard.sessions():
-        if session.state is not SessionState.ACTIVE:
+        if session.state is not SessionState.ACTIVE or not scope.involves_session(session, sites):
             continue
         ends = live.quality.get(session.id, {})
         leg = session.leg
         calls.append(
             {
                 "session_id": session.id,
-                "department": departments.get(leg.department_id, leg.department_id),
+                "department": names.get(leg.department_id, leg.department_id),
                 "staff": leg.staff_name,
                 "kiosk": kiosk_names.get(session.kiosk_id, session.kiosk_id),
                 "duration_seconds": now - (leg.answered_at or now),
@@ -158,7 +166,7 @@ def build(
                 },
             }
         )
-    queues = [
+    queues: list[dict[str, Any]] = [
         {
             "department_id": d,
             "department": departments.get(d, d),
@@ -166,13 +174,13 @@ def build(
             "oldest_wait_seconds": overview.oldest_wait_seconds.get(d, 0.0),
         }
         for d, length in sorted(overview.queue_lengths.items())
+        if scope.sees_department(d)
     ]
-    waiting = sum(overview.queue_lengths.values())
     return {
         "now": now,
-        "waiting_now": waiting,
-        "longest_wait_seconds": max(overview.oldest_wait_seconds.values(), default=0.0),
-        "active_calls": overview.active_sessions,
+        "waiting_now": sum(q["length"] for q in queues),
+        "longest_wait_seconds": max((q["oldest_wait_seconds"] for q in queues), default=0.0),
+        "active_calls": len(calls),
         "today": today,
         "departments": departments,
         "kiosks": kiosk_rows,
