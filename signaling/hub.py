@@ -100,6 +100,7 @@ class Hub:
         # Consultation events not yet in the store, oldest first: the state file carries them.
         self._unstored: collections.deque[events.Event] = collections.deque()
         self.state_saved = True  # the last state file write worked
+        self._going_away = False  # close_clients has begun the shutdown
         self._state_retry: asyncio.TimerHandle | None = None
 
     # Life cycle.
@@ -111,6 +112,9 @@ class Hub:
 
     async def close_clients(self) -> None:
         """Close every client with GOING_AWAY; they resume when the hub is back."""
+        # Nobody hears of a change from now on, so the state is written once at the end (app.py)
+        # rather than at each of the thousands of detaches that follow.
+        self._going_away = True
         if self._timer is not None:
             self._timer.cancel()
         for connection in list(self._connections.values()):
@@ -273,7 +277,7 @@ class Hub:
     def _pump(self) -> None:
         out = self.switchboard.drain()
         self._unstored.extend(e for e in out.events if isinstance(e, events.CONSULTATION))
-        if out.state_changed:
+        if out.state_changed and not self._going_away:
             self.save_state()  # before anyone hears of the change
         frames: dict[int, bytes] = {}  # a broadcast (the directory to all) is encoded once
         for conn, message in out.sends:
