@@ -446,6 +446,12 @@ class Peer:
         return self.pc.localDescription.sdp
 
     def _negotiated(self) -> None:
+        camera = self._transceivers.get(TrackRole.CAMERA)
+        if camera is not None:
+            try:
+                video_tuning.route_retransmissions(camera.receiver.transport)  # bundled: all
+            except video_tuning.AiortcInternalsError:
+                logger.exception("= retransmissions left unrouted")
         content = self._transceivers.get(TrackRole.CONTENT)
         if self._tuning is not None and content is not None:
             self._tuning.negotiated(content)

@@ -13,6 +13,11 @@ more, which overflows default UDP socket buffers. The fixes:
   libwebrtc's pacer does, so a keyframe no longer leaves as one burst.
 - `tune_audio_receiver` gives an audio receiver `call.audio_jitter.AudioJitterBuffer` in place
   of aiortc's, which drops about five packets of good audio for every one the network loses.
+- `route_retransmissions` routes each receiver's retransmissions (RTX) to it. aiortc routes an
+  incoming packet by its SSRC, registering only the media SSRC, and falls back on the payload
+  type only when one receiver has it; the camera and content m-lines share theirs, so every
+  retransmission was dropped, and on a lossy line each lost packet froze the picture until the
+  next keyframe.
 - `tune_camera_receiver` makes the camera receiver give up on a lost packet after 128 packets
   rather than 512. 128 is as far back as the sender keeps packets to retransmit (and as far as
   the receiver asks for them), so a packet lost twice never comes after that; waiting on for
@@ -39,6 +44,7 @@ from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.jitterbuffer import JitterBuffer
 from aiortc.rtcdtlstransport import RTCDtlsTransport
 from aiortc.rtcicetransport import RTCIceTransport
+from aiortc.rtcrtpparameters import RTCRtpReceiveParameters
 from aiortc.rtp import RTP_HISTORY_SIZE, is_rtcp
 from aiortc.utils import uint16_gt
 
@@ -55,6 +61,7 @@ PACING_BURST_BYTES: Final = 16 * 1300  # sent at once before pacing starts: 16 f
 _SENDER_ENCODER: Final = "_RTCRtpSender__encoder"
 _VP8_TARGET: Final = "_Vp8Encoder__target_bitrate"
 _RECEIVER_JITTER: Final = "_RTCRtpReceiver__jitter_buffer"
+_REGISTER_RECEIVER: Final = "_register_rtp_receiver"
 AIORTC_INTERNALS: Final = (
     ("aiortc.RTCRtpSender", _SENDER_ENCODER, "the encoder, made lazily on the first frame"),
     ("aiortc.codecs.vpx.Vp8Encoder", _VP8_TARGET, "the target, read for libvpx's bufsize"),
@@ -63,6 +70,8 @@ AIORTC_INTERNALS: Final = (
     ("aiortc.RTCDtlsTransport", "_send_rtp", "the one way out for every RTP packet"),
     ("aiortc.RTCRtpSender", "_ssrc", "the sender's media SSRC"),
     ("aiortc.RTCRtpReceiver", _RECEIVER_JITTER, "the jitter buffer each RTP packet goes into"),
+    ("aiortc.RTCDtlsTransport", _REGISTER_RECEIVER, "where a receiver's SSRCs are routed"),
+    ("aiortc.RTCDtlsTransport", "_rtp_router", "the router, whose ssrc_table routes RTP"),
 )
 
 
@@ -144,6 +153,34 @@ def tune_content_transceiver(
     """Make a content transceiver VP8-only with a pinned bitrate; call before negotiating."""
     prefer_vp8(transceiver)
     return pin_content_bitrate(transceiver.sender, bitrate)
+
+
+class _RegisterWithRetransmissions:
+    """Stands in for a DTLS transport's `_register_rtp_receiver`: routes RTX SSRCs too."""
+
+    def __init__(self, register: Callable[[Any, RTCRtpReceiveParameters], None], router: Any):
+        self.register = register
+        self.router = router
+
+    def __call__(self, receiver: Any, parameters: RTCRtpReceiveParameters) -> None:
+        self.register(receiver, parameters)
+        for encoding in parameters.encodings:
+            if encoding.rtx is not None:
+                # The receiver unwraps it to the media SSRC itself (its own RTX map).
+                self.router.ssrc_table[encoding.rtx.ssrc] = receiver
+
+
+def route_retransmissions(transport: RTCDtlsTransport) -> None:
+    """Route the RTX SSRC of every receiver on `transport` to that receiver; call once the
+    descriptions are set (receivers register when the connection comes up). Idempotent."""
+    register = vars(transport).get(_REGISTER_RECEIVER)
+    if isinstance(register, _RegisterWithRetransmissions):
+        return
+    register = getattr(transport, _REGISTER_RECEIVER, None)
+    router = getattr(transport, "_rtp_router", None)
+    if not callable(register) or not isinstance(getattr(router, "ssrc_table", None), dict):
+        raise AiortcInternalsError("RTCDtlsTransport._register_rtp_receiver or its router")
+    vars(transport)[_REGISTER_RECEIVER] = _RegisterWithRetransmissions(register, router)
 
 
 def tune_camera_receiver(receiver: RTCRtpReceiver) -> JitterBuffer:

@@ -28,6 +28,12 @@ from aiortc.codecs.h264 import H264Encoder
 from aiortc.codecs.vpx import MAX_BITRATE, Vp8Encoder
 from aiortc.jitterbuffer import JitterBuffer
 from aiortc.mediastreams import VIDEO_TIME_BASE
+from aiortc.rtcrtpparameters import (
+    RTCRtpCodecParameters,
+    RTCRtpDecodingParameters,
+    RTCRtpReceiveParameters,
+    RTCRtpRtxParameters,
+)
 from aiortc.rtp import (
     RTCP_PSFB_APP,
     RTP_HISTORY_SIZE,
@@ -51,6 +57,7 @@ from call.video_tuning import (
     enlarge_socket_buffers,
     pace_sender,
     pin_content_bitrate,
+    route_retransmissions,
     sender_encoder,
     tune_audio_receiver,
     tune_camera_receiver,
@@ -199,6 +206,8 @@ def test_every_internal_this_module_relies_on_is_named() -> None:
 
     assert attributes == {
         "_RTCRtpReceiver__jitter_buffer",
+        "_register_rtp_receiver",
+        "_rtp_router",
         "_RTCRtpSender__encoder",
         "_Vp8Encoder__target_bitrate",
         "_connection",
@@ -256,6 +265,42 @@ async def test_a_camera_picture_lost_for_good_is_given_up_on_once_it_cannot_be_r
             stalled += 1
     assert asked
     assert RTP_HISTORY_SIZE - 8 <= stalled <= RTP_HISTORY_SIZE  # aiortc's own waited for 512
+
+
+async def test_retransmissions_reach_the_camera_though_content_shares_its_payload_types() -> None:
+    pc = peer()
+    camera = pc.addTransceiver("video", direction="recvonly")
+    content = pc.addTransceiver("video", direction="recvonly")
+    transport = camera.receiver.transport
+    try:
+        route_retransmissions(transport)
+        route_retransmissions(transport)  # once is enough: a renegotiation calls it again
+        codecs = [
+            RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=97),
+            RTCRtpCodecParameters(
+                mimeType="video/rtx", clockRate=90000, payloadType=98, parameters={"apt": 97}
+            ),
+        ]
+        for receiver, media, rtx in ((camera.receiver, 11, 12), (content.receiver, 21, 22)):
+            # What RTCRtpReceiver.receive() registers when the connection comes up.
+            transport._register_rtp_receiver(
+                receiver,
+                RTCRtpReceiveParameters(
+                    codecs=codecs,
+                    encodings=[
+                        RTCRtpDecodingParameters(
+                            ssrc=media, payloadType=97, rtx=RTCRtpRtxParameters(ssrc=rtx)
+                        )
+                    ],
+                ),
+            )
+        router = transport._rtp_router
+        # aiortc alone routes only the media SSRCs; payload type 98 has two receivers.
+        assert router.route_rtp(RtpPacket(payload_type=97, ssrc=11)) is camera.receiver
+        assert router.route_rtp(RtpPacket(payload_type=98, ssrc=12)) is camera.receiver
+        assert router.route_rtp(RtpPacket(payload_type=98, ssrc=22)) is content.receiver
+    finally:
+        await pc.close()
 
 
 def test_vp8_still_keeps_the_private_target_it_reads_for_its_buffer_size() -> None:
