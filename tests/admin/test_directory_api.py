@@ -79,12 +79,20 @@ async def test_a_supervisor_reads_every_department_and_category_in_full(
 ) -> None:
     await client.login("yamada")
     departments = await read(client, "/departments")
-    assert [d["id"] for d in departments][:2] == ["shimin", "kosodate"]
+    assert [d["id"] for d in departments][:4] == [
+        "shimin",
+        "kita-shimin",
+        "minami-shimin",
+        "kosodate",
+    ]
     assert department(departments, "shimin")["names"]["ja"] == "市民課"
     assert department(departments, "shimin")["hours"]["weekly"]["mon"] == ["00:00-24:00"]
+    assert department(departments, "kita-shimin")["ward_id"] == "kita"
     categories = await read(client, "/categories")
     juminhyo = next(c for c in categories if c["id"] == "juminhyo")
-    assert (juminhyo["department_id"], juminhyo["icon"]) == ("shimin", "document")
+    assert (juminhyo["service_id"], juminhyo["icon"]) == ("jumin", "document")
+    juminzei = next(c for c in categories if c["id"] == "juminzei")
+    assert juminzei["department_id"] == "zeimu"
 
 
 # Editing, live.
