@@ -106,10 +106,15 @@ class BotProcess:
         assert process.stderr is not None
         assert process.stdout is not None
         output = asyncio.ensure_future(process.stdout.read())
-        async for raw in process.stderr:
-            self.lines.append((time.monotonic(), raw.decode(errors="replace").rstrip()))
-            self._changed.set()
-        out = (await output).decode()
+        try:
+            async for raw in process.stderr:
+                self.lines.append((time.monotonic(), raw.decode(errors="replace").rstrip()))
+                self._changed.set()
+            out = (await output).decode()
+        except BaseException:
+            if process.returncode is None:
+                process.kill()  # the test gave up on it (failed or timed out): leave no bot
+            raise
         log = "\n".join(line for _, line in self.lines)
         assert await process.wait() == 0, log
         [summary] = [line for line in out.splitlines() if line.startswith(SUMMARY_PREFIX)]
