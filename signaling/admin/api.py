@@ -20,6 +20,7 @@ from signaling.admin.scope import (
     Access,
     access_for,
     visible_ids,
+    ward_actors,
 )
 from signaling.auth import WeakPasswordError, check_new_password, hash_password
 from signaling.store import Account, ConflictError, NotFoundError, StoreError
@@ -193,10 +194,14 @@ async def audit(request: web.Request) -> web.Response:
     scope = access.scope
     if scope.whole_city:
         return json_response(await admin.store.list_audit(limit=_AUDIT_PAGE))
-    # An entry is the ward's when it is about one of the ward's things (its target).
-    ids = visible_ids(scope, await admin.store.list_kiosks(), await admin.store.list_accounts())
+    # The ward's entries: about one of its things, or made by one of its people (a site its
+    # supervisor deleted is no longer its, but the deletion is).
+    people = await admin.store.list_accounts()
+    ids = visible_ids(scope, await admin.store.list_kiosks(), people)
+    actors = ward_actors(scope, people)
     entries = await admin.store.list_audit(limit=_AUDIT_SCAN)
-    return json_response([e for e in entries if e.target in ids][:_AUDIT_PAGE])
+    ours = [e for e in entries if e.target in ids or e.actor in actors]
+    return json_response(ours[:_AUDIT_PAGE])
 
 
 # Management: admins only.

@@ -205,3 +205,8 @@ def ward_site_edit(edit: DirectoryEdit, scope: Scope, site_id: str) -> Directory
         return change
 
     return guarded
+
+
+def ward_actors(scope: Scope, accounts: Iterable[Account]) -> frozenset[str]:
+    """The ward's people whose every change is the ward's: not an admin, who acts city-wide."""
+    return frozenset(a.id for a in accounts if scope.sees_account(a) and a.role is not Role.ADMIN)
