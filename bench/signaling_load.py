@@ -71,6 +71,7 @@ WAIT = 30.0  # seconds any one step may take before the bench gives up on it
 SETTLE = 2.0  # seconds to let the server finish its work before reading its RSS
 DRAIN = 5.0  # seconds to wait for the last relayed messages to arrive
 RETRIES = 5  # a connect that fails is retried like a kiosk's, up to this many times
+STOP_WAIT = 90.0  # seconds from SIGTERM to SIGKILL, as systemd's default TimeoutStopSec
 STORM_WAIT = 120.0  # seconds the whole reconnect storm may take before the bench gives up
 POLL = 0.01  # seconds between tries to reach a restarted server
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -251,9 +252,9 @@ class Server:
         with contextlib.suppress(ProcessLookupError):  # it exited since the check
             self.process.send_signal(signal.SIGTERM)
         try:
-            await asyncio.wait_for(self.process.wait(), WAIT)
+            await asyncio.wait_for(self.process.wait(), STOP_WAIT)
         except TimeoutError:
-            print(f"{self.name} ignored SIGTERM for {WAIT:.0f} s; killing it", file=sys.stderr)
+            print(f"{self.name} ignored SIGTERM for {STOP_WAIT:.0f} s; killing it", file=sys.stderr)
             self.process.kill()
             await self.process.wait()
         return time.monotonic() - started
