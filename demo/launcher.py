@@ -149,6 +149,11 @@ def _print_accounts(hub: RunningHub, real_hours: bool) -> None:
         if account.departments:
             departments = "、".join(names.get(d, d) for d in account.departments)
             print(f"  staff {account.username} / {account.password}  ({departments})")
+    yamada, kobayashi = hub.password("yamada"), hub.password("kobayashi")
+    print(
+        f"  admin page {hub.http}/admin/: supervisors yamada / {yamada} (the whole city) and "
+        f"kobayashi / {kobayashi} (北区 only)"
+    )
     print(f"  every account and kiosk token: {hub.var_dir / 'demo-credentials.json'}")
 
 

@@ -2,7 +2,8 @@
 
 窓口市 has three wards (signaling/demo_city.toml). Its kiosks stand at community centers in
 each of them, and its staff work in several: 田中 and 佐藤 at 中央区's 市民課, 木村 at 北区's,
-伊藤 at 南区's, and the city-wide desks (税務課, 子育て支援課, 介護保険課, 福祉課). The demo's own
+伊藤 at 南区's, and the city-wide desks (税務課, 子育て支援課, 介護保険課, 福祉課). 山田 supervises
+the whole city, 小林 北区 only. The demo's own
 kiosk (`DEMO_KIOSK`) is at 北区's 北部支所: while nobody is on duty at 北区's 市民課, a
 resident-record request there overflows at once to 中央区's, where 田中 sees it marked as
 another ward's citizen.
@@ -87,6 +88,14 @@ DEMO_ACCOUNTS = (
     DemoAccount(username="admin", display_name="管理者", role=Role.ADMIN, password="admin-demo"),
     DemoAccount(
         username="yamada", display_name="山田 課長", role=Role.SUPERVISOR, password="yamada-demo"
+    ),
+    # A ward supervisor: placed at 北区役所, they see and manage 北区 only on the admin page.
+    DemoAccount(
+        username="kobayashi",
+        display_name="小林 係長",
+        role=Role.SUPERVISOR,
+        password="kobayashi-demo",
+        site_id="kita-office",
     ),
     DemoAccount(
         username="tanaka",

@@ -150,6 +150,7 @@ async def test_seeding_creates_the_city_people_and_kiosks(store: Store) -> None:
     assert {u: a.role for u, a in accounts.items()} == {
         "admin": Role.ADMIN,
         "yamada": Role.SUPERVISOR,
+        "kobayashi": Role.SUPERVISOR,
         "tanaka": Role.STAFF,
         "suzuki": Role.STAFF,
         "sato": Role.STAFF,
@@ -162,6 +163,7 @@ async def test_seeding_creates_the_city_people_and_kiosks(store: Store) -> None:
     assert accounts["kimura"].departments == ("kita-shimin",)
     assert accounts["ito"].departments == ("minami-shimin",)
     assert {u: a.site_id for u, a in accounts.items() if a.site_id} == {
+        "kobayashi": "kita-office",  # 北区's supervisor; yamada supervises the whole city
         "tanaka": "chuo-office",
         "sato": "chuo-office",
         "kimura": "kita-office",
