@@ -12,7 +12,27 @@ from pathlib import Path
 
 import aiohttp
 
+from call.link import Credentials
+from signaling.demo import DemoCredentials, seed_demo
+from signaling.store import Store
 from tests.participant import UNIT, eventually
+from tests.signaling.conftest import always_open_demo_city
+
+
+async def seed_var_dir(var_dir: Path) -> DemoCredentials:
+    """A var folder with the demo city, open around the clock, for a hub to start on."""
+    store = await Store.open(f"sqlite+aiosqlite:///{var_dir}/madoguchi.db")
+    try:
+        demo = await seed_demo(store)
+        await store.replace_directory(always_open_demo_city(), actor="test", now=0)
+    finally:
+        await store.close()
+    return demo
+
+
+def demo_staff(demo: DemoCredentials, username: str) -> Credentials:
+    account = next(a for a in demo.accounts if a.username == username)
+    return Credentials(username=username, password=account.password)
 
 
 def free_port() -> int:

@@ -23,11 +23,10 @@ import pytest
 from call.bot import SUMMARY_PREFIX
 from call.link import Credentials, LinkConnected
 from signaling import protocol as p
-from signaling.demo import DemoCredentials, seed_demo
+from signaling.demo import DemoCredentials
 from signaling.store import ConsultationRecord, Store
-from tests.hub_process import HubProcess
+from tests.hub_process import HubProcess, demo_staff, seed_var_dir
 from tests.participant import UNIT, Participant
-from tests.signaling.conftest import always_open_demo_city
 
 ROOT = Path(__file__).resolve().parents[2]
 CALL_SECONDS = 12  # the staff bot hangs up after this; the hub is killed in the middle
@@ -37,13 +36,7 @@ REATTACH_SECONDS = 10  # the issue's promise; the Link's backoff (0.5 s doubling
 @pytest.fixture
 async def seeded(tmp_path: Path) -> tuple[Path, DemoCredentials]:
     var_dir = tmp_path / "var"
-    store = await Store.open(f"sqlite+aiosqlite:///{var_dir}/madoguchi.db")
-    try:
-        demo = await seed_demo(store)
-        await store.replace_directory(always_open_demo_city(), actor="test", now=0)
-    finally:
-        await store.close()
-    return var_dir, demo
+    return var_dir, await seed_var_dir(var_dir)
 
 
 @pytest.fixture
@@ -69,11 +62,6 @@ async def history(var_dir: Path) -> list[ConsultationRecord]:
         return await store.list_consultations()
     finally:
         await store.close()
-
-
-def staff(demo: DemoCredentials, username: str) -> Credentials:
-    account = next(a for a in demo.accounts if a.username == username)
-    return Credentials(username=username, password=account.password)
 
 
 def kiosk(demo: DemoCredentials, n: int) -> Credentials:
@@ -199,7 +187,7 @@ async def test_kill_9_mid_queue_keeps_every_citizen_in_their_place(
             assert (await citizen.expect(LinkConnected, within=4 * UNIT)).welcome.resumed
             queued = await citizen.expect(p.Queued, session_id=session_id)
             assert queued.position == position
-        async with Participant(hub.url, staff(demo, "tanaka")) as tanaka:
+        async with Participant(hub.url, demo_staff(demo, "tanaka")) as tanaka:
             snapshot = await tanaka.expect(p.QueueSnapshot)
             assert [e.session_id for e in snapshot.entries] == waiting
             await tanaka.send(p.AcceptNext())
@@ -220,7 +208,7 @@ async def test_kill_9_mid_transfer_and_the_transfer_completes(
     note = "生活費の相談です。世帯は2人。"
     async with (
         Participant(hub.url, kiosk(demo, 0)) as citizen,
-        Participant(hub.url, staff(demo, "tanaka")) as tanaka,
+        Participant(hub.url, demo_staff(demo, "tanaka")) as tanaka,
     ):
         await citizen.send(p.RequestConsultation(category_id="juminhyo", language="ja"))
         session_id = (await citizen.expect(p.Queued)).session_id
@@ -235,7 +223,7 @@ async def test_kill_9_mid_transfer_and_the_transfer_completes(
         await tanaka.expect(LinkConnected, within=4 * UNIT)
         await tanaka.send(p.WrapUp(session_id=session_id, outcome_code="referred", note="福祉へ"))
         await tanaka.expect(p.WrapUpSaved, session_id=session_id)
-        async with Participant(hub.url, staff(demo, "suzuki")) as suzuki:
+        async with Participant(hub.url, demo_staff(demo, "suzuki")) as suzuki:
             snapshot = await suzuki.expect(p.QueueSnapshot)
             [entry] = snapshot.entries
             assert entry.session_id == session_id

@@ -21,13 +21,11 @@ import pytest
 
 from call.link import Credentials
 from signaling import protocol as p
-from signaling.demo import DemoCredentials, seed_demo
+from signaling.demo import DemoCredentials
 from signaling.store import Store, migrations
 from signaling.store import backup as backups
-from tests.hub_process import HubProcess
+from tests.hub_process import HubProcess, demo_staff, seed_var_dir
 from tests.participant import UNIT, Participant, eventually
-
-from .conftest import always_open_demo_city
 
 Rows = dict[str, dict[Any, tuple[Any, ...]]]
 KEYS = {"consultations": 1, "consultation_legs": 2, "audit_log": 1}  # primary key columns
@@ -84,18 +82,7 @@ async def consult_back_to_back(
 @pytest.fixture
 async def seeded(tmp_path: Path) -> tuple[Path, DemoCredentials]:
     var_dir = tmp_path / "var"
-    store = await Store.open(f"sqlite+aiosqlite:///{var_dir}/madoguchi.db")
-    try:
-        demo = await seed_demo(store)
-        await store.replace_directory(always_open_demo_city(), actor="test", now=0)
-    finally:
-        await store.close()
-    return var_dir, demo
-
-
-def password(demo: DemoCredentials, username: str) -> Credentials:
-    account = next(a for a in demo.accounts if a.username == username)
-    return Credentials(username=username, password=account.password)
+    return var_dir, await seed_var_dir(var_dir)
 
 
 async def test_a_backup_taken_under_load_restores_with_every_row_written_before_it(
@@ -111,9 +98,9 @@ async def test_a_backup_taken_under_load_restores_with_every_row_written_before_
         done: list[str] = []
         async with (
             Participant(hub.url, Credentials(token=demo.kiosks[0].token)) as kiosk_a,
-            Participant(hub.url, password(demo, "tanaka")) as tanaka,
+            Participant(hub.url, demo_staff(demo, "tanaka")) as tanaka,
             Participant(hub.url, Credentials(token=demo.kiosks[1].token)) as kiosk_b,
-            Participant(hub.url, password(demo, "suzuki")) as suzuki,
+            Participant(hub.url, demo_staff(demo, "suzuki")) as suzuki,
         ):
             load = asyncio.gather(
                 consult_back_to_back(kiosk_a, tanaka, "juminhyo", done, stop),
@@ -166,7 +153,7 @@ async def test_a_backup_taken_under_load_restores_with_every_row_written_before_
         await hub.start()
         async with (
             Participant(hub.url, Credentials(token=demo.kiosks[0].token)) as kiosk,
-            Participant(hub.url, password(demo, "tanaka")) as staff,
+            Participant(hub.url, demo_staff(demo, "tanaka")) as staff,
         ):
             await kiosk.expect(p.Directory)
             assert staff.welcome.session_token is not None
