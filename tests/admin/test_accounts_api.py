@@ -268,5 +268,33 @@ async def test_supervisors_forged_tokens_and_other_sites_change_no_account_or_ou
             headers = {"Origin": origin(hub)}
             async with anonymous.request(method, url, json=body, headers=headers) as response:
                 assert response.status == 401, path
+        async with anonymous.get(f"{hub.http}/admin/api/outcome-codes") as response:
+            assert response.status == 401
     assert await (await client.get("/api/accounts")).json() == before
     assert await (await client.get("/api/outcome-codes")).json() == codes
+
+
+async def test_the_password_change_route_is_guarded_like_a_sign_in(
+    hub: RunningHub, client: AdminClient
+) -> None:
+    await client.login("admin")
+    tanaka = await account_id(client, "tanaka")
+    await client.post(f"/api/accounts/{tanaka}/password", {"password": TEMPORARY})
+    async with aiohttp.ClientSession() as http:
+        url = f"{hub.http}/account/password"
+        as_form = await http.post(url, data={"username": "tanaka", "password": TEMPORARY})
+        assert as_form.status == 400  # JSON only: a cross-site form cannot post it
+        extra = {"username": "tanaka", "password": TEMPORARY, "new_password": CHOSEN, "x": 1}
+        assert (await http.post(url, json=extra)).status == 400
+        huge = {"username": "tanaka", "password": TEMPORARY, "new_password": "x" * 5000}
+        assert (await http.post(url, json=huge)).status == 400
+    for _ in range(3):  # login_failures_allowed = 3 in this hub
+        assert (await change_own_password(hub, "tanaka", "wrong-guess-1", CHOSEN)).status == 401
+    throttled = await change_own_password(hub, "tanaka", TEMPORARY, CHOSEN)
+    assert throttled.status == 429  # even the right password waits, as at a sign-in
+    suzuki = await account_id(client, "suzuki")
+    await client.post(f"/api/accounts/{suzuki}/disabled", {"disabled": True})
+    secret = hub.staff("suzuki").password
+    assert secret is not None
+    assert (await change_own_password(hub, "suzuki", secret, CHOSEN)).status == 403
+    assert await audit_entries(client, "password_changed") == []
