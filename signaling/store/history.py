@@ -203,9 +203,15 @@ async def list_consultations(
     rows = (await conn.execute(query.limit(limit))).all()
     legs: dict[str, list[LegRecord]] = {}
     if rows:
+        # The same consultations as a subquery (both reads are in one transaction), not an IN
+        # list of their ids: one statement whatever their number. With a list, each count was
+        # a new statement, and the driver's cache kept the last 128, each as long as the day's
+        # history, so the hub's memory grew with every call of the day (today's KPIs read them
+        # all every 10 s); and SQLite refuses more than 32,766 variables.
+        chosen = query.with_only_columns(_c.id).limit(limit)
         leg_rows = await conn.execute(
             sa.select(consultation_legs)
-            .where(_l.session_id.in_([row.id for row in rows]))
+            .where(_l.session_id.in_(chosen))
             .order_by(_l.session_id, _l.leg)
         )
         for leg in leg_rows:

@@ -36,9 +36,11 @@ from signaling.store import (
     SchemaVersionError,
     Store,
     StoreError,
+    history,
     migrations,
     schema,
 )
+from signaling.store.engine import create_engine
 from signaling.tokens import hash_token
 
 POSTGRES_URL = os.environ.get("MADOGUCHI_TEST_POSTGRES_URL")
@@ -685,6 +687,32 @@ async def test_consultations_are_listed_newest_first_within_a_time_range(store: 
     records = await store.list_consultations(since=1001, until=1004)
     assert [r.id for r in records] == ["s-3", "s-2", "s-1"]
     assert [r.id for r in await store.list_consultations(limit=2)] == ["s-4", "s-3"]
+
+
+async def test_the_legs_of_any_number_of_consultations_are_read_by_the_same_statements(
+    store: Store, database_url: str
+) -> None:
+    # An IN list of their ids was a new statement for each count, and the driver kept the last
+    # 128, each as long as the day's history: the hub's memory grew with every call of the day.
+    engine = create_engine(database_url, {})
+    statements: set[str] = set()
+
+    def record(*execution: object) -> None:  # before_cursor_execute(conn, cursor, statement, ...)
+        statements.add(str(execution[2]))
+
+    sa.event.listen(engine.sync_engine, "before_cursor_execute", record)
+    read: list[frozenset[str]] = []
+    try:
+        for i in range(3):
+            await store.apply(requested(f"s-{i}", at=1000 + i))
+            statements.clear()
+            async with engine.connect() as conn:
+                records = await history.list_consultations(conn)
+            assert [len(r.legs) for r in records] == [1] * (i + 1)
+            read.append(frozenset(statements))
+    finally:
+        await engine.dispose()
+    assert read[0] == read[1] == read[2]
 
 
 async def test_consultations_can_be_filtered_by_kiosk_and_department(store: Store) -> None:
