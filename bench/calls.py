@@ -238,7 +238,11 @@ async def run(
         port,
         workdir / "hub.log",
     )
-    await hub.start()
+    try:
+        await hub.start()
+    except BenchError:
+        await hub.stop()  # it may be running, just not answering
+        raise
     bots = Bots(options, hub.url, workdir, kiosk_token, password)
     result = Run(started=time.monotonic())
     calls_reached = options.calls is None
