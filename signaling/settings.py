@@ -22,6 +22,8 @@ NonNegative = Annotated[int, msgspec.Meta(ge=0)]
 Positive = Annotated[int, msgspec.Meta(ge=1)]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 Mode = Literal["development", "production"]
+# How the admin page writes dates: 2026/12/07, or in the Japanese era, 令和8年12月07日.
+DateStyle = Literal["western", "japanese_era"]
 LOOPBACK = ["127.0.0.0/8", "::1/128"]
 
 
@@ -77,6 +79,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     # The service level is the share of consultations answered within this many seconds of
     # the request, on the admin page and on /metrics alike.
     service_level_seconds: Positive = DEFAULT_SERVICE_LEVEL_SECONDS
+    admin_date_style: DateStyle = "western"
     log_level: LogLevel = "INFO"
     # "production" refuses to start with a setting that is only safe on a developer's machine.
     mode: Mode = "development"

@@ -116,6 +116,7 @@ def _me_body(
         "can_manage": role is p.Role.ADMIN,
         "csrf": csrf,
         "service_level_seconds": admin.settings.service_level_seconds,
+        "date_style": admin.settings.admin_date_style,
     }
 
 

@@ -18,6 +18,7 @@ from tests.participant import Participant, eventually
 from tests.signaling.conftest import RunningHub
 
 from .browser import needs_chromium, shot, sign_in
+from .conftest import start_admin_hub
 
 pytestmark = needs_chromium
 
@@ -193,3 +194,16 @@ async def test_the_check_finds_what_sticks_out_what_is_cut_off_and_raw_codes(
     assert any("cuts off its content" in problem for problem in problems), problems
     assert any("span sticks out of div" in problem for problem in problems), problems
     assert any('raw code "network_lost"' in problem for problem in problems), problems
+
+
+async def test_a_city_that_wants_the_japanese_era_sees_its_dates_so(
+    tmp_path: Path, aiohttp_server: Any, page: Page
+) -> None:
+    hub = await start_admin_hub(tmp_path / "era", aiohttp_server, admin_date_style="japanese_era")
+    await a_consultation_and_a_failed_sign_in(hub, page)
+    await sign_in(page, hub)
+    await page.click("#tabs a[href='#history']")
+    first_cell = page.locator("#history-table tbody td").first
+    await expect(first_cell).to_have_text(re.compile(r"^令和(元|\d+)年\d{2}月\d{2}日 \d{2}:\d{2}$"))
+    await page.click("#tabs a[href='#audit']")
+    await expect(page.locator("#audit-table tbody td").first).to_have_text(re.compile(r"^令和"))

@@ -90,6 +90,7 @@ async function start() {
   $("#login").hidden = true;
   $("#app").hidden = false;
   document.body.classList.toggle("can-manage", state.me.can_manage);
+  dateStyle = state.me.date_style || "western";  // labels.js
   $("#who").textContent = `${state.me.display_name} (${label("role", state.me.role)})`;
   state.names = await api("/directory");
   fillFilters();

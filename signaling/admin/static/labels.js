@@ -71,16 +71,29 @@ function tokyoParts(at) {
   return parts;
 }
 
+// The city's admin_date_style (from /me): "western" 2026/12/07, or "japanese_era" 令和8年12月07日.
+let dateStyle = "western";
+
 function formatDate(at) {
   if (!at) return "—";
   const t = tokyoParts(at);
+  if (dateStyle === "japanese_era") return `${eraYear(at)}${t.month}月${t.day}日`;
   return `${t.year}/${t.month}/${t.day}`;
 }
 
 function formatDateTime(at) {
   if (!at) return "—";
   const t = tokyoParts(at);
-  return `${t.year}/${t.month}/${t.day} ${t.hour}:${t.minute}`;
+  return `${formatDate(at)} ${t.hour}:${t.minute}`;
+}
+
+// "令和8年" (the first year of an era is 元年), from the browser's Japanese calendar.
+function eraYear(at) {
+  const parts = {};
+  for (const { type, value } of new Intl.DateTimeFormat("ja-JP-u-ca-japanese", {
+    timeZone: "Asia/Tokyo", era: "long", year: "numeric",
+  }).formatToParts(new Date(at * 1000))) parts[type] = value;
+  return `${parts.era}${parts.year === "1" ? "元" : parts.year}年`;
 }
 
 // "2026/12/07", "2026/12/7", "2026-12-07" or "20261207" to the API's "2026-12-07"; null if
