@@ -47,8 +47,10 @@ KIOSK_ADDRESS = "10.214.0.2"
 TBF_BURST = "16kb"  # a dozen full packets at line rate, as a small router lets through
 TBF_LATENCY = "200ms"  # the longest a packet may queue before tbf drops it
 # The camera both bots send: a kiosk's 720p, which aiortc's encoder takes past 1 Mbit/s on a
-# clean wire within about 20 s (its bitrate grows with REMB), so a 1 Mbit/s cap bites.
+# clean wire within 20 to 30 s (its bitrate grows with REMB), so a 1 Mbit/s cap bites. Half a
+# core per bot; LIGHT_VIDEO, a quarter of that, where the bitrate does not matter.
 VIDEO = "1280x720@30"
+LIGHT_VIDEO = "640x480@15"
 CONNECTED = "= connected in"  # the bot's log line when the call is up and the first frame came
 
 
@@ -199,10 +201,12 @@ class BotRun:
                 self.summary = json.loads(line.removeprefix(SUMMARY_PREFIX))
 
 
-async def start_bot(lab: ImpairedLab, namespace: str, log: Path, *args: str) -> BotRun:
+async def start_bot(
+    lab: ImpairedLab, namespace: str, log: Path, *args: str, video: str = VIDEO
+) -> BotRun:
     process = await asyncio.create_subprocess_exec(
         *lab.lab.command(namespace, sys.executable, "-m", "call.bot", *args),
-        "--video", VIDEO, "--summary", "--timeout", "30",
+        "--video", video, "--summary", "--timeout", "30",
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -215,7 +219,7 @@ async def start_bot(lab: ImpairedLab, namespace: str, log: Path, *args: str) -> 
 
 @asynccontextmanager
 async def call_across(
-    lab: ImpairedLab, hub: LabHub, seconds: float, logs: Path
+    lab: ImpairedLab, hub: LabHub, seconds: float, logs: Path, video: str = VIDEO
 ) -> AsyncIterator[tuple[BotRun, BotRun]]:
     """A kiosk and a staff member in a call of `seconds`, from when it connects; yields the two
     bots (kiosk, staff) once both are connected, and waits for their ends on the way out."""
@@ -223,11 +227,12 @@ async def call_across(
     kiosk = await start_bot(
         lab, lab.kiosk, logs / "kiosk.log",
         "kiosk", "--server", hub.url, "--token", hub.demo.kiosks[0].token, "--survey", "0",
+        video=video,
     )  # fmt: skip
     staff = await start_bot(
         lab, lab.center, logs / "staff.log",
         "staff", "--server", hub.url, "--username", STAFF, "--password", account.password,
-        "--hang-up-after", str(seconds),
+        "--hang-up-after", str(seconds), video=video,
     )  # fmt: skip
     try:
         async with asyncio.timeout(60):
@@ -273,6 +278,11 @@ def recovery(report: dict[str, Any], dark_from: float, dark_until: float) -> tup
         if began <= dark_until and began + length >= dark_from:
             return length, round(max(0.0, began + length - dark_until), 2)
     return 0.0, 0.0
+
+
+def camera_fps(video: str) -> float:
+    """The frame rate in a bot's --video WIDTHxHEIGHT@FPS."""
+    return float(video.partition("@")[2])
 
 
 def frames_after(report: dict[str, Any], at: float) -> int:

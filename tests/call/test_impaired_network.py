@@ -1,13 +1,16 @@
 """A real call survives a bad network: 5 % loss, a 1 Mbit/s cap, a 10 s blackout.
 
-Each case is one call of `CALL_SECONDS` between two `madoguchi-bot` processes (720p synthetic
-camera, speech-like voice) through a real hub, with the kiosk in a network namespace of its own
+Each case is one call of `CALL_SECONDS` between two `madoguchi-bot` processes (synthetic
+camera, 640x480 at 15 fps, or 720p at 30 for the cap, which the camera must be able to pass;
+speech-like voice) through a real hub, with the kiosk in a network namespace of its own
 (tests/impairment.py: the lab, and how each impairment is made without netem). The first
-`CLEAN_SECONDS` of every call are unimpaired: the baseline each case is compared with, in the
-same run. What is checked is what the people in the call get, from each bot's call report
+seconds of every call are unimpaired: the baseline each case is compared with, in the same
+run. What is checked is what the people in the call get, from each bot's call report
 (call/media_watch.py): the same session from start to the staff's hang-up, video that keeps
 coming or comes back, and audio that stays whole. Wall-clock figures (freeze and recovery
-times) are printed with `-s`, not asserted.
+times) are printed with `-s`, not asserted. On a machine so busy that even the clean start
+gets under half the camera's frames, the media figures say nothing about the network: the
+session checks still run, and the rest is skipped with the figure that says why.
 """
 
 from __future__ import annotations
@@ -23,10 +26,13 @@ import pytest
 from call.session import CallSettings
 from signaling.protocol import EndReason
 from tests.impairment import (
+    LIGHT_VIDEO,
+    VIDEO,
     BotRun,
     ImpairedLab,
     LabHub,
     call_across,
+    camera_fps,
     fps,
     frames_after,
     frozen,
@@ -85,11 +91,12 @@ async def impaired_call(
     impair: Callable[[], None],
     start: float = CLEAN_SECONDS,
     until: float = CALL_SECONDS - 1,
+    video: str = LIGHT_VIDEO,
 ) -> tuple[BotRun, BotRun, float, float]:
     """A call impaired by `impair` from `start` to `until` seconds after it connected (by the
     staff's clock, which also times the hang-up); the two bots, and when the impairment began
     and ended (monotonic)."""
-    async with call_across(lab, hub, CALL_SECONDS, logs) as (kiosk, staff):
+    async with call_across(lab, hub, CALL_SECONDS, logs, video) as (kiosk, staff):
         await asyncio.sleep(staff.connected_at + start - time.monotonic())
         impair()
         began = time.monotonic()
@@ -105,6 +112,15 @@ def assert_one_call_to_the_end(kiosk: BotRun, staff: BotRun) -> None:
     for bot in (kiosk, staff):
         assert bot.report["ended"] == EndReason.COMPLETED  # the hang-up, not a lost network
         assert bot.report["seconds"] >= CALL_SECONDS - 1
+
+
+def skip_if_starved(kiosk: BotRun, staff: BotRun, began: float, video: str) -> None:
+    """Skip when the clean start did not get half the camera's frames: the machine was too busy
+    for the figures to say anything about the network (a starved bot also sends less audio)."""
+    for _, _, receiver in directions(kiosk, staff):
+        got = fps(receiver.report, *clean(receiver, began))
+        if got < camera_fps(video) / 2:
+            pytest.skip(f"too busy to judge: the clean start got {got} fps of {video}")
 
 
 def directions(kiosk: BotRun, staff: BotRun) -> list[tuple[str, BotRun, BotRun]]:
@@ -132,6 +148,7 @@ async def test_a_call_with_five_percent_loss_each_way_keeps_its_picture_and_voic
         lab, hub, tmp_path, lambda: lab.loss(LOSS_PERCENT)
     )
     assert_one_call_to_the_end(kiosk, staff)
+    skip_if_starved(kiosk, staff, began, LIGHT_VIDEO)
     print(f"\n{LOSS_PERCENT} % loss each way, from {CLEAN_SECONDS:.0f} s:")
     for name, sender, receiver in directions(kiosk, staff):
         got = receiver.report
@@ -158,9 +175,10 @@ async def test_a_call_capped_at_one_megabit_each_way_sends_under_the_cap(
     lab: ImpairedLab, hub: LabHub, tmp_path: Path
 ) -> None:
     kiosk, staff, began, ended = await impaired_call(
-        lab, hub, tmp_path, lambda: lab.cap(CAP_KBIT), start=CAP_FROM_SECONDS
+        lab, hub, tmp_path, lambda: lab.cap(CAP_KBIT), start=CAP_FROM_SECONDS, video=VIDEO
     )
     assert_one_call_to_the_end(kiosk, staff)
+    skip_if_starved(kiosk, staff, began, VIDEO)
     print(f"\n{CAP_KBIT} kbit/s cap each way, from {CAP_FROM_SECONDS:.0f} s:")
     clean_peaks, rates = [], []
     for name, sender, receiver in directions(kiosk, staff):
@@ -199,6 +217,7 @@ async def test_a_call_through_a_ten_second_blackout_comes_back_by_itself(
         lab, hub, tmp_path, lab.blackout, until=CLEAN_SECONDS + BLACKOUT_SECONDS
     )
     assert_one_call_to_the_end(kiosk, staff)
+    skip_if_starved(kiosk, staff, began, LIGHT_VIDEO)
     print(f"\n{BLACKOUT_SECONDS:.0f} s blackout from {CLEAN_SECONDS:.0f} s:")
     for name, _, receiver in directions(kiosk, staff):
         got = receiver.report
