@@ -101,6 +101,7 @@ class Hub:
         self._unstored: collections.deque[events.Event] = collections.deque()
         self.state_saved = True  # the last state file write worked
         self._going_away = False  # close_clients has begun the shutdown
+        self._state_pending: asyncio.Event | None = None  # set once the pending write is done
         self._state_retry: asyncio.TimerHandle | None = None
 
     # Life cycle.
@@ -277,8 +278,12 @@ class Hub:
     def _pump(self) -> None:
         out = self.switchboard.drain()
         self._unstored.extend(e for e in out.events if isinstance(e, events.CONSULTATION))
-        if out.state_changed and not self._going_away:
-            self.save_state()  # before anyone hears of the change
+        if out.state_changed and not self._going_away and self._state_pending is None:
+            # Written once for all the changes of this loop turn (a restart's reconnects come
+            # by the hundred), and before anyone hears of them: no frame or history batch
+            # leaves while a write is pending.
+            self._state_pending = asyncio.Event()
+            asyncio.get_running_loop().call_soon(self._write_pending_state)
         frames: dict[int, bytes] = {}  # a broadcast (the directory to all) is encoded once
         for conn, message in out.sends:
             connection = self._connections.get(conn)
@@ -299,6 +304,19 @@ class Hub:
                 listener(event)
             self._events.put_nowait(event)
         self._schedule_timer()
+
+    def _write_pending_state(self) -> None:
+        pending, self._state_pending = self._state_pending, None
+        self.save_state()
+        if pending is not None:
+            pending.set()
+
+    async def _state_written(self) -> None:
+        """Returns once no state file write is pending, so that whatever was queued by then
+        (a frame, a history event) goes out only after the state that includes it is on disk.
+        Checked again after each wait: a change made meanwhile starts another write."""
+        while (pending := self._state_pending) is not None:
+            await pending.wait()
 
     def save_state(self) -> None:
         """Write the state file. A failure (a full disk) is logged and counted, and the hub
@@ -347,6 +365,7 @@ class Hub:
         try:
             while True:
                 item = await connection.outbox.get()
+                await self._state_written()
                 if isinstance(item, Close):
                     await ws.close(code=item.code, message=item.reason.encode())
                     return
@@ -377,6 +396,7 @@ class Hub:
         """Write events in order, in batches; on failure keep them and retry."""
         while True:
             batch = [await self._events.get()]
+            await self._state_written()  # the store never gets ahead of the state file
             while not self._events.empty() and len(batch) < _STORE_BATCH:
                 batch.append(self._events.get_nowait())
             self._writing = len(batch)
