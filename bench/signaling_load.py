@@ -1227,7 +1227,9 @@ def bench(load: Load, workdir: Path) -> tuple[Result, Result]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     load, docs, keep = parse_args(argv)
-    command = shlex.join([".venv/bin/python", "-m", "bench.signaling_load", *sys.argv[1:]])
+    # As run, less --keep: where the logs went changes no number, and is no path for the docs.
+    args = shlex.split(re.sub(r"\s--keep(=|\s+)\S+", "", " " + shlex.join(sys.argv[1:])))
+    command = shlex.join([".venv/bin/python", "-m", "bench.signaling_load", *args])
     load_before = load_average()
     try:
         raise_file_limit(load)
