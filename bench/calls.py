@@ -376,9 +376,11 @@ def parse_args(argv: list[str] | None) -> tuple[Options, bool, Path | None]:
 
 def main(argv: list[str] | None = None) -> int:
     options, write_docs, keep = parse_args(argv)
+    given = sys.argv[1:] if argv is None else argv
+    shown = [a for i, a in enumerate(given) if "--keep" not in (a, given[i - 1] if i else "")]
     command = shlex.join(
-        [".venv/bin/python", "-m", "bench.calls", *(sys.argv[1:] if argv is None else argv)]
-    )
+        [".venv/bin/python", "-m", "bench.calls", *shown]
+    )  # --keep DIR: not a figure
     load_before = load_average()
     with tempfile.TemporaryDirectory(prefix="madoguchi-calls-") as temporary:
         workdir = keep or Path(temporary)
