@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -236,7 +237,18 @@ def calls_section(run: Run, command: str, load_before: str, warm_up: float, desc
         f"The hub logged {len(run.hub_complaints)} warnings or errors"
         + (f" and used {run.hub_cpu_seconds:.0f} s of CPU." if run.hub_cpu_seconds else "."),
     ]
-    return "\n".join(lines).rstrip() + "\n"
+    return _text(lines)
+
+
+def _text(lines: list[str]) -> str:
+    """Prose wrapped at 100 columns, as in the rest of performance.md; tables and code kept."""
+    wrapped = []
+    for line in lines:
+        if len(line) <= 100 or line.startswith(("|", "    ")):
+            wrapped.append(line)
+        else:
+            wrapped += textwrap.wrap(line, 100, break_long_words=False, break_on_hyphens=False)
+    return "\n".join(wrapped).rstrip() + "\n"
 
 
 def _every(run: Run) -> str:
@@ -283,7 +295,7 @@ def soak_section(run: Run, command: str, load_before: str, warm_up: float, descr
         f"Growth: {', '.join(verdicts)}: {'under' if held else 'NOT under'} "
         f"{100 * GROWTH_LIMIT:.0f} % for each.",
     ]
-    return "\n".join(lines).rstrip() + "\n"
+    return _text(lines)
 
 
 def _every_ten_minutes(samples: Sequence[Sample]) -> list[Sample]:

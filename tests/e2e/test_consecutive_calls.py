@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bench.call_outcomes import Failure, Tally, classify_exit, current_session, judge
 from bench.calls import Bots, Options, run
+from bench.calls_report import Run, Sample, growth, report_sections
 from call.bot import FAILED_PREFIX
 from tests.participant import UNIT
 from tests.signaling.conftest import RunningHub, hub, hub_factory  # noqa: F401
@@ -159,3 +160,40 @@ def test_a_crashed_bots_session_is_read_from_its_log() -> None:
     assert current_session(log) == "b2"
     assert current_session(log + "\n... < survey_saved session_id=b2") is None
     assert current_session("... = connected as kiosk k-1") is None
+
+
+def test_the_report_lists_every_failure_and_each_processs_growth_after_the_warm_up() -> None:
+    tally = Tally()
+    for n in range(3):
+        tally.reported(report("kiosk", f"s{n}"))
+        tally.reported(report("staff", f"s{n}"))
+    tally.failed(
+        "s3", Failure.SETUP_TIMEOUT, "staff, setting up the call: ...", "staff:\nlast line"
+    )
+    run = Run(started=0.0, seconds=3600.0, tally=tally, starts={"kiosk": 1, "staff": 2})
+    for minute in range(61):  # the staff bot was restarted at minute 10
+        run.samples.append(
+            Sample(
+                60.0 * minute,
+                minute,
+                100_000 + 100 * minute,
+                200_000,
+                150_000,
+                1,
+                1 + (minute >= 10),
+            )
+        )
+    growth_after = {p: growth(run.samples, p, warm_up=300.0) for p in ("hub", "kiosk", "staff")}
+    assert growth_after["hub"] is not None
+    assert growth_after["hub"].warm_kib == 100_500  # 5 minutes in
+    assert growth_after["hub"].end_kib == 106_000
+    assert growth_after["staff"] is not None
+    assert growth_after["staff"].warm_at == 900.0  # 5 minutes into its second life
+    calls, soak = report_sections(run, "cmd", "0.1 0.1 0.1", 300.0, "Calls.", soak_only=False)
+    assert "| calls | 4 |" in calls
+    assert "| succeeded | 3 (75.0 %) |" in calls
+    assert "| setup timeout | 1 | staff, setting up the call: ... |" in calls
+    assert "    last line" in calls  # the log excerpt, as a code block
+    assert "the staff bot 1 time" in calls
+    assert "| hub | 98.1 | 103.5 | 103.5 | +5.5 % |" in soak
+    assert all(len(line) <= 100 for line in soak.splitlines() if not line.startswith("|"))
