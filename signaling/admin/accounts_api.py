@@ -1,10 +1,12 @@
-"""The admin API for an account's lifecycle beyond creating it: name, role and departments.
+"""The admin API for an account's lifecycle beyond creating it: name, role, departments, site.
 
-``PUT /accounts/{id}`` ``{"display_name"?, "role"?, "departments"?}`` (admins only) changes what
-is given. A new role or new departments end the account's sessions and close its connections
-(``session_expired``): what an account may do is fixed at sign-in, so it signs in again. That
-is refused (409) while the staff member is in a call, so no citizen is cut off; and an admin
-cannot change their own role, so the city never loses its last admin by a slip.
+``PUT /accounts/{id}`` ``{"display_name"?, "role"?, "departments"?, "site_id"?}`` (admins only)
+changes what is given (``site_id`` null: no one site; a supervisor's site gives the ward they
+supervise, read at each request, so it needs no new sign-in). A new role or new departments
+end the account's sessions and close its connections (``session_expired``): what a console may
+do is fixed at sign-in, so it signs in again. That is refused (409) while the staff member is
+in a call, so no citizen is cut off; and an admin cannot change their own role, so the city
+never loses its last admin by a slip.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class AccountChange(msgspec.Struct, forbid_unknown_fields=True):
     display_name: str | None = None
     role: p.Role | None = None
     departments: list[str] | None = None
+    site_id: str | msgspec.UnsetType | None = msgspec.UNSET  # null is a value: no one site
 
 
 async def update_account(request: web.Request) -> web.Response:
@@ -36,6 +39,7 @@ async def update_account(request: web.Request) -> web.Response:
         return _refusal(
             400, "invalid", f"the body must be {{display_name, role, departments}}: {exc}"
         )
+    ip = request.remote or "unknown"
     current = await admin.store.get_account(account_id)
     if current is None:
         return _refusal(404, "not_found", "no such account")
@@ -46,6 +50,10 @@ async def update_account(request: web.Request) -> web.Response:
     )
     if account_id == user.account.id and body.role is not None and body.role is not current.role:
         return _refusal(409, "conflict", "an admin cannot change their own role")
+    if not isinstance(body.site_id, msgspec.UnsetType) and body.site_id is not None:
+        # Checked before anything is stored, so a bad site changes nothing else either.
+        if (await admin.store.load_directory()).site(body.site_id) is None:
+            return _refusal(400, "invalid", f"no site {body.site_id!r}")
     if changes_rights and (busy := _in_call(admin, account_id)):
         return _refusal(
             409,
@@ -60,7 +68,7 @@ async def update_account(request: web.Request) -> web.Response:
             departments=body.departments,
             actor=user.account.id,
             now=time.time(),
-            ip=request.remote or "unknown",
+            ip=ip,
         )
     except NotFoundError as exc:  # an unknown department (or the account went meanwhile)
         return _refusal(400, "invalid", str(exc))
@@ -68,9 +76,16 @@ async def update_account(request: web.Request) -> web.Response:
         return _refusal(400, "invalid", str(exc))
     except StoreError as exc:
         return _refusal(503, "store_unavailable", str(exc))
+    if not isinstance(body.site_id, msgspec.UnsetType) and body.site_id != after.site_id:
+        try:
+            after = await admin.store.set_account_site(
+                account_id, body.site_id, actor=user.account.id, now=time.time(), ip=ip
+            )
+        except StoreError as exc:
+            return _refusal(503, "store_unavailable", str(exc))
     if changes_rights:
         _sign_out(admin, account_id)
-    return json_response({"id": after.id, **public_fields(after)})
+    return json_response({"id": after.id, **public_fields(after), "site_id": after.site_id})
 
 
 def _in_call(admin: AdminContext, account_id: str) -> str | None:

@@ -183,6 +183,7 @@ async def accounts(request: web.Request) -> web.Response:
             # A ward sees its own and city-wide desks, not the other wards' someone also serves.
             "departments": [d for d in a.departments if d in listed],
             "must_change_password": a.must_change_password,
+            "site_id": a.site_id,
         }
         for a in await admin.store.list_accounts()
         if access.scope.sees_account(a)

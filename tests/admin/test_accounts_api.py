@@ -298,3 +298,23 @@ async def test_the_password_change_route_is_guarded_like_a_sign_in(
     assert secret is not None
     assert (await change_own_password(hub, "suzuki", secret, CHOSEN)).status == 403
     assert await audit_entries(client, "password_changed") == []
+
+
+async def test_an_admin_places_staff_at_a_site_or_at_none(
+    hub: RunningHub, client: AdminClient
+) -> None:
+    await client.login("admin")
+    tanaka = await account_id(client, "tanaka")
+    site = await send(client, "PUT", f"/accounts/{tanaka}", {"site_id": "kita-office"})
+    assert (await site.json())["site_id"] == "kita-office"
+    bad = {"site_id": "nowhere", "display_name": "別名"}
+    refused = await send(client, "PUT", f"/accounts/{tanaka}", bad)
+    assert refused.status == 400
+    assert "nowhere" in (await refused.json())["message"]
+    listed = {a["id"]: a for a in await (await client.get("/api/accounts")).json()}
+    assert (listed[tanaka]["site_id"], listed[tanaka]["display_name"]) == ("kita-office", "田中")
+    nowhere = await send(client, "PUT", f"/accounts/{tanaka}", {"site_id": None})
+    assert (await nowhere.json())["site_id"] is None
+    moves = [(e["detail"]["before"], e["detail"]["after"])
+             for e in reversed(await audit_entries(client, "account_site_set"))]  # fmt: skip
+    assert moves[-2:] == [("chuo-office", "kita-office"), ("kita-office", None)]

@@ -31,6 +31,9 @@ function editAccount(account) {
   form.dataset.account = account.id;
   form.display_name.value = account.display_name;
   form.role.value = account.role;
+  form.site_id.replaceChildren(h("option", { value: "" }, "なし (特定の拠点なし)"),
+    ...state.sites.map((site) => h("option", { value: site.id }, site.names.ja)));
+  form.site_id.value = account.site_id || "";
   departmentChecks(form.querySelector(".department-checks"), account.departments);
   openAccountForm(form, `アカウントの変更: ${account.display_name}`);
 }
@@ -53,7 +56,10 @@ function setupAccounts() {
   const edit = $("#account-edit");
   edit.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const body = { display_name: edit.display_name.value, role: edit.role.value, departments: checkedDepartments(edit) };
+    const body = {
+      display_name: edit.display_name.value, role: edit.role.value, departments: checkedDepartments(edit),
+      site_id: edit.site_id.value || null,
+    };
     try {
       await api(`/accounts/${encodeURIComponent(edit.dataset.account)}`, { method: "PUT", body });
     } catch (error) {

@@ -346,10 +346,13 @@ async function loadManage() {
     h("tr", { "data-kiosk": k.name }, h("td", {}, k.name), h("td", {}, k.location), h("td", {}, k.disabled ? "無効" : "有効"),
       h("td", {}, h("button", { onclick: () => change(`/kiosks/${k.id}/disabled`, { disabled: !k.disabled }) }, k.disabled ? "有効にする" : "無効にする")))));
   state.accounts = accounts;
+  state.sites = await api("/sites");
+  const siteName = (id) => state.sites.find((site) => site.id === id)?.names.ja ?? "";
   const departmentName = (id) => state.names.departments[id] || id;
   $("#manage-accounts tbody").replaceChildren(...accounts.map((a) =>
     h("tr", { "data-username": a.username }, h("td", { class: "id-text" }, a.username), h("td", {}, a.display_name),
-      h("td", {}, label("role", a.role)), h("td", { class: "wrap" }, a.departments.map(departmentName).join("、")),
+      h("td", {}, label("role", a.role)), h("td", { class: "wrap" }, siteName(a.site_id)),
+      h("td", { class: "wrap" }, a.departments.map(departmentName).join("、")),
       h("td", { class: "state" }, a.disabled ? "無効" : a.must_change_password ? "仮パスワード" : "有効"),
       h("td", { class: "actions" },
         h("button", { class: "edit", onclick: () => editAccount(a) }, "変更"),
