@@ -58,6 +58,8 @@ def test_the_demo_city_has_a_citizens_desk_per_ward_city_wide_ones_and_outcome_c
         "documents_needed",
         "other",
     ]
+    for outcome in city.outcome_codes:  # staff and the admin page read them in any language
+        assert set(outcome.names) == set(KIOSK_LANGUAGES), outcome.code
 
 
 def test_every_category_speaks_japanese_plain_japanese_and_english() -> None:
