@@ -15,7 +15,7 @@ const ICONS = [
   ["daycare", "保育"], ["care", "介護"], ["yen", "お金"], ["help", "相談"],
 ];
 
-const directory = { departments: [], categories: [] };
+const directory = { departments: [], categories: [], services: [] };
 
 // A list typed as "08:30-12:00, 13:00-17:15" or "12-29、12-30": commas, 、 or spaces.
 const items = (text) => text.split(/[\s,、]+/).filter(Boolean);
@@ -35,7 +35,8 @@ function weekSummary(weekly) {
 }
 
 async function loadDirectory() {
-  [directory.departments, directory.categories] = await Promise.all([api("/departments"), api("/categories")]);
+  [directory.departments, directory.categories, directory.services] =
+    await Promise.all([api("/departments"), api("/categories"), api("/services")]);
   const manage = state.me.can_manage;
   const buttons = (kind, entry, index, count) => h("td", { class: "actions" },
     manage ? h("button", { class: "up", title: "上へ", "aria-label": `${entry.names.ja} を上へ`, disabled: index === 0, onclick: () => move(kind, index, -1) }, "▲") : null,
@@ -47,9 +48,12 @@ async function loadDirectory() {
       h("td", { class: "hours wrap" }, weekSummary(d.hours.weekly)), h("td", { class: "wrap" }, d.hours.closed_dates.join(", ")),
       h("td", {}, d.hours.national_holidays_closed ? "休み" : "開庁"), buttons("department", d, i, all.length))));
   const departmentName = (id) => directory.departments.find((d) => d.id === id)?.names.ja || id;
+  // A topic of a service goes to the citizen's own ward's desk for it (docs/admin.md).
+  const serviceName = (id) => `各区の${directory.services.find((s) => s.id === id)?.names.ja || id}`;
   $("#category-table tbody").replaceChildren(...directory.categories.map((c, i, all) =>
     h("tr", { "data-category": c.id }, h("td", {}, c.names.ja), h("td", { class: "muted" }, c.id),
-      h("td", {}, departmentName(c.department_id)), h("td", { class: "wrap" }, c.names.en || ""),
+      h("td", { class: "wrap" }, c.department_id ? departmentName(c.department_id) : serviceName(c.service_id)),
+      h("td", { class: "wrap" }, c.names.en || ""),
       h("td", {}, (ICONS.find(([v]) => v === c.icon) || [c.icon, c.icon])[1]), buttons("category", c, i, all.length))));
 }
 
