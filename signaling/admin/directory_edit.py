@@ -66,7 +66,8 @@ def put_category(category: Category) -> DirectoryEdit:
     check_category(category)
 
     def edit(directory: Directory) -> DirectoryChange:
-        if directory.department(category.department_id) is None:
+        # A topic of a service names no department; validate_directory checks the service.
+        if category.department_id and directory.department(category.department_id) is None:
             raise DirectoryError(
                 f"category {category.id!r}: there is no department {category.department_id!r}"
             )

@@ -87,8 +87,12 @@ function editCategory(c) {
   const form = $("#category-form");
   form.entry_id.value = c ? c.id : "";
   form.entry_id.readOnly = Boolean(c);
-  form.department_id.replaceChildren(...directory.departments.map((d) => h("option", { value: d.id }, d.names.ja)));
-  form.department_id.value = c ? c.department_id : directory.departments[0]?.id || "";
+  // One department, or a service: then each ward's desk that offers it (values "service:<id>").
+  form.department_id.replaceChildren(
+    h("optgroup", { label: "課" }, ...directory.departments.map((d) => h("option", { value: d.id }, d.names.ja))),
+    directory.services.length ? h("optgroup", { label: "業務 (区ごとの窓口へ)" }, ...directory.services.map((sv) =>
+      h("option", { value: `service:${sv.id}` }, `各区の${sv.names.ja}`))) : null);
+  form.department_id.value = c ? (c.service_id ? `service:${c.service_id}` : c.department_id) : directory.departments[0]?.id || "";
   form.icon.value = c ? c.icon : "";
   for (const [lang] of LANGUAGES) {
     form[`name-${lang}`].value = c ? c.names[lang] || "" : "";
@@ -181,7 +185,9 @@ function setupDirectory() {
   categoryForm.addEventListener("submit", (event) => {
     event.preventDefault();
     save(categoryForm, "categories", {
-      department_id: categoryForm.department_id.value,
+      ...(categoryForm.department_id.value.startsWith("service:")
+        ? { service_id: categoryForm.department_id.value.slice("service:".length) }
+        : { department_id: categoryForm.department_id.value }),
       names: texts(categoryForm, "name"),
       descriptions: texts(categoryForm, "description"),
       icon: categoryForm.icon.value,
