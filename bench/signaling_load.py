@@ -72,7 +72,7 @@ SETTLE = 2.0  # seconds to let the server finish its work before reading its RSS
 DRAIN = 5.0  # seconds to wait for the last relayed messages to arrive
 RETRIES = 5  # a connect that fails is retried like a kiosk's, up to this many times
 STOP_WAIT = 90.0  # seconds from SIGTERM to SIGKILL, as systemd's default TimeoutStopSec
-STORM_WAIT = 120.0  # seconds the whole reconnect storm may take before the bench gives up
+STORM_WAIT = 300.0  # seconds the whole reconnect storm may take before the bench gives up
 POLL = 0.01  # seconds between tries to reach a restarted server
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # Always open, as in tests/signaling/conftest.py: otherwise requests get department_closed.
@@ -785,12 +785,15 @@ async def come_back(
     hello: Callable[[str | None], bytes],
     gone: Peer,
     traffic: Traffic,
+    failures: list[tuple[float, str]],
 ) -> _Return:
-    """Wait for the server to close ``gone``, then reconnect as call/link.py's Link does."""
+    """Wait for the server to close ``gone``, then reconnect as call/link.py's Link does.
+
+    Each failed try is added to ``failures`` as it happens: (when, why).
+    """
     await gone.reader
     backoff = Backoff(BACKOFF_INITIAL, BACKOFF_MAX, random.Random())
     fresh = gone.ws.close_code == WSCloseCode.GOING_AWAY  # the server is restarting
-    failures: list[tuple[float, str]] = []
     while True:
         await asyncio.sleep(backoff.after(fresh=fresh))
         fresh = False
@@ -817,9 +820,10 @@ async def restart(
     """
     storm = Storm(load_average=load_average())
     traffic.stopping = True  # the GOING_AWAY closes are expected
+    failures: list[list[tuple[float, str]]] = [[] for _ in clients]
     returns = [
-        asyncio.create_task(come_back(http, server.url, hello, peer, traffic))
-        for peer, hello in clients
+        asyncio.create_task(come_back(http, server.url, hello, peer, traffic, tries))
+        for (peer, hello), tries in zip(clients, failures, strict=True)
     ]
     try:
         stopping_at = time.monotonic()
@@ -834,10 +838,13 @@ async def restart(
         try:
             back = await asyncio.wait_for(asyncio.gather(*returns), STORM_WAIT)
         except TimeoutError:
-            missing = sum(not task.done() for task in returns)
+            missing = [
+                tries for task, tries in zip(returns, failures, strict=True) if not task.done()
+            ]
+            last = Counter(tries[-1][1] if tries else "no try yet" for tries in missing)
             raise BenchError(
-                f"{missing} of {len(returns)} clients were not back {STORM_WAIT:.0f} s after "
-                f"{server.name} listened again"
+                f"{len(missing)} of {len(returns)} clients were not back {STORM_WAIT:.0f} s after "
+                f"{server.name} listened again; their last failures: {_counts(last)}"
             ) from None
         storm.server_cpu_seconds = server.cpu_seconds() - cpu_at_listening
     finally:
