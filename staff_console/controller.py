@@ -103,6 +103,7 @@ REFUSALS: Final[Mapping[p.ErrorCode, str]] = {
     p.ErrorCode.ACCOUNT_DISABLED: "login.error.disabled",
     p.ErrorCode.REPLACED: "login.error.replaced",
     p.ErrorCode.UNSUPPORTED_VERSION: "login.error.version",
+    p.ErrorCode.PASSWORD_CHANGE_REQUIRED: "login.error.password_change",
 }
 # Hub refusals the staff member must see, as catalog keys; the rest are logged.
 REFUSED_COMMANDS: Final[Mapping[p.ErrorCode, str]] = {

@@ -22,6 +22,10 @@ MESSAGES: Final[dict[str, str]] = {
     "login.error.disabled": "This account is disabled. Please contact the administrator.",
     "login.error.replaced": "The same account logged in on another computer.",
     "login.error.version": "The server speaks another version. Please update the console.",
+    "login.error.password_change": (
+        "This is a temporary password. Choose your own on the sign-in page of the admin page"
+        " (/admin/ on the server), then log in again."
+    ),
     "login.error.throttled": "Too many failed logins. Please wait a while and try again.",
     "login.error.unreachable": "Cannot reach the server. Retrying…",
     "login.error.other": "Cannot log in: {message}",

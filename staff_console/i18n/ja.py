@@ -22,6 +22,10 @@ MESSAGES: Final[dict[str, str]] = {
     "login.error.disabled": "このアカウントは無効になっています。管理者に連絡してください。",
     "login.error.replaced": "別の端末で同じアカウントがログインしました。",
     "login.error.version": "サーバーのバージョンが合いません。コンソールを更新してください。",
+    "login.error.password_change": (
+        "仮のパスワードです。管理ページ（サーバーの /admin/）のログイン画面で"
+        "ご自分のパスワードを決めてから、もう一度ログインしてください。"
+    ),
     "login.error.throttled": "ログインの失敗が多すぎます。しばらく待ってから試してください。",
     "login.error.unreachable": "サーバーに接続できません。再試行しています…",
     "login.error.other": "ログインできません: {message}",
