@@ -91,6 +91,7 @@ class Consultation:
     handoffs: tuple[Handoff, ...]
     started_at: float
     where: str = ""  # the kiosk's ward and location, as the queue showed it
+    overflowed_from: str = ""  # the name of the citizen's own desk, when another ward's answers
     phase: CallPhase = CallPhase.CONNECTING
     peer_online: bool = True
     quality: QualityView = field(default_factory=QualityView)
@@ -263,6 +264,7 @@ class Consultation:
             session_id=started.session_id,
             kiosk_name=started.kiosk.name,
             kiosk_location=self.where or started.kiosk.location,
+            overflowed_from=self.overflowed_from,
             category=self.category,
             language=started.language,
             handoffs=self.handoffs,

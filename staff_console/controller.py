@@ -306,6 +306,9 @@ class Controller:
             handoffs=handoffs,
             started_at=self._now,
             where=self._where(started.kiosk),
+            overflowed_from=(
+                self._department_name(started.overflowed_from) if started.overflowed_from else ""
+            ),
             camera_on=True,
         )
         self._unlooked.clear()

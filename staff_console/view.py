@@ -161,6 +161,8 @@ class CallView:
     sharing_screen: bool = False
     document: DocumentView | None = None
     pad: PadView = field(default_factory=PadView)
+    # Another ward's citizen: the name of their own desk, which was busy or unstaffed.
+    overflowed_from: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,6 +62,7 @@ MESSAGES: Final[dict[str, str]] = {
     "call.category": "Topic: {category}",
     "call.language": "Language: {language}",
     "call.handoff": "From {department}, {staff}: {note}",
+    "call.overflowed": "From another ward: {department} was busy or unstaffed",
     "call.talk": "Talk {time}",
     "call.citizen_speaking": "● Citizen speaking",
     "call.phase.connecting": "Connecting…",

@@ -62,6 +62,7 @@ MESSAGES: Final[dict[str, str]] = {
     "call.category": "用件: {category}",
     "call.language": "言語: {language}",
     "call.handoff": "{department} {staff} からの引継ぎ: {note}",
+    "call.overflowed": "他区から: {department}が対応中・不在のため",
     "call.talk": "通話 {time}",
     "call.citizen_speaking": "● 住民の方が話しています",
     "call.phase.connecting": "接続中…",

@@ -146,6 +146,8 @@ class CallPage(QWidget):
             tr("call.category", category=call.category),
             tr("call.language", language=tr.language_name(call.language)),
         ]
+        if call.overflowed_from:
+            about.append(tr("call.overflowed", department=call.overflowed_from))
         about += [
             tr("call.handoff", department=h.department, staff=h.staff_name, note=h.note)
             for h in call.handoffs

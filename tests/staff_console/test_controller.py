@@ -182,9 +182,10 @@ def test_another_wards_citizen_shows_their_ward_and_that_they_overflowed() -> No
     console.hear(m.snapshot(m.entry(kiosk=kiosk, overflowed=True)))
     (item,) = console.view.queue
     assert (item.kiosk_location, item.overflowed) == ("門司区 · ロビー", True)
-    console.hear(m.started(kiosk=kiosk))
+    console.hear(m.started(kiosk=kiosk, overflowed_from="zeimu"))
     assert console.view.call is not None
     assert console.view.call.kiosk_location == "門司区 · ロビー"
+    assert console.view.call.overflowed_from == "税務課"  # the desk's name, not its id
 
 
 def test_someone_starting_to_wait_raises_one_alert_and_marks_them_new() -> None:
