@@ -117,6 +117,7 @@ class Figures:
     seconds: float = 0.0
     fps: list[float] = field(default_factory=list)
     sent_kbps: list[float] = field(default_factory=list)
+    peak_kbps: float = 0.0
     frozen: float = 0.0
     longest_freeze: float = 0.0
     blackouts: list[tuple[float, float]] = field(default_factory=list)  # (frozen, recovery)
@@ -143,11 +144,13 @@ def figures(applied: list[Applied], sender: BotRun, receiver: BotRun) -> dict[st
             continue
         found.seconds += end - judged
         found.fps.append(fps(got, judged, end))
-        rate = kbps(
-            sent, sender.seconds(item.began) + SETTLE, sender.seconds(item.ended), sent=True
-        )
+        sent_from, sent_to = sender.seconds(item.began) + SETTLE, sender.seconds(item.ended)
+        rate = kbps(sent, sent_from, sent_to, sent=True)
         if rate is not None:
             found.sent_kbps.append(rate)
+        samples: list[tuple[float, float | None, float | None]] = sent["video_kbps"]
+        peaks = (kb for at, kb, _ in samples if kb is not None and sent_from <= at <= sent_to)
+        found.peak_kbps = max(found.peak_kbps, *peaks, 0.0)
         found.frozen += frozen(got, judged, end)
         freezes: list[tuple[float, float]] = got["freezes"]
         longest = (length for at, length in freezes if judged <= at < end)
@@ -210,7 +213,7 @@ def report(
             share = 100 * f.frozen / f.seconds if f.seconds else 0.0
             rows.append(
                 f"| {NAMES[kind]} | {way} | {f.seconds:.0f} | {_mean(f.fps)} | "
-                f"{_median(f.sent_kbps)} | {f.frozen:.1f} ({share:.0f} %) | "
+                f"{_median(f.sent_kbps)} | {f.peak_kbps:.0f} | {f.frozen:.1f} ({share:.0f} %) | "
                 f"{f.longest_freeze:.1f} |"
             )
     dark = []
@@ -244,11 +247,13 @@ def report(
             "Each phase is judged from 5 s after it starts (the clean start from 30 s, once the"
             " camera's bitrate has climbed; after a blackout, from 5 s after the picture came"
             " back). fps: frames received per second, the mean over the"
-            " phases; sent: the sending end's camera bitrate, the median of the phases' medians;"
+            " phases; sent: the sending end's camera bitrate, the median of the phases' medians,"
+            " and peak its highest 2 s sample;"
             " frozen: seconds without a new frame for 0.5 s or more.",
             "",
-            "| phase | video | seconds | fps | sent kbit/s | frozen s | longest freeze s |",
-            "|---|---|---|---|---|---|---|",
+            "| phase | video | seconds | fps | sent kbit/s | peak kbit/s | frozen s "
+            "| longest freeze s |",
+            "|---|---|---|---|---|---|---|---|",
             *rows,
             "",
             "| blackout | video | picture frozen s | first frame after the light came back s |",
