@@ -326,7 +326,10 @@ async def _read_hello(ws: web.WebSocketResponse, settings: Settings) -> p.Hello 
 async def _refuse(ws: web.WebSocketResponse, code: p.ErrorCode, message: str) -> None:
     """Before a connection is attached: say why, then close with the matching code."""
     logger.info("> refused: %s %s", code, message)
-    await ws.send_frame(p.encode(p.Error(code=code, message=message)), WSMsgType.TEXT)
+    try:
+        await ws.send_frame(p.encode(p.Error(code=code, message=message)), WSMsgType.TEXT)
+    except ConnectionResetError:  # it gave up first (a reconnect storm): nobody to tell
+        return
     await ws.close(code=p.CLOSE_CODES.get(code, 4400), message=code.value.encode())
 
 
