@@ -5,7 +5,7 @@ use, with a test-pattern camera and a speech-like voice::
 
     madoguchi-bot kiosk --server ws://127.0.0.1:8765/ws --token TOKEN [--category juminhyo]
     madoguchi-bot staff --server ws://127.0.0.1:8765/ws --username tanaka --password tanaka-demo \\
-        [--hang-up-after 10] [--text "..."] [--share-screen] [--share-page]
+        [--hang-up-after 10] [--text "..."] [--share-screen] [--share-page] [--busy 30]
 
 The token may also come from --token-file PATH or MADOGUCHI_KIOSK_TOKEN, and the password from
 --password-stdin, out of the process list; a token or password may start with "-".
@@ -387,6 +387,10 @@ async def run_staff(bot: Bot, args: argparse.Namespace) -> list[CallReport]:
     directory = await bot.hub(p.Directory, args.timeout)
     outcome = args.outcome or directory.outcome_codes[0].code
     await bot.engine.set_presence(p.Presence.AVAILABLE)
+    if args.busy:
+        # On duty, and serving someone at the counter: the desk's citizens wait meanwhile.
+        logger.info("= busy at the counter for %.0f s", args.busy)
+        await asyncio.sleep(args.busy)
     reports = []
     for _ in range(args.calls):
         bot.step, bot.session_id = "waiting for a citizen", None
@@ -516,6 +520,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     staff.add_argument("--share-screen", action="store_true", help="share a synthetic screen")
     staff.add_argument("--share-page", action="store_true", help="show a synthetic page")
     staff.add_argument("--outcome", help="the wrap-up outcome code (default: the first)")
+    staff.add_argument(
+        "--busy",
+        type=float,
+        default=0.0,
+        help="seconds on duty before taking a call, serving someone at the counter",
+    )
     args = parser.parse_args(join_secret_values(argv, SECRET_OPTIONS))
     try:
         if args.role == "kiosk":
