@@ -18,8 +18,9 @@ Each server runs in its own process and gets the same load from this one, over r
    the resume token of its last ``Welcome``. The bare relay is kept down as long as the hub
    was, so that its clients are at the same point of their backoff when it comes back.
 
-The hub is ``python -m signaling`` on a seeded, always-open city; the baseline is
-bench/echo_server.py. Staff log in with session tokens made here, not passwords, so that 500
+The hub is ``python -m signaling`` on a seeded, always-open city of ``--wards`` wards whose
+市民課 overflow to each other (bench/ward_city.py); the baseline is bench/echo_server.py.
+Staff log in with session tokens made here, not passwords, so that 500
 argon2 checks do not run on the hub's CPU during the connect phase.
 
 Run from the repository root:
@@ -57,11 +58,10 @@ import msgspec
 from aiohttp import WSCloseCode, WSMsgType
 
 from bench.performance_doc import REPO, write_section
+from bench.ward_city import ward_city
 from call.link import BACKOFF_INITIAL, BACKOFF_MAX, HELLO_TIMEOUT, Backoff
 from signaling import protocol as p
 from signaling.auth import hash_password
-from signaling.demo import demo_directory
-from signaling.directory import Directory, OpeningHours
 from signaling.settings import Settings
 from signaling.store import Store
 from signaling.tokens import hash_token, new_session_token
@@ -75,11 +75,6 @@ STOP_WAIT = 90.0  # seconds from SIGTERM to SIGKILL, as systemd's default Timeou
 STORM_WAIT = 300.0  # seconds the whole reconnect storm may take before the bench gives up
 POLL = 0.01  # seconds between tries to reach a restarted server
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-# Always open, as in tests/signaling/conftest.py: otherwise requests get department_closed.
-ALWAYS = OpeningHours(
-    weekly={d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
-    national_holidays_closed=False,
-)
 RELAYED = frozenset({"sdp_offer", "sdp_answer", "ice_candidate"})
 # Frames that fail whatever the client was waiting for, with the frame as the reason.
 REFUSALS = frozenset({"error", "department_closed"})
@@ -107,6 +102,8 @@ class Load:
     duration: float
     concurrency: int
     queued: int = 0  # kiosks waiting in a queue, besides the calls
+    wards: int = 7
+    overflow_after: float = 10.0  # seconds a ward's 市民課 keeps a citizen before others may
 
     @property
     def per_connection_rate(self) -> float:
@@ -123,39 +120,31 @@ class City:
     kiosk_tokens: list[str]
     staff_tokens: list[str]
     staff_departments: list[str]
-    categories: dict[str, str]  # department -> one of its categories
-
-
-def always_open(city: Directory) -> Directory:
-    departments = [msgspec.structs.replace(d, hours=ALWAYS) for d in city.departments]
-    return msgspec.structs.replace(city, departments=departments)
+    categories: dict[str, str]  # department -> the topic a kiosk asks to reach it
 
 
 async def seed_city(database_url: str, load: Load) -> City:
-    city = always_open(demo_directory())
-    # Staff serve the departments that topics name directly, so that a kiosk's request lands
-    # in a known queue: a service's topics go to the kiosk's own ward's desk (routing.py).
-    categories: dict[str, str] = {}  # department -> one of its topics
-    for category in city.categories:
-        if category.department_id:
-            categories.setdefault(category.department_id, category.id)
-    departments = [d.id for d in city.departments if d.id in categories]
+    wards = ward_city(load.wards, load.overflow_after)
     # Unsynced writes: this is throwaway data, and 5,500 fsyncs would take most of a minute.
     store = await Store.open(database_url, sqlite_pragmas={"synchronous": "OFF"})
     try:
         now = time.time()
-        await store.replace_directory(city, actor="bench", now=now)
+        await store.replace_directory(wards.directory, actor="bench", now=now)
         kiosk_tokens = []
         for i in range(load.kiosks):
             _, token = await store.create_kiosk(
-                f"bench-kiosk-{i:05}", "bench", actor="bench", now=now
+                f"bench-kiosk-{i:05}",
+                "bench",
+                actor="bench",
+                now=now,
+                site_id=wards.kiosk_site(i, load.sessions),
             )
             kiosk_tokens.append(token)
         # Nobody logs in with it: one hash for every account, not one each.
         unused = await asyncio.to_thread(hash_password, secrets.token_urlsafe(16))
         staff_tokens, staff_departments = [], []
         for i in range(load.staff):
-            department = departments[i % len(departments)]
+            department = wards.desk_of_staff(i)
             account = await store.create_account(
                 f"bench-staff-{i:04}",
                 f"Staff {i}",
@@ -165,13 +154,16 @@ async def seed_city(database_url: str, load: Load) -> City:
                 actor="bench",
                 now=now,
             )
+            # Not create_account_at_site: its password is temporary, which asks for a change.
+            if (site := wards.staff_site(i)) is not None:
+                await store.set_account_site(account.id, site, actor="bench", now=now)
             token = new_session_token()
             await store.create_session(hash_token(token), account.id, now, now + 86400)
             staff_tokens.append(token)
             staff_departments.append(department)
     finally:
         await store.close()
-    return City(kiosk_tokens, staff_tokens, staff_departments, categories)
+    return City(kiosk_tokens, staff_tokens, staff_departments, wards.categories)
 
 
 # The servers, each in its own process.
@@ -315,9 +307,25 @@ class _Resume(msgspec.Struct):
     resume_token: str | None = None  # the bare relay's welcome has none
 
 
+class _Entry(msgspec.Struct):
+    session_id: str
+    overflowed: bool = False
+
+
+class _Snapshot(msgspec.Struct):
+    entries: list[_Entry]
+
+
+class _Started(msgspec.Struct):
+    session_id: str
+    overflowed_from: str | None = None
+
+
 _relay_decoder = msgspec.json.Decoder(p.SdpOffer | p.SdpAnswer | p.IceCandidate)
 _error_decoder = msgspec.json.Decoder(p.Error)
 _resume_decoder = msgspec.json.Decoder(_Resume)
+_snapshot_decoder = msgspec.json.Decoder(_Snapshot)
+_started_decoder = msgspec.json.Decoder(_Started)
 
 
 def frame_type(data: str) -> str:
@@ -337,6 +345,9 @@ class Traffic:
     errors: Counter[str] = field(default_factory=Counter)
     unexpected_closes: Counter[str] = field(default_factory=Counter)
     retries: Counter[str] = field(default_factory=Counter)
+    # Requests another ward's staff saw as theirs to take, and those such a desk answered.
+    overflowed: set[str] = field(default_factory=set)
+    answered_elsewhere: set[str] = field(default_factory=set)
     stopping: bool = False
     _drained: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -345,6 +356,16 @@ class Traffic:
         while self.received < self.sent:
             self._drained.clear()
             await self._drained.wait()
+
+    def note_overflow(self, kind: str, data: str) -> None:
+        """Counts the overflows a queue snapshot or a call's start tells of."""
+        if kind == "queue_snapshot" and '"overflowed":true' in data:
+            entries = _snapshot_decoder.decode(data).entries
+            self.overflowed.update(e.session_id for e in entries if e.overflowed)
+        elif kind == "session_started" and '"overflowed_from"' in data:
+            started = _started_decoder.decode(data)
+            if started.overflowed_from is not None:
+                self.answered_elsewhere.add(started.session_id)
 
     def record(self, kind: str, data: str, received_ns: int) -> None:
         message = _relay_decoder.decode(data)
@@ -408,6 +429,7 @@ class Peer:
                 self._fail(BenchError(f"the server sent {data}"))
             return
         self.welcomed = self.welcomed or kind == "welcome"
+        self._traffic.note_overflow(kind, data)
         waiter = self._waiters.pop(kind, None)
         if waiter is not None and not waiter.done():
             waiter.set_result(data)
@@ -644,6 +666,11 @@ class Result:
     unexpected_closes: Counter[str] = field(default_factory=Counter)
     retries: Counter[str] = field(default_factory=Counter)
     log_complaints: int = 0
+    # Before the restart: requests other wards' staff could take, those they took, and the
+    # hub's own madoguchi_overflows_total (None: a server without /metrics).
+    overflowed: int = 0
+    answered_elsewhere: int = 0
+    overflows_total: int | None = None
     storm: Storm = field(default_factory=Storm)
 
     @property
@@ -681,6 +708,14 @@ async def run(server: Server, target: Target, load: Load, down_for: float | None
             await relay(server, Messages(calls), load, traffic, result)
             result.rss_peak_kib = server.rss_kib("VmHWM")  # before the restart starts it anew
             await server.wait_until_idle()
+            result.overflowed = len(traffic.overflowed)
+            result.answered_elsewhere = len(traffic.answered_elsewhere)
+            result.overflows_total = await overflows_total(http, server)
+            if result.overflows_total is not None:
+                print(
+                    f"[{server.name}] {result.overflowed} requests overflowed, "
+                    f"{result.overflows_total} answered by another ward's desk"
+                )
             print(f"[{server.name}] restarting it with every client connected")
             clients = [
                 (peer, functools.partial(target.hello, role, index))
@@ -912,6 +947,16 @@ async def relay(
         await asyncio.wait_for(traffic.all_received(), DRAIN)
 
 
+async def overflows_total(http: aiohttp.ClientSession, server: Server) -> int | None:
+    """The sum of the hub's madoguchi_overflows_total; None when the server has no /metrics."""
+    async with http.get(f"http://127.0.0.1:{server.port}/metrics") as response:
+        if response.status != 200:
+            return None
+        text = await response.text()
+    samples = re.findall(r"^madoguchi_overflows_total(?:\{[^}]*\})? (\S+)$", text, re.MULTILINE)
+    return round(sum(float(value) for value in samples))
+
+
 def load_average() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -966,6 +1011,9 @@ def table(hub: Result, base: Result) -> list[str]:
         ),
         _row("peak RSS (MiB)", hub.rss_peak_kib / 1024, base.rss_peak_kib / 1024, ".1f"),
         f"| calls relaying | {hub.calls} | {base.calls} | |",
+        f"| requests overflowed to other wards' desks | {hub.overflowed} | n/a | |",
+        f"| answered by another ward's desk (staff saw / hub counted) "
+        f"| {hub.answered_elsewhere} / {hub.overflows_total} | n/a | |",
         f"| messages sent / received | {hub.sent:,} / {hub.received:,} "
         f"| {base.sent:,} / {base.received:,} | |",
         _row("achieved rate (msg/s)", hub.achieved_rate, base.achieved_rate, ".0f"),
@@ -1128,11 +1176,26 @@ def report(hub: Result, base: Result, load: Load, command: str, load_before: str
         "The baseline is `bench/echo_server.py`, a bare aiohttp WebSocket server that forwards "
         "each frame unparsed to its partner, under the same load in the same run."
     )
+    city = (
+        f"The hub's city (`bench/ward_city.py`) has {load.wards} wards, each with its ward office "
+        "and two community centers where the kiosks stand, spread evenly, and a 市民課 whose "
+        "service overflows to the other wards' 市民課 after "
+        f"{load.overflow_after:g} s, or at once when a desk has nobody on duty; two city-wide "
+        "departments are reached by their own topics. Staff serve the 市民課 of every ward but "
+        "the last, whose citizens' requests therefore overflow at once, and the city-wide "
+        "desks. Every tenth call, when it is to a 市民課, comes from that unstaffed ward and is "
+        "answered by "
+        "another ward's desk; the queued kiosks' requests overflow during the relay. The "
+        "overflow rows count the requests that other wards' staff saw as theirs to take (in "
+        "their queue snapshots), and those another ward's desk answered, as its staff saw it "
+        "and as the hub's `madoguchi_overflows_total` counted it before the restart."
+    )
     lines = [
         SECTION,
         f"Measured by `bench/signaling_load.py` on {today}: {machine()}.",
         f"    {command}",
         setup,
+        city,
         "\n".join(table(hub, base)),
         storm_setup(hub.storm, base.storm),
         "\n".join(storm_table(hub.storm, base.storm)),
@@ -1159,6 +1222,12 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Load, bool, Path | None]:
     parser.add_argument("--rate", type=float, help="relayed messages a second (default 1000)")
     parser.add_argument("--duration", type=float, help="seconds of relaying (default 20)")
     parser.add_argument("--concurrency", type=int, default=200, help="connects at a time")
+    parser.add_argument("--wards", type=int, default=7, help="wards in the hub's city (default 7)")
+    parser.add_argument(
+        "--overflow-after",
+        type=float,
+        help="seconds before a 市民課 request overflows to other wards (default: half --duration)",
+    )
     parser.add_argument(
         "--quick",
         action="store_true",
@@ -1176,8 +1245,17 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Load, bool, Path | None]:
     kiosks, staff, sessions, queued, rate, duration = (
         d if g is None else g for g, d in zip(given, defaults, strict=True)
     )
+    overflow_after = duration / 2 if args.overflow_after is None else args.overflow_after
     load = Load(
-        int(kiosks), int(staff), int(sessions), rate, duration, args.concurrency, int(queued)
+        int(kiosks),
+        int(staff),
+        int(sessions),
+        rate,
+        duration,
+        args.concurrency,
+        int(queued),
+        args.wards,
+        overflow_after,
     )
     if not 1 <= load.sessions <= min(load.kiosks, load.staff):
         parser.error("--sessions must be between 1 and the smaller of --kiosks and --staff")
@@ -1185,6 +1263,8 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Load, bool, Path | None]:
         parser.error("--queued must be between 0 and the kiosks that are not in a call")
     if load.rate <= 0 or load.duration <= 0 or load.concurrency < 1:
         parser.error("--rate, --duration and --concurrency must be positive")
+    if load.wards < 1 or not 0 <= load.overflow_after <= 86400:
+        parser.error("--wards must be at least 1, --overflow-after between 0 and 86400")
     return load, args.write_docs, args.keep
 
 
@@ -1202,7 +1282,7 @@ def bench(load: Load, workdir: Path) -> tuple[Result, Result]:
     var = workdir / "var"
     var.mkdir()
     settings = Settings(var_dir=str(var))
-    print(f"seeding {load.kiosks} kiosks and {load.staff} staff accounts")
+    print(f"seeding {load.wards} wards, {load.kiosks} kiosks and {load.staff} staff accounts")
     city = asyncio.run(seed_city(settings.database_url, load))
     hub_port, echo_port = free_port(), free_port()
     config = workdir / "hub.toml"
