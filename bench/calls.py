@@ -33,12 +33,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import msgspec
+
 from bench.call_outcomes import Failure, Tally, classify_exit, current_session, excerpt
 from bench.calls_report import Run, Sample, report_sections
 from bench.performance_doc import REPO, write_section
-from bench.signaling_load import BenchError, Server, always_open, free_port, load_average
+from bench.signaling_load import BenchError, Server, free_port, load_average
 from call.bot import CALL_PREFIX, FAILED_PREFIX
 from signaling.demo import demo_directory, seed_demo
+from signaling.directory import Directory, OpeningHours
 from signaling.settings import Settings
 from signaling.store import Store
 
@@ -46,6 +49,11 @@ STAFF_USERNAME = "tanaka"  # a demo staff member of "shimin"
 CATEGORY = "juminhyo"  # one of shimin's categories
 ROLES = ("kiosk", "staff")
 RESTART_PAUSE = 1.0  # seconds before a failed bot is started again
+# Open around the clock, as in tests/signaling/conftest.py: a run may cross closing time.
+ALWAYS = OpeningHours(
+    weekly={d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+    national_holidays_closed=False,
+)
 
 
 @dataclass(frozen=True)
@@ -204,6 +212,11 @@ def rss_kib(pid: int | None) -> int | None:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return None
+
+
+def always_open(city: Directory) -> Directory:
+    departments = [msgspec.structs.replace(d, hours=ALWAYS) for d in city.departments]
+    return msgspec.structs.replace(city, departments=departments)
 
 
 async def seed(settings: Settings) -> tuple[str, str]:
