@@ -192,7 +192,7 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
 async def test_a_failing_history_read_keeps_the_last_figures_and_every_other_metric(
     store: Store, tmp_path: Path
 ) -> None:
-    now = time.time()
+    now = MORNING  # not the wall clock: five minutes before now is yesterday just after midnight
 
     async def read(since: float, until: float) -> Sequence[ConsultationRecord]:
         return await store.list_consultations(since=since, until=until, limit=ALL)
