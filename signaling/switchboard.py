@@ -901,14 +901,29 @@ class Switchboard:
         if self._dirty_estimates:  # staff came, went or changed presence
             self._watch_staffing(now)
             self._watch_overflow(now)  # a desk with nobody left on duty overflows at once
-        # A change at one desk moves the places of citizens who may be answered there too.
+        # A change at one desk moves the places of citizens who may be answered there too: a
+        # queue's change shows in the other desks' snapshots, a staffing change only in the
+        # waiting figures (so a staff member's return does not resend every ward's snapshots).
+        queues, estimates = set(self._dirty_queues), set(self._dirty_estimates)
         for session_id in self._overflowed:
             desks = self._desks(self._sessions[session_id])
-            if desks & (self._dirty_queues | self._dirty_estimates):
+            if desks & queues:
                 self._dirty_queues |= desks
+            elif desks & estimates:
+                self._dirty_estimates |= desks
+        # Staff with the same departments see the same snapshot: build it once per flush, not
+        # once each (with overflow on, a change reaches every staff member of every ward's desk).
+        snapshots: dict[tuple[str, ...], p.QueueSnapshot] = {}
+        told: set[str] = set()  # each staff member once, whatever number of their desks changed
         for department_id in self._dirty_queues:
             for staff in self._staff_serving(department_id):
-                self._send_to(staff, self._queue_snapshot(staff))
+                if staff.principal.id in told:
+                    continue
+                told.add(staff.principal.id)
+                key = tuple(staff.principal.departments)
+                if key not in snapshots:
+                    snapshots[key] = self._queue_snapshot(staff)
+                self._send_to(staff, snapshots[key])
         for department_id in self._dirty_queues | self._dirty_estimates:
             self._update_waiting(department_id)
         self._dirty_queues.clear()
