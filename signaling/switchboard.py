@@ -560,7 +560,7 @@ class Switchboard:
             for dept in staff.principal.departments
             if self._queues.get(dept)
         ]
-        heads += [s for s in self._overflowed_to(staff.principal.departments)]
+        heads += self._overflowed_to(staff.principal.departments)
         if not heads:
             raise p.RemoteProtocolError(p.ErrorCode.QUEUE_EMPTY, "nobody is waiting")
         return min(heads, key=_priority)
