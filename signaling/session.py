@@ -67,6 +67,12 @@ class Session:
     def leg(self) -> Leg:
         return self.legs[-1]
 
+    @property
+    def priority(self) -> tuple[bool, float]:
+        """Who is served first among queued sessions, lowest first: transferred ones, then the
+        longest waiting. Each queue is in this order (signaling/switchboard.py)."""
+        return (len(self.legs) == 1, self.leg.queued_at)
+
 
 @dataclass
 class Client:

@@ -38,7 +38,7 @@ from typing import assert_never
 
 import msgspec
 
-from signaling import events, hours, routing, views
+from signaling import events, hours, routing, views, waiting
 from signaling import protocol as p
 from signaling.directory import KIOSK_LANGUAGES, Directory
 from signaling.eta import DEFAULT_HANDLE_SECONDS, HandleTimes, estimate_wait
@@ -124,11 +124,6 @@ class _Snapshot(msgspec.Struct):
     queues: dict[str, list[str]]
     clients: list[Client]
     handle_times: dict[str, list[float]]
-
-
-def _priority(session: Session) -> tuple[bool, float]:
-    """Who is served first among queued sessions: transferred ones, then the longest waiting."""
-    return (len(session.legs) == 1, session.leg.queued_at)
 
 
 def _kept(client: Client) -> bool:
@@ -563,7 +558,7 @@ class Switchboard:
         heads += self._overflowed_to(staff.principal.departments)
         if not heads:
             raise p.RemoteProtocolError(p.ErrorCode.QUEUE_EMPTY, "nobody is waiting")
-        return min(heads, key=_priority)
+        return min(heads, key=lambda session: session.priority)
 
     def _accept(self, staff: Client, session: Session, now: float) -> None:
         if staff.session_id is not None:
@@ -745,20 +740,13 @@ class Switchboard:
         return open_now and bool(self._on_duty(department_id))
 
     def _overflowed_to(self, departments: Collection[str]) -> list[Session]:
-        """Queued sessions of other desks that staff of `departments` may take now, in order."""
-        sessions = (self._sessions[session_id] for session_id in self._overflowed)
-        eligible = [
-            s
-            for s in sessions
-            if s.leg.department_id not in departments and any(d in departments for d in s.overflow)
-        ]
-        return sorted(eligible, key=_priority)
+        return waiting.overflowed_to(self._sessions, self._overflowed, departments)
 
-    def _desks(self, session: Session) -> set[str]:
+    def _desks(self, session: Session) -> frozenset[str]:
         """Where the queued session may be answered now."""
         if session.overflowed:
-            return {session.leg.department_id, *session.overflow}
-        return {session.leg.department_id}
+            return frozenset((session.leg.department_id, *session.overflow))
+        return frozenset((session.leg.department_id,))
 
     def _finish_leg(self, session: Session, reason: p.EndReason, now: float) -> None:
         """Close the current leg; its staff member, if any, goes to wrap-up."""
@@ -898,6 +886,8 @@ class Switchboard:
 
     def _flush(self, now: float) -> None:
         """Send queue snapshots and waiting updates for what changed during this input."""
+        if not (self._dirty_queues or self._dirty_estimates):
+            return
         if self._dirty_estimates:  # staff came, went or changed presence
             self._watch_staffing(now)
             self._watch_overflow(now)  # a desk with nobody left on duty overflows at once
@@ -924,8 +914,9 @@ class Switchboard:
                 if key not in snapshots:
                     snapshots[key] = self._queue_snapshot(staff)
                 self._send_to(staff, snapshots[key])
+        figures = waiting.Waiting(self._sessions, self._queues, self._overflowed, self._on_duty)
         for department_id in self._dirty_queues | self._dirty_estimates:
-            self._update_waiting(department_id)
+            self._update_waiting(department_id, figures)
         self._dirty_queues.clear()
         self._dirty_estimates.clear()
 
@@ -933,45 +924,28 @@ class Switchboard:
         """Staff who serve the department and are not away: `queued.staff_on_duty`."""
         return [s for s in self._staff_serving(department_id) if s.presence is not p.Presence.AWAY]
 
-    def _update_waiting(self, department_id: str) -> None:
+    def _update_waiting(self, department_id: str, figures: waiting.Waiting) -> None:
         """Tell each citizen in the queue their one position and ETA, counted across every desk
         that may take them now (their own, plus the overflow desks once overflowed)."""
         queue = self._queues.get(department_id, ())
-        incoming = self._overflowed_to((department_id,))
+        incoming = figures.incoming(frozenset((department_id,)))
         handle = self._handle_times.average(department_id)
         for position, session_id in enumerate(queue, start=1):
             session = self._sessions[session_id]
             desks = self._desks(session)
             if len(desks) > 1 or incoming:
-                position += self._ahead_elsewhere(session, desks)
-            on_duty = {id(c): c for desk in desks for c in self._on_duty(desk)}.values()
-            idle = sum(
-                c.presence is p.Presence.AVAILABLE and c.session_id is None and c.conn is not None
-                for c in on_duty
-            )
+                position += figures.ahead_elsewhere(session, desks)
+            on_duty, idle = figures.staff(desks)
             queued = p.Queued(
                 session_id=session_id,
                 department_id=department_id,
                 position=position,
-                eta_seconds=estimate_wait(position, len(on_duty), idle, handle),
-                staff_on_duty=len(on_duty),
+                eta_seconds=estimate_wait(position, on_duty, idle, handle),
+                staff_on_duty=on_duty,
             )
             if self._last_queued.get(session_id) != queued:
                 self._last_queued[session_id] = queued
-                self._send_to(self._kiosk_of(self._sessions[session_id]), queued)
-
-    def _ahead_elsewhere(self, session: Session, desks: set[str]) -> int:
-        """Citizens of other queues who come first at one of `desks`: those queued there, and
-        those overflowed to them, by the same order as within a queue."""
-        others = {
-            session_id
-            for desk in desks - {session.leg.department_id}
-            for session_id in self._queues.get(desk, ())
-        }
-        others |= {s.id for s in self._overflowed_to(desks)}
-        others -= set(self._queues[session.leg.department_id])
-        mine = _priority(session)
-        return sum(_priority(self._sessions[other]) < mine for other in others)
+                self._send_to(self._kiosk_of(session), queued)
 
     def _staff_serving(self, department_id: str) -> list[Client]:
         return self._roster.staff_serving(department_id)

@@ -174,6 +174,34 @@ class SwitchboardMachine(RuleBasedStateMachine):
             assert all(s.state is SessionState.QUEUED for s in queued)
 
     @invariant()
+    def every_citizen_is_told_their_true_place(self) -> None:
+        """Each queued citizen's last `Queued` (sent, or due on resume) says what a plain count
+        of the whole state says: signaling/waiting.py counts it by bisection, once per flush."""
+        board = self.b.board
+        queued = [s for s in board.sessions() if s.state is SessionState.QUEUED]
+        for me in queued:
+            told = board._last_queued.get(me.id)
+            if told is None:
+                continue  # its kiosk is in its grace period and gets its figures on resume
+            mine = board._desks(me)
+            home = board.queue(me.leg.department_id)
+            ahead = home.index(me.id) + sum(
+                other.leg.department_id != me.leg.department_id
+                and bool(board._desks(other) & mine)
+                and other.priority < me.priority
+                for other in queued
+            )
+            on_duty = {
+                c.principal.id: c
+                for c in board._roster.clients()
+                if c.online
+                and c.principal.role is p.Role.STAFF
+                and set(c.principal.departments) & mine
+                and c.presence is not p.Presence.AWAY
+            }
+            assert (told.position, told.staff_on_duty) == (ahead + 1, len(on_duty)), me.id
+
+    @invariant()
     def the_grace_index_matches_the_clients(self) -> None:
         roster = self.b.board._roster
         expected = {k for k, c in roster._clients.items() if c.grace_deadline is not None}
