@@ -262,8 +262,11 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     )
     try:
         await ws.prepare(request)
-    except ConnectionResetError:  # it gave up waiting (a reconnect storm): nothing to log
-        return ws
+    except ConnectionResetError:
+        # It gave up waiting (a reconnect storm): nothing to log. The half-started WebSocket
+        # response cannot be finished (aiohttp would log "Call .prepare() first"); this one's
+        # write fails quietly, and the access log says what happened, as nginx's 499 does.
+        return web.Response(status=499, reason="Client Closed Request")
     hub = request.app[HUB]
     hello = await _read_hello(ws, settings)
     if hello is None:
