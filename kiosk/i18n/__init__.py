@@ -88,8 +88,16 @@ class Translator:
         """A message with its placeholders left in, for a view to fill in later."""
         return self._messages.get(key) or ja.MESSAGES[key]
 
+    def name(self, names: Mapping[str, str]) -> str | None:
+        """The city's name for a thing in this language only, for use inside a sentence, where
+        another language's word must never appear (None: say the sentence without it).
+        やさしい日本語 takes the Japanese name too: the kiosk gives it ruby."""
+        codes = ("ja-easy", "ja") if self.language is Language.JA_EASY else (self.language,)
+        return next((names[code] for code in codes if names.get(code)), None)
+
     def pick(self, names: Mapping[str, str]) -> str:
-        """The best name for this language from a hub ``names``/``descriptions`` mapping."""
+        """The best name for this language from a hub ``names``/``descriptions`` mapping, for a
+        label that stands alone (a topic button): another language's beats none."""
         for code in DATA_FALLBACKS[self.language]:
             if names.get(code):
                 return names[code]
