@@ -31,6 +31,10 @@ def register(add: Add) -> None:
     sub = add("set-account", _set_account, "change a staff member's name, role or departments")
     sub.add_argument("username")
     sub.add_argument("--display-name", help="the name citizens and staff see")
+    sub.add_argument(
+        "--reading",
+        help="the name in kana (たなか はなこ), which citizens read romanised or with ruby",
+    )
     sub.add_argument("--role", choices=sorted(r.value for r in ACCOUNT_ROLES))
     departments = sub.add_mutually_exclusive_group()
     departments.add_argument(
@@ -65,11 +69,12 @@ async def _set_account(store: Store, args: argparse.Namespace) -> None:
     if account is None:
         raise ValueError(f"no account named {args.username!r}")
     departments = [] if args.no_departments else args.department
-    if args.display_name is None and args.role is None and departments is None:
-        raise ValueError("say what to change: --display-name, --role or --department")
+    if (args.display_name, args.reading, args.role, departments) == (None, None, None, None):
+        raise ValueError("say what to change: --display-name, --reading, --role or --department")
     before, after = await store.update_account(
         account.id,
         display_name=args.display_name,
+        name_reading=args.reading,
         role=None if args.role is None else Role(args.role),
         departments=departments,
         actor=ACTOR,

@@ -384,4 +384,5 @@ def _account_principal(account: Account) -> Principal:
         id=account.id,
         display_name=account.display_name,
         departments=account.departments,
+        name_reading=account.name_reading,
     )

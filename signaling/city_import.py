@@ -1,7 +1,8 @@
 """**Pure**: importing the city file into a database that admins have edited since.
 
 The database is the source of truth; the city file is an import that never stops the hub. Each
-entry (ward, site, service, department, category, outcome code) is merged by its id against
+entry (ward, site, service, department, category, outcome code, staff
+message, reading) is merged by its id against
 the file as it was last imported, the *base*, so that the file's changes and the admins' edits
 are told apart:
 
@@ -32,8 +33,10 @@ from signaling.directory import (
     Department,
     Directory,
     OutcomeCode,
+    Reading,
     Service,
     Site,
+    StaffMessage,
     Ward,
     validate_directory,
 )
@@ -116,6 +119,8 @@ def merge_city_file(
     departments = merger.merge("department", "departments")
     categories = merger.merge("category", "categories")
     outcomes = merger.merge("outcome_code", "outcome_codes")
+    staff_messages = merger.merge("staff_message", "staff_messages")
+    readings = merger.merge("reading", "readings")
     keep = merger.keep
     for department_id in in_use.departments_with_staff:
         keep("department", department_id, "has staff; removed from the file")
@@ -146,16 +151,20 @@ def merge_city_file(
         departments=departments(),
         categories=categories(),
         outcome_codes=outcomes(),
+        staff_messages=staff_messages(),
+        readings=readings(),
     )
     validate_directory(directory)
     return CityImport(directory, tuple(merger.changes))
 
 
-Entry = Ward | Site | Service | Department | Category | OutcomeCode
+Entry = Ward | Site | Service | Department | Category | OutcomeCode | StaffMessage | Reading
 
 
 def _key(entry: Entry) -> str:
-    return entry.code if isinstance(entry, OutcomeCode) else entry.id
+    if isinstance(entry, OutcomeCode):
+        return entry.code
+    return entry.word if isinstance(entry, Reading) else entry.id
 
 
 @dataclass

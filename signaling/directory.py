@@ -90,6 +90,22 @@ class OutcomeCode(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     names: dict[str, str]
 
 
+class StaffMessage(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A message staff send at a touch ("please wait a moment"), kept in every kiosk language
+    so that the citizen reads it in theirs; staff see the Japanese beside it."""
+
+    id: str
+    texts: dict[str, str]
+
+
+class Reading(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The city's own reading of a word, for ruby in やさしい日本語: place names and surnames a
+    morphological analyser gets wrong (門司 もじ, not もんじ)."""
+
+    word: str
+    reading: str  # hiragana or katakana
+
+
 class Directory(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     wards: list[Ward] = []
     sites: list[Site] = []
@@ -97,6 +113,8 @@ class Directory(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     departments: list[Department] = []
     categories: list[Category] = []
     outcome_codes: list[OutcomeCode] = []
+    staff_messages: list[StaffMessage] = []
+    readings: list[Reading] = []
 
     def ward(self, ward_id: str | None) -> Ward | None:
         return next((w for w in self.wards if w.id == ward_id), None)
@@ -127,6 +145,7 @@ _SAFE_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 _SPAN = re.compile(r"\d\d:\d\d-\d\d:\d\d")
 _YEARLY = re.compile(r"(\d\d)-(\d\d)")
 _ONCE = re.compile(r"\d{4}-\d\d-\d\d")
+_KANA = re.compile(r"[\u3041-\u309f\u30a0-\u30ff]+")  # hiragana, katakana and the long mark
 
 
 def load_directory(text: str | bytes) -> Directory:
@@ -139,6 +158,10 @@ def load_directory(text: str | bytes) -> Directory:
         check_department(department)
     for category in directory.categories:
         check_category(category)
+    for message in directory.staff_messages:
+        check_staff_message(message)
+    for reading in directory.readings:
+        check_reading(reading)
     validate_directory(directory)
     return directory
 
@@ -150,6 +173,10 @@ def validate_directory(directory: Directory) -> None:
     service_ids = _unique_ids("service", [s.id for s in directory.services])
     department_ids = _unique_ids("department", [d.id for d in directory.departments])
     _unique_ids("category", [c.id for c in directory.categories])
+    _unique_ids("staff message", [m.id for m in directory.staff_messages])
+    words = [r.word for r in directory.readings]
+    if len(set(words)) != len(words):
+        raise DirectoryError("each word may have one reading")
     for site in directory.sites:
         if site.ward_id not in ward_ids:
             raise DirectoryError(f"site {site.id!r} names unknown ward {site.ward_id!r}")
@@ -204,6 +231,27 @@ def check_category(category: Category) -> None:
     if category.icon and category.icon not in CATEGORY_ICONS:
         icons = ", ".join(CATEGORY_ICONS)
         raise DirectoryError(f"{where}: icon {category.icon!r} is not one of {icons} (or none)")
+
+
+def check_staff_message(message: StaffMessage) -> None:
+    """What an admin's staff message must have: a safe id and a Japanese text, at most 200
+    characters in any language (it is shown large on the kiosk)."""
+    _check_id("staff message", message.id)
+    where = f"staff message {message.id!r}"
+    _check_texts(f"{where}: texts", message.texts, required=True)
+    if any(len(text) > 200 for text in message.texts.values()):
+        raise DirectoryError(f"{where}: keep each text to 200 characters")
+
+
+def check_reading(reading: Reading) -> None:
+    """A reading is a word of at most 32 characters and its kana."""
+    if not reading.word.strip() or len(reading.word) > 32:
+        raise DirectoryError("a reading's word must be 1 to 32 characters")
+    if not _KANA.fullmatch(reading.reading) or len(reading.reading) > 64:
+        raise DirectoryError(
+            f"the reading of {reading.word!r} must be 1 to 64 hiragana or katakana, "
+            f"not {reading.reading!r}"
+        )
 
 
 def _check_id(kind: str, value: str) -> None:

@@ -19,6 +19,8 @@ class Principal:
     # Kiosks: the site (a ward office or community center) it belongs to, which decides the
     # ward whose desks answer it first (signaling/routing.py). None: no ward, city-wide.
     site_id: str | None = None
+    # Staff: the display name in kana, from which kiosks show it to each citizen (language/).
+    name_reading: str = ""
 
 
 @dataclass(frozen=True, slots=True)

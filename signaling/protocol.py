@@ -168,11 +168,24 @@ class StaffInfo(msgspec.Struct, kw_only=True):
     staff_id: str
     display_name: str
     department_id: str
+    # The display name in kana (たなか はなこ), "" when the city gave none: the kiosk shows it
+    # in kana for やさしい日本語 and romanised for en, ko and vi.
+    name_reading: str = ""
 
 
 class WardInfo(msgspec.Struct, kw_only=True):
     id: str
     names: dict[str, str]
+
+
+class SiteInfo(msgspec.Struct, kw_only=True):
+    id: str
+    names: dict[str, str]
+
+
+class StaffMessageInfo(msgspec.Struct, kw_only=True):
+    id: str
+    texts: dict[str, str]  # by kiosk language; "ja" always there
 
 
 class HandoffStep(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -353,6 +366,7 @@ class Welcome(_Message, tag="welcome"):
     # Set when the hello was a username/password login: reconnect with this token.
     session_token: str | None = None
     session_expires_at: float | None = None
+    site_id: str | None = None  # a kiosk's site, named in the Directory's `sites`
 
     def __repr__(self) -> str:  # never log secrets
         return f"Welcome(role={self.role}, principal_id={self.principal_id!r})"
@@ -363,6 +377,10 @@ class Directory(_Message, tag="directory"):
     categories: list[CategoryInfo]
     outcome_codes: list[OutcomeInfo] = []
     wards: list[WardInfo] = []  # to name a caller's ward (`KioskInfo.ward_id`)
+    # A kiosk's ward's sites (every site for staff), so a kiosk names its own in each language.
+    sites: list[SiteInfo] = []
+    staff_messages: list[StaffMessageInfo] = []  # what staff send at a touch
+    readings: dict[str, str] = {}  # the city's own readings of words, for ruby (word -> kana)
 
 
 class Queued(_Message, tag="queued"):

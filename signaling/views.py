@@ -47,6 +47,7 @@ def session_started(
             staff_id=staff.id,
             display_name=staff.display_name,
             department_id=session.leg.department_id,
+            name_reading=staff.name_reading,
         ),
         category_id=session.category_id,
         language=session.language,
@@ -125,4 +126,11 @@ def directory(
         ],
         outcome_codes=[p.OutcomeInfo(code=o.code, names=o.names) for o in city.outcome_codes],
         wards=[p.WardInfo(id=w.id, names=w.names) for w in city.wards],
+        sites=[
+            p.SiteInfo(id=s.id, names=s.names)
+            for s in city.sites
+            if ward_id is None or s.ward_id == ward_id
+        ],
+        staff_messages=[p.StaffMessageInfo(id=m.id, texts=m.texts) for m in city.staff_messages],
+        readings={r.word: r.reading for r in city.readings},
     )

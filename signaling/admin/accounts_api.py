@@ -1,6 +1,7 @@
 """The admin API for an account's lifecycle beyond creating it: name, role, departments, site.
 
-``PUT /accounts/{id}`` ``{"display_name"?, "role"?, "departments"?, "site_id"?}`` (admins only)
+``PUT /accounts/{id}`` ``{"display_name"?, "name_reading"?, "role"?, "departments"?, "site_id"?}``
+(admins only)
 changes what is given (``site_id`` null: no one site; a supervisor's site gives the ward they
 supervise, read at each request, so it needs no new sign-in). A new role or new departments
 end the account's sessions and close its connections (``session_expired``): what a console may
@@ -24,6 +25,7 @@ from signaling.store.accounts import public_fields
 
 class AccountChange(msgspec.Struct, forbid_unknown_fields=True):
     display_name: str | None = None
+    name_reading: str | None = None  # kana, "" for none
     role: p.Role | None = None
     departments: list[str] | None = None
     site_id: str | msgspec.UnsetType | None = msgspec.UNSET  # null is a value: no one site
@@ -64,6 +66,7 @@ async def update_account(request: web.Request) -> web.Response:
         _, after = await admin.store.update_account(
             account_id,
             display_name=body.display_name,
+            name_reading=body.name_reading,
             role=body.role,
             departments=body.departments,
             actor=user.account.id,

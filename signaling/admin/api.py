@@ -178,6 +178,7 @@ async def accounts(request: web.Request) -> web.Response:
             "id": a.id,
             "username": a.username,
             "display_name": a.display_name,
+            "name_reading": a.name_reading,
             "role": a.role.value,
             "disabled": a.disabled,
             # A ward sees its own and city-wide desks, not the other wards' someone also serves.

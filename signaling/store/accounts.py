@@ -20,6 +20,10 @@ ACCOUNT_ROLES = frozenset({Role.STAFF, Role.SUPERVISOR, Role.ADMIN})
 # Lower-case ASCII, so a login never depends on how an IME or keyboard cased it.
 USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 MAX_DISPLAY_NAME_CHARS = 100  # the column's width
+# Kana words (with the long mark), one space between: what romanisation and ruby can use.
+NAME_READING_PATTERN = re.compile(
+    r"[\u3041-\u309f\u30a0-\u30ff]{1,30}( [\u3041-\u309f\u30a0-\u30ff]{1,30}){0,3}"
+)
 
 
 async def create_account(
@@ -121,6 +125,7 @@ async def update_account(
     display_name: str | None = None,
     role: Role | None = None,
     departments: Sequence[str] | None = None,
+    name_reading: str | None = None,
 ) -> tuple[Account, Account]:
     """Change what is given (None keeps it); returns the account before and after.
 
@@ -131,6 +136,8 @@ async def update_account(
     values: dict[str, Any] = {}
     if display_name is not None:
         values["display_name"] = _checked_display_name(display_name)
+    if name_reading is not None:
+        values["name_reading"] = checked_name_reading(name_reading)
     if role is not None:
         _check_role(role)
         values["role"] = role.value
@@ -153,6 +160,7 @@ def public_fields(account: Account) -> dict[str, Any]:
     """What an admin changes and the audit log shows: never the password hash."""
     return {
         "display_name": account.display_name,
+        "name_reading": account.name_reading,
         "role": account.role.value,
         "departments": list(account.departments),
     }
@@ -205,6 +213,17 @@ async def delete_expired_sessions(conn: AsyncConnection, now: float) -> int:
 def _check_role(role: Role) -> None:
     if role not in ACCOUNT_ROLES:
         raise ValueError(f"an account's role must be staff, supervisor or admin, not {role!r}")
+
+
+def checked_name_reading(reading: str) -> str:
+    """A display name's reading: kana and spaces (たなか はなこ), or empty for none."""
+    reading = " ".join(reading.split())
+    if reading and not NAME_READING_PATTERN.fullmatch(reading):
+        raise ValueError(
+            f"the name's reading {reading!r} must be hiragana or katakana, words separated "
+            "by spaces, e.g. たなか はなこ"
+        )
+    return reading
 
 
 def _checked_display_name(display_name: str) -> str:
@@ -286,6 +305,7 @@ def _account(row: sa.Row[Any], departments: tuple[str, ...]) -> Account:
         password_hash=m["password_hash"],
         must_change_password=bool(m["must_change_password"]),
         site_id=m["site_id"],
+        name_reading=m["name_reading"],
     )
 
 

@@ -20,9 +20,11 @@ from signaling.directory import (
     DirectoryError,
     OpeningHours,
     OutcomeCode,
+    Reading,
     Service,
     Site,
     SiteKind,
+    StaffMessage,
     Ward,
     validate_directory,
 )
@@ -37,8 +39,10 @@ from signaling.store.schema import (
     departments,
     kiosks,
     outcome_codes,
+    readings,
     services,
     sites,
+    staff_messages,
     wards,
 )
 
@@ -190,6 +194,14 @@ async def load_directory(conn: AsyncConnection) -> Directory:
             OutcomeCode(code=row.code, names=row.names)
             for row in await conn.execute(ordered(outcome_codes))
         ],
+        staff_messages=[
+            StaffMessage(id=row.id, texts=row.texts)
+            for row in await conn.execute(ordered(staff_messages))
+        ],
+        readings=[
+            Reading(word=row.word, reading=row.reading)
+            for row in await conn.execute(ordered(readings))
+        ],
     )
 
 
@@ -233,6 +245,8 @@ async def replace_directory(conn: AsyncConnection, directory: Directory) -> bool
     await conn.execute(sa.delete(categories))
     await conn.execute(sa.delete(department_services))
     await conn.execute(sa.delete(outcome_codes))
+    await conn.execute(sa.delete(staff_messages))
+    await conn.execute(sa.delete(readings))
     await _upsert(conn, wards, [_ward_row(w) for w in directory.wards])
     await _upsert(conn, sites, [_site_row(s) for s in directory.sites])
     await _upsert(conn, services, [_service_row(s) for s in directory.services])
@@ -275,6 +289,22 @@ async def replace_directory(conn: AsyncConnection, directory: Directory) -> bool
         [
             {"code": o.code, "names": o.names, "sort_order": order}
             for order, o in enumerate(directory.outcome_codes)
+        ],
+    )
+    await _insert(
+        conn,
+        staff_messages,
+        [
+            {"id": m.id, "texts": m.texts, "sort_order": order}
+            for order, m in enumerate(directory.staff_messages)
+        ],
+    )
+    await _insert(
+        conn,
+        readings,
+        [
+            {"word": r.word, "reading": r.reading, "sort_order": order}
+            for order, r in enumerate(directory.readings)
         ],
     )
     return True

@@ -22,6 +22,8 @@ class Account:
     must_change_password: bool = False
     # The site they work at (signaling/directory.py, Site); None: no one site.
     site_id: str | None = None
+    # The display name in kana: citizens read it in kana (やさしい日本語) or romanised (en, ko, vi).
+    name_reading: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

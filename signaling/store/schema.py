@@ -87,6 +87,23 @@ outcome_codes = sa.Table(
     sa.Column("sort_order", sa.Integer, nullable=False),
 )
 
+# What staff send at a touch, in every kiosk language, and the city's own readings for ruby (0006).
+staff_messages = sa.Table(
+    "staff_messages",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("texts", sa.JSON, nullable=False),
+    sa.Column("sort_order", sa.Integer, nullable=False),
+)
+
+readings = sa.Table(
+    "readings",
+    metadata,
+    sa.Column("word", sa.String(32), primary_key=True),
+    sa.Column("reading", sa.String(64), nullable=False),
+    sa.Column("sort_order", sa.Integer, nullable=False),
+)
+
 accounts = sa.Table(
     "accounts",
     metadata,
@@ -101,6 +118,8 @@ accounts = sa.Table(
     sa.Column("must_change_password", sa.Boolean, nullable=False, server_default=sa.false()),
     # Where the staff member works; NULL: no one site (a city-wide desk). 0004.
     sa.Column("site_id", sa.String(64), sa.ForeignKey("sites.id"), nullable=True),
+    # The display name's kana reading: kana for やさしい日本語, romanised for en, ko, vi (0006).
+    sa.Column("name_reading", sa.String(100), nullable=False, server_default=""),
 )
 
 account_departments = sa.Table(

@@ -190,16 +190,23 @@ class Store:
         display_name: str | None = None,
         role: Role | None = None,
         departments: Sequence[str] | None = None,
+        name_reading: str | None = None,
         actor: str,
         now: float,
         ip: str | None = None,
     ) -> tuple[Account, Account]:
-        """Change an account's name, role or departments (None keeps each); returns it before
-        and after. A new role or departments end its sessions. Audited as account_updated with
-        the fields as they were and are; a change to nothing is not audited."""
+        """Change an account's name, its reading, role or departments (None keeps each);
+        returns it before and after. A new role or departments end its sessions. Audited as
+        account_updated with the fields as they were and are; a change to nothing is not
+        audited."""
         async with self._write() as conn:
             before, after = await accounts.update_account(
-                conn, account_id, display_name=display_name, role=role, departments=departments
+                conn,
+                account_id,
+                display_name=display_name,
+                role=role,
+                departments=departments,
+                name_reading=name_reading,
             )
             old, new = accounts.public_fields(before), accounts.public_fields(after)
             changed = [key for key in old if old[key] != new[key]]

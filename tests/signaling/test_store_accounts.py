@@ -48,6 +48,16 @@ async def test_a_new_role_or_departments_end_the_sessions_and_are_audited(store:
     assert entries[-1].ip == "10.0.0.1"
 
 
+async def test_a_name_reading_is_kept_in_kana_with_single_spaces(store: Store) -> None:
+    account_id = await tanaka(store)
+    _, after = await store.update_account(
+        account_id, name_reading=" たなか　 イチロウ ", actor="admin", now=NOW
+    )
+    assert after.name_reading == "たなか イチロウ"
+    _, after = await store.update_account(account_id, name_reading="", actor="admin", now=NOW)
+    assert after.name_reading == ""
+
+
 async def test_a_refused_change_changes_nothing(store: Store) -> None:
     account_id = await tanaka(store)
     with pytest.raises(NotFoundError):
@@ -58,6 +68,8 @@ async def test_a_refused_change_changes_nothing(store: Store) -> None:
         await store.update_account(account_id, role=Role.KIOSK, actor="a", now=NOW)
     with pytest.raises(NotFoundError):
         await store.update_account("u-nobody", display_name="誰", actor="a", now=NOW)
+    with pytest.raises(ValueError, match="reading"):
+        await store.update_account(account_id, name_reading="Tanaka", actor="a", now=NOW)
     account = await store.get_account(account_id)
     assert account is not None
     assert (account.display_name, account.role, account.departments) == (

@@ -11,9 +11,11 @@ from signaling.directory import (
     Department,
     Directory,
     OutcomeCode,
+    Reading,
     Service,
     Site,
     SiteKind,
+    StaffMessage,
     Ward,
 )
 from signaling.store import ConflictError, NotFoundError, Store
@@ -50,6 +52,11 @@ SHAPED = Directory(
         Category(id="zei", names={"ja": "税"}, department_id="zeimu", icon="yen"),
     ],
     outcome_codes=[OutcomeCode(code="resolved", names={"ja": "解決"})],
+    staff_messages=[
+        StaffMessage(id="wait", texts={"ja": "少々お待ちください。", "en": "One moment, please."}),
+        StaffMessage(id="thanks", texts={"ja": "ありがとうございました。"}),
+    ],
+    readings=[Reading(word="門司", reading="もじ"), Reading(word="小倉", reading="こくら")],
 )
 
 
