@@ -31,6 +31,7 @@ Rules, after h11's ``_state.py``:
 from __future__ import annotations
 
 import itertools
+import math
 from collections import deque
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -362,7 +363,9 @@ class Switchboard:
         # The roster indexes the clients in their grace period: this runs after every input.
         deadlines = [self._roster.next_grace_deadline(), self._hours_change]
         if self._overflow_due:
-            deadlines.append(min(self._overflow_due.values()))
+            # On whole seconds, a second late at most: a burst of requests then overflows in
+            # one flush, which tells every staff member of every desk, not in one flush each.
+            deadlines.append(math.ceil(min(self._overflow_due.values())))
         return min((d for d in deadlines if d is not None), default=None)
 
     def drain(self) -> Outputs:
@@ -848,6 +851,7 @@ class Switchboard:
             presence=client.presence if client and principal.role is p.Role.STAFF else None,
             session_token=issued.token if issued else None,
             session_expires_at=issued.expires_at if issued else None,
+            site_id=principal.site_id if principal.role is p.Role.KIOSK else None,
         )
 
     def _sync(self, client: Client, now: float) -> None:

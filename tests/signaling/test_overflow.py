@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from signaling import events
@@ -199,3 +201,36 @@ def test_overflow_survives_a_snapshot_and_restore() -> None:
         restarted.connect(kiosk_at(n, "moji-center"))  # the citizens' kiosks come back
     restarted.advance(31)  # for its staff member, whose grace runs out: nobody there now
     assert entries(restarted, kokura) == [(overflowed, True), (waiting, True)]
+
+
+def test_a_burst_of_requests_overflows_in_one_flush_on_a_whole_second(b: Board) -> None:
+    b.connect(desk_staff(1, "moji-shimin"))
+    kokura = b.connect(desk_staff(2, "kokura-shimin"))
+    b.now += 0.2
+    first = b.request(b.connect(kiosk_at(1, "moji-center")))
+    b.now += 0.5
+    second = b.request(b.connect(kiosk_at(2, "moji-center")))
+    b.take(kokura, p.QueueSnapshot)
+    # Each one flush would send every staff member of every desk a snapshot per citizen.
+    timer = b.board.get_timer()
+    assert timer == int(timer)
+    b.advance(timer - b.now)
+    snapshots = b.take(kokura, p.QueueSnapshot)
+    assert len(snapshots) == 1
+    assert [(e.session_id, e.overflowed) for e in snapshots[0].entries] == [
+        (first, True),
+        (second, True),
+    ]
+
+
+def test_a_kiosk_learns_its_site_and_the_staff_members_name_reading(b: Board) -> None:
+    """So that it names its center and the staff member in the citizen's language."""
+    tanaka = dataclasses.replace(desk_staff(1, "moji-shimin"), name_reading="たなか はなこ")
+    staff = b.connect(tanaka)
+    k = b.connect(kiosk_at(1, "moji-center"))
+    assert b.welcome(k).site_id == "moji-center"
+    assert b.welcome(staff).site_id is None
+    directory = b.last(k, p.Directory)
+    assert [s.id for s in directory.sites] == ["moji-office", "moji-center"]  # its ward's
+    b.send(staff, p.Accept(session_id=b.request(k)))
+    assert b.last(k, p.SessionStarted).staff.name_reading == "たなか はなこ"
