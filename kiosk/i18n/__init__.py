@@ -4,7 +4,10 @@
 One module per language holds ``MESSAGES``, a flat dict from a dotted key to the text. Japanese
 (`ja`) is the reference: every other catalog has exactly its keys and its ``{placeholders}``,
 which `tests/kiosk/test_catalogs.py` checks. The やさしい日本語 catalog marks readings as
-``漢字《かんじ》`` (see `kiosk.i18n.ruby`).
+``漢字《かんじ》`` (see `kiosk.i18n.ruby`). The Korean catalog names its particles as format specs,
+``{department:으로}``, and the `Translator` fills them by the word (see `language.korean`).
+A sentence with a ``{department}`` has a twin, ``<key>_unnamed``, that says the same without
+the name, for a department with no name in the citizen's language (docs/languages.md).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from types import MappingProxyType
 from typing import Final
 
 from kiosk.i18n import en, ja, ja_easy, ko, vi, zh
+from language.korean import Word
 
 
 class Language(StrEnum):
@@ -82,7 +86,15 @@ class Translator:
     def __call__(self, key: str, **fields: object) -> str:
         # A missing key is a bug the catalog test catches; never show a raw key or crash.
         text = self._messages.get(key) or ja.MESSAGES[key]
-        return text.format(**fields) if fields else text
+        if not fields:
+            return text
+        if self.language is Language.KO:
+            # {department:으로} asks the word for its particle (language.korean).
+            fields = {
+                name: Word(value) if isinstance(value, str) else value
+                for name, value in fields.items()
+            }
+        return text.format(**fields)
 
     def template(self, key: str) -> str:
         """A message with its placeholders left in, for a view to fill in later."""

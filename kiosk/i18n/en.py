@@ -45,6 +45,7 @@ MESSAGES: Final[dict[str, str]] = {
     "ready.call": "Agree and call staff",  # agree, and call: one tap
     "ready.call_audio_only": "Agree and talk by voice only",
     "waiting.title": "Calling {department}",
+    "waiting.title_unnamed": "Calling a staff member",
     "waiting.requesting": "One moment, please.",
     "waiting.position": "You are number {position} in line",
     "waiting.position_next": "You are next",
@@ -53,17 +54,22 @@ MESSAGES: Final[dict[str, str]] = {
     "waiting.nobody": (
         "Nobody from {department} is at their desk right now. We cannot say how long it will take."
     ),
+    "waiting.nobody_unnamed": (
+        "Nobody is at the desk right now. We cannot say how long it will take."
+    ),
     "waiting.nobody_hint": "You can keep waiting, or cancel.",
     "waiting.nobody_then": "When a staff member is back at their desk, you will be called in turn.",
     "waiting.next_step": "When you are connected, you will see the staff member.",
     "waiting.reconnecting": "The connection is unstable. Reconnecting.",
     "closed.title": "{department} is closed now",
+    "closed.title_unnamed": "This counter is closed now",
     "closed.opens": "It opens {when}.",
     "closed.unknown": "It is closed for a while.",
     "closed.ended": "Opening hours have ended.",
     "closed.hint": "You can choose something else.",
     "call.connecting": "Connecting…",
     "call.staff": "{department}: {name}",
+    "call.staff_unnamed": "{name}",
     "call.you": "You",
     "call.speaking_staff": "Speaking",  # a caption on the video: one line at 320 px
     "call.speaking_you": "Speaking",  # a caption on the video: one line at 320 px
@@ -76,6 +82,7 @@ MESSAGES: Final[dict[str, str]] = {
     "call.end": "End the call",
     "call.phrase_sent": "Sent: “{phrase}”",
     "call.staff_text": "Message from the staff member",
+    "call.in_japanese": "In Japanese:",  # before staff text that is in Japanese
     "call.hitsudan": "Written conversation: if you cannot hear well, you can talk in writing",
     "pad.open": "Write to talk",
     "pad.close": "Close the writing pad",
@@ -86,8 +93,8 @@ MESSAGES: Final[dict[str, str]] = {
     "call.zoom_reset": "Whole page",
     "call.document": "Document from the staff member ({page}/{pages})",
     "call.screen_share": "The staff member's screen",
-    "call.document_camera_on": "Show my papers",
-    "call.document_camera_off": "Stop showing papers",
+    "call.document_camera_on": "Show my documents",
+    "call.document_camera_off": "Stop showing documents",
     "call.peer_offline": "The staff member's connection dropped. Please wait.",
     "call.reconnecting": "Reconnecting.",
     "phrase.cannot_hear": "I can't hear you",
@@ -98,9 +105,11 @@ MESSAGES: Final[dict[str, str]] = {
     "confirm_end.title": "End the call?",
     "confirm_end.yes": "Yes, end",
     "confirm_end.no": "No, continue",
-    "transfer.title": "You are being connected to {department}",
-    "transfer.body": "They already know what you asked. You do not need to explain it again.",
+    "transfer.title": "Connecting you to {department}",
+    "transfer.title_unnamed": "Connecting you to the next department",
+    "transfer.body": "Staff there already know what you asked. You do not need to explain again.",
     "transfer.position": "Your place in line at {department}: {position}",
+    "transfer.position_unnamed": "Your place in line there: {position}",
     "transfer.position_next": "You are next",
     "transfer.wait": "Please wait here.",
     "survey.title": "How was your consultation?",
@@ -119,7 +128,7 @@ MESSAGES: Final[dict[str, str]] = {
     "unavailable.retrying": "We are reconnecting automatically. Please wait a moment.",
     "unavailable.disabled": "This kiosk is out of service right now.",
     "unavailable.error": "Something went wrong. It will be back in a moment.",
-    "unavailable.help": "If it is urgent, please ask the staff of this building.",
+    "unavailable.help": "If it is urgent, please ask a member of staff in this building.",
     "timeout.title": "Do you need more time?",
     "timeout.countdown": "Going back to the start in {seconds} seconds",
     "timeout.extend": "Yes, more time",

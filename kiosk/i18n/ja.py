@@ -44,17 +44,20 @@ MESSAGES: Final[dict[str, str]] = {
     "ready.call_audio_only": "同意して 声だけで 相談する",
     # 6. Waiting, and a closed department.
     "waiting.title": "{department}の 係の人を 呼んでいます",
+    "waiting.title_unnamed": "係の人を 呼んでいます",
     "waiting.requesting": "受付しています。少し お待ちください。",
     "waiting.position": "あなたの順番は {position}番目です",
     "waiting.position_next": "つぎが あなたの番です",
     "waiting.eta": "待ち時間の めやすは 約{minutes}です",
     "waiting.eta_soon": "まもなく つながります",
     "waiting.nobody": "いま {department}の 係の人が 席にいません。待ち時間は わかりません。",
+    "waiting.nobody_unnamed": "いま 係の人が 席にいません。待ち時間は わかりません。",
     "waiting.nobody_hint": "このまま 待つことも、やめることも できます。",
     "waiting.nobody_then": "係の人が 席に もどると、順番に 呼ばれます。",
     "waiting.next_step": "つながると 係の人の顔が 映ります。",
     "waiting.reconnecting": "通信が 不安定です。つなぎ直しています。",
     "closed.title": "{department}は いま 受付時間外です",
+    "closed.title_unnamed": "この窓口は いま 受付時間外です",
     "closed.opens": "つぎに相談できるのは {when}からです。",
     "closed.unknown": "しばらく 相談できません。",
     "closed.ended": "受付時間が おわりました。",
@@ -62,6 +65,7 @@ MESSAGES: Final[dict[str, str]] = {
     # 7. In call.
     "call.connecting": "つないでいます…",
     "call.staff": "{department}　{name}",
+    "call.staff_unnamed": "{name}",
     "call.you": "あなた",
     "call.speaking_staff": "話しています",  # a caption on the video: one line at 320 px
     "call.speaking_you": "話しています",  # under the self-view, already labelled あなた
@@ -74,6 +78,7 @@ MESSAGES: Final[dict[str, str]] = {
     "call.end": "相談を おわる",
     "call.phrase_sent": "「{phrase}」と 伝えました",
     "call.staff_text": "係の人からの 文字",
+    "call.in_japanese": "日本語：",  # before staff text in Japanese; never shown in ja
     "call.hitsudan": "筆談マーク：耳が聞こえにくい方は 文字で やりとりできます",
     "pad.open": "筆談で話す",
     "pad.close": "筆談を閉じる",
@@ -98,8 +103,10 @@ MESSAGES: Final[dict[str, str]] = {
     "confirm_end.no": "いいえ、つづける",
     # 8. Transferring.
     "transfer.title": "{department}に おつなぎします",
+    "transfer.title_unnamed": "つぎの窓口に おつなぎします",
     "transfer.body": "ご相談の内容は 係の人に 伝えてあります。はじめから 説明しなくて 大丈夫です。",
     "transfer.position": "{department}での 順番は {position}番目です",
+    "transfer.position_unnamed": "つぎの窓口での 順番は {position}番目です",
     "transfer.position_next": "つぎが あなたの番です",
     "transfer.wait": "そのまま お待ちください。",
     # 9. Survey.

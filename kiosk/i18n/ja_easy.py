@@ -56,6 +56,7 @@ MESSAGES: Final[dict[str, str]] = {
     "ready.call": "わかりました。係《かかり》の 人《ひと》を よぶ",  # agree, and call: one tap
     "ready.call_audio_only": "わかりました。こえだけで 話《はな》す",
     "waiting.title": "{department}の 係《かかり》の 人《ひと》を よんで います",
+    "waiting.title_unnamed": "係《かかり》の 人《ひと》を よんで います",
     "waiting.requesting": "うけつけて います。すこし まって ください。",
     "waiting.position": "あなたは {position}番目《ばんめ》です",
     "waiting.position_next": "つぎが あなたの 番《ばん》です",
@@ -64,29 +65,35 @@ MESSAGES: Final[dict[str, str]] = {
     "waiting.nobody": (
         "いま {department}に 係《かかり》の 人《ひと》が いません。どれぐらい まつか わかりません。"
     ),
+    "waiting.nobody_unnamed": (
+        "いま 係《かかり》の 人《ひと》が いません。どれぐらい まつか わかりません。"
+    ),
     "waiting.nobody_hint": "まつことも、やめることも できます。",
     "waiting.nobody_then": "係《かかり》の 人《ひと》が もどったら、じゅんばんに よびます。",
     "waiting.next_step": "つながると 係《かかり》の 人《ひと》の かおが 出《で》ます。",
     "waiting.reconnecting": "つながりが わるいです。いま なおして います。",
     "closed.title": "{department}は いま やすみです",
+    "closed.title_unnamed": "えらんだ ところは いま やすみです",
     "closed.opens": "つぎは {when}から そうだん できます。",
     "closed.unknown": "しばらく そうだん できません。",
     "closed.ended": "きょうの うけつけは おわりました。",
     "closed.hint": "ほかの ことを えらぶことも できます。",
     "call.connecting": "つないで います…",
     "call.staff": "{department}　{name}",
+    "call.staff_unnamed": "{name}",
     "call.you": "あなた",
     "call.speaking_staff": "話《はな》して います",  # a caption on the video: one line at 320 px
     "call.speaking_you": "話《はな》して います",  # under the self-view, labelled あなた
     "call.mute": "わたしの こえを とめる",
     "call.unmute": "わたしの こえを つたえる",
     "call.muted": "こえは きこえません",  # a caption on the video: one line at 320 px
-    "call.volume_down": "音《おと》を小《ちい》さく",
-    "call.volume_up": "音《おと》を大《おお》きく",
+    "call.volume_down": "音《おと》を 小《ちい》さく",
+    "call.volume_up": "音《おと》を 大《おお》きく",
     "call.volume": "音《おと》の 大《おお》きさ {level}",
     "call.end": "そうだんを おわる",
     "call.phrase_sent": "「{phrase}」と つたえました",
     "call.staff_text": "係《かかり》の 人《ひと》からの 字《じ》",
+    "call.in_japanese": "日本語《にほんご》：",  # before staff text in Japanese; never shown here
     "call.hitsudan": "筆談《ひつだん》の しるし：字《じ》を 書《か》いて 話《はな》せます",
     "pad.open": "字《じ》で 話《はな》す",
     "pad.close": "書《か》くのを おわる",
@@ -98,7 +105,7 @@ MESSAGES: Final[dict[str, str]] = {
     "call.document": "係《かかり》の 人《ひと》が 見《み》せて いる 紙《かみ》（{page}/{pages}）",
     "call.screen_share": "係《かかり》の 人《ひと》が 見《み》せて いる がめん",
     "call.document_camera_on": "紙《かみ》を 見《み》せる",
-    "call.document_camera_off": "見《み》せない",
+    "call.document_camera_off": "見《み》せるのを やめる",
     "call.peer_offline": (
         "係《かかり》の 人《ひと》との つながりが 切《き》れて います。すこし まって ください。"
     ),
@@ -112,11 +119,13 @@ MESSAGES: Final[dict[str, str]] = {
     "confirm_end.yes": "はい、おわる",
     "confirm_end.no": "いいえ、つづける",
     "transfer.title": "{department}に つなぎます",
+    "transfer.title_unnamed": "つぎの 係《かかり》の 人《ひと》に つなぎます",
     "transfer.body": (
         "あなたの 話《はなし》は 係《かかり》の 人《ひと》に つたえました。"
         "もう いちど 話《はな》す ひつようは ありません。"
     ),
     "transfer.position": "{department}で あなたは {position}番目《ばんめ》です",
+    "transfer.position_unnamed": "つぎの ところで あなたは {position}番目《ばんめ》です",
     "transfer.position_next": "つぎが あなたの 番《ばん》です",
     "transfer.wait": "このまま まって ください。",
     "survey.title": "そうだんは どうでしたか？",
@@ -137,7 +146,7 @@ MESSAGES: Final[dict[str, str]] = {
     "unavailable.retrying": "いま なおして います。すこし まって ください。",
     "unavailable.disabled": "この きかいは いま やすみです。",
     "unavailable.error": "こまった ことが おきました。すぐに もどります。",
-    "unavailable.help": "いそぐ 人《ひと》は ここの 係《かかり》の 人《ひと》に きいて ください。",
+    "unavailable.help": "いそぐ 人《ひと》は この たてものの 人《ひと》に きいて ください。",
     "timeout.title": "じかんを のばしますか？",
     "timeout.countdown": "あと {seconds}びょうで はじめの がめんに もどります",
     "timeout.extend": "はい、のばす",

@@ -1,5 +1,7 @@
 # full-width CJK punctuation is meant
-"""한국어: plain polite style (해요체/합니다체), short sentences."""
+"""한국어: plain polite style (합니다체, requests in -주세요), short sentences, no pronoun for the
+citizen (never 당신). Particles after a placeholder are format specs in their consonant-final form,
+``{department:으로}``, filled by `language.korean`; never 은(는) or (으)로."""
 
 from __future__ import annotations
 
@@ -21,16 +23,16 @@ MESSAGES: Final[dict[str, str]] = {
     "attract.unstaffed": "업무 시간이지만 지금 직원이 없는 창구",
     "attract.start_in": "한국어로 시작",
     "language.title": "언어를 선택하세요",
-    "topic.title": "무엇을 상담하시겠습니까?",
+    "topic.title": "상담할 내용을 선택해 주세요",
     "topic.closed": "업무 시간 외",
-    "topic.closed_opens": "지금은 업무 시간 외. {when}부터 상담 가능",
+    "topic.closed_opens": "업무 시간 외입니다. {when}부터 상담할 수 있습니다",
     "topic.page": "{page} / {pages}",  # on the page buttons beside the title
-    "ready.title": "연결하기 전에",
+    "ready.title": "직원과 연결하기 전에",
     "privacy.no_recording": (
         "영상과 목소리는 상담 중에만 직원에게 전달되며, 녹화나 녹음은 하지 않습니다."
     ),
     "privacy.nothing_kept": (
-        "이 기계에는 아무것도 남지 않습니다. 끝나면 화면의 내용은 모두 지워집니다."
+        "이 기계에는 아무것도 남지 않습니다. 상담이 끝나면 화면 내용은 모두 지워집니다."
     ),
     "privacy.what_is_kept": (
         "시가 기록하는 것은 상담 일시, 창구, 대기 시간과 직원이 쓰는 짧은 메모뿐입니다."
@@ -38,30 +40,34 @@ MESSAGES: Final[dict[str, str]] = {
     "device.camera_ok": "직원에게는 이렇게 보입니다.",
     "device.camera_missing": "카메라를 사용할 수 없습니다. 목소리로만 상담할 수 있습니다.",
     "device.mic_ok": "말하면 초록색 막대가 길어집니다.",
-    "device.mic_missing": "마이크를 사용할 수 없습니다. 화면의 버튼으로 직원에게 전할 수 있습니다.",
+    "device.mic_missing": "마이크를 사용할 수 없습니다. 화면의 버튼으로 대답할 수 있습니다.",
     "ready.call": "동의하고 직원 부르기",  # agree, and call: one tap
     "ready.call_audio_only": "동의하고 목소리로만 상담하기",
     "waiting.title": "{department} 직원을 부르고 있습니다",
+    "waiting.title_unnamed": "직원을 부르고 있습니다",
     "waiting.requesting": "접수 중입니다. 잠시 기다려 주세요.",
-    "waiting.position": "당신의 순서는 {position}번째입니다",
-    "waiting.position_next": "다음이 당신 차례입니다",
+    "waiting.position": "대기 순서는 {position}번째입니다",
+    "waiting.position_next": "다음이 고객님 차례입니다",
     "waiting.eta": "예상 대기 시간: 약 {minutes}",
     "waiting.eta_soon": "곧 연결됩니다",
     "waiting.nobody": "지금 {department} 직원이 자리에 없습니다. 대기 시간을 알 수 없습니다.",
+    "waiting.nobody_unnamed": "지금 자리에 있는 직원이 없습니다. 대기 시간을 알 수 없습니다.",
     "waiting.nobody_hint": "계속 기다리거나 취소할 수 있습니다.",
-    "waiting.nobody_then": "직원이 자리에 돌아오면 순서대로 부릅니다.",
+    "waiting.nobody_then": "직원이 자리에 돌아오면 순서대로 연결해 드립니다.",
     "waiting.next_step": "연결되면 화면에 직원이 나옵니다.",
     "waiting.reconnecting": "연결이 불안정합니다. 다시 연결하고 있습니다.",
-    "closed.title": "{department}은(는) 지금 업무 시간이 아닙니다",
+    "closed.title": "{department:은} 지금 업무 시간이 아닙니다",
+    "closed.title_unnamed": "이 창구는 지금 업무 시간이 아닙니다",
     "closed.opens": "{when}부터 상담할 수 있습니다.",
     "closed.unknown": "당분간 상담할 수 없습니다.",
     "closed.ended": "업무 시간이 끝났습니다.",
     "closed.hint": "다른 용건을 선택할 수도 있습니다.",
     "call.connecting": "연결 중…",
-    "call.staff": "{department}　{name}",
+    "call.staff": "{department} {name}",
+    "call.staff_unnamed": "{name}",
     "call.you": "나",
-    "call.speaking_staff": "말하고 있습니다",  # a caption on the video: one line at 320 px
-    "call.speaking_you": "말하고 있습니다",  # a caption on the video: one line at 320 px
+    "call.speaking_staff": "말하는 중",  # a caption on the video: one line at 320 px
+    "call.speaking_you": "말하는 중",  # a caption on the video: one line at 320 px
     "call.mute": "내 마이크 끄기",
     "call.unmute": "내 마이크 켜기",
     "call.muted": "마이크가 꺼져 있습니다",
@@ -70,10 +76,11 @@ MESSAGES: Final[dict[str, str]] = {
     "call.volume": "음량 {level}",
     "call.end": "상담 끝내기",
     "call.phrase_sent": "“{phrase}”라고 전했습니다",
-    "call.staff_text": "직원이 보낸 글",
+    "call.staff_text": "직원이 보낸 메시지",
+    "call.in_japanese": "일본어:",  # before staff text that is in Japanese
     "call.hitsudan": "필담 마크: 잘 들리지 않는 분은 글로 대화할 수 있습니다",
-    "pad.open": "필담하기",
-    "pad.close": "필담 닫기",
+    "pad.open": "글로 대화하기",
+    "pad.close": "글쓰기 닫기",
     "pad.clear": "모두 지우기",
     "pad.hint": "여기에 손가락으로 써 주세요",
     "call.zoom_in": "확대",
@@ -82,7 +89,7 @@ MESSAGES: Final[dict[str, str]] = {
     "call.document": "직원이 보여 주는 서류 ({page}/{pages})",
     "call.screen_share": "직원이 보여 주는 화면",
     "call.document_camera_on": "내 서류 보여 주기",
-    "call.document_camera_off": "서류 보여 주기 그만",
+    "call.document_camera_off": "서류 그만 보여 주기",
     "call.peer_offline": "직원의 연결이 끊겼습니다. 잠시 기다려 주세요.",
     "call.reconnecting": "다시 연결하고 있습니다.",
     "phrase.cannot_hear": "들리지 않습니다",
@@ -92,14 +99,16 @@ MESSAGES: Final[dict[str, str]] = {
     "phrase.no": "아니요",
     "confirm_end.title": "상담을 끝내시겠습니까?",
     "confirm_end.yes": "네, 끝내기",
-    "confirm_end.no": "아니요, 계속",
-    "transfer.title": "{department}(으)로 연결해 드리고 있습니다",
+    "confirm_end.no": "아니요, 계속하기",
+    "transfer.title": "{department:으로} 연결해 드리고 있습니다",
+    "transfer.title_unnamed": "다음 창구로 연결해 드리고 있습니다",
     "transfer.body": "상담 내용은 직원에게 전달되었습니다. 처음부터 다시 설명하지 않아도 됩니다.",
-    "transfer.position": "{department}에서 당신의 순서는 {position}번째입니다",
-    "transfer.position_next": "다음이 당신 차례입니다",
+    "transfer.position": "{department} 대기 순서는 {position}번째입니다",
+    "transfer.position_unnamed": "다음 창구의 대기 순서는 {position}번째입니다",
+    "transfer.position_next": "다음이 고객님 차례입니다",
     "transfer.wait": "그대로 기다려 주세요.",
     "survey.title": "상담은 어떠셨습니까?",
-    "survey.hint": "얼굴 하나를 터치해 주세요",
+    "survey.hint": "맞는 얼굴을 하나 눌러 주세요",
     "survey.score.5": "매우 만족",
     "survey.score.4": "만족",
     "survey.score.3": "보통",
@@ -112,9 +121,9 @@ MESSAGES: Final[dict[str, str]] = {
     "thanks.finish": "끝내기",
     "unavailable.title": "지금은 이용할 수 없습니다",
     "unavailable.retrying": "자동으로 다시 연결하고 있습니다. 잠시 기다려 주세요.",
-    "unavailable.disabled": "이 기계는 지금 사용을 중지하고 있습니다.",
-    "unavailable.error": "문제가 생겼습니다. 곧 돌아옵니다.",
-    "unavailable.help": "급한 분은 이 시설의 직원에게 물어보세요.",
+    "unavailable.disabled": "이 기계는 지금 운영하지 않습니다.",
+    "unavailable.error": "문제가 생겼습니다. 곧 복구됩니다.",
+    "unavailable.help": "급하신 분은 이 건물의 직원에게 문의해 주세요.",
     "timeout.title": "시간을 연장하시겠습니까?",
     "timeout.countdown": "{seconds}초 후에 처음 화면으로 돌아갑니다",
     "timeout.extend": "네, 연장",

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import string
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ import pytest
 from kiosk.i18n import CATALOGS, NATIVE_NAMES, Language, Translator, ja_easy, placeholders
 from kiosk.i18n import ja as reference
 from kiosk.i18n.ruby import Segment, count_kanji, kanji_without_ruby, parse, plain
+from language.korean import PARTICLES
 
 OTHERS = [language for language in Language if language is not Language.JA]
 EASY = CATALOGS[Language.JA_EASY]
@@ -24,6 +26,22 @@ SET_PHRASES = ("ありがとう ございました",)  # a fixed greeting, kept 
 MAX_KANJI_PER_SENTENCE = 13
 MAX_SENTENCE_CHARS = 40
 MAX_UNSPACED_RUN = 14  # 分かち書き: phrases are separated by spaces
+# Sentences that name a department, each with an `_unnamed` twin said without the name.
+NAMED_SENTENCES = (
+    "waiting.title",
+    "waiting.nobody",
+    "closed.title",
+    "transfer.title",
+    "transfer.position",
+    "call.staff",
+)
+KOREAN = CATALOGS[Language.KO]
+# A particle printed as a pair, (으)로 or 은(는), where the word should have chosen one form.
+KOREAN_PAIR = re.compile(r"\((?:으|은|는|이|가|을|를|과|와)\)")
+
+
+def format_specs(text: str) -> list[str]:
+    return [spec for _, name, spec, _ in string.Formatter().parse(text) if name and spec]
 
 
 def sentences(text: str) -> list[str]:
@@ -80,6 +98,69 @@ def test_the_quick_phrases_are_the_ones_staff_expect() -> None:
         "はい",
         "いいえ",
     ]
+
+
+# --- Sentences without a name ------------------------------------------------------------------
+
+
+def test_every_sentence_that_names_a_department_has_a_twin_without_it() -> None:
+    named = sorted(key for key, text in reference.MESSAGES.items() if "{department}" in text)
+    assert named == sorted(NAMED_SENTENCES)
+
+
+@pytest.mark.parametrize("language", list(Language))
+@pytest.mark.parametrize("key", NAMED_SENTENCES)
+def test_a_twin_takes_the_placeholders_of_its_sentence_but_the_department(
+    language: Language, key: str
+) -> None:
+    catalog = CATALOGS[language]
+    assert placeholders(catalog[f"{key}_unnamed"]) == placeholders(catalog[key]) - {"department"}
+
+
+@pytest.mark.parametrize("language", list(Language))
+def test_the_staff_label_without_a_department_is_the_staff_name_alone(language: Language) -> None:
+    assert Translator(language)("call.staff_unnamed", name="Tanaka Hanako") == "Tanaka Hanako"
+
+
+def test_staff_text_in_japanese_is_tagged_in_the_citizens_language() -> None:
+    assert Translator(Language.EN)("call.in_japanese") == "In Japanese:"
+    # The staff member's words follow the tag on the same line.
+    tags = [plain(Translator(language)("call.in_japanese")) for language in Language]
+    assert [tag for tag in tags if not tag.endswith((":", "："))] == []
+
+
+# --- Korean particles ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", sorted(KOREAN))
+def test_korean_prints_no_particle_pairs(key: str) -> None:
+    assert KOREAN_PAIR.findall(KOREAN[key]) == []
+
+
+@pytest.mark.parametrize("key", sorted(KOREAN))
+def test_korean_format_specs_are_known_particles(key: str) -> None:
+    assert [spec for spec in format_specs(KOREAN[key]) if spec not in PARTICLES] == []
+
+
+@pytest.mark.parametrize("language", [language for language in Language if language != "ko"])
+def test_only_korean_uses_format_specs(language: Language) -> None:
+    catalog = CATALOGS[language]
+    assert {key: format_specs(text) for key, text in catalog.items() if format_specs(text)} == {}
+
+
+def test_korean_particles_follow_the_department_name() -> None:
+    tr = Translator(Language.KO)
+    assert tr("transfer.title", department="세무과") == "세무과로 연결해 드리고 있습니다"
+    assert tr("transfer.title", department="민원실") == "민원실로 연결해 드리고 있습니다"
+    assert tr("transfer.title", department="시민팀") == "시민팀으로 연결해 드리고 있습니다"
+    assert tr("closed.title", department="세무과") == "세무과는 지금 업무 시간이 아닙니다"
+    assert tr("closed.title", department="민원실") == "민원실은 지금 업무 시간이 아닙니다"
+
+
+@pytest.mark.parametrize("key", sorted(KOREAN))
+def test_korean_never_calls_the_citizen_dangsin(key: str) -> None:
+    # 당신 is blunt, even rude, from a public office: say no pronoun, or 고객님.
+    assert "당신" not in KOREAN[key]
 
 
 # --- やさしい日本語 -------------------------------------------------------------------------------
