@@ -12,7 +12,16 @@ from pathlib import Path
 import msgspec
 from aiohttp import WSMsgType, web
 
-from signaling.admin import accounts_api, api, city_api, directory_api, outcomes_api, reports_api
+from signaling.admin import (
+    accounts_api,
+    api,
+    city_api,
+    directory_api,
+    outcomes_api,
+    readings_api,
+    reports_api,
+    staff_messages_api,
+)
 from signaling.admin.context import ADMIN, AdminContext
 from signaling.admin.guard import Guard
 from signaling.admin.live_state import LiveState
@@ -78,6 +87,13 @@ def create_admin_app() -> web.Application:
     r.add_put("/api/outcome-code-order", outcomes_api.order_outcome_codes)
     r.add_put("/api/outcome-codes/{code}", outcomes_api.put_outcome_code)
     r.add_delete("/api/outcome-codes/{code}", outcomes_api.delete_outcome_code)
+    # Languages: staff messages and the city's readings (staff_messages_api.py, readings_api.py).
+    r.add_get("/api/staff-messages", staff_messages_api.staff_messages)
+    r.add_put("/api/staff-message-order", staff_messages_api.order_staff_messages)
+    r.add_put("/api/staff-messages/{message_id}", staff_messages_api.put_staff_message)
+    r.add_delete("/api/staff-messages/{message_id}", staff_messages_api.delete_staff_message)
+    r.add_get("/api/readings", readings_api.readings)
+    r.add_put("/api/readings", readings_api.put_readings)
     # The city's shape (city_api.py).
     r.add_get("/api/wards", city_api.wards)
     r.add_put("/api/wards/{ward_id}", city_api.put_ward)
