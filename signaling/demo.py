@@ -3,10 +3,10 @@
 窓口市 has three wards (signaling/demo_city.toml). Its kiosks stand at community centers in
 each of them, and its staff work in several: 田中 and 佐藤 at 中央区's 市民課, 木村 at 北区's,
 伊藤 at 南区's, and the city-wide desks (税務課, 子育て支援課, 介護保険課, 福祉課). 山田 supervises
-the whole city, 小林 北区 only. The demo's own
-kiosk (`DEMO_KIOSK`) is at 北区's 北部支所: while nobody is on duty at 北区's 市民課, a
-resident-record request there overflows at once to 中央区's, where 田中 sees it marked as
-another ward's citizen.
+the whole city, 小林 北区 only. Each name has its reading (田中 たなか), which a kiosk shows as
+ruby or romanises for the citizen. The demo's own kiosk (`DEMO_KIOSK`) is at 北区's 北部支所:
+while nobody is on duty at 北区's 市民課, a resident-record request there overflows at once to
+中央区's, where 田中 sees it marked as another ward's citizen.
 
 The passwords are published here on purpose: never seed a production database with them.
 """
@@ -34,6 +34,9 @@ CREDENTIALS_FILE = "demo-credentials.json"
 class DemoAccount(msgspec.Struct, frozen=True, kw_only=True):
     username: str
     display_name: str
+    # The display name in kana, word for word (山田 課長: やまだ かちょう): ruby for やさしい日本語
+    # and the romanised name en, ko and vi citizens read.
+    name_reading: str
     role: Role
     password: str
     departments: tuple[str, ...] = ()
@@ -85,14 +88,25 @@ class DemoCredentials(msgspec.Struct, frozen=True, kw_only=True):
 
 
 DEMO_ACCOUNTS = (
-    DemoAccount(username="admin", display_name="管理者", role=Role.ADMIN, password="admin-demo"),
     DemoAccount(
-        username="yamada", display_name="山田 課長", role=Role.SUPERVISOR, password="yamada-demo"
+        username="admin",
+        display_name="管理者",
+        name_reading="かんりしゃ",
+        role=Role.ADMIN,
+        password="admin-demo",
+    ),
+    DemoAccount(
+        username="yamada",
+        display_name="山田 課長",
+        name_reading="やまだ かちょう",
+        role=Role.SUPERVISOR,
+        password="yamada-demo",
     ),
     # A ward supervisor: placed at 北区役所, they see and manage 北区 only on the admin page.
     DemoAccount(
         username="kobayashi",
         display_name="小林 係長",
+        name_reading="こばやし かかりちょう",
         role=Role.SUPERVISOR,
         password="kobayashi-demo",
         site_id="kita-office",
@@ -100,6 +114,7 @@ DEMO_ACCOUNTS = (
     DemoAccount(
         username="tanaka",
         display_name="田中",
+        name_reading="たなか",
         role=Role.STAFF,
         password="tanaka-demo",
         departments=("shimin", "zeimu"),
@@ -108,6 +123,7 @@ DEMO_ACCOUNTS = (
     DemoAccount(
         username="suzuki",
         display_name="鈴木",
+        name_reading="すずき",
         role=Role.STAFF,
         password="suzuki-demo",
         departments=("kosodate", "fukushi"),
@@ -115,6 +131,7 @@ DEMO_ACCOUNTS = (
     DemoAccount(
         username="sato",
         display_name="佐藤",
+        name_reading="さとう",
         role=Role.STAFF,
         password="sato-demo",
         departments=("kaigo", "shimin"),
@@ -123,6 +140,7 @@ DEMO_ACCOUNTS = (
     DemoAccount(
         username="kimura",
         display_name="木村",
+        name_reading="きむら",
         role=Role.STAFF,
         password="kimura-demo",
         departments=("kita-shimin",),
@@ -131,6 +149,7 @@ DEMO_ACCOUNTS = (
     DemoAccount(
         username="ito",
         display_name="伊藤",
+        name_reading="いとう",
         role=Role.STAFF,
         password="ito-demo",
         departments=("minami-shimin",),
@@ -206,14 +225,21 @@ async def _seed_account(store: Store, demo: DemoAccount, at: float) -> None:
         )
         if demo.site_id is not None:
             await store.set_account_site(existing.id, demo.site_id, actor=DEMO_ACTOR, now=at)
-        return
-    await store.set_password(existing.id, password_hash, actor=DEMO_ACTOR, now=at)
-    if existing.disabled:
-        await store.set_account_disabled(existing.id, False, actor=DEMO_ACTOR, now=at)
-    if sorted(existing.departments) != sorted(demo.departments):
-        await store.set_account_departments(existing.id, demo.departments, actor=DEMO_ACTOR, now=at)
-    if existing.site_id != demo.site_id:
-        await store.set_account_site(existing.id, demo.site_id, actor=DEMO_ACTOR, now=at)
+    else:
+        await store.set_password(existing.id, password_hash, actor=DEMO_ACTOR, now=at)
+        if existing.disabled:
+            await store.set_account_disabled(existing.id, False, actor=DEMO_ACTOR, now=at)
+        if sorted(existing.departments) != sorted(demo.departments):
+            await store.set_account_departments(
+                existing.id, demo.departments, actor=DEMO_ACTOR, now=at
+            )
+        if existing.site_id != demo.site_id:
+            await store.set_account_site(existing.id, demo.site_id, actor=DEMO_ACTOR, now=at)
+    # An account is created without a reading; an old demo database's have none either.
+    if existing.name_reading != demo.name_reading:
+        await store.update_account(
+            existing.id, name_reading=demo.name_reading, actor=DEMO_ACTOR, now=at
+        )
 
 
 async def _seed_kiosk(store: Store, demo: DemoKiosk, at: float) -> DemoKiosk:
