@@ -38,7 +38,7 @@ DEFAULTS = (
     OutcomeCode(
         code="documents_needed",
         names={"ja": "書類不足", "ja-easy": "しょるいが たりない", "en": "Documents needed",
-               "zh": "材料不全", "ko": "서류 부족", "vi": "Thiếu giấy tờ"},
+               "zh": "材料不齐", "ko": "서류 부족", "vi": "Thiếu giấy tờ"},
     ),
     OutcomeCode(
         code="other",
