@@ -23,7 +23,10 @@ from .conftest import start_admin_hub
 pytestmark = needs_chromium
 
 VIEWPORTS = [(1366, 768), (1920, 1080)]
-VIEWS = ["overview", "kiosks", "queues", "calls", "history", "directory", "manage", "audit"]
+VIEWS = [
+    "overview", "kiosks", "queues", "calls", "history", "directory", "translations", "manage",
+    "audit",
+]  # fmt: skip
 YMD = re.compile(r"^\d{4}/\d{2}/\d{2} \d{2}:\d{2}$")
 
 # What sticks out of its box, what a box cuts off, and which raw codes show, found by the page.
@@ -104,6 +107,9 @@ async def test_every_view_fits_both_screens_and_shows_no_raw_code(
                 await expect(page.locator("#audit-table")).to_contain_text("パスワード誤り")
             if view == "directory":
                 await expect(page.locator("#outcome-table tbody tr")).to_have_count(5)
+            if view == "translations":
+                await expect(page.locator("#translation-table tr[data-row]").first).to_be_visible()
+                await expect(page.locator("#completeness [data-lang]")).to_have_count(6)
             if view == "manage":
                 await expect(page.locator("#manage-accounts tbody tr").first).to_be_visible()
             await page.wait_for_timeout(300)  # the live socket's next push lands
@@ -120,6 +126,13 @@ async def test_every_view_fits_both_screens_and_shows_no_raw_code(
         await expect(page.locator("#outcome-form")).to_be_visible()
         problems += await inspect(page, codes, f"outcome editor at {width}x{height}")
         await page.locator("#outcome-form .close").click()
+        await page.click("#tabs a[href='#translations']")
+        for details in await page.locator("#completeness details").all():
+            await details.locator("summary").click()  # the lists of what is missing, open
+        await page.click("#staff-message-new")
+        await expect(page.locator("#staff-message-form")).to_be_visible()
+        problems += await inspect(page, codes, f"staff message editor at {width}x{height}")
+        await page.locator("#staff-message-form .close").click()
     assert problems == []
 
 

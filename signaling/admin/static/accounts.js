@@ -30,6 +30,7 @@ function editAccount(account) {
   const form = $("#account-edit");
   form.dataset.account = account.id;
   form.display_name.value = account.display_name;
+  form.name_reading.value = account.name_reading || "";
   form.role.value = account.role;
   form.site_id.replaceChildren(h("option", { value: "" }, "なし (特定の拠点なし)"),
     ...state.sites.map((site) => h("option", { value: site.id }, site.names.ja)));
@@ -57,7 +58,8 @@ function setupAccounts() {
   edit.addEventListener("submit", async (event) => {
     event.preventDefault();
     const body = {
-      display_name: edit.display_name.value, role: edit.role.value, departments: checkedDepartments(edit),
+      display_name: edit.display_name.value, name_reading: edit.name_reading.value.trim(),
+      role: edit.role.value, departments: checkedDepartments(edit),
       site_id: edit.site_id.value || null,
     };
     try {

@@ -107,6 +107,7 @@ function route() {
   if (view === "history") loadHistory();
   if (view === "manage" && state.me.can_manage) loadManage();
   if (view === "directory") { loadDirectory(); loadOutcomes(); }
+  if (view === "translations") loadTranslations();  // translations.js
   if (view === "audit") loadAudit();
 }
 window.addEventListener("hashchange", () => state.me && route());
@@ -350,7 +351,8 @@ async function loadManage() {
   const siteName = (id) => state.sites.find((site) => site.id === id)?.names.ja ?? "";
   const departmentName = (id) => state.names.departments[id] || id;
   $("#manage-accounts tbody").replaceChildren(...accounts.map((a) =>
-    h("tr", { "data-username": a.username }, h("td", { class: "id-text" }, a.username), h("td", {}, a.display_name),
+    h("tr", { "data-username": a.username }, h("td", { class: "id-text" }, a.username),
+      h("td", {}, a.display_name, a.name_reading ? h("small", { class: "reading", lang: "ja" }, a.name_reading) : null),
       h("td", {}, label("role", a.role)), h("td", { class: "wrap" }, siteName(a.site_id)),
       h("td", { class: "wrap" }, a.departments.map(departmentName).join("、")),
       h("td", { class: "state" }, a.disabled ? "無効" : a.must_change_password ? "仮パスワード" : "有効"),
@@ -436,6 +438,8 @@ function auditValue(key, value) {
 setupDirectory();  // directory.js
 setupOutcomes();  // outcomes.js
 setupAccounts();  // accounts.js
+setupTranslations();  // translations.js
+setupStaffMessages();  // staff_messages.js
 
 // Boot: signed in already (a reload) or show the form.
 api("/me").then((me) => { state.me = me; start(); }).catch(() => showLogin());
