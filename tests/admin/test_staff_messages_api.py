@@ -4,21 +4,40 @@ admins with an audit entry each, pushed live to kiosks and consoles, refused whe
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import aiohttp
+import msgspec
+import pytest
 
 from signaling import protocol as p
 from tests.participant import Participant
 from tests.signaling.conftest import RunningHub
 
-from .conftest import AdminClient, origin
+from .conftest import AdminClient, origin, start_admin_hub
 from .test_accounts_api import audit_entries, send
 
 WAIT = {"ja": "少々お待ちください。", "ja-easy": "すこし まって ください。",
         "en": "Please wait a moment.", "zh": "请稍等。", "ko": "잠시만 기다려 주세요.",
         "vi": "Xin vui lòng đợi một chút."}  # fmt: skip
 MOJI = {"word": "門司", "reading": "もじ"}
+
+
+@pytest.fixture
+async def hub(tmp_path: Path, aiohttp_server: Any) -> RunningHub:
+    """The admin hub on the demo city with no staff messages or readings, restarted on it (a
+    hub reads its directory at start), so that each test knows all there is."""
+    hub = await start_admin_hub(tmp_path, aiohttp_server)
+    store = await hub.store()
+    try:
+        city = await store.load_directory()
+        bare = msgspec.structs.replace(city, staff_messages=[], readings=[])
+        await store.replace_directory(bare, actor="test", now=0)
+    finally:
+        await store.close()
+    await hub.restart()
+    return hub
 
 
 async def messages(client: AdminClient) -> list[dict[str, Any]]:
