@@ -16,13 +16,23 @@ from signaling.directory import KIOSK_LANGUAGES, Directory, Reading, StaffMessag
 from tests.participant import Participant
 from tests.signaling.conftest import RunningHub, always_open_demo_city
 
-from .browser import needs_chromium, shot, sign_in
+from .browser import SCREENSHOTS, needs_chromium, sign_in
 from .conftest import start_admin_hub
 
 pytestmark = needs_chromium
 
-WAIT = StaffMessage(id="wait", texts={"ja": "少々お待ちください。"})
-REPEAT = StaffMessage(id="repeat", texts={"ja": "もう一度お願いします。"})
+WAIT = StaffMessage(
+    id="wait",
+    texts={"ja": "少々お待ちください。", "ja-easy": "すこし まって ください。",
+           "en": "Please wait a moment.", "zh": "请稍等。", "ko": "잠시만 기다려 주세요.",
+           "vi": "Xin vui lòng đợi một chút."},
+)  # fmt: skip
+REPEAT = StaffMessage(
+    id="repeat",
+    texts={"ja": "もう一度お願いします。", "ja-easy": "もう いちど いって ください。",
+           "en": "Could you say that again?", "zh": "请再说一遍。",
+           "ko": "다시 한번 말씀해 주세요.", "vi": "Xin vui lòng nói lại."},
+)  # fmt: skip
 KOKURA = Reading(word="小倉", reading="こくら")
 # The gaps left in a city otherwise translated into every language: (kind, key, field, lang).
 GAPS = {
@@ -44,6 +54,15 @@ def translated(texts: dict[str, str], kind: str, key: str, field: str) -> dict[s
     """Every kiosk language, as "<ja> [<lang>]" where the demo has none, but for the GAPS."""
     full = {lang: texts.get(lang, f"{texts['ja']} [{lang}]") for lang in KIOSK_LANGUAGES}
     return {lang: text for lang, text in full.items() if (kind, key, field, lang) not in GAPS}
+
+
+async def shot_of(page: Page, name: str, selector: str) -> None:
+    """Save the screen from ``selector`` down as docs/screenshots/admin/<name>.png when asked:
+    the view is too long for one whole-page picture to be read."""
+    if SCREENSHOTS:
+        await page.locator(selector).evaluate("(el) => el.scrollIntoView()")
+        await page.evaluate("window.scrollBy(0, -64)")  # from under the sticky bar
+        await page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"))
 
 
 def city_with_gaps() -> Directory:
@@ -136,10 +155,10 @@ async def test_each_language_shows_its_completeness_and_a_filled_ko_name_reaches
     await expect(gaps.locator(".gap").first).to_have_text("未翻訳")
     await expect(gaps.locator(".gap").first).to_be_visible()
     assert await table.locator("td:not(.missing) .gap").first.is_hidden()
-    await shot(page, "translations")
 
     hoikuen = page.locator("#cell-category-hoikuen\\:ko")
     await ko.locator("summary").click()
+    await shot_of(page, "translations", "#view-translations")
     await ko.get_by_role("button", name="相談の種類: 保育園").click()
     await expect(hoikuen).to_be_focused()  # the link went to its field
     async with Participant(hub.url, hub.kiosk(0)) as kiosk:
@@ -195,7 +214,7 @@ async def test_an_admin_adds_orders_and_deletes_staff_messages_in_six_languages(
              "en": "Thank you.", "zh": "谢谢。", "ko": "감사합니다.", "vi": "Cảm ơn."}  # fmt: skip
     for lang, text in texts.items():
         await form.locator(f"[name=text-{lang}]").fill(text)
-    await shot(page, "staff-messages")
+    await shot_of(page, "staff-messages", "#staff-message-layout")
     await form.locator("button[type=submit]").click()
     await expect(form).to_be_hidden()
     await expect(rows).to_have_count(3)
