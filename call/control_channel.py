@@ -71,6 +71,9 @@ class Text(_Message, tag="text"):
     """A message from staff, shown large on the kiosk."""
 
     text: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_TEXT_CHARS)]
+    # The kiosk language it is written in: a staff message chosen in the citizen's language,
+    # or "ja" for what staff typed, which the kiosk marks as Japanese for other citizens.
+    language: Annotated[str, msgspec.Meta(max_length=8)] = "ja"
 
 
 class Phrase(_Message, tag="phrase"):

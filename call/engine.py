@@ -235,9 +235,10 @@ class Engine:
 
     # --- Commands: the call -------------------------------------------------------------------
 
-    async def send_text(self, text: str) -> bool:
-        """Show `text` large on the kiosk; False if the call is not connected (not sent)."""
-        return self._require_call().send_control(Text(text=text))
+    async def send_text(self, text: str, language: str = "ja") -> bool:
+        """Show `text`, written in `language`, large on the kiosk; False if the call is not
+        connected (not sent)."""
+        return self._require_call().send_control(Text(text=text, language=language))
 
     async def send_phrase(self, phrase: QuickPhrase) -> bool:
         return self._require_call().send_control(PhraseMessage(phrase=phrase))

@@ -152,6 +152,7 @@ class CallStatsUpdated:
 class TextReceived:
     session_id: str
     text: str
+    language: str = "ja"  # the kiosk language it is written in
 
 
 @dataclass(frozen=True, slots=True)
@@ -611,8 +612,8 @@ class CallSession:
 
     def _on_control(self, message: ControlMessage) -> None:
         match message:
-            case Text(text=text):
-                self._emit(TextReceived(self.session_id, text))
+            case Text(text=text, language=language):
+                self._emit(TextReceived(self.session_id, text, language))
             case Phrase(phrase=phrase):
                 if phrase in QuickPhrase.__members__.values():
                     self._emit(PhraseReceived(self.session_id, QuickPhrase(phrase)))

@@ -351,7 +351,7 @@ class Autoplay:
         self._console_tab(1)  # キオスクに文字を表示
         console.window.call.messages.free_text.setPlainText(TEXT)
         self.click(console.window.call.messages.send)
-        await self.until(lambda: TEXT in kiosk.controller.citizen.staff_texts, "the kiosk's text")
+        await self.until(lambda: TEXT in self._staff_texts(kiosk), "the kiosk's text")
         self._begin("the citizen answers はい")
         call = kiosk.window.screens[Page.IN_CALL]
         assert isinstance(call, InCallScreen)
@@ -399,7 +399,7 @@ class Autoplay:
         await self.until(
             lambda: (
                 kiosk.controller.citizen.media is CallMedia.CONNECTED
-                and BOT_TEXT in kiosk.controller.citizen.staff_texts
+                and BOT_TEXT in self._staff_texts(kiosk)
             ),
             "鈴木 connected and her text shown",
         )
@@ -585,6 +585,10 @@ class Autoplay:
 
     def _kiosk_pages_painted(self) -> int:
         return self._in_call_screen().stage.document.pages_painted
+
+    @staticmethod
+    def _staff_texts(kiosk: KioskApp) -> list[str]:
+        return [words.text for words in kiosk.controller.citizen.staff_texts]
 
     def _kiosk_has_marks(self, *kinds: type) -> bool:
         kiosk, _ = self._apps()

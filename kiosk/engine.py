@@ -46,6 +46,7 @@ class HubConnected:
 
     resumed: bool
     name: str = ""  # the kiosk's name at the hub, such as 窓口市 中央公民館
+    site_id: str | None = None  # its site, whose names (in the directory) are in every language
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +94,7 @@ class SpeakingChanged:
 class StaffText:
     session_id: str
     text: str
+    language: str = "ja"  # the kiosk language it is written in
 
 
 @dataclass(frozen=True, slots=True)

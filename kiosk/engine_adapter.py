@@ -261,7 +261,9 @@ class BridgedKioskEngine(QObject):
     def _translate(self, event: EngineEvent) -> k.KioskEvent | None:
         match event:
             case LinkChanged(event=LinkConnected(welcome=welcome)):
-                return k.HubConnected(resumed=welcome.resumed, name=welcome.display_name)
+                return k.HubConnected(
+                    resumed=welcome.resumed, name=welcome.display_name, site_id=welcome.site_id
+                )
             case LinkChanged(event=LinkDisconnected(reason=reason)):
                 return k.HubDisconnected(reason)
             case LinkChanged(event=LinkFailed(code=code)):
@@ -281,8 +283,8 @@ class BridgedKioskEngine(QObject):
             case CallStateChanged(session_id=session_id, state=state):
                 media = _MEDIA.get(state)
                 return None if media is None else k.CallMediaChanged(session_id, media)
-            case TextReceived(session_id=session_id, text=text):
-                return k.StaffText(session_id, text)
+            case TextReceived(session_id=session_id, text=text, language=language):
+                return k.StaffText(session_id, text, language)
             case InkReceived(session_id=session_id, stroke_id=stroke_id, points=points):
                 return k.InkChanged(session_id, stroke_id, points, event.color)
             case InkCleared(session_id=session_id):

@@ -20,6 +20,14 @@ STAFF_TEXTS_KEPT = 3
 STROKES_KEPT = 500  # per pad, both sides: the oldest go first, so memory stays bounded
 
 
+@dataclass(frozen=True, slots=True)
+class StaffWords:
+    """What a staff member wrote to the citizen, and the kiosk language it is in."""
+
+    text: str
+    language: str = "ja"
+
+
 @dataclass
 class Place:
     """A place in a department's queue (docs/protocol.md, queued)."""
@@ -109,7 +117,7 @@ class Citizen:
     muted: bool = False
     document_camera: bool = False
     phrase_sent: Phrase | None = None
-    staff_texts: list[str] = field(default_factory=list)
+    staff_texts: list[StaffWords] = field(default_factory=list)
     pad: Pad = field(default_factory=Pad)
     document: ShownDocument | None = None
     focus: FocusRequest | None = None
@@ -140,7 +148,8 @@ class KioskModel:
     citizen: Citizen
     state: KioskState = KioskState.UNAVAILABLE
     overlay: Overlay | None = None
-    center_name: str = ""
+    center_name: str = ""  # as configured or registered: when the directory has no site names
+    site_id: str | None = None
     directory: p.Directory | None = None
     hub_up: bool = False
     unavailable: Unavailable = Unavailable.RETRYING

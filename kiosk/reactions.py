@@ -20,6 +20,7 @@ from kiosk.model import (
     KioskModel,
     Place,
     ShownDocument,
+    StaffWords,
     Stroke,
     Unavailable,
 )
@@ -99,9 +100,10 @@ class EngineReactions:
                     citizen.media = media
             case e.SpeakingChanged(staff=staff, citizen=speaking):
                 citizen.staff_speaking, citizen.citizen_speaking = staff, speaking
-            case e.StaffText(session_id=session_id, text=text):
+            case e.StaffText(session_id=session_id, text=text, language=language):
                 if session_id == citizen.session_id and self.state is S.IN_CALL:
-                    citizen.staff_texts = [*citizen.staff_texts, text][-STAFF_TEXTS_KEPT:]
+                    words = StaffWords(text, language)
+                    citizen.staff_texts = [*citizen.staff_texts, words][-STAFF_TEXTS_KEPT:]
             case e.InkChanged() | e.InkCleared() | e.PadChanged():
                 if event.session_id == citizen.session_id and self.state is S.IN_CALL:
                     self._pad_changed(event)
@@ -132,6 +134,7 @@ class EngineReactions:
         self._retry_at = None
         if event.name and not self.settings.center_name:
             model.center_name = event.name
+        model.site_id = event.site_id
         if not event.resumed and self.state in IN_SESSION:
             # A fresh start: the hub has ended our place or call (docs/protocol.md, Resume).
             self.model.citizen.cut_off = True

@@ -174,8 +174,8 @@ class BridgedEngine(QObject):
 
     # --- EnginePort: the call ---------------------------------------------------------------------
 
-    def send_text(self, text: str) -> None:
-        self._run("send_text", lambda e: e.send_text(text))
+    def send_text(self, text: str, language: str = "ja") -> None:
+        self._run("send_text", lambda e: e.send_text(text, language))
 
     def show_page(self, path: Path, doc_id: str, page: int) -> None:
         self._last_page = (doc_id, page)

@@ -107,7 +107,7 @@ async def test_kiosk_strokes_reach_the_console_and_back_and_are_gone_after_the_r
     await until(
         lambda: (
             any(s.staff and close_to(s.points, answer) for s in kiosk_pad.strokes)
-            and controller.citizen.staff_texts[-1:] == ["お名前を書いてください"]
+            and [w.text for w in controller.citizen.staff_texts[-1:]] == ["お名前を書いてください"]
         )
     )
     assert colour_at(kiosk_pad, 0.7, 0.3) == CUD_BLUE

@@ -44,8 +44,8 @@ class RecordingEngine:
     def wrap_up(self, session_id: str, outcome_code: str, note: str) -> None:
         self._record("wrap_up", session_id, outcome_code, note)
 
-    def send_text(self, text: str) -> None:
-        self._record("send_text", text)
+    def send_text(self, text: str, language: str = "ja") -> None:
+        self._record("send_text", text, language)
 
     def show_page(self, path: Path, doc_id: str, page: int) -> None:
         self._record("show_page", path, doc_id, page)
