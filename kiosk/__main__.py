@@ -91,8 +91,10 @@ def run(settings: KioskSettings) -> int:
     from call.engine import installed_version
     from kiosk.app import CrashHandler, KioskApp
     from kiosk.beep import make_beeper
+    from kiosk.city_text import warm_up
     from kiosk.engine_adapter import BridgedKioskEngine
 
+    warm_up()  # a second and more, once, rather than on a やさしい日本語 citizen's first screen
     app = QApplication(sys.argv[:1])
     app.setApplicationName("madoguchi-kiosk")
     engine = BridgedKioskEngine(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kiosk.city_text import CityText, said
 from kiosk.engine import CallMedia, Phrase
 from kiosk.i18n import Translator
 from kiosk.model import VOLUME_STEPS, Citizen, KioskModel
@@ -19,7 +20,9 @@ from kiosk.viewmodels import (
 PAD_TEXTS_SHOWN = 2
 
 
-def in_call_view(model: KioskModel, tr: Translator, department: str) -> InCallVM:
+def in_call_view(
+    model: KioskModel, tr: Translator, city: CityText, department: str | None
+) -> InCallVM:
     """The call screen: `department` is the name of the staff member's department."""
     citizen = model.citizen
     content = _content(citizen, tr)
@@ -39,7 +42,12 @@ def in_call_view(model: KioskModel, tr: Translator, department: str) -> InCallVM
     )
     staff = citizen.staff
     staff_label = (
-        tr("call.staff", department=department, name=staff.display_name)
+        said(
+            tr,
+            "call.staff",
+            department,
+            name=city.staff_name(staff.display_name, staff.name_reading),
+        )
         if staff is not None
         else ""
     )
@@ -74,7 +82,7 @@ def in_call_view(model: KioskModel, tr: Translator, department: str) -> InCallVM
             else ""
         ),
         staff_text_title=tr("call.staff_text"),
-        staff_texts=tuple(citizen.staff_texts),
+        staff_texts=tuple(city.staff_words(words) for words in citizen.staff_texts),
         hitsudan=tr("call.hitsudan"),
         content=content,
         main=main,
@@ -86,16 +94,16 @@ def in_call_view(model: KioskModel, tr: Translator, department: str) -> InCallVM
         zoom_out=tr("call.zoom_out"),
         zoom_fit=tr("call.zoom_reset"),
         end_label=tr("call.end"),
-        pad=_pad(citizen, tr),
+        pad=_pad(citizen, tr, city),
     )
 
 
-def _pad(citizen: Citizen, tr: Translator) -> PadVM:
+def _pad(citizen: Citizen, tr: Translator, city: CityText) -> PadVM:
     pad = citizen.pad
     return PadVM(
         open=pad.open,
         strokes=tuple(pad.strokes.values()),
-        staff_texts=tuple(citizen.staff_texts[-PAD_TEXTS_SHOWN:]),
+        staff_texts=tuple(city.staff_words(w) for w in citizen.staff_texts[-PAD_TEXTS_SHOWN:]),
         hint=tr("pad.hint"),
         open_label=tr("pad.open"),
         close_label=tr("pad.close"),

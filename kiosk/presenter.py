@@ -11,6 +11,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from kiosk.call_view import in_call_view
+from kiosk.city_text import CityText, said
 from kiosk.i18n import NATIVE_NAMES, Language, Translator
 from kiosk.model import KioskModel, Unavailable
 from kiosk.state import IN_SESSION, STILL_THERE_CHECK, KioskState, Overlay
@@ -60,22 +61,25 @@ def present(model: KioskModel, *, now: float, wall: float) -> View:
     """The view for this moment; `now` is monotonic, `wall` epoch seconds."""
     citizen = model.citizen
     tr = Translator(citizen.language)
+    city = CityText(tr, model.directory.readings if model.directory is not None else {})
     page = _OVERLAY_PAGES[model.overlay] if model.overlay else Page(model.state.value)
     theme = Theme(
         palette=HIGH_CONTRAST if citizen.high_contrast else STANDARD,
         language=citizen.language,
         large_text=citizen.large_text,
     )
-    screen = _screen(page, model, tr, now, datetime.fromtimestamp(wall, TOKYO))
-    chrome = _chrome(page, model, tr)
+    screen = _screen(page, model, tr, city, now, datetime.fromtimestamp(wall, TOKYO))
+    chrome = _chrome(page, model, tr, city)
     return View(page=page, screen=screen, chrome=chrome, theme=theme, generation=model.generation)
 
 
-def _screen(page: Page, model: KioskModel, tr: Translator, now: float, today: datetime) -> ScreenVM:
+def _screen(
+    page: Page, model: KioskModel, tr: Translator, city: CityText, now: float, today: datetime
+) -> ScreenVM:
     citizen = model.citizen
     match page:
         case Page.ATTRACT:
-            return _attract(model, tr, today)
+            return _attract(model, tr, city, today)
         case Page.LANGUAGE:
             return LanguageVM(
                 title=tr("language.title"),
@@ -85,19 +89,19 @@ def _screen(page: Page, model: KioskModel, tr: Translator, now: float, today: da
                 ),
             )
         case Page.TOPIC:
-            return _topics(model, tr, today)
+            return _topics(model, tr, city, today)
         case Page.READY:
             return _ready(model, tr)
         case Page.WAITING:
-            return _waiting(model, tr)
+            return _waiting(model, tr, city)
         case Page.CLOSED:
-            return _closed(model, tr, today)
+            return _closed(model, tr, city, today)
         case Page.IN_CALL:
             staff = model.citizen.staff
-            department = _department_name(model, tr, staff.department_id if staff else None)
-            return in_call_view(model, tr, department)
+            department = _department_name(model, city, staff.department_id if staff else None)
+            return in_call_view(model, tr, city, department)
         case Page.TRANSFERRING:
-            return _transferring(model, tr)
+            return _transferring(model, tr, city)
         case Page.SURVEY:
             return SurveyVM(
                 title=tr("survey.title"),
@@ -142,7 +146,7 @@ def _screen(page: Page, model: KioskModel, tr: Translator, now: float, today: da
             )
 
 
-def _chrome(page: Page, model: KioskModel, tr: Translator) -> Chrome:
+def _chrome(page: Page, model: KioskModel, tr: Translator, city: CityText) -> Chrome:
     citizen = model.citizen
     back = Action(tr("chrome.back"), Kind.NEUTRAL, Icon.BACK)
     cancel = Action(tr("chrome.cancel"), Kind.STOP, Icon.CANCEL)
@@ -180,7 +184,7 @@ def _chrome(page: Page, model: KioskModel, tr: Translator) -> Chrome:
     reconnecting = not model.hub_up and model.state in IN_SESSION
     notice = tr("waiting.reconnecting") if reconnecting else ""
     return Chrome(
-        title=model.center_name,
+        title=_center_name(model, city),
         language_label=NATIVE_NAMES[citizen.language],
         large_text=Toggle(tr("chrome.large_text"), citizen.large_text, Icon.TEXT_SIZE),
         high_contrast=Toggle(tr("chrome.high_contrast"), citizen.high_contrast, Icon.CONTRAST),
@@ -212,13 +216,24 @@ def _ready(model: KioskModel, tr: Translator) -> ReadyVM:
     )
 
 
-def _department_name(model: KioskModel, tr: Translator, department_id: str | None) -> str:
+def _department_name(model: KioskModel, city: CityText, department_id: str | None) -> str | None:
+    """The department's name in the citizen's language, for a sentence; None: unnamed."""
     directory = model.directory
     if directory is not None:
         for department in directory.departments:
             if department.id == department_id:
-                return tr.pick(department.names)
-    return ""
+                return city.name(department.names)
+    return None
+
+
+def _center_name(model: KioskModel, city: CityText) -> str:
+    """Where the kiosk stands, in the citizen's language when the city named its site."""
+    directory = model.directory
+    if directory is not None and model.site_id is not None:
+        for site in directory.sites:
+            if site.id == model.site_id:
+                return city.label(site.names)
+    return model.center_name
 
 
 def _category_department(model: KioskModel) -> str | None:
@@ -240,7 +255,7 @@ def _closing_time(tr: Translator, closes_at: float) -> str:
     return "24:00" if (moment.hour, moment.minute) == (0, 0) else tr.clock(moment)
 
 
-def _attract(model: KioskModel, tr: Translator, today: datetime) -> AttractVM:
+def _attract(model: KioskModel, tr: Translator, city: CityText, today: datetime) -> AttractVM:
     directory = model.directory
     # Only the desks this kiosk's topics reach: in a city with wards, other wards' 市民課 are
     # not where its citizens queue (their calls may overflow there, unseen).
@@ -249,19 +264,19 @@ def _attract(model: KioskModel, tr: Translator, today: datetime) -> AttractVM:
     # Open by the clock is not enough: only a department with someone on duty answers a call.
     open_now = tuple(
         OpenDepartment(
-            tr.pick(d.names),
+            city.label(d.names),
             tr("attract.open_until", time=_closing_time(tr, d.closes_at)) if d.closes_at else "",
         )
         for d in departments
         if d.open_now and d.staffed
     )
-    unstaffed = tuple(tr.pick(d.names) for d in departments if d.open_now and not d.staffed)
+    unstaffed = tuple(city.label(d.names) for d in departments if d.open_now and not d.staffed)
     if open_now:
         none_open = ""
     else:
         none_open = tr("attract.staffed_none" if unstaffed else "attract.none_open")
     return AttractVM(
-        center=model.center_name,
+        center=_center_name(model, city),
         heading=tr("attract.heading"),
         clock=tr.clock(today),
         date=tr("attract.date", date=tr.month_day(today), weekday=tr.weekday(today)),
@@ -278,7 +293,7 @@ def _attract(model: KioskModel, tr: Translator, today: datetime) -> AttractVM:
     )
 
 
-def _topics(model: KioskModel, tr: Translator, today: datetime) -> TopicVM:
+def _topics(model: KioskModel, tr: Translator, city: CityText, today: datetime) -> TopicVM:
     directory = model.directory
     page_label = tr.template("topic.page")
     if directory is None:
@@ -289,7 +304,7 @@ def _topics(model: KioskModel, tr: Translator, today: datetime) -> TopicVM:
         department = departments.get(category.department_id)
         is_open = department is not None and department.open_now
         if is_open:
-            description = tr.pick(category.descriptions) if category.descriptions else ""
+            description = city.label(category.descriptions)
         elif department is not None and department.opens_at is not None:
             description = tr("topic.closed_opens", when=tr.when(_local(department.opens_at), today))
         else:
@@ -297,7 +312,7 @@ def _topics(model: KioskModel, tr: Translator, today: datetime) -> TopicVM:
         topics.append(
             TopicOption(
                 category_id=category.id,
-                name=tr.pick(category.names),
+                name=city.label(category.names),
                 description=description,
                 icon=_CATEGORY_ICONS.get(category.icon, Icon.COUNTER),
                 open=is_open,
@@ -306,13 +321,13 @@ def _topics(model: KioskModel, tr: Translator, today: datetime) -> TopicVM:
     return TopicVM(tr("topic.title"), tuple(topics), page_label)
 
 
-def _waiting(model: KioskModel, tr: Translator) -> WaitingVM:
+def _waiting(model: KioskModel, tr: Translator, city: CityText) -> WaitingVM:
     citizen = model.citizen
-    department = _department_name(model, tr, _category_department(model))
+    department = _department_name(model, city, _category_department(model))
     place = citizen.place
     if place is None:
         return WaitingVM(
-            title=tr("waiting.title", department=department),
+            title=said(tr, "waiting.title", department),
             position="",
             eta="",
             notice="",
@@ -336,7 +351,7 @@ def _waiting(model: KioskModel, tr: Translator) -> WaitingVM:
     notice = (
         "\n".join(
             (
-                tr("waiting.nobody", department=department),
+                said(tr, "waiting.nobody", department),
                 tr("waiting.nobody_then"),
                 tr("waiting.nobody_hint"),
             )
@@ -345,7 +360,7 @@ def _waiting(model: KioskModel, tr: Translator) -> WaitingVM:
         else ""
     )
     return WaitingVM(
-        title=tr("waiting.title", department=department),
+        title=said(tr, "waiting.title", department),
         position=position,
         eta=eta,
         notice=notice,
@@ -353,10 +368,10 @@ def _waiting(model: KioskModel, tr: Translator) -> WaitingVM:
     )
 
 
-def _closed(model: KioskModel, tr: Translator, today: datetime) -> ClosedVM:
+def _closed(model: KioskModel, tr: Translator, city: CityText, today: datetime) -> ClosedVM:
     closure = model.citizen.closure
     department_id = closure.department_id if closure else _category_department(model)
-    department = _department_name(model, tr, department_id)
+    department = _department_name(model, city, department_id)
     lines = []
     if closure is not None and closure.ended_while_waiting:
         lines.append(tr("closed.ended"))
@@ -366,22 +381,21 @@ def _closed(model: KioskModel, tr: Translator, today: datetime) -> ClosedVM:
     elif closure is None or not closure.ended_while_waiting:
         lines.append(tr("closed.unknown"))
     lines.append(tr("closed.hint"))
-    return ClosedVM(tr("closed.title", department=department), tuple(lines))
+    return ClosedVM(said(tr, "closed.title", department), tuple(lines))
 
 
-def _transferring(model: KioskModel, tr: Translator) -> TransferringVM:
+def _transferring(model: KioskModel, tr: Translator, city: CityText) -> TransferringVM:
     citizen = model.citizen
-    names = citizen.transfer_names or {}
-    department = tr.pick(names) if names else ""
+    department = city.name(citizen.transfer_names or {})
     place = citizen.place
     if place is None:
         position = ""
     elif place.position <= 1:
         position = tr("transfer.position_next")
     else:
-        position = tr("transfer.position", department=department, position=place.position)
+        position = said(tr, "transfer.position", department, position=place.position)
     return TransferringVM(
-        title=tr("transfer.title", department=department),
+        title=said(tr, "transfer.title", department),
         body=tr("transfer.body"),
         position=position,
         wait=tr("transfer.wait"),

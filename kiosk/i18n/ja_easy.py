@@ -87,8 +87,8 @@ MESSAGES: Final[dict[str, str]] = {
     "call.mute": "わたしの こえを とめる",
     "call.unmute": "わたしの こえを つたえる",
     "call.muted": "こえは きこえません",  # a caption on the video: one line at 320 px
-    "call.volume_down": "音《おと》を 小《ちい》さく",
-    "call.volume_up": "音《おと》を 大《おお》きく",
+    "call.volume_down": "音《おと》を小《ちい》さく",
+    "call.volume_up": "音《おと》を大《おお》きく",
     "call.volume": "音《おと》の 大《おお》きさ {level}",
     "call.end": "そうだんを おわる",
     "call.phrase_sent": "「{phrase}」と つたえました",

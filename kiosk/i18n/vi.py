@@ -18,7 +18,7 @@ MESSAGES: Final[dict[str, str]] = {
     "attract.none_open": "Hiện đang ngoài giờ làm việc",
     "attract.date": "{weekday}, ngày {date}",
     "attract.staffed_none": "Hiện không có nhân viên tại chỗ",
-    "attract.unstaffed": "Đang trong giờ làm việc, nhưng hiện không có nhân viên",
+    "attract.unstaffed": "Quầy đang mở nhưng chưa có nhân viên",
     "attract.start_in": "Bắt đầu bằng tiếng Việt",
     "language.title": "Vui lòng chọn ngôn ngữ",
     "topic.title": "Bạn cần tư vấn về việc gì?",

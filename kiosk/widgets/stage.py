@@ -29,7 +29,7 @@ VIDEO_WIDTH_SHARE = 0.7  # of the area, for the staff video; their words take th
 WORDS_MIN_WIDTH = 200  # a landscape A4 page leaves 215 px beside it
 WORDS_MIN_HEIGHT = 48  # a 16:9 share leaves 60 px below it: one line
 STRIP_HEIGHT = 120  # words below wide content get one line, the newest
-STRIP_TEXT_PX = 26
+STRIP_TEXT_PX = 24  # the body minimum (kiosk-ux.md): with ruby above it, the line still fits
 
 
 class Stage(QWidget):

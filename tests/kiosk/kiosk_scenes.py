@@ -33,7 +33,10 @@ from signaling.views import directory as directory_view
 # A Tuesday, 10:30 in Tokyo: every department of the demo city is open but 税務課, whose hours
 # are moved to the afternoon.
 TUESDAY_MORNING = dt.datetime(2026, 6, 2, 10, 30, tzinfo=ZoneInfo("Asia/Tokyo")).timestamp()
-STAFF = p.StaffInfo(staff_id="s1", display_name="田中", department_id="shimin")
+STAFF = p.StaffInfo(
+    staff_id="s1", display_name="田中 花子", department_id="shimin", name_reading="たなか はなこ"
+)
+SITE = "chuo-kominkan"  # 中央公民館, where the scenes' kiosk stands
 KIOSK = p.KioskInfo(kiosk_id="k1", name="中央公民館", location="1F")
 
 
@@ -156,7 +159,21 @@ def demo_directory(
         for d in city.departments
     ]
     staffed = {d.id for d in departments} - set(unstaffed)
-    return directory_view(msgspec.structs.replace(city, departments=departments), now, staffed)
+    ward = next(s.ward_id for s in city.sites if s.id == SITE)
+    shaped = msgspec.structs.replace(city, departments=departments)
+    return directory_view(shaped, now, staffed, ward)
+
+
+def staff_message(c: KioskController, index: int) -> e.StaffText:
+    """The demo city's staff message `index`, as the console sends it: in the citizen's
+    language when the city has it in theirs, else in Japanese."""
+    directory = c.model.directory
+    assert directory is not None
+    texts = directory.staff_messages[index].texts
+    language = c.model.citizen.language.value
+    if language not in texts:
+        language = "ja"
+    return e.StaffText("s-1", texts[language], language)
 
 
 def person_frame(width: int, height: int, label: str, background: tuple[int, int, int]) -> Image8:
@@ -291,7 +308,7 @@ def connected_controller(
     controller = KioskController(
         engine, KioskSettings(**options), clock=clock.monotonic, wall_clock=clock.time
     )
-    controller.handle(e.HubConnected(resumed=False, name="窓口市 中央公民館"))
+    controller.handle(e.HubConnected(resumed=False, name="窓口市 中央公民館", site_id=SITE))
     controller.handle(demo_directory())
     return controller, engine, clock
 
@@ -427,8 +444,8 @@ def _in_call_texts(c: KioskController, clock: ManualClock) -> None:
     _in_call(c, clock)
     c.handle(e.SpeakingChanged(staff=False, citizen=False))
     c.toggle_mute()
-    c.handle(e.StaffText("s-1", "住民票は 1通 300円です。"))
-    c.handle(e.StaffText("s-1", "マイナンバーカードを お持ちですか？"))
+    c.handle(staff_message(c, 0))
+    c.handle(staff_message(c, 1))
     c.send_phrase(Phrase.SLOWER)
 
 
@@ -443,7 +460,7 @@ def _transferring(c: KioskController, clock: ManualClock) -> None:
         p.SessionTransferred(
             session_id="s-1",
             department_id="zeimu",
-            department_names={"ja": "税務課", "ja-easy": "ぜいむか（ぜいきん）", "en": "Taxation"},
+            department_names=next(d.names for d in demo_directory().departments if d.id == "zeimu"),
         )
     )
     c.handle(queued(position=1, eta=60, dept="zeimu"))

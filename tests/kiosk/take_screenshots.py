@@ -33,6 +33,7 @@ SAMPLES = (
     "06-waiting",
     "07-in-call",
     "07b-in-call-document",
+    "07c-in-call-staff-text-muted",
     "07e-in-call-share",
     "07f-in-call-focus",
     "07g-in-call-writing-pad",

@@ -230,13 +230,13 @@ def test_a_whole_session_with_transfer_survey_and_reset(
     assert controller.state is S.IN_CALL
     assert engine.named("set_volume")[-1] == ("set_volume", 0.5)
     controller.handle(e.CallMediaChanged(session_id="s-1", state=e.CallMedia.CONNECTED))
-    controller.handle(e.StaffText(session_id="s-1", text="Please show your card"))
+    controller.handle(e.StaffText(session_id="s-1", text="Please show your card", language="en"))
     page = np.zeros((10, 8, 3), dtype=np.uint8)
     controller.handle(e.PageShown(doc_id="d1", page=0, page_count=2, image=page))
     controller.send_phrase(e.Phrase.SAY_AGAIN)
     view = controller.view().screen
     assert isinstance(view, InCallVM)
-    assert view.staff_label == "Citizens' Affairs: 田中"
+    assert view.staff_label == "Citizens' Affairs: Tanaka"  # romanised from its reading
     assert view.staff_texts == ("Please show your card",)
     assert view.content is not None
     assert view.content.image is page
@@ -257,7 +257,7 @@ def test_a_whole_session_with_transfer_survey_and_reset(
     controller.handle(queued(position=2, dept="zeimu"))
     screen = controller.view().screen
     assert isinstance(screen, TransferringVM)
-    assert screen.title == "You are being connected to Taxation"
+    assert screen.title == "Connecting you to Taxation"
     assert screen.position == "Your place in line at Taxation: 2"
     controller.handle(
         started(staff=p.StaffInfo(staff_id="s2", display_name="佐藤", department_id="zeimu"))
@@ -564,7 +564,7 @@ def test_staff_texts_keep_the_last_three(controller: KioskController) -> None:
     to_call(controller)
     for n in range(5):
         controller.handle(e.StaffText(session_id="s-1", text=f"text {n}"))
-    assert controller.citizen.staff_texts == ["text 2", "text 3", "text 4"]
+    assert [w.text for w in controller.citizen.staff_texts] == ["text 2", "text 3", "text 4"]
 
 
 def test_marks_replace_by_id_and_the_pointer_moves(controller: KioskController) -> None:

@@ -82,7 +82,7 @@ def test_staff_ink_text_clear_and_open_arrive_on_the_pad(controller: KioskContro
     controller.draw_stroke("s1", [(0.2, 0.2)])  # the citizen's own ids are apart from staff's
     pad = pad_vm(controller)
     assert pad.open
-    assert pad.staff_texts == ("お名前を書いてください",)
+    assert pad.staff_texts == ("In Japanese: お名前を書いてください",)  # to an English reader
     assert pad.strokes == (
         Stroke("s1", ((0.5, 0.5), (0.6, 0.5)), staff=True, color="#005AFF"),
         Stroke("s1", ((0.2, 0.2),), staff=False),
