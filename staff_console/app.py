@@ -134,6 +134,8 @@ class ConsoleApp(QObject):
         documents.whole_page_requested.connect(c.focus_whole_page)
         documents.citizen.legible_zoom_requested.connect(c.focus_legible)
         w.call.messages.text_submitted.connect(c.send_text)
+        w.call.messages.message_chosen.connect(c.send_message)
+        w.call.messages.draft_changed.connect(c.draft_changed)
         w.call.pad.surface.stroke_drawn.connect(c.draw_stroke)
         w.call.pad.open_requested.connect(c.open_pad)
         w.call.pad.clear_requested.connect(c.clear_pad)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+from language.plain_japanese import Advice
 from signaling import protocol as p
 from staff_console.engine_port import (
     CallPhase,
@@ -39,8 +40,10 @@ from staff_console.view import (
     CitizenScreen,
     DocumentView,
     Handoff,
+    MessageChoice,
     Quality,
     QualityView,
+    SentText,
 )
 
 MAX_TEXTS_SHOWN: Final = 20
@@ -100,7 +103,9 @@ class Consultation:
     citizen_speaking: bool = False
     phrase: str = ""
     phrase_at: float = 0.0
-    texts_sent: list[str] = field(default_factory=list)
+    texts_sent: list[SentText] = field(default_factory=list)
+    messages: tuple[MessageChoice, ...] = ()
+    advice: tuple[Advice, ...] = ()
     remote_content: str | None = None
     sharing_screen: bool = False
     tool: MarkTool = MarkTool.POINTER
@@ -279,6 +284,8 @@ class Consultation:
             phrase=self.phrase,
             phrase_age=max(0, int(now - self.phrase_at)) if self.phrase else 0,
             texts_sent=tuple(self.texts_sent[-MAX_TEXTS_SHOWN:]),
+            messages=self.messages,
+            advice=self.advice,
             remote_content=self.remote_content,
             sharing_screen=self.sharing_screen,
             document=document,

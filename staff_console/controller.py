@@ -25,6 +25,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Final, assert_never
 
+from language.plain_japanese import check_plain
 from signaling import protocol as p
 from staff_console.consultation import Consultation, quality_of
 from staff_console.engine_port import (
@@ -61,13 +62,18 @@ from staff_console.view import (
     Handoff,
     Level,
     LoginView,
+    MessageChoice,
     Notice,
     QueueItem,
+    SentText,
     Stage,
     WrapUpView,
 )
 
 logger = logging.getLogger(__name__)
+
+JAPANESE: Final = "ja"
+EASY_JAPANESE: Final = "ja-easy"
 
 
 class Step(StrEnum):
@@ -172,6 +178,7 @@ class Controller:
         self._departments: dict[str, p.DepartmentStatus] = {}
         self._wards: dict[str, dict[str, str]] = {}
         self._categories: dict[str, p.CategoryInfo] = {}
+        self._staff_messages: list[p.StaffMessageInfo] = []
         self._outcomes: list[p.OutcomeInfo] = []
         self._queue: list[p.QueueEntry] = []
         self._seen: set[str] = set()  # queue entries already announced
@@ -251,6 +258,9 @@ class Controller:
                 self._wards = {w.id: w.names for w in message.wards}
                 self._categories = {c.id: c for c in message.categories}
                 self._outcomes = list(message.outcome_codes)
+                self._staff_messages = list(message.staff_messages)
+                if self._call is not None:  # an admin edited them: offer the new ones now
+                    self._call.messages = self._message_choices(self._call.started.language)
             case p.QueueSnapshot(entries=entries):
                 self._on_queue(entries)
             case p.SessionStarted():
@@ -310,6 +320,7 @@ class Controller:
                 self._department_name(started.overflowed_from) if started.overflowed_from else ""
             ),
             camera_on=True,
+            messages=self._message_choices(started.language),
         )
         self._unlooked.clear()
         if self._notice is not None and self._notice.level is not Level.WARNING:
@@ -531,11 +542,54 @@ class Controller:
             self._publish()
 
     def send_text(self, text: str) -> None:
+        """Free text, sent as typed: in Japanese, which the kiosk marks as such for a citizen
+        of another language."""
         text = text.strip()
         if (call := self._call) is not None and text:
-            call.texts_sent.append(text)
-            self.engine.send_text(text)
+            call.texts_sent.append(SentText(text, JAPANESE))
+            call.advice = ()
+            self.engine.send_text(text, JAPANESE)
             self._publish()
+
+    def send_message(self, message_id: str) -> None:
+        """A staff message, in the citizen's language when the city has it in theirs."""
+        if (call := self._call) is None:
+            return
+        choice = next((m for m in call.messages if m.id == message_id), None)
+        if choice is None:
+            return
+        if choice.for_citizen:
+            sent = SentText(choice.meaning, call.started.language)
+            self.engine.send_text(choice.for_citizen, call.started.language)
+        else:
+            sent = SentText(choice.meaning, JAPANESE)
+            self.engine.send_text(choice.meaning, JAPANESE)
+        call.texts_sent.append(sent)
+        self._publish()
+
+    def draft_changed(self, text: str) -> None:
+        """Staff are typing: for a やさしい日本語 reader, say what will be hard to read."""
+        if (call := self._call) is None:
+            return
+        advice = tuple(check_plain(text)) if call.started.language == EASY_JAPANESE else ()
+        if advice != call.advice:
+            call.advice = advice
+            self._publish()
+
+    def _message_choices(self, language: str) -> tuple[MessageChoice, ...]:
+        """The city's staff messages (or the console's own Japanese ones, when it has none)
+        with the text this citizen will read."""
+        if not self._staff_messages:
+            return tuple(
+                MessageChoice(f"template-{n}", text, text if language == JAPANESE else "")
+                for n, text in enumerate(self.settings.templates, start=1)
+            )
+        return tuple(
+            # A やさしい日本語 reader gets the plain one only, never the keigo "ja" one.
+            MessageChoice(m.id, m.texts["ja"], m.texts.get(language, ""))
+            for m in self._staff_messages
+            if m.texts.get("ja")
+        )
 
     # The writing pad (筆談): the citizen's strokes arrive live; staff write back with the mouse.
 
@@ -649,7 +703,6 @@ class Controller:
             departments=tuple(
                 Choice(d.id, self._pick(d.names), d.open_now) for d in self._departments.values()
             ),
-            templates=self.settings.templates,
             forms=self.forms.forms() if self._call is not None else (),
             call=None
             if self._call is None

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from language.plain_japanese import Advice
 from signaling import protocol as p
 from staff_console.engine_port import CallPhase, MarkTool, PageMark
 from staff_console.legibility import Box, TextSize
@@ -139,6 +140,21 @@ class PadView:
 
 
 @dataclass(frozen=True, slots=True)
+class MessageChoice:
+    """A staff message to offer: the Japanese staff read, and the text the citizen will see."""
+
+    id: str
+    meaning: str  # in Japanese
+    for_citizen: str  # in the citizen's language; "" when the city has it only in Japanese
+
+
+@dataclass(frozen=True, slots=True)
+class SentText:
+    meaning: str  # what staff sent, in Japanese: a message's meaning, or what they typed
+    language: str  # the kiosk language the citizen read it in
+
+
+@dataclass(frozen=True, slots=True)
 class CallView:
     session_id: str
     kiosk_name: str
@@ -156,7 +172,10 @@ class CallView:
     citizen_speaking: bool = False
     phrase: str = ""  # the citizen's latest quick phrase, shown prominently
     phrase_age: int = 0  # seconds since it came
-    texts_sent: tuple[str, ...] = ()
+    texts_sent: tuple[SentText, ...] = ()
+    messages: tuple[MessageChoice, ...] = ()  # staff messages, for this citizen's language
+    # What makes the text being typed hard for a やさしい日本語 reader (empty for others).
+    advice: tuple[Advice, ...] = ()
     remote_content: str | None = None  # "document_camera" while the kiosk shows one
     sharing_screen: bool = False
     document: DocumentView | None = None
@@ -195,7 +214,6 @@ class ConsoleView:
     queue: tuple[QueueItem, ...]
     today: tuple[FinishedItem, ...]
     departments: tuple[Choice, ...]  # transfer targets
-    templates: tuple[str, ...]
     forms: tuple[str, ...]  # paths of the standard forms, recently used first
     call: CallView | None
     wrap_up: WrapUpView | None

@@ -60,7 +60,6 @@ MESSAGES: Final[dict[str, str]] = {
     "today.transferred": "→ {department}",
     "call.with": "{kiosk} ({location})",
     "call.category": "Topic: {category}",
-    "call.language": "Language: {language}",
     "call.handoff": "From {department}, {staff}: {note}",
     "call.overflowed": "From another ward: {department} was busy or unstaffed",
     "call.talk": "Talk {time}",
@@ -103,6 +102,21 @@ MESSAGES: Final[dict[str, str]] = {
     "text.placeholder": "Free text (Ctrl+Enter sends)",
     "text.send": "Send",
     "text.sent": "Sent",
+    "text.citizen_language": "The citizen reads: {language}",
+    "text.free_text_note": (
+        "Messages are shown in {language}. Free text is sent in Japanese as typed, and the kiosk "
+        "marks it as Japanese."
+    ),
+    "text.easy_note": (
+        "Easy Japanese: write short sentences, without hard kanji or honorific forms."
+    ),
+    "text.japanese_only": "no translation in this language (shown in Japanese)",
+    "advice.long_sentence": "Long sentence; split it: 「{text}」",
+    "advice.long_sentence_instead": "Long sentence; split it: 「{text}」",
+    "advice.hard_kanji": "Hard kanji: {text} (use kana or easier words)",
+    "advice.hard_kanji_instead": "Hard kanji: {text} → {plain}",
+    "advice.keigo": "Honorific: {text} (use the plain form)",
+    "advice.keigo_instead": "Honorific: {text} → {plain}",
     "template.1": "One moment, please.",
     "template.2": "Please look at the document on the screen.",
     "template.3": "Please fill in the box marked in red.",

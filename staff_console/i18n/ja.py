@@ -60,7 +60,6 @@ MESSAGES: Final[dict[str, str]] = {
     "today.transferred": "→ {department}",
     "call.with": "{kiosk}（{location}）",
     "call.category": "用件: {category}",
-    "call.language": "言語: {language}",
     "call.handoff": "{department} {staff} からの引継ぎ: {note}",
     "call.overflowed": "他区から: {department}が対応中・不在のため",
     "call.talk": "通話 {time}",
@@ -103,6 +102,21 @@ MESSAGES: Final[dict[str, str]] = {
     "text.placeholder": "自由入力（Ctrl+Enter で送信）",
     "text.send": "送信",
     "text.sent": "送信済み",
+    "text.citizen_language": "住民の方の言語: {language}",
+    "text.free_text_note": (
+        "定型文は{language}で表示されます。"
+        "自由入力は日本語のまま送られ、キオスクには「日本語」と表示されます。"
+    ),
+    "text.easy_note": (
+        "やさしい日本語の方です。短い文で、むずかしい漢字や敬語を使わずに書いてください。"
+    ),
+    "text.japanese_only": "この言語の訳がありません（日本語のまま表示）",
+    "advice.long_sentence": "長い文です。短く区切ってください: 「{text}」",
+    "advice.long_sentence_instead": "長い文です。短く区切ってください: 「{text}」",
+    "advice.hard_kanji": "むずかしい漢字: {text}（ひらがなにするか、やさしい言葉に）",
+    "advice.hard_kanji_instead": "むずかしい漢字: {text} → {plain}",
+    "advice.keigo": "敬語: {text}（ふつうの言い方に）",
+    "advice.keigo_instead": "敬語: {text} → {plain}",
     "template.1": "少々お待ちください。",
     "template.2": "画面の書類をご覧ください。",
     "template.3": "赤い印のところにご記入ください。",

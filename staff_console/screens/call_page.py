@@ -49,6 +49,12 @@ class CallPage(QWidget):
         self._pad_open = False
         self.who = QLabel()
         self.who.setStyleSheet("font-size: 18px; font-weight: bold;")
+        # What the citizen reads, always in view: it decides what staff send and how.
+        self.language = QLabel()
+        self.language.setObjectName("citizen_language")
+        self.language.setStyleSheet(
+            "background: #0b4f8a; color: white; font-size: 20px; font-weight: bold; padding: 4px;"
+        )
         self.about = QLabel()
         self.about.setWordWrap(True)
         self.phrase = QLabel()
@@ -91,7 +97,7 @@ class CallPage(QWidget):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.who, self.about, self.phrase):
+        for widget in (self.who, self.language, self.about, self.phrase):
             left_layout.addWidget(widget)
         status = QHBoxLayout()
         status.addWidget(self.state, 1)
@@ -142,10 +148,8 @@ class CallPage(QWidget):
             return
         tr = self._tr
         self.who.setText(tr("call.with", kiosk=call.kiosk_name, location=call.kiosk_location))
-        about = [
-            tr("call.category", category=call.category),
-            tr("call.language", language=tr.language_name(call.language)),
-        ]
+        self.language.setText(tr("text.citizen_language", language=tr.language_name(call.language)))
+        about = [tr("call.category", category=call.category)]
         if call.overflowed_from:
             about.append(tr("call.overflowed", department=call.overflowed_from))
         about += [
@@ -165,7 +169,7 @@ class CallPage(QWidget):
         self._sharing = call.sharing_screen
         self.share.setText(tr("call.stop_sharing" if call.sharing_screen else "call.share_screen"))
         self.documents.render(call.document, vm.forms)
-        self.messages.render(vm.templates, call.texts_sent)
+        self.messages.render(call)
         self.pad.render(call.pad)
         if call.pad.open and not self._pad_open:  # the citizen opened it: show what they write
             self.tabs.setCurrentWidget(self.pad)

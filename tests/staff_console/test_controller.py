@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from signaling import protocol as p
@@ -39,7 +40,7 @@ from staff_console.legibility import (
     px_per_pt,
     text_height_mm,
 )
-from staff_console.view import Level, Quality, Stage
+from staff_console.view import Level, Quality, SentText, Stage
 from tests.staff_console import messages as m
 from tests.staff_console.fake_engine import RecordingEngine
 
@@ -415,9 +416,77 @@ def test_text_to_the_kiosk_is_sent_and_listed() -> None:
     console = Console().in_call()
     console.controller.send_text("  少々お待ちください。 ")
     console.controller.send_text("   ")
-    assert console.engine.named("send_text") == [("少々お待ちください。",)]
+    assert console.engine.named("send_text") == [("少々お待ちください。", "ja")]
     assert console.view.call is not None
-    assert console.view.call.texts_sent == ("少々お待ちください。",)
+    assert console.view.call.texts_sent == (SentText("少々お待ちください。", "ja"),)
+
+
+STAFF_MESSAGES = [
+    p.StaffMessageInfo(
+        id="wait",
+        texts={
+            "ja": "少々お待ちください。",
+            "ja-easy": "すこし まって ください。",
+            "en": "Please wait a moment.",
+            "vi": "Xin vui lòng chờ một chút.",
+        },
+    ),
+    p.StaffMessageInfo(id="thanks", texts={"ja": "ご利用ありがとうございました。"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("language", "sent"),
+    [
+        ("en", ("Please wait a moment.", "en")),
+        ("vi", ("Xin vui lòng chờ một chút.", "vi")),
+        ("ja-easy", ("すこし まって ください。", "ja-easy")),
+        ("ja", ("少々お待ちください。", "ja")),
+    ],
+)
+def test_a_staff_message_goes_in_the_citizens_language(
+    language: str, sent: tuple[str, str]
+) -> None:
+    console = Console().logged_in()
+    console.hear(msgspec.structs.replace(m.directory(), staff_messages=STAFF_MESSAGES))
+    console.hear(m.snapshot(m.entry()))
+    console.controller.accept("s1")
+    console.hear(m.snapshot(), m.started(language=language))
+    call = console.view.call
+    assert call is not None
+    # Staff read the Japanese; the citizen reads their own.
+    first = call.messages[0]
+    assert (first.meaning, first.for_citizen) == ("少々お待ちください。", sent[0])
+    console.controller.send_message("wait")
+    assert console.engine.named("send_text") == [sent]
+    assert console.view.call.texts_sent == (SentText("少々お待ちください。", sent[1]),)
+
+
+def test_a_staff_message_the_city_has_only_in_japanese_is_sent_as_japanese() -> None:
+    console = Console().logged_in()
+    console.hear(msgspec.structs.replace(m.directory(), staff_messages=STAFF_MESSAGES))
+    console.hear(m.snapshot(m.entry()))
+    console.controller.accept("s1")
+    console.hear(m.snapshot(), m.started(language="ko"))
+    console.controller.send_message("thanks")
+    console.controller.send_message("no-such-message")
+    assert console.engine.named("send_text") == [("ご利用ありがとうございました。", "ja")]
+
+
+def test_typing_to_an_easy_japanese_reader_is_advised_and_to_others_not() -> None:
+    for language, advised in (("ja-easy", True), ("ja", False), ("en", False)):
+        console = Console().logged_in()
+        console.hear(m.snapshot(m.entry()))
+        console.controller.accept("s1")
+        console.hear(m.snapshot(), m.started(language=language))
+        console.controller.draft_changed("こちらの書類をご覧ください。")
+        call = console.view.call
+        assert call is not None
+        assert bool(call.advice) is advised, language
+        if advised:
+            assert any(a.kind == "keigo" for a in call.advice)
+            console.controller.send_text("こちらの書類をご覧ください。")
+            assert console.view.call.advice == ()  # the draft is gone
 
 
 def test_screen_share_starts_and_says_when_it_stopped_by_itself() -> None:

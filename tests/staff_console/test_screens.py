@@ -202,8 +202,8 @@ def test_text_goes_to_the_kiosk_from_a_template_and_free_text(
     messages.free_text.setPlainText("次は2番窓口です")
     qtbot.mouseClick(messages.send, Qt.MouseButton.LeftButton)
     assert engine_of(console).named("send_text") == [
-        ("少々お待ちください。",),
-        ("次は2番窓口です",),
+        ("少々お待ちください。", "ja"),
+        ("次は2番窓口です", "ja"),
     ]
     assert messages.sent.count() == 2
 
