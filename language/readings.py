@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Final, NamedTuple
 
-import fugashi  # type: ignore[import-untyped]  # no stubs: see the report for the mypy override
+import fugashi
 import pykakasi
 
 # What needs a reading: CJK ideographs (extension A, the main block, the compatibility block,

@@ -220,6 +220,7 @@ async def _seed_account(store: Store, demo: DemoAccount, at: float) -> None:
             demo.role,
             password_hash,
             demo.departments,
+            name_reading=demo.name_reading,
             actor=DEMO_ACTOR,
             now=at,
         )
@@ -235,7 +236,7 @@ async def _seed_account(store: Store, demo: DemoAccount, at: float) -> None:
             )
         if existing.site_id != demo.site_id:
             await store.set_account_site(existing.id, demo.site_id, actor=DEMO_ACTOR, now=at)
-    # An account is created without a reading; an old demo database's have none either.
+    # An older demo database's accounts have no reading yet.
     if existing.name_reading != demo.name_reading:
         await store.update_account(
             existing.id, name_reading=demo.name_reading, actor=DEMO_ACTOR, now=at

@@ -20,9 +20,22 @@ from signaling.store.city import DirectoryChange, DirectoryEdit
 
 
 async def readings(request: web.Request) -> web.Response:
+    """A ward's supervisor does not get the readings of other wards' names (scope.py)."""
     admin = request.config_dict[ADMIN]
-    await admin.guard.require(request)
-    return json_response((await admin.store.load_directory()).readings)
+    scope = (await admin.access(await admin.guard.require(request))).scope
+    city = await admin.store.load_directory()
+    if scope.whole_city:
+        return json_response(city.readings)
+    elsewhere = [
+        name
+        for names in (
+            *(w.names for w in city.wards if w.id != scope.ward_id),
+            *(s.names for s in city.sites if not scope.sees_site(s.id)),
+            *(d.names for d in city.departments if not scope.lists_department(d)),
+        )
+        for name in names.values()
+    ]
+    return json_response([r for r in city.readings if not any(r.word in n for n in elsewhere)])
 
 
 async def put_readings(request: web.Request) -> web.Response:

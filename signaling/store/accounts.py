@@ -35,6 +35,7 @@ async def create_account(
     password_hash: str,
     departments: Sequence[str],
     now: float,
+    name_reading: str = "",
 ) -> Account:
     if not USERNAME_PATTERN.fullmatch(username):
         raise ValueError(
@@ -42,6 +43,7 @@ async def create_account(
         )
     _check_role(role)
     display_name = _checked_display_name(display_name)
+    name_reading = checked_name_reading(name_reading)
     if await conn.scalar(sa.select(accounts.c.id).where(accounts.c.username == username)):
         raise ConflictError(f"username {username!r} is already taken")
     wanted = await _checked_departments(conn, departments)
@@ -51,6 +53,7 @@ async def create_account(
             id=account_id,
             username=username,
             display_name=display_name,
+            name_reading=name_reading,
             role=role.value,
             password_hash=password_hash,
             disabled=False,

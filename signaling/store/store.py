@@ -96,11 +96,13 @@ class Store:
         password_hash: str,
         departments: Sequence[str],
         *,
+        name_reading: str = "",
         actor: str,
         now: float,
         ip: str | None = None,
     ) -> Account:
-        """Raises ConflictError for a taken username, NotFoundError for an unknown department."""
+        """Raises ConflictError for a taken username, NotFoundError for an unknown department,
+        ValueError for a name or reading the checks refuse."""
         async with self._write() as conn:
             account = await accounts.create_account(
                 conn,
@@ -110,6 +112,7 @@ class Store:
                 password_hash=password_hash,
                 departments=departments,
                 now=now,
+                name_reading=name_reading,
             )
             detail = {"username": username, "role": role.value, "departments": list(departments)}
             await audit.append(

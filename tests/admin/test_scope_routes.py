@@ -113,6 +113,14 @@ ROUTES: dict[tuple[str, str], list[Probe] | str] = {
     ("PUT", "/api/outcome-code-order"): [Probe("/api/outcome-code-order", 403, {"codes": []})],
     ("PUT", "/api/outcome-codes/{code}"): [Probe("/api/outcome-codes/x", 403, {"names": NAMES})],
     ("DELETE", "/api/outcome-codes/{code}"): [Probe("/api/outcome-codes/resolved", 403)],
+    ("GET", "/api/staff-messages"): [Probe("/api/staff-messages", 200)],
+    ("PUT", "/api/staff-message-order"): [Probe("/api/staff-message-order", 403, {"ids": []})],
+    ("PUT", "/api/staff-messages/{message_id}"): [
+        Probe("/api/staff-messages/x", 403, {"texts": NAMES})
+    ],
+    ("DELETE", "/api/staff-messages/{message_id}"): [Probe("/api/staff-messages/x", 403)],
+    ("GET", "/api/readings"): [Probe("/api/readings", 200)],
+    ("PUT", "/api/readings"): [Probe("/api/readings", 403, [{"word": "門司", "reading": "もじ"}])],
     ("GET", "/api/wards"): [Probe("/api/wards", 200)],
     ("PUT", "/api/wards/{ward_id}"): [
         Probe("/api/wards/kita", 403, {"names": NAMES}),
@@ -135,7 +143,8 @@ ROUTES: dict[tuple[str, str], list[Probe] | str] = {
 
 # What an admin reads before and after the walk: the walk must have changed none of it.
 STATE = ("/api/departments", "/api/categories", "/api/wards", "/api/sites", "/api/services",
-         "/api/accounts", "/api/outcome-codes")  # fmt: skip
+         "/api/accounts", "/api/outcome-codes", "/api/staff-messages",
+         "/api/readings")  # fmt: skip
 
 
 def router_routes() -> set[tuple[str, str]]:
