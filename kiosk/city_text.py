@@ -50,7 +50,7 @@ class CityText:
 
     def staff_name(self, display_name: str, reading: str) -> str:
         if self._tr.language in _ROMANISED:
-            return romaji.romanise_name(reading or readings.kana_reading(display_name))
+            return _romanised(display_name, reading)
         if self._easy:
             return _name_with_ruby(display_name, reading) if reading else self.ruby(display_name)
         return display_name
@@ -78,6 +78,12 @@ def warm_up() -> None:
 def _with_readings(text: str, city_readings: tuple[tuple[str, str], ...]) -> str:
     # The analyser takes milliseconds; the same names are drawn again on every model change.
     return readings.with_readings(text, dict(city_readings))
+
+
+@lru_cache(maxsize=256)
+def _romanised(display_name: str, reading: str) -> str:
+    """Without a reading from the city, the analyser's guess: better than kanji to this reader."""
+    return romaji.romanise_name(reading or readings.kana_reading(display_name))
 
 
 def _name_with_ruby(display_name: str, reading: str) -> str:
