@@ -1,0 +1,58 @@
+"""A staff message chosen in the console reaches the kiosk in the citizen's language, through a
+real hub with the demo city's messages: the two apps, each with its engine, as in production."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from test_kiosk_over_hub import home, kiosk, screen, tap, texts_on_screen  # noqa: F401  # fixtures
+
+from kiosk.app import KioskApp
+from kiosk.engine import CallMedia
+from kiosk.i18n import Language
+from kiosk.model import StaffWords
+from kiosk.screens.language import LanguageScreen
+from kiosk.screens.topic import TopicScreen
+from kiosk.state import KioskState as S
+from kiosk.viewmodels import Page
+from staff_console.engine_port import CallPhase
+from tests.qt_waiting import until
+from tests.signaling.conftest import RunningHub, always_open_demo_city
+from tests.staff_console.test_console_over_hub import consoles, logged_in  # noqa: F401
+
+WAIT = next(m.texts for m in always_open_demo_city().staff_messages if m.id == "wait")
+
+
+@pytest.mark.parametrize("language", [Language.EN, Language.VI])
+async def test_a_staff_message_arrives_in_the_citizens_language(
+    hub: RunningHub,
+    kiosk: KioskApp,  # noqa: F811
+    consoles: Any,  # noqa: F811
+    qtbot: Any,
+    language: Language,
+) -> None:
+    kiosk.window.resize(1920, 1080)
+    console = await logged_in(consoles, hub, "tanaka")
+    await until(lambda: kiosk.controller.state is S.ATTRACT)
+    tap(qtbot, screen(kiosk, Page.ATTRACT))
+    languages = screen(kiosk, Page.LANGUAGE)
+    assert isinstance(languages, LanguageScreen)
+    tap(qtbot, languages.buttons[language])
+    topics = screen(kiosk, Page.TOPIC)
+    assert isinstance(topics, TopicScreen)
+    tap(qtbot, topics.tiles[0])
+    tap(qtbot, kiosk.window.bottom.primary)  # agree and call
+    await until(lambda: console.window.queue.table.rowCount() == 1)
+    console.controller.accept_next()
+    await until(lambda: kiosk.controller.citizen.media is CallMedia.CONNECTED)
+    await until(lambda: console.controller.view().call.phase is CallPhase.CONNECTED)
+
+    call = console.controller.view().call
+    wait = next(m for m in call.messages if m.id == "wait")
+    assert (wait.meaning, wait.for_citizen) == (WAIT["ja"], WAIT[language.value])
+    console.controller.send_message("wait")
+    expected = StaffWords(WAIT[language.value], language.value)
+    await until(lambda: kiosk.controller.citizen.staff_texts[-1:] == [expected])
+    await until(lambda: any(WAIT[language.value] in t for t in texts_on_screen(kiosk)))
+    assert not any(WAIT["ja"] in t for t in texts_on_screen(kiosk))
