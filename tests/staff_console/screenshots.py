@@ -15,8 +15,10 @@ import shutil
 import sys
 import tempfile
 import time
+from importlib import resources
 from pathlib import Path
 
+import msgspec
 import numpy as np
 from PIL import Image, ImageDraw
 from PyQt6.QtCore import QSettings
@@ -25,6 +27,7 @@ from PyQt6.QtWidgets import QApplication
 
 from call.pictures import SyntheticPattern, cjk_font
 from signaling import protocol as p
+from signaling.directory import load_directory
 from staff_console import desktop
 from staff_console.app import ConsoleApp, Remembered
 from staff_console.engine_port import (
@@ -103,6 +106,11 @@ class Stills:
         return self.me
 
 
+def demo_staff_messages() -> list[p.StaffMessageInfo]:
+    city = load_directory(resources.files("signaling").joinpath("demo_city.toml").read_bytes())
+    return [p.StaffMessageInfo(id=m.id, texts=m.texts) for m in city.staff_messages]
+
+
 def main() -> int:
     language = sys.argv[1] if len(sys.argv) > 1 else "ja"
     app = QApplication(sys.argv[:1])
@@ -144,7 +152,7 @@ def main() -> int:
     shot("01-login")
     c.submit_login(settings.server, "tanaka", "x")
     c.handle(HubConnected(m.welcome()), now)
-    c.handle(m.directory(), now)
+    c.handle(msgspec.structs.replace(m.directory(), staff_messages=demo_staff_messages()), now)
     handoff = p.HandoffStep(
         department_id="zeimu",
         staff_name="佐藤",
@@ -216,6 +224,23 @@ def main() -> int:
     c.handle(m.snapshot(), now)
     assert c.stage is Stage.READY
     shot("08-queue-empty-today")
+    # An English reader: each staff message with its Japanese meaning and the English they read.
+    c.handle(m.started("s1", kiosk=other, language="en"), now)
+    c.handle(CallPhaseChanged("s1", CallPhase.CONNECTED, "up"), now)
+    console.window.call.tabs.setCurrentWidget(console.window.call.messages)
+    c.send_message("wait")
+    shot("12-call-messages-en")
+    c.handle(p.SessionEnded(session_id="s1", reason=p.EndReason.COMPLETED), now)
+    c.wrap_up("resolved", "")
+    c.handle(p.WrapUpSaved(session_id="s1"), now)
+    # A やさしい日本語 reader: staff type keigo and a hard word, and see what to make plainer.
+    c.handle(m.started("s2", kiosk=south, language="ja-easy"), now)
+    c.handle(CallPhaseChanged("s2", CallPhase.CONNECTED, "up"), now)
+    console.window.call.tabs.setCurrentWidget(console.window.call.messages)
+    console.window.call.messages.free_text.setPlainText(
+        "恐れ入りますが、こちらの申請書をご覧ください。"
+    )
+    shot("13-call-easy-japanese-advice")
     console.window.close()
     shutil.rmtree(work, ignore_errors=True)
     return 0
