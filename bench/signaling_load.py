@@ -35,6 +35,7 @@ import asyncio
 import contextlib
 import datetime
 import functools
+import gc
 import itertools
 import os
 import random
@@ -705,7 +706,16 @@ async def run(server: Server, target: Target, load: Load, down_for: float | None
             await fill_queues(target, kiosks, load)
             await server.wait_until_idle()
             print(f"[{server.name}] relaying {load.rate:g} msg/s for {load.duration:g} s")
-            await relay(server, Messages(calls), load, traffic, result)
+            # The client measures, so it must not pause: a collection walking its 5,500
+            # connections stalls its loop, and the stall shows as either server's latency.
+            gc.collect()
+            gc.freeze()
+            gc.disable()
+            try:
+                await relay(server, Messages(calls), load, traffic, result)
+            finally:
+                gc.enable()
+                gc.unfreeze()
             result.rss_peak_kib = server.rss_kib("VmHWM")  # before the restart starts it anew
             await server.wait_until_idle()
             result.overflowed = len(traffic.overflowed)
