@@ -22,6 +22,7 @@ from signaling.store import ConflictError, NotFoundError, StoreError
 from signaling.store.city import DirectoryEdit
 
 T = TypeVar("T", Department, Category)
+B = TypeVar("B")
 
 
 async def departments(request: web.Request) -> web.Response:
@@ -112,8 +113,16 @@ async def run_edit(
     return json_response(answer)
 
 
-class _Order(msgspec.Struct, forbid_unknown_fields=True):
+class Order(msgspec.Struct, forbid_unknown_fields=True):
     ids: list[str]
+
+
+async def decode_body(request: web.Request, kind: type[B], shape: str) -> B:
+    """The JSON body as `kind`, or a DirectoryError saying the `shape` it must have (a 400)."""
+    try:
+        return msgspec.json.decode(await request.read(), type=kind)
+    except msgspec.DecodeError as exc:  # a ValidationError too
+        raise DirectoryError(f"the body must be {shape}: {exc}") from None
 
 
 async def order_departments(request: web.Request) -> web.Response:
@@ -132,11 +141,8 @@ async def order_categories(request: web.Request) -> web.Response:
     return await run_edit(request, build)
 
 
-async def _order(request: web.Request) -> _Order:
-    try:
-        return msgspec.json.decode(await request.read(), type=_Order)
-    except msgspec.DecodeError as exc:  # a ValidationError too
-        raise DirectoryError(f'the body must be {{"ids": [...]}}: {exc}') from None
+async def _order(request: web.Request) -> Order:
+    return await decode_body(request, Order, '{"ids": [...]}')
 
 
 async def _entry(request: web.Request, kind: type[T], entry_id: str) -> T:

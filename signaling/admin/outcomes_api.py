@@ -7,18 +7,16 @@ renames one; ``DELETE /outcome-codes/{code}`` (409 for the last one); ``PUT /out
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 import msgspec
 from aiohttp import web
 
 from signaling.admin import outcome_edit
 from signaling.admin.context import ADMIN, json_response
-from signaling.admin.directory_api import run_edit
-from signaling.directory import DirectoryError, OutcomeCode
+from signaling.admin.directory_api import decode_body, run_edit
+from signaling.directory import OutcomeCode
 from signaling.store.city import DirectoryEdit
-
-T = TypeVar("T")
 
 
 class _Names(msgspec.Struct, forbid_unknown_fields=True):
@@ -37,7 +35,7 @@ async def outcome_codes(request: web.Request) -> web.Response:
 
 async def put_outcome_code(request: web.Request) -> web.Response:
     async def build() -> tuple[DirectoryEdit, Any]:
-        body = await _decode(request, _Names, '{"names": {"ja": ...}}')
+        body = await decode_body(request, _Names, '{"names": {"ja": ...}}')
         outcome = OutcomeCode(code=request.match_info["code"], names=body.names)
         return outcome_edit.put_outcome(outcome), outcome
 
@@ -53,14 +51,7 @@ async def delete_outcome_code(request: web.Request) -> web.Response:
 
 async def order_outcome_codes(request: web.Request) -> web.Response:
     async def build() -> tuple[DirectoryEdit, Any]:
-        order = await _decode(request, _Order, '{"codes": [...]}')
+        order = await decode_body(request, _Order, '{"codes": [...]}')
         return outcome_edit.reorder_outcomes(order.codes), order
 
     return await run_edit(request, build)
-
-
-async def _decode(request: web.Request, kind: type[T], shape: str) -> T:
-    try:
-        return msgspec.json.decode(await request.read(), type=kind)
-    except msgspec.DecodeError as exc:  # a ValidationError too
-        raise DirectoryError(f"the body must be {shape}: {exc}") from None

@@ -14,7 +14,7 @@ import msgspec
 from aiohttp import web
 
 from signaling.admin.context import ADMIN, json_response
-from signaling.admin.directory_api import run_edit
+from signaling.admin.directory_api import decode_body, run_edit
 from signaling.directory import Directory, DirectoryError, Reading, check_reading
 from signaling.store.city import DirectoryChange, DirectoryEdit
 
@@ -40,12 +40,7 @@ async def readings(request: web.Request) -> web.Response:
 
 async def put_readings(request: web.Request) -> web.Response:
     async def build() -> tuple[DirectoryEdit, Any]:
-        try:
-            body = msgspec.json.decode(await request.read(), type=list[Reading])
-        except msgspec.DecodeError as exc:  # a ValidationError too
-            raise DirectoryError(
-                f'the body must be [{{"word": ..., "reading": ...}}, ...]: {exc}'
-            ) from None
+        body = await decode_body(request, list[Reading], '[{"word": ..., "reading": ...}, ...]')
         return replace_readings(body), body
 
     return await run_edit(request, build)

@@ -8,26 +8,20 @@ Refusals are directory_api's JSON errors.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 import msgspec
 from aiohttp import web
 
 from signaling.admin import staff_message_edit
 from signaling.admin.context import ADMIN, json_response
-from signaling.admin.directory_api import run_edit
-from signaling.directory import DirectoryError, StaffMessage
+from signaling.admin.directory_api import Order, decode_body, run_edit
+from signaling.directory import StaffMessage
 from signaling.store.city import DirectoryEdit
-
-T = TypeVar("T")
 
 
 class _Texts(msgspec.Struct, forbid_unknown_fields=True):
     texts: dict[str, str]
-
-
-class _Order(msgspec.Struct, forbid_unknown_fields=True):
-    ids: list[str]
 
 
 async def staff_messages(request: web.Request) -> web.Response:
@@ -38,7 +32,7 @@ async def staff_messages(request: web.Request) -> web.Response:
 
 async def put_staff_message(request: web.Request) -> web.Response:
     async def build() -> tuple[DirectoryEdit, Any]:
-        body = await _decode(request, _Texts, '{"texts": {"ja": ...}}')
+        body = await decode_body(request, _Texts, '{"texts": {"ja": ...}}')
         message = StaffMessage(id=request.match_info["message_id"], texts=body.texts)
         return staff_message_edit.put_message(message), message
 
@@ -54,14 +48,7 @@ async def delete_staff_message(request: web.Request) -> web.Response:
 
 async def order_staff_messages(request: web.Request) -> web.Response:
     async def build() -> tuple[DirectoryEdit, Any]:
-        order = await _decode(request, _Order, '{"ids": [...]}')
+        order = await decode_body(request, Order, '{"ids": [...]}')
         return staff_message_edit.reorder_messages(order.ids), order
 
     return await run_edit(request, build)
-
-
-async def _decode(request: web.Request, kind: type[T], shape: str) -> T:
-    try:
-        return msgspec.json.decode(await request.read(), type=kind)
-    except msgspec.DecodeError as exc:  # a ValidationError too
-        raise DirectoryError(f"the body must be {shape}: {exc}") from None
