@@ -211,13 +211,13 @@ class Authenticator:
                 location=kiosk.location,
                 site_id=kiosk.site_id,
             )
-        session = await self._store.get_session(token_hash)
-        if session is None:
+        found = await self._store.get_session_with_account(token_hash)
+        if found is None:
             # Only unknown tokens count: a real but expired or disabled one is not a guess.
             self._check_address(ip, now)
             self.address_throttle.record_failure(ip, now)
             await self._refuse(ip, now, "token", "unknown_token", ErrorCode.UNAUTHORIZED)
-        account = await self._store.get_account(session.account_id)
+        session, account = found
         if account is None:
             await self._refuse(
                 ip, now, session.account_id, "unknown_account", ErrorCode.UNAUTHORIZED

@@ -187,8 +187,27 @@ async def get_session(conn: AsyncConnection, token_hash: str) -> AuthSession | N
     row = (
         await conn.execute(sa.select(auth_sessions).where(auth_sessions.c.token_hash == token_hash))
     ).first()
-    if row is None:
-        return None
+    return None if row is None else _session(row)
+
+
+async def get_sessions_with_accounts(
+    conn: AsyncConnection, token_hashes: Sequence[str]
+) -> dict[str, tuple[AuthSession, Account | None]]:
+    """Each found session (expired or not) with its account, in three queries for them all."""
+    rows = await conn.execute(
+        sa.select(auth_sessions).where(auth_sessions.c.token_hash.in_(token_hashes))
+    )
+    sessions = [_session(row) for row in rows]
+    account_ids = sorted({s.account_id for s in sessions})
+    account_rows = (
+        await conn.execute(sa.select(accounts).where(accounts.c.id.in_(account_ids)))
+    ).all()
+    memberships = await _departments_of(conn, account_ids)
+    by_id = {row.id: _account(row, memberships.get(row.id, ())) for row in account_rows}
+    return {s.token_hash: (s, by_id.get(s.account_id)) for s in sessions}
+
+
+def _session(row: sa.Row[Any]) -> AuthSession:
     return AuthSession(
         token_hash=row.token_hash,
         account_id=row.account_id,

@@ -57,6 +57,7 @@ class Store:
         self._audit = GroupCommit(self._append_audit_rows, name="audit-writer")
         # Every kiosk login looks its token up: many to a query under load (group_commit.py).
         self._kiosk_tokens = GroupLookup(self._kiosks_by_token_hashes, name="kiosk-tokens")
+        self._staff_tokens = GroupLookup(self._sessions_by_token_hashes, name="staff-tokens")
 
     @classmethod
     async def open(
@@ -341,6 +342,19 @@ class Store:
         """Expired sessions are returned too, so that auth can say "expired", not "unknown"."""
         async with self._read() as conn:
             return await accounts.get_session(conn, token_hash)
+
+    async def get_session_with_account(
+        self, token_hash: str
+    ) -> tuple[AuthSession, Account | None] | None:
+        """A token login's session and account. Lookups made meanwhile, such as 500 consoles
+        coming back after a restart, share their queries."""
+        return await self._staff_tokens.get(token_hash)
+
+    async def _sessions_by_token_hashes(
+        self, token_hashes: list[str]
+    ) -> dict[str, tuple[AuthSession, Account | None]]:
+        async with self._read() as conn:
+            return await accounts.get_sessions_with_accounts(conn, token_hashes)
 
     async def delete_session(self, token_hash: str) -> None:
         async with self._write() as conn:

@@ -3,6 +3,8 @@ passwords and their change, and the default outcome codes, each with its audit e
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from signaling.directory import Directory
@@ -123,3 +125,27 @@ async def test_a_city_without_outcome_codes_gets_the_defaults_once(store: Store)
     assert (await ensure_outcome_codes(store, actor="hub", now=NOW + 3)).outcome_codes == (
         CITY.outcome_codes
     )
+
+
+async def test_token_logins_made_together_find_their_sessions_and_accounts(store: Store) -> None:
+    """Consoles coming back after a restart share the lookups (both databases)."""
+    account_id = await tanaka(store)
+    suzuki = await store.create_account(
+        "suzuki", "鈴木", Role.STAFF, "hash-2", [], actor="test", now=NOW
+    )
+    await store.create_session("token-2", suzuki.id, NOW, NOW - 1)  # expired, still found
+    found = await asyncio.gather(
+        store.get_session_with_account("token-1"),
+        store.get_session_with_account("token-2"),
+        store.get_session_with_account("token-3"),
+    )
+    assert found[2] is None
+    assert [(s.account_id, a.username if a else None) for s, a in filter(None, found)] == [
+        (account_id, "tanaka"),
+        (suzuki.id, "suzuki"),
+    ]
+    assert found[0] is not None
+    session, account = found[0]
+    assert account is not None
+    assert account.departments == ("shimin",)
+    assert session.expires_at == NOW + 3600
