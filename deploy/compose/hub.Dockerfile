@@ -12,6 +12,7 @@ COPY call ./call
 COPY kiosk ./kiosk
 COPY staff_console ./staff_console
 COPY demo ./demo
+COPY language ./language
 RUN pip install --no-cache-dir '.[hub,postgres]' && rm -rf /src
 
 WORKDIR /var/lib/madoguchi

@@ -78,6 +78,8 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 async def api(http: aiohttp.ClientSession, url: str) -> Any:
     try:
         async with http.get(url) as response:
+            if response.status == 503:  # listening, but its storage not ready yet (a slow start)
+                return None
             body = await response.json()
     except aiohttp.ClientConnectionError:
         return None  # Prometheus still starting
