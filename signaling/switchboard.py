@@ -179,6 +179,9 @@ class Switchboard:
         self._overflowed: set[str] = set()
         self._dirty_queues: set[str] = set()
         self._dirty_estimates: set[str] = set()
+        # Places in the queues, counted once and kept until a queue changes (`_queues_changed`):
+        # staff coming and going, the most common input, moves nobody's place.
+        self._waiting: waiting.Waiting | None = None
         self._out = Outputs()
 
     # Inputs.
@@ -510,6 +513,7 @@ class Switchboard:
         kiosk.session_id = session.id
         department = desks.home
         self._queues[department].append(session.id)
+        self._queues_changed()
         if desks.overflow_after is not None:
             session.overflow_at = now + desks.overflow_after
             self._overflow_due[session.id] = session.overflow_at
@@ -615,6 +619,7 @@ class Switchboard:
         # At the head, behind citizens transferred before: they have waited twice already.
         queue = self._queues[target.id]
         queue.insert(sum(len(self._sessions[s].legs) > 1 for s in queue), session.id)
+        self._queues_changed()
         self._out.events.append(
             events.LegQueued(
                 session.id, len(session.legs) - 1, target.id, now, message.note, staff.principal.id
@@ -709,6 +714,7 @@ class Switchboard:
     def _leave_queue(self, session: Session) -> None:
         """The queued session is answered or ends: out of its queue and every overflow desk's."""
         self._queues[session.leg.department_id].remove(session.id)
+        self._queues_changed()
         self._last_queued.pop(session.id, None)
         self._dirty_queues.add(session.leg.department_id)
         if session.overflowed:
@@ -731,6 +737,7 @@ class Switchboard:
         self._overflow_due.pop(session.id, None)
         session.overflowed = True
         self._overflowed.add(session.id)
+        self._queues_changed()
         self._last_queued.pop(session.id, None)  # its position and ETA change
         self._dirty_queues.update([session.leg.department_id, *session.overflow])
         self._out.events.append(
@@ -918,11 +925,24 @@ class Switchboard:
                 if key not in snapshots:
                     snapshots[key] = self._queue_snapshot(staff)
                 self._send_to(staff, snapshots[key])
-        figures = waiting.Waiting(self._sessions, self._queues, self._overflowed, self._on_duty)
+        figures = self._waiting_figures()
         for department_id in self._dirty_queues | self._dirty_estimates:
             self._update_waiting(department_id, figures)
         self._dirty_queues.clear()
         self._dirty_estimates.clear()
+
+    def _queues_changed(self) -> None:
+        """Who waits where, or in which order, changed: places are counted afresh."""
+        self._waiting = None
+
+    def _waiting_figures(self) -> waiting.Waiting:
+        if self._waiting is None:
+            self._waiting = waiting.Waiting(
+                self._sessions, self._queues, self._overflowed, self._on_duty
+            )
+        else:
+            self._waiting.staff_changed()  # anyone may have come, gone or changed presence
+        return self._waiting
 
     def _on_duty(self, department_id: str) -> list[Client]:
         """Staff who serve the department and are not away: `queued.staff_on_duty`."""

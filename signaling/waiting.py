@@ -1,11 +1,11 @@
 """A queued citizen's waiting figures: their place across every desk that may take them now, and
 the staff on duty there (docs/protocol.md §Queued). Sans I/O.
 
-One `Waiting` serves one flush of the switchboard, which tells the citizens of every changed
-queue their figures. The state holds still meanwhile, so each count is made once per desk or set
-of desks, and a citizen's place among the other queues is found by bisection: with overflow on,
-one change reaches every ward's desk, and recounting each queue and each desk's staff for every
-waiting citizen made a flush quadratic (docs/performance.md, "Signaling hub").
+The switchboard keeps one `Waiting` while its queues hold still (a change to them makes a new
+one), and tells it when staff may have changed, before each flush. Each count is made once per
+desk or set of desks, and a citizen's place among the other queues is found by bisection: with
+overflow on, one change reaches every ward's desk, and recounting each queue and each desk's
+staff for every waiting citizen made a flush quadratic (docs/performance.md, "Signaling hub").
 """
 
 from __future__ import annotations
@@ -47,6 +47,10 @@ class Waiting:
         self._incoming: dict[frozenset[str], list[Session]] = {}
         self._incoming_ranks: dict[frozenset[str], list[Priority]] = {}
         self._staff: dict[frozenset[str], tuple[int, int]] = {}
+
+    def staff_changed(self) -> None:
+        """Forget the staff counts (the places stand until the queues change)."""
+        self._staff.clear()
 
     def incoming(self, desks: frozenset[str]) -> list[Session]:
         """`overflowed_to(desks)`, found once per flush."""
