@@ -41,7 +41,7 @@ from bench.performance_doc import REPO, write_section
 from bench.signaling_load import BenchError, Server, free_port, load_average
 from call.bot import CALL_PREFIX, FAILED_PREFIX
 from signaling.demo import demo_directory, seed_demo
-from signaling.directory import Directory, OpeningHours
+from signaling.directory import ALWAYS_OPEN, Directory
 from signaling.settings import Settings
 from signaling.store import Store
 
@@ -49,11 +49,7 @@ STAFF_USERNAME = "tanaka"  # a demo staff member of "shimin"
 CATEGORY = "juminhyo"  # one of shimin's categories
 ROLES = ("kiosk", "staff")
 RESTART_PAUSE = 1.0  # seconds before a failed bot is started again
-# Open around the clock, as in tests/signaling/conftest.py: a run may cross closing time.
-ALWAYS = OpeningHours(
-    weekly={d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
-    national_holidays_closed=False,
-)
+ALWAYS = ALWAYS_OPEN  # a run may cross closing time
 
 
 @dataclass(frozen=True)

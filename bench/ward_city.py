@@ -15,10 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from signaling.directory import (
+    ALWAYS_OPEN,
     Category,
     Department,
     Directory,
-    OpeningHours,
     OutcomeCode,
     Service,
     Site,
@@ -26,10 +26,7 @@ from signaling.directory import (
     Ward,
 )
 
-ALWAYS = OpeningHours(
-    weekly={d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
-    national_holidays_closed=False,
-)
+ALWAYS = ALWAYS_OPEN
 SERVICE = "shimin"
 CITY_WIDE = {
     "zeimu": ("税務課", "zei", "住民税・固定資産税"),

@@ -36,6 +36,13 @@ class OpeningHours(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     national_holidays_closed: bool = True
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Open around the clock, holidays too: for tests and benches whose runs may cross closing time.
+ALWAYS_OPEN = OpeningHours(
+    weekly={day: ["00:00-24:00"] for day in WEEKDAYS}, national_holidays_closed=False
+)
+
+
 class Ward(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     id: str
     names: dict[str, str]
@@ -139,7 +146,6 @@ class DirectoryError(ValueError):
     """The city file, or an admin's edit, is malformed or inconsistent."""
 
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Ids go into URLs, the database and the kiosks' caches: keep them plain.
 _SAFE_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 _SPAN = re.compile(r"\d\d:\d\d-\d\d:\d\d")

@@ -16,14 +16,11 @@ from aiohttp.test_utils import TestServer
 from call.link import Credentials
 from signaling.app import create_app, server_options
 from signaling.demo import DemoCredentials, seed_demo
-from signaling.directory import Directory, OpeningHours, load_directory
+from signaling.directory import ALWAYS_OPEN, Directory, load_directory
 from signaling.settings import Settings
 from signaling.store import Store
 
-ALWAYS = OpeningHours(
-    weekly={d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
-    national_holidays_closed=False,
-)
+ALWAYS = ALWAYS_OPEN
 
 
 def always_open_demo_city() -> Directory:
