@@ -282,10 +282,19 @@ class ControlChannel:
                 async with asyncio.timeout(max(0.0, self._liveness.next_deadline() - now)):
                     await self._wake.wait()
 
+    def peer_spoke(self) -> None:
+        """Count something the peer sent on another channel as a sign of life.
+
+        The peer's heartbeats queue behind whatever it sends on the same association (aiortc
+        sends in order across channels), so a page crossing a slow link would otherwise look
+        like silence.
+        """
+        self._liveness.heard(self._loop.time())
+
     def _on_channel_message(self, data: str | bytes) -> None:
         if self._done:
             return
-        self._liveness.heard(self._loop.time())
+        self.peer_spoke()
         try:
             message = decode_message(data)
         except msgspec.DecodeError as error:

@@ -510,9 +510,14 @@ class CallSession:
             self.sharing.control_opened(self._control.send)
             self._maybe_up()
         elif is_content_channel(channel):
+            channel.on("message", lambda data: self._peer_spoke(generation))
             self.sharing.content_channel_opened(channel)
         else:
             logger.warning("%s < unknown data channel %r", self.session_id, channel.label)
+
+    def _peer_spoke(self, generation: int) -> None:
+        if generation == self._generation and self._control is not None:
+            self._control.peer_spoke()
 
     def _maybe_up(self) -> None:
         peer = self._peer

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, Protocol
 
@@ -36,7 +36,7 @@ from aiortc.mediastreams import MediaStreamTrack
 from call.bridge import LatestFrame
 from call.content_messages import NOT_HELD, Mark, PageRejected, Region, View, Viewer, ViewerEvent
 from call.control_channel import ContentKind, ContentStarted, ContentStopped, ControlMessage
-from call.document import Document, DocumentError, EncodedPage, PageFormat
+from call.document import Document, DocumentError, EncodedPage
 from call.page_cache import PageCache
 from call.page_detail import DetailRequest, PageDetail, ShownPage
 from call.page_receiver import ContentEvent, PageReceiver
@@ -143,8 +143,7 @@ class Sharing:
         if self._staff:
             self._pages = PageSender(channel, self._emit_document)
             if self._last_page is not None:
-                page = self._last_page
-                self._spawn_send(page)
+                self._spawn_send(self._last_page)  # the kiosk's viewer is new: it kept nothing
         else:
             self._viewer = PageReceiver(channel, self._emit_document, keep_pages=self._keep_pages)
             self._viewer.announce_viewer(*self._viewer_size, mm_per_px=self._mm_per_px)
@@ -229,13 +228,7 @@ class Sharing:
         encoded = await self._rendered.page(doc_id, document, index, size, formats)
         if self._shown is not shown:
             return TransferOutcome.SUPERSEDED  # a later flip overtook this one while it rendered
-        outcome = await self.show_page(doc_id, index, document.page_count, encoded)
-        if outcome is TransferOutcome.SENT:
-            self._cancel_sending_ahead()  # a flip that overtook this one started its own
-            self._sending_ahead = asyncio.get_running_loop().create_task(
-                self._send_neighbours_ahead(document, index, doc_id, size, formats)
-            )
-        return outcome
+        return await self.show_page(doc_id, index, document.page_count, encoded)
 
     async def show_page(
         self, doc_id: str, page: int, page_count: int, encoded: EncodedPage
@@ -250,7 +243,20 @@ class Sharing:
             self._detail.page_shown(None)
         if self._pages is None:
             return TransferOutcome.CLOSED
-        return await self._pages.send_page(doc_id, page, page_count, encoded)
+        outcome = await self._pages.send_page(doc_id, page, page_count, encoded)
+        shown = self._shown
+        if (
+            outcome is TransferOutcome.SENT
+            and shown is not None
+            and (shown.doc_id, shown.index) == (doc_id, page)
+        ):
+            # This page of a document is on screen, first shown or shown again to a rebuilt
+            # peer: its neighbours go ahead.
+            self._cancel_sending_ahead()  # an earlier send of this page may have started one
+            self._sending_ahead = asyncio.get_running_loop().create_task(
+                self._send_neighbours_ahead(shown)
+            )
+        return outcome
 
     def send_marks(self, doc_id: str, page: int, marks: list[Mark]) -> None:
         if self._pages is not None:
@@ -343,20 +349,16 @@ class Sharing:
             shown.doc_id, shown.index, shown.page_count, request.region, encoded
         )
 
-    async def _send_neighbours_ahead(
-        self,
-        document: Document,
-        index: int,
-        doc_id: str,
-        size: tuple[int, int],
-        formats: Sequence[PageFormat] | None,
-    ) -> None:
+    async def _send_neighbours_ahead(self, shown: ShownPage) -> None:
         # Rendering competes with the page's transfer for this process's CPU (the SCTP stack is
         # Python), so the neighbours wait until the kiosk has the page: a cold flip is a third
         # faster (docs/performance.md).
         pages = self._pages
         if pages is not None and pages.last_shown is not None:
             await pages.answered(pages.last_shown, within=AHEAD_AFTER_AT_MOST)
+        document, index, doc_id, size = shown.document, shown.index, shown.doc_id, shown.size
+        viewer = self.viewer  # by now it has announced itself, also on a rebuilt peer
+        formats = None if viewer is None else viewer.formats
         ahead: dict[int, EncodedPage] = {}
         for step in NEIGHBOURS:
             neighbour = index + step

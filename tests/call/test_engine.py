@@ -21,7 +21,7 @@ from PIL import Image
 from call import video_tuning
 from call.camera import SYNTHETIC_CAMERA, CameraCapture, CameraSettings
 from call.content_messages import PageRejected, Viewer
-from call.control_channel import ContentKind, QuickPhrase
+from call.control_channel import ContentKind, Heartbeat, QuickPhrase
 from call.devices import MediaSettings
 from call.document import EncodedPage, PageFormat, open_document
 from call.engine import Engine, EngineEvent, EngineSettings, HubMessage, LinkChanged
@@ -407,6 +407,69 @@ async def test_a_peer_gone_silent_is_rebuilt_and_the_call_goes_on(
     await frame_after(kiosk, "remote_content", kiosk.engine.remote_content.sequence)
     assert await staff.engine.send_text("聞こえますか")
     await kiosk.expect(TextReceived)
+
+
+async def test_a_rebuilt_peer_gets_the_page_on_screen_and_its_neighbours_ahead_again(
+    probes: tuple[Probe, Probe], tmp_path: Path
+) -> None:
+    kiosk, staff = probes
+    await connect(kiosk, staff)
+    pages = [Image.new("RGB", (400, 300), (255, 255, 255)) for _ in range(3)]
+    for index, page in enumerate(pages):
+        page.paste((0, 0, 0), (20, 20 + 40 * index, 380, 40 + 40 * index))
+    path = tmp_path / "three.pdf"
+    pages[0].save(path, "PDF", save_all=True, append_images=pages[1:])
+    await staff.expect(DocumentEvent, lambda e: isinstance(e.event, Viewer))
+    call = staff.engine.call
+    assert call is not None
+
+    def shown(index: int) -> Callable[[DocumentEvent], bool]:
+        return lambda e: isinstance(e.event, PageReady) and e.event.page == index
+
+    with open_document(path) as document:
+        assert await staff.engine.show_document_page(document, 1, "three") == "sent"
+        await kiosk.expect(DocumentEvent, shown(1))
+        black_hole(kiosk)
+        for probe in (kiosk, staff):
+            await probe.state(CallState.RECONNECTING)
+        for probe in (kiosk, staff):
+            await probe.state(CallState.CONNECTED, within=2 * WAIT)
+        # The new viewer kept nothing: page 1 comes again, then pages 2 and 0 ahead of a flip.
+        await kiosk.expect(DocumentEvent, shown(1))
+        sender = call.sharing._pages
+        assert sender is not None
+        await eventually(lambda: sender.stats.pages_sent_ahead == 2)
+        assert await staff.engine.show_document_page(document, 2, "three") == "sent"
+        await kiosk.expect(DocumentEvent, shown(2))
+        assert sender.stats.pages_shown_kept == 1
+
+
+async def test_pages_crossing_while_heartbeats_wait_behind_them_are_no_loss(
+    probes: tuple[Probe, Probe],
+) -> None:
+    kiosk, staff = probes
+    await connect(kiosk, staff)
+    await staff.expect(DocumentEvent, lambda e: isinstance(e.event, Viewer))
+    call = staff.engine.call
+    assert call is not None
+    # Staff's heartbeats stop reaching the kiosk, as when they queue behind a page on a slow
+    # link; what staff send on the content channel still arrives.
+    control = call._control
+    assert control is not None
+    send = control.send
+    control.send = lambda message: isinstance(message, Heartbeat) or send(message)  # type: ignore[method-assign]
+    crossing_until = asyncio.get_running_loop().time() + 3 * TIMERS.loss_timeout
+    while asyncio.get_running_loop().time() < crossing_until:
+        assert await call.sharing.show_page("doc", 0, 1, small_page()) == "sent"
+        await asyncio.sleep(TIMERS.heartbeat_interval)
+    assert not [
+        e
+        for e in kiosk.events
+        if isinstance(e, CallStateChanged) and e.state is not CallState.CONNECTING
+    ]
+    # Nothing at all from staff: that is silence, and the kiosk says so.
+    lost = await kiosk.state(CallState.RECONNECTING)
+    assert "no sign of life" in lost.reason
 
 
 async def test_a_call_whose_kiosk_vanished_ends_lost_after_the_give_up_time(

@@ -46,7 +46,9 @@ from tests.participant import UNIT, eventually
 from tests.qt_waiting import until
 from tests.signaling.conftest import RunningHub
 
-CALL = CallSettings(heartbeat_interval=0.2, loss_timeout=2.0, connect_timeout=5.0)
+# The real loss timeout: this test is not about loss, and a page crossing a busy machine
+# must not look like one.
+CALL = CallSettings(heartbeat_interval=0.2, connect_timeout=5.0)
 LEFT = Qt.MouseButton.LeftButton
 
 
