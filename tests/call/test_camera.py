@@ -21,12 +21,18 @@ import pytest
 from aiortc.mediastreams import MediaStreamError
 
 from call.camera import (
+    MIN_LIVE_FPS,
     PAUSED_FPS,
     SYNTHETIC_CAMERA,
     CameraCapture,
+    CameraMode,
     CameraSettings,
     CameraState,
     CameraStatus,
+    FrameRateGovernor,
+    fit_within,
+    fourcc_text,
+    parse_camera_mode,
 )
 from call.frames import CapturedFrame, FrameSlot, FrameSlotClosed
 from call.pictures import SyntheticPattern, paused_frame
@@ -318,3 +324,122 @@ def test_a_paused_capture_sends_its_still_frame_only_a_few_times_a_second(
         first = wait_for_frame(capture, lambda latest: latest.paused)
         second = wait_for_frame(capture, lambda latest: latest.timestamp > first.timestamp)
     assert second.timestamp - first.timestamp >= 1 / PAUSED_FPS
+
+
+# Modes (the probe itself is in test_camera_modes.py)
+
+
+def test_a_mode_setting_reads_best_or_a_size_with_an_optional_rate_and_format() -> None:
+    assert parse_camera_mode("best") is None
+    assert parse_camera_mode(" Best ") is None
+    assert parse_camera_mode("1280x720") == CameraMode(1280, 720, 30)
+    assert parse_camera_mode("1920x1080@15") == CameraMode(1920, 1080, 15)
+    assert parse_camera_mode("1920x1080@7.5 mjpg") == CameraMode(1920, 1080, 7.5, "MJPG")
+    assert str(CameraMode(1920, 1080, 30, "MJPG")) == "1920x1080@30 MJPG"
+
+
+@pytest.mark.parametrize("junk", ["", "1080p", "1920*1080", "1920x1080@", "x720", "1920x1080 M"])
+def test_a_mode_setting_that_is_not_one_says_what_one_looks_like(junk: str) -> None:
+    with pytest.raises(ValueError, match="WIDTHxHEIGHT"):
+        parse_camera_mode(junk)
+
+
+def test_a_mode_at_zero_fps_is_refused() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        parse_camera_mode("1920x1080@0")
+
+
+def test_a_mode_without_a_format_asks_for_mjpg_and_none_asks_for_the_best() -> None:
+    base = CameraSettings(device=2)
+
+    exact = base.with_mode(CameraMode(1280, 720, 15))
+    best = base.with_mode(None)
+
+    assert (exact.width, exact.height, exact.fps, exact.fourcc, exact.best) == (
+        1280,
+        720,
+        15,
+        "MJPG",
+        False,
+    )
+    assert best.best
+    assert best.device == 2
+    assert not base.best  # a face camera asks for nothing new
+    assert base.fourcc == ""
+
+
+def test_a_fourcc_reads_back_as_text_and_nothing_as_empty() -> None:
+    assert fourcc_text(cv2.VideoWriter.fourcc(*"MJPG")) == "MJPG"
+    assert fourcc_text(0.0) == ""
+    assert fourcc_text(-1.0) == ""
+
+
+def test_live_sizes_fit_1080p_with_the_aspect_kept_and_smaller_ones_are_left_alone() -> None:
+    assert fit_within((3840, 2160), (1920, 1080)) == (1920, 1080)
+    assert fit_within((3264, 2448), (1920, 1080)) == (1440, 1080)
+    assert fit_within((2592, 1944), (1920, 1080)) == (1440, 1080)
+    assert fit_within((1920, 1080), (1920, 1080)) == (1920, 1080)
+    assert fit_within((640, 480), (1920, 1080)) == (640, 480)
+
+
+# The frame-rate governor (pure: the track passes it the time its consumer held each frame)
+
+
+def test_the_governor_allows_the_full_rate_until_it_knows_better() -> None:
+    governor = FrameRateGovernor(30)
+    assert governor.fps == 30
+    governor.consumed(0.010)  # 10 ms a frame: well inside 33 ms
+    assert governor.fps == 30
+
+
+def test_the_governor_lowers_the_rate_when_the_encoder_takes_longer_than_a_frame() -> None:
+    governor = FrameRateGovernor(30, headroom=0.8, smoothing=1.0)
+
+    governor.consumed(0.080)  # 80 ms a frame: 12.5 fps flat out
+
+    assert governor.fps == pytest.approx(10.0)  # leaves a fifth of the time free
+
+
+def test_the_governor_never_goes_below_its_floor_and_recovers_when_encoding_is_quick_again() -> (
+    None
+):
+    governor = FrameRateGovernor(30, smoothing=0.5)
+    for _ in range(10):
+        governor.consumed(2.0)  # a keyframe storm on a starved CPU
+    assert governor.fps == MIN_LIVE_FPS
+    for _ in range(20):
+        governor.consumed(0.005)
+    assert governor.fps == 30
+
+
+def test_the_governor_smooths_one_slow_frame() -> None:
+    governor = FrameRateGovernor(30, smoothing=0.2)
+    for _ in range(10):
+        governor.consumed(0.010)
+
+    governor.consumed(0.200)  # one keyframe
+
+    assert governor.fps > 15
+
+
+@pytest.mark.parametrize("bad", [{"ceiling": 0}, {"headroom": 0}, {"smoothing": 1.5}])
+def test_a_governor_with_a_nonsense_setting_is_refused(bad: dict[str, float]) -> None:
+    settings: dict[str, float] = {"ceiling": 30} | bad
+    with pytest.raises(ValueError, match="governor"):
+        FrameRateGovernor(**settings)
+
+
+async def test_a_track_whose_consumer_is_slow_asks_for_fewer_frames(tmp_path: Path) -> None:
+    settings = CameraSettings(device=SYNTHETIC_CAMERA, fps=30, **SMALL)
+    held = 0.1  # the "encoder" takes this long per frame: at most 8 fps leaves it headroom
+    with CameraCapture(settings) as capture:
+        track = capture.track()
+        assert track.governor.fps == 30
+        for _ in range(8):
+            await asyncio.wait_for(track.recv(), WAIT)
+            await asyncio.sleep(held)
+        track.stop()
+
+    # Load only makes the consumer slower, so this bound holds on a busy machine too.
+    assert track.governor.fps <= track.governor.headroom / held + 1e-9
+    assert track.governor.fps >= MIN_LIVE_FPS
