@@ -103,6 +103,7 @@ def run(settings: KioskSettings) -> int:
         app_version=installed_version(),
         media=media_settings(settings),
         document_camera=settings.document_camera,
+        document_camera_mode=settings.document_camera_request(),
         ca_file=settings.ca_file or None,
         mm_per_px=settings.mm_per_px,
         keep_pages=settings.keep_pages,

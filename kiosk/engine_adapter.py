@@ -34,7 +34,7 @@ from PyQt6.QtCore import QObject, pyqtSignal
 from call.audio_meter import SILENCE_DBFS, AudioLevel, AudioSide
 from call.audio_meter import SpeakingChanged as EngineSpeakingChanged
 from call.bridge import EngineBridge, EventOutbox
-from call.camera import CameraCapture, CameraSettings
+from call.camera import CameraCapture, CameraMode, CameraSettings
 from call.content_messages import ClearMarks, Focus, Marks, View
 from call.content_messages import DocumentClosed as EngineDocumentClosed
 from call.control_channel import ContentKind, QuickPhrase
@@ -84,6 +84,7 @@ class BridgedKioskEngine(QObject):
         call: CallSettings | None = None,
         ca_file: str | None = None,
         document_camera: str = "",
+        document_camera_mode: CameraMode | None = None,
         keep_pages: int = KEEP_PAGES,
         mm_per_px: float | None = None,
         backoff_initial: float = 0.5,
@@ -105,6 +106,7 @@ class BridgedKioskEngine(QObject):
         )
         self._token = token
         self._document_camera = document_camera
+        self._document_camera_mode = document_camera_mode  # None: the best the device offers
         # The 書画カメラ while it is on, so the citizen sees what staff see (read from any thread).
         self._document_capture: CameraCapture | None = None
         self._outbox: EventOutbox[EngineEvent] = EventOutbox(on_ready=self.events_ready.emit)
@@ -174,7 +176,8 @@ class BridgedKioskEngine(QObject):
                 self._document_capture = None
                 await engine.stop_content()
                 return
-            capture = CameraCapture(CameraSettings(device=_device(device)))
+            settings = CameraSettings(device=_device(device))
+            capture = CameraCapture(settings.with_mode(self._document_camera_mode))
             await asyncio.to_thread(capture.start)
             self._document_capture = capture
             await engine.start_content(capture, ContentKind.DOCUMENT_CAMERA)

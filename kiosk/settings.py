@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from call.camera import CameraMode, parse_camera_mode
 from kiosk.i18n import Language
 
 ENV_PREFIX = "MADOGUCHI_KIOSK_"
@@ -51,6 +52,9 @@ class KioskSettings:
     synthetic_media: bool = False  # a test pattern and silence instead of devices (demos)
     camera: str = "0"  # an index or a device path
     document_camera: str = ""  # a second camera (書画カメラ), if any
+    # "best" (the largest size the camera delivers, MJPG where it has it), or a mode such as
+    # "1280x720", "1920x1080@15" or "1920x1080@30 MJPG" (call.camera.parse_camera_mode).
+    document_camera_mode: str = "best"
     # Document pages kept so staff's next flip is instant (call.sharing.KEEP_PAGES); 0 on a
     # link too slow to carry pages ahead, so that each page is sent when shown.
     keep_pages: int = 5
@@ -83,7 +87,15 @@ class KioskSettings:
             raise SettingsError("default_volume is a step from 0 to 10")
         if self.ca_file and not Path(self.ca_file).is_file():
             raise SettingsError(f"ca_file: there is no CA certificate at {self.ca_file}")
+        self.document_camera_request()
         return self
+
+    def document_camera_request(self) -> CameraMode | None:
+        """The document camera's mode as asked for; None for the best it offers."""
+        try:
+            return parse_camera_mode(self.document_camera_mode)
+        except ValueError as error:
+            raise SettingsError(f"document_camera_mode: {error}") from None
 
 
 def _coerce(name: str, kind: Any, value: Any) -> Any:
