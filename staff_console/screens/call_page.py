@@ -1,17 +1,18 @@
 """The call: the citizen large, a self-view, the call's state and quality, and the controls.
 
-The right-hand side holds the document panel, the text panel and the document camera.
+The right-hand side holds the document panel, the text panel, the writing pad and, while the
+kiosk's document camera is on, the paper to read (`paper_window.PaperTab`).
 """
 
 from __future__ import annotations
 
 from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtGui import QHideEvent
 from PyQt6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSlider,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -22,6 +23,7 @@ from staff_console.engine_port import CallPhase
 from staff_console.i18n import Translator
 from staff_console.screens.document_panel import DocumentPanel
 from staff_console.screens.message_panel import MessagePanel
+from staff_console.screens.paper_window import PaperTab
 from staff_console.screens.video_view import Rgb, VideoView
 from staff_console.screens.writing_pad import PadPanel
 from staff_console.view import CallView, ConsoleView, Quality
@@ -110,22 +112,11 @@ class CallPage(QWidget):
         self.documents = DocumentPanel(tr)
         self.messages = MessagePanel(tr)
         self.pad = PadPanel(tr)
-        self.document_camera = VideoView(tr("call.no_video"))
-        self.document_camera.zoomable = True
-        self.zoom = QSlider(Qt.Orientation.Horizontal)
-        self.zoom.setRange(100, 800)
-        camera_tab = QWidget()
-        camera_layout = QVBoxLayout(camera_tab)
-        camera_layout.addWidget(self.document_camera, 1)
-        zoom_row = QHBoxLayout()
-        zoom_row.addWidget(QLabel(tr("call.zoom")))
-        zoom_row.addWidget(self.zoom, 1)
-        camera_layout.addLayout(zoom_row)
+        self.paper = PaperTab(tr)  # the document camera, or a still of the paper, to read
         self.tabs = QTabWidget()
         self.tabs.addTab(self.documents, tr("document.title"))
         self.tabs.addTab(self.messages, tr("text.title"))
         self.tabs.addTab(self.pad, tr("pad.title"))
-        self._camera_tab = camera_tab
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(self.tabs)
@@ -140,7 +131,6 @@ class CallPage(QWidget):
         self.share.clicked.connect(self._on_share_clicked)
         self.transfer.clicked.connect(self.transfer_requested)
         self.end.clicked.connect(self.end_requested)
-        self.zoom.valueChanged.connect(lambda v: self.document_camera.set_zoom(v / 100))
 
     def render(self, vm: ConsoleView) -> None:  # type: ignore[override]  # our screens take a vm
         call = vm.call
@@ -174,12 +164,7 @@ class CallPage(QWidget):
         if call.pad.open and not self._pad_open:  # the citizen opened it: show what they write
             self.tabs.setCurrentWidget(self.pad)
         self._pad_open = call.pad.open
-        showing_camera = self.tabs.indexOf(self._camera_tab) >= 0
-        if call.remote_content == "document_camera" and not showing_camera:
-            self.tabs.addTab(self._camera_tab, tr("call.document_camera"))
-            self.tabs.setCurrentWidget(self._camera_tab)
-        elif call.remote_content != "document_camera" and showing_camera:
-            self.tabs.removeTab(self.tabs.indexOf(self._camera_tab))
+        self._show_paper_tab(call.remote_content == "document_camera" or self.paper.showing_still)
 
     def _render_state(self, call: CallView) -> None:
         tr = self._tr
@@ -206,8 +191,30 @@ class CallPage(QWidget):
     def show_frames(self, remote: Rgb | None, self_view: Rgb | None, content: Rgb | None) -> None:
         self.remote.show_frame(remote)
         self.self_view.show_frame(self_view)
-        if self.tabs.indexOf(self._camera_tab) >= 0:
-            self.document_camera.show_frame(content)
+        if self.tabs.indexOf(self.paper) >= 0:
+            self.paper.show_frame(content)
+
+    def show_still(self, still: Rgb | None) -> None:
+        """A still of the citizen's paper to read, at fit; None goes back to the live camera."""
+        self.paper.show_still(still)
+        if still is not None:
+            self._show_paper_tab(True)
+
+    def _show_paper_tab(self, wanted: bool) -> None:
+        shown = self.tabs.indexOf(self.paper) >= 0
+        if wanted and not shown:
+            self.tabs.addTab(self.paper, self._tr("call.document_camera"))
+            self.tabs.setCurrentWidget(self.paper)
+        elif not wanted and shown:
+            self.paper.close_window()
+            self.tabs.removeTab(self.tabs.indexOf(self.paper))
+
+    def hideEvent(self, event: QHideEvent | None) -> None:  # noqa: N802  # Qt override
+        # The page leaves the stack only when the call is over: nothing of it stays on screen.
+        if event is not None and not event.spontaneous():
+            self.paper.show_still(None)
+            self.paper.close_window()
+        super().hideEvent(event)
 
     def _on_share_clicked(self) -> None:
         (self.stop_sharing_requested if self._sharing else self.share_requested).emit()
