@@ -46,6 +46,7 @@ logger = logging.getLogger(__name__)
 _E = TypeVar("_E")
 
 CHANNEL_LABEL: Final = "content"
+PAPER_CHANNEL_LABEL: Final = "paper"  # the same messages, sent by the kiosk
 CHANNEL_PROTOCOL: Final = "madoguchi-content/1"
 MAX_MESSAGE_BYTES: Final = 256 * 1024
 CHUNK_HEADER: Final = struct.Struct("!BII")
@@ -286,6 +287,16 @@ def create_content_channel(pc: RTCPeerConnection) -> RTCDataChannel:
 
 def is_content_channel(channel: RTCDataChannel) -> bool:
     return channel.label == CHANNEL_LABEL and channel.protocol == CHANNEL_PROTOCOL
+
+
+def create_paper_channel(pc: RTCPeerConnection) -> RTCDataChannel:
+    """Open the paper channel on the offering side: the content channel's wire format, the other
+    way round, so the citizen's still of a paper travels as staff's pages do."""
+    return pc.createDataChannel(PAPER_CHANNEL_LABEL, ordered=True, protocol=CHANNEL_PROTOCOL)
+
+
+def is_paper_channel(channel: RTCDataChannel) -> bool:
+    return channel.label == PAPER_CHANNEL_LABEL and channel.protocol == CHANNEL_PROTOCOL
 
 
 def parse_from_peer(data: str | bytes, peer: str) -> ContentMessage | None:

@@ -119,6 +119,10 @@ class Pad(_Message, tag="pad"):
     open: bool
 
 
+class TakePaper(_Message, tag="take_paper"):
+    """From staff: please send a still of the paper under the document camera (「撮影」)."""
+
+
 ControlMessage = (
     Heartbeat
     | Text
@@ -129,6 +133,7 @@ ControlMessage = (
     | Ink
     | InkClear
     | Pad
+    | TakePaper
 )
 
 _encoder: Final = msgspec.json.Encoder()

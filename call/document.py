@@ -312,7 +312,7 @@ class _ImageDocument(Document):
     def __init__(self, path: Path) -> None:
         super().__init__(path)
         try:
-            self._image = Image.open(path, formats=IMAGE_FORMATS)
+            self._image: Image.Image = Image.open(path, formats=IMAGE_FORMATS)
         except UnidentifiedImageError as error:
             raise DocumentError(
                 f"{path.name} is not a supported document (PDF, PNG, JPEG, WebP or TIFF)"
@@ -365,6 +365,21 @@ class _ImageDocument(Document):
 
     def _close(self) -> None:
         self._image.close()
+
+
+class _StillDocument(_ImageDocument):
+    """A picture held only in memory: nothing of it is ever written to disk."""
+
+    def __init__(self, image: Image.Image, name: str) -> None:
+        Document.__init__(self, Path(name))
+        self._image = image
+        self._page_count = 1
+
+
+def still_document(image: Image.Image, name: str) -> Document:
+    """A one-page document of `image` (the citizen's paper, as the kiosk sent it), shown, marked
+    and zoomed from its full resolution like an image file; `name` is for messages only."""
+    return _StillDocument(image, name)
 
 
 def _dpi(stated: object) -> tuple[float, float]:

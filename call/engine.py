@@ -38,6 +38,7 @@ from call.control_channel import (
     Pad,
     QuickPhrase,
     RequestOffer,
+    TakePaper,
     Text,
     ink_message,
 )
@@ -58,7 +59,7 @@ from call.page_sender import TransferOutcome
 from call.peer import ContentTuning, PeerTuning
 from call.screen import ScreenCapture, ScreenSettings
 from call.session import CallSession, CallSettings, CallStatsUpdated, SessionEvent
-from call.sharing import KEEP_PAGES, ContentSource, DocumentEvent
+from call.sharing import KEEP_PAGES, ContentSource, DocumentEvent, PaperSent
 from call.video_tuning import CONTENT_BITRATE
 from signaling import protocol as p
 
@@ -256,6 +257,15 @@ class Engine:
     async def set_pad_open(self, open: bool) -> bool:
         """Tell the other end the writing pad opened or closed (staff: ask the kiosk to open it)."""
         return self._require_call().send_control(Pad(open=open))
+
+    async def ask_for_paper(self) -> bool:
+        """Ask the kiosk for a still of the paper under its document camera (staff: 「撮影」)."""
+        return self._require_call().send_control(TakePaper())
+
+    async def send_paper(self) -> PaperSent:
+        """Send staff a straightened still of the paper under the document camera (kiosk); see
+        `Sharing.send_paper`. The app hears the outcome as a `PaperSent` event too."""
+        return await self._require_call().sharing.send_paper()
 
     async def request_offer(self, reason: str = "") -> bool:
         """Ask the staff end to renegotiate (the kiosk never offers itself)."""

@@ -52,7 +52,7 @@ from av.frame import Frame
 from av.packet import Packet
 
 from call import relays, video_tuning
-from call.content_messages import create_content_channel
+from call.content_messages import create_content_channel, create_paper_channel
 from call.control_channel import create_control_channel
 from call.stats import FrameMeter
 from signaling.protocol import IceServer
@@ -295,6 +295,7 @@ class Peer:
         self.remote_ufrag: str | None = None
         self.control_channel: RTCDataChannel | None = None
         self.content_channel: RTCDataChannel | None = None
+        self.paper_channel: RTCDataChannel | None = None
         self._audio = audio
         self._camera = MeteredTrack(camera, self.camera_meter)
         self._on_event = on_event
@@ -316,6 +317,7 @@ class Peer:
             self._attach_local()
             self.control_channel = create_control_channel(self.pc)
             self.content_channel = create_content_channel(self.pc)
+            self.paper_channel = create_paper_channel(self.pc)
 
     def __repr__(self) -> str:
         return f"<Peer {self.name} {self.pc.connectionState}>"

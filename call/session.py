@@ -42,7 +42,7 @@ from aiortc.exceptions import InternalError, InvalidAccessError, InvalidStateErr
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from call.bridge import LatestFrame
-from call.content_messages import is_content_channel
+from call.content_messages import is_content_channel, is_paper_channel
 from call.control_channel import (
     ContentStarted,
     ContentStopped,
@@ -55,6 +55,7 @@ from call.control_channel import (
     Phrase,
     QuickPhrase,
     RequestOffer,
+    TakePaper,
     Text,
     is_control_channel,
 )
@@ -182,6 +183,13 @@ class PadChanged:
     open: bool
 
 
+@dataclass(frozen=True, slots=True)
+class PaperAsked:
+    """Staff asked for a still of the paper under the document camera (kiosk)."""
+
+    session_id: str
+
+
 SessionEvent = (
     CallStateChanged
     | CallStatsUpdated
@@ -190,6 +198,7 @@ SessionEvent = (
     | InkReceived
     | InkCleared
     | PadChanged
+    | PaperAsked
     | SharingEvent
 )
 
@@ -447,7 +456,7 @@ class CallSession:
         peer.content.on_source_ended = lambda: self._spawn(self.sharing.source_ended(peer))
         self._peer = peer
         self.sharing.peer_created(peer)
-        for channel in (peer.control_channel, peer.content_channel):
+        for channel in (peer.control_channel, peer.content_channel, peer.paper_channel):
             if channel is not None:
                 self._adopt_channel(generation, channel)
         return peer
@@ -512,6 +521,9 @@ class CallSession:
         elif is_content_channel(channel):
             channel.on("message", lambda data: self._peer_spoke(generation))
             self.sharing.content_channel_opened(channel)
+        elif is_paper_channel(channel):
+            channel.on("message", lambda data: self._peer_spoke(generation))
+            self.sharing.paper_channel_opened(channel)
         else:
             logger.warning("%s < unknown data channel %r", self.session_id, channel.label)
 
@@ -630,6 +642,9 @@ class CallSession:
                 self._emit(InkCleared(self.session_id))
             case Pad(open=is_open):
                 self._emit(PadChanged(self.session_id, is_open))
+            case TakePaper():
+                if not self.offerer:  # only staff ask the kiosk
+                    self._emit(PaperAsked(self.session_id))
             case ContentStarted() | ContentStopped():
                 self.sharing.on_control(message)
             case RequestOffer(reason=reason):

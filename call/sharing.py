@@ -13,6 +13,10 @@ Two things travel besides the camera (design.md, "Content"):
   kiosk already holds. They wait until the kiosk shows the page, which has the CPU and the
   channel first. Pages are rendered for the size the kiosk really draws them at, so they show
   1:1; when it announces a new size, the page on screen is rendered and sent again.
+- **The citizen's paper** over the "paper" data channel: the same messages the other way. On
+  the citizen's tap or staff's 「撮影」 (`take_paper`), the kiosk takes the document camera's
+  newest full-resolution frame, finds the sheet in it, straightens it (call.paper) and sends it
+  with a `PageSender`; staff receive it with a `PageReceiver`. Neither end writes it anywhere.
 - **Sharp zoom**: the kiosk reports what part of the page the citizen sees (`View`), and staff
   send that part rendered again at the kiosk's scale (call.page_detail). Staff can ask the kiosk
   to zoom to a box (`focus`).
@@ -32,15 +36,19 @@ from typing import Final, Protocol
 
 from aiortc import RTCDataChannel
 from aiortc.mediastreams import MediaStreamTrack
+from PIL import Image
 
 from call.bridge import LatestFrame
+from call.camera import CameraCapture
 from call.content_messages import NOT_HELD, Mark, PageRejected, Region, View, Viewer, ViewerEvent
 from call.control_channel import ContentKind, ContentStarted, ContentStopped, ControlMessage
-from call.document import Document, DocumentError, EncodedPage
+from call.document import Document, DocumentError, EncodedPage, encode_page
+from call.frames import Image8
 from call.page_cache import PageCache
 from call.page_detail import DetailRequest, PageDetail, ShownPage
-from call.page_receiver import ContentEvent, PageReceiver
+from call.page_receiver import ContentEvent, PageReady, PageReceiver
 from call.page_sender import OutgoingPage, PageSender, TransferOutcome
+from call.paper import still_of_paper
 from call.peer import Peer
 
 logger = logging.getLogger(__name__)
@@ -50,6 +58,9 @@ logger = logging.getLogger(__name__)
 KEEP_PAGES: Final = 5
 NEIGHBOURS: Final = (1, -1)  # sent ahead in this order: staff flip forward far more often
 AHEAD_AFTER_AT_MOST: Final = 3.0  # seconds: a page slow to arrive does not hold its neighbours
+# A still is a few MB: on a 2 Mbit/s link it takes this long to cross before the kiosk says
+# it did not arrive.
+PAPER_ANSWER_WITHIN: Final = 30.0
 
 
 class ContentSource(Protocol):
@@ -77,7 +88,27 @@ class DocumentEvent:
     event: ContentEvent | ViewerEvent  # pages and marks (kiosk), viewer answers (staff)
 
 
-SharingEvent = RemoteContentChanged | LocalContentEnded | DocumentEvent
+@dataclass(frozen=True, slots=True)
+class PaperReceived:
+    """A still of the citizen's paper, the exact pixels the kiosk straightened (staff)."""
+
+    session_id: str
+    paper_id: str
+    image: Image.Image
+
+
+@dataclass(frozen=True, slots=True)
+class PaperSent:
+    """What the kiosk sent of the paper, to show the citizen (kiosk)."""
+
+    session_id: str
+    paper_id: str  # "" when nothing went
+    image: Image8 | None  # as staff receive it; None: the document camera gave no picture
+    straightened: bool  # False: no sheet was found, and the whole frame went
+    delivered: bool  # staff's end has it; False: the channel closed or it did not answer in time
+
+
+SharingEvent = RemoteContentChanged | LocalContentEnded | DocumentEvent | PaperReceived | PaperSent
 
 
 class Sharing:
@@ -107,6 +138,9 @@ class Sharing:
         self._remote_kind: ContentKind | None = None
         self._pages: PageSender | None = None
         self._viewer: PageReceiver | None = None
+        self._paper_out: PageSender | None = None  # the citizen's stills (kiosk)
+        self._paper_in: PageReceiver | None = None  # (staff)
+        self._papers_sent = 0
         self._last_page: OutgoingPage | None = None
         self._sending: set[asyncio.Task[TransferOutcome]] = set()
         self._sending_ahead: asyncio.Task[None] | None = None
@@ -148,6 +182,46 @@ class Sharing:
             self._viewer = PageReceiver(channel, self._emit_document, keep_pages=self._keep_pages)
             self._viewer.announce_viewer(*self._viewer_size, mm_per_px=self._mm_per_px)
 
+    def paper_channel_opened(self, channel: RTCDataChannel) -> None:
+        if self._staff:
+            self._paper_in = PageReceiver(channel, self._paper_arrived)
+        else:
+            self._paper_out = PageSender(channel)
+
+    async def send_paper(self) -> PaperSent:
+        """Take the document camera's newest full-resolution frame, find the paper in it,
+        straighten it, and send it losslessly; returns, and emits, once staff have it or it
+        failed. Nothing goes when the document camera is off or shows no picture of its own
+        (kiosk)."""
+        content = self._content
+        source = (
+            None if content is None or content[1] is not ContentKind.DOCUMENT_CAMERA else content[0]
+        )
+        frame = source.latest_frame() if isinstance(source, CameraCapture) else None
+        if frame is None or frame.synthetic:
+            nothing = PaperSent(self._session_id, "", None, False, False)
+            self._emit(nothing)
+            return nothing
+        still = await asyncio.to_thread(still_of_paper, frame.rgb())
+        encoded = await asyncio.to_thread(encode_page, Image.fromarray(still.image))
+        self._papers_sent += 1
+        paper_id = f"paper-{self._papers_sent}"
+        sender = self._paper_out
+        delivered = False
+        if sender is not None:
+            outcome = await sender.send_page(paper_id, 0, 1, encoded)
+            if outcome is TransferOutcome.SENT and sender.last_shown is not None:
+                delivered = await sender.answered(sender.last_shown, PAPER_ANSWER_WITHIN)
+        if not delivered:
+            logger.warning("%s = %s not delivered", self._session_id, paper_id)
+        sent = PaperSent(self._session_id, paper_id, still.image, still.quad is not None, delivered)
+        self._emit(sent)
+        return sent
+
+    def _paper_arrived(self, event: ContentEvent) -> None:
+        if isinstance(event, PageReady) and event.region is None:
+            self._emit(PaperReceived(self._session_id, event.doc_id, event.image))
+
     def announce_viewer(self, width: int, height: int) -> None:
         """The size the kiosk really draws pages into: announced now and at every open (kiosk)."""
         self._viewer_size = (width, height)
@@ -160,13 +234,21 @@ class Sharing:
             self._viewer.report_view(view)
 
     async def peer_closed(self) -> None:
-        pages, viewer = self._pages, self._viewer
+        pages, viewer, paper_out, paper_in = (
+            self._pages,
+            self._viewer,
+            self._paper_out,
+            self._paper_in,
+        )
         self._peer, self._pages, self._viewer = None, None, None
+        self._paper_out, self._paper_in = None, None
         self._send_control = lambda message: False
-        if pages is not None:
-            await pages.close()
-        if viewer is not None:
-            await viewer.close()
+        for sender in (pages, paper_out):
+            if sender is not None:
+                await sender.close()
+        for receiver in (viewer, paper_in):
+            if receiver is not None:
+                await receiver.close()
         self._remote_stopped()
 
     def on_control(self, message: ContentStarted | ContentStopped) -> None:

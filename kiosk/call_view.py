@@ -5,7 +5,7 @@ from __future__ import annotations
 from kiosk.city_text import CityText, said
 from kiosk.engine import CallMedia, Phrase
 from kiosk.i18n import Translator
-from kiosk.model import VOLUME_STEPS, Citizen, KioskModel
+from kiosk.model import VOLUME_STEPS, Citizen, KioskModel, PaperStatus
 from kiosk.viewmodels import (
     ContentKind,
     ContentVM,
@@ -13,6 +13,7 @@ from kiosk.viewmodels import (
     InCallVM,
     MainArea,
     PadVM,
+    PaperVM,
     PhraseOption,
     Toggle,
 )
@@ -90,6 +91,7 @@ def in_call_view(
         and content is not None
         and content.kind is not ContentKind.DOCUMENT_CAMERA,
         document_camera=_document_camera(model, tr) if camera_offered else None,
+        paper=_paper(citizen, tr) if citizen.document_camera else None,
         zoom_in=tr("call.zoom_in"),
         zoom_out=tr("call.zoom_out"),
         zoom_fit=tr("call.zoom_reset"),
@@ -115,6 +117,19 @@ def _document_camera(model: KioskModel, tr: Translator) -> Toggle:
     on = model.citizen.document_camera
     label = tr("call.document_camera_off" if on else "call.document_camera_on")
     return Toggle(label, on, Icon.DOCUMENT_CAMERA)
+
+
+def _paper(citizen: Citizen, tr: Translator) -> PaperVM:
+    paper = citizen.paper
+    status = None if paper is None else paper.status
+    return PaperVM(
+        guide=tr("call.paper_guide"),
+        send=tr("call.paper_send"),
+        can_send=status is not PaperStatus.SENDING,
+        status="" if status is None else tr(f"call.paper_{status.value}"),
+        sent_label=tr("call.paper_what_sent"),
+        sent=None if paper is None or status is not PaperStatus.SENT else paper.image,
+    )
 
 
 def _call_status(citizen: Citizen, tr: Translator) -> str:

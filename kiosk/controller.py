@@ -264,7 +264,13 @@ class KioskController(EngineReactions):
         citizen = self.model.citizen
         if self.state is S.IN_CALL and self.model.devices.document_camera:
             citizen.document_camera = not citizen.document_camera
+            citizen.paper = None
             self._engine.set_document_camera(citizen.document_camera)
+
+    @_input
+    def send_paper(self) -> None:
+        """「この紙を 送る」: a still of the paper under the document camera goes to staff."""
+        self._send_paper()
 
     # 1:1 pages (docs/content-channel.md). These report what the screen measured, so nothing is
     # rendered again: the engine tells staff, who send pages sized for it.
@@ -459,6 +465,7 @@ class KioskController(EngineReactions):
         citizen.staff_speaking = citizen.citizen_speaking = False
         if citizen.document_camera:
             citizen.document_camera = False
+            citizen.paper = None
             self._engine.set_document_camera(False)
 
     def _set_volume(self, step: int) -> None:

@@ -167,6 +167,20 @@ class ScreenShareChanged:
     active: bool
 
 
+@dataclass(frozen=True, slots=True)
+class PaperAsked:
+    """Staff asked for a still of the paper under the document camera (their 「撮影」)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PaperSent:
+    """What went to staff of the paper: the straightened still, or None when the document
+    camera gave no picture; `delivered` once staff's end has it."""
+
+    image: Image8 | None = field(repr=False)
+    delivered: bool
+
+
 KioskEvent = (
     HubConnected
     | HubDisconnected
@@ -184,6 +198,8 @@ KioskEvent = (
     | MarksCleared
     | DocumentClosed
     | ScreenShareChanged
+    | PaperAsked
+    | PaperSent
     | p.ServerMessage
 )
 
@@ -215,6 +231,7 @@ class KioskEngine(Protocol):
     def set_volume(self, volume: float) -> None: ...  # 0.0 to 1.0 of the speaker's range
     def set_muted(self, muted: bool) -> None: ...
     def set_document_camera(self, on: bool) -> None: ...
+    def send_paper(self) -> None: ...  # a still of the paper under it: `PaperSent` answers
     # The writing pad (筆談): a stroke as it grows (fractions of the pad), clear, open or close.
     def send_ink(self, stroke_id: str, points: Sequence[tuple[float, float]]) -> None: ...
     def clear_ink(self) -> None: ...

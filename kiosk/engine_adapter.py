@@ -49,9 +49,10 @@ from call.session import (
     InkCleared,
     InkReceived,
     PadChanged,
+    PaperAsked,
     TextReceived,
 )
-from call.sharing import KEEP_PAGES, DocumentEvent, RemoteContentChanged
+from call.sharing import KEEP_PAGES, DocumentEvent, PaperSent, RemoteContentChanged
 from kiosk import engine as k
 from signaling import protocol as p
 
@@ -184,6 +185,9 @@ class BridgedKioskEngine(QObject):
 
         self._run("set_document_camera", switch)
 
+    def send_paper(self) -> None:
+        self._run("send_paper", lambda e: e.send_paper())
+
     def send_ink(self, stroke_id: str, points: Sequence[tuple[float, float]]) -> None:
         stroke = list(points)  # a copy: the caller's list may grow on the GUI thread
         self._run("send_ink", lambda e: e.send_ink(stroke_id, stroke))
@@ -296,6 +300,10 @@ class BridgedKioskEngine(QObject):
                 return k.PadChanged(session_id, is_open)
             case RemoteContentChanged(kind=kind):
                 return k.ScreenShareChanged(active=kind is ContentKind.SCREEN)
+            case PaperAsked():
+                return k.PaperAsked()
+            case PaperSent(image=image, delivered=delivered):
+                return k.PaperSent(image, delivered)
             case DocumentEvent(event=PageReady() as page):
                 image = np.asarray(page.image.convert("RGB"), dtype=np.uint8)
                 region = None if page.region is None else page.region.box

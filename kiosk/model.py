@@ -96,6 +96,20 @@ class Pad:
             del self.strokes[next(iter(self.strokes))]
 
 
+class PaperStatus(StrEnum):
+    SENDING = "sending"
+    SENT = "sent"  # staff have it
+    NOT_SENT = "not_sent"  # no picture, or it did not arrive: the citizen may try again
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """The citizen's last still of a paper, as staff received it."""
+
+    status: PaperStatus
+    image: Image8 | None = field(default=None, repr=False)
+
+
 @dataclass
 class Citizen:
     """Everything about the person at the kiosk; the privacy reset replaces it whole."""
@@ -116,6 +130,7 @@ class Citizen:
     peer_online: bool = True
     muted: bool = False
     document_camera: bool = False
+    paper: Paper | None = None  # while the document camera is on
     phrase_sent: Phrase | None = None
     staff_texts: list[StaffWords] = field(default_factory=list)
     pad: Pad = field(default_factory=Pad)

@@ -18,6 +18,8 @@ from kiosk.model import (
     Detail,
     FocusRequest,
     KioskModel,
+    Paper,
+    PaperStatus,
     Place,
     ShownDocument,
     StaffWords,
@@ -124,8 +126,22 @@ class EngineReactions:
                 self._document_changed(event)
             case e.ScreenShareChanged(active=active):
                 citizen.screen_share = active and self.state is S.IN_CALL
+            case e.PaperAsked():
+                self._send_paper()
+            case e.PaperSent(image=image, delivered=delivered):
+                if citizen.document_camera and self.state is S.IN_CALL:
+                    status = PaperStatus.SENT if delivered else PaperStatus.NOT_SENT
+                    citizen.paper = Paper(status, image)
             case _:
                 pass  # welcome, survey_saved and the staff-only messages need nothing here
+
+    def _send_paper(self) -> None:
+        # Staff's 「撮影」 and the citizen's tap alike; one still at a time.
+        citizen = self.model.citizen
+        sending = citizen.paper is not None and citizen.paper.status is PaperStatus.SENDING
+        if self.state is S.IN_CALL and citizen.document_camera and not sending:
+            citizen.paper = Paper(PaperStatus.SENDING)
+            self._engine.send_paper()
 
     def _hub_connected(self, event: e.HubConnected) -> None:
         model = self.model

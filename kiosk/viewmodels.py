@@ -221,6 +221,19 @@ class ContentVM:
 
 
 @dataclass(frozen=True, slots=True)
+class PaperVM:
+    """Beside the document camera's picture: where to put the paper, the button that sends a
+    still of it, what happened, and the still as staff received it."""
+
+    guide: str  # drawn with the frame the paper goes in
+    send: str
+    can_send: bool  # not while one is on its way
+    status: str
+    sent_label: str
+    sent: Image8 | None = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class PadVM:
     """The writing pad (筆談): both sides' strokes, staff's newest words above them, the labels.
 
@@ -269,6 +282,7 @@ class InCallVM:
     zoomable: bool  # a page or a share is in the main area: zoom out, in and whole page
     # 書画カメラ, offered while staff show nothing and kept while on; None otherwise or without one
     document_camera: Toggle | None
+    paper: PaperVM | None  # while the document camera is on: sending staff a still of the paper
     zoom_in: str
     zoom_out: str
     zoom_fit: str

@@ -15,6 +15,8 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from PIL import Image
 from PyQt6.QtCore import QObject, pyqtSignal
 
 from call.audio_meter import AudioLevel, AudioSide
@@ -31,7 +33,7 @@ from call.content_messages import (
     Viewer,
 )
 from call.devices import Device, DeviceChanged, MediaSettings
-from call.document import Document, open_document
+from call.document import Document, open_document, still_document
 from call.engine import Engine, EngineEvent, EngineSettings, HubMessage, LinkChanged
 from call.link import Credentials, LinkConnected, LinkDisconnected, LinkFailed
 from call.screen import WINDOW_CLOSED, Region, ScreenSettings
@@ -40,13 +42,14 @@ from call.session import (
     CallState,
     CallStateChanged,
     CallStatsUpdated,
+    PaperAsked,
     PhraseReceived,
     TextReceived,
 )
 from call.session import InkCleared as EngineInkCleared
 from call.session import InkReceived as EngineInkReceived
 from call.session import PadChanged as EnginePadChanged
-from call.sharing import DocumentEvent, LocalContentEnded
+from call.sharing import DocumentEvent, LocalContentEnded, PaperReceived, PaperSent
 from call.sharing import RemoteContentChanged as EngineContentChanged
 from signaling import protocol as p
 from staff_console.engine_port import (
@@ -67,6 +70,7 @@ from staff_console.engine_port import (
     PadChanged,
     PageDelivered,
     PageMark,
+    PaperArrived,
     PenMark,
     PhraseHeard,
     PointerMark,
@@ -117,6 +121,8 @@ class BridgedEngine(QObject):
         self._outbox: EventOutbox[_Event] = EventOutbox(on_ready=self.events_ready.emit)
         self._documents: dict[str, Document] = {}  # touched on the network thread only
         self._last_page: tuple[str, int] | None = None
+        # The citizen's stills of this call, by paper id, only in memory (GUI thread).
+        self._papers: dict[str, Image.Image] = {}
 
     @property
     def engine(self) -> Engine | None:
@@ -209,6 +215,25 @@ class BridgedEngine(QObject):
     def focus(self, doc_id: str, page: int, box: tuple[float, float, float, float]) -> None:
         self._run("focus", lambda e: e.focus(doc_id, page, box))
 
+    def ask_for_paper(self) -> None:
+        self._run("ask_for_paper", lambda e: e.ask_for_paper())
+
+    def show_paper(self, paper_id: str) -> None:
+        image = self._papers.get(paper_id)
+        if image is None:
+            self._outbox.put(CommandFailed("show_paper", f"no paper {paper_id} in this call"))
+            return
+        self._last_page = (paper_id, 0)
+
+        async def show(engine: Engine) -> None:
+            document = self._documents.get(paper_id)
+            if document is None:
+                document = still_document(image, paper_id)
+                self._documents[paper_id] = document
+            await engine.show_document_page(document, 0, paper_id)
+
+        self._run("show_paper", show)
+
     def send_ink(self, stroke_id: str, points: Sequence[tuple[float, float]]) -> None:
         stroke = list(points)  # a copy: the caller's list may grow on the GUI thread
         self._run("send_ink", lambda e: e.send_ink(stroke_id, stroke, STAFF_INK))
@@ -287,6 +312,7 @@ class BridgedEngine(QObject):
             case HubMessage(message=message):
                 if isinstance(message, p.SessionEnded | p.SessionTransferred):
                     self._last_page = None
+                    self._forget_papers()
                 return message
             case DeviceChanged(device=Device.CAMERA, health=health, message=message):
                 return CameraHealth(health, message)
@@ -326,12 +352,31 @@ class BridgedEngine(QObject):
                 )
             case DocumentEvent():
                 return None
+            case PaperReceived(session_id=session_id, paper_id=paper_id, image=image):
+                self._papers[paper_id] = image
+                return PaperArrived(session_id, paper_id, np.asarray(image, dtype=np.uint8))
+            case PaperAsked() | PaperSent():
+                return None  # only kiosks are asked, and send
             case EngineSpeakingChanged(side=AudioSide.REMOTE, speaking=speaking):
                 return CitizenSpeaking(speaking)
             case AudioLevel() | EngineSpeakingChanged():
                 return None  # the console shows no meters, nor its own voice
             case _:
                 return event  # already a console event (from a command's outcome)
+
+    def _forget_papers(self) -> None:
+        """The call is over: its stills go from memory, here and on the network thread."""
+        papers = list(self._papers)
+        self._papers.clear()
+
+        async def close(engine: Engine) -> None:
+            for paper_id in papers:
+                document = self._documents.pop(paper_id, None)
+                if document is not None:
+                    document.close()
+
+        if papers:
+            self._run("forget_papers", close)
 
     def _run(self, name: str, fn: Callable[[Engine], Coroutine[Any, Any, Any]]) -> None:
         bridge = self._bridge

@@ -41,6 +41,7 @@ from staff_console.view import (
     DocumentView,
     Handoff,
     MessageChoice,
+    PaperStill,
     Quality,
     QualityView,
     SentText,
@@ -77,7 +78,7 @@ def quality_of(rtt_ms: float | None, tracks: Sequence[p.TrackStats]) -> QualityV
 @dataclass(slots=True)
 class _Document:
     doc_id: str
-    path: str
+    path: str  # "" for the citizen's paper, shown back from memory (doc_id is its paper id)
     page_count: int
     page: int = 0
     delivered: bool = False
@@ -113,6 +114,7 @@ class Consultation:
     pad: Pad = field(default_factory=Pad)
     viewer: ViewerChanged | None = None  # the kiosk's content area, as it last announced
     citizen_view: CitizenViewChanged | None = None  # what the citizen sees, as last reported
+    papers: list[PaperStill] = field(default_factory=list)  # in memory, for this call only
     _ids: int = 0
     _stroke: str | None = None
 
@@ -130,6 +132,15 @@ class Consultation:
         if self.document is not None:
             engine.close_document(self.document.doc_id)
         self.document = _Document(self._next_id("d"), str(path), max(1, page_count))
+        self._show(engine)
+
+    def show_paper(self, engine: EnginePort, paper_id: str) -> None:
+        """Show the citizen their own paper back, to mark and point at like any page."""
+        if not any(paper.paper_id == paper_id for paper in self.papers):
+            return
+        if self.document is not None and self.document.doc_id != paper_id:
+            engine.close_document(self.document.doc_id)
+        self.document = _Document(paper_id, "", 1)
         self._show(engine)
 
     def go_to_page(self, engine: EnginePort, page: int) -> None:
@@ -246,7 +257,10 @@ class Consultation:
         document = self.document
         assert document is not None
         document.delivered = False
-        engine.show_page(Path(document.path), document.doc_id, document.page)
+        if document.path:
+            engine.show_page(Path(document.path), document.doc_id, document.page)
+        else:
+            engine.show_paper(document.doc_id)
         kept = list(document.marks.get(document.page, {}).values())
         if kept:
             engine.send_marks(document.doc_id, document.page, kept)
@@ -290,6 +304,7 @@ class Consultation:
             sharing_screen=self.sharing_screen,
             document=document,
             pad=self.pad.view(),
+            papers=tuple(self.papers),
         )
 
 

@@ -46,6 +46,7 @@ from staff_console.engine_port import (
     MarkTool,
     PadChanged,
     PageDelivered,
+    PaperArrived,
     PhraseHeard,
     RemoteContentChanged,
     ScreenArea,
@@ -64,6 +65,7 @@ from staff_console.view import (
     LoginView,
     MessageChoice,
     Notice,
+    PaperStill,
     QueueItem,
     SentText,
     Stage,
@@ -201,7 +203,7 @@ class Controller:
                 CallPhaseChanged() | CallQuality() | PhraseHeard() | TextHeard()
                 | RemoteContentChanged() | SharingEnded() | PageDelivered() | CitizenSpeaking()
                 | InkChanged() | InkCleared() | PadChanged()
-                | ViewerChanged() | CitizenViewChanged()
+                | ViewerChanged() | CitizenViewChanged() | PaperArrived()
             ):  # fmt: skip
                 self._on_call_event(event)
             case CameraHealth(health=health, message=message):
@@ -367,7 +369,7 @@ class Controller:
         self,
         event: CallPhaseChanged | CallQuality | PhraseHeard | TextHeard | RemoteContentChanged
         | SharingEnded | PageDelivered | CitizenSpeaking | ViewerChanged | CitizenViewChanged
-        | InkChanged | InkCleared | PadChanged,
+        | InkChanged | InkCleared | PadChanged | PaperArrived,
     ) -> None:  # fmt: skip
         call = self._call
         if call is None or getattr(event, "session_id", call.session_id) != call.session_id:
@@ -409,6 +411,9 @@ class Controller:
                 call.viewer = event
             case CitizenViewChanged():
                 call.citizen_view = event
+            case PaperArrived(paper_id=paper_id, image=image):
+                call.papers.append(PaperStill(paper_id, image))
+                self._notify("paper.arrived", Level.INFO)
             case _:
                 assert_never(event)
 
@@ -486,6 +491,17 @@ class Controller:
     def go_to_page(self, page: int) -> None:
         if (call := self._call) is not None:
             call.go_to_page(self.engine, page)
+            self._publish()
+
+    def take_paper(self) -> None:
+        """「撮影」: the kiosk sends a sharp still of the paper under its document camera."""
+        if (call := self._call) is not None and call.remote_content == "document_camera":
+            self.engine.ask_for_paper()
+
+    def show_paper(self, paper_id: str) -> None:
+        """Show the citizen a still of their paper, to mark and point at."""
+        if (call := self._call) is not None:
+            call.show_paper(self.engine, paper_id)
             self._publish()
 
     def close_document(self) -> None:

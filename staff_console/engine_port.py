@@ -11,7 +11,7 @@ it arrives later as a `ConsoleEvent` (or a `p.Error` from the hub).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
@@ -91,6 +91,10 @@ class EnginePort(Protocol):
     def send_marks(self, doc_id: str, page: int, marks: Sequence[PageMark]) -> None: ...
     def clear_marks(self, doc_id: str, page: int) -> None: ...
     def close_document(self, doc_id: str) -> None: ...
+    # The citizen's paper: ask the kiosk for a still (「撮影」), and show one back, as a page
+    # with doc_id = its paper_id, to mark and point at like any page.
+    def ask_for_paper(self) -> None: ...
+    def show_paper(self, paper_id: str) -> None: ...
     # The writing pad (筆談): a stroke as it grows (fractions of the pad), clear, open the kiosk's.
     def send_ink(self, stroke_id: str, points: Sequence[tuple[float, float]]) -> None: ...
     def clear_ink(self) -> None: ...
@@ -224,6 +228,16 @@ class CitizenViewChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class PaperArrived:
+    """A still of the citizen's paper, straightened by the kiosk: held in memory for this call
+    only, shown back with `show_paper`."""
+
+    session_id: str
+    paper_id: str
+    image: Rgb = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class CameraHealth:
     health: p.DeviceHealth
     message: str
@@ -254,6 +268,7 @@ ConsoleEvent = (
     | PageDelivered
     | ViewerChanged
     | CitizenViewChanged
+    | PaperArrived
     | CameraHealth
     | CommandFailed
 )

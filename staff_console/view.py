@@ -12,7 +12,7 @@ from typing import Any
 
 from language.plain_japanese import Advice
 from signaling import protocol as p
-from staff_console.engine_port import CallPhase, MarkTool, PageMark
+from staff_console.engine_port import CallPhase, MarkTool, PageMark, Rgb
 from staff_console.legibility import Box, TextSize
 
 
@@ -182,6 +182,14 @@ class CallView:
     pad: PadView = field(default_factory=PadView)
     # Another ward's citizen: the name of their own desk, which was busy or unstaffed.
     overflowed_from: str = ""
+    # Stills of the citizen's paper, oldest first: (paper id, RGB pixels as the kiosk sent them).
+    papers: tuple[PaperStill, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PaperStill:
+    paper_id: str
+    image: Rgb = field(repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

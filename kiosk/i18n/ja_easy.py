@@ -106,6 +106,12 @@ MESSAGES: Final[dict[str, str]] = {
     "call.screen_share": "係《かかり》の 人《ひと》が 見《み》せて いる がめん",
     "call.document_camera_on": "紙《かみ》を 見《み》せる",
     "call.document_camera_off": "見《み》せるのを やめる",
+    "call.paper_guide": "紙《かみ》を この わくに 入《い》れて ください",
+    "call.paper_send": "この 紙《かみ》を 送《おく》る",
+    "call.paper_sending": "係《かかり》の 人《ひと》に 送《おく》って います",
+    "call.paper_sent": "係《かかり》の 人《ひと》に 届《とど》きました",
+    "call.paper_not_sent": "送《おく》れませんでした。もう 一度《いちど》 おして ください",
+    "call.paper_what_sent": "送《おく》った 紙《かみ》",
     "call.peer_offline": (
         "係《かかり》の 人《ひと》との つながりが 切《き》れて います。すこし まって ください。"
     ),

@@ -95,6 +95,9 @@ class RecordingEngine:
     def set_document_camera(self, on: bool) -> None:
         self.calls.append(("set_document_camera", on))
 
+    def send_paper(self) -> None:
+        self.calls.append(("send_paper",))
+
     def send_ink(self, stroke_id: str, points: Sequence[tuple[float, float]]) -> None:
         self.calls.append(("send_ink", stroke_id, tuple(points)))
 

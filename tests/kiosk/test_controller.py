@@ -664,3 +664,52 @@ def test_a_directory_update_refreshes_the_topics(controller: KioskController) ->
     controller.handle(demo_directory(closed=()))
     screen = controller.view().screen
     assert all(topic.open for topic in screen.topics)  # type: ignore[union-attr]
+
+
+def test_the_citizen_sends_a_still_of_the_paper_and_sees_what_staff_received(
+    controller: KioskController, engine: RecordingEngine
+) -> None:
+    to_call(controller)
+    controller.handle(
+        e.DevicesChanged(
+            camera=p.DeviceHealth.OK,
+            microphone=p.DeviceHealth.OK,
+            speaker=p.DeviceHealth.OK,
+            document_camera=True,
+        )
+    )
+    controller.send_paper()  # the camera is not on: nothing to send
+    assert engine.named("send_paper") == []
+    controller.toggle_document_camera()
+    screen = controller.view().screen
+    assert isinstance(screen, InCallVM) and screen.paper is not None
+    assert screen.paper.guide == "Place the paper inside this frame"
+    assert (screen.paper.can_send, screen.paper.status, screen.paper.sent) == (True, "", None)
+
+    controller.send_paper()
+    controller.handle(e.PaperAsked())  # staff's 「撮影」 while one is on its way: still one
+    assert engine.named("send_paper") == [("send_paper",)]
+    screen = controller.view().screen
+    assert isinstance(screen, InCallVM) and screen.paper is not None
+    assert not screen.paper.can_send
+    assert screen.paper.status == "Sending it to the staff member"
+
+    still = np.full((210, 297, 3), 250, dtype=np.uint8)
+    controller.handle(e.PaperSent(still, delivered=True))
+    screen = controller.view().screen
+    assert isinstance(screen, InCallVM) and screen.paper is not None
+    assert screen.paper.can_send and screen.paper.sent is still
+    assert screen.paper.status == "The staff member has it"
+
+    controller.handle(e.PaperAsked())  # staff ask for another
+    assert len(engine.named("send_paper")) == 2
+    controller.handle(e.PaperSent(None, delivered=False))
+    screen = controller.view().screen
+    assert isinstance(screen, InCallVM) and screen.paper is not None
+    assert screen.paper.sent is None
+    assert screen.paper.status == "It did not arrive. Please tap again"
+
+    controller.toggle_document_camera()  # off: the still goes with it
+    assert controller.model.citizen.paper is None
+    screen = controller.view().screen
+    assert isinstance(screen, InCallVM) and screen.paper is None

@@ -59,6 +59,12 @@ class RecordingEngine:
     def close_document(self, doc_id: str) -> None:
         self._record("close_document", doc_id)
 
+    def ask_for_paper(self) -> None:
+        self._record("ask_for_paper")
+
+    def show_paper(self, paper_id: str) -> None:
+        self._record("show_paper", paper_id)
+
     def focus(self, doc_id: str, page: int, box: tuple[float, float, float, float]) -> None:
         self._record("focus", doc_id, page, box)
 
