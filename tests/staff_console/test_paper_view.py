@@ -1,29 +1,48 @@
 """The reading view of the citizen's paper: the view state alone, the widget, the pop-out, and
 how large 10 pt text is on screen, measured on the widget's own pixels.
 
-Run with -s to see the measured ems.
+Run with -s to see the measured ems. Run as a module under Xvfb, it takes the reading view's
+screenshots for docs/console.md (the whole X screen), in Japanese or English:
+
+    xvfb-run -s "-screen 0 1920x1080x24" .venv/bin/python -m tests.staff_console.test_paper_view ja
 """
 
 from __future__ import annotations
 
+import sys
+import tempfile
+import time
+from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 import pytest
 from PIL import ImageDraw
-from PyQt6.QtCore import QPoint, QPointF, Qt
-from PyQt6.QtGui import QImage, QWheelEvent
+from PyQt6.QtCore import QPoint, QPointF, QSettings, Qt
+from PyQt6.QtGui import QGuiApplication, QImage, QWheelEvent
+from PyQt6.QtTest import QTest
 from PyQt6.QtWidgets import QApplication, QWidget
 
-from staff_console.app import ConsoleApp
-from staff_console.engine_port import CallPhase, CallPhaseChanged, RemoteContentChanged, Rgb
+from call.pictures import cjk_font
+from staff_console import desktop
+from staff_console.app import ConsoleApp, Remembered
+from staff_console.engine_port import (
+    CallPhase,
+    CallPhaseChanged,
+    HubConnected,
+    RemoteContentChanged,
+    Rgb,
+)
 from staff_console.i18n import Language, Translator
 from staff_console.paper_zoom import MAX_SCALE, PaperZoom
 from staff_console.screens.paper_view import PaperView
 from staff_console.screens.paper_window import PaperTab, PaperWindow
+from staff_console.settings import ConsoleSettings
 from tests.kiosk.kiosk_scenes import PT_MM, a4_form
 from tests.staff_console import messages as m
+from tests.staff_console.fake_engine import RecordingEngine
+from tests.staff_console.screenshots import Stills
 from tests.staff_console.test_screens import NOW, logged_in
 
 A4 = (1071.0, 1515.0)  # px, at 18 px per 10 pt
@@ -371,3 +390,71 @@ def test_10_pt_text_in_the_call_tab_after_one_double_click(
         f"10 pt em {at_fit:.1f} px at fit, {zoomed:.1f} px"
     )
     assert zoomed >= 14
+
+
+# The screenshots.
+
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "console"
+NAME_ROW_MM = (40.0, 50.0)  # the form's first row, 請求者 氏名, where staff read first
+
+
+def filled_in_form() -> tuple[Rgb, float]:
+    """The A4 form at its smallest still (18 px per 10 pt) with a name written in, and its px/mm."""
+    px_per_mm = 18 / (10 * PT_MM)
+    page = a4_form(px_per_mm)
+    at = (round(64 * px_per_mm), round(49 * px_per_mm))
+    ImageDraw.Draw(page).text(at, "窓口 花子", fill=(20, 40, 120), font=cjk_font(30))
+    return np.asarray(page, dtype=np.uint8), px_per_mm
+
+
+def take_screenshots(language: str) -> None:
+    app = QApplication(sys.argv[:1])
+    desktop.apply_ui_font(app)
+    screen = QGuiApplication.primaryScreen()
+    assert screen is not None
+    tag = f"{language}-{screen.size().width()}x{screen.size().height()}"
+    work = Path(tempfile.mkdtemp(prefix="paper-shots-"))
+    settings = ConsoleSettings(server="wss://madoguchi.city.example/ws", language=language)
+    store = QSettings(str(work / "console.ini"), QSettings.Format.IniFormat)
+    frames = Stills()  # the citizen and staff cameras; the paper is the still below
+    console = ConsoleApp(settings, RecordingEngine(), Remembered(store), frames=frames, clock=False)
+    console.window.setGeometry(screen.availableGeometry())
+    console.start()
+
+    def shot(name: str) -> None:
+        for _ in range(20):
+            app.processEvents()
+            time.sleep(0.02)
+        screen.grabWindow(0).save(str(SHOTS / f"paper_{name}-{tag}.png"))
+
+    c = console.controller
+    c.submit_login(settings.server, "tanaka", "x")
+    for message in (HubConnected(m.welcome()), m.directory(), m.snapshot()):
+        c.handle(message, NOW)
+    c.handle(m.started(), NOW)
+    c.handle(CallPhaseChanged("s1", CallPhase.CONNECTED, "up"), NOW)
+    c.handle(RemoteContentChanged("s1", "document_camera"), NOW)
+    page = console.window.call
+    still, px_per_mm = filled_in_form()
+    name_row = (NAME_ROW_MM[0] * px_per_mm, NAME_ROW_MM[1] * px_per_mm)
+    page.show_still(still)
+    shot("1_call_fit")
+    x, y = state(page.paper.view).to_view(name_row)
+    QTest.mouseDClick(page.paper.view, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
+    shot("2_call_double_click")
+    page.paper.pop_out.click()
+    window = page.paper.window_view
+    assert window is not None
+    window.toggle_full_screen()
+    window.setGeometry(screen.geometry())  # what a window manager does; Xvfb runs none
+    shot("3_window_full_screen_fit")
+    app.processEvents()
+    x, y = state(window.view).to_view(name_row)
+    QTest.mouseDClick(window.view, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
+    shot("4_window_full_screen_double_click")
+    window.close()
+    console.window.close()
+
+
+if __name__ == "__main__":
+    take_screenshots(sys.argv[1] if len(sys.argv) > 1 else "ja")
