@@ -88,6 +88,11 @@ MESSAGES: Final[dict[str, str]] = {
     "paper.fit": "Fit (0)",
     "paper.rotate": "Rotate (R)",
     "paper.hint": "Wheel or double-click to zoom, drag to move",
+    "paper.take_still": "Take a still",
+    "paper.take_still_hint": (
+        "The kiosk photographs the paper at full resolution, straightens it and sends it"
+    ),
+    "paper.live": "Back to live",
     "paper.pop_out": "Open in its own window",
     "paper.full_screen": "Full screen (F11)",
     "paper.leave_full_screen": "Leave full screen (Esc)",

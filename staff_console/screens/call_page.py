@@ -113,6 +113,8 @@ class CallPage(QWidget):
         self.messages = MessagePanel(tr)
         self.pad = PadPanel(tr)
         self.paper = PaperTab(tr)  # the document camera, or a still of the paper, to read
+        self._paper_shown: str | None = None  # the newest still's id, once put up
+        self._camera_on = False  # the kiosk's document camera, as last rendered
         self.tabs = QTabWidget()
         self.tabs.addTab(self.documents, tr("document.title"))
         self.tabs.addTab(self.messages, tr("text.title"))
@@ -131,6 +133,7 @@ class CallPage(QWidget):
         self.share.clicked.connect(self._on_share_clicked)
         self.transfer.clicked.connect(self.transfer_requested)
         self.end.clicked.connect(self.end_requested)
+        self.paper.live.clicked.connect(self._on_paper_live_clicked)  # after the tab's own
 
     def render(self, vm: ConsoleView) -> None:  # type: ignore[override]  # our screens take a vm
         call = vm.call
@@ -164,7 +167,12 @@ class CallPage(QWidget):
         if call.pad.open and not self._pad_open:  # the citizen opened it: show what they write
             self.tabs.setCurrentWidget(self.pad)
         self._pad_open = call.pad.open
-        self._show_paper_tab(call.remote_content == "document_camera" or self.paper.showing_still)
+        newest = call.papers[-1] if call.papers else None
+        if newest is not None and newest.paper_id != self._paper_shown:
+            self._paper_shown = newest.paper_id  # a new still comes up to read, once
+            self.show_still(newest.image)
+        self._camera_on = call.remote_content == "document_camera"
+        self._show_paper_tab(self._camera_on or self.paper.showing_still)
 
     def _render_state(self, call: CallView) -> None:
         tr = self._tr
@@ -209,11 +217,15 @@ class CallPage(QWidget):
             self.paper.close_window()
             self.tabs.removeTab(self.tabs.indexOf(self.paper))
 
+    def _on_paper_live_clicked(self) -> None:
+        self._show_paper_tab(self._camera_on)
+
     def hideEvent(self, event: QHideEvent | None) -> None:  # noqa: N802  # Qt override
         # The page leaves the stack only when the call is over: nothing of it stays on screen.
         if event is not None and not event.spontaneous():
             self.paper.show_still(None)
             self.paper.close_window()
+            self._paper_shown = None
         super().hideEvent(event)
 
     def _on_share_clicked(self) -> None:

@@ -7,7 +7,7 @@ tab and the pop-out window (`paper_window.py`) are a `PaperPanel`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from PyQt6.QtCore import QPointF, QRectF, Qt, pyqtSignal
@@ -200,9 +200,11 @@ def _size(image: QImage) -> tuple[float, float]:
 
 
 class PaperPanel(QWidget):
-    """A PaperView under its buttons (out, in, fit, rotate), its percentage and `extra`."""
+    """A PaperView under its buttons (out, in, fit, rotate), its percentage and the `extras`."""
 
-    def __init__(self, tr: Translator, extra: QToolButton, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, tr: Translator, extras: Sequence[QToolButton], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._tr = tr
         self.view = PaperView(tr("call.no_video"))
@@ -214,13 +216,13 @@ class PaperPanel(QWidget):
         self.percent.setObjectName("paper_percent")
         hint = QLabel(tr("paper.hint"))
         hint.setStyleSheet("color: #5a6570;")
-        self.extra = extra
         bar = QHBoxLayout()
         for button in (self.zoom_out, self.zoom_in, self.fit, self.rotate):
             bar.addWidget(button)
         bar.addWidget(self.percent)
         bar.addWidget(hint, 1)
-        bar.addWidget(extra)
+        for extra in extras:
+            bar.addWidget(extra)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)

@@ -33,7 +33,7 @@ class PaperWindow(QWidget):
         self.setWindowTitle(tr("paper.title"))
         self.full_screen = QToolButton()
         self.full_screen.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.panel = PaperPanel(tr, self.full_screen)
+        self.panel = PaperPanel(tr, [self.full_screen])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.panel)
@@ -97,14 +97,18 @@ class PaperWindow(QWidget):
 class PaperTab(QWidget):
     """The call's paper tab: the reading view, or a note while the paper is in its own window."""
 
+    take_still_requested = pyqtSignal()  # 「撮影」: the kiosk sends a sharp still
+
     def __init__(self, tr: Translator, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._tr = tr
         self._still: Rgb | None = None
-        self.pop_out = QToolButton()
-        self.pop_out.setText(tr("paper.pop_out"))
-        self.pop_out.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.panel = PaperPanel(tr, self.pop_out)
+        self.take_still = _tool_button(tr("paper.take_still"))
+        self.take_still.setToolTip(tr("paper.take_still_hint"))
+        self.live = _tool_button(tr("paper.live"))
+        self.live.setVisible(False)
+        self.pop_out = _tool_button(tr("paper.pop_out"))
+        self.panel = PaperPanel(tr, [self.take_still, self.live, self.pop_out])
         self.window_view: PaperWindow | None = None
         away = QWidget()
         note = QLabel(tr("paper.in_window"))
@@ -118,6 +122,8 @@ class PaperTab(QWidget):
         self._stack = QStackedLayout(self)
         self._stack.addWidget(self.panel)
         self._stack.addWidget(away)
+        self.take_still.clicked.connect(self.take_still_requested)
+        self.live.clicked.connect(lambda: self.show_still(None))
         self.pop_out.clicked.connect(self._on_pop_out_clicked)
         self.bring_back.clicked.connect(self.close_window)
 
@@ -138,6 +144,7 @@ class PaperTab(QWidget):
     def show_still(self, rgb: Rgb | None) -> None:
         """Show a still at fit, or None to go back to the live camera."""
         self._still = rgb
+        self.live.setVisible(rgb is not None)
         if rgb is not None:
             self.view.show_still(rgb)
 
@@ -168,3 +175,10 @@ class PaperTab(QWidget):
         self.panel.view.show_image(window.view.image, turns)
         self._stack.setCurrentIndex(0)
         window.deleteLater()
+
+
+def _tool_button(text: str) -> QToolButton:
+    button = QToolButton()
+    button.setText(text)
+    button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the keys stay with the paper
+    return button

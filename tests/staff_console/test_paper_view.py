@@ -31,6 +31,7 @@ from staff_console.engine_port import (
     CallPhase,
     CallPhaseChanged,
     HubConnected,
+    PaperArrived,
     RemoteContentChanged,
     Rgb,
 )
@@ -336,6 +337,27 @@ def test_a_still_stays_up_over_live_frames_until_let_go(qtbot: Any) -> None:
     tab.show_still(None)
     tab.show_frame(np.zeros((1080, 1920, 3), np.uint8))
     assert state(tab.view).image == (1920, 1080)
+
+
+def test_a_still_that_arrives_comes_up_in_the_call_at_fit_over_the_live_camera(
+    console: ConsoleApp, qtbot: Any
+) -> None:
+    logged_in(console, qtbot)
+    c = console.controller
+    c.handle(m.started(), NOW)
+    c.handle(CallPhaseChanged("s1", CallPhase.CONNECTED, "up"), NOW)
+    page = console.window.call
+    assert page.tabs.indexOf(page.paper) < 0
+    with qtbot.waitSignal(page.paper.take_still_requested):
+        page.paper.take_still.click()
+    c.handle(PaperArrived("s1", "p1", a4_with_mark()[0]), NOW)
+    assert page.tabs.currentWidget() is page.paper
+    assert state(page.paper.view) == PaperZoom.fit(A4, state(page.paper.view).viewport)
+    page.paper.show_frame(np.zeros((1080, 1920, 3), np.uint8))
+    assert state(page.paper.view).image == A4  # the still stays up
+    qtbot.mouseClick(page.paper.live, Qt.MouseButton.LeftButton)
+    assert not page.paper.showing_still
+    assert page.tabs.indexOf(page.paper) < 0  # no document camera: nothing left to show
 
 
 # How large 10 pt is on screen: the still at its smallest (18 px per 10 pt em).
