@@ -93,7 +93,7 @@ MESSAGES: Final[dict[str, str]] = {
         "The kiosk photographs the paper at full resolution, straightens it and sends it"
     ),
     "paper.live": "Back to live",
-    "paper.pop_out": "Open in its own window",
+    "paper.pop_out": "Pop out",
     "paper.full_screen": "Full screen (F11)",
     "paper.leave_full_screen": "Leave full screen (Esc)",
     "paper.in_window": "The paper is shown in its own window.",

@@ -91,7 +91,7 @@ MESSAGES: Final[dict[str, str]] = {
     "paper.take_still": "撮影",
     "paper.take_still_hint": "キオスクが書類を高解像度で撮影し、まっすぐにして送ります",
     "paper.live": "ライブに戻る",
-    "paper.pop_out": "別ウィンドウで開く",
+    "paper.pop_out": "別ウィンドウへ",
     "paper.full_screen": "全画面 (F11)",
     "paper.leave_full_screen": "全画面を終える (Esc)",
     "paper.in_window": "書類は別ウィンドウに表示しています。",

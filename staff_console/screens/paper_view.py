@@ -216,6 +216,7 @@ class PaperPanel(QWidget):
         self.percent.setObjectName("paper_percent")
         hint = QLabel(tr("paper.hint"))
         hint.setStyleSheet("color: #5a6570;")
+        hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # yields first
         bar = QHBoxLayout()
         for button in (self.zoom_out, self.zoom_in, self.fit, self.rotate):
             bar.addWidget(button)
