@@ -23,11 +23,17 @@ Point = tuple[float, float]
 Points = npt.NDArray[np.float64]  # n x 2, x then y, in pixels; a pixel's centre is integral
 
 FIND_ON_PX: Final = 1000  # the longer side of the copy the sheet is looked for on
-MIN_AREA: Final = 0.15  # of the frame: anything smaller is a card or a hand, not the paper
+MIN_AREA: Final = 0.1  # of the frame: less is a card or a hand (an A4 sheet turned 35 degrees
+# in a 16:9 frame, 75 % of its height, covers 15 %)
 MAX_AREA: Final = 0.97  # of the frame: more is the frame itself (or a blank wall of white)
 MIN_CORNER_DEG: Final = 50.0  # a sheet under the camera's tilt keeps its corners near 90
 MIN_SOLIDITY: Final = 0.9  # the blob fills its quadrilateral: a sheet, not a ragged shape
 MIN_CONTRAST: Final = 25.0  # grey levels between paper and desk, each side of the edge
+# The focal lengths believed, in frame widths: a document camera's lens is between a wide
+# 120 degrees and a narrow 10 degrees across the frame.
+MIN_FOCAL: Final = 0.3
+FOCAL_GUESS: Final = 0.9  # about 60 degrees across: a usual document camera
+MAX_FOCAL: Final = 6.0
 A4_ASPECT: Final = math.sqrt(2.0)  # 297 / 210
 A4_SNAP: Final = 0.04  # a measured aspect this close to A4's is A4 seen through lens error
 
@@ -52,6 +58,7 @@ class Quad:
         # Clockwise on screen (y grows downwards) is increasing atan2 angle.
         angles = np.arctan2(corners[:, 1] - centre[1], corners[:, 0] - centre[0])
         clockwise = corners[np.argsort(angles)]
+
         # Of the four edges, the top one runs most nearly left to right.
         def levelness(start: int) -> float:
             dx, dy = clockwise[(start + 1) % 4] - clockwise[start]
@@ -105,36 +112,60 @@ def find_paper(image: Image8) -> Quad | None:
         if rough is None:
             continue
         quad = rough.scaled(1 / scale)
-        refined = _refined(_channels(image)[1], quad, grain=1 / scale)
+        refined = _refined(image, quad, grain=1 / scale)
         return refined or quad
     return None
 
 
 def straighten(image: Image8, quad: Quad) -> Image8:
-    """The quad warped to an upright rectangle at the resolution the camera gave it: each side as
-    long as the longer of that pair of opposite edges; an aspect within `A4_SNAP` of A4's is A4's
-    (the shorter side is made to fit, so nothing is enlarged for it)."""
-    corners = quad.points()
-    edges = np.linalg.norm(corners - np.roll(corners, -1, axis=0), axis=1)
-    width = max(edges[0], edges[2])  # top, bottom
-    height = max(edges[1], edges[3])  # right, left
-    long_side, short_side = max(width, height), min(width, height)
-    if short_side > 0 and abs(long_side / short_side / A4_ASPECT - 1) <= A4_SNAP:
-        short_side = long_side / A4_ASPECT
-        width, height = (long_side, short_side) if width >= height else (short_side, long_side)
-    out_w, out_h = max(1, round(width)), max(1, round(height))
+    """The quad warped to an upright rectangle of the sheet's true shape, with as many pixels as
+    the camera gave the sheet: its own resolution, on average, never more. A shape within
+    `A4_SNAP` of A4's is A4's."""
+    height, width = image.shape[:2]
+    aspect = sheet_aspect(quad, (width, height))
+    if abs(aspect / A4_ASPECT - 1) <= A4_SNAP:
+        aspect = A4_ASPECT
+    elif abs(aspect * A4_ASPECT - 1) <= A4_SNAP:
+        aspect = 1 / A4_ASPECT
+    area = quad.area()
+    out_w = max(1, math.floor(math.sqrt(area * aspect)))
+    out_h = max(1, math.floor(math.sqrt(area / aspect)))
     # The corners are the sheet's outer edges: half a pixel beyond the outermost pixel centres.
     target = np.array(
         [[-0.5, -0.5], [out_w - 0.5, -0.5], [out_w - 0.5, out_h - 0.5], [-0.5, out_h - 0.5]],
         dtype=np.float32,
     )
-    transform = cv2.getPerspectiveTransform(corners.astype(np.float32), target)
-    # Cubic: the sheet is drawn at about its own resolution, where it keeps small text sharper
-    # than linear; INTER_AREA has no meaning for a perspective warp.
+    transform = cv2.getPerspectiveTransform(quad.points().astype(np.float32), target)
+    # Cubic: the sheet is drawn at about the camera's own resolution, where cubic keeps small
+    # text sharper than linear (INTER_AREA means nothing to a perspective warp).
     warped = cv2.warpPerspective(
         image, transform, (out_w, out_h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
     )
     return np.asarray(warped, dtype=np.uint8)
+
+
+def sheet_aspect(quad: Quad, frame: tuple[int, int]) -> float:
+    """The sheet's true width over height, undoing the camera's perspective: the rectangle's
+    shape recovered from its image with the optical centre at the frame's centre and square
+    pixels (Zhang and He, "Whiteboard scanning and image enhancement", 2007). A quad with
+    too little perspective to tell the focal length is taken as seen through `FOCAL_GUESS`."""
+    scale = max(frame)
+    centre = np.array(frame, dtype=np.float64) / 2 - 0.5
+    tl, tr, br, bl = ((point - centre) / scale for point in quad.points())
+    m1, m2, m3, m4 = (np.array([x, y, 1.0]) for x, y in (tl, tr, bl, br))
+    k2 = np.dot(np.cross(m1, m4), m3) / np.dot(np.cross(m2, m4), m3)
+    k3 = np.dot(np.cross(m1, m4), m2) / np.dot(np.cross(m3, m4), m2)
+    n2, n3 = k2 * m2 - m1, k3 * m3 - m1
+    focal_sq = FOCAL_GUESS**2
+    # Each n's last part is how strongly that pair of edges converges; when either pair is
+    # (nearly) parallel, as when the sheet lies square under a camera tilted towards the
+    # citizen, the focal length cannot be told from the sheet: the usual lens's is taken.
+    if min(abs(n2[2]) / math.hypot(n2[0], n2[1]), abs(n3[2]) / math.hypot(n3[0], n3[1])) > 0.05:
+        measured = -(n2[0] * n3[0] + n2[1] * n3[1]) / (n2[2] * n3[2])  # the centre at 0, 0
+        if MIN_FOCAL**2 <= measured <= MAX_FOCAL**2:
+            focal_sq = measured
+    inverse = np.diag([1 / focal_sq, 1 / focal_sq, 1.0])  # (A A^T)^-1 for A = diag(f, f, 1)
+    return math.sqrt(float(n2 @ inverse @ n2) / float(n3 @ inverse @ n3))
 
 
 def _shrunk(image: Image8, scale: float) -> Image8:
@@ -146,9 +177,10 @@ def _channels(image: Image8) -> tuple[Image8, Image8]:
     """Brightness (the channels' mean) and "paperness" (the dimmest channel: white paper is
     bright in all three, a wooden or coloured desk is dim in at least one). Both are the same
     whichever order the channels come in."""
-    brightness = np.asarray(image.mean(axis=2), dtype=np.uint8)
-    paperness = np.asarray(image.min(axis=2), dtype=np.uint8)
-    return brightness, paperness
+    first, second, third = cv2.split(image)
+    brightness = cv2.transform(image, np.full((1, 3), 1 / 3, dtype=np.float32))
+    paperness = cv2.min(cv2.min(first, second), third)
+    return np.asarray(brightness, dtype=np.uint8), np.asarray(paperness, dtype=np.uint8)
 
 
 def _candidate_masks(paperness: Image8) -> list[Image8]:
@@ -186,10 +218,30 @@ def _sheet_outline(mask: Image8, brightness: Image8) -> Quad | None:
         quad = Quad.from_points(polygon.reshape(4, 2).astype(np.float64))
         if area < MIN_SOLIDITY * quad.area() or not _square_enough(quad):
             continue
+        if _edges_on_border(quad, mask.shape) > 1:
+            continue  # a bright half or corner of the frame: a sheet off one side is the most
+
         if _contrast(brightness, quad) < MIN_CONTRAST:
             continue
         return quad
     return None
+
+
+def _edges_on_border(quad: Quad, shape: tuple[int, ...]) -> int:
+    height, width = shape[:2]
+    near = max(2.0, 0.01 * min(height, width))
+    corners = quad.points()
+    count = 0
+    for start, end in zip(corners, np.roll(corners, -1, axis=0), strict=True):
+        xs, ys = (start[0], end[0]), (start[1], end[1])
+        if (
+            max(xs) < near
+            or min(xs) > width - 1 - near
+            or max(ys) < near
+            or min(ys) > height - 1 - near
+        ):
+            count += 1
+    return count
 
 
 def _square_enough(quad: Quad) -> bool:
@@ -222,19 +274,20 @@ def _contrast(brightness: Image8, quad: Quad) -> float:
     return float(np.median(brightness[core > 0])) - float(np.median(brightness[outside > 0]))
 
 
-def _refined(paperness: Image8, quad: Quad, grain: float) -> Quad | None:
+def _refined(image: Image8, quad: Quad, grain: float) -> Quad | None:
     """The corners again on the full frame: each edge fitted as a line to where the brightness
     steps from desk to paper, along strips either side of the rough edge, then intersected.
-    The rough corners were `grain` full-frame pixels apart; None if an edge cannot be found."""
+    The rough corners were `grain` full-frame pixels apart; None if the lines do not meet
+    near them."""
     corners = quad.points()
     reach = max(6.0, 5 * grain)
     lines = []
     for index in range(4):
         start, end = corners[index], corners[(index + 1) % 4]
-        line = _fitted_edge(paperness, start, end, reach)
-        if line is None:
-            return None
-        lines.append(line)
+        fitted = _fitted_edge(image, start, end, reach)
+        # An edge with no clear step (the frame's border, where the sheet runs off it) keeps
+        # its rough line.
+        lines.append(fitted or (start, (end - start) / (np.linalg.norm(end - start) or 1.0)))
     refined = [_intersection(lines[index - 1], lines[index]) for index in range(4)]
     if any(point is None for point in refined):
         return None
@@ -248,7 +301,7 @@ Line = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]  # a point on it 
 
 
 def _fitted_edge(
-    paperness: Image8, start: npt.NDArray[np.float64], end: npt.NDArray[np.float64], reach: float
+    image: Image8, start: npt.NDArray[np.float64], end: npt.NDArray[np.float64], reach: float
 ) -> Line | None:
     along = end - start
     length = float(np.linalg.norm(along))
@@ -256,22 +309,23 @@ def _fitted_edge(
         return None
     direction = along / length
     normal = np.array([-direction[1], direction[0]])  # points into the sheet (clockwise order)
-    height, width = paperness.shape
+    height, width = image.shape[:2]
     samples = np.arange(-reach, reach + 1, 1.0)
+    # Strips across the edge, clear of the corners where two edges' steps mix, and inside the
+    # frame (a sheet may run off it).
+    bases = start + np.linspace(0.1, 0.9, 48)[:, None] * along
+    xs = bases[:, :1] + samples[None, :] * normal[0]
+    ys = bases[:, 1:] + samples[None, :] * normal[1]
+    within = (xs.min(axis=1) >= 0) & (ys.min(axis=1) >= 0)
+    within &= (xs.max(axis=1) <= width - 1) & (ys.max(axis=1) <= height - 1)
+    if not within.any():
+        return None
+    bases, xs, ys = bases[within], xs[within], ys[within]
+    # Only the pixels on the strips are read: the whole frame is never converted.
+    strips = cv2.remap(image, xs.astype(np.float32), ys.astype(np.float32), cv2.INTER_LINEAR)
+    profiles = np.asarray(strips, dtype=np.float64).min(axis=2)
     found: list[npt.NDArray[np.float64]] = []
-    # Stay clear of the corners, where two edges' steps mix.
-    for t in np.linspace(0.1, 0.9, 48):
-        base = start + t * along
-        xs = base[0] + samples * normal[0]
-        ys = base[1] + samples * normal[1]
-        if xs.min() < 0 or ys.min() < 0 or xs.max() > width - 1 or ys.max() > height - 1:
-            continue  # the edge is at (or past) the frame's border here
-        profile = cv2.remap(
-            paperness,
-            xs.astype(np.float32).reshape(1, -1),
-            ys.astype(np.float32).reshape(1, -1),
-            cv2.INTER_LINEAR,
-        ).reshape(-1).astype(np.float64)
+    for base, profile in zip(bases, profiles, strict=True):
         step = _half_way(profile)
         if step is not None:
             found.append(base + (samples[0] + step) * normal)
