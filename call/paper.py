@@ -29,6 +29,7 @@ MAX_AREA: Final = 0.97  # of the frame: more is the frame itself (or a blank wal
 MIN_CORNER_DEG: Final = 50.0  # a sheet under the camera's tilt keeps its corners near 90
 MIN_SOLIDITY: Final = 0.9  # the blob fills its quadrilateral: a sheet, not a ragged shape
 MIN_CONTRAST: Final = 25.0  # grey levels between paper and desk, each side of the edge
+MIN_EDGE_STEPS: Final = 0.8  # of the places tried along each edge, where it must show that step
 # The focal lengths believed, in frame widths: a document camera's lens is between a wide
 # 120 degrees and a narrow 10 degrees across the frame.
 MIN_FOCAL: Final = 0.3
@@ -107,14 +108,16 @@ def find_paper(image: Image8) -> Quad | None:
     scale = min(1.0, FIND_ON_PX / max(height, width))
     small = image if scale == 1.0 else _shrunk(image, scale)
     brightness, paperness = _channels(small)
-    for mask in _candidate_masks(paperness):
-        rough = _sheet_outline(mask, brightness)
-        if rough is None:
-            continue
-        quad = rough.scaled(1 / scale)
-        refined = _refined(image, quad, grain=1 / scale)
-        return refined or quad
-    return None
+    # Every outline any of the masks suggests is judged by its edges; the largest that steps
+    # from desk to paper all round is the sheet.
+    found: list[Quad] = []
+    for mask in _candidate_masks(paperness, brightness):
+        found.extend(_sheet_outlines(mask))
+    sheets = [quad for quad in found if _steps_all_round(brightness, quad)]
+    if not sheets:
+        return None
+    quad = max(sheets, key=Quad.area).scaled(1 / scale)
+    return _refined(image, quad, grain=1 / scale) or quad
 
 
 def straighten(image: Image8, quad: Quad) -> Image8:
@@ -183,26 +186,35 @@ def _channels(image: Image8) -> tuple[Image8, Image8]:
     return np.asarray(brightness, dtype=np.uint8), np.asarray(paperness, dtype=np.uint8)
 
 
-def _candidate_masks(paperness: Image8) -> list[Image8]:
-    """Paper-coloured regions, by a global split first (lighting on a desk varies slowly) and by
-    a local one when the global split merges the sheet with a bright patch of desk."""
+def _candidate_masks(paperness: Image8, brightness: Image8) -> list[Image8]:
+    """Regions that may be the sheet: paper-coloured ones split at a few levels around the
+    frame's own (Otsu's) split, and the regions the frame's edges enclose, for a pale desk under
+    uneven light where no one level divides paper from desk."""
     blurred = cv2.GaussianBlur(paperness, (5, 5), 0)
-    _, otsu = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    block = max(3, (min(paperness.shape) // 4) | 1)
-    local = cv2.adaptiveThreshold(
-        blurred, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, block, -5
-    )
+    level, _ = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    masks = [
+        cv2.threshold(blurred, min(254.0, max(0.0, level + shift)), 255, cv2.THRESH_BINARY)[1]
+        for shift in (0, 20, 40, -20)
+    ]
+    edges = cv2.Canny(cv2.GaussianBlur(brightness, (5, 5), 0), 20, 60)
+    outlines = cv2.dilate(edges, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+    filled = np.zeros_like(outlines)
+    contours, _ = cv2.findContours(outlines, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    cv2.drawContours(filled, contours, -1, 255, thickness=cv2.FILLED)
+    masks.append(filled)
     # Close over the text and ruled lines so the sheet is one solid blob.
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9))
     return [
         np.asarray(cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel), dtype=np.uint8)
-        for mask in (otsu, local)
+        for mask in masks
     ]
 
 
-def _sheet_outline(mask: Image8, brightness: Image8) -> Quad | None:
+def _sheet_outlines(mask: Image8) -> list[Quad]:
+    """The mask's largest blobs that are sheet-shaped: big enough, four-cornered, solid."""
     frame_area = float(mask.shape[0] * mask.shape[1])
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    quads = []
     for contour in sorted(contours, key=cv2.contourArea, reverse=True)[:3]:
         area = cv2.contourArea(contour)
         if not MIN_AREA * frame_area <= area <= MAX_AREA * frame_area:
@@ -220,11 +232,27 @@ def _sheet_outline(mask: Image8, brightness: Image8) -> Quad | None:
             continue
         if _edges_on_border(quad, mask.shape) > 1:
             continue  # a bright half or corner of the frame: a sheet off one side is the most
+        quads.append(quad)
+    return quads
 
-        if _contrast(brightness, quad) < MIN_CONTRAST:
-            continue
-        return quad
-    return None
+
+def _steps_all_round(brightness: Image8, quad: Quad) -> bool:
+    """Whether brightness steps up from desk to paper across nearly all of each edge inside the
+    frame: a sheet's outline, not a patch of light or the sheet merged with the desk."""
+    corners = quad.points()
+    reach = 6.0
+    for index in range(4):
+        start, end = corners[index], corners[(index + 1) % 4]
+        profiles = _profiles_across(brightness, start, end, reach, strips=24)
+        if profiles is None:
+            continue  # the frame's border: checked by the caller
+        half = profiles.shape[1] // 2
+        steps = np.median(profiles[:, half + 2 :], axis=1) - np.median(
+            profiles[:, : half - 1], axis=1
+        )
+        if np.mean(steps >= MIN_CONTRAST) < MIN_EDGE_STEPS:
+            return False
+    return True
 
 
 def _edges_on_border(quad: Quad, shape: tuple[int, ...]) -> int:
@@ -258,22 +286,6 @@ def _square_enough(quad: Quad) -> bool:
     return True
 
 
-def _contrast(brightness: Image8, quad: Quad) -> float:
-    """How much brighter the sheet is than the desk just outside it."""
-    corners = quad.points()
-    inside = np.zeros(brightness.shape, dtype=np.uint8)
-    cv2.fillConvexPoly(inside, np.round(corners).astype(np.int32), 255)
-    band = max(3, round(0.03 * min(brightness.shape)))
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * band + 1, 2 * band + 1))
-    outside = cv2.dilate(inside, kernel)
-    outside[inside > 0] = 0
-    core = cv2.erode(inside, kernel)
-    if not outside.any() or not core.any():
-        # The sheet runs off the frame on every side, or is a sliver: nothing to compare.
-        return 0.0
-    return float(np.median(brightness[core > 0])) - float(np.median(brightness[outside > 0]))
-
-
 def _refined(image: Image8, quad: Quad, grain: float) -> Quad | None:
     """The corners again on the full frame: each edge fitted as a line to where the brightness
     steps from desk to paper, along strips either side of the rough edge, then intersected.
@@ -303,24 +315,10 @@ Line = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]  # a point on it 
 def _fitted_edge(
     image: Image8, start: npt.NDArray[np.float64], end: npt.NDArray[np.float64], reach: float
 ) -> Line | None:
-    along = end - start
-    length = float(np.linalg.norm(along))
-    if length < 8:
+    across = _strips_across(image.shape, start, end, reach, strips=48)
+    if across is None:
         return None
-    direction = along / length
-    normal = np.array([-direction[1], direction[0]])  # points into the sheet (clockwise order)
-    height, width = image.shape[:2]
-    samples = np.arange(-reach, reach + 1, 1.0)
-    # Strips across the edge, clear of the corners where two edges' steps mix, and inside the
-    # frame (a sheet may run off it).
-    bases = start + np.linspace(0.1, 0.9, 48)[:, None] * along
-    xs = bases[:, :1] + samples[None, :] * normal[0]
-    ys = bases[:, 1:] + samples[None, :] * normal[1]
-    within = (xs.min(axis=1) >= 0) & (ys.min(axis=1) >= 0)
-    within &= (xs.max(axis=1) <= width - 1) & (ys.max(axis=1) <= height - 1)
-    if not within.any():
-        return None
-    bases, xs, ys = bases[within], xs[within], ys[within]
+    bases, xs, ys, normal = across
     # Only the pixels on the strips are read: the whole frame is never converted.
     strips = cv2.remap(image, xs.astype(np.float32), ys.astype(np.float32), cv2.INTER_LINEAR)
     profiles = np.asarray(strips, dtype=np.float64).min(axis=2)
@@ -328,12 +326,62 @@ def _fitted_edge(
     for base, profile in zip(bases, profiles, strict=True):
         step = _half_way(profile)
         if step is not None:
-            found.append(base + (samples[0] + step) * normal)
+            found.append(base - reach * normal + step * normal)
     if len(found) < 8:
         return None
     points = np.array(found, dtype=np.float32)
     vx, vy, x0, y0 = cv2.fitLine(points, cv2.DIST_HUBER, 0, 0.01, 0.01).reshape(-1)
     return np.array([x0, y0], dtype=np.float64), np.array([vx, vy], dtype=np.float64)
+
+
+def _profiles_across(
+    grey: Image8,
+    start: npt.NDArray[np.float64],
+    end: npt.NDArray[np.float64],
+    reach: float,
+    strips: int,
+) -> npt.NDArray[np.float64] | None:
+    across = _strips_across(grey.shape, start, end, reach, strips)
+    if across is None:
+        return None
+    _, xs, ys, _ = across
+    sampled = cv2.remap(grey, xs.astype(np.float32), ys.astype(np.float32), cv2.INTER_LINEAR)
+    return np.asarray(sampled, dtype=np.float64)
+
+
+Strips = tuple[
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+]  # where each strip crosses the edge, its xs and ys from outside in, and the inward normal
+
+
+def _strips_across(
+    shape: tuple[int, ...],
+    start: npt.NDArray[np.float64],
+    end: npt.NDArray[np.float64],
+    reach: float,
+    strips: int,
+) -> Strips | None:
+    """Sample lines across an edge, `reach` px each side, clear of the corners where two edges'
+    steps mix, and only those wholly inside the frame (a sheet may run off it)."""
+    along = end - start
+    length = float(np.linalg.norm(along))
+    if length < 8:
+        return None
+    direction = along / length
+    normal = np.array([-direction[1], direction[0]])  # into the sheet (clockwise order)
+    height, width = shape[:2]
+    samples = np.arange(-reach, reach + 1, 1.0)
+    bases = start + np.linspace(0.1, 0.9, strips)[:, None] * along
+    xs = bases[:, :1] + samples[None, :] * normal[0]
+    ys = bases[:, 1:] + samples[None, :] * normal[1]
+    within = (xs.min(axis=1) >= 0) & (ys.min(axis=1) >= 0)
+    within &= (xs.max(axis=1) <= width - 1) & (ys.max(axis=1) <= height - 1)
+    if not within.any():
+        return None
+    return bases[within], xs[within], ys[within], normal
 
 
 def _half_way(profile: npt.NDArray[np.float64]) -> float | None:

@@ -23,6 +23,8 @@ from call.pictures import cjk_font
 from tests.kiosk.kiosk_scenes import PT_MM, a4_form
 
 MARK_MM = 10 * PT_MM  # the measuring square's side: one em of 10 pt text, 3.528 mm
+OAK = (128, 92, 60)  # the desk's colour, before its grain
+GREY_LAMINATE = (172, 172, 168)  # a pale, colourless office desk: only brightness tells paper
 MARK_AT_MM = (150.0, 272.0)  # its top-left corner, clear of every other ink by 8 mm or more
 
 
@@ -80,11 +82,14 @@ def photograph(
     rotate_deg: float = 0.0,
     seed: int = 0,
     focal: float = 0.9,
+    desk_rgb: tuple[int, int, int] = OAK,
+    light: float = 0.15,
 ) -> Scene:
     """The page on a desk as a camera of `camera` (width, height) px sees it: turned by
     `rotate_deg` in the plane (90: sideways), seen `tilt_deg` off straight down, its outline
     filling `fill` of the frame's height or width, whichever is tighter, through a lens whose
-    focal length is `focal` frame widths (0.9: about 60 degrees across)."""
+    focal length is `focal` frame widths (0.9: about 60 degrees across), on a desk of
+    `desk_rgb`, lit `light` brighter on one side than the other (0.15: 15 %)."""
     rng = np.random.default_rng(seed)
     source = np.asarray(page, dtype=np.uint8)
     if source.ndim == 2:
@@ -149,8 +154,8 @@ def photograph(
         borderMode=cv2.BORDER_REPLICATE,
     )
     coverage = _inside(corners, width, height)[:, :, None]
-    frame = drawn * coverage + desk(width, height, rng) * (1 - coverage)
-    frame *= _lighting(width, height, rng)[:, :, None]
+    frame = drawn * coverage + desk(width, height, rng, desk_rgb) * (1 - coverage)
+    frame *= _lighting(width, height, rng, light)[:, :, None]
     frame = np.asarray(cv2.GaussianBlur(frame, (0, 0), 0.7), dtype=np.float64)
     frame += rng.normal(0.0, 2.5, frame.shape)
     return Scene(np.clip(np.round(frame), 0, 255).astype(np.uint8), corners)
@@ -171,7 +176,9 @@ def _inside(corners: npt.NDArray[np.float64], width: int, height: int) -> npt.ND
     return np.asarray(np.clip(inside + 0.5, 0, 1), dtype=np.float32)
 
 
-def desk(width: int, height: int, rng: np.random.Generator) -> npt.NDArray[np.float32]:
+def desk(
+    width: int, height: int, rng: np.random.Generator, rgb: tuple[int, int, int] = (128, 92, 60)
+) -> npt.NDArray[np.float32]:
     """A wooden desk top: brown, with grain that wanders, knots of darker wood, darker than
     any paper (RGB, float)."""
     ys = np.mgrid[0:height, 0:width][0].astype(np.float32)
@@ -187,16 +194,18 @@ def desk(width: int, height: int, rng: np.random.Generator) -> npt.NDArray[np.fl
         interpolation=cv2.INTER_CUBIC,
     )
     tone = 1 + 0.12 * grain + 0.1 * patches
-    base = np.array([128, 92, 60], dtype=np.float32) * rng.uniform(0.85, 1.1)
+    base = np.array(rgb, dtype=np.float32) * rng.uniform(0.9, 1.05)
     return np.asarray(base[None, None, :] * tone[:, :, None], dtype=np.float32)
 
 
-def _lighting(width: int, height: int, rng: np.random.Generator) -> npt.NDArray[np.float32]:
-    """A gentle gradient, brighter towards a lamp off one side (0.85 to 1.0)."""
+def _lighting(
+    width: int, height: int, rng: np.random.Generator, light: float
+) -> npt.NDArray[np.float32]:
+    """A gradient `light` deep across the frame, brighter towards a lamp off one side."""
     angle = rng.uniform(0, 2 * math.pi)
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
     along = (xs / width - 0.5) * math.cos(angle) + (ys / height - 0.5) * math.sin(angle)
-    return np.asarray(0.925 + 0.15 * along, dtype=np.float32)
+    return np.asarray(1 - light / 2 + light * along, dtype=np.float32)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from PIL import Image
 from call.frames import Image8
 from call.paper import A4_ASPECT, Quad, find_paper, sheet_aspect, still_of_paper, straighten
 from tests.kiosk.kiosk_scenes import PT_MM
-from tests.paper_scene import Scene, desk, measured_mark, photograph
+from tests.paper_scene import GREY_LAMINATE, Scene, desk, measured_mark, photograph
 from tests.paper_scene import test_page as a4_test_page
 
 FIVE_MP = (2592, 1944)  # a typical document camera's full-resolution still
@@ -152,6 +152,39 @@ def test_the_channel_order_does_not_matter() -> None:
     as_rgb, as_bgr = find_paper(frame), find_paper(np.ascontiguousarray(frame[:, :, ::-1]))
     assert as_rgb is not None
     assert as_bgr == as_rgb
+
+
+@pytest.mark.parametrize("camera", [FIVE_MP, FULL_HD], ids=["5MP", "1080p"])
+def test_a_sheet_on_a_pale_grey_desk_is_found_by_brightness_alone(camera: tuple[int, int]) -> None:
+    shot = photograph(
+        page(), camera, fill=0.85, tilt_deg=8.0, rotate_deg=5.0, seed=11, desk_rgb=GREY_LAMINATE
+    )
+    found = find_paper(shot.frame)
+    assert found is not None
+    errors = np.linalg.norm(found.points() - shot.quad.points(), axis=1)
+    assert errors.max() <= corner_tolerance(camera), errors
+
+
+@pytest.mark.parametrize("desk_rgb", [GREY_LAMINATE, (200, 200, 195)], ids=["grey", "pale"])
+def test_under_harsh_light_on_a_pale_desk_the_sheet_is_found_right_or_not_at_all(
+    desk_rgb: tuple[int, int, int],
+) -> None:
+    # Lit 40 % brighter on one side, the desk's bright side is as bright as the paper's dim one:
+    # a wrong crop would lose the paper, the whole frame keeps it.
+    shot = photograph(
+        page(),
+        FULL_HD,
+        fill=0.85,
+        tilt_deg=8.0,
+        rotate_deg=5.0,
+        seed=11,
+        desk_rgb=desk_rgb,
+        light=0.4,
+    )
+    found = find_paper(shot.frame)
+    if found is not None:
+        errors = np.linalg.norm(found.points() - shot.quad.points(), axis=1)
+        assert errors.max() <= corner_tolerance(FULL_HD), errors
 
 
 def test_a_bare_desk_has_no_paper_and_the_whole_frame_is_sent() -> None:
