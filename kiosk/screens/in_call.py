@@ -48,6 +48,7 @@ class InCallScreen(Screen):
     volume_clicked = pyqtSignal(int)  # -1 or +1
     phrase_clicked = pyqtSignal(object)  # Phrase
     document_camera_clicked = pyqtSignal()
+    paper_send_clicked = pyqtSignal()  # 「この紙を 送る」: a still of the paper to staff
     pad_opened = pyqtSignal()
     pad_closed = pyqtSignal()
     pad_cleared = pyqtSignal()
@@ -79,6 +80,7 @@ class InCallScreen(Screen):
         self.tools.pad_clear_clicked.connect(self.pad_cleared)
         self.tools.pad_clicked.connect(self._on_pad_clicked)
         self.stage.pad.stroke_drawn.connect(self.stroke_drawn)
+        self.stage.paper.send_clicked.connect(self.paper_send_clicked)
         self._pad_open = False
 
     def _side(self, theme: Theme) -> QWidget:

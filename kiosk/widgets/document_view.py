@@ -17,7 +17,7 @@ and it comes back as a `Detail`, drawn over the enlarged page, so zoomed text is
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PyQt6.QtCore import (
     QEasingCurve,
@@ -56,6 +56,9 @@ DRAG_THRESHOLD_PX = 16
 FOCUS_ANIMATION_MS = 400
 VIEW_SETTLES_MS = 250  # a view is reported once it has been still this long
 
+# Drawn over the picture in its drawn rectangle: the paper guide on the document camera's.
+Overlay = Callable[[QPainter, QRectF], None]
+
 
 def mark_color(text: str) -> QColor:
     """``#RRGGBB`` or ``#RRGGBBAA`` (call.content_messages colours)."""
@@ -78,6 +81,7 @@ class DocumentView(QWidget):
         self._data = b""
         self._detail: tuple[Detail, QImage, bytes] | None = None
         self._marks: tuple[Mark, ...] = ()
+        self._overlay: Overlay | None = None
         self._zoom = 1.0
         self._centre = QPointF(0.5, 0.5)  # the page point at the centre of the view, 0..1
         self._focus_serial: int | None = None
@@ -146,6 +150,11 @@ class DocumentView(QWidget):
         if self._image is not None:
             self._image.setDevicePixelRatio(self.devicePixelRatioF())
         self._clamp()
+
+    def set_overlay(self, overlay: Overlay | None) -> None:
+        """Something drawn over the picture, following it as it scales; None: nothing."""
+        self._overlay = overlay
+        self.update()
 
     def focus(self, box: Box, serial: int) -> None:
         """Staff's "look here": animate so that `box` (page fractions) fills the view."""
@@ -355,6 +364,8 @@ class DocumentView(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         for mark in self._marks:
             self._paint_mark(painter, mark, page)
+        if self._overlay is not None:
+            self._overlay(painter, page)
 
     def _paint_mark(self, painter: QPainter, mark: Mark, page: QRectF) -> None:
         def at(x: float, y: float) -> QPointF:

@@ -6,6 +6,13 @@ top left at its largest (`DocumentView`: 1:1 at fit); staff's words (the 筆談 
 text) take what the content leaves, to its right or below it, so nothing is ever drawn over
 the content and nothing moves when text arrives. A status (connecting, the other end's link is
 down) is a calm box over the video, or a line among the words beside content.
+
+While our document camera is on, the citizen is placing a paper, not reading one, so the live
+picture gives up a fifth of its width for the paper's own controls: the picture at 1280 x 720 at
+the top left (1:1 from a 720p camera, exactly two thirds of a 1080p one) with the guide frame on
+it, the `PaperPanel` in the 304 px to its right, the whole height, with its send button at the
+bottom right, and staff's words in the 1280 x 240 below the picture. The places come from the
+area's size alone, so nothing moves as a still is sent.
 """
 
 from __future__ import annotations
@@ -16,10 +23,11 @@ from PyQt6.QtWidgets import QHBoxLayout, QWidget
 
 from kiosk.engine import MediaFeeds
 from kiosk.theme import Theme
-from kiosk.viewmodels import ContentKind, Icon, InCallVM, MainArea
+from kiosk.viewmodels import ContentKind, Icon, InCallVM, MainArea, PaperVM
 from kiosk.widgets.bullet import Bullet
 from kiosk.widgets.document_view import DocumentView
 from kiosk.widgets.panel import Panel
+from kiosk.widgets.paper_panel import PaperGuide, PaperPanel
 from kiosk.widgets.text import KText, Role
 from kiosk.widgets.video_view import VideoView
 from kiosk.widgets.writing_pad import WritingPad
@@ -30,6 +38,7 @@ WORDS_MIN_WIDTH = 200  # a landscape A4 page leaves 215 px beside it
 WORDS_MIN_HEIGHT = 48  # a 16:9 share leaves 60 px below it: one line
 STRIP_HEIGHT = 120  # words below wide content get one line, the newest
 STRIP_TEXT_PX = 24  # the body minimum (kiosk-ux.md): with ruby above it, the line still fits
+PAPER_PANEL_WIDTH = 304  # beside the document camera's picture: 1280 + 16 + 304 = 1600
 
 
 class Stage(QWidget):
@@ -66,11 +75,15 @@ class Stage(QWidget):
             theme, Role.HEADING, color=theme.palette.notice.text, align=Qt.AlignmentFlag.AlignCenter
         )
         self.status.body.addWidget(self.status_text)
-        for child in (self.staff_video, self.document, self.pad, self.words, self.status):
+        self.paper = PaperPanel(theme)
+        self.guide = PaperGuide(theme)
+        children = (self.staff_video, self.document, self.pad, self.words, self.status, self.paper)
+        for child in children:
             child.setParent(self)
         self.document.viewport_changed.connect(self.viewport_changed)
         self.document.view_changed.connect(self.view_changed)
         self.status.hide()
+        self.paper.hide()
 
     def render(self, vm: InCallVM) -> None:  # type: ignore[override]  # a vm in
         self._vm = vm
@@ -89,7 +102,20 @@ class Stage(QWidget):
         self.staff_video.setVisible(vm.main is MainArea.VIDEO)
         self.hitsudan.set_text(vm.hitsudan)
         self.status_text.set_text(vm.status)
+        paper = self._paper()
+        self.paper.setVisible(paper is not None)
+        if paper is not None:
+            self.paper.render(paper)
+            self.guide.set_text(paper.guide)
+        self.document.set_overlay(None if paper is None else self.guide.paint)
         self._place()
+
+    def _paper(self) -> PaperVM | None:
+        """The paper's controls, while the document camera's picture has the main area."""
+        vm = self._vm
+        if vm is None or vm.main is not MainArea.CONTENT or vm.content is None:
+            return None
+        return vm.paper if vm.content.kind is ContentKind.DOCUMENT_CAMERA else None
 
     def show_media(self, feeds: MediaFeeds) -> None:
         content = None if self._vm is None else self._vm.content
@@ -116,11 +142,15 @@ class Stage(QWidget):
 
     def _place(self) -> None:
         area = self.rect()
-        # The document view always has the whole area, so the size it announces never depends
-        # on what is shown now; the pad too.
-        self.document.setGeometry(area)
+        # The document view announces the whole area, so the size staff render pages for never
+        # depends on what is shown now; it is given less only for the document camera's picture.
+        picture = self._picture(area)
+        self.document.setGeometry(area if picture.isEmpty() else picture)
         self.document.announce(area.size())
         self.pad.setGeometry(area)
+        if not picture.isEmpty():
+            left = picture.right() + 1 + GAP
+            self.paper.setGeometry(QRect(left, 0, area.right() - left + 1, area.height()))
         video = QRect(0, 0, round(area.width() * VIDEO_WIDTH_SHARE), area.height())
         video.setHeight(min(area.height(), video.width() * 3 // 4))
         self.staff_video.setGeometry(video)
@@ -135,6 +165,13 @@ class Stage(QWidget):
                 QRect(centre.x() - width // 2, centre.y() - height // 2, width, height)
             )
             self.status.raise_()
+
+    def _picture(self, area: QRect) -> QRect:
+        """The document camera's picture beside the paper panel (empty: not shown now)."""
+        if self.paper.isHidden():
+            return QRect()
+        width = area.width() - GAP - PAPER_PANEL_WIDTH
+        return QRect(0, 0, width, min(area.height(), width * 9 // 16))
 
     def _status(self) -> str:
         return "" if self._vm is None else self._vm.status
@@ -159,6 +196,11 @@ class Stage(QWidget):
 
     def _words_area(self, area: QRect, video: QRect) -> QRect:
         """What the video or the content leaves, to its right or below it: the larger."""
+        picture = self._picture(area)
+        if not picture.isEmpty():  # below the picture: the panel has the right
+            below = QRect(0, picture.bottom() + 1 + GAP // 2, picture.width(), 0)
+            below.setBottom(area.bottom())
+            return below
         taken = video if not self.staff_video.isHidden() else self.content_rect()
         if taken.isEmpty():
             taken = video

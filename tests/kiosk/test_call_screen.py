@@ -18,13 +18,15 @@ from kiosk_scenes import (
     RecordingEngine,
     a4_form,
     connected_controller,
+    layout_problems,
     person_frame,
     queued,
     scene_feeds,
     shown_window,
     started,
 )
-from PyQt6.QtCore import QPoint, QPointF, QRect
+from PyQt6.QtCore import QPoint, QPointF, QRect, QRectF, Qt
+from PyQt6.QtGui import QImage
 from PyQt6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -32,10 +34,13 @@ from call.document import fit_size
 from kiosk import engine as e
 from kiosk.controller import KioskController
 from kiosk.engine import Image8
-from kiosk.i18n import Language
+from kiosk.i18n import Language, Translator
 from kiosk.screens.in_call import InCallScreen
+from kiosk.theme import BLACK, YELLOW, Kind, Theme, contrast_ratio
 from kiosk.viewmodels import Page
 from kiosk.widgets.document_view import FOCUS_ANIMATION_MS, VIEW_SETTLES_MS
+from kiosk.widgets.paper_panel import OUTLINE_PX
+from kiosk.widgets.touch_button import TouchButton
 from kiosk.window import KioskWindow
 from signaling import protocol as p
 
@@ -142,7 +147,7 @@ def test_a_16_9_share_is_drawn_at_least_1600_px_wide(
 
 
 @pytest.mark.parametrize("large_text", [False, True], ids=["standard", "large-text"])
-def test_the_document_camera_frame_is_drawn_at_least_1600_px_wide(
+def test_the_document_camera_picture_is_drawn_1280_by_720_beside_the_paper_panel(
     qtbot: QtBot, large_text: bool
 ) -> None:
     controller, _, _ = _in_call(large_text=large_text)
@@ -150,7 +155,11 @@ def test_the_document_camera_frame_is_drawn_at_least_1600_px_wide(
     window = _window(qtbot, controller, document_camera=frame)
     controller.toggle_document_camera()
     window.screens[Page.IN_CALL].show_media(window._feeds)
-    assert _content_in_window(window).width() >= 1600
+    picture = _content_in_window(window)
+    panel = _rect_in(window, _call_screen(window).stage.paper)
+    assert (picture.width(), picture.height()) == (1280, 720)
+    assert panel.left() > picture.right()
+    assert panel.right() == window.width() - 1
 
 
 def test_the_call_screen_opens_no_window_of_its_own(qtbot: QtBot) -> None:
@@ -198,12 +207,18 @@ def _share_with_status(c: KioskController, engine: RecordingEngine) -> None:
     c.handle(p.PeerLinkChanged(session_id="s-1", online=False))
 
 
+def _document_camera_with_text(c: KioskController, engine: RecordingEngine) -> None:
+    c.toggle_document_camera()
+    c.handle(e.StaffText("s-1", "紙を 送ってください"))
+
+
 CONTENT_STATES: dict[str, Setup] = {
     "document": _document,
     "share-and-status": _share_with_status,
     "document-and-staff-text": _document_with_text,
     "share-and-staff-text": _share_with_text,
     "landscape-and-status": _landscape_with_status,
+    "document-camera-and-staff-text": _document_camera_with_text,
 }
 
 
@@ -394,3 +409,208 @@ def test_a_pinch_zooms_about_the_fingers(qtbot: QtBot) -> None:
 def _page_point(document: Any, at: QPointF) -> tuple[float, float]:
     page = document.page_rect()
     return ((at.x() - page.x()) / page.width(), (at.y() - page.y()) / page.height())
+
+
+# --- The paper under the document camera ---------------------------------------------------------
+
+DESK = (120, 92, 64)  # a brown desk, as the live picture
+BLUE_STILL, RED_STILL = (0, 90, 255), (255, 75, 0)
+
+
+def _paper_window(
+    qtbot: QtBot, language: Language, **switches: bool
+) -> tuple[KioskController, RecordingEngine, KioskWindow]:
+    """The call with the document camera on, its live picture a plain desk."""
+    controller, engine, _ = _in_call(language, large_text=switches.get("large_text", False))
+    if switches.get("high_contrast"):
+        controller.toggle_high_contrast()
+    desk = np.full((1080, 1920, 3), DESK, dtype=np.uint8)
+    window = _window(qtbot, controller, document_camera=desk)
+    controller.toggle_document_camera()
+    window.screens[Page.IN_CALL].show_media(window._feeds)
+    qtbot.wait(1)
+    return controller, engine, window
+
+
+def _still() -> Image8:
+    """A still as staff received it: an A4 sheet sideways, its left half blue, its right red."""
+    still = np.empty((840, 1188, 3), dtype=np.uint8)
+    still[:, :594] = BLUE_STILL
+    still[:, 594:] = RED_STILL
+    return still
+
+
+def _rgb(image: QImage, x: float, y: float) -> tuple[int, int, int]:
+    color = image.pixelColor(round(x), round(y))
+    return (color.red(), color.green(), color.blue())
+
+
+def _paper_places(window: KioskWindow) -> dict[str, QRect]:
+    stage = _call_screen(window).stage
+    return {
+        "picture": _content_in_window(window),
+        "send": _rect_in(window, stage.paper.send),
+        "still": _rect_in(window, stage.paper.still),
+        "status": _rect_in(window, stage.paper.status),
+        "words": _rect_in(window, stage.words),
+    }
+
+
+@pytest.mark.parametrize("grey", range(0, 256, 5))
+def test_the_guide_outline_stands_out_3_to_1_on_any_desk_or_paper(grey: int) -> None:
+    for background in ((grey, grey, grey), DESK, (255, 255, 255), (128, 64, 0), (0, 90, 255)):
+        assert max(contrast_ratio(YELLOW, background), contrast_ratio(BLACK, background)) >= 3
+
+
+@pytest.mark.parametrize("language", [Language.JA, Language.EN])
+def test_the_guide_frame_is_drawn_on_the_picture_in_a4_sideways(
+    qtbot: QtBot, language: Language
+) -> None:
+    _, _, window = _paper_window(qtbot, language)
+    stage = _call_screen(window).stage
+    picture = QRectF(stage.document.content_rect())
+    frame = stage.guide.frame(picture)
+    label = stage.guide.label_rect(picture)
+    grab = stage.document.grab().toImage()
+    middle = OUTLINE_PX / 2  # the yellow core of the outline, outside the frame
+    edges = {
+        "left": (frame.left() - middle, frame.center().y()),
+        "right": (frame.right() + middle, frame.center().y()),
+        "top": (frame.left() + frame.width() / 8, frame.top() - middle),
+        "bottom": (frame.center().x(), frame.bottom() + middle),
+    }
+    assert {edge: _rgb(grab, *at) for edge, at in edges.items()} == dict.fromkeys(edges, YELLOW)
+    assert _rgb(grab, frame.left() - OUTLINE_PX + 1, frame.center().y()) == BLACK
+    outside = _rgb(grab, frame.left() - OUTLINE_PX - 2, frame.center().y())
+    assert outside == DESK
+    assert contrast_ratio(YELLOW, outside) >= 3
+    # The place for the paper stays clear, the label sits outside it, and all is in the picture.
+    assert _rgb(grab, frame.center().x(), frame.center().y()) == DESK
+    assert not label.intersects(frame)
+    assert picture.contains(label)
+    assert frame.adjusted(-OUTLINE_PX, -OUTLINE_PX, OUTLINE_PX, OUTLINE_PX) in picture
+    assert _rgb(grab, label.left() + 8, label.center().y()) == YELLOW
+    assert frame.width() / frame.height() == pytest.approx(297 / 210, abs=0.002)
+    assert frame.height() >= 0.8 * picture.height()
+    print(
+        f"{language}: picture {picture.width():.0f}x{picture.height():.0f}, guide frame "
+        f"{frame.width():.0f}x{frame.height():.0f} at {frame.x():.0f},{frame.y():.0f}, label "
+        f"{label.width():.0f}x{label.height():.0f}"
+    )
+
+
+def test_the_guide_frame_follows_the_picture_when_it_scales(qtbot: QtBot) -> None:
+    _, _, window = _paper_window(qtbot, Language.JA)
+    document = _call_screen(window).stage.document
+    document.resize(960, 540)  # a 1080p camera drawn at half size
+    picture = QRectF(document.content_rect())
+    assert (picture.width(), picture.height()) == (960, 540)
+    frame = _call_screen(window).stage.guide.frame(picture)
+    grab = document.grab().toImage()
+    middle = OUTLINE_PX / 2
+    assert _rgb(grab, frame.left() - middle, frame.center().y()) == YELLOW
+    assert _rgb(grab, frame.center().x(), frame.bottom() + middle) == YELLOW
+
+
+@pytest.mark.parametrize("language", [Language.JA, Language.EN])
+def test_the_send_button_sends_a_still_then_shows_it_as_staff_received_it(
+    qtbot: QtBot, language: Language
+) -> None:
+    controller, engine, window = _paper_window(qtbot, language)
+    tr = Translator(language)
+    paper = _call_screen(window).stage.paper
+    send = paper.send
+    places = {"ready": _paper_places(window)}
+    assert send.isVisible()
+    assert send.isEnabled()
+    assert send.kind is Kind.GO
+    assert send.label() == tr("call.paper_send")
+    assert send.height() >= 80
+    assert not paper.status.isVisible()
+    assert paper.still.drawn_rect().isEmpty()
+
+    with qtbot.waitSignal(_call_screen(window).paper_send_clicked, timeout=1000):
+        qtbot.mouseClick(send, Qt.MouseButton.LeftButton)
+    assert engine.named("send_paper") == [("send_paper",)]
+    assert not send.isEnabled()
+    assert paper.status.isVisible()
+    assert paper.status.text() == tr("call.paper_sending")
+    qtbot.mouseClick(send, Qt.MouseButton.LeftButton)  # a second tap while one is on its way
+    assert len(engine.named("send_paper")) == 1
+    places["sending"] = _paper_places(window)
+
+    controller.handle(e.PaperSent(_still(), delivered=True))
+    qtbot.wait(1)
+    assert send.isEnabled()
+    assert send.kind is Kind.GO
+    assert paper.status.text() == tr("call.paper_sent")
+    assert paper.sent_label.isVisible()
+    assert paper.sent_label.text() == tr("call.paper_what_sent")
+    drawn = paper.still.drawn_rect()
+    grab = paper.still.grab().toImage()
+    third = drawn.width() / 3
+    assert _rgb(grab, drawn.left() + third, drawn.center().y()) == BLUE_STILL
+    assert _rgb(grab, drawn.right() - third, drawn.center().y()) == RED_STILL
+    assert drawn.width() / drawn.height() == pytest.approx(1188 / 840, abs=0.01)
+    places["sent"] = _paper_places(window)
+    assert places["sending"] == places["ready"]
+    assert places["sent"] == places["ready"]
+    assert window.findChildren(TouchButton)
+    assert layout_problems(window) == []
+    print(
+        f"{language}: send {send.width()}x{send.height()}, status {paper.status.width()}x"
+        f"{paper.status.height()} at {_theme(controller).body_px} px, still drawn "
+        f"{drawn.width()}x{drawn.height()}"
+    )
+
+
+def test_a_still_that_did_not_arrive_says_so_and_the_button_works_again(qtbot: QtBot) -> None:
+    controller, engine, window = _paper_window(qtbot, Language.JA)
+    paper = _call_screen(window).stage.paper
+    qtbot.mouseClick(paper.send, Qt.MouseButton.LeftButton)
+    controller.handle(e.PaperSent(None, delivered=False))
+    assert paper.status.text() == Translator(Language.JA)("call.paper_not_sent")
+    assert paper.send.isEnabled()
+    assert paper.still.drawn_rect().isEmpty()
+    qtbot.mouseClick(paper.send, Qt.MouseButton.LeftButton)
+    assert len(engine.named("send_paper")) == 2
+
+
+def test_staff_words_show_below_the_picture_while_the_paper_is_placed(qtbot: QtBot) -> None:
+    controller, _, window = _paper_window(qtbot, Language.JA)
+    controller.handle(e.StaffText("s-1", "紙を 送ってください"))
+    qtbot.wait(1)
+    stage = _call_screen(window).stage
+    places = _paper_places(window)
+    assert stage.words.isVisible()
+    assert "紙を 送ってください" in stage.staff_texts.text()
+    assert places["words"].top() > places["picture"].bottom()
+    assert not places["words"].intersects(_rect_in(window, stage.paper))
+
+
+@pytest.mark.parametrize(
+    "switches",
+    [{"large_text": True}, {"high_contrast": True}, {"large_text": True, "high_contrast": True}],
+    ids=["large-text", "high-contrast", "both"],
+)
+@pytest.mark.parametrize("language", list(Language))
+def test_large_text_and_high_contrast_drop_nothing_of_the_paper(
+    qtbot: QtBot, language: Language, switches: dict[str, bool]
+) -> None:
+    controller, _, window = _paper_window(qtbot, language, **switches)
+    stage = _call_screen(window).stage
+    before = _paper_places(window)
+    qtbot.mouseClick(stage.paper.send, Qt.MouseButton.LeftButton)
+    controller.handle(e.PaperSent(_still(), delivered=True))
+    qtbot.wait(1)
+    paper = stage.paper
+    shown = (paper.send, paper.status, paper.sent_label, paper.still, stage.words)
+    assert all(widget.isVisible() for widget in shown)
+    assert not paper.still.drawn_rect().isEmpty()
+    assert stage.guide.frame(QRectF(stage.document.content_rect())).height() > 500
+    assert _paper_places(window) == before
+    assert layout_problems(window) == []
+
+
+def _theme(controller: KioskController) -> Theme:
+    return controller.view().theme
