@@ -34,6 +34,7 @@ EDGE_PX = 4  # each black edge of the outline
 CORE_PX = 8  # the yellow between them
 OUTLINE_PX = 2 * EDGE_PX + CORE_PX  # drawn outside the frame: the place itself stays clear
 LABEL_PAD = (20, 8)  # inside the guide's label: sides, top and bottom
+LABEL_CLEARANCE = 10  # above the label: it does not touch the picture's edge
 FRAME_EDGE = YELLOW  # the colour a test finds on the frame's edges
 GAP = 16
 EDGE_GAP = 12
@@ -47,7 +48,7 @@ def guide_frame(picture: QRectF, label_height: float) -> QRectF:
     """Where the paper goes: an A4 sheet sideways, as large as fits in `picture` with a margin
     and `label_height` above it for the label (both in the picture's drawn pixels)."""
     margin = max(OUTLINE_PX, picture.height() * MARGIN)
-    top = max(margin, label_height + OUTLINE_PX)
+    top = max(margin, LABEL_CLEARANCE + label_height + OUTLINE_PX)
     room = picture.adjusted(margin, top, -margin, -margin)
     if room.width() <= 0 or room.height() <= 0:
         return QRectF()

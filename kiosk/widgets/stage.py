@@ -27,7 +27,7 @@ from kiosk.viewmodels import ContentKind, Icon, InCallVM, MainArea, PaperVM
 from kiosk.widgets.bullet import Bullet
 from kiosk.widgets.document_view import DocumentView
 from kiosk.widgets.panel import Panel
-from kiosk.widgets.paper_panel import PaperGuide, PaperPanel
+from kiosk.widgets.paper_panel import EDGE_GAP, PaperGuide, PaperPanel
 from kiosk.widgets.text import KText, Role
 from kiosk.widgets.video_view import VideoView
 from kiosk.widgets.writing_pad import WritingPad
@@ -199,7 +199,7 @@ class Stage(QWidget):
         picture = self._picture(area)
         if not picture.isEmpty():  # below the picture: the panel has the right
             below = QRect(0, picture.bottom() + 1 + GAP // 2, picture.width(), 0)
-            below.setBottom(area.bottom())
+            below.setBottom(area.bottom() - EDGE_GAP)  # level with the send button's foot
             return below
         taken = video if not self.staff_video.isHidden() else self.content_rect()
         if taken.isEmpty():

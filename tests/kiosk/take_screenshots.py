@@ -79,7 +79,7 @@ def paper_photograph() -> Image8:
         desk.paste(a4_form(3.0).rotate(90, expand=True), (520, 120))
         return np.asarray(desk, dtype=np.uint8)
     page = test_page(4.0)
-    return photograph(page, (1920, 1080), fill=0.78, tilt_deg=14, rotate_deg=92, seed=3).frame
+    return photograph(page, (1920, 1080), fill=0.72, tilt_deg=14, rotate_deg=92, seed=3).frame
 
 
 @cache
