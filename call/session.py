@@ -487,7 +487,7 @@ class CallSession:
                 if role is TrackRole.AUDIO:
                     self._media.play_audio(track)
                 else:
-                    self._spawn(self._read_video(role, track))
+                    self._spawn(self._read_video(generation, role, track))
             case ChannelArrived(channel):
                 self._adopt_channel(generation, channel)
             case ConnectionChanged(state):
@@ -610,7 +610,7 @@ class CallSession:
                 readings.append(TrackReading(kind, Direction.INBOUND, got, self._inbound.get(role)))
         return readings
 
-    async def _read_video(self, role: TrackRole, track: MediaStreamTrack) -> None:
+    async def _read_video(self, generation: int, role: TrackRole, track: MediaStreamTrack) -> None:
         # Always drain: aiortc's receive queue is unbounded. Only the newest frame is kept.
         holder = self._remote_camera if role is TrackRole.CAMERA else self._remote_content
         meter = self._inbound[role]
@@ -621,6 +621,9 @@ class CallSession:
                 return
             if not isinstance(frame, av.VideoFrame):
                 continue
+            # The peer's camera keeps coming while its data channels wait out a retransmission
+            # (aiortc's SCTP backs off for seconds when a busy machine drops a packet).
+            self._peer_spoke(generation)
             meter.count(frame.width, frame.height)
             if role is TrackRole.CAMERA or self.sharing.remote_kind is not None:
                 holder.put(frame)

@@ -453,11 +453,16 @@ async def test_pages_crossing_while_heartbeats_wait_behind_them_are_no_loss(
     call = staff.engine.call
     assert call is not None
     # Staff's heartbeats stop reaching the kiosk, as when they queue behind a page on a slow
-    # link; what staff send on the content channel still arrives.
+    # link, and so does their camera (also a sign of life); what staff send on the content
+    # channel still arrives.
     control = call._control
     assert control is not None
     send = control.send
     control.send = lambda message: isinstance(message, Heartbeat) or send(message)  # type: ignore[method-assign]
+    assert call.peer is not None
+    camera = call.peer.transceiver(TrackRole.CAMERA)
+    assert camera is not None
+    camera.sender.replaceTrack(None)
     crossing_until = asyncio.get_running_loop().time() + 3 * TIMERS.loss_timeout
     while asyncio.get_running_loop().time() < crossing_until:
         assert await call.sharing.show_page("doc", 0, 1, small_page()) == "sent"
