@@ -18,7 +18,15 @@ import pytest
 from PIL import Image
 
 from call.frames import Image8
-from call.paper import A4_ASPECT, Quad, find_paper, sheet_aspect, still_of_paper, straighten
+from call.paper import (
+    A4_ASPECT,
+    Quad,
+    evened,
+    find_paper,
+    sheet_aspect,
+    still_of_paper,
+    straighten,
+)
 from tests.kiosk.kiosk_scenes import PT_MM
 from tests.paper_scene import GREY_LAMINATE, Scene, desk, measured_mark, photograph
 from tests.paper_scene import test_page as a4_test_page
@@ -187,6 +195,40 @@ def test_under_harsh_light_on_a_pale_desk_the_sheet_is_found_right_or_not_at_all
         assert errors.max() <= corner_tolerance(FULL_HD), errors
 
 
+@functools.cache
+def unevenly_lit_still() -> Image8:
+    # Lit 40 % brighter on one side than the other: a lamp beside the kiosk.
+    shot = photograph(page(), FIVE_MP, fill=0.85, tilt_deg=6.0, rotate_deg=2.0, seed=12, light=0.4)
+    still = still_of_paper(shot.frame)
+    assert still.cropped
+    return still.image
+
+
+def left_margin(image: Image8) -> Image8:
+    """The blank strip between the sheet's left edge and its text (3 to 15 mm of 210)."""
+    height, width = image.shape[:2]
+    return image[height // 10 : height * 9 // 10, width * 3 // 210 : width * 15 // 210]
+
+
+def test_evening_takes_out_the_uneven_light_and_the_noise_on_the_paper() -> None:
+    still = unevenly_lit_still()
+    before, after = left_margin(still), left_margin(evened(still))
+    assert np.ptp(before.mean(axis=2)) > 40
+    assert np.mean(after >= 250) > 0.99
+
+
+def test_evening_keeps_the_text_as_large_and_the_still_shrinks_several_times() -> None:
+    still = unevenly_lit_still()
+    even = evened(still)
+    before, after = measured_mark(still), measured_mark(even)
+    assert before is not None
+    assert after is not None
+    assert after.em == pytest.approx(before.em, rel=0.03)
+    png = [len(cv2.imencode(".png", image)[1]) for image in (still, even)]
+    print(f"\nlossless PNG of the still: {png[0] / 1e6:.2f} MB, evened {png[1] / 1e6:.2f} MB")
+    assert png[1] * 4 < png[0]
+
+
 def test_a_bare_desk_has_no_paper_and_the_whole_frame_is_sent() -> None:
     frame = np.clip(desk(1920, 1080, np.random.default_rng(9)), 0, 255).astype(np.uint8)
     assert find_paper(frame) is None
@@ -237,6 +279,7 @@ def test_a_frame_that_is_no_photograph_gives_no_paper_and_itself(name: str) -> N
     still = still_of_paper(frame)
     assert still.image is frame
     assert not still.cropped
+    assert evened(frame).shape == frame.shape
 
 
 def test_quad_corners_are_ordered_as_the_frame_shows_them() -> None:
