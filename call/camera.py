@@ -15,15 +15,13 @@ Threads:
   when a call ends) never closes the device; only `CameraCapture.close` does.
 
 Modes: a face camera is opened at the size asked for. A document camera asks for the best the
-device offers (`CameraSettings.best`): OpenCV cannot list a device's modes portably, so
-`probe_best_mode` asks for MJPG (what lets a UVC camera give 1080p at 30 fps over USB 2), then
-for sizes from large to small, keeps what the device reports it really set, and confirms the
-largest with one read. The opened mode is `CameraCapture.mode` and is in the OK state's message.
+device offers (`CameraSettings.best`), which `call.camera_modes` probes for. The opened mode is
+`CameraCapture.mode` and is in the OK state's message.
 
 Live video is at most `LIVE_MAX_SIZE` (a larger capture is scaled down for the track, while
 `latest_frame()` keeps the full resolution for stills), and each track lowers its frame rate,
 never its size, when its consumer (the encoder and the paced send) cannot keep up
-(`FrameRateGovernor`).
+(`call.frame_rate`).
 
 The frame slot and the track base are in `call.frames`, the pictures in `call.pictures`.
 """
@@ -32,40 +30,34 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any, Final, Protocol, Self
+from typing import Final, Self
 
 import av
 import cv2
 import numpy as np
 
+from call.camera_modes import (
+    PREFERRED_FOURCC,
+    CameraMode,
+    OpenDevice,
+    VideoDevice,
+    open_with_opencv,
+    probe_best_mode,
+    set_exact_mode,
+)
+from call.frame_rate import FrameRateGovernor
 from call.frames import CapturedFrame, FrameSlot, FrameSlotTrack, Image8
 from call.pictures import SyntheticPattern, paused_frame
 
 logger = logging.getLogger(__name__)
 
 PAUSED_FPS: Final = 5.0  # a still frame needs no more, and costs the encoder next to nothing
-# Sizes a best-mode probe asks for, largest first: common UVC document-camera and webcam modes.
-PROBE_SIZES: Final = (
-    (3840, 2160),
-    (3264, 2448),
-    (2592, 1944),
-    (1920, 1080),
-    (1600, 1200),
-    (1280, 720),
-    (1024, 768),
-    (800, 600),
-    (640, 480),
-)
-PREFERRED_FOURCC: Final = "MJPG"  # compressed on the wire: 1080p at 30 fps fits USB 2
 LIVE_MAX_SIZE: Final = (1920, 1080)  # a track scales a larger capture down to fit this
-CONFIRM_READS: Final = 3  # reads a probe tries for a frame of the chosen size
-MIN_LIVE_FPS: Final = 5.0  # the governor goes no lower: a paper held up still reads at 5 fps
 
 
 class CameraStatus(StrEnum):
@@ -84,68 +76,11 @@ SYNTHETIC_CAMERA: Final = None
 
 
 @dataclass(frozen=True, slots=True)
-class CameraMode:
-    """A size, rate and pixel format a device delivers (or is asked for)."""
-
-    width: int
-    height: int
-    fps: float
-    fourcc: str = ""  # "MJPG", "YUYV"...; "" for the device's default format
-
-    def __str__(self) -> str:
-        text = f"{self.width}x{self.height}@{self.fps:g}"
-        return f"{text} {self.fourcc}" if self.fourcc else text
-
-
-_MODE_PATTERN: Final = re.compile(
-    r"(?P<width>\d{2,5})x(?P<height>\d{2,5})(?:@(?P<fps>\d+(?:\.\d+)?))?(?:\s+(?P<fourcc>\w{4}))?"
-)
-BEST: Final = "best"
-
-
-def parse_camera_mode(text: str, *, default_fps: float = 30.0) -> CameraMode | None:
-    """ "best" -> None; "1280x720", "1920x1080@15" or "1920x1080@30 MJPG" -> that mode."""
-    spec = text.strip()
-    if spec.lower() == BEST:
-        return None
-    match = _MODE_PATTERN.fullmatch(spec)
-    if match is None:
-        raise ValueError(
-            f"camera mode {text!r}: use best, WIDTHxHEIGHT, WIDTHxHEIGHT@FPS "
-            "or WIDTHxHEIGHT@FPS FOURCC (such as 1920x1080@30 MJPG)"
-        )
-    fps = float(match["fps"] or default_fps)
-    mode = CameraMode(
-        int(match["width"]), int(match["height"]), fps, (match["fourcc"] or "").upper()
-    )
-    if mode.width <= 0 or mode.height <= 0 or mode.fps <= 0:
-        raise ValueError(f"camera mode {text!r}: sizes and rate must be positive")
-    return mode
-
-
-class VideoDevice(Protocol):
-    """The part of `cv2.VideoCapture` the capture uses; tests/uvc_device.py fakes a UVC camera."""
-
-    def isOpened(self) -> bool: ...  # noqa: N802  # OpenCV's names
-    def set(self, prop: int, value: float, /) -> bool: ...
-    def get(self, prop: int, /) -> float: ...
-    def read(self) -> tuple[bool, Any]: ...
-    def release(self) -> None: ...
-
-
-OpenDevice = Callable[[int | str, int], VideoDevice]
-
-
-def open_with_opencv(device: int | str, backend: int) -> VideoDevice:
-    return cv2.VideoCapture(device, backend)
-
-
-@dataclass(frozen=True, slots=True)
 class CameraSettings:
     """Which device to open and how; width, height and fps are requests the device may round.
 
     With `best`, width and height are only the test pattern's size until the device opens: the
-    device is probed for its largest mode (module docstring).
+    device is probed for its largest mode (`call.camera_modes.probe_best_mode`).
     """
 
     # An index, a device path such as /dev/video2, or a video file; SYNTHETIC_CAMERA (None) for
@@ -220,46 +155,6 @@ class CaptureThread:
         raise NotImplementedError
 
 
-class FrameRateGovernor:
-    """The rate a track may ask for frames at, lowered while its consumer cannot keep up.
-
-    Sans-I/O: the track reports how long its consumer held each frame (aiortc's sender encodes
-    it and sends it through the pacer before it asks for the next), and reads `fps`. The rate
-    falls when that time passes `headroom` of the frame interval and rises again when it
-    shrinks, between `floor` and `ceiling`. Lowering the rate, not the size, keeps a paper's
-    text readable when the CPU or the link is short.
-    """
-
-    def __init__(
-        self,
-        ceiling: float,
-        *,
-        floor: float = MIN_LIVE_FPS,
-        headroom: float = 0.8,
-        smoothing: float = 0.2,
-    ) -> None:
-        if ceiling <= 0 or not 0 < headroom <= 1 or not 0 < smoothing <= 1:
-            raise ValueError(f"bad governor: {ceiling} fps, headroom {headroom}, {smoothing}")
-        self.ceiling = ceiling
-        self.floor = min(floor, ceiling)
-        self.headroom = headroom
-        self.smoothing = smoothing
-        self._held: float | None = None  # smoothed seconds per frame in the consumer
-
-    def consumed(self, seconds: float) -> None:
-        """The consumer held the last frame this long before asking for the next."""
-        seconds = max(0.0, seconds)
-        held = self._held
-        self._held = seconds if held is None else held + self.smoothing * (seconds - held)
-
-    @property
-    def fps(self) -> float:
-        held = self._held
-        if held is None or held <= 0:
-            return self.ceiling
-        return max(self.floor, min(self.ceiling, self.headroom / held))
-
-
 class CameraTrack(FrameSlotTrack):
     """A consumer of a `CameraCapture`: stopping it leaves the capture running.
 
@@ -277,7 +172,7 @@ class CameraTrack(FrameSlotTrack):
     async def recv(self) -> av.VideoFrame:
         if self._returned_at is not None:
             self.governor.consumed(time.monotonic() - self._returned_at)
-        self._interval = 1.0 / self.governor.fps  # FrameSlotTrack paces by it
+        self.fps = self.governor.fps
         frame = await super().recv()
         size = fit_within((frame.width, frame.height), self.max_size)
         if size != (frame.width, frame.height):
@@ -301,112 +196,6 @@ def fit_within(size: tuple[int, int], bound: tuple[int, int]) -> tuple[int, int]
     if scale >= 1:
         return size
     return max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2)
-
-
-# ---------------------------------------------------------------------------------------------
-# Opening a device at a mode
-
-
-def fourcc_text(code: float) -> str:
-    """OpenCV's CAP_PROP_FOURCC as text ("MJPG"); "" when the backend has none."""
-    raw = int(code).to_bytes(4, "little", signed=False) if 0 < code < 2**32 else b""
-    text = raw.decode("ascii", errors="replace")
-    return text if text.isprintable() and text.strip() else ""
-
-
-def current_mode(device: VideoDevice) -> CameraMode:
-    """What the device reports it is set to now."""
-    return CameraMode(
-        int(device.get(cv2.CAP_PROP_FRAME_WIDTH)),
-        int(device.get(cv2.CAP_PROP_FRAME_HEIGHT)),
-        float(device.get(cv2.CAP_PROP_FPS)),
-        fourcc_text(device.get(cv2.CAP_PROP_FOURCC)),
-    )
-
-
-def ask_for_format(device: VideoDevice, fourcc: str) -> bool:
-    """Ask for a pixel format; True if the device reports that it took it."""
-    device.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter.fourcc(*fourcc))
-    return fourcc_text(device.get(cv2.CAP_PROP_FOURCC)) == fourcc
-
-
-def ask_for_size(device: VideoDevice, width: int, height: int) -> tuple[int, int]:
-    """Ask for a size; the size the device really set (a driver snaps to one it offers)."""
-    device.set(cv2.CAP_PROP_FRAME_WIDTH, width)
-    device.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
-    return int(device.get(cv2.CAP_PROP_FRAME_WIDTH)), int(device.get(cv2.CAP_PROP_FRAME_HEIGHT))
-
-
-@dataclass(frozen=True, slots=True)
-class ProbedMode:
-    mode: CameraMode
-    first_frame: Image8 | None  # the confirming read, to show at once
-    sizes_tried: tuple[tuple[int, int], ...]  # sizes the device took, in the order confirmed
-
-
-def probe_best_mode(
-    device: VideoDevice,
-    fps: float,
-    *,
-    fourcc: str = PREFERRED_FOURCC,
-    sizes: Sequence[tuple[int, int]] = PROBE_SIZES,
-) -> ProbedMode:
-    """Set `device` to the largest size it really delivers, at up to `fps`.
-
-    Asks for `fourcc` first (a refusal keeps the device's own format), then for `sizes` from
-    large to small, noting the size the device reports it set after each, until one is taken as
-    asked (the rest are smaller). The largest noted is confirmed with a read of that shape; if
-    none is, every size is asked for and the rest tried. May raise `cv2.error` from the device.
-    """
-    if fourcc:
-        ask_for_format(device, fourcc)
-    tried: list[tuple[int, int]] = []
-    for exhaustive in (False, True):
-        seen = _sizes_taken(device, sizes, exhaustive=exhaustive) - set(tried)
-        for width, height in sorted(seen, key=lambda size: size[0] * size[1], reverse=True):
-            tried.append((width, height))
-            if ask_for_size(device, width, height) != (width, height):
-                continue
-            device.set(cv2.CAP_PROP_FPS, fps)
-            image = _read_shaped(device, width, height)
-            if image is not None:
-                return ProbedMode(current_mode(device), image, tuple(tried))
-    return ProbedMode(current_mode(device), None, tuple(tried))
-
-
-def _sizes_taken(
-    device: VideoDevice, sizes: Sequence[tuple[int, int]], *, exhaustive: bool
-) -> set[tuple[int, int]]:
-    taken: set[tuple[int, int]] = set()
-    for width, height in sizes:
-        got = ask_for_size(device, width, height)
-        if got[0] > 0 and got[1] > 0:
-            taken.add(got)
-        if got == (width, height) and not exhaustive:
-            break
-    return taken
-
-
-def _read_shaped(
-    device: VideoDevice, width: int, height: int, attempts: int = CONFIRM_READS
-) -> Image8 | None:
-    for _ in range(attempts):  # a USB camera's first read after a change may come back empty
-        try:
-            ok, image = device.read()
-        except cv2.error:
-            return None
-        if ok and image is not None:
-            return np.asarray(image, dtype=np.uint8) if image.shape == (height, width, 3) else None
-    return None
-
-
-def set_exact_mode(device: VideoDevice, settings: CameraSettings) -> CameraMode:
-    """Ask for the settings' own mode; what the device really set (it may round)."""
-    if settings.fourcc:
-        ask_for_format(device, settings.fourcc)
-    ask_for_size(device, settings.width, settings.height)
-    device.set(cv2.CAP_PROP_FPS, settings.fps)
-    return current_mode(device)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -534,7 +323,8 @@ class CameraCapture(CaptureThread):
                 mode, first = probed.mode, probed.first_frame
                 how = "the largest it delivers"
             else:
-                mode, how = set_exact_mode(capture, settings), "as set"
+                asked = CameraMode(settings.width, settings.height, settings.fps, settings.fourcc)
+                mode, how = set_exact_mode(capture, asked), "as set"
         except cv2.error as exc:
             self._refused(capture, f"{name} refused its settings: {exc}")
             return None

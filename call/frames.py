@@ -113,14 +113,24 @@ class FrameSlotTrack(MediaStreamTrack):
 
     def __init__(self, slot: FrameSlot, fps: float) -> None:
         super().__init__()
-        if fps <= 0:
-            raise ValueError(f"fps must be positive, not {fps}")
         self._slot = slot
-        self._interval = 1.0 / fps
+        self.fps = fps
         self._sequence = 0
         self._origin: float | None = None
         self._last_pts = -1
         self._due = 0.0
+
+    @property
+    def fps(self) -> float:
+        """The most frames a second this track sends."""
+        return 1.0 / self._interval
+
+    @fps.setter
+    def fps(self, fps: float) -> None:
+        """Pace from the next frame on; a subclass may change it between frames."""
+        if fps <= 0:
+            raise ValueError(f"fps must be positive, not {fps}")
+        self._interval = 1.0 / fps
 
     async def recv(self) -> av.VideoFrame:
         if self.readyState != "live":

@@ -34,7 +34,8 @@ from PyQt6.QtCore import QObject, pyqtSignal
 from call.audio_meter import SILENCE_DBFS, AudioLevel, AudioSide
 from call.audio_meter import SpeakingChanged as EngineSpeakingChanged
 from call.bridge import EngineBridge, EventOutbox
-from call.camera import CameraCapture, CameraMode, CameraSettings
+from call.camera import CameraCapture, CameraSettings
+from call.camera_modes import CameraMode
 from call.content_messages import ClearMarks, Focus, Marks, View
 from call.content_messages import DocumentClosed as EngineDocumentClosed
 from call.control_channel import ContentKind, QuickPhrase

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from call.camera import CameraMode, parse_camera_mode
+from call.camera_modes import CameraMode, parse_camera_mode
 from kiosk.i18n import Language
 
 ENV_PREFIX = "MADOGUCHI_KIOSK_"

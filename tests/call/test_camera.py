@@ -21,19 +21,16 @@ import pytest
 from aiortc.mediastreams import MediaStreamError
 
 from call.camera import (
-    MIN_LIVE_FPS,
     PAUSED_FPS,
     SYNTHETIC_CAMERA,
     CameraCapture,
-    CameraMode,
     CameraSettings,
     CameraState,
     CameraStatus,
-    FrameRateGovernor,
     fit_within,
-    fourcc_text,
-    parse_camera_mode,
 )
+from call.camera_modes import CameraMode, fourcc_text, parse_camera_mode
+from call.frame_rate import MIN_LIVE_FPS, FrameRateGovernor
 from call.frames import CapturedFrame, FrameSlot, FrameSlotClosed
 from call.pictures import SyntheticPattern, paused_frame
 

@@ -16,15 +16,8 @@ import numpy as np
 import pytest
 from aiortc.mediastreams import MediaStreamTrack
 
-from call.camera import (
-    SYNTHETIC_CAMERA,
-    CameraCapture,
-    CameraMode,
-    CameraSettings,
-    CameraStatus,
-    parse_camera_mode,
-    probe_best_mode,
-)
+from call.camera import SYNTHETIC_CAMERA, CameraCapture, CameraSettings, CameraStatus
+from call.camera_modes import CameraMode, parse_camera_mode, probe_best_mode
 from call.peer import ContentTuning, Peer, PeerEvent, RemoteTrackArrived, TrackRole
 from call.video_tuning import PinnedVp8Encoder, sender_encoder
 from tests.call.test_camera import UNIT, WAIT, StatusLog, wait_for_frame

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from call.camera import CameraMode, CameraSettings
+from call.camera import CameraSettings
+from call.camera_modes import CameraMode
 from kiosk.settings import KioskSettings, SettingsError, load_settings
 
 NEEDED = {"server": "ws://hub:8765/ws", "token": "t"}
