@@ -139,6 +139,8 @@ class ConsoleApp(QObject):
         w.call.pad.surface.stroke_drawn.connect(c.draw_stroke)
         w.call.pad.open_requested.connect(c.open_pad)
         w.call.pad.clear_requested.connect(c.clear_pad)
+        w.call.paper.take_still_requested.connect(c.take_paper)
+        w.call.paper.show_back_requested.connect(c.show_paper)
         w.wrap_up.wrap_up_requested.connect(c.wrap_up)
         w.closing.connect(self._on_window_closing)
 

@@ -265,6 +265,14 @@ class Consultation:
         if kept:
             engine.send_marks(document.doc_id, document.page, kept)
 
+    def _paper_of(self, document: _Document) -> tuple[int, PaperStill | None]:
+        """The still a document shows back and its number in the call, from 1; (0, None): a file."""
+        if not document.path:
+            for number, paper in enumerate(self.papers, start=1):
+                if paper.paper_id == document.doc_id:
+                    return number, paper
+        return 0, None
+
     # --- The view -------------------------------------------------------------------------------
 
     def view(self, now: float, camera_problem: str, facts: PageFacts | None = None) -> CallView:
@@ -275,9 +283,11 @@ class Consultation:
             marks: list[PageMark] = list(d.marks.get(d.page, {}).values())
             if d.pointer is not None and d.pointer.visible:
                 marks.append(d.pointer)
+            number, paper = self._paper_of(d)
             document = DocumentView(
                 d.doc_id, d.path, Path(d.path).name, d.page, d.page_count, self.tool,
                 tuple(marks), d.delivered, self.citizen_screen(facts),
+                image=None if paper is None else paper.image, paper_number=number,
             )  # fmt: skip
         return CallView(
             session_id=started.session_id,

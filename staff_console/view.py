@@ -120,6 +120,9 @@ class DocumentView:
     marks: tuple[PageMark, ...]
     delivered: bool  # the kiosk showed this page
     citizen: CitizenScreen | None = None  # None: no page open
+    # The citizen's paper shown back has no file (path ""): its pixels, and its number in the call.
+    image: Rgb | None = field(default=None, repr=False, compare=False)
+    paper_number: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,6 +98,12 @@ MESSAGES: Final[dict[str, str]] = {
     "paper.leave_full_screen": "Leave full screen (Esc)",
     "paper.in_window": "The paper is shown in its own window.",
     "paper.bring_back": "Bring it back here",
+    "paper.show_back": "Show the citizen",
+    "paper.show_back_hint": (
+        "Shows this still on the kiosk; point at it and mark it in the document tab"
+    ),
+    "paper.shown_back": "On the kiosk",
+    "paper.still": "Still {number}",
     "quality.unknown": "Quality: measuring",
     "quality.good": "Quality: good",
     "quality.fair": "Quality: fair",
@@ -156,6 +162,7 @@ MESSAGES: Final[dict[str, str]] = {
     "document.sending": "Sending…",
     "document.not_shown": "The kiosk could not show the page: {reason}",
     "document.cannot_open": "Cannot open {name}: {reason}",
+    "document.paper_name": "Citizen's paper {number}",
     "paper.arrived": "A photo of the citizen's paper arrived",
     "document.filter": "Documents (*.pdf *.png *.jpg *.jpeg *.webp *.tif *.tiff)",
     "tool.pointer": "Point",

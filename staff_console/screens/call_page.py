@@ -26,7 +26,7 @@ from staff_console.screens.message_panel import MessagePanel
 from staff_console.screens.paper_window import PaperTab
 from staff_console.screens.video_view import Rgb, VideoView
 from staff_console.screens.writing_pad import PadPanel
-from staff_console.view import CallView, ConsoleView, Quality
+from staff_console.view import CallView, ConsoleView, PaperStill, Quality
 
 QUALITY_COLOURS = {
     Quality.UNKNOWN: "#6b6b6b",
@@ -114,6 +114,7 @@ class CallPage(QWidget):
         self.pad = PadPanel(tr)
         self.paper = PaperTab(tr)  # the document camera, or a still of the paper, to read
         self._paper_shown: str | None = None  # the newest still's id, once put up
+        self._shown_back: str | None = None  # the still on the kiosk now, as last rendered
         self._camera_on = False  # the kiosk's document camera, as last rendered
         self.tabs = QTabWidget()
         self.tabs.addTab(self.documents, tr("document.title"))
@@ -167,12 +168,21 @@ class CallPage(QWidget):
         if call.pad.open and not self._pad_open:  # the citizen opened it: show what they write
             self.tabs.setCurrentWidget(self.pad)
         self._pad_open = call.pad.open
+        self._render_paper(call)
+
+    def _render_paper(self, call: CallView) -> None:
+        self._camera_on = call.remote_content == "document_camera"
+        document = call.document
+        shown_back = None if document is None or document.image is None else document.doc_id
+        self.paper.render(call.papers, shown_back, self._camera_on)
         newest = call.papers[-1] if call.papers else None
         if newest is not None and newest.paper_id != self._paper_shown:
             self._paper_shown = newest.paper_id  # a new still comes up to read, once
-            self.show_still(newest.image)
-        self._camera_on = call.remote_content == "document_camera"
+            self.show_still(newest)
         self._show_paper_tab(self._camera_on or self.paper.showing_still)
+        if shown_back is not None and shown_back != self._shown_back:
+            self.tabs.setCurrentWidget(self.documents)  # where staff point at it and mark it
+        self._shown_back = shown_back
 
     def _render_state(self, call: CallView) -> None:
         tr = self._tr
@@ -202,11 +212,12 @@ class CallPage(QWidget):
         if self.tabs.indexOf(self.paper) >= 0:
             self.paper.show_frame(content)
 
-    def show_still(self, still: Rgb | None) -> None:
+    def show_still(self, still: PaperStill | None) -> None:
         """A still of the citizen's paper to read, at fit; None goes back to the live camera."""
         self.paper.show_still(still)
         if still is not None:
             self._show_paper_tab(True)
+            self.tabs.setCurrentWidget(self.paper)
 
     def _show_paper_tab(self, wanted: bool) -> None:
         shown = self.tabs.indexOf(self.paper) >= 0
@@ -223,9 +234,9 @@ class CallPage(QWidget):
     def hideEvent(self, event: QHideEvent | None) -> None:  # noqa: N802  # Qt override
         # The page leaves the stack only when the call is over: nothing of it stays on screen.
         if event is not None and not event.spontaneous():
-            self.paper.show_still(None)
-            self.paper.close_window()
-            self._paper_shown = None
+            self.paper.forget()
+            self.documents.forget()
+            self._paper_shown = self._shown_back = None
         super().hideEvent(event)
 
     def _on_share_clicked(self) -> None:

@@ -1,5 +1,7 @@
 """Show a document: open a file or a standard form, move between pages, point, mark, draw.
 
+The citizen's paper, shown back, is a document too: one page, no file, drawn from its still.
+
 Also where staff lead the citizen's eyes: "look here" (the focus tool) zooms the kiosk to a box,
 "whole page" back to fit, and the citizen view under the forms shows what the citizen sees.
 """
@@ -17,6 +19,7 @@ from PyQt6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QSizePolicy,
     QSplitter,
     QToolButton,
     QVBoxLayout,
@@ -25,6 +28,7 @@ from PyQt6.QtWidgets import (
 
 from staff_console.engine_port import MarkTool
 from staff_console.i18n import Translator
+from staff_console.page_preview import paper_preview
 from staff_console.screens.citizen_view import CitizenView
 from staff_console.screens.page_canvas import PageCanvas
 from staff_console.view import DocumentView
@@ -50,6 +54,8 @@ class DocumentPanel(QWidget):
         self._tr = tr
         self._document: DocumentView | None = None
         self._forms: tuple[str, ...] = ()
+        self._file_page: QImage | None = None  # the file's page, rendered by the main window
+        self._paper: tuple[str, QImage] | None = None  # (paper id, preview) of a still shown back
         self.canvas = PageCanvas()
         self.hint = QLabel(tr("document.none"))
         self.hint.setWordWrap(True)
@@ -57,6 +63,11 @@ class DocumentPanel(QWidget):
         self.previous = tool_button("◀", tr("document.previous") + " (PgUp)")
         self.next = tool_button("▶", tr("document.next") + " (PgDn)")
         self.page = QLabel()
+        self.name = QLabel()
+        self.name.setObjectName("document_name")
+        self.name.setStyleSheet("font-weight: bold;")
+        # Takes the row's spare room and no more: a long file name is cut, the buttons stay.
+        self.name.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.status = QLabel()
         self.tools: dict[MarkTool, QToolButton] = {}
         group = QButtonGroup(self)
@@ -82,7 +93,7 @@ class DocumentPanel(QWidget):
         toolbar.addStretch(1)
         toolbar.addWidget(self.clear)
         navigation.addWidget(self.close_button)
-        navigation.addStretch(1)
+        navigation.addWidget(self.name, 1)
         navigation.addWidget(self.status)
         self.forms = QListWidget()
         forms_box = QWidget()
@@ -141,14 +152,25 @@ class DocumentPanel(QWidget):
         ):
             widget.setEnabled(has)
         self.hint.setVisible(not has)
+        turns = document is None or document.page_count > 1  # one page: nothing to turn
+        for flip in (self.previous, self.page, self.next):
+            flip.setVisible(turns)
         if document is None:
             self.page.setText("")
+            self.name.setText("")
             self.status.setText("")
-            self.canvas.set_page(None)
+            self._paper = None
+            self._show_page()
             self.canvas.set_marks((), MarkTool.POINTER)
             self.canvas.set_citizen_box(None)
             self.citizen.render(None)
             return
+        self._render_paper(document)
+        name = document.name
+        if document.image is not None:
+            name = self._tr("document.paper_name", number=document.paper_number)
+        self.name.setText(name)
+        self.name.setToolTip(document.path or name)
         self.page.setText(
             self._tr("document.page", page=document.page + 1, count=document.page_count)
         )
@@ -166,8 +188,27 @@ class DocumentPanel(QWidget):
         self.citizen.render(citizen, document.marks)
 
     def set_page_image(self, image: QImage | None) -> None:
-        self.canvas.set_page(image)
-        self.citizen.set_page_image(image)
+        """The file's page as the main window rendered it (None for the citizen's paper)."""
+        self._file_page = image
+        self._show_page()
+
+    def forget(self) -> None:
+        """The call is over: nothing of its documents or papers stays, not even hidden."""
+        self._file_page = None
+        self.render(None, self._forms)
+
+    def _render_paper(self, document: DocumentView) -> None:
+        if document.image is None:
+            self._paper = None
+        elif self._paper is None or self._paper[0] != document.doc_id:
+            self._paper = (document.doc_id, paper_preview(document.image))  # once per paper
+        self._show_page()
+
+    def _show_page(self) -> None:
+        image = self._file_page if self._paper is None else self._paper[1]
+        if image is not self.canvas.image:
+            self.canvas.set_page(image)
+            self.citizen.set_page_image(image)
 
     def _on_whole_page_shortcut(self) -> None:
         if self.whole_page.isVisible() and self.whole_page.isEnabled():

@@ -43,6 +43,11 @@ class PageCanvas(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(200, 200)
 
+    @property
+    def image(self) -> QImage | None:
+        """The page drawn: a file's rendered page or a still of the citizen's paper."""
+        return self._image
+
     def set_page(self, image: QImage | None) -> None:
         self._image = image
         self.update()

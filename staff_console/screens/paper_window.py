@@ -1,25 +1,35 @@
 """The citizen's paper in its own window (on a second monitor if there is one, full screen on
 F11), and the call's tab that pops it out, feeds it the frames, and takes the paper back.
+
+The tab also picks which of the call's stills to read (numbered thumbnails, newest by default)
+and offers the one on screen to be shown back on the kiosk, to point at like any page.
 """
 
 from __future__ import annotations
 
-from PyQt6.QtCore import Qt, pyqtSignal
-from PyQt6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent, QScreen
+from collections.abc import Sequence
+
+import numpy as np
+from PyQt6.QtCore import QSize, Qt, pyqtSignal
+from PyQt6.QtGui import QCloseEvent, QGuiApplication, QIcon, QKeyEvent, QPixmap, QScreen
 from PyQt6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
     QLabel,
     QPushButton,
-    QStackedLayout,
+    QStackedWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from staff_console.i18n import Translator
-from staff_console.screens.paper_view import PaperPanel, PaperView
+from staff_console.screens.paper_view import PaperPanel, PaperView, rgb_image
 from staff_console.screens.video_view import Rgb
+from staff_console.view import PaperStill
 
 SCREEN_SHARE = 0.9  # of a shared monitor's free area, so the console stays reachable
+THUMBNAIL_HEIGHT = 56
 
 
 class PaperWindow(QWidget):
@@ -94,21 +104,76 @@ class PaperWindow(QWidget):
         super().closeEvent(event)
 
 
-class PaperTab(QWidget):
-    """The call's paper tab: the reading view, or a note while the paper is in its own window."""
+class StillStrip(QWidget):
+    """The call's stills as numbered thumbnails, oldest first, the one on screen checked."""
 
-    take_still_requested = pyqtSignal()  # 「撮影」: the kiosk sends a sharp still
+    chosen = pyqtSignal(str)  # a paper id
 
     def __init__(self, tr: Translator, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._tr = tr
-        self._still: Rgb | None = None
+        self._buttons: dict[str, QToolButton] = {}
+        self._group = QButtonGroup(self)
+        self._row = QHBoxLayout(self)
+        self._row.setContentsMargins(0, 0, 0, 2)
+        self._row.addStretch(1)
+        self.setVisible(False)
+
+    @property
+    def buttons(self) -> dict[str, QToolButton]:
+        return self._buttons
+
+    def set_stills(self, papers: Sequence[PaperStill]) -> None:
+        if tuple(self._buttons) == tuple(paper.paper_id for paper in papers):
+            return
+        for button in self._buttons.values():
+            self._group.removeButton(button)
+            button.deleteLater()
+        self._buttons = {}
+        for number, paper in enumerate(papers, start=1):
+            button = _tool_button(str(number))
+            button.setToolTip(self._tr("paper.still", number=number))
+            button.setCheckable(True)
+            button.setIcon(QIcon(_thumbnail(paper.image)))
+            button.setIconSize(QSize(THUMBNAIL_HEIGHT * 3 // 2, THUMBNAIL_HEIGHT))
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+            button.clicked.connect(lambda _=False, i=paper.paper_id: self.chosen.emit(i))
+            self._group.addButton(button)
+            self._row.insertWidget(number - 1, button)
+            self._buttons[paper.paper_id] = button
+        self.setVisible(len(papers) > 1)  # one still: nothing to choose between
+
+    def check(self, paper_id: str | None) -> None:
+        """Check the still on screen; None (the live camera) checks none."""
+        self._group.setExclusive(False)  # so that all can be unchecked
+        for shown, button in self._buttons.items():
+            button.setChecked(shown == paper_id)
+        self._group.setExclusive(True)
+
+
+class PaperTab(QWidget):
+    """The call's paper tab: the reading view, or a note while the paper is in its own window."""
+
+    take_still_requested = pyqtSignal()  # 「撮影」: the kiosk sends a sharp still
+    show_back_requested = pyqtSignal(str)  # 「市民に見せる」: the still on screen, by paper id
+
+    def __init__(self, tr: Translator, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._tr = tr
+        self._papers: tuple[PaperStill, ...] = ()
+        self._still: PaperStill | None = None
+        self._shown_back: str | None = None  # the paper id on the kiosk now, if any
         self.take_still = _tool_button(tr("paper.take_still"))
         self.take_still.setToolTip(tr("paper.take_still_hint"))
         self.live = _tool_button(tr("paper.live"))
         self.live.setVisible(False)
+        self.show_back = _tool_button(tr("paper.show_back"))
+        self.show_back.setObjectName("paper_show_back")
+        self.show_back.setToolTip(tr("paper.show_back_hint"))
+        self.show_back.setVisible(False)
         self.pop_out = _tool_button(tr("paper.pop_out"))
-        self.panel = PaperPanel(tr, [self.take_still, self.live, self.pop_out])
+        self.panel = PaperPanel(tr, [self.take_still, self.live, self.show_back, self.pop_out])
+        self.strip = StillStrip(tr)
         self.window_view: PaperWindow | None = None
         away = QWidget()
         note = QLabel(tr("paper.in_window"))
@@ -119,11 +184,17 @@ class PaperTab(QWidget):
         away_layout.addWidget(note)
         away_layout.addWidget(self.bring_back, 0, Qt.AlignmentFlag.AlignCenter)
         away_layout.addStretch(1)
-        self._stack = QStackedLayout(self)
+        self._stack = QStackedWidget()
         self._stack.addWidget(self.panel)
         self._stack.addWidget(away)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.strip)  # outside the stack: it picks for the pop-out too
+        layout.addWidget(self._stack, 1)
         self.take_still.clicked.connect(self.take_still_requested)
         self.live.clicked.connect(lambda: self.show_still(None))
+        self.show_back.clicked.connect(self._on_show_back_clicked)
+        self.strip.chosen.connect(self._on_strip_chosen)
         self.pop_out.clicked.connect(self._on_pop_out_clicked)
         self.bring_back.clicked.connect(self.close_window)
 
@@ -141,12 +212,52 @@ class PaperTab(QWidget):
         if self._still is None:
             self.view.show_frame(rgb)
 
-    def show_still(self, rgb: Rgb | None) -> None:
+    @property
+    def still(self) -> PaperStill | None:
+        return self._still
+
+    def render(  # type: ignore[override]  # our screens take their view
+        self, papers: Sequence[PaperStill], shown_back: str | None, camera_on: bool
+    ) -> None:
+        """The call's stills to choose from, the one on the kiosk now, and whether 撮影 can work."""
+        self._papers = tuple(papers)
+        self._shown_back = shown_back
+        self.strip.set_stills(self._papers)
+        self.strip.check(None if self._still is None else self._still.paper_id)
+        self.take_still.setEnabled(camera_on)  # the kiosk photographs with its document camera
+        self._render_show_back()
+
+    def show_still(self, paper: PaperStill | None) -> None:
         """Show a still at fit, or None to go back to the live camera."""
-        self._still = rgb
-        self.live.setVisible(rgb is not None)
-        if rgb is not None:
-            self.view.show_still(rgb)
+        self._still = paper
+        self.live.setVisible(paper is not None)
+        self.strip.check(None if paper is None else paper.paper_id)
+        self._render_show_back()
+        if paper is not None:
+            self.view.show_still(paper.image)
+
+    def forget(self) -> None:
+        """The call is over: no still, thumbnail or frame of the paper stays, not even hidden."""
+        self.close_window()
+        self.render((), None, False)
+        self.show_still(None)
+        self.panel.view.show_frame(None)
+
+    def _render_show_back(self) -> None:
+        still = self._still
+        on_kiosk = still is not None and still.paper_id == self._shown_back
+        self.show_back.setVisible(still is not None)
+        self.show_back.setEnabled(not on_kiosk)
+        self.show_back.setText(self._tr("paper.shown_back" if on_kiosk else "paper.show_back"))
+
+    def _on_show_back_clicked(self) -> None:
+        if self._still is not None:
+            self.show_back_requested.emit(self._still.paper_id)
+
+    def _on_strip_chosen(self, paper_id: str) -> None:
+        chosen = next((paper for paper in self._papers if paper.paper_id == paper_id), None)
+        if chosen is not None:
+            self.show_still(chosen)
 
     def close_window(self) -> None:
         if self.window_view is not None:
@@ -175,6 +286,15 @@ class PaperTab(QWidget):
         self.panel.view.show_image(window.view.image, turns)
         self._stack.setCurrentIndex(0)
         window.deleteLater()
+
+
+def _thumbnail(rgb: Rgb) -> QPixmap:
+    # Every n-th pixel first: a 5 MP still need not be copied whole for a 56 px picture.
+    step = max(1, rgb.shape[0] // (4 * THUMBNAIL_HEIGHT))
+    small = rgb_image(np.ascontiguousarray(rgb[::step, ::step]))
+    return QPixmap.fromImage(
+        small.scaledToHeight(THUMBNAIL_HEIGHT, Qt.TransformationMode.SmoothTransformation)
+    )
 
 
 def _tool_button(text: str) -> QToolButton:

@@ -40,6 +40,7 @@ from staff_console.paper_zoom import MAX_SCALE, PaperZoom
 from staff_console.screens.paper_view import PaperView
 from staff_console.screens.paper_window import PaperTab, PaperWindow
 from staff_console.settings import ConsoleSettings
+from staff_console.view import PaperStill
 from tests.kiosk.kiosk_scenes import PT_MM, a4_form
 from tests.staff_console import messages as m
 from tests.staff_console.fake_engine import RecordingEngine
@@ -331,7 +332,7 @@ def test_a_still_stays_up_over_live_frames_until_let_go(qtbot: Any) -> None:
     qtbot.addWidget(tab)
     tab.resize(800, 600)
     still = a4_with_mark()[0]
-    tab.show_still(still)
+    tab.show_still(PaperStill("p1", still))
     tab.show_frame(np.zeros((1080, 1920, 3), np.uint8))
     assert state(tab.view).image == A4
     tab.show_still(None)
@@ -348,8 +349,10 @@ def test_a_still_that_arrives_comes_up_in_the_call_at_fit_over_the_live_camera(
     c.handle(CallPhaseChanged("s1", CallPhase.CONNECTED, "up"), NOW)
     page = console.window.call
     assert page.tabs.indexOf(page.paper) < 0
+    c.handle(RemoteContentChanged("s1", "document_camera"), NOW)
     with qtbot.waitSignal(page.paper.take_still_requested):
         page.paper.take_still.click()
+    c.handle(RemoteContentChanged("s1", None), NOW)  # the citizen turned it off meanwhile
     c.handle(PaperArrived("s1", "p1", a4_with_mark()[0]), NOW)
     assert page.tabs.currentWidget() is page.paper
     assert state(page.paper.view) == PaperZoom.fit(A4, state(page.paper.view).viewport)
@@ -459,7 +462,7 @@ def take_screenshots(language: str) -> None:
     page = console.window.call
     still, px_per_mm = filled_in_form()
     name_row = (NAME_ROW_MM[0] * px_per_mm, NAME_ROW_MM[1] * px_per_mm)
-    page.show_still(still)
+    page.show_still(PaperStill("paper-1", still))
     shot("1_call_fit")
     x, y = state(page.paper.view).to_view(name_row)
     QTest.mouseDClick(page.paper.view, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
