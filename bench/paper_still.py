@@ -4,7 +4,7 @@ For a synthetic photograph of an A4 test page lying sideways and askew on a desk
 (tests/paper_scene.py), taken by a 5 MP document camera (2592x1944) and by a 1080p one, this
 measures each step the kiosk and the console take when the citizen taps 「この紙を 送る」:
 
-1. finding and straightening the sheet, and evening its light (`call.paper`);
+1. finding and straightening the sheet, and evening its light (`call.paper.still_to_send`);
 2. encoding the still losslessly (`encode_page`: WebP, or PNG where WebP is missing);
 3. the transfer over a real aiortc data channel on loopback, from `PageSender.send_page` at the
    kiosk to `PageReady` at staff (hash check and decode included), with 4 MiB socket buffers as
@@ -40,7 +40,7 @@ from bench.performance_doc import write_section
 from call.document import EncodedPage, decode_page, encode_page
 from call.frames import Image8
 from call.page_sender import PageSender
-from call.sharing import _paper_still
+from call.paper import still_to_send
 from tests.paper_scene import measured_em_px, photograph
 from tests.paper_scene import test_page as a4_test_page
 
@@ -79,9 +79,9 @@ async def measure(camera: str, frame: Image8, repeat: int) -> Run:
     height, width = frame.shape[:2]
     run = Run(camera, (width, height))
     for _ in range(repeat):
-        ms, _ = timed_ms(lambda: _paper_still(frame))
+        ms, _ = timed_ms(lambda: still_to_send(frame))
         run.straighten_ms.append(ms)
-    image, _ = _paper_still(frame)
+    image = still_to_send(frame).image
     run.still = (image.shape[1], image.shape[0])
     run.em_px = measured_em_px(np.asarray(cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE)))
     picture = Image.fromarray(image)
@@ -110,8 +110,8 @@ async def measure(camera: str, frame: Image8, repeat: int) -> Run:
             # The whole tap, as Sharing.send_paper runs it: worker threads, then the channel.
             arrived = viewer.expect_page()
             start = time.perf_counter()
-            still, _ = await asyncio.to_thread(_paper_still, frame)
-            page = await asyncio.to_thread(encode_page, Image.fromarray(still))
+            still = await asyncio.to_thread(still_to_send, frame)
+            page = await asyncio.to_thread(encode_page, Image.fromarray(still.image))
             await sender.send_page(f"tap-{index}", 0, 1, page)
             run.tap_to_shown_ms.append(1000 * (await asyncio.wait_for(arrived, 60) - start))
     finally:

@@ -11,7 +11,7 @@ the desk by brightness and by how little colour it has, which read the same in R
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 import cv2
@@ -100,6 +100,13 @@ def still_of_paper(image: Image8) -> Still:
     if quad is None:
         return Still(image, None, cropped=False)
     return Still(straighten(image, quad), quad, cropped=True)
+
+
+def still_to_send(image: Image8) -> Still:
+    """What the kiosk sends staff: the sheet straightened and `evened` as a scanner gives it, or
+    the frame as it is when there is no sheet (then it is not paper whose light to even)."""
+    still = still_of_paper(image)
+    return replace(still, image=evened(still.image)) if still.cropped else still
 
 
 def evened(image: Image8) -> Image8:

@@ -48,7 +48,7 @@ from call.page_cache import PageCache
 from call.page_detail import DetailRequest, PageDetail, ShownPage
 from call.page_receiver import ContentEvent, PageReady, PageReceiver
 from call.page_sender import OutgoingPage, PageSender, TransferOutcome
-from call.paper import evened, still_of_paper
+from call.paper import still_to_send
 from call.peer import Peer
 
 logger = logging.getLogger(__name__)
@@ -202,8 +202,8 @@ class Sharing:
             nothing = PaperSent(self._session_id, "", None, False, False)
             self._emit(nothing)
             return nothing
-        image, straightened = await asyncio.to_thread(_paper_still, frame.rgb())
-        encoded = await asyncio.to_thread(encode_page, Image.fromarray(image))
+        still = await asyncio.to_thread(still_to_send, frame.rgb())
+        encoded = await asyncio.to_thread(encode_page, Image.fromarray(still.image))
         self._papers_sent += 1
         paper_id = f"paper-{self._papers_sent}"
         sender = self._paper_out
@@ -214,7 +214,7 @@ class Sharing:
                 delivered = await sender.answered(sender.last_shown, PAPER_ANSWER_WITHIN)
         if not delivered:
             logger.warning("%s = %s not delivered", self._session_id, paper_id)
-        sent = PaperSent(self._session_id, paper_id, image, straightened, delivered)
+        sent = PaperSent(self._session_id, paper_id, still.image, still.cropped, delivered)
         self._emit(sent)
         return sent
 
@@ -471,10 +471,3 @@ class Sharing:
         )
         self._sending.add(task)
         task.add_done_callback(self._sending.discard)
-
-
-def _paper_still(frame: Image8) -> tuple[Image8, bool]:
-    """The sheet straightened and made to look scanned, or the whole frame as it is when no
-    sheet is found (what the camera shows is then not a paper to even out); and which."""
-    still = still_of_paper(frame)
-    return (evened(still.image), True) if still.cropped else (still.image, False)

@@ -34,7 +34,7 @@ from PIL import Image
 from PyQt6.QtCore import QBuffer, QIODevice
 from PyQt6.QtWidgets import QApplication
 
-from call.paper import still_of_paper
+from call.paper import still_to_send
 from kiosk import engine as e
 from kiosk.beep import SilentBeeper
 from kiosk.controller import KioskController
@@ -85,7 +85,7 @@ def paper_photograph() -> Image8:
 @cache
 def paper_still() -> Image8:
     """What staff receive: the photograph's sheet, found, cropped and straightened."""
-    return still_of_paper(paper_photograph()).image
+    return still_to_send(paper_photograph()).image
 
 
 def _paper(c: KioskController, clock: ManualClock) -> None:

@@ -713,3 +713,32 @@ def test_the_citizen_sends_a_still_of_the_paper_and_sees_what_staff_received(
     assert controller.model.citizen.paper is None
     screen = controller.view().screen
     assert isinstance(screen, InCallVM) and screen.paper is None
+
+
+def test_the_privacy_reset_keeps_no_still_of_the_paper(
+    controller: KioskController, engine: RecordingEngine, clock: ManualClock
+) -> None:
+    to_call(controller)
+    controller.handle(
+        e.DevicesChanged(
+            camera=p.DeviceHealth.OK,
+            microphone=p.DeviceHealth.OK,
+            speaker=p.DeviceHealth.OK,
+            document_camera=True,
+        )
+    )
+    controller.toggle_document_camera()
+    controller.send_paper()
+    controller.handle(e.PaperSent(np.full((210, 297, 3), 250, dtype=np.uint8), delivered=True))
+    still = controller.model.citizen.paper
+    assert still is not None and still.image is not None
+    kept = weakref.ref(still.image)
+    del still
+    controller.handle(p.SessionEnded(session_id="s-1", reason=p.EndReason.COMPLETED))
+    controller.answer_survey(5)
+    clock.advance(controller.settings.thank_you_seconds)
+    controller.tick()
+    assert controller.state is S.ATTRACT
+    gc.collect()
+    assert kept() is None, "the still went with the citizen"
+    assert ("set_document_camera", False) in engine.calls

@@ -47,6 +47,13 @@ SESSION = textwrap.dedent(
     c.handle(e.StaffText("s-1", "Your address, please"))
     c.handle(e.PageShown(doc_id="d", page=0, page_count=1, image=form_page()))
     c.send_phrase(Phrase.YES)
+    ok = p.DeviceHealth.OK
+    c.handle(e.DevicesChanged(camera=ok, microphone=ok, speaker=ok, document_camera=True))
+    c.toggle_document_camera(); c.send_paper()  # a still of the citizen's paper, drawn
+    c.handle(e.PaperSent(form_page(), delivered=True))
+    for _ in range(20):
+        qt.processEvents()
+    c.toggle_document_camera()
     for _ in range(20):
         qt.processEvents()
     c.back(); c.primary()                      # end the call, confirmed
