@@ -53,7 +53,7 @@ class KioskSettings:
     camera: str = "0"  # an index or a device path
     document_camera: str = ""  # a second camera (書画カメラ), if any
     # "best" (the largest size the camera delivers, MJPG where it has it), or a mode such as
-    # "1280x720", "1920x1080@15" or "1920x1080@30 MJPG" (call.camera.parse_camera_mode).
+    # "1280x720", "1920x1080@15" or "1920x1080@30 MJPG" (call.camera_modes.parse_camera_mode).
     document_camera_mode: str = "best"
     # Document pages kept so staff's next flip is instant (call.sharing.KEEP_PAGES); 0 on a
     # link too slow to carry pages ahead, so that each page is sent when shown.

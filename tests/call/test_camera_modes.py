@@ -2,7 +2,7 @@
 
 `tests/uvc_device.py` behaves like `cv2.VideoCapture` on a UVC camera that offers exactly the
 modes it is given, snapping sizes and rates the way the uvcvideo driver does; the probe code in
-`call.camera` runs against it unchanged.
+`call.camera_modes` runs against it unchanged.
 """
 
 from __future__ import annotations
