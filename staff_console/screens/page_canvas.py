@@ -126,6 +126,7 @@ class PageCanvas(QWidget):
     def paintEvent(self, event: QPaintEvent | None) -> None:  # noqa: N802  # Qt override
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)  # small text stays whole
         painter.fillRect(self.rect(), QColor("#d9dde2"))
         if self._image is None:
             painter.end()

@@ -29,7 +29,7 @@ from staff_console.screens.video_view import Rgb
 from staff_console.view import PaperStill
 
 SCREEN_SHARE = 0.9  # of a shared monitor's free area, so the console stays reachable
-THUMBNAIL_HEIGHT = 56
+THUMBNAIL_HEIGHT = 48
 
 
 class PaperWindow(QWidget):
@@ -128,6 +128,8 @@ class StillStrip(QWidget):
             return
         for button in self._buttons.values():
             self._group.removeButton(button)
+            self._row.removeWidget(button)
+            button.setParent(None)  # gone now: a deferred delete waits for the event loop
             button.deleteLater()
         self._buttons = {}
         for number, paper in enumerate(papers, start=1):
@@ -289,7 +291,7 @@ class PaperTab(QWidget):
 
 
 def _thumbnail(rgb: Rgb) -> QPixmap:
-    # Every n-th pixel first: a 5 MP still need not be copied whole for a 56 px picture.
+    # Every n-th pixel first: a 5 MP still need not be copied whole for a thumbnail.
     step = max(1, rgb.shape[0] // (4 * THUMBNAIL_HEIGHT))
     small = rgb_image(np.ascontiguousarray(rgb[::step, ::step]))
     return QPixmap.fromImage(

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PyQt6.QtCore import QPoint, QRectF, Qt
 from PyQt6.QtGui import QColor
-from PyQt6.QtWidgets import QWidget
+from PyQt6.QtWidgets import QToolButton, QWidget
 
 from signaling import protocol as p
 from staff_console.app import ConsoleApp
@@ -103,7 +103,9 @@ def test_the_newest_still_comes_up_and_the_thumbnails_pick_another(
     assert tab.view.zoom is not None
     assert tab.view.zoom.image == (1600, 1200)
     assert not tab.strip.isHidden()
+    shown = [b for b in tab.strip.findChildren(QToolButton) if b.isVisibleTo(tab.strip)]
     first, second = tab.strip.buttons.values()
+    assert shown == [first, second]
     assert (first.text(), second.text()) == ("1", "2")
     assert second.isChecked()
     assert not first.isChecked()

@@ -18,7 +18,7 @@ from typing import Any
 import cv2
 import numpy as np
 import pytest
-from PIL import ImageDraw
+from PIL import Image, ImageDraw
 from PyQt6.QtCore import QPoint, QPointF, QSettings, Qt
 from PyQt6.QtGui import QGuiApplication, QImage, QWheelEvent
 from PyQt6.QtTest import QTest
@@ -31,9 +31,11 @@ from staff_console.engine_port import (
     CallPhase,
     CallPhaseChanged,
     HubConnected,
+    PageDelivered,
     PaperArrived,
     RemoteContentChanged,
     Rgb,
+    ViewerChanged,
 )
 from staff_console.i18n import Language, Translator
 from staff_console.paper_zoom import MAX_SCALE, PaperZoom
@@ -432,6 +434,20 @@ def filled_in_form() -> tuple[Rgb, float]:
     return np.asarray(page, dtype=np.uint8), px_per_mm
 
 
+def city_notice(px_per_mm: float) -> Rgb:
+    """A second paper for the thumbnails: an A4 notice, a title and a few lines of text."""
+    page = Image.new("RGB", (round(210 * px_per_mm), round(297 * px_per_mm)), "white")
+    draw = ImageDraw.Draw(page)
+    draw.text((round(30 * px_per_mm), round(25 * px_per_mm)), "国民健康保険税 納税通知書",
+              fill="black", font=cjk_font(round(8 * px_per_mm)))  # fmt: skip
+    for row in range(12):
+        top = round((60 + row * 14) * px_per_mm)
+        draw.line((round(25 * px_per_mm), top, round(185 * px_per_mm), top), "black", 2)
+        draw.text((round(28 * px_per_mm), top - round(9 * px_per_mm)), f"第{row + 1}期  納期限",
+                  fill="black", font=cjk_font(round(4 * px_per_mm)))  # fmt: skip
+    return np.asarray(page, dtype=np.uint8)
+
+
 def take_screenshots(language: str) -> None:
     app = QApplication(sys.argv[:1])
     desktop.apply_ui_font(app)
@@ -462,7 +478,7 @@ def take_screenshots(language: str) -> None:
     page = console.window.call
     still, px_per_mm = filled_in_form()
     name_row = (NAME_ROW_MM[0] * px_per_mm, NAME_ROW_MM[1] * px_per_mm)
-    page.show_still(PaperStill("paper-1", still))
+    c.handle(PaperArrived("s1", "paper-1", still), NOW)
     shot("1_call_fit")
     x, y = state(page.paper.view).to_view(name_row)
     QTest.mouseDClick(page.paper.view, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
@@ -478,6 +494,23 @@ def take_screenshots(language: str) -> None:
     QTest.mouseDClick(window.view, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
     shot("4_window_full_screen_double_click")
     window.close()
+    # A second paper comes; staff pick the first again and show it back to point at its name row.
+    c.handle(PaperArrived("s1", "paper-2", city_notice(px_per_mm)), NOW)
+    c.handle(ViewerChanged(1700, 950, 0.2745), NOW)
+    page.paper.strip.buttons["paper-1"].click()
+    shot("5_call_two_stills_show_back")
+    page.paper.show_back.click()
+    c.handle(PageDelivered("paper-1", 0, True), NOW)
+    canvas = page.documents.canvas
+    app.processEvents()
+    drawn = canvas.page_rect()
+    height, width = still.shape[:2]
+    at = QPoint(
+        round(drawn.x() + (name_row[0] + 21 * px_per_mm) / width * drawn.width()),
+        round(drawn.y() + name_row[1] / height * drawn.height()),
+    )
+    QTest.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=at)
+    shot("6_document_panel_paper_pointer")
     console.window.close()
 
 
