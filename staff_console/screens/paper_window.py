@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from PyQt6.QtCore import QSize, Qt, pyqtSignal
+from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtGui import QCloseEvent, QGuiApplication, QIcon, QKeyEvent, QPixmap, QScreen
 from PyQt6.QtWidgets import (
     QButtonGroup,
@@ -29,7 +29,7 @@ from staff_console.screens.video_view import Rgb
 from staff_console.view import PaperStill
 
 SCREEN_SHARE = 0.9  # of a shared monitor's free area, so the console stays reachable
-THUMBNAIL_HEIGHT = 48
+THUMBNAIL_HEIGHT = 40
 
 
 class PaperWindow(QWidget):
@@ -136,9 +136,10 @@ class StillStrip(QWidget):
             button = _tool_button(str(number))
             button.setToolTip(self._tr("paper.still", number=number))
             button.setCheckable(True)
-            button.setIcon(QIcon(_thumbnail(paper.image)))
-            button.setIconSize(QSize(THUMBNAIL_HEIGHT * 3 // 2, THUMBNAIL_HEIGHT))
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+            thumbnail = _thumbnail(paper.image)
+            button.setIcon(QIcon(thumbnail))
+            button.setIconSize(thumbnail.size())
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             button.clicked.connect(lambda _=False, i=paper.paper_id: self.chosen.emit(i))
             self._group.addButton(button)
             self._row.insertWidget(number - 1, button)
