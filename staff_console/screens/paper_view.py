@@ -64,7 +64,7 @@ class PaperView(QWidget):
     def show_frame(self, rgb: Rgb | None) -> None:
         """The next live frame; the view stays where staff put it while the size is the same."""
         if rgb is None:
-            self._image, self._zoom = None, None
+            self._image, self._zoom, self._reduced = None, None, None  # nothing of it stays
         else:
             self._set_image(rgb_image(rgb), keep_view=True)
         self.update()
