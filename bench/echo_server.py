@@ -10,8 +10,9 @@ on its partner's socket (the same hop count as the hub's relay, which also goes 
   ``{"type": "session_started", "session_id": S}``;
 - any later frame of a paired connection is forwarded to its partner without being parsed.
 
-The WebSocket options match the hub's (no compression, 64 KiB frames, 20 s heartbeat), so the
-two servers carry the same traffic, pings included.
+The WebSocket and server options match the hub's (no compression, 64 KiB frames, 20 s heartbeat
+not rounded to whole seconds: signaling.app.server_options), so the two servers carry the same
+traffic, pings included, spread the same way.
 
 Run: ``.venv/bin/python -m bench.echo_server --port 8766``
 """
@@ -24,6 +25,8 @@ import json
 import logging
 
 from aiohttp import WSCloseCode, WSMsgType, web
+
+HEARTBEAT_SECONDS = 20  # as the hub's (signaling.app); not imported, to keep this process bare
 
 PAIRS = web.AppKey("pairs", dict[str, list[web.WebSocketResponse]])
 PEERS = web.AppKey("peers", dict[web.WebSocketResponse, web.WebSocketResponse])
@@ -55,7 +58,7 @@ async def _going_away(app: web.Application) -> None:
 
 
 async def websocket(request: web.Request) -> web.WebSocketResponse:
-    ws = web.WebSocketResponse(max_msg_size=65536, compress=False, heartbeat=20)
+    ws = web.WebSocketResponse(max_msg_size=65536, compress=False, heartbeat=HEARTBEAT_SECONDS)
     await ws.prepare(request)
     peers = request.app[PEERS]
     request.app[SOCKETS].add(ws)
@@ -100,7 +103,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8766)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    web.run_app(create_app(), host=args.host, port=args.port, print=None)
+    web.run_app(
+        create_app(),
+        host=args.host,
+        port=args.port,
+        print=None,
+        timeout_ceil_threshold=HEARTBEAT_SECONDS,
+    )
 
 
 if __name__ == "__main__":

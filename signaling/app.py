@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from aiohttp import WSMsgType, web
 from aiohttp.typedefs import Handler
@@ -33,6 +33,10 @@ from signaling.store import Store, StoreError
 from signaling.switchboard import Switchboard
 
 logger = logging.getLogger("madoguchi.app")
+
+# A WebSocket ping after this many idle seconds finds a dead TCP connection (a NAT that forgot
+# it); the client's pong, or anything it sends, counts as a sign of life (Hub.admit).
+HEARTBEAT_SECONDS: Final = 20
 
 SETTINGS = web.AppKey("settings", Settings)
 STORE = web.AppKey("store", Store)
@@ -74,8 +78,17 @@ def server_options(settings: Settings) -> dict[str, Any]:
 
     aiohttp closes a connection that has no complete request after ``keepalive_timeout``, from
     the moment it opens: that is the handshake deadline for silent sockets and slow headers.
+
+    aiohttp rounds every timer longer than ``timeout_ceil_threshold`` up to a whole second, so
+    the heartbeats of all the clients that connected within one second went out together: after
+    a restart, thousands of pings in one loop turn each second for as long as the storm had
+    lasted, and every relayed message waiting behind them (40-100 ms at 5,500 clients; the
+    bare relay had the same). Not rounding the heartbeat spreads them as the clients came.
     """
-    return {"keepalive_timeout": settings.handshake_timeout_seconds}
+    return {
+        "keepalive_timeout": settings.handshake_timeout_seconds,
+        "timeout_ceil_threshold": HEARTBEAT_SECONDS,
+    }
 
 
 async def _hub_context(app: web.Application) -> AsyncIterator[None]:
@@ -258,7 +271,10 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     # No compression: nothing can be inflated past the frame cap.
     # autoping off: _serve answers pings itself and counts pongs as signs of life (Hub.admit).
     ws = web.WebSocketResponse(
-        max_msg_size=settings.max_frame_bytes, compress=False, heartbeat=20, autoping=False
+        max_msg_size=settings.max_frame_bytes,
+        compress=False,
+        heartbeat=HEARTBEAT_SECONDS,
+        autoping=False,
     )
     try:
         await ws.prepare(request)
