@@ -25,10 +25,10 @@ from PyQt6.QtWidgets import (
 
 from staff_console.i18n import Translator
 from staff_console.screens.paper_view import PaperPanel, PaperView, rgb_image
+from staff_console.screens.true_scale_window import show_centred
 from staff_console.screens.video_view import Rgb
 from staff_console.view import PaperStill
 
-SCREEN_SHARE = 0.9  # of a shared monitor's free area, so the console stays reachable
 THUMBNAIL_HEIGHT = 40
 
 
@@ -66,11 +66,7 @@ class PaperWindow(QWidget):
             self.setGeometry(free)
             self.showMaximized()
         else:
-            self.resize(int(free.width() * SCREEN_SHARE), int(free.height() * SCREEN_SHARE))
-            frame = self.frameGeometry()
-            frame.moveCenter(free.center())
-            self.move(frame.topLeft())
-            self.show()
+            show_centred(self, screen)
         self.raise_()
         self.activateWindow()
         self.view.setFocus()

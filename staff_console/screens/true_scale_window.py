@@ -5,7 +5,7 @@ staff monitor is large enough (a 24-inch monitor nearly is), so staff judge text
 from __future__ import annotations
 
 from PyQt6.QtCore import Qt
-from PyQt6.QtGui import QImage, QKeyEvent
+from PyQt6.QtGui import QImage, QKeyEvent, QScreen
 from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from staff_console.engine_port import PageMark
@@ -14,6 +14,17 @@ from staff_console.screens.kiosk_picture import KioskPicture
 from staff_console.view import CitizenScreen
 
 SCREEN_SHARE = 0.9  # of the monitor's free area, so the window's frame and the taskbar fit
+
+
+def show_centred(window: QWidget, screen: QScreen) -> None:
+    """Show `window` at `SCREEN_SHARE` of `screen`'s free area, in its middle: the console's
+    pop-outs open so, the console still reachable around them."""
+    free = screen.availableGeometry()
+    window.resize(int(free.width() * SCREEN_SHARE), int(free.height() * SCREEN_SHARE))
+    frame = window.frameGeometry()
+    frame.moveCenter(free.center())
+    window.move(frame.topLeft())
+    window.show()
 
 
 def scale_text(tr: Translator, picture: KioskPicture) -> str:
@@ -44,13 +55,10 @@ class TrueScaleWindow(QWidget):
 
     def open_on_screen(self) -> None:
         screen = self.screen()
-        if screen is not None:
-            free = screen.availableGeometry()
-            self.resize(int(free.width() * SCREEN_SHARE), int(free.height() * SCREEN_SHARE))
-            frame = self.frameGeometry()
-            frame.moveCenter(free.center())
-            self.move(frame.topLeft())
-        self.show()
+        if screen is None:
+            self.show()
+        else:
+            show_centred(self, screen)
         self.raise_()
         self.activateWindow()
 

@@ -192,6 +192,16 @@ def small_page() -> EncodedPage:
     return EncodedPage(PageFormat.PNG, 120, 80, buffer.getvalue())
 
 
+def three_page_pdf(tmp_path: Path) -> Path:
+    """Three 400x300 pages, each with one black bar at its own height."""
+    pages = [Image.new("RGB", (400, 300), (255, 255, 255)) for _ in range(3)]
+    for index, page in enumerate(pages):
+        page.paste((0, 0, 0), (20, 20 + 40 * index, 380, 40 + 40 * index))
+    path = tmp_path / "three.pdf"
+    pages[0].save(path, "PDF", save_all=True, append_images=pages[1:])
+    return path
+
+
 def synthetic_content() -> CameraCapture:
     settings = CameraSettings(device=SYNTHETIC_CAMERA, width=480, height=270, fps=5)
     capture = CameraCapture(settings)
@@ -290,11 +300,7 @@ async def test_staff_flip_to_the_next_page_shows_what_the_kiosk_already_holds(
 ) -> None:
     kiosk, staff = probes
     await connect(kiosk, staff)
-    pages = [Image.new("RGB", (400, 300), (255, 255, 255)) for _ in range(3)]
-    for index, page in enumerate(pages):
-        page.paste((0, 0, 0), (20, 20 + 40 * index, 380, 40 + 40 * index))
-    path = tmp_path / "three.pdf"
-    pages[0].save(path, "PDF", save_all=True, append_images=pages[1:])
+    path = three_page_pdf(tmp_path)
     viewer = (await staff.expect(DocumentEvent, lambda e: isinstance(e.event, Viewer))).event
     assert isinstance(viewer, Viewer)
     assert viewer.keep_pages == KEEP_PAGES
@@ -414,11 +420,7 @@ async def test_a_rebuilt_peer_gets_the_page_on_screen_and_its_neighbours_ahead_a
 ) -> None:
     kiosk, staff = probes
     await connect(kiosk, staff)
-    pages = [Image.new("RGB", (400, 300), (255, 255, 255)) for _ in range(3)]
-    for index, page in enumerate(pages):
-        page.paste((0, 0, 0), (20, 20 + 40 * index, 380, 40 + 40 * index))
-    path = tmp_path / "three.pdf"
-    pages[0].save(path, "PDF", save_all=True, append_images=pages[1:])
+    path = three_page_pdf(tmp_path)
     await staff.expect(DocumentEvent, lambda e: isinstance(e.event, Viewer))
     call = staff.engine.call
     assert call is not None

@@ -598,6 +598,11 @@ def test_the_language_button_opens_an_overlay_that_keeps_the_screen(
     assert controller.view().theme.language is Language.KO
 
 
+def attach_document_camera(controller: KioskController) -> None:
+    ok = p.DeviceHealth.OK
+    controller.handle(e.DevicesChanged(ok, ok, ok, document_camera=True))
+
+
 def test_a_second_camera_offers_the_document_camera(
     controller: KioskController, engine: RecordingEngine
 ) -> None:
@@ -605,14 +610,7 @@ def test_a_second_camera_offers_the_document_camera(
     screen = controller.view().screen
     assert isinstance(screen, InCallVM)
     assert screen.document_camera is None
-    controller.handle(
-        e.DevicesChanged(
-            camera=p.DeviceHealth.OK,
-            microphone=p.DeviceHealth.OK,
-            speaker=p.DeviceHealth.OK,
-            document_camera=True,
-        )
-    )
+    attach_document_camera(controller)
     controller.toggle_document_camera()
     assert engine.named("set_document_camera")[-1] == ("set_document_camera", True)
     screen = controller.view().screen
@@ -670,19 +668,13 @@ def test_the_citizen_sends_a_still_of_the_paper_and_sees_what_staff_received(
     controller: KioskController, engine: RecordingEngine
 ) -> None:
     to_call(controller)
-    controller.handle(
-        e.DevicesChanged(
-            camera=p.DeviceHealth.OK,
-            microphone=p.DeviceHealth.OK,
-            speaker=p.DeviceHealth.OK,
-            document_camera=True,
-        )
-    )
+    attach_document_camera(controller)
     controller.send_paper()  # the camera is not on: nothing to send
     assert engine.named("send_paper") == []
     controller.toggle_document_camera()
     screen = controller.view().screen
-    assert isinstance(screen, InCallVM) and screen.paper is not None
+    assert isinstance(screen, InCallVM)
+    assert screen.paper is not None
     assert screen.paper.guide == "Place the paper inside this frame"
     assert (screen.paper.can_send, screen.paper.status, screen.paper.sent) == (True, "", None)
 
@@ -690,48 +682,47 @@ def test_the_citizen_sends_a_still_of_the_paper_and_sees_what_staff_received(
     controller.handle(e.PaperAsked())  # staff's 「撮影」 while one is on its way: still one
     assert engine.named("send_paper") == [("send_paper",)]
     screen = controller.view().screen
-    assert isinstance(screen, InCallVM) and screen.paper is not None
+    assert isinstance(screen, InCallVM)
+    assert screen.paper is not None
     assert not screen.paper.can_send
     assert screen.paper.status == "Sending it to the staff member"
 
     still = np.full((210, 297, 3), 250, dtype=np.uint8)
     controller.handle(e.PaperSent(still, delivered=True))
     screen = controller.view().screen
-    assert isinstance(screen, InCallVM) and screen.paper is not None
-    assert screen.paper.can_send and screen.paper.sent is still
+    assert isinstance(screen, InCallVM)
+    assert screen.paper is not None
+    assert screen.paper.can_send
+    assert screen.paper.sent is still
     assert screen.paper.status == "The staff member has it"
 
     controller.handle(e.PaperAsked())  # staff ask for another
     assert len(engine.named("send_paper")) == 2
     controller.handle(e.PaperSent(None, delivered=False))
     screen = controller.view().screen
-    assert isinstance(screen, InCallVM) and screen.paper is not None
+    assert isinstance(screen, InCallVM)
+    assert screen.paper is not None
     assert screen.paper.sent is None
     assert screen.paper.status == "It did not arrive. Please tap again"
 
     controller.toggle_document_camera()  # off: the still goes with it
     assert controller.model.citizen.paper is None
     screen = controller.view().screen
-    assert isinstance(screen, InCallVM) and screen.paper is None
+    assert isinstance(screen, InCallVM)
+    assert screen.paper is None
 
 
 def test_the_privacy_reset_keeps_no_still_of_the_paper(
     controller: KioskController, engine: RecordingEngine, clock: ManualClock
 ) -> None:
     to_call(controller)
-    controller.handle(
-        e.DevicesChanged(
-            camera=p.DeviceHealth.OK,
-            microphone=p.DeviceHealth.OK,
-            speaker=p.DeviceHealth.OK,
-            document_camera=True,
-        )
-    )
+    attach_document_camera(controller)
     controller.toggle_document_camera()
     controller.send_paper()
     controller.handle(e.PaperSent(np.full((210, 297, 3), 250, dtype=np.uint8), delivered=True))
     still = controller.model.citizen.paper
-    assert still is not None and still.image is not None
+    assert still is not None
+    assert still.image is not None
     kept = weakref.ref(still.image)
     del still
     controller.handle(p.SessionEnded(session_id="s-1", reason=p.EndReason.COMPLETED))
