@@ -15,8 +15,9 @@ Two things travel besides the camera (design.md, "Content"):
   1:1; when it announces a new size, the page on screen is rendered and sent again.
 - **The citizen's paper** over the "paper" data channel: the same messages the other way. On
   the citizen's tap or staff's 「撮影」 (`take_paper`), the kiosk takes the document camera's
-  newest full-resolution frame, finds the sheet in it, straightens it (call.paper) and sends it
-  with a `PageSender`; staff receive it with a `PageReceiver`. Neither end writes it anywhere.
+  newest full-resolution frame, finds the sheet in it, straightens it and evens its light
+  (call.paper) and sends it with a `PageSender`; staff receive it with a `PageReceiver`.
+  Neither end writes it anywhere.
 - **Sharp zoom**: the kiosk reports what part of the page the citizen sees (`View`), and staff
   send that part rendered again at the kiosk's scale (call.page_detail). Staff can ask the kiosk
   to zoom to a box (`focus`).
@@ -58,8 +59,8 @@ logger = logging.getLogger(__name__)
 KEEP_PAGES: Final = 5
 NEIGHBOURS: Final = (1, -1)  # sent ahead in this order: staff flip forward far more often
 AHEAD_AFTER_AT_MOST: Final = 3.0  # seconds: a page slow to arrive does not hold its neighbours
-# A still is a few MB: on a 2 Mbit/s link it takes this long to cross before the kiosk says
-# it did not arrive.
+# How long a still may take to cross before the kiosk says it did not arrive: half a MB takes
+# several seconds on a 1 Mbit/s link shared with the call's video.
 PAPER_ANSWER_WITHIN: Final = 30.0
 
 
@@ -190,9 +191,9 @@ class Sharing:
 
     async def send_paper(self) -> PaperSent:
         """Take the document camera's newest full-resolution frame, find the paper in it,
-        straighten it, and send it losslessly; returns, and emits, once staff have it or it
-        failed. Nothing goes when the document camera is off or shows no picture of its own
-        (kiosk)."""
+        straighten it, even its light, and send it losslessly; returns, and emits, once staff
+        have it or it failed. Nothing goes when the document camera is off or shows no picture
+        of its own (kiosk)."""
         content = self._content
         source = (
             None if content is None or content[1] is not ContentKind.DOCUMENT_CAMERA else content[0]
