@@ -21,9 +21,12 @@ import numpy as np
 import pytest
 
 from call.camera import CameraCapture, CameraSettings
+from call.content_messages import Marks, Pointer
 from call.control_channel import ContentKind
+from call.document import still_document
+from call.page_receiver import PageReady
 from call.session import CallSettings, CallState, PaperAsked
-from call.sharing import PaperReceived, PaperSent
+from call.sharing import DocumentEvent, PaperReceived, PaperSent
 from tests.call.test_engine import STAFF, TIMERS, Probe, connect, make_probe
 from tests.paper_scene import measured_em_px, photograph
 from tests.paper_scene import test_page as a4_test_page
@@ -130,3 +133,34 @@ async def test_the_still_is_gone_from_both_engines_after_the_call(
     staff.events.clear()
     gc.collect()
     assert [ref() for ref in kept] == [None]
+
+
+async def test_staff_show_the_still_back_and_point_at_a_box_on_it(
+    probes: tuple[Probe, Probe],
+) -> None:
+    kiosk, staff = probes
+    capture, _ = document_camera(tilt_deg=8.0, rotate_deg=92.0)
+    await connect(kiosk, staff)
+    await asyncio.to_thread(capture.start)
+    await first_frame(capture)
+    assert await kiosk.engine.start_content(capture, ContentKind.DOCUMENT_CAMERA)
+    await kiosk.engine.send_paper()
+    received = await staff.expect(PaperReceived)
+    await kiosk.engine.stop_content()  # the document camera off: the kiosk shows pages again
+
+    # 「市民に見せる」: the still, from memory, as a page of its own; then "this box here".
+    with still_document(received.image, received.paper_id) as document:
+        outcome = await staff.engine.show_document_page(document, 0, received.paper_id)
+        assert outcome == "sent"
+        shown = await kiosk.expect(
+            DocumentEvent,
+            lambda e: isinstance(e.event, PageReady) and e.event.doc_id == received.paper_id,
+        )
+        await staff.engine.send_marks(received.paper_id, 0, [Pointer(x=0.3, y=0.6)])
+        marks = await kiosk.expect(DocumentEvent, lambda e: isinstance(e.event, Marks))
+    assert isinstance(shown.event, PageReady)
+    page = np.asarray(shown.event.image)
+    assert abs(page.shape[1] / page.shape[0] - 297 / 210) < 0.03  # the sheet, sideways
+    assert isinstance(marks.event, Marks)
+    assert (marks.event.doc_id, marks.event.page) == (received.paper_id, 0)
+    assert marks.event.marks == [Pointer(x=0.3, y=0.6)]
