@@ -96,6 +96,10 @@ class CameraSettings:
     # No frame for this long counts as a fault (one failed read is normal for USB cameras).
     stall_timeout: float = 1.0
     best: bool = False  # the largest mode the device offers, MJPG where it has it
+    # The live track may lower its rate down to this while its encoder falls behind (the
+    # document camera: a paper held still reads at 5 fps, and the audio keeps its CPU). None:
+    # never; the face camera keeps its rate, as lip-reading needs (EN 301 549: 20 fps or more).
+    min_fps: float | None = None
     fourcc: str = ""  # a pixel format to ask for ("MJPG"); "" keeps the device's (or best's)
     # How a device is opened: OpenCV, or a fake device in tests.
     open_device: OpenDevice = field(default=open_with_opencv, repr=False, compare=False)
@@ -158,21 +162,29 @@ class CaptureThread:
 class CameraTrack(FrameSlotTrack):
     """A consumer of a `CameraCapture`: stopping it leaves the capture running.
 
-    It sends at most `max_size` (scaled down to fit, the aspect kept), at the governor's rate.
+    It sends at most `max_size` (scaled down to fit, the aspect kept), and with a `min_fps`, at
+    its governor's rate.
     """
 
     def __init__(
-        self, slot: FrameSlot, fps: float, *, max_size: tuple[int, int] = LIVE_MAX_SIZE
+        self,
+        slot: FrameSlot,
+        fps: float,
+        *,
+        max_size: tuple[int, int] = LIVE_MAX_SIZE,
+        min_fps: float | None = None,
     ) -> None:
         super().__init__(slot, fps)
-        self.governor = FrameRateGovernor(fps)
+        self.governor = None if min_fps is None else FrameRateGovernor(fps, floor=min_fps)
         self.max_size = max_size
         self._returned_at: float | None = None
 
     async def recv(self) -> av.VideoFrame:
-        if self._returned_at is not None:
-            self.governor.consumed(time.monotonic() - self._returned_at)
-        self.fps = self.governor.fps
+        governor = self.governor
+        if governor is not None:
+            if self._returned_at is not None:
+                governor.consumed(time.monotonic() - self._returned_at)
+            self.fps = governor.fps
         frame = await super().recv()
         size = fit_within((frame.width, frame.height), self.max_size)
         if size != (frame.width, frame.height):
@@ -252,7 +264,7 @@ class CameraCapture(CaptureThread):
 
     def track(self, fps: float | None = None) -> CameraTrack:
         """A new consumer track, at the capture's rate unless a lower `fps` is asked for."""
-        return CameraTrack(self._slot, fps or self.settings.fps)
+        return CameraTrack(self._slot, fps or self.settings.fps, min_fps=self.settings.min_fps)
 
     def _report(self, state: CameraState) -> None:
         with self._state_lock:

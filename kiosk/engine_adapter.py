@@ -41,6 +41,7 @@ from call.content_messages import DocumentClosed as EngineDocumentClosed
 from call.control_channel import ContentKind, QuickPhrase
 from call.devices import Device, DeviceChanged, MediaSettings
 from call.engine import Engine, EngineEvent, EngineSettings, HubMessage, LinkChanged
+from call.frame_rate import MIN_LIVE_FPS
 from call.link import Credentials, LinkConnected, LinkDisconnected, LinkFailed
 from call.page_receiver import PageReady
 from call.session import (
@@ -178,7 +179,7 @@ class BridgedKioskEngine(QObject):
                 self._document_capture = None
                 await engine.stop_content()
                 return
-            settings = CameraSettings(device=_device(device))
+            settings = CameraSettings(device=_device(device), min_fps=MIN_LIVE_FPS)
             capture = CameraCapture(settings.with_mode(self._document_camera_mode))
             await asyncio.to_thread(capture.start)
             self._document_capture = capture

@@ -427,10 +427,11 @@ def test_a_governor_with_a_nonsense_setting_is_refused(bad: dict[str, float]) ->
 
 
 async def test_a_track_whose_consumer_is_slow_asks_for_fewer_frames(tmp_path: Path) -> None:
-    settings = CameraSettings(device=SYNTHETIC_CAMERA, fps=30, **SMALL)
+    settings = CameraSettings(device=SYNTHETIC_CAMERA, fps=30, min_fps=MIN_LIVE_FPS, **SMALL)
     held = 0.1  # the "encoder" takes this long per frame: at most 8 fps leaves it headroom
     with CameraCapture(settings) as capture:
         track = capture.track()
+        assert track.governor is not None
         assert track.governor.fps == 30
         for _ in range(8):
             await asyncio.wait_for(track.recv(), WAIT)
@@ -438,5 +439,15 @@ async def test_a_track_whose_consumer_is_slow_asks_for_fewer_frames(tmp_path: Pa
         track.stop()
 
     # Load only makes the consumer slower, so this bound holds on a busy machine too.
+    assert track.governor is not None
     assert track.governor.fps <= track.governor.headroom / held + 1e-9
     assert track.governor.fps >= MIN_LIVE_FPS
+
+
+def test_a_face_camera_track_has_no_governor_and_keeps_its_rate() -> None:
+    # Lip-reading needs the rate (EN 301 549: 20 fps or more); only a document camera trades it.
+    with CameraCapture(CameraSettings(device=SYNTHETIC_CAMERA, fps=30, **SMALL)) as capture:
+        track = capture.track()
+        assert track.governor is None
+        assert track.fps == 30
+        track.stop()
