@@ -26,6 +26,7 @@ from call.devices import MediaSettings
 from call.document import open_document
 from call.engine import Engine, EngineEvent, EngineSettings, HubMessage, LinkChanged
 from call.link import Credentials, LinkState
+from call.page_sender import PageSender
 from call.session import CallSettings, PhraseReceived
 from kiosk.app import KioskApp
 from kiosk.engine_adapter import BridgedKioskEngine
@@ -230,6 +231,9 @@ async def test_a_whole_consultation_from_the_first_touch_to_the_reset(
         staff_call = tanaka.engine.call
         assert staff_call is not None
         document = open_document(path)
+        # A busy machine may rebuild the peer between flips: its new sender starts afresh, with
+        # the page on screen and its neighbour sent again, so the flips are counted over both.
+        senders: dict[int, PageSender] = {}
         try:
             for index in (0, 1, 0):
                 painted = call.stage.document.pages_painted
@@ -248,10 +252,11 @@ async def test_a_whole_consultation_from_the_first_touch_to_the_reset(
                 assert shown.image.shape[2] == 3
                 sender = staff_call.sharing._pages
                 assert sender is not None
+                senders[id(sender)] = sender
                 await until(lambda sender=sender: sender.stats.pages_sent_ahead == 1)
         finally:
             document.close()
-        assert sender.stats.pages_shown_kept == 2
+        assert sum(sender.stats.pages_shown_kept for sender in senders.values()) == 2
 
         # 4. A quick phrase reaches the staff member.
         tap(qtbot, call.phrases[next(iter(call.phrases))])  # 聞こえません
