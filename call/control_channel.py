@@ -288,7 +288,8 @@ class ControlChannel:
                     await self._wake.wait()
 
     def peer_spoke(self) -> None:
-        """Count something the peer sent on another channel as a sign of life.
+        """Count something else the peer sent (a message on another channel, a camera frame)
+        as a sign of life.
 
         The peer's heartbeats queue behind whatever it sends on the same association (aiortc
         sends in order across channels), so a page crossing a slow link would otherwise look

@@ -51,34 +51,34 @@ async def probes(hub: RunningHub, loopback_ice: None) -> AsyncIterator[tuple[Pro
     await staff.engine.close()
 
 
-def document_camera(tilt_deg: float, rotate_deg: float) -> tuple[CameraCapture, UvcCamera]:
+async def call_showing_the_paper(
+    kiosk: Probe, staff: Probe, *, tilt_deg: float, rotate_deg: float
+) -> CameraCapture:
+    """A call in which the kiosk's document camera looks at the A4 test page, lying as given."""
+    # Drawn before the call: it takes the loop a few seconds.
     scene = photograph(
         a4_test_page(A4_PX_PER_MM), (2592, 1944), fill=0.9, tilt_deg=tilt_deg, rotate_deg=rotate_deg
     )
     # OpenCV cameras give BGR.
     camera = UvcCamera(DOCUMENT_CAMERA_MODES, image=cv2.cvtColor(scene.frame, cv2.COLOR_RGB2BGR))
-    settings = CameraSettings(device=0, best=True, open_device=camera)
-    return CameraCapture(settings), camera
-
-
-async def first_frame(capture: CameraCapture) -> None:
+    capture = CameraCapture(CameraSettings(device=0, best=True, open_device=camera))
+    await connect(kiosk, staff)
+    await asyncio.to_thread(capture.start)
     async with asyncio.timeout(10):
         while (frame := capture.latest_frame()) is None or frame.synthetic:  # noqa: ASYNC110
             await asyncio.sleep(0.02)
+    assert await kiosk.engine.start_content(capture, ContentKind.DOCUMENT_CAMERA)
+    return capture
 
 
 async def test_staffs_shot_brings_the_straightened_paper_losslessly(
     probes: tuple[Probe, Probe],
 ) -> None:
     kiosk, staff = probes
-    # Drawn before the call: it takes the loop a few seconds.
-    capture, _ = document_camera(tilt_deg=12.0, rotate_deg=90.0 - 4.0)  # sideways, askew
-    await connect(kiosk, staff)
-    await asyncio.to_thread(capture.start)
-    await first_frame(capture)
+    # Sideways and askew.
+    capture = await call_showing_the_paper(kiosk, staff, tilt_deg=12.0, rotate_deg=90.0 - 4.0)
     assert capture.mode is not None
     assert (capture.mode.width, capture.mode.height) == (2592, 1944)
-    assert await kiosk.engine.start_content(capture, ContentKind.DOCUMENT_CAMERA)
 
     assert await staff.engine.ask_for_paper()  # 「撮影」
     await kiosk.expect(PaperAsked)
@@ -116,11 +116,7 @@ async def test_the_still_is_gone_from_both_engines_after_the_call(
     probes: tuple[Probe, Probe],
 ) -> None:
     kiosk, staff = probes
-    capture, _ = document_camera(tilt_deg=5.0, rotate_deg=90.0)
-    await connect(kiosk, staff)
-    await asyncio.to_thread(capture.start)
-    await first_frame(capture)
-    assert await kiosk.engine.start_content(capture, ContentKind.DOCUMENT_CAMERA)
+    await call_showing_the_paper(kiosk, staff, tilt_deg=5.0, rotate_deg=90.0)
     sent = await kiosk.engine.send_paper()
     received = await staff.expect(PaperReceived)
     assert sent.image is not None
@@ -139,11 +135,7 @@ async def test_staff_show_the_still_back_and_point_at_a_box_on_it(
     probes: tuple[Probe, Probe],
 ) -> None:
     kiosk, staff = probes
-    capture, _ = document_camera(tilt_deg=8.0, rotate_deg=92.0)
-    await connect(kiosk, staff)
-    await asyncio.to_thread(capture.start)
-    await first_frame(capture)
-    assert await kiosk.engine.start_content(capture, ContentKind.DOCUMENT_CAMERA)
+    await call_showing_the_paper(kiosk, staff, tilt_deg=8.0, rotate_deg=92.0)
     await kiosk.engine.send_paper()
     received = await staff.expect(PaperReceived)
     await kiosk.engine.stop_content()  # the document camera off: the kiosk shows pages again
