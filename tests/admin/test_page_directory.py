@@ -11,6 +11,7 @@ from tests.signaling.conftest import RunningHub
 from .browser import needs_chromium, shot, sign_in
 
 pytestmark = needs_chromium
+TWO_FRAMES = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
 
 async def open_directory(page: Page, hub: RunningHub, username: str) -> None:
@@ -126,3 +127,32 @@ async def test_a_supervisor_sees_the_directory_read_only(hub: RunningHub, page: 
     await expect(form.locator("[name=name-en]")).to_have_value("Citizens' Affairs")
     await expect(form.locator("[name=name-en]")).to_be_disabled()
     await expect(form.locator("[name=hours-mon]")).to_be_disabled()
+
+
+async def test_reopening_the_tab_keeps_unchanged_rows_so_a_click_on_them_is_not_lost(
+    hub: RunningHub, page: Page
+) -> None:
+    """A row rebuilt between a click's mousedown and mouseup swallows the click, as the tab's
+    fresh data lands: rows whose content is the same stay the same elements; changed ones are
+    redrawn."""
+    await open_directory(page, hub, "admin")
+    rows = ["#department-table tr[data-department='zeimu']", "#outcome-table tr[data-outcome]"]
+    for row in rows:
+        await expect(page.locator(row).first).to_be_visible()
+    await page.evaluate(
+        "(rows) => { window.kept = rows.map((r) => document.querySelector(r)); }", rows
+    )
+    await page.click("#tabs a[href='#overview']")
+    async with (
+        page.expect_response("**/admin/api/services") as services,
+        page.expect_response("**/admin/api/outcome-codes") as outcome_codes,
+    ):
+        await page.click("#tabs a[href='#directory']")
+    for response in (await services.value, await outcome_codes.value):
+        await response.finished()
+    await page.evaluate(TWO_FRAMES)  # the rows from those answers are drawn
+    assert await page.evaluate("() => window.kept.map((row) => row.isConnected)") == [True, True]
+
+    await page.locator("#outcome-table tr[data-outcome]").first.locator("button.down").click()
+    await expect(page.locator("#directory-status")).to_contain_text("順番を変えました")
+    assert await page.evaluate("() => window.kept[1].isConnected") is False

@@ -26,6 +26,17 @@ function h(tag, attrs = {}, ...children) {
 
 const $ = (selector) => document.querySelector(selector);
 
+// A list rebuilt with the same rows swallows a click that lands mid-rebuild (mousedown on the old
+// button, mouseup on its twin), as when a tab is opened and its rows come back unchanged: rebuild
+// only when what the rows show has changed.
+const shownRows = new WeakMap();
+function renderRows(container, shown, rows) {
+  const key = JSON.stringify(shown);
+  if (shownRows.get(container) === key) return;
+  shownRows.set(container, key);
+  container.replaceChildren(...rows());
+}
+
 function seconds(value) {
   if (value === null || value === undefined) return "—";
   const s = Math.round(value);
@@ -343,14 +354,14 @@ $("#history-form").addEventListener("change", () => {
 
 async function loadManage() {
   const [kiosks, accounts] = await Promise.all([api("/kiosks"), api("/accounts")]);
-  $("#manage-kiosks tbody").replaceChildren(...kiosks.map((k) =>
+  renderRows($("#manage-kiosks tbody"), kiosks, () => kiosks.map((k) =>
     h("tr", { "data-kiosk": k.name }, h("td", {}, k.name), h("td", {}, k.location), h("td", {}, k.disabled ? "無効" : "有効"),
       h("td", {}, h("button", { onclick: () => change(`/kiosks/${k.id}/disabled`, { disabled: !k.disabled }) }, k.disabled ? "有効にする" : "無効にする")))));
   state.accounts = accounts;
   state.sites = await api("/sites");
   const siteName = (id) => state.sites.find((site) => site.id === id)?.names.ja ?? "";
   const departmentName = (id) => state.names.departments[id] || id;
-  $("#manage-accounts tbody").replaceChildren(...accounts.map((a) =>
+  renderRows($("#manage-accounts tbody"), [accounts, state.sites, state.names.departments], () => accounts.map((a) =>
     h("tr", { "data-username": a.username }, h("td", { class: "id-text" }, a.username),
       h("td", {}, a.display_name, a.name_reading ? h("small", { class: "reading", lang: "ja" }, a.name_reading) : null),
       h("td", {}, label("role", a.role)), h("td", { class: "wrap" }, siteName(a.site_id)),

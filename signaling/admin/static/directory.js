@@ -43,14 +43,14 @@ async function loadDirectory() {
     manage ? h("button", { class: "down", title: "下へ", "aria-label": `${entry.names.ja} を下へ`, disabled: index === count - 1, onclick: () => move(kind, index, 1) }, "▼") : null,
     h("button", { class: "edit", onclick: () => (kind === "department" ? editDepartment(entry) : editCategory(entry)) }, manage ? "編集" : "詳細"),
     manage ? h("button", { class: "delete", onclick: () => remove(kind, entry) }, "削除") : null);
-  $("#department-table tbody").replaceChildren(...directory.departments.map((d, i, all) =>
+  renderRows($("#department-table tbody"), directory.departments, () => directory.departments.map((d, i, all) =>
     h("tr", { "data-department": d.id }, h("td", {}, d.names.ja), h("td", { class: "muted" }, d.id),
       h("td", { class: "hours wrap" }, weekSummary(d.hours.weekly)), h("td", { class: "wrap" }, d.hours.closed_dates.join(", ")),
       h("td", {}, d.hours.national_holidays_closed ? "休み" : "開庁"), buttons("department", d, i, all.length))));
   const departmentName = (id) => directory.departments.find((d) => d.id === id)?.names.ja || id;
   // A topic of a service goes to the citizen's own ward's desk for it (docs/admin.md).
   const serviceName = (id) => `各区の${directory.services.find((s) => s.id === id)?.names.ja || id}`;
-  $("#category-table tbody").replaceChildren(...directory.categories.map((c, i, all) =>
+  renderRows($("#category-table tbody"), directory, () => directory.categories.map((c, i, all) =>
     h("tr", { "data-category": c.id }, h("td", {}, c.names.ja), h("td", { class: "muted" }, c.id),
       h("td", { class: "wrap" }, c.department_id ? departmentName(c.department_id) : serviceName(c.service_id)),
       h("td", { class: "wrap" }, c.names.en || ""),

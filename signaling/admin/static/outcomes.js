@@ -9,7 +9,7 @@ async function loadOutcomes() {
   outcomes.codes = await api("/outcome-codes");
   const manage = state.me.can_manage;
   const count = outcomes.codes.length;
-  $("#outcome-table tbody").replaceChildren(...outcomes.codes.map((o, index) =>
+  renderRows($("#outcome-table tbody"), outcomes.codes, () => outcomes.codes.map((o, index) =>
     h("tr", { "data-outcome": o.code },
       h("td", {}, o.names.ja), h("td", { class: "muted id-text" }, o.code),
       h("td", { class: "wrap other-names" }, LANGUAGES.filter(([lang]) => lang !== "ja" && o.names[lang])
