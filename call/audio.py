@@ -2,23 +2,25 @@
 
 The pieces and the thread each runs on (docs/audio.md draws the whole picture):
 
-- Microphone side. `DeviceMicrophone`'s PortAudio callback (PortAudio's thread; the devices are
-  in `call.audio_devices`) appends 20 ms frames to a queue of at most `MIC_QUEUE_FRAMES`,
-  dropping the oldest. `MicrophoneTrack.recv()`
-  (the engine's event loop) paces itself on a clock, takes one frame, removes the echo and hands
-  an `av.AudioFrame` to aiortc. Without a device, `SpeechLikeSource` or `SilenceSource`
-  (`call.synthetic_audio`) stand in.
+- Microphone side. The microphone hands each 20 ms frame, with the time it was captured, to
+  the pipeline on the microphone's own thread: PortAudio's for `DeviceMicrophone` (in
+  `call.audio_devices`), a clocked thread for the synthetic ones (`call.synthetic_audio`). The
+  echo is removed right there, so the canceller sees every frame, whatever the event loop is
+  doing. The cleaned frame goes into a `CaptureQueue` of at most `MIC_QUEUE_FRAMES`, dropping the
+  oldest; `MicrophoneTrack.recv()` (the engine's event loop) paces itself on a clock, takes one
+  frame and hands an `av.AudioFrame` to aiortc. A stalled loop loses audio after the canceller,
+  never before it.
 - Speaker side. `SpeakerSink` (event loop) reads the remote track as fast as aiortc delivers it,
   resamples to 48 kHz mono s16 and writes into the playout `RingBuffer`. The speaker drains the
-  buffer one period at a time: `DeviceSpeaker` from PortAudio's callback, `NullSpeaker` from an
-  event-loop task paced on a clock. The samples it plays are fed to the echo canceller's render
-  side, the only signal the echo can come from.
+  buffer one period at a time on its own thread (PortAudio's, or `NullSpeaker`'s clocked one),
+  and what it plays is fed to the canceller's render side, the only signal the echo can come
+  from.
 - `AudioPipeline` wires the two sides and the canceller for one call.
 
 Every queue is bounded and drops the oldest audio, so a slow consumer costs a glitch, never
-latency. Real-time pacing always comes from a clock: PortAudio's for devices, the event loop's
-for `MicrophoneTrack` and `NullSpeaker`. ALSA's null PCM is never used as a stand-in, because it
-accepts and produces audio as fast as it is asked, with no pacing at all.
+latency. Real-time pacing always comes from a clock: the devices' own, the event loop's for
+`MicrophoneTrack`. ALSA's null PCM is never used as a stand-in, because it accepts and produces
+audio as fast as it is asked, with no pacing at all.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import contextlib
 import fractions
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, Protocol
@@ -46,8 +49,13 @@ TIME_BASE: Final = fractions.Fraction(1, SAMPLE_RATE)
 MIC_QUEUE_FRAMES: Final = 3  # 60 ms: covers callback jitter; more would only add latency
 
 Samples = npt.NDArray[np.int16]
-# Called by a speaker once per period with the number of samples it needs; returns them.
-PlayoutFeed = Callable[[int], Samples]
+# Called by a speaker once per period, on its thread, with the number of samples it needs and
+# when the first of them will be played (seconds on time.monotonic; None when the device cannot
+# tell); returns them.
+PlayoutFeed = Callable[[int, float | None], Samples]
+# Called by a microphone once per 20 ms frame, on its thread, with the frame and when its first
+# sample was captured (as above).
+CaptureFeed = Callable[[Samples, float | None], None]
 # Sees each outgoing frame after echo cancellation and returns what is sent (muting, metering).
 MicrophoneTap = Callable[[Samples], Samples]
 # Sees each block of remote audio as it arrives, converted, on the event loop (metering).
@@ -226,12 +234,18 @@ class FramePacer:
 # --- Sources, outputs and the echo hook ------------------------------------------------------
 
 
-class AudioSource(Protocol):
-    """Something `MicrophoneTrack` can pull 20 ms frames from, without blocking."""
+class FrameSource(Protocol):
+    """Gives a 20 ms frame on demand, without blocking: a synthetic signal, or the capture queue."""
+
+    def read(self) -> Samples: ...
+
+
+class Microphone(Protocol):
+    """A microphone: once started, hands over each 20 ms frame on its own thread and clock."""
 
     @property
-    def latency(self) -> float: ...  # seconds from the air to `read`
-    def read(self) -> Samples: ...
+    def latency(self) -> float: ...  # seconds from the air to the feed
+    def start(self, feed: CaptureFeed) -> None: ...
     def close(self) -> None: ...
 
 
@@ -244,33 +258,56 @@ class AudioOutput(Protocol):
     async def aclose(self) -> None: ...
 
 
-class EchoProcessor(Protocol):
-    """What the pipeline needs from an echo canceller (`call.echo.EchoCanceller`)."""
+class EchoFeed(Protocol):
+    """What the pipeline feeds an echo canceller (`call.echo_feed.CancellerFeed`), from the
+    speaker's and the microphone's threads."""
 
     def set_delay_hint_ms(self, delay_ms: int) -> None: ...
-    def analyze_render(self, frame: Samples) -> None: ...
-    def process_capture(self, frame: Samples) -> Samples: ...
+    def render(self, samples: Samples, at: float | None) -> None: ...
+    def capture(self, samples: Samples, at: float | None) -> Samples: ...
+
+
+class CaptureQueue:
+    """Cleaned frames waiting for the track: bounded, oldest dropped first; thread-safe."""
+
+    def __init__(self, max_frames: int = MIC_QUEUE_FRAMES) -> None:
+        self._frames: deque[Samples] = deque(maxlen=max_frames)
+        # Filled from the microphone's thread, emptied from the event loop.
+        self._lock = threading.Lock()
+        self.overruns = 0  # frames dropped because nobody read them in time
+        self.underruns = 0  # reads that found no captured frame
+
+    def put(self, frame: Samples) -> None:
+        with self._lock:
+            if len(self._frames) == self._frames.maxlen:
+                self.overruns += 1
+            self._frames.append(frame)
+
+    def read(self) -> Samples:
+        """The oldest captured frame, or silence when there is none yet."""
+        with self._lock:
+            if self._frames:
+                return self._frames.popleft()
+            self.underruns += 1
+        return silence()
 
 
 # --- aiortc glue -----------------------------------------------------------------------------
 
 
 class MicrophoneTrack(MediaStreamTrack):
-    """The outgoing audio track: 20 ms s16 mono 48 kHz frames from a source, in real time."""
+    """The outgoing audio track: 20 ms s16 mono 48 kHz frames from a source, in real time.
+
+    The source is the pipeline's `CaptureQueue`, already cleaned of echo, or a synthetic signal.
+    """
 
     kind = "audio"
 
     def __init__(
-        self,
-        source: AudioSource,
-        *,
-        canceller: EchoProcessor | None = None,
-        clock: Clock | None = None,
-        tap: MicrophoneTap | None = None,
+        self, source: FrameSource, *, clock: Clock | None = None, tap: MicrophoneTap | None = None
     ) -> None:
         super().__init__()
         self._source = source
-        self._canceller = canceller
         self._clock = clock or LoopClock()
         self._pacer = FramePacer()
         self._tap = tap
@@ -281,9 +318,6 @@ class MicrophoneTrack(MediaStreamTrack):
         tick = self._pacer.next(self._clock.now())
         await self._clock.sleep(tick.delay)
         samples = self._source.read()
-        if self._canceller is not None:
-            # Also while muted: the canceller keeps adapting, so unmuting sends no echo.
-            samples = self._canceller.process_capture(samples)
         if self._tap is not None:
             samples = self._tap(samples)
         frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
@@ -354,19 +388,21 @@ class SpeakerSink:
 
 
 class AudioPipeline:
-    """One call's audio: microphone → canceller → `track`, remote track → `playout` → speaker.
+    """One call's audio: microphone → echo feed → `captured` → `track`, remote track →
+    `playout` → speaker → echo feed.
 
-    What the speaker plays is fed to the canceller's render side from the speaker's own period
-    callback, so the canceller sees exactly the signal that can come back as echo; the volume
-    is applied before that, for the same reason. `tap` sees (and may replace) each outgoing
-    frame, `listener` each block of remote audio, and `on_played` what the speaker plays.
+    Both sides reach the echo feed on their devices' own threads, with the devices' times, so
+    the canceller sees both streams whole (`call.echo_feed`). What the speaker plays is fed as
+    the render side after the volume, for the same reason. `tap` sees (and may replace) each
+    outgoing frame, `listener` each block of remote audio, and `on_played` what the speaker
+    plays.
     """
 
     def __init__(
         self,
-        microphone: AudioSource,
+        microphone: Microphone,
         speaker: AudioOutput,
-        canceller: EchoProcessor | None = None,
+        echo: EchoFeed | None = None,
         *,
         playout: RingBuffer | None = None,
         clock: Clock | None = None,
@@ -376,20 +412,21 @@ class AudioPipeline:
         volume: float = 1.0,
     ) -> None:
         self.playout = playout or RingBuffer()
-        self.track = MicrophoneTrack(microphone, canceller=canceller, clock=clock, tap=tap)
+        self.captured = CaptureQueue()
+        self.track = MicrophoneTrack(self.captured, clock=clock, tap=tap)
         self._microphone = microphone
         self._speaker = speaker
-        self._canceller = canceller
+        self._echo = echo
         self._sink = SpeakerSink(self.playout, listener)
         self._on_played = on_played
         self._volume = volume
-        # Read on PortAudio's thread; a float is replaced whole, so no lock is needed.
+        # Read on the speaker's thread; a float is replaced whole, so no lock is needed.
         self._gain = volume_gain(volume)
-        if canceller is not None:
+        if echo is not None:
             # A hint only: AEC3 finds the delay itself. Bluetooth and some USB devices report
             # more than the 500 ms the module accepts.
             outside_ms = round(1000 * (microphone.latency + speaker.latency))
-            canceller.set_delay_hint_ms(min(max(outside_ms, 0), 500))
+            echo.set_delay_hint_ms(min(max(outside_ms, 0), 500))
 
     @property
     def volume(self) -> float:
@@ -402,8 +439,9 @@ class AudioPipeline:
         self._volume = volume
 
     def start(self) -> None:
-        """Start the speaker; call on the engine's event loop."""
+        """Start the speaker, then the microphone; call on the engine's event loop."""
         self._speaker.start(self._play_next)
+        self._microphone.start(self._captured)
 
     def play(self, remote: MediaStreamTrack) -> None:
         """Play a remote audio track, replacing the one playing."""
@@ -415,11 +453,18 @@ class AudioPipeline:
         await self._speaker.aclose()
         self._microphone.close()
 
-    def _play_next(self, count: int) -> Samples:
-        # Runs on PortAudio's thread for a device speaker.
+    def _captured(self, samples: Samples, at: float | None) -> None:
+        # On the microphone's thread. Also while muted: the canceller keeps adapting, so
+        # unmuting sends no echo.
+        if self._echo is not None:
+            samples = self._echo.capture(samples, at)
+        self.captured.put(samples)
+
+    def _play_next(self, count: int, at: float | None) -> Samples:
+        # On the speaker's thread.
         samples = apply_gain(self.playout.read(count), self._gain)
-        if self._canceller is not None:
-            self._canceller.analyze_render(samples)
+        if self._echo is not None:
+            self._echo.render(samples, at)
         if self._on_played is not None:
             self._on_played(samples)
         return samples

@@ -1,28 +1,21 @@
 """Audio devices through sounddevice (PortAudio): the microphone and the speaker of a kiosk or PC.
 
-`DeviceMicrophone`'s PortAudio callback (PortAudio's thread) appends 20 ms frames to a
-`CaptureQueue` of at most `MIC_QUEUE_FRAMES`, dropping the oldest; `DeviceSpeaker`'s callback
-drains the playout buffer one period at a time (docs/audio.md). PortAudio is loaded on first
-use, so a machine without it still runs with the synthetic and null devices.
+`DeviceMicrophone`'s PortAudio callback (PortAudio's thread) hands each 20 ms frame to the
+pipeline, which removes the echo there; `DeviceSpeaker`'s callback drains the playout buffer one
+period at a time (docs/audio.md). Both pass PortAudio's time of the frame at the converter, which
+is what shows a lost frame and the devices' drift. PortAudio is loaded on first use, so a machine
+without it still runs with the synthetic and null devices.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections import deque
+import time
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Literal, Protocol
 
-from call.audio import (
-    FRAME_SAMPLES,
-    MIC_QUEUE_FRAMES,
-    SAMPLE_RATE,
-    PlayoutFeed,
-    Samples,
-    silence,
-)
+from call.audio import FRAME_SAMPLES, SAMPLE_RATE, CaptureFeed, PlayoutFeed, Samples, silence
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +35,12 @@ class AudioDevice:
 
 class _CallbackFlags(Protocol):
     output_underflow: bool
+
+
+class _StreamTimes(Protocol):  # PortAudio's PaStream*CallbackTimeInfo, in its stream time
+    currentTime: float  # noqa: N815 (PortAudio's names)
+    inputBufferAdcTime: float  # noqa: N815
+    outputBufferDacTime: float  # noqa: N815
 
 
 def _portaudio() -> ModuleType:
@@ -99,40 +98,14 @@ def find_device(spec: int | str | None, kind: Literal["input", "output"]) -> int
     return matches[0].index
 
 
-class CaptureQueue:
-    """Captured frames waiting for the track: bounded, oldest dropped first; thread-safe."""
-
-    def __init__(self, max_frames: int = MIC_QUEUE_FRAMES) -> None:
-        self._frames: deque[Samples] = deque(maxlen=max_frames)
-        # Filled from PortAudio's callback thread, emptied from the event loop.
-        self._lock = threading.Lock()
-        self.overruns = 0  # frames dropped because nobody read them in time
-        self.underruns = 0  # reads that found no captured frame
-
-    def put(self, frame: Samples) -> None:
-        with self._lock:
-            if len(self._frames) == self._frames.maxlen:
-                self.overruns += 1
-            self._frames.append(frame)
-
-    def get(self) -> Samples:
-        """The oldest captured frame, or silence when there is none yet."""
-        with self._lock:
-            if self._frames:
-                return self._frames.popleft()
-            self.underruns += 1
-        return silence()
-
-
 class DeviceMicrophone:
     """A microphone through PortAudio, captured in 20 ms blocks on PortAudio's thread."""
 
-    def __init__(
-        self, device: int | str | None = None, *, queue_frames: int = MIC_QUEUE_FRAMES
-    ) -> None:
+    def __init__(self, device: int | str | None = None) -> None:
         sd = _portaudio()
         index = find_device(device, "input")
-        self.captured = CaptureQueue(queue_frames)
+        self._device = device
+        self._feed: CaptureFeed | None = None
         try:
             self._stream = sd.InputStream(
                 device=index,
@@ -145,24 +118,25 @@ class DeviceMicrophone:
             )
         except sd.PortAudioError as exc:
             raise AudioDeviceError(f"cannot open input device {device!r}: {exc}") from exc
-        try:
-            self._stream.start()
-        except sd.PortAudioError as exc:
-            self._stream.close()
-            raise AudioDeviceError(f"cannot start input device {device!r}: {exc}") from exc
 
     @property
     def latency(self) -> float:
         return float(self._stream.latency)
 
-    def read(self) -> Samples:
-        return self.captured.get()
+    def start(self, feed: CaptureFeed) -> None:
+        self._feed = feed
+        try:
+            self._stream.start()
+        except _portaudio().PortAudioError as exc:
+            self._stream.close()
+            raise AudioDeviceError(f"cannot start input device {self._device!r}: {exc}") from exc
 
     def close(self) -> None:
         self._stream.close()
 
-    def _on_input(self, indata: Samples, frames: int, time: object, status: object) -> None:
-        self.captured.put(indata[:, 0].copy())
+    def _on_input(self, indata: Samples, frames: int, time: _StreamTimes, status: object) -> None:
+        if self._feed is not None:
+            self._feed(indata[:, 0].copy(), _monotonic(time, time.inputBufferAdcTime))
 
 
 class DeviceSpeaker:
@@ -201,8 +175,24 @@ class DeviceSpeaker:
         self._stream.close()
 
     def _on_output(
-        self, outdata: Samples, frames: int, time: object, status: _CallbackFlags
+        self, outdata: Samples, frames: int, time: _StreamTimes, status: _CallbackFlags
     ) -> None:
         if status.output_underflow:
             self.underflows += 1
-        outdata[:, 0] = silence(frames) if self._feed is None else self._feed(frames)
+        if self._feed is None:
+            outdata[:, 0] = silence(frames)
+        else:
+            at = _monotonic(time, time.outputBufferDacTime)
+            outdata[:, 0] = self._feed(frames, at)
+
+
+def _monotonic(times: _StreamTimes, stream_time: float) -> float | None:
+    """A PortAudio stream time on time.monotonic's scale; None where the host API gives none.
+
+    The converter's time counts samples, so it shows a lost frame and, on one host clock for
+    both streams, how the devices' crystals drift (call.clock_drift); the callback's own time
+    would add the scheduler's jitter.
+    """
+    if stream_time <= 0 or times.currentTime <= 0:
+        return None
+    return stream_time - times.currentTime + time.monotonic()

@@ -3,9 +3,10 @@
 - The camera is one `CameraCapture` thread; the self-view reads its slot, and each peer gets a
   new `CameraTrack` from it (aiortc stops a sender's track when its connection closes, and a
   stopped track cannot be sent again).
-- Audio is one microphone source, one speaker and, for real devices, the AEC3 echo canceller,
-  wired by one `AudioPipeline`. Each peer gets a new `MicrophoneTrack` on the same source and
-  canceller; the speaker plays whichever remote track the current peer delivers.
+- Audio is one microphone, one speaker and, for real devices, the AEC3 echo canceller fed by
+  both (`CancellerFeed`), wired by one `AudioPipeline`. Each peer gets a new `MicrophoneTrack` on
+  the pipeline's queue of cleaned frames; the speaker plays whichever remote track the current
+  peer delivers.
 - Without a device the engine still runs: the camera capture draws its test pattern by itself,
   a missing microphone sends silence and a missing speaker is a `NullSpeaker`. Each change of
   health is a `DeviceChanged` event, which a kiosk also reports to the hub.
@@ -38,10 +39,11 @@ from call.audio import (
     SAMPLE_RATE,
     AudioOutput,
     AudioPipeline,
-    AudioSource,
-    EchoProcessor,
+    CaptureQueue,
+    EchoFeed,
     FramePacer,
     LoopClock,
+    Microphone,
     MicrophoneTrack,
     RingBuffer,
     Samples,
@@ -52,7 +54,7 @@ from call.audio_devices import AudioDeviceError, DeviceMicrophone, DeviceSpeaker
 from call.audio_meter import AudioEvent, AudioMeter, AudioSide, PowerMeter
 from call.camera import SYNTHETIC_CAMERA, CameraCapture, CameraSettings, CameraState, CameraStatus
 from call.frames import CapturedFrame
-from call.synthetic_audio import NullSpeaker, SilenceSource, SpeechLikeSource
+from call.synthetic_audio import ClockedMicrophone, NullSpeaker, SilenceSource, SpeechLikeSource
 from signaling.protocol import DeviceHealth
 
 logger = logging.getLogger(__name__)
@@ -130,8 +132,7 @@ class Devices:
         self.played = PowerMeter()  # what the speaker played, after it
         self._on_change = on_change
         self._camera: CameraCapture | None = None
-        self._microphone: AudioSource = SilenceSource()
-        self._canceller: EchoProcessor | None = None
+        self._echo: EchoFeed | None = None
         self._pipeline: AudioPipeline | None = None
         self._muted = False
         self._volume = settings.speaker_volume
@@ -165,22 +166,25 @@ class Devices:
 
         self._camera = CameraCapture(camera_settings, on_status=on_status)
         self._camera.start()
+        microphone: Microphone
         speaker: AudioOutput
         if settings.synthetic:
-            self._microphone = SpeechLikeSource(settings.synthetic_voice_seed)
+            microphone = ClockedMicrophone(SpeechLikeSource(settings.synthetic_voice_seed))
             speaker = NullSpeaker()
         else:
-            self._microphone, speaker, missing = await asyncio.to_thread(self._open_audio)
+            microphone, speaker, missing = await asyncio.to_thread(self._open_audio)
             for device, problem in missing:
                 self._report(device, DeviceHealth.MISSING, problem)
             if settings.echo_cancellation and isinstance(speaker, DeviceSpeaker):
-                from call.echo import EchoCanceller  # loads the native module only when used
+                # Loads the native module only when used.
+                from call.echo import EchoCanceller
+                from call.echo_feed import CancellerFeed
 
-                self._canceller = EchoCanceller()
+                self._echo = CancellerFeed(EchoCanceller())
         self._pipeline = AudioPipeline(
-            self._microphone,
+            microphone,
             speaker,
-            self._canceller,
+            self._echo,
             playout=self.playout,
             tap=self._sending,
             listener=self._received,
@@ -233,8 +237,8 @@ class Devices:
     # --- Calls --------------------------------------------------------------------------------
 
     def audio_track(self) -> MediaStreamTrack:
-        """A new outgoing audio track for a new peer, on the same source and canceller."""
-        return MicrophoneTrack(self._microphone, canceller=self._canceller, tap=self._sending)
+        """A new outgoing audio track for a new peer, on the same cleaned capture."""
+        return MicrophoneTrack(self._captured(), tap=self._sending)
 
     def camera_track(self) -> MediaStreamTrack:
         return self.camera.track(self.settings.send_fps)
@@ -273,20 +277,23 @@ class Devices:
             now = self._clock.now()
             if now - self._track_read_at < IDLE_METER_AFTER:
                 continue  # a call's track is reading (and metering) it
-            samples = self._microphone.read()
-            if self._canceller is not None:
-                samples = self._canceller.process_capture(samples)
+            samples = self._captured().read()
             self._microphone_meter.measure(silence(len(samples)) if self._muted else samples, now)
 
-    def _open_audio(self) -> tuple[AudioSource, AudioOutput, list[tuple[Device, str]]]:
+    def _captured(self) -> CaptureQueue:
+        if self._pipeline is None:
+            raise RuntimeError("the devices are not open")
+        return self._pipeline.captured
+
+    def _open_audio(self) -> tuple[Microphone, AudioOutput, list[tuple[Device, str]]]:
         # Blocking PortAudio calls, so on a worker thread; what is missing is reported after.
-        microphone: AudioSource
+        microphone: Microphone
         speaker: AudioOutput
         missing: list[tuple[Device, str]] = []
         try:
             microphone = DeviceMicrophone(self.settings.microphone)
         except AudioDeviceError as exc:
-            microphone = SilenceSource()
+            microphone = ClockedMicrophone(SilenceSource())
             missing.append((Device.MICROPHONE, str(exc)))
         try:
             speaker = DeviceSpeaker(self.settings.speaker)

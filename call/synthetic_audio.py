@@ -1,14 +1,18 @@
 """Stand-ins for audio devices: silence, a speech-like voice, and a speaker that plays nothing.
 
-They keep real-time pacing from the event loop's clock, never from ALSA's null PCM, which
-accepts and produces audio as fast as it is asked (docs/audio.md).
+`ClockedMicrophone` and `NullSpeaker` run as the real devices do, each on a thread of its own
+paced by time.monotonic, and pass each frame's due time as the device's time. So the engine's
+audio path is the same with them as with PortAudio, and an event-loop stall reaches them no
+more than it would reach a device. They never use ALSA's null PCM, which accepts and produces
+audio as fast as it is asked (docs/audio.md).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
+import threading
+import time
+from collections.abc import Callable
 from typing import Final
 
 import numpy as np
@@ -16,10 +20,11 @@ import numpy.typing as npt
 
 from call.audio import (
     FRAME_SAMPLES,
+    FRAME_SECONDS,
     SAMPLE_RATE,
-    Clock,
+    CaptureFeed,
     FramePacer,
-    LoopClock,
+    FrameSource,
     PlayoutFeed,
     Samples,
     ms_to_samples,
@@ -30,13 +35,8 @@ logger = logging.getLogger(__name__)
 
 
 class SilenceSource:
-    latency = 0.0
-
     def read(self) -> Samples:
         return silence()
-
-    def close(self) -> None:
-        pass
 
 
 # Formants F1 to F3 in Hz of the Japanese vowels あいうえお, for an adult male voice.
@@ -57,8 +57,6 @@ class SpeechLikeSource:
     consonant-like noise burst and some are followed by a pause. The same seed gives the same
     signal. `level_dbfs` is the RMS level of the vowels; pauses make the overall level lower.
     """
-
-    latency = 0.0
 
     def __init__(
         self,
@@ -83,9 +81,6 @@ class SpeechLikeSource:
             self._pending = np.concatenate((self._pending, self._syllable()))
         frame, self._pending = self._pending[:FRAME_SAMPLES], self._pending[FRAME_SAMPLES:]
         return np.clip(np.round(frame), -32768, 32767).astype(np.int16)
-
-    def close(self) -> None:
-        pass
 
     def _syllable(self) -> npt.NDArray[np.float64]:
         rng = self._rng
@@ -135,32 +130,86 @@ def _envelope(length: int) -> npt.NDArray[np.float64]:
     return env
 
 
-class NullSpeaker:
-    """Plays nothing, but consumes playout in real time, paced by a clock: for headless runs."""
+class ClockedThread:
+    """Calls `every_frame(due)` once per 20 ms on a thread, paced by a clock like a device's.
+
+    `due` is the frame's place on the timeline, start + n x 20 ms. A thread that was held up
+    catches up at once for up to 100 ms, and after a longer hold-up skips the frames it missed,
+    so `due` jumps as a device's time does when it loses audio.
+    """
+
+    def __init__(self, name: str, every_frame: Callable[[float], None]) -> None:
+        self._every_frame = every_frame
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join()
+
+    def _run(self) -> None:
+        pacer = FramePacer()
+        start = time.monotonic()
+        while True:
+            tick = pacer.next(time.monotonic())
+            if self._stopping.wait(tick.delay):
+                return
+            try:
+                self._every_frame(start + tick.index * FRAME_SECONDS)
+            except Exception:  # a device's callback thread survives a bad frame, as PortAudio's
+                logger.exception("! %s: a frame failed", self._thread.name)
+
+
+class ClockedMicrophone:
+    """A microphone that captures from a `FrameSource` (silence, a voice) in real time."""
 
     latency = 0.0
 
-    def __init__(self, clock: Clock | None = None) -> None:
-        self._clock = clock or LoopClock()
-        self._task: asyncio.Task[None] | None = None
+    def __init__(self, source: FrameSource) -> None:
+        self._source = source
+        self._feed: CaptureFeed | None = None
+        self._thread = ClockedThread("synthetic microphone", self._capture)
+        self.frames_captured = 0
+
+    def start(self, feed: CaptureFeed) -> None:
+        if self._feed is not None:
+            raise RuntimeError("the microphone is already started")
+        self._feed = feed
+        self._thread.start()
+
+    def close(self) -> None:
+        self._thread.stop()
+
+    def _capture(self, due: float) -> None:
+        assert self._feed is not None
+        self._feed(self._source.read(), due)
+        self.frames_captured += 1
+
+
+class NullSpeaker:
+    """Plays nothing, but consumes playout in real time on its own thread: for headless runs."""
+
+    latency = 0.0
+
+    def __init__(self) -> None:
+        self._feed: PlayoutFeed | None = None
+        self._thread = ClockedThread("null speaker", self._play)
         self.frames_played = 0
 
     def start(self, feed: PlayoutFeed) -> None:
-        if self._task is not None:
+        if self._feed is not None:
             raise RuntimeError("NullSpeaker already started")
-        self._task = asyncio.get_running_loop().create_task(self._run(feed))
+        self._feed = feed
+        self._thread.start()
 
     async def aclose(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        self._thread.stop()
 
-    async def _run(self, feed: PlayoutFeed) -> None:
-        pacer = FramePacer()
-        while True:
-            tick = pacer.next(self._clock.now())
-            # Sleep even when late, so catching up never starves the event loop.
-            await self._clock.sleep(tick.delay)
-            feed(FRAME_SAMPLES)
-            self.frames_played += 1
+    def _play(self, due: float) -> None:
+        assert self._feed is not None
+        self._feed(FRAME_SAMPLES, due)
+        self.frames_played += 1

@@ -1,8 +1,9 @@
 """Call audio through the real code: ring buffer, pacing, synthetic sources, aiortc tracks.
 
 There is no audio device here, so the speaker is either `NullSpeaker` or a stand-in for
-PortAudio's callback that the test calls itself, and the microphone is a synthetic source. Time
-is a fake clock except in the one test that crosses a real peer connection.
+PortAudio's callback that the test calls itself, and the microphone is `ClockedMicrophone` or a
+stand-in the test calls. Time is a fake clock except where a clocked thread or a real peer
+connection runs.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from call.audio import (
     SAMPLE_RATE,
     TIME_BASE,
     AudioPipeline,
+    CaptureFeed,
+    CaptureQueue,
     FramePacer,
     MicrophoneTrack,
     PlayoutFeed,
@@ -36,14 +39,14 @@ from call.audio import (
 )
 from call.audio_devices import (
     AudioDeviceError,
-    CaptureQueue,
     DeviceMicrophone,
     DeviceSpeaker,
     find_device,
     list_devices,
 )
 from call.echo import EchoCanceller
-from call.synthetic_audio import NullSpeaker, SilenceSource, SpeechLikeSource
+from call.echo_feed import CancellerFeed
+from call.synthetic_audio import ClockedMicrophone, NullSpeaker, SilenceSource, SpeechLikeSource
 
 UNIT = 0.05  # seconds; the real-time waits below are multiples of it
 WAIT = 200 * UNIT
@@ -85,9 +88,9 @@ class ManualSpeaker:
     async def aclose(self) -> None:
         self.closed = True
 
-    def play(self) -> Samples:
+    def play(self, at: float | None = None) -> Samples:
         assert self.feed is not None, "the pipeline never started the speaker"
-        return self.feed(FRAME_SAMPLES)
+        return self.feed(FRAME_SAMPLES, at)
 
 
 class RecordingSpeaker:
@@ -101,8 +104,8 @@ class RecordingSpeaker:
         self.heard_sound = asyncio.Event()
 
     def start(self, feed: PlayoutFeed) -> None:
-        def keep(count: int) -> Samples:
-            samples = feed(count)
+        def keep(count: int, at: float | None) -> Samples:
+            samples = feed(count, at)
             self.played.append(samples)
             if np.abs(samples.astype(np.int32)).max() > 1000:
                 self.heard_sound.set()
@@ -114,65 +117,69 @@ class RecordingSpeaker:
         await self.null.aclose()
 
 
-class RecordingCanceller:
-    """Records what the pipeline hands an echo canceller, and marks the capture it returns."""
+class RecordingEchoFeed:
+    """Records what the pipeline hands its echo feed, and marks the capture it returns."""
 
     def __init__(self) -> None:
-        self.rendered: list[Samples] = []
-        self.captured: list[Samples] = []
+        self.rendered: list[tuple[Samples, float | None]] = []
+        self.captured: list[tuple[Samples, float | None]] = []
         self.delay_hints: list[int] = []
 
     def set_delay_hint_ms(self, delay_ms: int) -> None:
         self.delay_hints.append(delay_ms)
 
-    def analyze_render(self, frame: Samples) -> None:
-        self.rendered.append(frame.copy())
+    def render(self, samples: Samples, at: float | None) -> None:
+        self.rendered.append((samples.copy(), at))
 
-    def process_capture(self, frame: Samples) -> Samples:
-        self.captured.append(frame.copy())
-        return np.full_like(frame, 7)
+    def capture(self, samples: Samples, at: float | None) -> Samples:
+        self.captured.append((samples.copy(), at))
+        return np.full_like(samples, 7)
 
 
-class FixedSource:
-    """A microphone with a given latency that reads numbered frames."""
+class ManualMicrophone:
+    """Stands in for PortAudio's microphone callback: the test hands over each frame itself."""
 
     def __init__(self, latency: float = 0.0) -> None:
         self.latency = latency
-        self.reads = 0
+        self.feed: CaptureFeed | None = None
+        self.frames = 0
         self.closed = False
 
-    def read(self) -> Samples:
-        self.reads += 1
-        return np.full(FRAME_SAMPLES, self.reads, dtype=np.int16)
+    def start(self, feed: CaptureFeed) -> None:
+        self.feed = feed
 
     def close(self) -> None:
         self.closed = True
 
+    def capture(self, samples: Samples | None = None, at: float | None = None) -> None:
+        """Hand over `samples`, or a frame of the frame's number."""
+        assert self.feed is not None, "the pipeline never started the microphone"
+        self.frames += 1
+        self.feed(
+            np.full(FRAME_SAMPLES, self.frames, dtype=np.int16) if samples is None else samples, at
+        )
 
-class RoomMicrophone:
+
+class RoomMicrophone(ManualMicrophone):
     """The microphone of a simulated room: it hears the echo of what the speaker played."""
 
-    latency = 0.0
-
     def __init__(self, path: EchoPath) -> None:
+        super().__init__()
         response = path.impulse_response() * 10 ** (path.gain_db / 20)
         self._size = 1 << int(len(response) + FRAME_SAMPLES - 1).bit_length()
         self._response = np.fft.rfft(response, self._size)
         self._heard = np.zeros(self._size)
-        self.frames: list[Samples] = []
+        self.heard: list[Samples] = []
 
     def hear(self, played: Samples) -> None:
         echo = np.fft.irfft(np.fft.rfft(played.astype(np.float64), self._size) * self._response)
         self._heard += echo[: self._size]
 
-    def read(self) -> Samples:
+    def capture_heard(self, at: float | None) -> None:
         frame = np.clip(np.round(self._heard[:FRAME_SAMPLES]), -32768, 32767).astype(np.int16)
         self._heard = np.concatenate((self._heard[FRAME_SAMPLES:], np.zeros(FRAME_SAMPLES)))
-        self.frames.append(frame)
-        return frame
-
-    def close(self) -> None:
-        pass
+        self.heard.append(frame)
+        self.capture(frame, at)
 
 
 class FiniteTrack(MediaStreamTrack):
@@ -400,20 +407,20 @@ def test_capture_queue_gives_frames_oldest_first() -> None:
     queue = CaptureQueue(max_frames=3)
     queue.put(np.full(FRAME_SAMPLES, 1, dtype=np.int16))
     queue.put(np.full(FRAME_SAMPLES, 2, dtype=np.int16))
-    assert [queue.get()[0], queue.get()[0]] == [1, 2]
+    assert [queue.read()[0], queue.read()[0]] == [1, 2]
 
 
 def test_a_full_capture_queue_drops_the_oldest_frame_and_counts_an_overrun() -> None:
     queue = CaptureQueue(max_frames=3)
     for value in range(1, 6):
         queue.put(np.full(FRAME_SAMPLES, value, dtype=np.int16))
-    assert [queue.get()[0] for _ in range(3)] == [3, 4, 5]
+    assert [queue.read()[0] for _ in range(3)] == [3, 4, 5]
     assert queue.overruns == 2
 
 
 def test_an_empty_capture_queue_gives_silence_and_counts_an_underrun() -> None:
     queue = CaptureQueue()
-    assert not queue.get().any()
+    assert not queue.read().any()
     assert queue.underruns == 1
 
 
@@ -496,30 +503,6 @@ async def test_microphone_track_timestamps_jump_over_a_stall() -> None:
     assert (await track.recv()).pts == 50 * FRAME_SAMPLES
 
 
-async def test_microphone_track_sends_the_capture_through_the_canceller() -> None:
-    canceller = RecordingCanceller()
-    track = MicrophoneTrack(FixedSource(), canceller=canceller, clock=FakeClock())
-    frame = await track.recv()
-    assert canceller.captured[0][0] == 1
-    assert np.all(frame.to_ndarray() == 7)
-
-
-async def test_microphone_track_sends_what_its_tap_returns_after_the_canceller() -> None:
-    canceller = RecordingCanceller()
-    tapped: list[Samples] = []
-
-    def tap(samples: Samples) -> Samples:
-        tapped.append(samples)
-        return np.zeros_like(samples)  # as a muted microphone does
-
-    track = MicrophoneTrack(FixedSource(), canceller=canceller, clock=FakeClock(), tap=tap)
-    frames = [await track.recv() for _ in range(3)]
-    assert len(canceller.captured) == 3  # the canceller keeps running while muted
-    assert all(np.all(t == 7) for t in tapped)
-    assert all(np.all(f.to_ndarray() == 0) for f in frames)
-    assert [f.pts for f in frames] == [0, 960, 1920]  # and the timestamps keep counting
-
-
 async def test_a_stopped_microphone_track_raises_media_stream_error() -> None:
     track = MicrophoneTrack(SilenceSource(), clock=FakeClock())
     track.stop()
@@ -565,39 +548,93 @@ async def test_speaker_sink_plays_a_remote_track_until_it_ends() -> None:
     assert np.all(playout.read(FRAME_SAMPLES) == 100)
 
 
-async def test_null_speaker_takes_one_frame_per_period_from_its_feed() -> None:
-    clock = FakeClock()
-    speaker = NullSpeaker(clock=clock)
-    asked: list[int] = []
-    five_played = asyncio.Event()
+async def test_null_speaker_takes_one_frame_per_period_on_its_own_clock() -> None:
+    speaker = NullSpeaker()
+    asked: list[tuple[int, float | None]] = []
+    five_played = threading.Event()
 
-    def feed(count: int) -> Samples:
-        asked.append(count)
+    def feed(count: int, at: float | None) -> Samples:
+        asked.append((count, at))
         if len(asked) == 5:
             five_played.set()
         return np.zeros(count, dtype=np.int16)
 
     speaker.start(feed)
-    async with asyncio.timeout(WAIT):
-        await five_played.wait()
+    assert await asyncio.to_thread(five_played.wait, WAIT)
     await speaker.aclose()
-    assert asked[:5] == [FRAME_SAMPLES] * 5
-    assert clock.sleeps[:5] == [0.0] + [pytest.approx(0.02)] * 4
+    assert [count for count, _ in asked[:5]] == [FRAME_SAMPLES] * 5
+    times = [at for _, at in asked[:5]]
+    assert all(at is not None for at in times)
+    # Each period's time is its place on the speaker's timeline, 20 ms apart.
+    assert np.diff(np.array(times, dtype=np.float64)) == pytest.approx([0.02] * 4)
+
+
+async def test_clocked_microphone_captures_its_source_frame_by_frame_on_its_own_clock() -> None:
+    microphone = ClockedMicrophone(SpeechLikeSource(seed=8))
+    captured: list[tuple[Samples, float | None]] = []
+    five = threading.Event()
+
+    def feed(samples: Samples, at: float | None) -> None:
+        captured.append((samples, at))
+        if len(captured) == 5:
+            five.set()
+
+    microphone.start(feed)
+    assert await asyncio.to_thread(five.wait, WAIT)
+    microphone.close()
+    expected = SpeechLikeSource(seed=8)
+    assert all(np.array_equal(samples, expected.read()) for samples, _ in captured[:5])
+    times = np.array([at for _, at in captured[:5]], dtype=np.float64)
+    assert np.diff(times) == pytest.approx([0.02] * 4)
 
 
 # --- AudioPipeline ----------------------------------------------------------------------------
 
 
 async def test_pipeline_feeds_what_the_speaker_plays_to_the_canceller() -> None:
-    canceller = RecordingCanceller()
+    echo = RecordingEchoFeed()
     speaker = ManualSpeaker()
-    pipeline = AudioPipeline(SilenceSource(), speaker, canceller, clock=FakeClock())
+    pipeline = AudioPipeline(ManualMicrophone(), speaker, echo, clock=FakeClock())
     pipeline.start()
     pipeline.playout.write(ramp(1, 100 * MS))
-    played = [speaker.play() for _ in range(3)]
-    assert len(canceller.rendered) == 3
-    assert all(np.array_equal(r, p) for r, p in zip(canceller.rendered, played, strict=True))
+    played = [speaker.play(at=10.0 + 0.02 * i) for i in range(3)]
+    assert len(echo.rendered) == 3
+    assert all(np.array_equal(r, p) for (r, _), p in zip(echo.rendered, played, strict=True))
+    assert [at for _, at in echo.rendered] == [10.0, 10.02, 10.04]  # the speaker's own times
     assert np.array_equal(played[0], ramp(1, FRAME_SAMPLES))
+
+
+async def test_pipeline_cleans_each_captured_frame_on_arrival_and_the_track_sends_it() -> None:
+    echo = RecordingEchoFeed()
+    microphone = ManualMicrophone()
+    pipeline = AudioPipeline(microphone, ManualSpeaker(), echo, clock=FakeClock())
+    pipeline.start()
+    microphone.capture(at=5.0)
+    samples, at = echo.captured[0]  # cleaned before anything reads the queue
+    assert (samples[0], at) == (1, 5.0)
+    frame = await pipeline.track.recv()
+    assert np.all(frame.to_ndarray() == 7)
+
+
+async def test_pipeline_track_sends_what_its_tap_returns_after_the_canceller() -> None:
+    echo = RecordingEchoFeed()
+    tapped: list[Samples] = []
+
+    def tap(samples: Samples) -> Samples:
+        tapped.append(samples)
+        return np.zeros_like(samples)  # as a muted microphone does
+
+    microphone = ManualMicrophone()
+    pipeline = AudioPipeline(microphone, ManualSpeaker(), echo, clock=FakeClock(), tap=tap)
+    pipeline.start()
+    frames = []
+    for _ in range(3):
+        microphone.capture()
+        frames.append(await pipeline.track.recv())
+    assert len(echo.captured) == 3  # the canceller keeps running while muted
+    assert all(np.all(t == 7) for t in tapped)
+    assert all(np.all(f.to_ndarray() == 0) for f in frames)
+    assert [f.pts for f in frames] == [0, 960, 1920]  # and the timestamps keep counting
 
 
 def test_volume_steps_are_even_in_db_from_unity_down_to_silence() -> None:
@@ -616,11 +653,11 @@ def test_gain_rounds_and_clips_to_int16() -> None:
 
 
 async def test_pipeline_volume_scales_what_is_played_and_what_the_canceller_sees() -> None:
-    canceller = RecordingCanceller()
+    echo = RecordingEchoFeed()
     speaker = ManualSpeaker()
     played: list[Samples] = []
     pipeline = AudioPipeline(
-        SilenceSource(), speaker, canceller, clock=FakeClock(), on_played=played.append
+        ManualMicrophone(), speaker, echo, clock=FakeClock(), on_played=played.append
     )
     pipeline.start()
     pipeline.playout.write(np.full(100 * MS, 1000, dtype=np.int16))
@@ -630,7 +667,7 @@ async def test_pipeline_volume_scales_what_is_played_and_what_the_canceller_sees
     assert np.all(first == 1000)
     assert np.all(second == round(1000 * volume_gain(0.5)))
     # The canceller hears the echo of what is played, so it sees the scaled signal too.
-    assert np.array_equal(canceller.rendered[1], second)
+    assert np.array_equal(echo.rendered[1][0], second)
     assert np.array_equal(played[1], second)
 
 
@@ -650,13 +687,13 @@ def test_speaker_sink_lets_a_listener_see_the_converted_remote_audio() -> None:
 async def test_pipeline_hints_the_canceller_with_device_latencies_capped_at_500_ms(
     microphone_latency: float, speaker_latency: float, hint_ms: int
 ) -> None:
-    canceller = RecordingCanceller()
-    AudioPipeline(FixedSource(microphone_latency), ManualSpeaker(speaker_latency), canceller)
-    assert canceller.delay_hints == [hint_ms]
+    echo = RecordingEchoFeed()
+    AudioPipeline(ManualMicrophone(microphone_latency), ManualSpeaker(speaker_latency), echo)
+    assert echo.delay_hints == [hint_ms]
 
 
 async def test_closing_the_pipeline_ends_the_track_and_releases_the_devices() -> None:
-    microphone, speaker = FixedSource(), ManualSpeaker()
+    microphone, speaker = ManualMicrophone(), ManualSpeaker()
     pipeline = AudioPipeline(microphone, speaker)
     pipeline.start()
     await pipeline.aclose()
@@ -668,22 +705,23 @@ async def test_closing_the_pipeline_ends_the_track_and_releases_the_devices() ->
 async def test_pipeline_removes_the_echo_of_what_its_speaker_plays() -> None:
     room = RoomMicrophone(EchoPath())
     speaker = ManualSpeaker()
-    pipeline = AudioPipeline(room, speaker, EchoCanceller(), clock=FakeClock())
+    pipeline = AudioPipeline(room, speaker, CancellerFeed(EchoCanceller()), clock=FakeClock())
     pipeline.start()
     far = SpeechLikeSource(seed=9)
     sent: list[Samples] = []
-    for _ in range(300):  # 6 s of audio, in virtual time
+    for n in range(300):  # 6 s of audio, in virtual time
         pipeline.playout.write(far.read())
-        room.hear(speaker.play())
+        room.hear(speaker.play(at=n * 0.02))
+        room.capture_heard(at=n * 0.02 + 0.001)
         sent.append((await pipeline.track.recv()).to_ndarray().reshape(-1).astype(np.int16))
     settled = 150  # frames; judge the last 3 s
-    erle = level_db(room.frames[settled:]) - level_db(sent[settled:])
+    erle = level_db(room.heard[settled:]) - level_db(sent[settled:])
     assert erle > 20
 
 
 async def test_speech_crosses_a_real_peer_connection_to_the_speaker() -> None:
     speaker = RecordingSpeaker()
-    pipeline = AudioPipeline(SilenceSource(), speaker)
+    pipeline = AudioPipeline(ManualMicrophone(), speaker)
     pipeline.start()
     async with connected(MicrophoneTrack(SpeechLikeSource(seed=10)), pipeline):
         async with asyncio.timeout(WAIT):
