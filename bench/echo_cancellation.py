@@ -1,6 +1,11 @@
-"""Echo cancellation on a simulated kiosk echo path: ERLE, convergence, double-talk and CPU.
+"""Echo cancellation on a simulated kiosk echo path: ERLE, convergence, double-talk and CPU;
+then the lobby: rooms, delays, clock drift, a loop stall, a lost frame, clipping and noise.
 
-    .venv/bin/python -m bench.echo_cancellation
+    .venv/bin/python -m bench.echo_cancellation [--write-docs] [--only TEXT]
+
+The lobby's conditions (bench/echo_rooms.py) run each through the engine's path and through
+the path before #16 (a queue before the canceller, no gap filling, no drift correction) in the
+same run; `--write-docs` writes their table to docs/audio.md, "The lobby".
 
 A far-end talker (`SpeechLikeSource`) is played through a simulated room: a 60 ms delay and a
 150 ms reverberant tail, 6 dB below the played level, plus a -70 dBFS microphone noise floor.
@@ -22,22 +27,37 @@ Measures:
 
 from __future__ import annotations
 
+import argparse
+import datetime
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
+import livekit.rtc
 import numpy as np
-import numpy.typing as npt
+import soxr  # type: ignore[import-untyped]
 
-from call.audio import FRAME_SAMPLES, SAMPLE_RATE, Samples
+from bench import echo_rooms
+from bench.echo_rooms import (
+    CONDITIONS,
+    ERLE_AT_S,
+    FAR_VOICE,
+    NEAR_VOICE,
+    Condition,
+    Path,
+    Result,
+    Signal,
+    convolve,
+    int16,
+    ratio_db,
+    speech,
+)
+from bench.performance_doc import REPO, write_section
+from call.audio import FRAME_SAMPLES, SAMPLE_RATE
 from call.echo import EchoCanceller
-from call.synthetic_audio import SpeechLikeSource
+from call.echo_feed import CancellerFeed
 
-Signal = npt.NDArray[np.float64]
-
-FAR_VOICE: Final = {"seed": 1, "pitch_hz": 110.0}
-NEAR_VOICE: Final = {"seed": 2, "pitch_hz": 210.0, "formant_scale": 1.15}
 MS: Final = SAMPLE_RATE / 1000  # samples per millisecond
 ERLE_WINDOW_S: Final = 0.3
 ECHO_PRESENT_DBFS: Final = -50.0  # frames of quieter echo are room noise, not echo
@@ -68,11 +88,7 @@ class EchoPath:
         return response
 
     def echo_of(self, played: Signal) -> Signal:
-        response = self.impulse_response()
-        size = len(played) + len(response) - 1  # FFT convolution: direct would take seconds
-        echo = np.fft.irfft(np.fft.rfft(played, size) * np.fft.rfft(response, size), size)
-        result: Signal = echo[: len(played)]
-        return result
+        return convolve(played, self.impulse_response())
 
     def noise(self, length: int) -> Signal:
         rng = np.random.default_rng(self.seed + 1)
@@ -86,19 +102,9 @@ class Cancelled:
     cpu_seconds: float
 
 
-def speech(seconds: float, voice: dict[str, float]) -> Signal:
-    source = SpeechLikeSource(
-        int(voice["seed"]),
-        pitch_hz=voice["pitch_hz"],
-        formant_scale=voice.get("formant_scale", 1.0),
-    )
-    frames = round(seconds * SAMPLE_RATE / FRAME_SAMPLES)
-    return np.concatenate([source.read() for _ in range(frames)]).astype(np.float64)
-
-
 def cancel(far: Signal, mic: Signal, canceller: EchoCanceller) -> Cancelled:
     """Feed 20 ms frames as the kiosk does: what is played, then what is captured."""
-    far16, mic16 = _int16(far), _int16(mic)
+    far16, mic16 = int16(far), int16(mic)
     output = np.empty(len(mic16), dtype=np.int16)
     cpu = 0.0
     for start in range(0, len(mic16), FRAME_SAMPLES):
@@ -214,9 +220,9 @@ def measure_double_talk(
     survived = (plus - minus)[talking:] / 2
     residual = (plus + minus)[talking:] / 2
     return DoubleTalk(
-        near_snr_db=_ratio_db(survived, residual),
-        baseline_snr_db=_ratio_db(near[talking:], echo[talking:]),
-        ducking_db=_ratio_db(survived, near[talking:]),
+        near_snr_db=ratio_db(survived, residual),
+        baseline_snr_db=ratio_db(near[talking:], echo[talking:]),
+        ducking_db=ratio_db(survived, near[talking:]),
     )
 
 
@@ -229,19 +235,156 @@ def _dbfs(signal: Signal) -> float:
     return float(20 * np.log10(max(float(_rms(signal)), 1e-3) / 32768))
 
 
-def _ratio_db(signal: Signal, noise: Signal) -> float:
-    return float(10 * np.log10(np.sum(signal**2) / np.sum(noise**2)))
-
-
-def _int16(signal: Signal) -> Samples:
-    return np.clip(np.round(signal), -32768, 32767).astype(np.int16)
-
-
 def aec_alone() -> EchoCanceller:
     return EchoCanceller(noise_suppression=False, high_pass_filter=False)
 
 
+def canceller_delay_ms(canceller: EchoCanceller) -> float:
+    """How late the canceller's output is against its input: the citizen alone, no echo."""
+    near = int16(speech(4.0, NEAR_VOICE))
+    feed = CancellerFeed(canceller)
+    out = []
+    for j in range(len(near) // FRAME_SAMPLES):
+        feed.render(np.zeros(FRAME_SAMPLES, dtype=np.int16), j * echo_rooms.FRAME_S)
+        out.append(feed.capture(near[j * FRAME_SAMPLES : (j + 1) * FRAME_SAMPLES], j * 0.02))
+    heard, said = np.concatenate(out).astype(np.float64), near.astype(np.float64)
+    lags = range(round(0.06 * SAMPLE_RATE))
+    fits = [float(np.dot(said[: len(said) - lag], heard[lag:])) for lag in lags]
+    return 1000 * int(np.argmax(fits)) / SAMPLE_RATE
+
+
+# Targets of #16, checked against the engine's path.
+ERLE_TARGET_DB: Final = 35.0  # after 3 s, RT60 <= 0.6 s, every delay, drift and stall
+DRIFT_TALK_TARGET_DB: Final = 12.0  # citizen over residual, 100 ppm
+EVENT_FLOOR_DB: Final = 25.0  # a stall or a lost frame never takes ERLE below this
+REVERBERANT_TARGET_DB: Final = 25.0  # after 3 s at RT60 1.0 s (or the hardware the room needs)
+
+
+def _erle_cells(result: Result) -> str:
+    return " / ".join(f"{result.erle_db[t]:.0f}" if t in result.erle_db else "—" for t in ERLE_AT_S)
+
+
+def lobby_table(rows: list[tuple[Result, Result]]) -> list[str]:
+    lines = [
+        "| condition | ERLE at 1 / 3 / 10 s | worst 300 ms from 3 s, before → now | residual echo |"
+        " citizen over residual in double talk, before → now |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for before, now in rows:
+        lines.append(
+            f"| {now.condition.name} | {_erle_cells(now)} dB"
+            f" | {before.worst_erle_db:.0f} → **{now.worst_erle_db:.0f}** dB"
+            f" | {now.residual_dbfs:.0f} dBFS"
+            f" | {before.citizen_over_residual_db:.1f}"
+            f" → **{now.citizen_over_residual_db:.1f}** dB |"
+        )
+    return lines
+
+
+def verdicts(rows: list[tuple[Result, Result]]) -> list[str]:
+    """Each target of #16 against the engine's path, with the conditions it covers."""
+    now = [n for _, n in rows]
+
+    def worst(results: list[Result], value: Callable[[Result], float]) -> tuple[float, str]:
+        if not results:
+            return float("nan"), "not measured"
+        picked = min(results, key=value)
+        return value(picked), picked.condition.name
+
+    def at_3s(r: Result) -> float:
+        return r.erle_db.get(3.0, float("nan"))
+
+    moderate = [r for r in now if r.condition.room.rt60_s <= 0.6]
+    drift_100 = [r for r in now if r.condition.drift_ppm == 100]
+    events = [r for r in now if r.condition.stall_at_s or r.condition.lost_frame_at_s]
+    lobby = [r for r in now if r.condition.room.rt60_s >= 1.0]
+    checks = [
+        ("ERLE after 3 s, RT60 ≤ 0.6 s, every condition", worst(moderate, at_3s), ERLE_TARGET_DB),
+        (
+            "citizen over residual, 100 ppm drift",
+            worst(drift_100, lambda r: r.citizen_over_residual_db),
+            DRIFT_TALK_TARGET_DB,
+        ),
+        (
+            "worst ERLE after a 200 ms stall or a lost frame",
+            worst(events, lambda r: r.worst_erle_db),
+            EVENT_FLOOR_DB,
+        ),
+        ("ERLE after 3 s, RT60 1.0 s", worst(lobby, at_3s), REVERBERANT_TARGET_DB),
+    ]
+    lines = ["| target | worst measured | floor | |", "|---|---|---:|---|"]
+    for name, (value, where), floor in checks:
+        verdict = "—" if np.isnan(value) else "met" if value >= floor else "MISSED"
+        lines.append(f"| {name} | {value:.1f} dB ({where}) | {floor:.0f} dB | {verdict} |")
+    return lines
+
+
+def lobby_section(rows: list[tuple[Result, Result]], delay_ms: float, seconds: float) -> str:
+    when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return "\n".join(
+        [
+            "## The lobby",
+            "",
+            f"Measured by `bench/echo_cancellation.py` on {when}"
+            f" (livekit {livekit.rtc.__version__}, soxr {soxr.__version__}), in {seconds:.0f} s:",
+            "",
+            "    .venv/bin/python -m bench.echo_cancellation --write-docs",
+            "",
+            "Every condition is generated by the bench (bench/echo_rooms.py) and runs through the"
+            " engine's path (**now**: `CancellerFeed` on AEC3 with noise suppression) and the path"
+            " before it (**before**: a 3-frame queue read by the event loop in front of the"
+            " canceller, no gap filling, no drift correction), in the same run. The room is a"
+            f" {echo_rooms.LOBBY_M3:.0f} m³ lobby; the echo reaches the microphone"
+            f" {-echo_rooms.ECHO_GAIN_DB:.0f} dB under what is played, after the delay outside the"
+            " canceller (60 ms unless named), with a -70 dBFS noise floor. Conditions run 16 s"
+            " (drift: 30 s); the citizen talks over the far end for the last 5 s (drift: 10 s),"
+            f" {echo_rooms.ECHO_OVER_CITIZEN_DB:.0f} dB quieter than the echo. ERLE and the"
+            " residual count only 20 ms frames where echo is present; ERLE at *t* is over the"
+            " second from *t*.",
+            "",
+            *lobby_table(rows),
+            "",
+            *verdicts(rows),
+            "",
+            f"The canceller's path delays what is sent by **{delay_ms:.0f} ms** (the citizen's"
+            " voice through it, cross-correlated with itself).",
+            "",
+        ]
+    )
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--write-docs", action="store_true", help="write docs/audio.md's lobby")
+    parser.add_argument("--only", help="run only the lobby's conditions whose name has this")
+    args = parser.parse_args()
+    if not args.only:
+        kiosk_room()
+    started = time.monotonic()
+    conditions = [c for c in CONDITIONS if not args.only or args.only in c.name]
+    rows = []
+    for condition in conditions:
+        rows.append(lobby_row(condition))
+    delay_ms = canceller_delay_ms(EchoCanceller())
+    section = lobby_section(rows, delay_ms, time.monotonic() - started)
+    print(section)
+    if args.write_docs:
+        write_section(section, REPO / "docs" / "audio.md")
+
+
+def lobby_row(condition: Condition) -> tuple[Result, Result]:
+    before = echo_rooms.measure(condition, Path.BEFORE)
+    now = echo_rooms.measure(condition, Path.NOW)
+    print(
+        f"{condition.name:36} ERLE {_erle_cells(now):14} worst {before.worst_erle_db:5.1f} ->"
+        f" {now.worst_erle_db:5.1f}  talk {before.citizen_over_residual_db:5.1f} ->"
+        f" {now.citizen_over_residual_db:5.1f} dB",
+        flush=True,
+    )
+    return before, now
+
+
+def kiosk_room() -> None:
     kiosk = measure_far_end_only()
     print("Far end only, 10 s of audio; levels in the frames where echo is present")
     print("  audio time   microphone (no AEC)   output (AEC3+NS+HPF)   ERLE")
