@@ -60,6 +60,9 @@ class _Timeline:
     def missing(self, count: int, at: float | None) -> int:
         """The samples lost before these, in whole 10 ms slices; 0 without a time."""
         if at is None:
+            # Untimed, but still audio in its place: the next timed frame is due after it.
+            if self.next_at is not None:
+                self.next_at += count / SAMPLE_RATE
             return 0
         expected, self.next_at = self.next_at, at + count / SAMPLE_RATE
         if expected is None or at - expected < GAP_MIN_SECONDS:

@@ -155,11 +155,6 @@ def test_frames_without_a_time_never_fill(side: Side) -> None:
     assert feed.stats().gap_ms == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an untimed frame does not advance the timeline, so the next timed frame seems late "
-    "by its length and the canceller gets the untimed frame and silence for the same 20 ms",
-)
 @pytest.mark.parametrize("side", ["capture", "render"])
 def test_an_untimed_frame_between_timed_ones_is_not_taken_for_lost_audio(side: Side) -> None:
     # PortAudio gives no time (None here) where the host API reports 0, frame by frame.
