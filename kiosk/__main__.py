@@ -53,6 +53,8 @@ def media_settings(settings: KioskSettings) -> MediaSettings:
         camera=CameraSettings(device=camera),
         microphone=settings.microphone or None,
         speaker=settings.speaker or None,
+        # A handset's speaker is at the ear, not in the room: nothing echoes to cancel.
+        echo_cancellation=settings.audio == "open",
     )
 
 

@@ -18,6 +18,7 @@ from call.camera_modes import CameraMode, parse_camera_mode
 from kiosk.i18n import Language
 
 ENV_PREFIX = "MADOGUCHI_KIOSK_"
+AUDIO_SETUPS = ("open", "handset")  # an open speaker in the room, or private audio
 
 
 class SettingsError(ValueError):
@@ -59,6 +60,10 @@ class KioskSettings:
     # link too slow to carry pages ahead, so that each page is sent when shown.
     keep_pages: int = 5
     microphone: str = ""  # a PortAudio device name or index; the default when empty
+    # "open": a speaker in the room, so the echo canceller runs. "handset": a handset or
+    # headset (private audio, no open speaker), so there is no echo and no canceller; name its
+    # devices in microphone and speaker (docs/operations.md, "Rooms and echo").
+    audio: str = "open"
     # A city's private CA (PEM), trusted besides the system's for the hub (wss://) and for
     # TURN over TLS (turns:); docs/operations.md, "Private CA".
     ca_file: str = ""
@@ -85,6 +90,8 @@ class KioskSettings:
             raise SettingsError("keep_pages is 0 (send every page when shown) to 8")
         if not 0 <= self.default_volume <= 10:
             raise SettingsError("default_volume is a step from 0 to 10")
+        if self.audio not in AUDIO_SETUPS:
+            raise SettingsError("audio is \"open\" (a speaker in the room) or \"handset\"")
         if self.ca_file and not Path(self.ca_file).is_file():
             raise SettingsError(f"ca_file: there is no CA certificate at {self.ca_file}")
         self.document_camera_request()

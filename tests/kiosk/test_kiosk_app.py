@@ -199,11 +199,20 @@ def test_settings_come_from_the_file_then_the_environment_then_the_command_line(
         ({"server": "ws://hub/ws"}, "token"),
         ({"server": "ws://hub/ws", "token": "t", "warning_seconds": 10}, "at least 20"),
         ({"server": "ws://hub/ws", "token": "t", "keep_pages": 9}, "keep_pages is 0"),
+        ({"server": "ws://hub/ws", "token": "t", "audio": "headphones"}, "handset"),
     ],
 )
 def test_bad_settings_are_refused_with_a_reason(values: dict[str, Any], problem: str) -> None:
     with pytest.raises(SettingsError, match=problem):
         load_settings(env={}, overrides=values).validate()
+
+
+def test_a_handset_kiosk_runs_no_echo_canceller_and_an_open_speaker_does() -> None:
+    base = {"server": "ws://hub/ws", "token": "t"}
+    handset = load_settings(env={}, overrides={**base, "audio": "handset"}).validate()
+    speaker = load_settings(env={}, overrides=base).validate()
+    assert entry.media_settings(handset).echo_cancellation is False
+    assert entry.media_settings(speaker).echo_cancellation is True
 
 
 def test_the_command_line_refuses_a_bad_server_without_starting_qt(
