@@ -91,7 +91,7 @@ class KioskSettings:
         if not 0 <= self.default_volume <= 10:
             raise SettingsError("default_volume is a step from 0 to 10")
         if self.audio not in AUDIO_SETUPS:
-            raise SettingsError("audio is \"open\" (a speaker in the room) or \"handset\"")
+            raise SettingsError('audio is "open" (a speaker in the room) or "handset"')
         if self.ca_file and not Path(self.ca_file).is_file():
             raise SettingsError(f"ca_file: there is no CA certificate at {self.ca_file}")
         self.document_camera_request()
