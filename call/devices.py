@@ -40,7 +40,6 @@ from call.audio import (
     AudioOutput,
     AudioPipeline,
     CaptureQueue,
-    EchoFeed,
     FramePacer,
     LoopClock,
     Microphone,
@@ -53,6 +52,7 @@ from call.audio import (
 from call.audio_devices import AudioDeviceError, DeviceMicrophone, DeviceSpeaker
 from call.audio_meter import AudioEvent, AudioMeter, AudioSide, PowerMeter
 from call.camera import SYNTHETIC_CAMERA, CameraCapture, CameraSettings, CameraState, CameraStatus
+from call.echo_feed import CancellerFeed, EchoStats
 from call.frames import CapturedFrame
 from call.synthetic_audio import ClockedMicrophone, NullSpeaker, SilenceSource, SpeechLikeSource
 from signaling.protocol import DeviceHealth
@@ -132,7 +132,7 @@ class Devices:
         self.played = PowerMeter()  # what the speaker played, after it
         self._on_change = on_change
         self._camera: CameraCapture | None = None
-        self._echo: EchoFeed | None = None
+        self._echo: CancellerFeed | None = None
         self._pipeline: AudioPipeline | None = None
         self._muted = False
         self._volume = settings.speaker_volume
@@ -176,9 +176,7 @@ class Devices:
             for device, problem in missing:
                 self._report(device, DeviceHealth.MISSING, problem)
             if settings.echo_cancellation and isinstance(speaker, DeviceSpeaker):
-                # Loads the native module only when used.
-                from call.echo import EchoCanceller
-                from call.echo_feed import CancellerFeed
+                from call.echo import EchoCanceller  # loads the native module only when used
 
                 self._echo = CancellerFeed(EchoCanceller())
         self._pipeline = AudioPipeline(
@@ -226,6 +224,10 @@ class Devices:
         self._volume = volume
         if self._pipeline is not None:
             self._pipeline.volume = volume
+
+    def echo_stats(self) -> EchoStats | None:
+        """The canceller's feed: drift and filled gaps; None without a canceller."""
+        return None if self._echo is None else self._echo.stats()
 
     def call_ended(self) -> None:
         """Every call starts with the microphone and camera on, and the far end silent."""

@@ -433,6 +433,9 @@ class Engine:
         ):
             self._screen.fit_to((event.event.width, event.event.height))
         if isinstance(event, CallStatsUpdated):
+            echo = self.devices.echo_stats()
+            if echo is not None:
+                event = replace(event, stats=replace(event.stats, audio_drift_ppm=echo.drift_ppm))
             self._spawn(self._send_quietly(event.stats.report(event.session_id)))
         self._emit(event)
 

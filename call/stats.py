@@ -83,6 +83,7 @@ class CallStats:
 
     rtt_ms: float | None
     tracks: tuple[TrackStats, ...]
+    audio_drift_ppm: float | None = None  # from the echo canceller's feed, where there is one
 
     def track(self, kind: TrackKind, direction: Direction) -> TrackStats | None:
         for track in self.tracks:
@@ -91,7 +92,12 @@ class CallStats:
         return None
 
     def report(self, session_id: str) -> ReportStats:
-        return ReportStats(session_id=session_id, rtt_ms=self.rtt_ms, tracks=list(self.tracks))
+        return ReportStats(
+            session_id=session_id,
+            rtt_ms=self.rtt_ms,
+            tracks=list(self.tracks),
+            audio_drift_ppm=self.audio_drift_ppm,
+        )
 
 
 @dataclass(slots=True)

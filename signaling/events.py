@@ -125,6 +125,7 @@ class CallStatsReported:
     rtt_ms: float | None
     tracks: tuple[TrackStats, ...]
     at: float
+    audio_drift_ppm: float | None = None
 
 
 Event = (

@@ -324,6 +324,9 @@ class ReportStats(_Message, tag="report_stats"):
     session_id: str
     rtt_ms: float | None = None
     tracks: list[TrackStats] = []
+    # The microphone's clock against the speaker's, where an echo canceller measures it (a
+    # kiosk): ppm, for the operator; beyond a few hundred the devices are suspect.
+    audio_drift_ppm: float | None = None
 
 
 # Either direction: relayed unchanged between the two ends of one session.

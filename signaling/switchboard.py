@@ -308,6 +308,7 @@ class Switchboard:
                         message.rtt_ms,
                         tuple(message.tracks),
                         now,
+                        message.audio_drift_ppm,
                     )
                 )
             case p.SdpOffer() | p.SdpAnswer() | p.IceCandidate() | p.EndOfCandidates():

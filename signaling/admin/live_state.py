@@ -25,6 +25,7 @@ class Quality:
     loss_percent: float | None  # the worst inbound track
     fps: float | None  # inbound camera video
     bitrate_kbps: float | None  # everything received
+    audio_drift_ppm: float | None = None  # the end's microphone against its speaker
 
 
 def summarise(report: events.CallStatsReported) -> Quality:
@@ -38,6 +39,7 @@ def summarise(report: events.CallStatsReported) -> Quality:
         loss_percent=max(losses) if losses else None,
         fps=fps[0] if fps else None,
         bitrate_kbps=sum(rates) if rates else None,
+        audio_drift_ppm=report.audio_drift_ppm,
     )
 
 

@@ -77,6 +77,7 @@ def _quality(samples: Sequence[Quality] | None) -> dict[str, Any] | None:
         "loss_percent": last.loss_percent,
         "fps": last.fps,
         "bitrate_kbps": last.bitrate_kbps,
+        "audio_drift_ppm": last.audio_drift_ppm,
         "rtt_trend": [q.rtt_ms for q in samples],
         "bitrate_trend": [q.bitrate_kbps for q in samples],
         "warn": _warnings(last),

@@ -191,7 +191,9 @@ async def test_a_struggling_call_shows_in_warning_colours(hub: RunningHub, page:
         good = p.TrackStats(
             kind="video", direction="inbound", fps=24, bitrate_kbps=620, packet_loss_percent=0.4
         )
-        await kiosk.send(p.ReportStats(session_id=sid, rtt_ms=41, tracks=[good]))
+        await kiosk.send(
+            p.ReportStats(session_id=sid, rtt_ms=41, tracks=[good], audio_drift_ppm=-123.4)
+        )
         bad = p.TrackStats(
             kind="video", direction="inbound", fps=6, bitrate_kbps=90, packet_loss_percent=12
         )
@@ -204,6 +206,9 @@ async def test_a_struggling_call_shows_in_warning_colours(hub: RunningHub, page:
             await expect(staff_end.locator(f".{figure}")).to_have_class(f"{figure} warn")
             await expect(kiosk_end.locator(f".{figure}")).not_to_have_class(re.compile("warn"))
         await expect(kiosk_end.locator(".rtt")).to_have_text("41 ms")
+        # The kiosk's microphone clock against its speaker's, as its echo canceller measured it.
+        await expect(kiosk_end.locator(".drift")).to_have_text("音声 -123 ppm")
+        await expect(staff_end.locator(".drift")).to_have_count(0)
         # The kiosk's card says its network struggles: what staff lose is its upstream.
         await page.click("#tabs a[href='#kiosks']")
         card = kiosk_card(page, "中央公民館")

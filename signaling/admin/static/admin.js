@@ -279,7 +279,11 @@ function renderCalls(calls) {
       rows.push(h("tr", { "data-session": call.session_id, "data-end": end },
         end === "kiosk" ? [h("td", { rowspan: 2 }, call.department), h("td", { rowspan: 2 }, call.staff),
           h("td", { rowspan: 2 }, call.kiosk), h("td", { rowspan: 2 }, seconds(call.duration_seconds))] : [],
-        h("td", {}, label),
+        h("td", {}, label, q && q.audio_drift_ppm != null
+          // The kiosk's microphone against its speaker, which the echo canceller corrects.
+          ? h("small", { class: "muted drift", title: "マイクとスピーカーの時計のずれ (エコー除去で補正)" },
+            ` 音声 ${q.audio_drift_ppm >= 0 ? "+" : ""}${Math.round(q.audio_drift_ppm)} ppm`)
+          : null),
         h("td", { class: `rtt ${warn("rtt_ms")}` }, q ? `${number(q.rtt_ms)} ms` : "—"),
         h("td", { class: `loss ${warn("loss_percent")}` }, q ? percent(q.loss_percent) : "—"),
         h("td", { class: `fps ${warn("fps")}` }, q ? number(q.fps) : "—"),
