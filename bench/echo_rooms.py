@@ -45,6 +45,10 @@ ECHO_OVER_CITIZEN_DB: Final = 10.0  # in double talk the echo is this much loude
 ECHO_PRESENT_DBFS: Final = -50.0  # quieter frames are room noise, not echo
 STALL_S: Final = 0.2
 CLIP_LEVEL: Final = 0.25 * 32768  # the speaker's soft limit: speech peaks go into it
+# A cardioid microphone aimed at the citizen, the speaker behind it: the direct sound from the
+# speaker comes from its null, the room's reverberation from everywhere (its directivity index).
+CARDIOID_REAR_DB: Final = 15.0
+CARDIOID_DIFFUSE_DB: Final = 4.8
 
 
 class Path(StrEnum):
@@ -62,8 +66,9 @@ class Room:
         # Where the direct sound and the reverberation are equally loud (Sabine).
         return float(0.057 * np.sqrt(LOBBY_M3 / self.rt60_s))
 
-    def impulse_response(self, delay_ms: float, seed: int = 3) -> Signal:
-        """The delay outside the canceller, the direct path, then the room's reverberation."""
+    def impulse_response(self, delay_ms: float, seed: int = 3, directional: bool = False) -> Signal:
+        """The delay outside the canceller, the direct path, then the room's reverberation,
+        at ECHO_GAIN_DB for an omnidirectional microphone; a cardioid one picks up less."""
         rng = np.random.default_rng(seed)
         length = round(1.2 * self.rt60_s * SAMPLE_RATE)
         t = np.arange(length) / SAMPLE_RATE
@@ -74,6 +79,10 @@ class Room:
         flight = round(self.distance_m / SPEED_OF_SOUND * SAMPLE_RATE)
         tail[flight] += 1.0
         tail *= 10 ** (ECHO_GAIN_DB / 20) / np.sqrt(np.sum(tail**2))
+        if directional:
+            direct = tail[flight]
+            tail *= 10 ** (-CARDIOID_DIFFUSE_DB / 20)
+            tail[flight] = direct * 10 ** (-CARDIOID_REAR_DB / 20)
         response: Signal = np.concatenate((np.zeros(round(delay_ms * SAMPLE_RATE / 1000)), tail))
         return response
 
@@ -87,6 +96,7 @@ class Condition:
     stall_at_s: float | None = None  # the event loop stalls for STALL_S
     lost_frame_at_s: float | None = None  # the microphone loses one frame: a downward step
     clipping: bool = False  # the speaker soft-clips its peaks
+    directional: bool = False  # a cardioid microphone aimed at the citizen
     noise_dbfs: float = -70.0  # the microphone's own noise
     seconds: float = 16.0
     talk_from_s: float = 11.0  # the citizen starts talking over the far end
@@ -145,12 +155,16 @@ def hear(condition: Condition, path: Path, near_sign: float = 0.0) -> Heard:
     length = frames * FRAME_SAMPLES
     far = speech(c.seconds, FAR_VOICE)
     played = soft_clip(far) if c.clipping else far
-    echo = on_microphone_clock(convolve(played, c.room.impulse_response(c.delay_ms)), c.drift_ppm)
+    omni = convolve(played, c.room.impulse_response(c.delay_ms))
+    picked = convolve(played, c.room.impulse_response(c.delay_ms, directional=True))
+    echo = on_microphone_clock(picked if c.directional else omni, c.drift_ppm)
     echo = np.pad(echo, (0, max(0, length - len(echo))))[:length]
     near = speech(c.seconds, NEAR_VOICE)[:length]
     talking = round(c.talk_from_s * SAMPLE_RATE)
     near[:talking] = 0.0
-    echo_rms = np.sqrt(np.mean(echo[talking:] ** 2))
+    # The citizen is set against what an omnidirectional microphone would pick up, so a
+    # directional one shows what it gains.
+    echo_rms = np.sqrt(np.mean(omni[talking:length] ** 2))
     near *= echo_rms / np.sqrt(np.mean(near[talking:] ** 2)) * 10 ** (-ECHO_OVER_CITIZEN_DB / 20)
     rng = np.random.default_rng(7)
     noise = rng.standard_normal(length) * 32768 * 10 ** (c.noise_dbfs / 20)
@@ -298,6 +312,10 @@ ROOMS: Final = [
     Condition(f"RT60 {rt60} s, {cm} cm", room=Room(rt60, cm / 100))
     for rt60 in (0.3, 0.6, 1.0)
     for cm in (20, 60)
+] + [
+    Condition("RT60 1.0 s, 60 cm, directional mic", room=Room(1.0, 0.6), directional=True),
+    Condition("RT60 1.5 s, 60 cm", room=Room(1.5, 0.6)),
+    Condition("RT60 1.5 s, 60 cm, directional mic", room=Room(1.5, 0.6), directional=True),
 ]
 DELAYS: Final = [Condition(f"delay {ms} ms", delay_ms=ms) for ms in (20, 150, 300)]
 LONG: Final = {"seconds": 30.0, "talk_from_s": 20.0}  # drift needs time to show
