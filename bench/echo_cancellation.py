@@ -297,7 +297,7 @@ def verdicts(rows: list[tuple[Result, Result]]) -> list[str]:
     moderate = [r for r in now if r.condition.room.rt60_s <= 0.6]
     drift_100 = [r for r in now if r.condition.drift_ppm == 100]
     events = [r for r in now if r.condition.stall_at_s or r.condition.lost_frame_at_s]
-    lobby = [r for r in now if r.condition.room.rt60_s >= 1.0]
+    lobby = [r for r in now if r.condition.room.rt60_s == 1.0]
     checks = [
         ("ERLE after 3 s, RT60 ≤ 0.6 s, every condition", worst(moderate, at_3s), ERLE_TARGET_DB),
         (
