@@ -368,7 +368,7 @@ class Autoplay:
         self._begin("田中 opens the transfer dialog")
         self.click(console.window.call.transfer)
         dialog = await self._visible_transfer_dialog()
-        dialog.department.setCurrentIndex(dialog.department.findData(TRANSFER_TO))
+        dialog.choose(TRANSFER_TO)
         dialog.note.setPlainText(NOTE)
         await self.shot("console-transfer", dialog)
         self._begin("田中 transfers the citizen to 福祉課")

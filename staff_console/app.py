@@ -6,10 +6,12 @@ screens, and the engine's events to the controller. The crash handler owns `sys.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import time
 import traceback
+from collections import Counter
 from pathlib import Path
 from types import TracebackType
 from typing import Final
@@ -29,6 +31,7 @@ from staff_console.main_window import MainWindow
 from staff_console.page_preview import PagePreview
 from staff_console.screens.login_dialog import LoginDialog
 from staff_console.settings import ConsoleSettings
+from staff_console.transfer_targets import TransferHistory
 from staff_console.view import ConsoleView, Stage
 
 logger = logging.getLogger(__name__)
@@ -58,6 +61,19 @@ class Remembered:
 
     def remember_layout(self, geometry: QByteArray) -> None:
         self._store.setValue("window/geometry", geometry)
+        self._store.sync()
+
+    def transfers(self) -> TransferHistory:
+        """Where this console has sent citizens from each department, for the picker's order."""
+        try:
+            rows = json.loads(self.get("transfers/history", "[]"))
+            return Counter({(str(a), str(b)): int(n) for a, b, n in rows})
+        except (ValueError, TypeError):  # a hand-edited or older file: start afresh
+            return Counter()
+
+    def remember_transfers(self, history: TransferHistory) -> None:
+        rows = [[a, b, n] for (a, b), n in history.items()]
+        self._store.setValue("transfers/history", json.dumps(rows, ensure_ascii=False))
         self._store.sync()
 
 
@@ -93,6 +109,7 @@ class ConsoleApp(QObject):
             on_alert=self._on_controller_alert,
             measure_page=lambda path, page: self.preview.facts(path, page),
         )
+        self.controller.transfer_history = remembered.transfers()
         self.preview = PagePreview()
         self.window = MainWindow(self.translator, self.preview, frames)
         self.login = LoginDialog(self.translator, self.window)
@@ -118,9 +135,9 @@ class ConsoleApp(QObject):
         w.call.mute_toggled.connect(c.toggle_mute)
         w.call.camera_toggled.connect(c.toggle_camera)
         w.call.stop_sharing_requested.connect(c.stop_sharing)
-        w.call.end_requested.connect(c.end_call)
+        w.end_confirmed.connect(c.end_call)
         w.share_requested.connect(c.share_screen)
-        w.transfer_requested.connect(c.transfer)
+        w.transfer_requested.connect(self._on_window_transfer_requested)
         documents = w.call.documents
         documents.file_chosen.connect(self._on_documents_file_chosen)
         documents.page_requested.connect(c.go_to_page)
@@ -135,6 +152,7 @@ class ConsoleApp(QObject):
         documents.citizen.legible_zoom_requested.connect(c.focus_legible)
         w.call.messages.text_submitted.connect(c.send_text)
         w.call.messages.message_chosen.connect(c.send_message)
+        w.call.quick_texts.message_chosen.connect(c.send_message)
         w.call.messages.draft_changed.connect(c.draft_changed)
         w.call.pad.surface.stroke_drawn.connect(c.draw_stroke)
         w.call.pad.open_requested.connect(c.open_pad)
@@ -143,6 +161,10 @@ class ConsoleApp(QObject):
         w.call.paper.show_back_requested.connect(c.show_paper)
         w.wrap_up.wrap_up_requested.connect(c.wrap_up)
         w.closing.connect(self._on_window_closing)
+
+    def _on_window_transfer_requested(self, department_id: str, note: str) -> None:
+        self.controller.transfer(department_id, note)
+        self.remembered.remember_transfers(self.controller.transfer_history)
 
     def start(self) -> None:
         """Show the window, as it was last time, with the login over it."""

@@ -122,6 +122,11 @@ class Consultation:
     def session_id(self) -> str:
         return self.started.session_id
 
+    @property
+    def department_id(self) -> str:
+        """The department this leg of the call was queued at: a transfer never goes there."""
+        return self.started.staff.department_id
+
     def _next_id(self, prefix: str) -> str:
         self._ids += 1
         return f"{prefix}{self._ids}"

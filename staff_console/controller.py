@@ -19,6 +19,7 @@ The rules, after h11's `_state.py`:
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -27,6 +28,7 @@ from typing import Final, assert_never
 
 from language.plain_japanese import check_plain
 from signaling import protocol as p
+from staff_console import transfer_targets
 from staff_console.consultation import Consultation, quality_of
 from staff_console.engine_port import (
     CallPhase,
@@ -56,6 +58,7 @@ from staff_console.engine_port import (
 )
 from staff_console.forms import FormsLibrary
 from staff_console.legibility import WHOLE_PAGE, PageFacts
+from staff_console.transfer_targets import TransferHistory, TransferTarget
 from staff_console.view import (
     Choice,
     ConsoleView,
@@ -190,6 +193,8 @@ class Controller:
         self._today: list[_Finished] = []
         self._camera_problem = ""
         self._notice: Notice | None = None
+        # Where this console has sent citizens from each department: the picker's likely first.
+        self.transfer_history: TransferHistory = Counter()
 
     # --- Inputs: the engine ---------------------------------------------------------------------
 
@@ -647,6 +652,7 @@ class Controller:
 
     def transfer(self, department_id: str, note: str) -> None:
         if self._call is not None:
+            self.transfer_history[(self._call.department_id, department_id)] += 1
             self.engine.transfer(department_id, note.strip())
 
     def end_call(self) -> None:
@@ -716,9 +722,7 @@ class Controller:
                 )
                 for f in self._today
             ),
-            departments=tuple(
-                Choice(d.id, self._pick(d.names), d.open_now) for d in self._departments.values()
-            ),
+            transfer_targets=self._transfer_targets(),
             forms=self.forms.forms() if self._call is not None else (),
             call=None
             if self._call is None
@@ -726,6 +730,13 @@ class Controller:
             wrap_up=wrap_up,
             notice=self._notice,
         )
+
+    def _transfer_targets(self) -> tuple[TransferTarget, ...]:
+        current = "" if self._call is None else self._call.department_id
+        waiting = Counter(entry.department_id for entry in self._queue)
+        names = {d.id: self._pick(d.names) for d in self._departments.values()}
+        departments = list(self._departments.values())
+        return transfer_targets.rank(departments, current, self.transfer_history, names, waiting)
 
     def _queue_item(self, entry: p.QueueEntry, now: float) -> QueueItem:
         handoff = entry.transferred_from

@@ -1,25 +1,37 @@
 """The main window: the top bar over one page per stage, the dialogs, and the shortcuts.
 
-`PAGES` is the one table from the controller's stage to the page shown. The window forwards
-its screens' intents as its own signals and keeps no state of the consultation.
+`pages` is the one table from the controller's stage to the page shown, `_shortcut_table` the
+one table of keys: it binds them and the cheat sheet (F1) lists them. The window forwards its
+screens' intents as its own signals and keeps no state of the consultation. Ending a call asks
+first (Enter ends it, Esc keeps it, and nothing typed is touched).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Final
 
-from PyQt6.QtCore import QRect, QTimer, pyqtSignal
+from PyQt6.QtCore import QRect, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PyQt6.QtWidgets import QAbstractButton, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import (
+    QAbstractButton,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from staff_console import desktop
 from staff_console.engine_port import FrameSource, MarkTool, ScreenArea
 from staff_console.i18n import Translator
 from staff_console.page_preview import PagePreview
-from staff_console.screens.call_page import CallPage
+from staff_console.screens.call_page import QUICK_TEXT_KEYS, CallPage
 from staff_console.screens.queue_page import QueuePage
 from staff_console.screens.region_picker import RegionPicker
 from staff_console.screens.share_dialog import ShareDialog
+from staff_console.screens.shortcut_sheet import Shortcut, ShortcutSheet
 from staff_console.screens.top_bar import TopBar
 from staff_console.screens.transfer_dialog import TransferDialog
 from staff_console.screens.wrap_up_page import WrapUpPage
@@ -31,6 +43,7 @@ FRAME_INTERVAL_MS: Final = 33  # the video views poll the engine's latest frames
 class MainWindow(QMainWindow):
     share_requested = pyqtSignal(object)  # a ScreenArea
     transfer_requested = pyqtSignal(str, str)
+    end_confirmed = pyqtSignal()
     closing = pyqtSignal()
 
     def __init__(
@@ -69,31 +82,65 @@ class MainWindow(QMainWindow):
         self._video_timer.timeout.connect(self._on_video_timer_timeout)
         self.call.transfer_requested.connect(self._on_call_transfer_requested)
         self.call.share_requested.connect(self._on_call_share_requested)
-        self._shortcuts()
+        self.call.end_requested.connect(self._on_call_end_requested)
+        self.shortcuts = self._shortcut_table()
+        for shortcut in self.shortcuts:
+            QShortcut(QKeySequence(shortcut.keys), self).activated.connect(shortcut.action)
+        self.cheat_sheet = ShortcutSheet(tr, self.shortcuts, self)
 
-    def _shortcuts(self) -> None:
-        def bind(keys: str, button: QAbstractButton) -> None:
-            def press() -> None:
+    def _shortcut_table(self) -> list[Shortcut]:
+        """Every key, once: what it does (a catalog key) and how."""
+
+        def press(button: QAbstractButton) -> Callable[[], None]:
+            def pressed() -> None:
                 if button.isVisible() and button.isEnabled():
                     button.click()
 
-            QShortcut(QKeySequence(keys), self).activated.connect(press)
+            return pressed
 
-        bind("Ctrl+N", self.queue.take_next)
-        bind("Return", self.queue.accept)
-        for presence, button in self.top.presence_buttons.items():
-            keys = {"available": "F9", "away": "F10", "wrap_up": "F11"}[presence.value]
-            bind(keys, button)
-        bind("Ctrl+M", self.call.mute)
-        bind("Ctrl+Shift+C", self.call.camera)
-        bind("Ctrl+T", self.call.transfer)
-        bind("Ctrl+Shift+E", self.call.end)
-        bind("Ctrl+O", self.call.documents.open)
-        bind("PgUp", self.call.documents.previous)
-        bind("PgDown", self.call.documents.next)
-        for number, tool in enumerate(MarkTool, start=1):
-            bind(f"Ctrl+{number}", self.call.documents.tools[tool])
-        bind("Ctrl+S", self.wrap_up.save)
+        def in_call(action: Callable[[], None]) -> Callable[[], None]:
+            def act() -> None:
+                if self.call.isVisible():
+                    action()
+
+            return act
+
+        call, documents = self.call, self.call.documents
+        presence_keys = {"available": "F9", "away": "F10", "wrap_up": "F11"}
+        table = [
+            Shortcut("F1", "keys.help", lambda: self.cheat_sheet.open()),
+            Shortcut("Ctrl+N", "keys.take_next", press(self.queue.take_next)),
+            Shortcut("Return", "keys.accept", press(self.queue.accept)),
+            *(
+                Shortcut(presence_keys[presence.value], f"presence.{presence.value}", press(button))
+                for presence, button in self.top.presence_buttons.items()
+            ),
+            Shortcut("Ctrl+M", "keys.mute", press(call.mute)),
+            Shortcut("Ctrl+Shift+C", "keys.camera", press(call.camera)),
+            Shortcut("Ctrl+Shift+S", "keys.share", press(call.share)),
+            Shortcut("Ctrl+T", "keys.transfer", press(call.transfer)),
+            Shortcut("Ctrl+Shift+E", "keys.end", press(call.end)),
+            Shortcut("F2", "document.title", in_call(lambda: call.tabs.setCurrentIndex(0))),
+            Shortcut("F3", "text.title", in_call(lambda: call.tabs.setCurrentIndex(1))),
+            Shortcut("F4", "pad.title", in_call(lambda: call.tabs.setCurrentIndex(2))),
+            Shortcut("Ctrl+O", "keys.open_document", press(documents.open)),
+            Shortcut("PgUp", "document.previous", press(documents.previous)),
+            Shortcut("PgDown", "document.next", press(documents.next)),
+            *(
+                Shortcut(f"Ctrl+{number}", f"tool.{tool.value}", press(documents.tools[tool]))
+                for number, tool in enumerate(MarkTool, start=1)
+            ),
+            *(
+                Shortcut(
+                    f"Alt+{number}",
+                    "keys.quick_text",
+                    in_call(partial(call.quick_texts.send_number, number)),
+                )
+                for number in range(1, QUICK_TEXT_KEYS + 1)
+            ),
+            Shortcut("Ctrl+S", "keys.save_wrap_up", press(self.wrap_up.save)),
+        ]
+        return table
 
     def render(self, vm: ConsoleView) -> None:  # type: ignore[override]  # our screens take a vm
         self._vm = vm
@@ -132,10 +179,30 @@ class MainWindow(QMainWindow):
             )
 
     def _on_call_transfer_requested(self) -> None:
-        departments = () if self._vm is None else self._vm.departments
-        dialog = TransferDialog(self._tr, departments, self)
+        targets = () if self._vm is None else self._vm.transfer_targets
+        dialog = TransferDialog(self._tr, targets, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.transfer_requested.connect(self.transfer_requested)
-        dialog.open()
+        dialog.open_beside(self.call)
+
+    def _on_call_end_requested(self) -> None:
+        tr = self._tr
+        box = QMessageBox(
+            QMessageBox.Icon.Question, tr("end.title"), tr("end.question"), parent=self
+        )
+        box.setObjectName("end_confirmation")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one a call, all day
+        end = box.addButton(tr("end.confirm") + " (Enter)", QMessageBox.ButtonRole.AcceptRole)
+        keep = box.addButton(tr("end.keep") + " (Esc)", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(end)
+        box.setEscapeButton(keep)
+
+        def clicked(button: QAbstractButton | None) -> None:
+            if button is end:
+                self.end_confirmed.emit()
+
+        box.buttonClicked.connect(clicked)
+        box.open()
 
     def _on_call_share_requested(self) -> None:
         dialog = ShareDialog(self._tr, desktop.shareable_windows(), self)

@@ -14,6 +14,7 @@ from language.plain_japanese import Advice
 from signaling import protocol as p
 from staff_console.engine_port import CallPhase, MarkTool, PageMark, Rgb
 from staff_console.legibility import Box, TextSize
+from staff_console.transfer_targets import TransferTarget
 
 
 class Stage(StrEnum):
@@ -224,7 +225,7 @@ class ConsoleView:
     hub_online: bool
     queue: tuple[QueueItem, ...]
     today: tuple[FinishedItem, ...]
-    departments: tuple[Choice, ...]  # transfer targets
+    transfer_targets: tuple[TransferTarget, ...]  # most likely first, never the call's own
     forms: tuple[str, ...]  # paths of the standard forms, recently used first
     call: CallView | None
     wrap_up: WrapUpView | None

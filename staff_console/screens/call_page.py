@@ -1,5 +1,10 @@
 """The call: the citizen large, a self-view, the call's state and quality, and the controls.
 
+Every control shows its shortcut (main_window.SHORTCUTS binds them). 通話終了 stands apart from
+the rest, at the far right, so a slip from 転送… does not reach it; main_window asks before it
+ends the call. The staff messages are one click away under the video (`QuickTexts`), numbered
+for Alt+1 to Alt+9.
+
 The right-hand side holds the document panel, the text panel, the writing pad and, while the
 kiosk's document camera is on, the paper to read (`paper_window.PaperTab`).
 """
@@ -12,6 +17,8 @@ from PyQt6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QPushButton,
     QSplitter,
     QTabWidget,
@@ -34,6 +41,45 @@ QUALITY_COLOURS = {
     Quality.FAIR: "#a86400",
     Quality.POOR: "#b00020",
 }
+
+
+QUICK_TEXT_KEYS = 9  # Alt+1 to Alt+9
+
+
+class QuickTexts(QListWidget):
+    """The staff messages under the video: one click sends one, Alt+number from anywhere."""
+
+    message_chosen = pyqtSignal(str)  # a staff message's id
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("quick_texts")
+        self.setMaximumHeight(92)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._shown: tuple[object, ...] = ()
+        self.itemClicked.connect(self._on_item_clicked)
+
+    def render(self, call: CallView) -> None:  # type: ignore[override]
+        if call.messages == self._shown:
+            return
+        self._shown = call.messages
+        self.clear()
+        for number, message in enumerate(call.messages, start=1):
+            key = f"Alt+{number}  " if number <= QUICK_TEXT_KEYS else ""
+            item = QListWidgetItem(f"{key}{message.meaning}")
+            item.setToolTip(message.meaning)  # the whole text, where the row cuts it
+            item.setData(Qt.ItemDataRole.UserRole, message.id)
+            self.addItem(item)
+
+    def send_number(self, number: int) -> None:
+        item = self.item(number - 1)
+        if item is not None:
+            self.message_chosen.emit(str(item.data(Qt.ItemDataRole.UserRole)))
+
+    def _on_item_clicked(self, item: QListWidgetItem | None) -> None:
+        if item is not None:
+            self.message_chosen.emit(str(item.data(Qt.ItemDataRole.UserRole)))
 
 
 class CallPage(QWidget):
@@ -93,9 +139,18 @@ class CallPage(QWidget):
         self.end.setStyleSheet(
             "background: #b00020; color: white; font-weight: bold; padding: 6px;"
         )
-        controls = QHBoxLayout()
-        for button in (self.mute, self.camera, self.share, self.transfer, self.end):
-            controls.addWidget(button)
+        self.quick_texts = QuickTexts()
+        # Two rows: the call's switches, then transfer and, far from it, the end.
+        switches = QHBoxLayout()
+        for button in (self.mute, self.camera, self.share):
+            switches.addWidget(button)
+        hand_over = QHBoxLayout()
+        hand_over.addWidget(self.transfer)
+        hand_over.addStretch(1)
+        hand_over.addWidget(self.end)
+        controls = QVBoxLayout()
+        controls.addLayout(switches)
+        controls.addLayout(hand_over)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
@@ -108,6 +163,7 @@ class CallPage(QWidget):
         left_layout.addLayout(status)
         left_layout.addLayout(video, 1)
         left_layout.addWidget(self.camera_warning)
+        left_layout.addWidget(self.quick_texts)
         left_layout.addLayout(controls)
         self.documents = DocumentPanel(tr)
         self.messages = MessagePanel(tr)
@@ -159,9 +215,12 @@ class CallPage(QWidget):
         self.camera_warning.setVisible(bool(call.camera_problem))
         self.camera_warning.setText(tr("camera.missing") if call.camera_problem else "")
         self.mute.setText(tr("call.unmute" if call.muted else "call.mute") + " (Ctrl+M)")
-        self.camera.setText(tr("call.camera_on" if not call.camera_on else "call.camera_off"))
+        camera = tr("call.camera_on" if not call.camera_on else "call.camera_off")
+        self.camera.setText(camera + " (Ctrl+Shift+C)")
         self._sharing = call.sharing_screen
-        self.share.setText(tr("call.stop_sharing" if call.sharing_screen else "call.share_screen"))
+        share = tr("call.stop_sharing" if call.sharing_screen else "call.share_screen")
+        self.share.setText(share + " (Ctrl+Shift+S)")
+        self.quick_texts.render(call)
         self.documents.render(call.document, vm.forms)
         self.messages.render(call)
         self.pad.render(call.pad)

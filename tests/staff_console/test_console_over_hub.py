@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from PIL import Image, ImageDraw
 from PyQt6.QtCore import QPoint, QSettings, Qt
+from PyQt6.QtWidgets import QMessageBox
 
 from call.audio_meter import AudioLevel, AudioSide
 from call.content_messages import Marks, Pointer
@@ -252,6 +253,9 @@ async def test_a_whole_consultation_from_login_to_wrap_up_in_the_hubs_history(
     await until(lambda: sato.controller.stage is Stage.CALL)
     await until(lambda: sato.window.call.remote.has_frame)
     qtbot.mouseClick(sato.window.call.end, Qt.MouseButton.LeftButton)
+    confirm = sato.window.findChild(QMessageBox, "end_confirmation")
+    assert confirm is not None
+    qtbot.keyClick(confirm, Qt.Key.Key_Return)  # 通話終了 asks once; Enter ends the call
     await until(lambda: sato.controller.stage is Stage.WRAP_UP)
     sato.window.wrap_up.note.setPlainText("手続き案内済み")
     qtbot.mouseClick(sato.window.wrap_up.save, Qt.MouseButton.LeftButton)

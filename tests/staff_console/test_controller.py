@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import msgspec
 import pytest
 
 from signaling import protocol as p
+from staff_console import transfer_targets
 from staff_console.controller import TRANSITIONS, Controller, ControllerSettings, Step
 from staff_console.engine_port import (
     CallPhase,
@@ -40,6 +42,7 @@ from staff_console.legibility import (
     px_per_pt,
     text_height_mm,
 )
+from staff_console.transfer_targets import Availability
 from staff_console.view import Level, Quality, SentText, Stage
 from tests.staff_console import messages as m
 from tests.staff_console.fake_engine import RecordingEngine
@@ -373,8 +376,43 @@ def test_transfer_sends_the_note_and_ends_our_part() -> None:
 
 def test_transfer_targets_say_which_departments_are_closed() -> None:
     console = Console().logged_in()
-    departments = {c.id: c.enabled for c in console.view.departments}
+    departments = {c.id: c.enabled for c in console.view.transfer_targets}
     assert departments == {"shimin": True, "zeimu": True, "kaigo": False}
+
+
+def test_transfer_targets_leave_out_the_calls_own_department_and_put_likely_ones_first() -> None:
+    console = Console().in_call()  # a 市民課 call
+    targets = console.view.transfer_targets
+    assert [t.id for t in targets] == ["zeimu", "kaigo"]  # open first, closed last; no 市民課
+    assert [t.availability for t in targets] == [Availability.TAKING, Availability.CLOSED]
+
+
+def test_the_department_a_console_transfers_to_most_often_comes_first() -> None:
+    console = Console().in_call()
+    console.hear(
+        p.Directory(
+            departments=[
+                *m.directory().departments,
+                p.DepartmentStatus(id="fukushi", names={"ja": "福祉課"}, open_now=True),
+            ],
+            categories=m.directory().categories,
+        )
+    )
+    assert [t.id for t in console.view.transfer_targets][:2] == ["zeimu", "fukushi"]
+    console.controller.transfer("fukushi", "")
+    assert console.controller.transfer_history[("shimin", "fukushi")] == 1
+    assert [t.id for t in console.view.transfer_targets][:2] == ["fukushi", "zeimu"]
+
+
+def test_a_department_with_nobody_on_duty_comes_after_those_taking_calls() -> None:
+    departments = [
+        p.DepartmentStatus(id="a", names={}, open_now=True, staffed=False),
+        p.DepartmentStatus(id="b", names={}, open_now=False),
+        p.DepartmentStatus(id="c", names={}, open_now=True),
+    ]
+    ranked = transfer_targets.rank(departments, "x", Counter({("x", "a"): 9}), {}, {"c": 2})
+    assert [(t.id, t.waiting) for t in ranked] == [("c", 2), ("a", None), ("b", None)]
+    assert [t.enabled for t in ranked] == [True, True, False]
 
 
 def test_a_document_page_is_shown_and_marks_follow_it(tmp_path: Path) -> None:

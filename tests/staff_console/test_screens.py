@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 from PyQt6.QtCore import QPoint, Qt
 from PyQt6.QtGui import QImage
+from PyQt6.QtWidgets import QMessageBox
 
 from signaling import protocol as p
 from staff_console.app import ConsoleApp
@@ -40,6 +41,7 @@ from staff_console.legibility import (
 )
 from staff_console.screens.citizen_view import CitizenView
 from staff_console.screens.document_panel import DocumentPanel
+from staff_console.screens.transfer_dialog import TransferDialog
 from staff_console.view import CitizenScreen, Stage
 from tests.call.fixtures.text_pdf import A4_PT, Line, text_pdf
 from tests.staff_console import messages as m
@@ -60,7 +62,7 @@ def logged_in(console: ConsoleApp, qtbot: Any) -> None:
     for message in (HubConnected(m.welcome()), m.directory(), m.snapshot()):
         console.controller.handle(message, NOW)
     console.window.activateWindow()
-    qtbot.waitActive(console.window)  # shortcuts work in the active window
+    qtbot.waitUntil(console.window.isActiveWindow)  # shortcuts work in the active window
 
 
 def test_the_login_dialog_is_up_first_with_the_remembered_server(console: ConsoleApp) -> None:
@@ -208,18 +210,100 @@ def test_text_goes_to_the_kiosk_from_a_template_and_free_text(
     assert messages.sent.count() == 2
 
 
-def test_transfer_dialog_sends_department_and_note(console: ConsoleApp, qtbot: Any) -> None:
-    logged_in(console, qtbot)
-    console.controller.handle(m.started(), NOW)
-    console.window.call.transfer.click()
-    from staff_console.screens.transfer_dialog import TransferDialog
-
+def transfer_dialog(console: ConsoleApp) -> TransferDialog:
     dialog = console.window.findChild(TransferDialog)
     assert dialog is not None
-    dialog.department.setCurrentIndex(dialog.department.findData("zeimu"))
-    dialog.note.setPlainText("住民税の証明書が必要")
-    dialog._on_buttons_accepted()
-    assert engine_of(console).named("transfer") == [("zeimu", "住民税の証明書が必要")]
+    assert dialog.isVisible()
+    return dialog
+
+
+def test_two_clicks_transfer_to_the_likeliest_other_department(
+    console: ConsoleApp, qtbot: Any
+) -> None:
+    logged_in(console, qtbot)
+    console.controller.handle(m.started(), NOW)  # a 市民課 call
+    clicks = 0
+    qtbot.mouseClick(console.window.call.transfer, Qt.MouseButton.LeftButton)
+    clicks += 1
+    dialog = transfer_dialog(console)
+    assert dialog.windowTitle() == "転送"
+    rows = [dialog.targets.item(i).text() for i in range(dialog.targets.count())]  # type: ignore[union-attr]
+    assert not any("市民課" in row for row in rows)  # never the call's own department
+    assert rows[0].startswith("1  税務課")
+    qtbot.mouseClick(dialog.submit, Qt.MouseButton.LeftButton)
+    clicks += 1
+    assert engine_of(console).named("transfer") == [("zeimu", "")]
+    assert clicks <= 2
+
+
+def test_a_transfer_with_a_note_from_the_keyboard(console: ConsoleApp, qtbot: Any) -> None:
+    logged_in(console, qtbot)
+    console.controller.handle(m.started(), NOW)
+    console.window.activateWindow()
+    qtbot.keyClick(console.window, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    dialog = transfer_dialog(console)
+    qtbot.keyClick(dialog.targets, Qt.Key.Key_2)  # 介護保険課 is closed: nothing changes
+    qtbot.keyClick(dialog.targets, Qt.Key.Key_1)
+    qtbot.keyClick(dialog.targets, Qt.Key.Key_Tab)
+    qtbot.keyClicks(dialog.note, "form 2")  # QTest types Latin only; an IME commits the rest
+    qtbot.keyClick(dialog.note, Qt.Key.Key_Return)
+    assert engine_of(console).named("transfer") == [("zeimu", "form 2")]
+
+
+def test_ending_a_call_asks_first_and_esc_keeps_the_call_and_the_text_typed(
+    console: ConsoleApp, qtbot: Any
+) -> None:
+    logged_in(console, qtbot)
+    console.controller.handle(m.started(), NOW)
+    messages = console.window.call.messages
+    messages.free_text.setPlainText("次は2番窓")
+    qtbot.mouseClick(console.window.call.end, Qt.MouseButton.LeftButton)
+    box = end_confirmation(console)
+    qtbot.keyClick(box, Qt.Key.Key_Escape)
+    assert engine_of(console).named("hang_up") == []
+    assert messages.free_text.toPlainText() == "次は2番窓"
+    qtbot.mouseClick(console.window.call.end, Qt.MouseButton.LeftButton)
+    qtbot.keyClick(end_confirmation(console), Qt.Key.Key_Return)
+    assert engine_of(console).named("hang_up") == [()]
+
+
+def end_confirmation(console: ConsoleApp) -> QMessageBox:
+    shown = [b for b in console.window.findChildren(QMessageBox) if b.isVisible()]
+    assert [b.objectName() for b in shown] == ["end_confirmation"]
+    return shown[0]
+
+
+def test_a_staff_message_is_sent_in_one_click_from_the_call_view(
+    console: ConsoleApp, qtbot: Any
+) -> None:
+    logged_in(console, qtbot)
+    console.controller.handle(m.started(), NOW)
+    quick = console.window.call.quick_texts
+    first = quick.item(0)
+    assert first is not None
+    assert first.text().startswith("Alt+1  ")
+    rect = quick.visualItemRect(first)
+    qtbot.mouseClick(quick.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert engine_of(console).named("send_text") == [("少々お待ちください。", "ja")]
+    qtbot.keyClick(console.window, Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)
+    assert len(engine_of(console).named("send_text")) == 2
+
+
+def test_f1_lists_every_shortcut_the_window_binds(console: ConsoleApp, qtbot: Any) -> None:
+    logged_in(console, qtbot)
+    qtbot.keyClick(console.window, Qt.Key.Key_F1)
+    sheet = console.window.cheat_sheet
+    assert sheet.isVisible()
+    table = sheet.table
+    listed = {
+        table.item(r, 1).text(): table.item(r, 0).text()  # type: ignore[union-attr]
+        for r in range(table.rowCount())
+    }
+    tr = console.translator
+    for shortcut in console.window.shortcuts:
+        keys = listed[tr(shortcut.label)]
+        assert shortcut.keys == keys or " ... " in keys, (shortcut.keys, keys)
+    assert listed[tr("keys.quick_text")] == "Alt+1 ... Alt+9"
 
 
 def test_wrap_up_saves_the_outcome_and_goes_back_to_the_queue(
