@@ -62,6 +62,7 @@ from staff_console.transfer_targets import TransferHistory, TransferTarget
 from staff_console.view import (
     Choice,
     ConsoleView,
+    DaySummary,
     FinishedItem,
     Handoff,
     Level,
@@ -721,6 +722,15 @@ class Controller:
                     f.transferred_to,
                 )
                 for f in self._today
+            ),
+            day=DaySummary(
+                consultations=len(self._today),
+                average_talk_seconds=(
+                    round(sum(f.talk_seconds for f in self._today) / len(self._today))
+                    if self._today
+                    else None
+                ),
+                waiting=len(self._queue),
             ),
             transfer_targets=self._transfer_targets(),
             forms=self.forms.forms() if self._call is not None else (),

@@ -56,7 +56,7 @@ class MainWindow(QMainWindow):
         self._vm: ConsoleView | None = None
         self._page_shown: tuple[str, int] | None = None
         self.setWindowTitle(tr("app.title"))
-        self.setMinimumSize(1024, 640)
+        self.setMinimumSize(960, 540)  # a 1366x768 laptop at 125 %: 1093x582 less the title
         self.top = TopBar(tr)
         self.queue = QueuePage(tr)
         self.call = CallPage(tr)
@@ -84,8 +84,11 @@ class MainWindow(QMainWindow):
         self.call.share_requested.connect(self._on_call_share_requested)
         self.call.end_requested.connect(self._on_call_end_requested)
         self.shortcuts = self._shortcut_table()
+        self._bound: dict[str, QShortcut] = {}
         for shortcut in self.shortcuts:
-            QShortcut(QKeySequence(shortcut.keys), self).activated.connect(shortcut.action)
+            bound = QShortcut(QKeySequence(shortcut.keys), self)
+            bound.activated.connect(shortcut.action)
+            self._bound[shortcut.keys] = bound
         self.cheat_sheet = ShortcutSheet(tr, self.shortcuts, self)
 
     def _shortcut_table(self) -> list[Shortcut]:
@@ -124,12 +127,14 @@ class MainWindow(QMainWindow):
             Shortcut("F3", "text.title", in_call(lambda: call.tabs.setCurrentIndex(1))),
             Shortcut("F4", "pad.title", in_call(lambda: call.tabs.setCurrentIndex(2))),
             Shortcut("Ctrl+O", "keys.open_document", press(documents.open)),
+            Shortcut("Ctrl+Shift+F", "keys.forms", in_call(documents.focus_forms)),
             Shortcut("PgUp", "document.previous", press(documents.previous)),
             Shortcut("PgDown", "document.next", press(documents.next)),
             *(
                 Shortcut(f"Ctrl+{number}", f"tool.{tool.value}", press(documents.tools[tool]))
                 for number, tool in enumerate(MarkTool, start=1)
             ),
+            Shortcut("Ctrl+0", "document.whole_page", press(documents.whole_page)),
             *(
                 Shortcut(
                     f"Alt+{number}",
@@ -144,6 +149,8 @@ class MainWindow(QMainWindow):
 
     def render(self, vm: ConsoleView) -> None:  # type: ignore[override]  # our screens take a vm
         self._vm = vm
+        # Return accepts from the queue only: in a call it opens the form or sends the text.
+        self._bound["Return"].setEnabled(vm.stage is Stage.READY)
         self.top.render(vm)
         self.stack.setCurrentWidget(self.pages[vm.stage])
         if vm.stage in (Stage.LOGIN, Stage.CONNECTING, Stage.READY):

@@ -72,6 +72,15 @@ class QueueItem:
 
 
 @dataclass(frozen=True, slots=True)
+class DaySummary:
+    """The staff member's own day, from what the console saw: nothing new to type."""
+
+    consultations: int  # legs ended today, transferred ones included
+    average_talk_seconds: int | None  # None before the first
+    waiting: int  # citizens in the queues of the staff member's departments now
+
+
+@dataclass(frozen=True, slots=True)
 class FinishedItem:
     session_id: str
     kiosk_name: str
@@ -225,6 +234,7 @@ class ConsoleView:
     hub_online: bool
     queue: tuple[QueueItem, ...]
     today: tuple[FinishedItem, ...]
+    day: DaySummary
     transfer_targets: tuple[TransferTarget, ...]  # most likely first, never the call's own
     forms: tuple[str, ...]  # paths of the standard forms, recently used first
     call: CallView | None

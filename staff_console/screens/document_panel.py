@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PyQt6.QtCore import Qt, pyqtSignal
-from PyQt6.QtGui import QImage, QKeySequence, QShortcut
+from PyQt6.QtGui import QImage
 from PyQt6.QtWidgets import (
     QButtonGroup,
     QFileDialog,
@@ -80,7 +80,7 @@ class DocumentPanel(QWidget):
             button.setText(tr(f"tool.{tool.value}"))
             button.setToolTip(f"{tr(f'tool.{tool.value}')} (Ctrl+{number})")
             button.setCheckable(True)
-            button.clicked.connect(lambda _=False, v=tool.value: self.tool_chosen.emit(v))
+            button.clicked.connect(lambda _=False, v=tool.value: self._on_tool_clicked(v))
             group.addButton(button)
             self.tools[tool] = button
             toolbar.addWidget(button)
@@ -128,7 +128,6 @@ class DocumentPanel(QWidget):
         self.clear.clicked.connect(self.clear_requested)
         self.close_button.clicked.connect(self.close_requested)
         self.whole_page.clicked.connect(self.whole_page_requested)
-        QShortcut(QKeySequence("Ctrl+0"), self).activated.connect(self._on_whole_page_shortcut)
         self.forms.itemActivated.connect(self._on_forms_item_activated)
         self.forms.itemClicked.connect(self._on_forms_item_activated)
 
@@ -210,9 +209,15 @@ class DocumentPanel(QWidget):
             self.canvas.set_page(image)
             self.citizen.set_page_image(image)
 
-    def _on_whole_page_shortcut(self) -> None:
-        if self.whole_page.isVisible() and self.whole_page.isEnabled():
-            self.whole_page.click()
+    def _on_tool_clicked(self, tool: str) -> None:
+        self.tool_chosen.emit(tool)
+        self.canvas.setFocus()  # the page, where the tool is used: arrows point with the pointer
+
+    def focus_forms(self) -> None:
+        """The standard forms, for the arrow keys and Enter."""
+        self.forms.setFocus()
+        if self.forms.currentRow() < 0 and self.forms.count():
+            self.forms.setCurrentRow(0)
 
     def step(self, delta: int) -> None:
         self._on_step(delta)

@@ -9,7 +9,6 @@ from PyQt6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QListWidget,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -18,7 +17,8 @@ from PyQt6.QtWidgets import (
 )
 
 from staff_console.i18n import Translator
-from staff_console.view import ConsoleView, FinishedItem, QueueItem
+from staff_console.screens.today_panel import TodayPanel
+from staff_console.view import ConsoleView, QueueItem
 
 COLUMNS = ("queue.kiosk", "queue.category", "queue.language", "queue.wait")
 NEW_BACKGROUND = QColor("#fff3c4")
@@ -55,10 +55,8 @@ class QueuePage(QWidget):
         self.empty = QLabel(tr("queue.empty_list"))
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setStyleSheet("color: #666; font-size: 15px; padding: 24px;")
-        today_title = QLabel(tr("today.title"))
-        today_title.setStyleSheet("font-size: 16px; font-weight: bold;")
-        self.today = QListWidget()
-        self.today.setMinimumWidth(300)
+        self.day = TodayPanel(tr)
+        self.day.setMinimumWidth(300)
         buttons = QHBoxLayout()
         buttons.addWidget(title)
         buttons.addStretch(1)
@@ -68,12 +66,9 @@ class QueuePage(QWidget):
         left.addLayout(buttons)
         left.addWidget(self.table, 1)
         left.addWidget(self.empty)
-        right = QVBoxLayout()
-        right.addWidget(today_title)
-        right.addWidget(self.today, 1)
         layout = QHBoxLayout(self)
         layout.addLayout(left, 3)
-        layout.addLayout(right, 1)
+        layout.addWidget(self.day, 1)
         self.take_next.clicked.connect(self.take_next_requested)
         self.accept.clicked.connect(self._on_accept_clicked)
         self.table.cellDoubleClicked.connect(self._on_table_double_clicked)
@@ -92,11 +87,7 @@ class QueuePage(QWidget):
         self.empty.setVisible(not vm.queue)
         self.take_next.setEnabled(bool(vm.queue))
         self.accept.setEnabled(bool(vm.queue))
-        self.today.clear()
-        for finished in vm.today:
-            self.today.addItem(self._today_line(finished))
-        if not vm.today:
-            self.today.addItem(self._tr("today.empty"))
+        self.day.render(vm)
 
     def selected_session(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()  # type: ignore[union-attr]
@@ -130,20 +121,6 @@ class QueuePage(QWidget):
             elif handoff is not None or item.overflowed:
                 cell.setBackground(TRANSFER_BACKGROUND)
             self.table.setItem(row, column, cell)
-
-    def _today_line(self, finished: FinishedItem) -> str:
-        tr = self._tr
-        outcome = finished.outcome or tr("today.pending")
-        if finished.transferred_to:
-            outcome = f"{tr('today.transferred', department=finished.transferred_to)}  {outcome}"
-        return tr(
-            "today.line",
-            time=tr.clock(finished.ended_at),
-            kiosk=finished.kiosk_name,
-            category=finished.category,
-            talk=tr.duration(finished.talk_seconds),
-            outcome=outcome,
-        )
 
     def _on_accept_clicked(self) -> None:
         session_id = self.selected_session()

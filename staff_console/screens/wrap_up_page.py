@@ -8,7 +8,6 @@ from PyQt6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QListWidget,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -17,6 +16,7 @@ from PyQt6.QtWidgets import (
 
 from signaling.protocol import MAX_NOTE_CHARS
 from staff_console.i18n import Translator
+from staff_console.screens.today_panel import TodayPanel
 from staff_console.view import ConsoleView
 
 
@@ -49,15 +49,10 @@ class WrapUpPage(QWidget):
         left.addLayout(form, 1)
         left.addWidget(self.pending)
         left.addWidget(self.save)
-        self.today = QListWidget()
-        right = QVBoxLayout()
-        today_title = QLabel(tr("today.title"))
-        today_title.setStyleSheet("font-size: 16px; font-weight: bold;")
-        right.addWidget(today_title)
-        right.addWidget(self.today, 1)
+        self.day = TodayPanel(tr)
         layout = QHBoxLayout(self)
         layout.addLayout(left, 3)
-        layout.addLayout(right, 1)
+        layout.addWidget(self.day, 1)
         self.save.clicked.connect(self._on_save_clicked)
 
     def render(self, vm: ConsoleView) -> None:  # type: ignore[override]  # our screens take a vm
@@ -82,13 +77,7 @@ class WrapUpPage(QWidget):
         self.pending.setText(tr("wrap_up.pending", count=wrap.pending))
         self.save.setEnabled(not wrap.saving and self.outcome.count() > 0)
         self.save.setText(tr("wrap_up.saving" if wrap.saving else "wrap_up.save") + " (Ctrl+S)")
-        self.today.clear()
-        for finished in vm.today:
-            outcome = finished.outcome or tr("today.pending")
-            self.today.addItem(
-                f"{tr.clock(finished.ended_at)}  {finished.kiosk_name}  {finished.category}  "
-                f"{tr.duration(finished.talk_seconds)}  {outcome}"
-            )
+        self.day.render(vm)
 
     def submit(self) -> None:
         self._on_save_clicked()

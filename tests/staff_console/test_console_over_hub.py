@@ -261,7 +261,7 @@ async def test_a_whole_consultation_from_login_to_wrap_up_in_the_hubs_history(
     qtbot.mouseClick(sato.window.wrap_up.save, Qt.MouseButton.LeftButton)
     await until(lambda: sato.controller.stage is Stage.READY)
     assert sato.controller.view().presence is p.Presence.AVAILABLE
-    assert sato.window.queue.today.count() == 1
+    assert sato.window.queue.day.list.count() == 1
 
     store = await hub.store()
     try:

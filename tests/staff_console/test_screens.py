@@ -321,7 +321,7 @@ def test_wrap_up_saves_the_outcome_and_goes_back_to_the_queue(
     assert engine_of(console).named("wrap_up") == [("s1", "resolved", "郵送で対応")]
     c.handle(p.WrapUpSaved(session_id="s1"), NOW + 61)
     assert console.controller.stage is Stage.READY
-    assert "解決" in console.window.queue.today.item(0).text()  # type: ignore[union-attr]
+    assert "解決" in console.window.queue.day.list.item(0).text()  # type: ignore[union-attr]
 
 
 JA = Translator(Language.JA)
