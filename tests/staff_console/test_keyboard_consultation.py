@@ -1,0 +1,159 @@
+"""A whole consultation from the keyboard, against a real hub and a headless kiosk: accept, open
+a form, point at it, send a staff message, transfer with a note, the next staff member accepts,
+ends (asked once) and wraps up. No mouse event is sent; every key is counted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from call.content_messages import Marks, Pointer
+from call.page_receiver import PageReady
+from call.session import TextReceived
+from call.sharing import DocumentEvent
+from staff_console.app import ConsoleApp
+from staff_console.screens.transfer_dialog import TransferDialog
+from staff_console.view import Stage
+from tests.call.conftest import loopback_ice  # noqa: F401
+from tests.qt_waiting import until
+from tests.signaling.conftest import RunningHub, hub, hub_factory  # noqa: F401
+from tests.staff_console.test_console_over_hub import (  # noqa: F401
+    ConsoleFactory,
+    Kiosk,
+    a_form,
+    consoles,
+    kiosk,
+    logged_in,
+)
+
+Key = Qt.Key
+NO_MODIFIER = Qt.KeyboardModifier.NoModifier
+Ctrl, Shift, Alt = (
+    Qt.KeyboardModifier.ControlModifier,
+    Qt.KeyboardModifier.ShiftModifier,
+    Qt.KeyboardModifier.AltModifier,
+)
+
+
+class Keyboard:
+    """Key presses to whatever has the focus in the active window, counted."""
+
+    def __init__(self, qtbot: Any) -> None:
+        self.qtbot = qtbot
+        self.presses = 0
+
+    async def use(self, console: ConsoleApp) -> None:
+        """Bring a console's window to the front, as staff do with Alt+Tab (not counted)."""
+        console.window.activateWindow()
+        await until(console.window.isActiveWindow)
+
+    def press(
+        self, key: Qt.Key, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier
+    ) -> None:
+        target = QApplication.focusWidget() or QApplication.activeWindow()
+        assert isinstance(target, QWidget), "nothing has the keyboard"
+        self.qtbot.keyClick(target, key, modifiers)
+        self.presses += 1
+
+    def type(self, text: str) -> None:
+        target = QApplication.focusWidget()
+        assert target is not None
+        self.qtbot.keyClicks(target, text)
+        self.presses += len(text)
+
+
+def pointed_at(at: Kiosk) -> bool:
+    return any(
+        isinstance(e, DocumentEvent)
+        and isinstance(e.event, Marks)
+        and any(isinstance(mark, Pointer) for mark in e.event.marks)
+        for e in at.events
+    )
+
+
+async def test_a_whole_consultation_from_the_keyboard_alone(
+    hub: RunningHub,  # noqa: F811
+    kiosk: Kiosk,  # noqa: F811
+    consoles: ConsoleFactory,  # noqa: F811
+    tmp_path: Path,
+    qtbot: Any,
+) -> None:
+    a_form(tmp_path / "forms")
+    tanaka = await logged_in(consoles, hub, "tanaka")
+    sato = await logged_in(consoles, hub, "sato")  # 介護保険課 and 市民課
+    keys = Keyboard(qtbot)
+    await kiosk.engine.request_consultation("juminhyo", "ja")
+    await until(lambda: tanaka.window.queue.table.rowCount() == 1)
+
+    # Accept: the first waiting citizen is selected, so Return takes them.
+    await keys.use(tanaka)
+    keys.press(Key.Key_Return)
+    await until(lambda: tanaka.controller.stage is Stage.CALL)
+
+    # Open a form: F2 to the documents, Ctrl+Shift+F to the forms, Return opens the first.
+    keys.press(Key.Key_F2)
+    keys.press(Key.Key_F, Ctrl | Shift)
+    keys.press(Key.Key_Return)
+    await until(lambda: bool(kiosk.content(PageReady)))
+
+    # Point: Ctrl+1 is the pointer on the page; an arrow key moves it there.
+    keys.press(Key.Key_1, Ctrl)
+    keys.press(Key.Key_Right)
+    await until(lambda: pointed_at(kiosk))
+
+    # A staff message: Alt+1 sends the first.
+    first = tanaka.controller.view().call.messages[0]  # type: ignore[union-attr]
+    keys.press(Key.Key_1, Alt)
+    await until(
+        lambda: kiosk.heard(lambda e: isinstance(e, TextReceived) and first.meaning in e.text)
+    )
+
+    # Transfer to 介護保険課 with a note: Ctrl+T, its number, Tab, the note, Return.
+    keys.press(Key.Key_T, Ctrl)
+    dialog = tanaka.window.findChild(TransferDialog)
+    assert dialog is not None
+    await until(dialog.isActiveWindow)
+    rows = [dialog.targets.item(i).text() for i in range(dialog.targets.count())]  # type: ignore[union-attr]
+    number = next(i for i, row in enumerate(rows, start=1) if "介護保険課" in row)
+    keys.press(getattr(Key, f"Key_{number}"))
+    keys.press(Key.Key_Tab)
+    keys.type("see form")
+    keys.press(Key.Key_Return)
+    await until(lambda: tanaka.controller.stage is Stage.WRAP_UP)
+
+    # Tanaka's wrap-up: Ctrl+S saves the outcome offered first.
+    await keys.use(tanaka)
+    keys.press(Key.Key_S, Ctrl)
+    await until(lambda: tanaka.controller.stage is Stage.READY)
+
+    # Sato accepts the transferred citizen, with the note, from the keyboard too.
+    await until(lambda: sato.window.queue.table.rowCount() == 1)
+    assert "see form" in sato.window.queue.table.item(0, 1).text()  # type: ignore[union-attr]
+    await keys.use(sato)
+    keys.press(Key.Key_Return)
+    await until(lambda: sato.controller.stage is Stage.CALL)
+
+    # End: Ctrl+Shift+E asks once; Return ends it. Then the wrap-up.
+    keys.press(Key.Key_E, Ctrl | Shift)
+    box = sato.window.findChild(QMessageBox, "end_confirmation")
+    assert box is not None
+    await until(box.isActiveWindow)
+    keys.press(Key.Key_Return)
+    await until(lambda: sato.controller.stage is Stage.WRAP_UP)
+    await keys.use(sato)
+    keys.press(Key.Key_S, Ctrl)
+    await until(lambda: sato.controller.stage is Stage.READY)
+
+    typed = len("see form")
+    assert keys.presses - typed <= 16, keys.presses  # 16 keys for the whole consultation
+    store = await hub.store()
+    try:
+        (record,) = await store.list_consultations()
+    finally:
+        await store.close()
+    assert record.transfers == 1
+    assert [leg.department_id for leg in record.legs] == ["shimin", "kaigo"]
+    assert all(leg.outcome_code for leg in record.legs)  # both wrapped up
