@@ -1,20 +1,23 @@
-"""A whole consultation from the keyboard, against a real hub and a headless kiosk: accept, open
-a form, point at it, send a staff message, transfer with a note, the next staff member accepts,
-ends (asked once) and wraps up. No mouse event is sent; every key is counted."""
+"""The console's everyday actions against a real hub and a headless kiosk, each counting the keys
+or clicks it takes: a whole consultation from the keyboard alone (accept, open a form, point at
+it, send a staff message, transfer with a note, the next staff member accepts, ends, asked once,
+and wraps up), a transfer in two clicks, an end that asks first, a staff message in one click."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import QPoint, Qt
 from PyQt6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from call.content_messages import Marks, Pointer
 from call.page_receiver import PageReady
 from call.session import TextReceived
 from call.sharing import DocumentEvent
+from signaling import protocol as p
 from staff_console.app import ConsoleApp
+from staff_console.engine_port import CallPhase
 from staff_console.screens.transfer_dialog import TransferDialog
 from staff_console.view import Stage
 from tests.call.conftest import loopback_ice  # noqa: F401
@@ -157,3 +160,96 @@ async def test_a_whole_consultation_from_the_keyboard_alone(
     assert record.transfers == 1
     assert [leg.department_id for leg in record.legs] == ["shimin", "kaigo"]
     assert all(leg.outcome_code for leg in record.legs)  # both wrapped up
+
+
+class Mouse:
+    """Left clicks on widgets, counted."""
+
+    def __init__(self, qtbot: Any) -> None:
+        self.qtbot = qtbot
+        self.clicks = 0
+
+    def click(self, widget: QWidget, at: QPoint | None = None) -> None:
+        self.qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=at or widget.rect().center())
+        self.clicks += 1
+
+
+async def in_a_call(consoles: ConsoleFactory, hub: RunningHub, kiosk: Kiosk) -> ConsoleApp:  # noqa: F811
+    tanaka = await logged_in(consoles, hub, "tanaka")
+    await kiosk.engine.request_consultation("juminhyo", "ja")
+    await until(lambda: tanaka.window.queue.table.rowCount() == 1)
+    tanaka.controller.accept_next()
+    await until(lambda: tanaka.controller.stage is Stage.CALL)
+    await until(lambda: tanaka.controller.view().call.phase is CallPhase.CONNECTED)  # type: ignore[union-attr]
+    return tanaka
+
+
+async def test_two_clicks_transfer_to_the_likeliest_other_department_over_the_hub(
+    hub: RunningHub,  # noqa: F811
+    kiosk: Kiosk,  # noqa: F811
+    consoles: ConsoleFactory,  # noqa: F811
+    qtbot: Any,
+) -> None:
+    tanaka = await in_a_call(consoles, hub, kiosk)
+    sato = await logged_in(consoles, hub, "sato")  # on duty for 介護保険課 and 市民課
+    expected = tanaka.controller.view().transfer_targets[0]
+    assert expected.id != "shimin"  # never the call's own department
+    mouse = Mouse(qtbot)
+    mouse.click(tanaka.window.call.transfer)
+    dialog = tanaka.window.findChild(TransferDialog)
+    assert dialog is not None
+    mouse.click(dialog.submit)
+    await until(lambda: tanaka.controller.stage is Stage.WRAP_UP)
+    assert mouse.clicks == 2
+    await until(lambda: kiosk.hub_said(p.SessionTransferred))
+    if expected.id == "kaigo":
+        await until(lambda: sato.window.queue.table.rowCount() == 1)
+
+
+async def test_ending_asks_once_and_esc_keeps_the_call_and_the_text_typed_over_the_hub(
+    hub: RunningHub,  # noqa: F811
+    kiosk: Kiosk,  # noqa: F811
+    consoles: ConsoleFactory,  # noqa: F811
+    qtbot: Any,
+) -> None:
+    tanaka = await in_a_call(consoles, hub, kiosk)
+    call = tanaka.window.call
+    call.messages.free_text.setPlainText("次は2番窓口で")
+    mouse = Mouse(qtbot)
+    mouse.click(call.end)
+    box = tanaka.window.findChild(QMessageBox, "end_confirmation")
+    assert box is not None
+    await until(box.isActiveWindow)
+    qtbot.keyClick(box, Qt.Key.Key_Escape)
+    await until(lambda: not box.isVisible())
+    assert tanaka.controller.stage is Stage.CALL
+    assert call.messages.free_text.toPlainText() == "次は2番窓口で"
+    assert not kiosk.hub_said(p.SessionEnded)
+    mouse.click(call.end)
+    shown = [b for b in tanaka.window.findChildren(QMessageBox) if b.isVisible()]
+    assert len(shown) == 1
+    ends = [
+        b for b in shown[0].buttons() if shown[0].buttonRole(b) is QMessageBox.ButtonRole.AcceptRole
+    ]
+    mouse.click(ends[0])
+    await until(lambda: tanaka.controller.stage is Stage.WRAP_UP)
+    await until(lambda: kiosk.hub_said(p.SessionEnded))
+    assert mouse.clicks == 3  # 通話終了, kept with Esc; then 通話終了 and 終了する: two clicks end a call
+
+
+async def test_a_staff_message_in_one_click_over_the_hub(
+    hub: RunningHub,  # noqa: F811
+    kiosk: Kiosk,  # noqa: F811
+    consoles: ConsoleFactory,  # noqa: F811
+    qtbot: Any,
+) -> None:
+    tanaka = await in_a_call(consoles, hub, kiosk)
+    quick = tanaka.window.call.quick_texts
+    await until(lambda: quick.count() > 0)
+    first = quick.item(0)
+    assert first is not None
+    meaning = tanaka.controller.view().call.messages[0].meaning  # type: ignore[union-attr]
+    mouse = Mouse(qtbot)
+    mouse.click(quick.viewport(), quick.visualItemRect(first).center())  # type: ignore[arg-type]
+    await until(lambda: kiosk.heard(lambda e: isinstance(e, TextReceived) and meaning in e.text))
+    assert mouse.clicks == 1
