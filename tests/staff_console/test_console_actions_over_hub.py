@@ -234,7 +234,7 @@ async def test_ending_asks_once_and_esc_keeps_the_call_and_the_text_typed_over_t
     mouse.click(ends[0])
     await until(lambda: tanaka.controller.stage is Stage.WRAP_UP)
     await until(lambda: kiosk.hub_said(p.SessionEnded))
-    assert mouse.clicks == 3  # 通話終了, kept with Esc; then 通話終了 and 終了する: two clicks end a call
+    assert mouse.clicks == 3  # 通話終了 kept by Esc; 通話終了 and 終了する end it
 
 
 async def test_a_staff_message_in_one_click_over_the_hub(
