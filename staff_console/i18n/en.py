@@ -202,6 +202,7 @@ MESSAGES: Final[dict[str, str]] = {
     "keys.column_keys": "Keys",
     "keys.column_action": "Does",
     "keys.help": "This list",
+    "keys.close": "Close",
     "keys.take_next": "Take the next citizen",
     "keys.accept": "Take the chosen citizen",
     "keys.mute": "Mute or unmute",

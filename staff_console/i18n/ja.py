@@ -199,6 +199,7 @@ MESSAGES: Final[dict[str, str]] = {
     "keys.column_keys": "キー",
     "keys.column_action": "操作",
     "keys.help": "この一覧",
+    "keys.close": "閉じる",
     "keys.take_next": "次の方を受ける",
     "keys.accept": "選んだ方を受ける",
     "keys.mute": "ミュート・解除",

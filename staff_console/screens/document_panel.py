@@ -96,6 +96,10 @@ class DocumentPanel(QWidget):
         navigation.addWidget(self.name, 1)
         navigation.addWidget(self.status)
         self.forms = QListWidget()
+        # A long form name is cut in its middle, keeping its end, with the whole in its tooltip:
+        # never a sideways scrollbar.
+        self.forms.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.forms.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         forms_box = QWidget()
         forms_layout = QVBoxLayout(forms_box)
         forms_layout.setContentsMargins(0, 0, 0, 0)

@@ -34,8 +34,14 @@ def sheet_rows(shortcuts: Sequence[Shortcut]) -> list[tuple[str, str]]:
         else:
             rows.append(([shortcut.keys], shortcut.label))
     return [
-        (keys[0] if len(keys) == 1 else f"{keys[0]} ... {keys[-1]}", label) for keys, label in rows
+        (shown(keys[0]) if len(keys) == 1 else f"{shown(keys[0])} ... {shown(keys[-1])}", label)
+        for keys, label in rows
     ]
+
+
+def shown(keys: str) -> str:
+    """Keys as the keyboard's caps say them: Qt's "Return" is the Enter key."""
+    return "Enter" if keys == "Return" else keys
 
 
 class ShortcutSheet(QDialog):
@@ -59,9 +65,14 @@ class ShortcutSheet(QDialog):
         vertical = self.table.verticalHeader()
         assert vertical is not None
         vertical.setVisible(False)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons = QDialogButtonBox()
+        buttons.addButton(tr("keys.close") + " (Esc)", QDialogButtonBox.ButtonRole.RejectRole)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addWidget(buttons)
-        self.resize(520, 600)
+        # Every row in view where the screen allows: the sheet is read, not scrolled.
+        rows_height = self.table.verticalHeader().length() + 120  # type: ignore[union-attr]
+        screen = self.screen()
+        room = screen.availableGeometry().height() - 40 if screen is not None else 600
+        self.resize(560, min(rows_height, room))

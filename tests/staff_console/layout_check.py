@@ -106,6 +106,8 @@ def main(width: int, height: int, planted: bool = False) -> list[dict[str, str]]
         size = f"{width}x{height} at {scale:g}"
         problems += problems_in(window, f"queue, {size}", screen)
         c.handle(m.started(), 1000.0)
+        # A form open, as in most calls: the page takes the room the forms' list had.
+        window.call.documents.file_chosen.emit(str(forms / LONG_FORMS[0]))
         for tab in range(window.call.tabs.count()):
             window.call.tabs.setCurrentIndex(tab)
             settle(app)

@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 from PyQt6.QtCore import QSettings
 from PyQt6.QtGui import QGuiApplication
-from PyQt6.QtWidgets import QApplication
+from PyQt6.QtWidgets import QApplication, QMessageBox
 
 from call.pictures import SyntheticPattern, cjk_font
 from signaling import protocol as p
@@ -152,7 +152,18 @@ def main() -> int:
     shot("01-login")
     c.submit_login(settings.server, "tanaka", "x")
     c.handle(HubConnected(m.welcome()), now)
-    c.handle(msgspec.structs.replace(m.directory(), staff_messages=demo_staff_messages()), now)
+    directory = m.directory()
+    departments = [
+        *directory.departments,
+        p.DepartmentStatus(id="kosodate", names={"ja": "子育て支援課"}, open_now=True),
+        p.DepartmentStatus(id="fukushi", names={"ja": "福祉課"}, open_now=True, staffed=False),
+    ]
+    c.handle(
+        msgspec.structs.replace(
+            directory, departments=departments, staff_messages=demo_staff_messages()
+        ),
+        now,
+    )
     handoff = p.HandoffStep(
         department_id="zeimu",
         staff_name="佐藤",
@@ -209,6 +220,13 @@ def main() -> int:
     )
     c.handle(RemoteContentChanged("s0", "document_camera"), now)
     shot("05-call-document-camera")
+    console.window.call.end.click()
+    shot("14-end-confirmation")
+    for box in console.window.findChildren(QMessageBox):
+        box.close()
+    console.window.cheat_sheet.open()
+    shot("15-shortcuts")
+    console.window.cheat_sheet.close()
     c.handle(CallPhaseChanged("s0", CallPhase.RECONNECTING, "silent"), now)
     console.window.call.transfer.click()
     shot("06-transfer")
@@ -218,7 +236,7 @@ def main() -> int:
                                   department_names={"ja": "介護保険課"}), now)  # fmt: skip
     c.handle(p.PresenceChanged(presence=p.Presence.WRAP_UP), now)
     shot("07-wrap-up")
-    c.wrap_up("referred", "")
+    c.wrap_up("other", "")
     c.handle(p.WrapUpSaved(session_id="s0"), now)
     c.handle(p.PresenceChanged(presence=p.Presence.AVAILABLE), now)
     c.handle(m.snapshot(), now)
