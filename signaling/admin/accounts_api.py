@@ -33,7 +33,7 @@ class AccountChange(msgspec.Struct, forbid_unknown_fields=True):
 
 async def update_account(request: web.Request) -> web.Response:
     admin = request.config_dict[ADMIN]
-    user = await admin.guard.require(request, change=True, manage=True)
+    user = await admin.guard.require(request, manage=True)
     account_id = request.match_info["account_id"]
     try:
         body = msgspec.json.decode(await request.read(), type=AccountChange)

@@ -25,6 +25,7 @@ from signaling.admin import (
 from signaling.admin.context import ADMIN, AdminContext
 from signaling.admin.guard import Guard
 from signaling.admin.live_state import LiveState
+from signaling.admin.same_site import same_site_changes
 from signaling.auth import Authenticator
 from signaling.hub import Hub
 from signaling.settings import Settings
@@ -55,7 +56,7 @@ def mount_admin(app: web.Application, settings: Settings, parts: HubParts) -> No
 
 
 def create_admin_app() -> web.Application:
-    admin = web.Application()
+    admin = web.Application(middlewares=[same_site_changes])
     r = admin.router
     r.add_get("/", index)
     r.add_get("/live", live)

@@ -99,7 +99,7 @@ async def put_kiosk_site(request: web.Request) -> web.Response:
     A ward supervisor moves their ward's kiosks between their ward's sites (scope.py).
     """
     admin = request.config_dict[ADMIN]
-    user = await admin.guard.require(request, change=True)
+    user = await admin.guard.require(request)
     access = await admin.access(user)
     await ward_kiosk(admin, access, request.match_info["kiosk_id"])
     try:

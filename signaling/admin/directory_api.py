@@ -85,7 +85,7 @@ async def run_edit(
     ``{site_id}``, checked by scope.ward_site_edit), and everyone else gets a 403 before anything.
     """
     admin = request.config_dict[ADMIN]
-    user = await admin.guard.require(request, change=True)
+    user = await admin.guard.require(request)
     access = await admin.access(user)
     site_id = request.match_info.get("site_id")
     if not access.manages_city and not (access.manages_ward and site_id is not None):

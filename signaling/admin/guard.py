@@ -34,6 +34,10 @@ class AdminUser:
         return self.account.role is Role.ADMIN
 
 
+# The request's signed-in user (or None), once looked up.
+_USER: web.RequestKey[AdminUser | None] = web.RequestKey("admin_user")
+
+
 class Guard:
     """Checks every admin request; refusals raise the HTTP error to send."""
 
@@ -47,7 +51,12 @@ class Guard:
         return hmac.new(self._csrf_key, token_hash.encode(), hashlib.sha256).hexdigest()
 
     async def user(self, request: web.Request) -> AdminUser | None:
-        """The signed-in admin or supervisor, or None."""
+        """The signed-in admin or supervisor, or None; looked up once a request."""
+        if _USER not in request:
+            request[_USER] = await self._lookup(request)
+        return request[_USER]
+
+    async def _lookup(self, request: web.Request) -> AdminUser | None:
         token = request.cookies.get(COOKIE)
         if not token:
             return None
@@ -69,7 +78,10 @@ class Guard:
     async def require(
         self, request: web.Request, *, change: bool = False, manage: bool = False
     ) -> AdminUser:
-        """Signed in; for a change also same-site with the CSRF token; for ``manage`` an admin."""
+        """Signed in; for a change also same-site with the CSRF token; for ``manage`` an admin.
+
+        Every unsafe method gets the change checks from `same_site.same_site_changes` already.
+        """
         if change:
             self.check_origin(request)
         user = await self.user(request)

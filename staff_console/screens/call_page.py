@@ -173,9 +173,9 @@ class CallPage(QWidget):
         self._shown_back: str | None = None  # the still on the kiosk now, as last rendered
         self._camera_on = False  # the kiosk's document camera, as last rendered
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.documents, tr("document.title"))
-        self.tabs.addTab(self.messages, tr("text.title"))
-        self.tabs.addTab(self.pad, tr("pad.title"))
+        self.tabs.addTab(self.documents, tr("document.title") + " (F2)")
+        self.tabs.addTab(self.messages, tr("text.title") + " (F3)")
+        self.tabs.addTab(self.pad, tr("pad.title") + " (F4)")
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(self.tabs)
