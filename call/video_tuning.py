@@ -49,6 +49,7 @@ from aiortc.rtp import RTP_HISTORY_SIZE, is_rtcp
 from aiortc.utils import uint16_gt
 
 from call.audio_jitter import AudioJitterBuffer
+from signaling.limits import TokenBucket
 
 logger = logging.getLogger(__name__)
 
@@ -279,33 +280,7 @@ def _ice_sockets(pc: RTCPeerConnection) -> list[_Socket]:
 
 
 # ---------------------------------------------------------------------------------------------
-# The pacer
-
-
-class TokenBucket:
-    """How long to hold each packet so a stream stays under `rate` bytes/s past a `burst`.
-
-    Sans-I/O, after aioquic: time comes in as `now`, the wait goes out as a number.
-    """
-
-    def __init__(self, rate: float, burst: int) -> None:
-        if rate <= 0 or burst <= 0:
-            raise ValueError(f"rate and burst must be positive, not {rate} and {burst}")
-        self.rate = rate
-        self.burst = burst
-        self.taken = 0  # bytes in all, for stats and tests
-        self._tokens = float(burst)
-        self._updated: float | None = None
-
-    def delay(self, now: float, size: int) -> float:
-        """Take `size` bytes at `now`; return how long to wait before sending them."""
-        if self._updated is not None:
-            refill = (now - self._updated) * self.rate
-            self._tokens = min(float(self.burst), self._tokens + refill)
-        self._updated = now
-        self.taken += size
-        self._tokens -= size  # a debt is paid back by the wait
-        return max(0.0, -self._tokens / self.rate)
+# The pacer: a `signaling.limits.TokenBucket` per paced SSRC, holding each new packet its wait.
 
 
 SendRtp = Callable[[bytes], Awaitable[None]]

@@ -1,5 +1,5 @@
 """Rate limits with time passed in: messages per connection, connections per principal and per
-address."""
+address; and the token bucket they share with the engine's packet pacer (call.video_tuning)."""
 
 from __future__ import annotations
 
@@ -8,27 +8,47 @@ from dataclasses import dataclass
 
 
 class TokenBucket:
-    """Allows ``burst`` messages at once, refilled at ``rate`` per second."""
+    """``burst`` tokens at once, refilled at ``rate`` a second: messages, or a stream's bytes.
 
-    def __init__(self, rate: float, burst: float, now: float) -> None:
-        self._rate = rate
-        self._burst = burst
-        self._tokens = burst
+    Sans-I/O, after aioquic: time comes in as ``now``. `take` refuses what is over the rate (a
+    message); `delay` always takes and returns the wait that pays the debt back (a packet to
+    hold). The clock starts at ``now``, or at the first call without it.
+    """
+
+    def __init__(self, rate: float, burst: float, now: float | None = None) -> None:
+        if rate <= 0 or burst <= 0:
+            raise ValueError(f"rate and burst must be positive, not {rate} and {burst}")
+        self.rate = rate
+        self.burst = burst
+        self.taken = 0.0  # all that was taken, for stats and tests
+        self._tokens = float(burst)
         self._updated = now
 
-    def take(self, now: float) -> bool:
-        """Spend one token; False when the sender is over its rate."""
-        elapsed = max(0.0, now - self._updated)
-        self._tokens = min(self._burst, self._tokens + elapsed * self._rate)
-        self._updated = now
-        if self._tokens < 1:
+    def take(self, now: float, amount: float = 1) -> bool:
+        """Spend ``amount``; False, spending nothing, when that is over the rate."""
+        self._refill(now)
+        if self._tokens < amount:
             return False
-        self._tokens -= 1
+        self._tokens -= amount
+        self.taken += amount
         return True
 
+    def delay(self, now: float, amount: float) -> float:
+        """Take ``amount`` at ``now``, into debt if need be; return the wait that pays it back."""
+        self._refill(now)
+        self._tokens -= amount
+        self.taken += amount
+        return max(0.0, -self._tokens / self.rate)
+
     def tokens(self, now: float) -> float:
-        """How many messages could be sent at ``now``, without spending any."""
-        return min(self._burst, self._tokens + max(0.0, now - self._updated) * self._rate)
+        """What could be taken at ``now``, without taking it."""
+        if self._updated is None:
+            return self._tokens
+        return min(self.burst, self._tokens + max(0.0, now - self._updated) * self.rate)
+
+    def _refill(self, now: float) -> None:
+        self._tokens = self.tokens(now)
+        self._updated = now
 
 
 class ReconnectLimit:

@@ -53,7 +53,6 @@ from call.video_tuning import (
     CONTENT_BITRATE,
     PacedSendRtp,
     PinnedVp8Encoder,
-    TokenBucket,
     enlarge_socket_buffers,
     pace_sender,
     pin_content_bitrate,
@@ -63,6 +62,7 @@ from call.video_tuning import (
     tune_camera_receiver,
     tune_content_transceiver,
 )
+from signaling.limits import TokenBucket
 
 UNIT = 0.05  # seconds; every timeout here is a multiple of it
 WAIT = 100 * UNIT

@@ -91,3 +91,19 @@ def test_the_log_throttle_forgets_quiet_addresses() -> None:
     assert limit.should_log("b", 0)
     assert limit.should_log("c", 1) is False  # a flood of addresses stays quiet
     assert limit.should_log("c", 61) is True  # a and b expired and were dropped
+
+
+def test_a_bucket_refuses_a_message_over_the_rate_but_lets_a_packet_run_into_debt() -> None:
+    bucket = TokenBucket(rate=1000, burst=1500, now=0)
+    assert bucket.take(0, 1000)
+    assert not bucket.take(0, 1000)  # 500 left: refused, and nothing spent
+    assert bucket.tokens(0) == 500
+    assert bucket.delay(0, 1000) == 0.5  # a packet is held until the debt is paid
+    assert bucket.tokens(0.5) == 0
+    assert bucket.taken == 2000
+
+
+def test_a_bucket_without_a_start_time_starts_its_clock_at_the_first_use() -> None:
+    bucket = TokenBucket(rate=10, burst=10)
+    assert bucket.delay(100.0, 10) == 0.0  # full at the first use, however late it comes
+    assert bucket.delay(100.0, 5) == 0.5
