@@ -41,7 +41,8 @@ import numpy as np
 from aiortc import RTCConfiguration, RTCDataChannel, RTCPeerConnection
 from PIL import Image, ImageFilter
 
-from call.content_messages import MAX_MESSAGE_BYTES, Marks, Pointer, create_content_channel
+from call.content_messages import MAX_MESSAGE_BYTES, Marks, Pointer
+from call.data_channels import create_content_channel
 from call.document import EncodedPage, PageFormat, decode_page, encode_page, open_document
 from call.page_receiver import ContentEvent, PageReady, PageReceiver
 from call.page_sender import HIGH_WATER, LOW_WATER, PageSender

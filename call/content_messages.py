@@ -38,7 +38,6 @@ from collections.abc import Callable
 from typing import Annotated, Final, TypeVar
 
 import msgspec
-from aiortc import RTCDataChannel, RTCPeerConnection
 
 from call.document import MAX_RENDER_SIDE, PageFormat
 
@@ -278,25 +277,6 @@ def decode_message(text: str) -> ContentMessage:
 
 def chunk_frame(transfer: int, index: int, payload: bytes) -> bytes:
     return CHUNK_HEADER.pack(CHUNK_KIND_PAGE, transfer, index) + payload
-
-
-def create_content_channel(pc: RTCPeerConnection) -> RTCDataChannel:
-    """Open the content channel on the offering side; the answerer gets it as "datachannel"."""
-    return pc.createDataChannel(CHANNEL_LABEL, ordered=True, protocol=CHANNEL_PROTOCOL)
-
-
-def is_content_channel(channel: RTCDataChannel) -> bool:
-    return channel.label == CHANNEL_LABEL and channel.protocol == CHANNEL_PROTOCOL
-
-
-def create_paper_channel(pc: RTCPeerConnection) -> RTCDataChannel:
-    """Open the paper channel on the offering side: the content channel's wire format, the other
-    way round, so the citizen's still of a paper travels as staff's pages do."""
-    return pc.createDataChannel(PAPER_CHANNEL_LABEL, ordered=True, protocol=CHANNEL_PROTOCOL)
-
-
-def is_paper_channel(channel: RTCDataChannel) -> bool:
-    return channel.label == PAPER_CHANNEL_LABEL and channel.protocol == CHANNEL_PROTOCOL
 
 
 def parse_from_peer(data: str | bytes, peer: str) -> ContentMessage | None:

@@ -52,8 +52,8 @@ from av.frame import Frame
 from av.packet import Packet
 
 from call import relays, video_tuning
-from call.content_messages import create_content_channel, create_paper_channel
 from call.control_channel import create_control_channel
+from call.data_channels import create_content_channel, create_paper_channel
 from call.stats import FrameMeter
 from signaling.protocol import IceServer
 

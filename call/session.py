@@ -42,7 +42,6 @@ from aiortc.exceptions import InternalError, InvalidAccessError, InvalidStateErr
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from call.bridge import LatestFrame
-from call.content_messages import is_content_channel, is_paper_channel
 from call.control_channel import (
     ContentStarted,
     ContentStopped,
@@ -59,6 +58,7 @@ from call.control_channel import (
     Text,
     is_control_channel,
 )
+from call.data_channels import is_content_channel, is_paper_channel
 from call.link import LinkDown
 from call.peer import (
     ChannelArrived,

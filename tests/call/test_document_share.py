@@ -38,11 +38,10 @@ from call.content_messages import (
     Viewer,
     ViewerEvent,
     chunk_frame,
-    create_content_channel,
     decode_message,
     encode_message,
-    is_content_channel,
 )
+from call.data_channels import create_content_channel, is_content_channel
 from call.document import EncodedPage, PageFormat, encode_page, open_document
 from call.page_receiver import ContentEvent, PageReady, PageReceiver
 from call.page_sender import HIGH_WATER, PageSender, TransferOutcome
