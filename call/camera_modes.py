@@ -13,12 +13,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import cv2
 import numpy as np
 
-from call.frames import Image8
+if TYPE_CHECKING:  # for annotations only: the kiosk's settings parse a mode without av
+    from call.frames import Image8
 
 # Sizes a best-mode probe asks for, largest first: common UVC document-camera and webcam modes.
 PROBE_SIZES: Final = (
