@@ -134,7 +134,8 @@ async def connect(receive_buffer: int | None) -> Pair:
     await staff_pc.setRemoteDescription(kiosk_pc.localDescription)
     if receive_buffer is not None:
         for pc in (staff_pc, kiosk_pc):
-            # The same aioice internals the engine's socket tuning reaches (design.md).
+            # The same aioice internals the engine's socket tuning reaches
+            # (docs/video.md, The tweaks).
             assert pc.sctp is not None
             for protocol in pc.sctp.transport.transport.iceGatherer._connection._protocols:
                 sock = protocol.transport.get_extra_info("socket")

@@ -4,7 +4,7 @@ The thread owns the device. It keeps only the newest frame (latest-frame-wins, s
 consumer sees fewer frames, never older ones) stamped with `time.monotonic()` when `read()`
 returned. With no camera, or when the camera stops delivering, it draws a labelled synthetic
 test pattern instead and keeps trying to reopen the device, so a call never loses its video
-track and both people see at once what happened (design.md, "The call engine", Camera).
+track and both people see at once what happened (docs/video.md, The camera).
 
 Threads:
 - `CameraCapture.start`, `close`, `state`, `track` and `latest_frame` may be called from any

@@ -3,7 +3,7 @@
 A capture thread (`call.camera`, `call.screen`) `put`s each picture into a `FrameSlot`, which
 keeps only the newest; every consumer track awaits a newer one and sends it with the capture
 time as its timestamp. A slow consumer sees fewer frames, never older ones, so latency never
-builds up (design.md, "The call engine").
+builds up (docs/call-engine.md, Threads and the bridge).
 """
 
 from __future__ import annotations

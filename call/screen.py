@@ -2,7 +2,7 @@
 
 Content is text, so it is sent slowly and sharply: at most `MAX_FPS` frames a second on its own
 clock, through the content sender that `call.video_tuning` pins to a high VP8 bitrate
-(design.md, "The call engine", Content item 2). Frames are latest-frame-wins, as for the camera.
+(docs/video.md, The tweaks). Frames are latest-frame-wins, as for the camera.
 
 Made for the kiosk (docs/video.md, Screen share): a shared window is followed as it moves (its
 place is asked again every `FOLLOW_EVERY` seconds, and the share ends when it closes), and with a

@@ -1,6 +1,6 @@
 """What one end shows the other during a call, kept across peer rebuilds.
 
-Two things travel besides the camera (design.md, "Content"):
+Two things travel besides the camera (docs/video.md; docs/content-channel.md):
 
 - The **content video track**: a screen share from staff, or a kiosk's document camera. Starting
   and stopping replaces the content sender's track (`Peer.start_content` / `stop_content`), and

@@ -1,4 +1,4 @@
-"""Every tweak that reaches into aiortc's internals, in one place (design.md, Content item 2).
+"""Every tweak that reaches into aiortc's internals, in one place (docs/video.md, The tweaks).
 
 aiortc 1.16 sends text badly. Its VP8 encoder starts at 500 kbps, follows the receiver's REMB
 estimate and is clamped to 1.5 Mbps, which at 1080p leaves a page of 12 px Japanese at

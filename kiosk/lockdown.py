@@ -1,8 +1,8 @@
 """The admin exit: a PIN, hashed in the settings, with a throttle on wrong guesses.
 
 The way in is a long press (3 s or more) on a hidden corner: the kiosk's only long press
-(kiosk-ux.md, "Touch"). The PIN is typed on an on-screen keypad; the settings hold only a salted
-PBKDF2 hash (`madoguchi-kiosk --hash-pin` makes one).
+(docs/kiosk-rules.md, "Touch"). The PIN is typed on an on-screen keypad; the settings hold only a
+salted PBKDF2 hash (`madoguchi-kiosk --hash-pin` makes one).
 """
 
 from __future__ import annotations

@@ -33,9 +33,9 @@ class KioskSettings:
     windowed: bool = False  # development: a normal window, a cursor, no lockdown
     center_name: str = ""  # shown on the attract screen; the hub's kiosk name when empty
     idle_timeout: float = 60.0  # seconds without a touch before the warning
-    warning_seconds: float = 30.0  # the warning's countdown (kiosk-ux.md: at least 20 s)
+    warning_seconds: float = 30.0  # the warning's countdown (docs/kiosk-rules.md: at least 20 s)
     # While waiting in a queue: "are you still waiting?" after this long without a touch, with a
-    # long countdown; no answer gives up the place (docs/kiosk.md, "Time limits").
+    # long countdown; no answer gives up the place (docs/kiosk-rules.md, "Time limits").
     still_waiting_after: float = 180.0
     still_waiting_seconds: float = 90.0  # the question's countdown: at least 60 s
     thank_you_seconds: float = 10.0
@@ -75,7 +75,7 @@ class KioskSettings:
         if not self.token:
             raise SettingsError("a kiosk token is needed (--token, the file, or the environment)")
         if self.warning_seconds < 20:
-            raise SettingsError("warning_seconds must be at least 20 (kiosk-ux.md)")
+            raise SettingsError("warning_seconds must be at least 20 (docs/kiosk-rules.md)")
         if self.idle_timeout <= 0:
             raise SettingsError("idle_timeout must be positive")
         if self.still_waiting_after <= 0:

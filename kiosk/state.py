@@ -13,7 +13,7 @@ The rules:
 - Choosing screens and the survey time out (after a warning the citizen can extend) back to
   ATTRACT. WAITING asks "are you still waiting?" after a longer silence, and no answer gives up the
   place and goes back to ATTRACT, so that a citizen who walked away does not hold a queue.
-  IN_CALL and TRANSFERRING never time out (kiosk-ux.md, "Time limits").
+  IN_CALL and TRANSFERRING never time out (docs/kiosk-rules.md, "Time limits").
 - Every way back to ATTRACT goes through the privacy reset: nothing of the citizen is left.
 - A link that drops while choosing shows UNAVAILABLE; while waiting or in a call it does not,
   because the hub keeps the place for 30 s and the call's media is peer to peer.

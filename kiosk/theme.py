@@ -1,4 +1,4 @@
-"""Colours, type sizes and fonts, from kiosk-ux.md; no Qt here, so the contrast test is pure.
+"""Colours, type sizes and fonts, from docs/kiosk-rules.md; no Qt here: the contrast test is pure.
 
 Every colour is from the Color Universal Design recommended set (CUD v4): the accents, the
 light base colours, and the greys, plus black and white. Text is always black on the light
@@ -39,7 +39,7 @@ BLACK: Final[Rgb] = (0, 0, 0)
 
 
 class Kind(StrEnum):
-    """What a button does, which decides its colour (kiosk-ux.md: colour plus label)."""
+    """What a button does, which decides its colour (docs/kiosk-rules.md, "Colour")."""
 
     NEUTRAL = "neutral"
     GO = "go"  # go / confirm: green
@@ -55,7 +55,7 @@ class Look:
     text: Rgb
     border: Rgb
     border_px: int
-    # A dashed border marks a box that is not a button (kiosk-ux.md, "Components and modes").
+    # A dashed border marks a box that is not a button (docs/kiosk-rules.md, "Layout").
     dashed: bool = False
 
 
@@ -165,7 +165,7 @@ FONT_FAMILIES: Final[dict[Language, tuple[str, ...]]] = {
 
 # Reference display: 23.8" 16:9 at 1920x1080 is 527 mm wide, so 0.2745 mm per pixel.
 MM_PER_PX: Final = 527.0 / 1920
-MIN_TARGET_PX: Final = 80  # 15 mm is 55 px; kiosk-ux.md asks "about 80 px"
+MIN_TARGET_PX: Final = 80  # 15 mm is 55 px; docs/kiosk-rules.md asks "about 80 px"
 MIN_GAP_PX: Final = 10  # 2.5 mm is 9.1 px
 
 
@@ -186,7 +186,7 @@ class Theme:
 
     @property
     def body_px(self) -> int:
-        return round(30 * self.scale)  # kiosk-ux.md: body text 24 px or more
+        return round(30 * self.scale)  # docs/kiosk-rules.md: body text 24 px or more
 
     @property
     def heading_px(self) -> int:

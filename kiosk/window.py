@@ -42,7 +42,7 @@ from kiosk.widgets.touch_button import TouchButton
 MEDIA_INTERVAL_MS = 33  # about 30 frames a second
 LIVE_PAGES = frozenset({Page.IN_CALL, Page.READY})
 
-# One table maps each page to its screen (design.md, "The apps").
+# One table maps each page to its screen (docs/kiosk.md, "How it is built").
 SCREENS: dict[Page, Callable[[Theme], Screen]] = {
     Page.UNAVAILABLE: UnavailableScreen,
     Page.ATTRACT: AttractScreen,

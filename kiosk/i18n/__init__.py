@@ -34,7 +34,7 @@ class Language(StrEnum):
     VI = "vi"
 
 
-# Each language in its own name and script, never a flag (kiosk-ux.md, "Language").
+# Each language in its own name and script, never a flag (docs/kiosk-rules.md, "Language").
 NATIVE_NAMES: Final[Mapping[Language, str]] = MappingProxyType(
     {
         Language.JA: "日本語",

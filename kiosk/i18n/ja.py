@@ -135,7 +135,7 @@ MESSAGES: Final[dict[str, str]] = {
     "unavailable.disabled": "この機械は いま 休止しています。",
     "unavailable.error": "問題が起きました。すぐに 元にもどります。",
     "unavailable.help": "お急ぎの方は 施設の職員に お声がけください。",
-    # Timeout warning (kiosk-ux.md, "Time limits").
+    # Timeout warning (docs/kiosk-rules.md, "Time limits").
     "timeout.title": "じかんを のばしますか？",
     "timeout.countdown": "あと {seconds}秒で はじめの画面に もどります",
     "timeout.extend": "はい、のばす",

@@ -31,7 +31,7 @@ from kiosk.widgets.video_view import VideoView
 COLUMN_WIDTH = 320  # = the video's width; the main area keeps the other 1600 px
 VIDEO_HEIGHT = 240  # 320 x 240: the least for lip-reading (EN 301 549 §6.5)
 ROW_GAP = 10
-LABEL_PX = 26  # two lines of a phrase fit a row; 24 px or more is body text (kiosk-ux.md)
+LABEL_PX = 26  # two lines of a phrase fit a row; 24 px or more is body text (docs/kiosk-rules.md)
 # (row, column, columns spanned): the long phrases one to a row, and いいえ left of はい, as in
 # every question the kiosk asks.
 PHRASE_PLACES = {

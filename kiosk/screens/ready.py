@@ -57,7 +57,7 @@ class SelfView(QWidget):
         self.video = VideoView(theme, Icon.CAMERA)
         self.video.setParent(self)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumHeight(240)  # 320 x 240 at the least (kiosk-ux.md, Video)
+        self.setMinimumHeight(240)  # 320 x 240 at the least (docs/kiosk-rules.md, Video)
 
     def resizeEvent(self, event: QResizeEvent | None) -> None:  # noqa: N802  # Qt override
         width = min(self.width(), self.height() * 4 // 3) // 4 * 4  # exactly 4:3, no black edge

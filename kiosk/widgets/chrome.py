@@ -1,4 +1,4 @@
-"""The frame around every screen, so its buttons never move (kiosk-ux.md, "Keep positions fixed").
+"""The frame around every screen, so its buttons never move (docs/kiosk-rules.md, "Layout").
 
 Top bar: the hidden admin corner (top left), the large-text and high-contrast switches, and the
 🌐 language button (top right) on every screen. Bottom bar: back/cancel bottom left, the primary

@@ -37,7 +37,7 @@ VIDEO_WIDTH_SHARE = 0.7  # of the area, for the staff video; their words take th
 WORDS_MIN_WIDTH = 200  # a landscape A4 page leaves 215 px beside it
 WORDS_MIN_HEIGHT = 48  # a 16:9 share leaves 60 px below it: one line
 STRIP_HEIGHT = 120  # words below wide content get one line, the newest
-STRIP_TEXT_PX = 24  # the body minimum (kiosk-ux.md): with ruby above it, the line still fits
+STRIP_TEXT_PX = 24  # the body minimum (docs/kiosk-rules.md): with ruby above, the line still fits
 PAPER_PANEL_WIDTH = 304  # beside the document camera's picture: 1280 + 16 + 304 = 1600
 
 

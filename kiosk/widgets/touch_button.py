@@ -1,9 +1,9 @@
 """The kiosk's one kind of button: big, coloured by what it does, labelled, acting on release.
 
-QAbstractButton gives the touch behaviour kiosk-ux.md asks for: `clicked` fires when the finger
-lifts inside the button, so sliding off cancels (WCAG 2.5.2), and there is no long press or
-double tap. Pressing changes the fill and thickens the border, and nothing moves under the
-finger. The window beeps on every press of a `TouchButton` (`kiosk.window`).
+QAbstractButton gives the touch behaviour docs/kiosk-rules.md asks for ("Touch"): `clicked` fires
+when the finger lifts inside the button, so sliding off cancels (WCAG 2.5.2), and there is no
+long press or double tap. Pressing changes the fill and thickens the border, and nothing moves
+under the finger. The window beeps on every press of a `TouchButton` (`kiosk.window`).
 """
 
 from __future__ import annotations

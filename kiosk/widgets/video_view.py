@@ -4,7 +4,7 @@ Frames are polled by the window from the engine's latest-frame holders (`MediaFe
 slow GUI shows fewer frames, never older ones, and never stalls the call.
 
 Captions sit on one line along the bottom edge, below the face in a head-and-shoulders picture.
-They never wrap: a caption that is too long shrinks, down to 24 px (kiosk-ux.md, body text), and
+They never wrap: a caption that is too long shrinks, down to 24 px (docs/kiosk-rules.md, Text), and
 where the name and "speaking" do not both fit, "speaking" is shown (the ring says whose it is).
 `tests/kiosk/test_screens.py` checks that every caption fits on one line at 320 px wide.
 """
@@ -22,7 +22,7 @@ from kiosk.widgets.pictogram import paint_icon
 from kiosk.widgets.text import Role, TextBlock, font_for, qcolor
 
 RING_PX = 10
-CAPTION_MIN_PX = 24  # kiosk-ux.md: body text 24 px or more
+CAPTION_MIN_PX = 24  # docs/kiosk-rules.md: body text 24 px or more
 INSET = RING_PX + 8  # from the picture's edges to a caption box
 PAD_X, PAD_Y, SPACE = 12, 4, 12  # inside a caption box; between its icon and text, and boxes
 LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter

@@ -49,8 +49,8 @@ from tests.call.fixtures.japanese_form import font_available, japanese_form
 
 # aiortc's SCTP has no pacer and advertises a 1 MiB window, so on loopback a page leaves in bursts
 # that overflow the default ~208 KiB UDP receive buffer; each loss then stalls for SCTP's 1 s
-# minimum retransmission timeout. The engine enlarges its ICE socket buffers (design.md, screen
-# share) and so do these tests; bench/document_share.py measures both.
+# minimum retransmission timeout. The engine enlarges its ICE socket buffers (docs/video.md,
+# The tweaks) and so do these tests; bench/document_share.py measures both.
 SOCKET_BUFFER = 4 * 1024 * 1024
 UNIT = 0.05  # seconds; every timeout here is a multiple of it
 WAIT = 100 * UNIT  # how long a connection or a few MB of pages may take

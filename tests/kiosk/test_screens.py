@@ -1,7 +1,7 @@
 """Every screen in every language, rendered offscreen at 1920 x 1080 from the real controller.
 
-Each scene is checked for what kiosk-ux.md asks of a screen: touch targets of 80 px or more,
-at least 2.5 mm apart, and no text cut off or off the screen.
+Each scene is checked for what docs/kiosk-rules.md asks of a screen: touch targets of 80 px or
+more, at least 2.5 mm apart, and no text cut off or off the screen.
 """
 
 from __future__ import annotations
