@@ -37,7 +37,6 @@ from call.control_channel import (
     InkClear,
     Pad,
     QuickPhrase,
-    RequestOffer,
     TakePaper,
     Text,
     ink_message,
@@ -266,10 +265,6 @@ class Engine:
         """Send staff a straightened still of the paper under the document camera (kiosk); see
         `Sharing.send_paper`. The app hears the outcome as a `PaperSent` event too."""
         return await self._require_call().sharing.send_paper()
-
-    async def request_offer(self, reason: str = "") -> bool:
-        """Ask the staff end to renegotiate (the kiosk never offers itself)."""
-        return self._require_call().send_control(RequestOffer(reason=reason))
 
     async def start_screen_share(self, settings: ScreenSettings | None = None) -> bool:
         """Share a window, region or monitor; raises ScreenCaptureError when there is none.

@@ -322,11 +322,6 @@ class Peer:
     def __repr__(self) -> str:
         return f"<Peer {self.name} {self.pc.connectionState}>"
 
-    @property
-    def can_share(self) -> bool:
-        """Whether the negotiated description has a content video m-line."""
-        return TrackRole.CONTENT in self._transceivers
-
     async def create_offer(self) -> str:
         """The offer with every local candidate in it (half-trickle)."""
         self.relays.install(self.pc)

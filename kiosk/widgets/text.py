@@ -297,10 +297,6 @@ class KText(QWidget):
         self.updateGeometry()
         self.update()
 
-    def set_color(self, color: Rgb) -> None:
-        self._color = qcolor(color)
-        self.update()
-
     def fits(self) -> bool:
         """Nothing of the text is cut off at the current size."""
         return self._block.fits(self.width(), self.height())
