@@ -28,10 +28,6 @@ class VideoView(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(160, 90)
 
-    def set_placeholder(self, text: str) -> None:
-        self._placeholder = text
-        self.update()
-
     def show_frame(self, rgb: Rgb | None) -> None:
         """Show `rgb` (copied into a QImage), or the placeholder for None."""
         if rgb is None:

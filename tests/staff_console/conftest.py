@@ -1,8 +1,8 @@
 """Staff console fixtures: offscreen Qt, and a console app on a recording engine.
 
 QT_QPA_PLATFORM is set before anything imports Qt, so every Qt test runs offscreen. Qt warnings
-fail these tests (conventions.md); until pyproject sets ``qt_log_level_fail``, the marker is
-added to each test here.
+fail these tests, as a warning is a fault the user would meet; until pyproject sets
+``qt_log_level_fail``, the marker is added to each test here.
 """
 
 from __future__ import annotations
