@@ -39,7 +39,7 @@ from PIL import Image, ImageDraw
 from call.audio_meter import AudioLevel
 from call.bridge import new_event_loop
 from call.camera import SYNTHETIC_CAMERA, CameraCapture, CameraSettings
-from call.control_channel import ContentKind, QuickPhrase
+from call.control_messages import ContentKind, QuickPhrase
 from call.devices import MediaSettings
 from call.document import EncodedPage, PageFormat
 from call.engine import Engine, EngineEvent, EngineSettings, HubMessage, LinkChanged

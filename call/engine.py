@@ -32,7 +32,7 @@ from typing import Any, Final
 from call.audio_meter import AudioLevel, SpeakingChanged
 from call.bridge import LatestFrame
 from call.content_messages import Mark, Region, View, Viewer
-from call.control_channel import (
+from call.control_messages import (
     ContentKind,
     InkClear,
     Pad,
@@ -41,7 +41,7 @@ from call.control_channel import (
     Text,
     ink_message,
 )
-from call.control_channel import Phrase as PhraseMessage
+from call.control_messages import Phrase as PhraseMessage
 from call.devices import DeviceChanged, Devices, MediaSettings
 from call.document import MAX_RENDER_SIDE, Document
 from call.link import (

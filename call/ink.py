@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 from typing import Final
 
-from call.control_channel import PAD_ASPECT
+from call.control_messages import PAD_ASPECT
 
 EMITS_PER_SECOND: Final = 20
 MIN_STEP_PX: Final = 2.0  # a finger's tremble below this adds no point

@@ -42,10 +42,10 @@ from aiortc.exceptions import InternalError, InvalidAccessError, InvalidStateErr
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from call.bridge import LatestFrame
-from call.control_channel import (
+from call.control_channel import ControlChannel, is_control_channel
+from call.control_messages import (
     ContentStarted,
     ContentStopped,
-    ControlChannel,
     ControlMessage,
     Heartbeat,
     Ink,
@@ -56,7 +56,6 @@ from call.control_channel import (
     RequestOffer,
     TakePaper,
     Text,
-    is_control_channel,
 )
 from call.data_channels import is_content_channel, is_paper_channel
 from call.link import LinkDown

@@ -42,7 +42,7 @@ from PIL import Image
 from call.bridge import LatestFrame
 from call.camera import CameraCapture
 from call.content_messages import NOT_HELD, Mark, PageRejected, Region, View, Viewer, ViewerEvent
-from call.control_channel import ContentKind, ContentStarted, ContentStopped, ControlMessage
+from call.control_messages import ContentKind, ContentStarted, ContentStopped, ControlMessage
 from call.document import Document, DocumentError, EncodedPage, encode_page
 from call.frames import Image8
 from call.page_cache import PageCache

@@ -54,6 +54,7 @@ from PyQt6.QtWidgets import QApplication, QPushButton, QWidget
 from call.bot import SUMMARY_PREFIX
 from call.bridge import new_event_loop
 from call.content_messages import Highlight, Pointer
+from call.control_messages import QuickPhrase
 from demo.console import log_in, logged_in, open_console
 from demo.forms import NAME_BOX_CENTRE, write_forms
 from demo.hub import HubError, RunningHub, free_port, start_hub
@@ -62,7 +63,7 @@ from demo.summary import Leg, Summary, fill_from_history, read_consultation
 from kiosk.__main__ import media_settings
 from kiosk.app import KioskApp
 from kiosk.beep import make_beeper
-from kiosk.engine import CallMedia, Phrase
+from kiosk.engine import CallMedia
 from kiosk.engine_adapter import BridgedKioskEngine
 from kiosk.i18n import Language
 from kiosk.screens.attract import AttractScreen
@@ -355,8 +356,8 @@ class Autoplay:
         self._begin("the citizen answers はい")
         call = kiosk.window.screens[Page.IN_CALL]
         assert isinstance(call, InCallScreen)
-        self.click(call.phrases[Phrase.YES])
-        await self.until(lambda: self._console_phrase() == Phrase.YES.value, "the phrase")
+        self.click(call.phrases[QuickPhrase.YES])
+        await self.until(lambda: self._console_phrase() == QuickPhrase.YES.value, "the phrase")
         self._console_tab(0)  # 書類
         await self.pause(1.5)
         await self.shot("console-document", console.window)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kiosk.city_text import CityText, said
-from kiosk.engine import CallMedia, Phrase
+from kiosk.engine import KIOSK_PHRASES, CallMedia
 from kiosk.i18n import Translator
 from kiosk.model import VOLUME_STEPS, Citizen, KioskModel, PaperStatus
 from kiosk.viewmodels import (
@@ -74,7 +74,9 @@ def in_call_view(
         volume_text=tr("call.volume", level=citizen.volume),
         volume=citizen.volume,
         volume_steps=VOLUME_STEPS,
-        phrases=tuple(PhraseOption(phrase, tr(f"phrase.{phrase.value}")) for phrase in Phrase),
+        phrases=tuple(
+            PhraseOption(phrase, tr(f"phrase.{phrase.value}")) for phrase in KIOSK_PHRASES
+        ),
         notice=(
             tr("waiting.reconnecting")
             if not model.hub_up

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Concatenate, ParamSpec, TypeVar
 
+from call.control_messages import QuickPhrase
 from kiosk import engine as e
 from kiosk.i18n import Language
 from kiosk.lockdown import PinGate
@@ -254,7 +255,7 @@ class KioskController(EngineReactions):
         self._set_volume(self.model.citizen.volume + steps)
 
     @_input
-    def send_phrase(self, phrase: e.Phrase) -> None:
+    def send_phrase(self, phrase: QuickPhrase) -> None:
         if self.state is S.IN_CALL:
             self._engine.send_phrase(phrase)
             self.model.citizen.phrase_sent = phrase

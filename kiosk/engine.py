@@ -14,12 +14,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import Final, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from call.content_messages import Mark
+from call.control_messages import QuickPhrase
 from signaling import protocol as p
 
 Image8 = npt.NDArray[np.uint8]  # height x width x 3, RGB
@@ -27,14 +28,15 @@ Box = tuple[float, float, float, float]  # x, y, width, height as fractions of a
 WHOLE_PAGE: Box = (0.0, 0.0, 1.0, 1.0)
 
 
-class Phrase(StrEnum):
-    """The citizen's quick phrases; the ids are the control channel's (call.control_channel)."""
-
-    CANNOT_HEAR = "cannot_hear"
-    SAY_AGAIN = "say_again"
-    SLOWER = "slower"
-    YES = "yes"
-    NO = "no"
+# The quick phrases the kiosk offers, in its order: the control channel's, but for
+# "cannot_see", which a kiosk's citizen has no use for (staff see the camera themselves).
+KIOSK_PHRASES: Final = (
+    QuickPhrase.CANNOT_HEAR,
+    QuickPhrase.SAY_AGAIN,
+    QuickPhrase.SLOWER,
+    QuickPhrase.YES,
+    QuickPhrase.NO,
+)
 
 
 # --- Events -------------------------------------------------------------------------------------
@@ -226,7 +228,7 @@ class KioskEngine(Protocol):
     def cancel_request(self) -> None: ...
     def hang_up(self) -> None: ...
     def submit_survey(self, session_id: str, score: int) -> None: ...
-    def send_phrase(self, phrase: Phrase) -> None: ...
+    def send_phrase(self, phrase: QuickPhrase) -> None: ...
     def set_activity(self, activity: p.KioskActivity) -> None: ...
     def set_volume(self, volume: float) -> None: ...  # 0.0 to 1.0 of the speaker's range
     def set_muted(self, muted: bool) -> None: ...

@@ -38,7 +38,7 @@ from call.camera import CameraCapture, CameraSettings
 from call.camera_modes import CameraMode
 from call.content_messages import ClearMarks, Focus, Marks, View
 from call.content_messages import DocumentClosed as EngineDocumentClosed
-from call.control_channel import ContentKind, QuickPhrase
+from call.control_messages import ContentKind, QuickPhrase
 from call.devices import Device, DeviceChanged, MediaSettings
 from call.engine import Engine, EngineEvent, EngineSettings, HubMessage, LinkChanged
 from call.frame_rate import MIN_LIVE_FPS
@@ -155,8 +155,8 @@ class BridgedKioskEngine(QObject):
     def submit_survey(self, session_id: str, score: int) -> None:
         self._run("submit_survey", lambda e: e.submit_survey(score, session_id))
 
-    def send_phrase(self, phrase: k.Phrase) -> None:
-        self._run("send_phrase", lambda e: e.send_phrase(QuickPhrase(phrase.value)))
+    def send_phrase(self, phrase: QuickPhrase) -> None:
+        self._run("send_phrase", lambda e: e.send_phrase(phrase))
 
     def set_activity(self, activity: p.KioskActivity) -> None:
         self._run("set_activity", lambda e: e.set_activity(activity))

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from call.content_messages import Mark
-from kiosk.engine import Box, CallMedia, Capabilities, DevicesChanged, Image8, Phrase
+from call.control_messages import QuickPhrase
+from kiosk.engine import Box, CallMedia, Capabilities, DevicesChanged, Image8
 from kiosk.i18n import Language
 from kiosk.state import KioskState, Overlay
 from signaling import protocol as p
@@ -131,7 +132,7 @@ class Citizen:
     muted: bool = False
     document_camera: bool = False
     paper: Paper | None = None  # while the document camera is on
-    phrase_sent: Phrase | None = None
+    phrase_sent: QuickPhrase | None = None
     staff_texts: list[StaffWords] = field(default_factory=list)
     pad: Pad = field(default_factory=Pad)
     document: ShownDocument | None = None

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from call.content_messages import Mark
-from kiosk.engine import Image8, Phrase
+from call.control_messages import QuickPhrase
+from kiosk.engine import Image8
 from kiosk.i18n import Language
 from kiosk.model import Detail, FocusRequest, Stroke
 from kiosk.theme import Kind, Theme
@@ -195,7 +196,7 @@ class ClosedVM:
 
 @dataclass(frozen=True, slots=True)
 class PhraseOption:
-    phrase: Phrase
+    phrase: QuickPhrase
     label: str
 
 

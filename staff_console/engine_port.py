@@ -144,7 +144,7 @@ class CallQuality:
 @dataclass(frozen=True, slots=True)
 class PhraseHeard:
     session_id: str
-    phrase: str  # a call.control_channel.QuickPhrase value
+    phrase: str  # a call.control_messages.QuickPhrase value
 
 
 @dataclass(frozen=True, slots=True)

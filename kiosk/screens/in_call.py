@@ -17,7 +17,8 @@ from dataclasses import replace
 from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
-from kiosk.engine import MediaFeeds, Phrase
+from call.control_messages import QuickPhrase
+from kiosk.engine import KIOSK_PHRASES, MediaFeeds
 from kiosk.screens.base import Screen
 from kiosk.theme import Kind, Theme
 from kiosk.viewmodels import Icon, InCallVM, MainArea, ScreenVM
@@ -35,18 +36,18 @@ LABEL_PX = 26  # two lines of a phrase fit a row; 24 px or more is body text (do
 # (row, column, columns spanned): the long phrases one to a row, and いいえ left of はい, as in
 # every question the kiosk asks.
 PHRASE_PLACES = {
-    Phrase.CANNOT_HEAR: (0, 0, 2),
-    Phrase.SAY_AGAIN: (1, 0, 2),
-    Phrase.SLOWER: (2, 0, 2),
-    Phrase.NO: (3, 0, 1),
-    Phrase.YES: (3, 1, 1),
+    QuickPhrase.CANNOT_HEAR: (0, 0, 2),
+    QuickPhrase.SAY_AGAIN: (1, 0, 2),
+    QuickPhrase.SLOWER: (2, 0, 2),
+    QuickPhrase.NO: (3, 0, 1),
+    QuickPhrase.YES: (3, 1, 1),
 }
 
 
 class InCallScreen(Screen):
     mute_clicked = pyqtSignal()
     volume_clicked = pyqtSignal(int)  # -1 or +1
-    phrase_clicked = pyqtSignal(object)  # Phrase
+    phrase_clicked = pyqtSignal(object)  # QuickPhrase
     document_camera_clicked = pyqtSignal()
     paper_send_clicked = pyqtSignal()  # 「この紙を 送る」: a still of the paper to staff
     pad_opened = pyqtSignal()
@@ -96,8 +97,8 @@ class InCallScreen(Screen):
         grid = QGridLayout()
         grid.setContentsMargins(8, 0, 8, 0)
         grid.setSpacing(ROW_GAP)
-        self.phrases: dict[Phrase, TouchButton] = {}
-        for phrase in Phrase:
+        self.phrases: dict[QuickPhrase, TouchButton] = {}
+        for phrase in KIOSK_PHRASES:
             button = self._button(theme, None)
             button.clicked.connect(lambda _=False, phrase=phrase: self.phrase_clicked.emit(phrase))
             row, column, span = PHRASE_PLACES[phrase]

@@ -11,26 +11,28 @@ import pytest
 from aiortc import RTCConfiguration, RTCDataChannel, RTCPeerConnection
 
 from call.control_channel import (
+    ControlChannel,
+    Liveness,
+    create_control_channel,
+    is_control_channel,
+)
+from call.control_messages import (
     MAX_INK_POINTS,
     MAX_MESSAGE_BYTES,
     ContentStarted,
     ContentStopped,
-    ControlChannel,
     ControlMessage,
     Heartbeat,
     Ink,
     InkClear,
-    Liveness,
     Pad,
     Phrase,
     QuickPhrase,
     RequestOffer,
     Text,
-    create_control_channel,
     decode_message,
     encode_message,
     ink_message,
-    is_control_channel,
 )
 from tests.participant import UNIT
 

@@ -21,7 +21,7 @@ from PIL import Image
 from call import video_tuning
 from call.camera import SYNTHETIC_CAMERA, CameraCapture, CameraSettings
 from call.content_messages import PageRejected, Viewer
-from call.control_channel import ContentKind, Heartbeat, QuickPhrase
+from call.control_messages import ContentKind, Heartbeat, QuickPhrase
 from call.devices import MediaSettings
 from call.document import EncodedPage, PageFormat, open_document
 from call.engine import Engine, EngineEvent, EngineSettings, HubMessage, LinkChanged

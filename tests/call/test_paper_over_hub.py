@@ -22,7 +22,7 @@ import pytest
 
 from call.camera import CameraCapture, CameraSettings
 from call.content_messages import Marks, Pointer
-from call.control_channel import ContentKind
+from call.control_messages import ContentKind
 from call.document import still_document
 from call.page_receiver import PageReady
 from call.session import CallSettings, CallState, PaperAsked

@@ -19,7 +19,7 @@ from aiortc.rtcicetransport import RTCIceGatherer
 
 from call.bridge import LatestFrame
 from call.camera import SYNTHETIC_CAMERA, CameraCapture, CameraSettings
-from call.control_channel import RequestOffer
+from call.control_messages import RequestOffer
 from call.devices import Devices, MediaSettings
 from call.peer import (
     ChannelArrived,

@@ -15,7 +15,7 @@ import pytest
 from aiortc.mediastreams import MediaStreamError
 
 from call.content_messages import Viewer
-from call.control_channel import ContentKind
+from call.control_messages import ContentKind
 from call.screen import (
     MAX_SHARE_PIXELS,
     WINDOW_CLOSED,

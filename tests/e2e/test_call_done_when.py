@@ -35,7 +35,7 @@ from bench.frame_code import FrameCode, coded_capture, read
 from call.audio import SAMPLE_RATE, Samples
 from call.camera import CameraSettings
 from call.content_messages import Marks, Pointer, Viewer
-from call.control_channel import ContentKind
+from call.control_messages import ContentKind
 from call.devices import MediaSettings
 from call.document import open_document
 from call.link import Credentials

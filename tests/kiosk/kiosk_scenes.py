@@ -20,10 +20,11 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from call.content_messages import Highlight, PenStroke, Pointer
+from call.control_messages import QuickPhrase
 from call.pictures import cjk_font
 from kiosk import engine as e
 from kiosk.controller import KioskController
-from kiosk.engine import Box, Image8, Phrase
+from kiosk.engine import Box, Image8
 from kiosk.i18n import Language
 from kiosk.settings import KioskSettings
 from signaling import protocol as p
@@ -80,7 +81,7 @@ class RecordingEngine:
     def submit_survey(self, session_id: str, score: int) -> None:
         self.calls.append(("submit_survey", session_id, score))
 
-    def send_phrase(self, phrase: Phrase) -> None:
+    def send_phrase(self, phrase: QuickPhrase) -> None:
         self.calls.append(("send_phrase", phrase))
 
     def set_activity(self, activity: p.KioskActivity) -> None:
@@ -449,7 +450,7 @@ def _in_call_texts(c: KioskController, clock: ManualClock) -> None:
     c.toggle_mute()
     c.handle(staff_message(c, 0))
     c.handle(staff_message(c, 1))
-    c.send_phrase(Phrase.SLOWER)
+    c.send_phrase(QuickPhrase.SLOWER)
 
 
 def _confirm_end(c: KioskController, clock: ManualClock) -> None:

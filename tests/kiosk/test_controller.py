@@ -11,6 +11,7 @@ import pytest
 from kiosk_scenes import ManualClock, RecordingEngine, demo_directory
 
 from call.content_messages import Highlight, Pointer
+from call.control_messages import QuickPhrase
 from kiosk import engine as e
 from kiosk.controller import KioskController
 from kiosk.i18n import Language, Translator
@@ -233,7 +234,7 @@ def test_a_whole_session_with_transfer_survey_and_reset(
     controller.handle(e.StaffText(session_id="s-1", text="Please show your card", language="en"))
     page = np.zeros((10, 8, 3), dtype=np.uint8)
     controller.handle(e.PageShown(doc_id="d1", page=0, page_count=2, image=page))
-    controller.send_phrase(e.Phrase.SAY_AGAIN)
+    controller.send_phrase(QuickPhrase.SAY_AGAIN)
     view = controller.view().screen
     assert isinstance(view, InCallVM)
     assert view.staff_label == "Citizens' Affairs: Tanaka"  # romanised from its reading
@@ -242,7 +243,7 @@ def test_a_whole_session_with_transfer_survey_and_reset(
     assert view.content.image is page
     assert view.content.title == "Document from the staff member (1/2)"
     assert view.notice == "Sent: “Please say that again”"
-    assert engine.named("send_phrase") == [("send_phrase", e.Phrase.SAY_AGAIN)]
+    assert engine.named("send_phrase") == [("send_phrase", QuickPhrase.SAY_AGAIN)]
 
     controller.handle(
         p.SessionTransferred(

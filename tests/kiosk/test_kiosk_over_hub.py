@@ -21,7 +21,7 @@ from PIL import Image
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QApplication, QWidget
 
-from call.control_channel import QuickPhrase
+from call.control_messages import QuickPhrase
 from call.devices import MediaSettings
 from call.document import open_document
 from call.engine import Engine, EngineEvent, EngineSettings, HubMessage, LinkChanged

@@ -25,7 +25,7 @@ SESSION = textwrap.dedent(
     from kiosk_scenes import SCENES, connected_controller, form_page, scene_feeds
     from kiosk import engine as e
     from kiosk.app import KioskApp
-    from kiosk.engine import Phrase
+    from call.control_messages import QuickPhrase
     from kiosk.i18n import Language
     from kiosk.settings import KioskSettings
     from kiosk.state import KioskState
@@ -46,7 +46,7 @@ SESSION = textwrap.dedent(
     c.handle(queued()); c.handle(started())
     c.handle(e.StaffText("s-1", "Your address, please"))
     c.handle(e.PageShown(doc_id="d", page=0, page_count=1, image=form_page()))
-    c.send_phrase(Phrase.YES)
+    c.send_phrase(QuickPhrase.YES)
     ok = p.DeviceHealth.OK
     c.handle(e.DevicesChanged(camera=ok, microphone=ok, speaker=ok, document_camera=True))
     c.toggle_document_camera(); c.send_paper()  # a still of the citizen's paper, drawn
