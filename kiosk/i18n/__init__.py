@@ -12,7 +12,6 @@ the name, for a department with no name in the citizen's language (docs/language
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -21,6 +20,7 @@ from typing import Final
 
 from kiosk.i18n import en, ja, ja_easy, ko, vi, zh
 from language.korean import Word
+from language.messages import Messages
 
 
 class Language(StrEnum):
@@ -71,34 +71,20 @@ DATA_FALLBACKS: Final[Mapping[Language, tuple[str, ...]]] = MappingProxyType(
 )
 
 
-def placeholders(text: str) -> frozenset[str]:
-    """The ``{names}`` a message expects."""
-    return frozenset(name for _, name, _, _ in string.Formatter().parse(text) if name)
-
-
-class Translator:
-    """Looks up and fills in the messages of one language."""
+class Translator(Messages):
+    """Looks up and fills in the messages of one language (`language.messages`: never raises)."""
 
     def __init__(self, language: Language) -> None:
+        super().__init__(CATALOGS[language], ja.MESSAGES)
         self.language = language
-        self._messages = CATALOGS[language]
 
-    def __call__(self, key: str, **fields: object) -> str:
-        # A missing key is a bug the catalog test catches; never show a raw key or crash.
-        text = self._messages.get(key) or ja.MESSAGES[key]
-        if not fields:
-            return text
-        if self.language is Language.KO:
-            # {department:으로} asks the word for its particle (language.korean).
-            fields = {
-                name: Word(value) if isinstance(value, str) else value
-                for name, value in fields.items()
-            }
-        return text.format(**fields)
-
-    def template(self, key: str) -> str:
-        """A message with its placeholders left in, for a view to fill in later."""
-        return self._messages.get(key) or ja.MESSAGES[key]
+    def prepared(self, fields: dict[str, object]) -> dict[str, object]:
+        if self.language is not Language.KO:
+            return fields
+        # {department:으로} asks the word for its particle (language.korean).
+        return {
+            name: Word(value) if isinstance(value, str) else value for name, value in fields.items()
+        }
 
     def name(self, names: Mapping[str, str]) -> str | None:
         """The city's name for a thing in this language only, for use inside a sentence, where

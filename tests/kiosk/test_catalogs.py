@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kiosk.i18n import CATALOGS, NATIVE_NAMES, Language, Translator, ja_easy, placeholders
+from kiosk.i18n import CATALOGS, NATIVE_NAMES, Language, Translator, ja_easy
 from kiosk.i18n import ja as reference
 from kiosk.i18n.ruby import Segment, count_kanji, kanji_without_ruby, parse, plain
 from language.korean import PARTICLES
+from language.messages import placeholders
 
 OTHERS = [language for language in Language if language is not Language.JA]
 EASY = CATALOGS[Language.JA_EASY]
