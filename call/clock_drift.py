@@ -105,7 +105,8 @@ class RenderResampler:
 
     soxr's variable-rate mode glides from one ratio to the next, so a better estimate never
     makes a step in the reference the canceller has fitted its filter to. Until a trusted
-    estimate exists, the ratio is 1 and the samples pass through resampled by nothing.
+    estimate exists the ratio is 1: the samples go through the same filter, so the reference's
+    delay never changes when the correction starts.
     """
 
     def __init__(self, slice_samples: int) -> None:

@@ -22,12 +22,12 @@ from typing import Final, Protocol
 
 import numpy as np
 
-from call.audio import SAMPLE_RATE, Samples, silence
+from call.audio import FRAME_SAMPLES, SAMPLE_RATE, Samples, silence
 from call.clock_drift import ClockDrift, Drift, RateEstimator, RenderResampler
 
 SLICE_SAMPLES: Final = SAMPLE_RATE // 100  # the canceller's 10 ms
 # A shorter shortfall is a device's timing jitter, not lost audio.
-GAP_MIN_SECONDS: Final = 0.5 * 960 / SAMPLE_RATE
+GAP_MIN_SECONDS: Final = 0.5 * FRAME_SAMPLES / SAMPLE_RATE
 # A longer gap is filled only this far: beyond it the canceller re-finds the echo anyway.
 GAP_MAX_SECONDS: Final = 0.5
 
