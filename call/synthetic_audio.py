@@ -33,6 +33,8 @@ from call.audio import (
 
 logger = logging.getLogger(__name__)
 
+STOP_SECONDS: Final = 1.0
+
 
 class SilenceSource:
     def read(self) -> Samples:
@@ -149,7 +151,11 @@ class ClockedThread:
     def stop(self) -> None:
         self._stopping.set()
         if self._thread.is_alive() and self._thread is not threading.current_thread():
-            self._thread.join()
+            # A frame is a few milliseconds of work; a thread still busy after a second is
+            # stuck, and a closing engine must not wait on it (it is a daemon thread).
+            self._thread.join(timeout=STOP_SECONDS)
+            if self._thread.is_alive():
+                logger.warning("! %s did not stop within %s s", self._thread.name, STOP_SECONDS)
 
     def _run(self) -> None:
         pacer = FramePacer()
