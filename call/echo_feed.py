@@ -77,9 +77,8 @@ class _Timeline:
 class CancellerFeed:
     """Feeds the canceller what the speaker plays and cleans what the microphone captures."""
 
-    def __init__(self, canceller: Canceller, *, correct_drift: bool = True) -> None:
+    def __init__(self, canceller: Canceller) -> None:
         self._canceller = canceller
-        self._correct_drift = correct_drift  # off only to measure what drift does (bench/)
         self._drift = ClockDrift()
         self._drift_lock = threading.Lock()
         self._resampler = RenderResampler(SLICE_SAMPLES)
@@ -93,8 +92,7 @@ class CancellerFeed:
         """On the speaker's thread: `samples` are played from `at` (None when unknown)."""
         samples, at = _with_gap_filled(self._played, samples, at)
         drift = self._measured(self._drift.render, len(samples), at)
-        if self._correct_drift:
-            self._resampler.follow(drift)
+        self._resampler.follow(drift)
         for piece in self._resampler.resample(samples):
             self._canceller.analyze_render(piece)
 

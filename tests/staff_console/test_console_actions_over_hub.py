@@ -29,6 +29,7 @@ from tests.staff_console.test_console_over_hub import (  # noqa: F401
     Kiosk,
     a_form,
     consoles,
+    in_call,
     kiosk,
     logged_in,
 )
@@ -176,11 +177,8 @@ class Mouse:
 
 
 async def in_a_call(consoles: ConsoleFactory, hub: RunningHub, kiosk: Kiosk) -> ConsoleApp:  # noqa: F811
-    tanaka = await logged_in(consoles, hub, "tanaka")
-    await kiosk.engine.request_consultation("juminhyo", "ja")
-    await until(lambda: tanaka.window.queue.table.rowCount() == 1)
-    tanaka.controller.accept_next()
-    await until(lambda: tanaka.controller.stage is Stage.CALL)
+    """`in_call`, waited on until the call is connected, so texts and transfers can go."""
+    tanaka = await in_call(consoles, hub, kiosk)
     await until(lambda: tanaka.controller.view().call.phase is CallPhase.CONNECTED)  # type: ignore[union-attr]
     return tanaka
 
