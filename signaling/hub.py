@@ -396,6 +396,7 @@ class Hub:
         """Write events in order, in batches; on failure keep them and retry."""
         while True:
             batch = [await self._events.get()]
+            self._writing = 1  # counted while it waits below, or the backlog would read 0
             await self._state_written()  # the store never gets ahead of the state file
             while not self._events.empty() and len(batch) < _STORE_BATCH:
                 batch.append(self._events.get_nowait())

@@ -62,6 +62,10 @@ class HubProcess:
     def url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/ws"
 
+    @property
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
     async def start(self) -> None:
         output = self.log.open("ab") if self.log is not None else None
         try:

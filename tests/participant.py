@@ -7,6 +7,8 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import aiohttp
+
 from call.link import Credentials, Link, LinkConnected, LinkEvent
 from signaling import protocol as p
 
@@ -72,3 +74,20 @@ async def eventually(check: Callable[[], Awaitable[bool]], within: float = UNIT)
     async with asyncio.timeout(within):
         while not await check():  # noqa: ASYNC110  # nothing to wait on but the answer
             await asyncio.sleep(0.05)
+
+
+async def history_written(http: str) -> None:
+    """Wait until the hub at ``http`` has stored every history event it has made.
+
+    The hub writes history behind its replies, in batches: a client can hear SessionEnded or
+    WrapUpSaved a moment before the store has it. An event is queued before its reply goes
+    out, so once the store backlog reads 0, everything a client has heard of is stored.
+    """
+
+    async def written() -> bool:
+        async with http_session.get(f"{http}/metrics") as response:
+            text = await response.text()
+        return "\nmadoguchi_store_backlog_events 0.0\n" in text
+
+    async with aiohttp.ClientSession() as http_session:
+        await eventually(written, within=4 * UNIT)

@@ -26,7 +26,7 @@ from signaling import protocol as p
 from signaling.demo import DemoCredentials
 from signaling.store import ConsultationRecord, Store
 from tests.hub_process import HubProcess, demo_staff, seed_var_dir
-from tests.participant import UNIT, Participant
+from tests.participant import UNIT, Participant, history_written
 
 ROOT = Path(__file__).resolve().parents[2]
 CALL_SECONDS = 12  # the staff bot hangs up after this; the hub is killed in the middle
@@ -56,8 +56,9 @@ async def crash_and_restart(hub: HubProcess, down_seconds: float = 1.0) -> float
     return time.monotonic()
 
 
-async def history(var_dir: Path) -> list[ConsultationRecord]:
-    store = await Store.open(f"sqlite+aiosqlite:///{var_dir}/madoguchi.db")
+async def history(hub: HubProcess) -> list[ConsultationRecord]:
+    await history_written(hub.http)
+    store = await Store.open(f"sqlite+aiosqlite:///{hub.var_dir}/madoguchi.db")
     try:
         return await store.list_consultations()
     finally:
@@ -123,7 +124,7 @@ class BotProcess:
 async def test_kill_9_mid_call_keeps_the_media_and_the_session_and_the_history_is_whole(
     hub: HubProcess, seeded: tuple[Path, DemoCredentials]
 ) -> None:
-    var_dir, demo = seeded
+    _, demo = seeded
     account = next(a for a in demo.accounts if a.username == "tanaka")
     citizen = BotProcess("kiosk", f"--server={hub.url}", f"--token={demo.kiosks[0].token}")
     tanaka = BotProcess(
@@ -159,7 +160,7 @@ async def test_kill_9_mid_call_keeps_the_media_and_the_session_and_the_history_i
         assert call["max_frame_gap_ms"] < 1000, call["freezes"]
         assert call["max_audio_gap_ms"] < 1000
         assert call["frames"] > 0
-    [record] = await history(var_dir)
+    [record] = await history(hub)
     assert record.id == kiosk_call["session_id"]
     assert record.end_reason is p.EndReason.COMPLETED
     # Talk time runs across the crash: at least what the staff end saw from connected to ended.
@@ -174,7 +175,7 @@ async def test_kill_9_mid_call_keeps_the_media_and_the_session_and_the_history_i
 async def test_kill_9_mid_queue_keeps_every_citizen_in_their_place(
     hub: HubProcess, seeded: tuple[Path, DemoCredentials]
 ) -> None:
-    var_dir, demo = seeded
+    _, demo = seeded
     async with (
         Participant(hub.url, kiosk(demo, 0)) as first,
         Participant(hub.url, kiosk(demo, 1)) as second,
@@ -195,7 +196,7 @@ async def test_kill_9_mid_queue_keeps_every_citizen_in_their_place(
             assert started.session_id == waiting[0]
             await tanaka.send(p.HangUp(session_id=started.session_id))
             await first.expect(p.SessionEnded)
-    records = {r.id: r for r in await history(var_dir)}
+    records = {r.id: r for r in await history(hub)}
     assert records.keys() == set(waiting)
     assert records[waiting[0]].end_reason is p.EndReason.COMPLETED
     assert records[waiting[0]].legs[0].answered_at is not None
@@ -204,7 +205,7 @@ async def test_kill_9_mid_queue_keeps_every_citizen_in_their_place(
 async def test_kill_9_mid_transfer_and_the_transfer_completes(
     hub: HubProcess, seeded: tuple[Path, DemoCredentials]
 ) -> None:
-    var_dir, demo = seeded
+    _, demo = seeded
     note = "生活費の相談です。世帯は2人。"
     async with (
         Participant(hub.url, kiosk(demo, 0)) as citizen,
@@ -233,7 +234,7 @@ async def test_kill_9_mid_transfer_and_the_transfer_completes(
             await citizen.expect(p.SessionStarted, session_id=session_id)
             await suzuki.send(p.HangUp(session_id=session_id))
             await citizen.expect(p.SessionEnded, session_id=session_id)
-    [record] = await history(var_dir)
+    [record] = await history(hub)
     assert record.id == session_id
     assert record.transfers == 1
     assert record.end_reason is p.EndReason.COMPLETED

@@ -25,7 +25,7 @@ from signaling.directory import Directory, Service
 from signaling.settings import Settings
 from signaling.store import Store
 from tests.e2e.test_hub_crash import BotProcess
-from tests.participant import UNIT
+from tests.participant import UNIT, history_written
 from tests.signaling.conftest import ALWAYS
 from tests.signaling.wards import city
 
@@ -92,6 +92,7 @@ async def test_the_call_overflows_to_another_wards_desk_after_the_wait(
         assert call["frames"] > 0
         assert call["audio_seconds"] > 0
 
+    await history_written(f"http://{server.host}:{server.port}")
     store = await Store.open(settings.database_url)
     try:
         [record] = await store.list_consultations()

@@ -22,6 +22,7 @@ from staff_console.engine_port import CallPhase
 from staff_console.screens.transfer_dialog import TransferDialog
 from staff_console.view import Stage
 from tests.call.conftest import loopback_ice  # noqa: F401
+from tests.participant import history_written
 from tests.qt_waiting import until
 from tests.signaling.conftest import RunningHub, hub, hub_factory  # noqa: F401
 from tests.staff_console.test_console_over_hub import (  # noqa: F401
@@ -154,6 +155,7 @@ async def test_a_whole_consultation_from_the_keyboard_alone(
 
     typed = len("see form")
     assert keys.presses - typed <= 16, keys.presses  # 16 keys for the whole consultation
+    await history_written(hub.http)
     store = await hub.store()
     try:
         (record,) = await store.list_consultations()

@@ -31,7 +31,7 @@ from staff_console.engine_port import CallPhase
 from staff_console.settings import ConsoleSettings
 from staff_console.view import Stage
 from tests.call.conftest import loopback_ice  # noqa: F401
-from tests.participant import UNIT
+from tests.participant import UNIT, history_written
 from tests.qt_waiting import until
 from tests.signaling.conftest import RunningHub, hub, hub_factory  # noqa: F401
 
@@ -263,6 +263,7 @@ async def test_a_whole_consultation_from_login_to_wrap_up_in_the_hubs_history(
     assert sato.controller.view().presence is p.Presence.AVAILABLE
     assert sato.window.queue.day.list.count() == 1
 
+    await history_written(hub.http)
     store = await hub.store()
     try:
         (record,) = await store.list_consultations()
