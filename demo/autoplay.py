@@ -3,8 +3,8 @@
 How, and why this way. Driving GUI programs in other processes would need either an
 accessibility robot (none is dependable under Xvfb) or demo code inside the apps. Instead this
 process builds the two apps from their own parts, exactly as their `__main__`s do, under one
-QApplication: the kiosk (`KioskApp` on `BridgedKioskEngine`) and the staff console
-(`ConsoleApp` on `BridgedEngine`, logged in through its own login dialog). Each has its own
+QApplication: the kiosk (`KioskApp` on `KioskEngineAdapter`) and the staff console
+(`ConsoleApp` on `ConsoleEngineAdapter`, logged in through its own login dialog). Each has its own
 real call engine on its own network thread, connected to the real hub, which runs in its own
 process (`python -m signaling --demo`). The autoplay then clicks the apps' real widgets with
 QTest, the same mouse events a tap or a click makes, so every step goes through each app's
@@ -63,8 +63,10 @@ from demo.summary import Leg, Summary, fill_from_history, read_consultation
 from kiosk.__main__ import media_settings
 from kiosk.app import KioskApp
 from kiosk.beep import make_beeper
-from kiosk.engine import CallMedia
-from kiosk.engine_adapter import BridgedKioskEngine
+from kiosk.core.engine_port import CallMedia
+from kiosk.core.state import KioskState
+from kiosk.core.viewmodels import Page
+from kiosk.engine_adapter import EngineAdapter as KioskEngineAdapter
 from kiosk.i18n import Language
 from kiosk.screens.attract import AttractScreen
 from kiosk.screens.in_call import InCallScreen
@@ -72,15 +74,13 @@ from kiosk.screens.language import LanguageScreen
 from kiosk.screens.survey import SurveyScreen
 from kiosk.screens.topic import TopicScreen
 from kiosk.settings import KioskSettings
-from kiosk.state import KioskState
-from kiosk.viewmodels import Page
 from signaling import protocol as p
 from signaling.demo import DEMO_KIOSK, demo_directory
 from staff_console.app import ConsoleApp
-from staff_console.bridged_engine import BridgedEngine
-from staff_console.engine_port import CallPhase, MarkTool
+from staff_console.core.engine_port import CallPhase, MarkTool
+from staff_console.core.viewmodels import Stage
+from staff_console.engine_adapter import EngineAdapter as ConsoleEngineAdapter
 from staff_console.screens.transfer_dialog import TransferDialog
-from staff_console.view import Stage
 
 logger = logging.getLogger("madoguchi.demo.autoplay")
 
@@ -163,7 +163,7 @@ class Autoplay:
         self._hub: RunningHub | None = None
         self._bot: Program | None = None
         self._kiosk: KioskApp | None = None
-        self._kiosk_engine: BridgedKioskEngine | None = None
+        self._kiosk_engine: KioskEngineAdapter | None = None
         self._console: ConsoleApp | None = None
         self._errors: list[str] = []
         self._shots = 0
@@ -237,7 +237,7 @@ class Autoplay:
             app_version = version("madoguchi")
         except PackageNotFoundError:
             app_version = ""
-        engine = BridgedKioskEngine(
+        engine = KioskEngineAdapter(
             settings.server,
             settings.token,
             app_version=app_version,
@@ -600,7 +600,7 @@ class Autoplay:
     def _frames_received(self) -> tuple[float, int, int]:
         """Now, and the frames each app's engine has received from the other end so far."""
         _, console = self._apps()
-        assert isinstance(console.engine, BridgedEngine)
+        assert isinstance(console.engine, ConsoleEngineAdapter)
         assert self._kiosk_engine is not None
         console_engine, kiosk_engine = console.engine.engine, self._kiosk_engine.engine
         assert console_engine is not None
@@ -637,7 +637,7 @@ class Autoplay:
             await asyncio.to_thread(self._kiosk_engine.close)
         if self._console is not None:
             engine = self._console.engine
-            assert isinstance(engine, BridgedEngine)
+            assert isinstance(engine, ConsoleEngineAdapter)
             await asyncio.to_thread(engine.logout)
             self._console.window.hide()
         for program in (self._bot, None if self._hub is None else self._hub.program):

@@ -1,7 +1,7 @@
 """The staff console as the demo runs it: the console's own parts, logged in for the visitor.
 
 A demo that starts "logged in" must not ask a newcomer to type a password. So this module
-builds the console exactly as `staff_console.__main__` does (settings, the real `BridgedEngine`,
+builds the console exactly as `staff_console.__main__` does (settings, the real `EngineAdapter`,
 `ConsoleApp`), then types the username and password into the console's own login dialog and
 presses its button, as a person would. The password arrives on standard input
 (`--password-stdin`), never on the command line.
@@ -32,10 +32,10 @@ from call.devices import MediaSettings
 from call.session import CallSettings
 from staff_console import desktop
 from staff_console.app import ConsoleApp, CrashHandler, Remembered
-from staff_console.bridged_engine import BridgedEngine
+from staff_console.core.viewmodels import Stage
+from staff_console.engine_adapter import EngineAdapter
 from staff_console.i18n import Language, Translator
 from staff_console.settings import ConsoleSettings
-from staff_console.view import Stage
 
 logger = logging.getLogger("madoguchi.demo.console")
 LOGGED_IN: Final = "madoguchi-demo: the console is logged in as"  # the launcher waits for it
@@ -59,7 +59,7 @@ def open_console(
         app_version = version("madoguchi")
     except PackageNotFoundError:
         app_version = ""
-    engine = BridgedEngine(
+    engine = EngineAdapter(
         app_version=app_version, media=MediaSettings(synthetic=synthetic_media), call=call
     )
     remembered = Remembered(QSettings(str(settings_file), QSettings.Format.IniFormat))
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return app.exec()
     finally:
-        assert isinstance(console.engine, BridgedEngine)
+        assert isinstance(console.engine, EngineAdapter)
         console.engine.logout()
 
 

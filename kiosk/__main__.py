@@ -94,12 +94,12 @@ def run(settings: KioskSettings) -> int:
     from kiosk.app import CrashHandler, KioskApp
     from kiosk.beep import make_beeper
     from kiosk.city_text import warm_up
-    from kiosk.engine_adapter import BridgedKioskEngine
+    from kiosk.engine_adapter import EngineAdapter
 
     warm_up()  # a second and more, once, rather than on a やさしい日本語 citizen's first screen
     app = QApplication(sys.argv[:1])
     app.setApplicationName("madoguchi-kiosk")
-    engine = BridgedKioskEngine(
+    engine = EngineAdapter(
         settings.server,
         settings.token,
         app_version=installed_version(),

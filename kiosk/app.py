@@ -24,9 +24,9 @@ from PyQt6.QtGui import QCloseEvent
 from PyQt6.QtWidgets import QApplication
 
 from kiosk.beep import Beeper, SilentBeeper
-from kiosk.controller import KioskController
-from kiosk.engine import KioskEngine, MediaFeeds
-from kiosk.engine_adapter import BridgedKioskEngine
+from kiosk.core.controller import KioskController
+from kiosk.core.engine_port import EnginePort, MediaFeeds
+from kiosk.engine_adapter import EngineAdapter
 from kiosk.lockdown import ADMIN_EXIT_CODE
 from kiosk.settings import KioskSettings
 from kiosk.window import KioskIntents, KioskWindow
@@ -53,7 +53,7 @@ class KioskApp(QObject):
     def __init__(
         self,
         settings: KioskSettings,
-        engine: KioskEngine,
+        engine: EnginePort,
         feeds: MediaFeeds,
         *,
         beeper: Beeper | None = None,
@@ -66,7 +66,7 @@ class KioskApp(QObject):
             engine, settings, on_change=self._on_controller_change, on_exit=self._on_admin_exit
         )
         self.window = LockedWindow(self.controller, feeds, beeper or SilentBeeper())
-        if isinstance(engine, BridgedKioskEngine):
+        if isinstance(engine, EngineAdapter):
             # Emitted on the network thread: Qt queues it to this (the GUI) thread.
             engine.events_ready.connect(self._on_engine_events_ready)
         self.ticker = QTimer(self)
@@ -88,7 +88,7 @@ class KioskApp(QObject):
         self.window.render(self.controller.view())
 
     def _on_engine_events_ready(self) -> None:
-        assert isinstance(self.engine, BridgedKioskEngine)
+        assert isinstance(self.engine, EngineAdapter)
         for event in self.engine.drain():
             self.controller.handle(event)
 

@@ -15,8 +15,8 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 
+from kiosk.core.model import StaffWords
 from kiosk.i18n import Language, Translator
-from kiosk.model import StaffWords
 from language import readings, romaji
 
 # Citizens who read names in Latin letters: kanji mean nothing to most of them.

@@ -1,4 +1,4 @@
-"""`KioskEngine` and `MediaFeeds` on the real call engine (call.engine behind call.bridge).
+"""`EnginePort` and `MediaFeeds` on the real call engine (call.engine behind call.bridge).
 
 Commands go out with `EngineBridge.command` and never block the GUI thread; a command that
 fails is logged, and the hub's next state tells the controller what is true. The engine's
@@ -55,7 +55,7 @@ from call.session import (
     TextReceived,
 )
 from call.sharing import KEEP_PAGES, DocumentEvent, PaperSent, RemoteContentChanged
-from kiosk import engine as k
+from kiosk.core import engine_port as k
 from signaling import protocol as p
 
 logger = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ LEVEL_FLOOR_DBFS: Final = -60.0  # the bar's empty end: room noise, well below s
 _Bridge = EngineBridge[Engine, EngineEvent]
 
 
-class BridgedKioskEngine(QObject):
+class EngineAdapter(QObject):
     """The kiosk's engine: one `Engine` on its network thread, made anew after a refusal."""
 
     events_ready = pyqtSignal()
@@ -141,7 +141,7 @@ class BridgedKioskEngine(QObject):
         if bridge is not None:
             bridge.close()
 
-    # --- KioskEngine -----------------------------------------------------------------------------
+    # --- EnginePort -----------------------------------------------------------------------------
 
     def request_consultation(self, category_id: str, language: str) -> None:
         self._run("request_consultation", lambda e: e.request_consultation(category_id, language))

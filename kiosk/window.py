@@ -19,7 +19,8 @@ from PyQt6.QtWidgets import QApplication, QLayout, QStackedWidget, QVBoxLayout, 
 
 from call.control_messages import QuickPhrase
 from kiosk.beep import Beeper
-from kiosk.engine import Box, MediaFeeds
+from kiosk.core.engine_port import Box, MediaFeeds
+from kiosk.core.viewmodels import KioskVM, Page
 from kiosk.i18n import Language
 from kiosk.screens.admin_pin import AdminPinScreen
 from kiosk.screens.attract import AttractScreen
@@ -35,7 +36,6 @@ from kiosk.screens.topic import TopicScreen
 from kiosk.screens.transferring import TransferringScreen
 from kiosk.screens.waiting import WaitingScreen
 from kiosk.theme import Theme
-from kiosk.viewmodels import Page, View
 from kiosk.widgets.chrome import BottomBar, TopBar
 from kiosk.widgets.text import qcolor
 from kiosk.widgets.touch_button import TouchButton
@@ -117,7 +117,7 @@ class KioskWindow(QWidget):
 
     # --- Rendering ----------------------------------------------------------------------------
 
-    def render(self, view: View) -> None:  # type: ignore[override]  # a vm in
+    def render(self, view: KioskVM) -> None:  # type: ignore[override]  # a vm in
         if self._built != (view.theme, view.generation):
             self._build(view.theme)
             self._built = (view.theme, view.generation)
@@ -172,12 +172,12 @@ class KioskWindow(QWidget):
         assert isinstance(call, InCallScreen)
         self.call = call
         for top in (self.top, call.top):
-            top.language_clicked.connect(intents.open_language)
-            top.large_text_clicked.connect(intents.toggle_large_text)
-            top.high_contrast_clicked.connect(intents.toggle_high_contrast)
+            top.language_requested.connect(intents.open_language)
+            top.large_text_toggled.connect(intents.toggle_large_text)
+            top.high_contrast_toggled.connect(intents.toggle_high_contrast)
             top.admin_requested.connect(intents.open_admin)
-        self.bottom.back_clicked.connect(intents.back)
-        self.bottom.primary_clicked.connect(intents.primary)
+        self.bottom.back_requested.connect(intents.back)
+        self.bottom.primary_requested.connect(intents.primary)
         attract = screens[Page.ATTRACT]
         assert isinstance(attract, AttractScreen)
         attract.started.connect(intents.start)
@@ -188,12 +188,12 @@ class KioskWindow(QWidget):
         topic = screens[Page.TOPIC]
         assert isinstance(topic, TopicScreen)
         topic.chosen.connect(intents.choose_topic)
-        call.mute_clicked.connect(intents.toggle_mute)
-        call.volume_clicked.connect(intents.change_volume)
-        call.phrase_clicked.connect(intents.send_phrase)
-        call.document_camera_clicked.connect(intents.toggle_document_camera)
-        call.paper_send_clicked.connect(intents.send_paper)
-        call.end_clicked.connect(intents.back)  # "end the call?"
+        call.mute_toggled.connect(intents.toggle_mute)
+        call.volume_requested.connect(intents.change_volume)
+        call.phrase_chosen.connect(intents.send_phrase)
+        call.document_camera_toggled.connect(intents.toggle_document_camera)
+        call.paper_send_requested.connect(intents.send_paper)
+        call.end_requested.connect(intents.back)  # "end the call?"
         call.pad_opened.connect(intents.open_pad)
         call.pad_closed.connect(intents.close_pad)
         call.pad_cleared.connect(intents.clear_pad)

@@ -22,7 +22,7 @@ from call.devices import MediaSettings
 from call.engine import installed_version
 from staff_console import desktop
 from staff_console.app import ConsoleApp, CrashHandler, Remembered
-from staff_console.bridged_engine import BridgedEngine
+from staff_console.engine_adapter import EngineAdapter
 from staff_console.i18n import Language, Translator
 from staff_console.settings import load_settings
 
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     desktop.apply_ui_font(app)
     CrashHandler(Translator(Language(settings.language))).install()
     camera = int(settings.camera) if settings.camera.isdigit() else settings.camera
-    engine = BridgedEngine(
+    engine = EngineAdapter(
         app_version=installed_version(),
         ca_file=settings.ca_file or None,
         media=MediaSettings(

@@ -22,17 +22,17 @@ from PyQt6.QtWidgets import QApplication, QMessageBox
 from call.document import DocumentError
 from signaling import protocol as p
 from staff_console import desktop
-from staff_console.bridged_engine import BridgedEngine
-from staff_console.controller import Controller, ControllerSettings
-from staff_console.engine_port import EnginePort, FrameSource, MarkTool
-from staff_console.forms import FormsLibrary
+from staff_console.core.controller import ConsoleController, ControllerSettings
+from staff_console.core.engine_port import EnginePort, FrameSource, MarkTool
+from staff_console.core.forms import FormsLibrary
+from staff_console.core.transfer_targets import TransferHistory
+from staff_console.core.viewmodels import ConsoleVM, Stage
+from staff_console.engine_adapter import EngineAdapter
 from staff_console.i18n import Language, Translator
-from staff_console.main_window import MainWindow
 from staff_console.page_preview import PagePreview
 from staff_console.screens.login_dialog import LoginDialog
 from staff_console.settings import ConsoleSettings
-from staff_console.transfer_targets import TransferHistory
-from staff_console.view import ConsoleView, Stage
+from staff_console.window import ConsoleWindow
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class ConsoleApp(QObject):
             self.translator(f"template.{n}") for n in range(1, TEMPLATE_COUNT + 1)
         )
         forms = Path(settings.forms_folder) if settings.forms_folder else None
-        self.controller = Controller(
+        self.controller = ConsoleController(
             engine,
             ControllerSettings(
                 language=settings.language,
@@ -111,11 +111,11 @@ class ConsoleApp(QObject):
         )
         self.controller.transfer_history = remembered.transfers()
         self.preview = PagePreview()
-        self.window = MainWindow(self.translator, self.preview, frames)
+        self.window = ConsoleWindow(self.translator, self.preview, frames)
         self.login = LoginDialog(self.translator, self.window)
         self._stage = Stage.LOGIN
         self._wire()
-        if isinstance(engine, BridgedEngine):
+        if isinstance(engine, EngineAdapter):
             engine.events_ready.connect(self._on_engine_events_ready)
         self.clock = QTimer(self)
         self.clock.setInterval(TICK_MS)
@@ -183,7 +183,7 @@ class ConsoleApp(QObject):
         """
         self.controller.submit_login(self.controller.view().login.server, username, password)
 
-    def _on_controller_view(self, vm: ConsoleView) -> None:
+    def _on_controller_view(self, vm: ConsoleVM) -> None:
         if self._stage is Stage.CONNECTING and vm.stage is not Stage.LOGIN:
             self.remembered.remember_login(vm.login.server, vm.login.username)
         self._stage = vm.stage
@@ -202,7 +202,7 @@ class ConsoleApp(QObject):
             QApplication.alert(self.window)
 
     def _on_engine_events_ready(self) -> None:
-        assert isinstance(self.engine, BridgedEngine)
+        assert isinstance(self.engine, EngineAdapter)
         for event in self.engine.drain():
             self.controller.handle(event, time.time())
 

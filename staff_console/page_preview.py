@@ -16,8 +16,8 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QImage
 
 from call.document import Document, DocumentError, open_document
-from staff_console.engine_port import Rgb
-from staff_console.legibility import PageFacts
+from staff_console.core.engine_port import Rgb
+from staff_console.core.legibility import PageFacts
 
 logger = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtGui import QMouseEvent
 from PyQt6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout
 
+from kiosk.core.viewmodels import AttractVM, Icon, ScreenVM
 from kiosk.i18n import Language
 from kiosk.screens.base import Screen
 from kiosk.theme import Kind, Theme
-from kiosk.viewmodels import AttractVM, Icon, ScreenVM
 from kiosk.widgets.panel import Panel
 from kiosk.widgets.text import KText, Role
 from kiosk.widgets.touch_button import TouchButton

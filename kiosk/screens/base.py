@@ -5,9 +5,9 @@ from __future__ import annotations
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QVBoxLayout, QWidget
 
-from kiosk.engine import MediaFeeds
+from kiosk.core.engine_port import MediaFeeds
+from kiosk.core.viewmodels import ScreenVM
 from kiosk.theme import Theme
-from kiosk.viewmodels import ScreenVM
 from kiosk.widgets.text import KText, Role
 
 MARGIN = 48

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from kiosk.core.viewmodels import ClosedVM, Icon, ScreenVM
 from kiosk.screens.base import Screen
 from kiosk.theme import Theme
-from kiosk.viewmodels import ClosedVM, Icon, ScreenVM
 from kiosk.widgets.bullet import Bullet
 from kiosk.widgets.panel import Panel
 from kiosk.widgets.text import KText, Role

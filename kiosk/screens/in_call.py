@@ -18,10 +18,10 @@ from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from call.control_messages import QuickPhrase
-from kiosk.engine import KIOSK_PHRASES, MediaFeeds
+from kiosk.core.engine_port import KIOSK_PHRASES, MediaFeeds
+from kiosk.core.viewmodels import Icon, InCallVM, MainArea, ScreenVM
 from kiosk.screens.base import Screen
 from kiosk.theme import Kind, Theme
-from kiosk.viewmodels import Icon, InCallVM, MainArea, ScreenVM
 from kiosk.widgets.chrome import TOP_HEIGHT, TopBar
 from kiosk.widgets.content_tools import ContentTools
 from kiosk.widgets.level_bar import LevelBar
@@ -45,16 +45,16 @@ PHRASE_PLACES = {
 
 
 class InCallScreen(Screen):
-    mute_clicked = pyqtSignal()
-    volume_clicked = pyqtSignal(int)  # -1 or +1
-    phrase_clicked = pyqtSignal(object)  # QuickPhrase
-    document_camera_clicked = pyqtSignal()
-    paper_send_clicked = pyqtSignal()  # 「この紙を 送る」: a still of the paper to staff
+    mute_toggled = pyqtSignal()
+    volume_requested = pyqtSignal(int)  # -1 or +1
+    phrase_chosen = pyqtSignal(object)  # QuickPhrase
+    document_camera_toggled = pyqtSignal()
+    paper_send_requested = pyqtSignal()  # 「この紙を 送る」: a still of the paper to staff
     pad_opened = pyqtSignal()
     pad_closed = pyqtSignal()
     pad_cleared = pyqtSignal()
     stroke_drawn = pyqtSignal(str, object)  # the citizen's stroke as it grows: id, points
-    end_clicked = pyqtSignal()
+    end_requested = pyqtSignal()
 
     def __init__(self, theme: Theme) -> None:
         super().__init__(theme)
@@ -74,14 +74,14 @@ class InCallScreen(Screen):
         main.addWidget(self.stage, 1)
         row.addLayout(main, 1)
         self.column.addLayout(row, 1)
-        self.tools.zoom_out_clicked.connect(self.stage.document.zoom_out)
-        self.tools.zoom_in_clicked.connect(self.stage.document.zoom_in)
-        self.tools.zoom_fit_clicked.connect(self.stage.document.fit)
-        self.tools.document_camera_clicked.connect(self.document_camera_clicked)
-        self.tools.pad_clear_clicked.connect(self.pad_cleared)
-        self.tools.pad_clicked.connect(self._on_pad_clicked)
+        self.tools.zoom_out_requested.connect(self.stage.document.zoom_out)
+        self.tools.zoom_in_requested.connect(self.stage.document.zoom_in)
+        self.tools.zoom_fit_requested.connect(self.stage.document.fit)
+        self.tools.document_camera_toggled.connect(self.document_camera_toggled)
+        self.tools.pad_clear_requested.connect(self.pad_cleared)
+        self.tools.pad_toggled.connect(self._on_pad_toggled)
         self.stage.pad.stroke_drawn.connect(self.stroke_drawn)
-        self.stage.paper.send_clicked.connect(self.paper_send_clicked)
+        self.stage.paper.send_requested.connect(self.paper_send_requested)
         self._pad_open = False
 
     def _side(self, theme: Theme) -> QWidget:
@@ -100,7 +100,7 @@ class InCallScreen(Screen):
         self.phrases: dict[QuickPhrase, TouchButton] = {}
         for phrase in KIOSK_PHRASES:
             button = self._button(theme, None)
-            button.clicked.connect(lambda _=False, phrase=phrase: self.phrase_clicked.emit(phrase))
+            button.clicked.connect(lambda _=False, phrase=phrase: self.phrase_chosen.emit(phrase))
             row, column, span = PHRASE_PLACES[phrase]
             grid.addWidget(button, row, column, 1, span)
             self.phrases[phrase] = button
@@ -118,10 +118,10 @@ class InCallScreen(Screen):
         self.volume_bar.setFixedHeight(12)
         grid.addWidget(self.volume_bar, 6, 0, 1, 2)
         grid.addWidget(self.end, 7, 0, 1, 2)
-        self.mute.clicked.connect(self.mute_clicked)
-        self.quieter.clicked.connect(lambda: self.volume_clicked.emit(-1))
-        self.louder.clicked.connect(lambda: self.volume_clicked.emit(+1))
-        self.end.clicked.connect(self.end_clicked)
+        self.mute.clicked.connect(self.mute_toggled)
+        self.quieter.clicked.connect(lambda: self.volume_requested.emit(-1))
+        self.louder.clicked.connect(lambda: self.volume_requested.emit(+1))
+        self.end.clicked.connect(self.end_requested)
         for row in (0, 1, 2, 3, 4, 5, 7):
             grid.setRowStretch(row, 1)
         # An engine without mute or volume hides those buttons; the others keep their places.
@@ -158,7 +158,7 @@ class InCallScreen(Screen):
             self.phrases[option.phrase].set_content(option.label)
         self.end.set_content(vm.end_label)
 
-    def _on_pad_clicked(self) -> None:
+    def _on_pad_toggled(self) -> None:
         (self.pad_closed if self._pad_open else self.pad_opened).emit()
 
     def show_media(self, feeds: MediaFeeds) -> None:

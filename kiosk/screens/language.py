@@ -7,10 +7,10 @@ from dataclasses import replace
 from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import QGridLayout
 
+from kiosk.core.viewmodels import Icon, LanguageVM, ScreenVM
 from kiosk.i18n import Language
 from kiosk.screens.base import Screen
 from kiosk.theme import Kind, Theme
-from kiosk.viewmodels import Icon, LanguageVM, ScreenVM
 from kiosk.widgets.text import Role
 from kiosk.widgets.touch_button import TouchButton
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from PyQt6.QtCore import QSize, Qt
 
+from kiosk.core.viewmodels import Icon, MessageVM, ScreenVM
 from kiosk.screens.base import Screen
 from kiosk.theme import Theme
-from kiosk.viewmodels import Icon, MessageVM, ScreenVM
 from kiosk.widgets.bullet import Bullet
 from kiosk.widgets.text import KText, Role
 

@@ -10,9 +10,9 @@ from PyQt6.QtCore import QRectF, QSize, Qt
 from PyQt6.QtGui import QPainter, QPaintEvent, QPen
 from PyQt6.QtWidgets import QWidget
 
+from kiosk.core.viewmodels import ConfirmVM, ScreenVM, TimeoutWarningVM
 from kiosk.screens.base import Screen
 from kiosk.theme import Theme
-from kiosk.viewmodels import ConfirmVM, ScreenVM, TimeoutWarningVM
 from kiosk.widgets.text import KText, Role, qcolor
 
 CENTRE = Qt.AlignmentFlag.AlignCenter

@@ -2,7 +2,7 @@
 
 On the left the citizen sees themselves as staff will, and a microphone level; a missing camera
 or microphone is said, and the call goes on by voice or by the buttons. On the right, the
-privacy points. One tap on the bottom-right button agrees and calls staff (kiosk/state.py).
+privacy points. One tap on the bottom-right button agrees and calls staff (kiosk/core/state.py).
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from PyQt6.QtCore import QRect
 from PyQt6.QtGui import QResizeEvent
 from PyQt6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
-from kiosk.engine import MediaFeeds
+from kiosk.core.engine_port import MediaFeeds
+from kiosk.core.viewmodels import Icon, ReadyVM, ScreenVM
 from kiosk.screens.base import Screen
 from kiosk.theme import Theme
-from kiosk.viewmodels import Icon, ReadyVM, ScreenVM
 from kiosk.widgets.bullet import Bullet
 from kiosk.widgets.level_bar import LevelBar
 from kiosk.widgets.panel import Panel

@@ -5,9 +5,9 @@ from __future__ import annotations
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import QHBoxLayout
 
+from kiosk.core.viewmodels import Icon, ScreenVM, SurveyVM
 from kiosk.screens.base import Screen
 from kiosk.theme import Kind, Theme
-from kiosk.viewmodels import Icon, ScreenVM, SurveyVM
 from kiosk.widgets.text import KText, Role
 from kiosk.widgets.touch_button import TouchButton
 

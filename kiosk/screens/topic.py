@@ -14,9 +14,9 @@ from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtGui import QResizeEvent
 from PyQt6.QtWidgets import QGridLayout, QHBoxLayout, QSizePolicy, QWidget
 
+from kiosk.core.viewmodels import Icon, ScreenVM, TopicOption, TopicVM
 from kiosk.screens.base import MARGIN, Screen
 from kiosk.theme import Kind, Theme
-from kiosk.viewmodels import Icon, ScreenVM, TopicOption, TopicVM
 from kiosk.widgets.text import KText, Role
 from kiosk.widgets.touch_button import TouchButton
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from PyQt6.QtCore import Qt
 
+from kiosk.core.viewmodels import ScreenVM, WaitingVM
 from kiosk.screens.base import Screen
 from kiosk.theme import Theme
-from kiosk.viewmodels import ScreenVM, WaitingVM
 from kiosk.widgets.calm_dots import CalmDots
 from kiosk.widgets.panel import Panel
 from kiosk.widgets.text import KText, Role

@@ -6,8 +6,8 @@ from PyQt6.QtCore import QRectF, QSize
 from PyQt6.QtGui import QPainter, QPaintEvent
 from PyQt6.QtWidgets import QWidget
 
+from kiosk.core.viewmodels import Icon
 from kiosk.theme import Theme
-from kiosk.viewmodels import Icon
 from kiosk.widgets.pictogram import paint_icon
 from kiosk.widgets.text import qcolor
 

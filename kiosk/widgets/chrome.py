@@ -12,9 +12,9 @@ from PyQt6.QtCore import QElapsedTimer, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QMouseEvent, QPainter, QPaintEvent
 from PyQt6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
 
+from kiosk.core.viewmodels import Action, Chrome, Icon, Toggle
 from kiosk.lockdown import LONG_PRESS_SECONDS
 from kiosk.theme import Kind, Theme
-from kiosk.viewmodels import Action, Chrome, Icon, Toggle
 from kiosk.widgets.text import KText, Role, qcolor
 from kiosk.widgets.touch_button import TouchButton
 
@@ -56,9 +56,9 @@ def _place(button: TouchButton) -> TouchButton:
 
 
 class TopBar(QWidget):
-    language_clicked = pyqtSignal()
-    large_text_clicked = pyqtSignal()
-    high_contrast_clicked = pyqtSignal()
+    language_requested = pyqtSignal()
+    large_text_toggled = pyqtSignal()
+    high_contrast_toggled = pyqtSignal()
     admin_requested = pyqtSignal()
 
     def __init__(self, theme: Theme, tools: QWidget | None = None) -> None:
@@ -76,9 +76,9 @@ class TopBar(QWidget):
         self.large_text = TouchButton(theme, Kind.NEUTRAL, Icon.TEXT_SIZE, compact=True)
         self.high_contrast = TouchButton(theme, Kind.NEUTRAL, Icon.CONTRAST, compact=True)
         self.language = TouchButton(theme, Kind.NEUTRAL, Icon.GLOBE, compact=True)
-        self.large_text.clicked.connect(self.large_text_clicked)
-        self.high_contrast.clicked.connect(self.high_contrast_clicked)
-        self.language.clicked.connect(self.language_clicked)
+        self.large_text.clicked.connect(self.large_text_toggled)
+        self.high_contrast.clicked.connect(self.high_contrast_toggled)
+        self.language.clicked.connect(self.language_requested)
         self._titled = tools is None
         if tools is None:
             row.addWidget(self.corner)
@@ -119,8 +119,8 @@ class TopBar(QWidget):
 
 
 class BottomBar(QWidget):
-    back_clicked = pyqtSignal()
-    primary_clicked = pyqtSignal()
+    back_requested = pyqtSignal()
+    primary_requested = pyqtSignal()
 
     def __init__(self, theme: Theme) -> None:
         super().__init__()
@@ -143,8 +143,8 @@ class BottomBar(QWidget):
         self.notice.setSizePolicy(policy)
         for button, width in ((self.back, 520), (self.primary, 640)):
             button.setFixedSize(width, BOTTOM_HEIGHT - 32)
-        self.back.clicked.connect(self.back_clicked)
-        self.primary.clicked.connect(self.primary_clicked)
+        self.back.clicked.connect(self.back_requested)
+        self.primary.clicked.connect(self.primary_requested)
         row.addWidget(self.back)
         row.addWidget(self.notice, 1)
         row.addWidget(self.primary)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
 
+from kiosk.core.viewmodels import Icon, InCallVM, MainArea
 from kiosk.theme import Kind, Theme
-from kiosk.viewmodels import Icon, InCallVM, MainArea
 from kiosk.widgets.touch_button import TouchButton
 
 LABEL_PX = 22  # the top bar's free space is about 650 px; 24 px is body text, 22 a label
@@ -30,12 +30,12 @@ def _tool(theme: Theme, icon: Icon) -> TouchButton:
 
 
 class ContentTools(QWidget):
-    pad_clicked = pyqtSignal()
-    zoom_out_clicked = pyqtSignal()
-    zoom_in_clicked = pyqtSignal()
-    zoom_fit_clicked = pyqtSignal()
-    pad_clear_clicked = pyqtSignal()
-    document_camera_clicked = pyqtSignal()
+    pad_toggled = pyqtSignal()
+    zoom_out_requested = pyqtSignal()
+    zoom_in_requested = pyqtSignal()
+    zoom_fit_requested = pyqtSignal()
+    pad_clear_requested = pyqtSignal()
+    document_camera_toggled = pyqtSignal()
 
     def __init__(self, theme: Theme, height: int) -> None:
         super().__init__()
@@ -50,12 +50,12 @@ class ContentTools(QWidget):
         self.pad_clear = _tool(theme, Icon.CANCEL)
         self.document_camera = _tool(theme, Icon.DOCUMENT_CAMERA)
         for button, signal in (
-            (self.pad, self.pad_clicked),
-            (self.zoom_out, self.zoom_out_clicked),
-            (self.zoom_in, self.zoom_in_clicked),
-            (self.zoom_fit, self.zoom_fit_clicked),
-            (self.pad_clear, self.pad_clear_clicked),
-            (self.document_camera, self.document_camera_clicked),
+            (self.pad, self.pad_toggled),
+            (self.zoom_out, self.zoom_out_requested),
+            (self.zoom_in, self.zoom_in_requested),
+            (self.zoom_fit, self.zoom_fit_requested),
+            (self.pad_clear, self.pad_clear_requested),
+            (self.document_camera, self.document_camera_toggled),
         ):
             button.clicked.connect(signal)
             row.addWidget(button)

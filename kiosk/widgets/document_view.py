@@ -44,8 +44,8 @@ from PyQt6.QtGui import (
 from PyQt6.QtWidgets import QGestureEvent, QPinchGesture, QSizePolicy, QWidget
 
 from call.content_messages import Highlight, Mark, PenStroke, Pointer
-from kiosk.engine import WHOLE_PAGE, Box, Image8
-from kiosk.model import Detail
+from kiosk.core.engine_port import WHOLE_PAGE, Box, Image8
+from kiosk.core.model import Detail
 from kiosk.theme import GREY, RED, WHITE, Theme
 from kiosk.widgets.text import qcolor
 from kiosk.widgets.video_view import to_qimage

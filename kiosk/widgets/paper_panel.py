@@ -21,9 +21,9 @@ from PyQt6.QtCore import QRect, QRectF, Qt, pyqtSignal
 from PyQt6.QtGui import QImage, QPainter, QPaintEvent, QPen, QResizeEvent
 from PyQt6.QtWidgets import QWidget
 
-from kiosk.engine import Image8
+from kiosk.core.engine_port import Image8
+from kiosk.core.viewmodels import Icon, PaperVM
 from kiosk.theme import BLACK, YELLOW, Kind, Theme
-from kiosk.viewmodels import Icon, PaperVM
 from kiosk.widgets.text import KText, Role, TextBlock, font_for, qcolor
 from kiosk.widgets.touch_button import TouchButton
 from kiosk.widgets.video_view import to_qimage
@@ -144,7 +144,7 @@ class StillView(QWidget):
 
 
 class PaperPanel(QWidget):
-    send_clicked = pyqtSignal()
+    send_requested = pyqtSignal()
 
     def __init__(self, theme: Theme) -> None:
         super().__init__()
@@ -157,7 +157,7 @@ class PaperPanel(QWidget):
         self.send = TouchButton(theme, Kind.GO, Icon.DOCUMENT, vertical=True, icon_px=44)
         for child in (self.sent_label, self.still, self.status, self.send):
             child.setParent(self)
-        self.send.clicked.connect(self.send_clicked)
+        self.send.clicked.connect(self.send_requested)
 
     def render(self, vm: PaperVM) -> None:  # type: ignore[override]  # a vm in
         # Grey and still while a still is on its way: the status says what is happening.

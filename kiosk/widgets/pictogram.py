@@ -13,7 +13,7 @@ from collections.abc import Callable
 from PyQt6.QtCore import QPointF, QRectF, Qt
 from PyQt6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QPolygonF
 
-from kiosk.viewmodels import Icon
+from kiosk.core.viewmodels import Icon
 
 STROKE = 7.0
 Draw = Callable[[QPainter], None]

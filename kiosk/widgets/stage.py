@@ -21,9 +21,9 @@ from PyQt6.QtCore import QRect, Qt, pyqtSignal
 from PyQt6.QtGui import QResizeEvent
 from PyQt6.QtWidgets import QHBoxLayout, QWidget
 
-from kiosk.engine import MediaFeeds
+from kiosk.core.engine_port import MediaFeeds
+from kiosk.core.viewmodels import ContentKind, Icon, InCallVM, MainArea, PaperVM
 from kiosk.theme import Theme
-from kiosk.viewmodels import ContentKind, Icon, InCallVM, MainArea, PaperVM
 from kiosk.widgets.bullet import Bullet
 from kiosk.widgets.document_view import DocumentView
 from kiosk.widgets.panel import Panel

@@ -12,8 +12,8 @@ from PyQt6.QtCore import QRect, QRectF, QSize, Qt
 from PyQt6.QtGui import QColor, QPainter, QPaintEvent, QPen, QResizeEvent
 from PyQt6.QtWidgets import QAbstractButton, QSizePolicy, QWidget
 
+from kiosk.core.viewmodels import Icon
 from kiosk.theme import Kind, Look, Theme
-from kiosk.viewmodels import Icon
 from kiosk.widgets.pictogram import paint_icon
 from kiosk.widgets.text import Role, TextBlock, font_for, qcolor
 

@@ -15,9 +15,9 @@ from PyQt6.QtCore import QRectF, QSize, Qt
 from PyQt6.QtGui import QImage, QPainter, QPaintEvent, QPen, QResizeEvent
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
-from kiosk.engine import Image8
+from kiosk.core.engine_port import Image8
+from kiosk.core.viewmodels import Icon
 from kiosk.theme import BLACK, WHITE, Theme
-from kiosk.viewmodels import Icon
 from kiosk.widgets.pictogram import paint_icon
 from kiosk.widgets.text import Role, TextBlock, font_for, qcolor
 

@@ -18,9 +18,9 @@ from PyQt6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPolyg
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 from call.ink import LiveStroke, Rect, pad_size, to_pixels
-from kiosk.model import Stroke
+from kiosk.core.model import Stroke
+from kiosk.core.viewmodels import PadVM
 from kiosk.theme import BLACK, BLUE, WHITE, Theme
-from kiosk.viewmodels import PadVM
 from kiosk.widgets.text import Role, TextBlock, font_for, qcolor
 
 MIN_INK_PX: Final = 6.0

@@ -1,9 +1,9 @@
 """The call: the citizen large, a self-view, the call's state and quality, and the controls.
 
-Every control shows its shortcut (main_window.SHORTCUTS binds them). 通話終了 stands apart from
-the rest, at the far right, so a slip from 転送… does not reach it; main_window asks before it
-ends the call. The staff messages are one click away under the video (`QuickTexts`), numbered
-for Alt+1 to Alt+9.
+Every control shows its shortcut (the window's shortcut table binds them). 通話終了 stands
+apart from the rest, at the far right, so a slip from 転送… does not reach it; the window asks
+before it ends the call. The staff messages are one click away under the video (`QuickTexts`),
+numbered for Alt+1 to Alt+9.
 
 The right-hand side holds the document panel, the text panel, the writing pad and, while the
 kiosk's document camera is on, the paper to read (`paper_window.PaperTab`).
@@ -26,14 +26,14 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from staff_console.engine_port import CallPhase
+from staff_console.core.engine_port import CallPhase
+from staff_console.core.viewmodels import CallVM, ConsoleVM, PaperStill, Quality
 from staff_console.i18n import Translator
 from staff_console.screens.document_panel import DocumentPanel
 from staff_console.screens.message_panel import MessagePanel
 from staff_console.screens.paper_window import PaperTab
 from staff_console.screens.video_view import Rgb, VideoView
 from staff_console.screens.writing_pad import PadPanel
-from staff_console.view import CallView, ConsoleView, PaperStill, Quality
 
 QUALITY_COLOURS = {
     Quality.UNKNOWN: "#6b6b6b",
@@ -60,7 +60,7 @@ class QuickTexts(QListWidget):
         self._shown: tuple[object, ...] = ()
         self.itemClicked.connect(self._on_item_clicked)
 
-    def render(self, call: CallView) -> None:  # type: ignore[override]
+    def render(self, call: CallVM) -> None:  # type: ignore[override]
         if call.messages == self._shown:
             return
         self._shown = call.messages
@@ -192,7 +192,7 @@ class CallPage(QWidget):
         self.end.clicked.connect(self.end_requested)
         self.paper.live.clicked.connect(self._on_paper_live_clicked)  # after the tab's own
 
-    def render(self, vm: ConsoleView) -> None:  # type: ignore[override]  # our screens take a vm
+    def render(self, vm: ConsoleVM) -> None:  # type: ignore[override]  # our screens take a vm
         call = vm.call
         if call is None:
             return
@@ -229,7 +229,7 @@ class CallPage(QWidget):
         self._pad_open = call.pad.open
         self._render_paper(call)
 
-    def _render_paper(self, call: CallView) -> None:
+    def _render_paper(self, call: CallVM) -> None:
         self._camera_on = call.remote_content == "document_camera"
         document = call.document
         shown_back = None if document is None or document.image is None else document.doc_id
@@ -243,7 +243,7 @@ class CallPage(QWidget):
             self.tabs.setCurrentWidget(self.documents)  # where staff point at it and mark it
         self._shown_back = shown_back
 
-    def _render_state(self, call: CallView) -> None:
+    def _render_state(self, call: CallVM) -> None:
         tr = self._tr
         talk = tr("call.talk", time=tr.duration(call.talk_seconds))
         state = f"{tr(f'call.phase.{call.phase.value}')}   {talk}"

@@ -8,12 +8,12 @@ from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtGui import QImage
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget
 
-from staff_console.engine_port import PageMark
+from staff_console.core.engine_port import PageMark
+from staff_console.core.legibility import LEGIBLE_MM, Legibility
+from staff_console.core.viewmodels import CitizenScreen
 from staff_console.i18n import Translator
-from staff_console.legibility import LEGIBLE_MM, Legibility
 from staff_console.screens.kiosk_picture import KioskPicture
 from staff_console.screens.true_scale_window import TrueScaleWindow, scale_text
-from staff_console.view import CitizenScreen
 
 WARNING_STYLE = "color: #b00020; font-weight: bold;"
 READABLE_STYLE = "color: #1b7f3b;"

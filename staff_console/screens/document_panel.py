@@ -26,12 +26,12 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from staff_console.engine_port import MarkTool
+from staff_console.core.engine_port import MarkTool
+from staff_console.core.viewmodels import DocumentVM
 from staff_console.i18n import Translator
 from staff_console.page_preview import paper_preview
 from staff_console.screens.citizen_view import CitizenView
 from staff_console.screens.page_canvas import PageCanvas
-from staff_console.view import DocumentView
 
 
 def tool_button(text: str, tip: str = "") -> QToolButton:
@@ -52,7 +52,7 @@ class DocumentPanel(QWidget):
     def __init__(self, tr: Translator, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._tr = tr
-        self._document: DocumentView | None = None
+        self._document: DocumentVM | None = None
         self._forms: tuple[str, ...] = ()
         self._file_page: QImage | None = None  # the file's page, rendered by the main window
         self._paper: tuple[str, QImage] | None = None  # (paper id, preview) of a still shown back
@@ -135,7 +135,7 @@ class DocumentPanel(QWidget):
         self.forms.itemActivated.connect(self._on_forms_item_activated)
         self.forms.itemClicked.connect(self._on_forms_item_activated)
 
-    def render(self, document: DocumentView | None, forms: tuple[str, ...]) -> None:  # type: ignore[override]
+    def render(self, document: DocumentVM | None, forms: tuple[str, ...]) -> None:  # type: ignore[override]
         self._document = document
         if forms != self._forms:
             self._forms = forms
@@ -200,7 +200,7 @@ class DocumentPanel(QWidget):
         self._file_page = None
         self.render(None, self._forms)
 
-    def _render_paper(self, document: DocumentView) -> None:
+    def _render_paper(self, document: DocumentVM) -> None:
         if document.image is None:
             self._paper = None
         elif self._paper is None or self._paper[0] != document.doc_id:

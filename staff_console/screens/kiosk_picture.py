@@ -16,9 +16,9 @@ from PyQt6.QtCore import QRectF, QSize
 from PyQt6.QtGui import QColor, QImage, QPainter, QPaintEvent
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
-from staff_console.engine_port import PageMark
+from staff_console.core.engine_port import PageMark
+from staff_console.core.viewmodels import CitizenScreen
 from staff_console.screens.page_canvas import PageCanvas
-from staff_console.view import CitizenScreen
 
 KIOSK_BACKGROUND = QColor("#3c4148")
 MM_PER_INCH = 25.4

@@ -14,8 +14,8 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from staff_console.core.viewmodels import Level, LoginVM
 from staff_console.i18n import Translator
-from staff_console.view import Level, LoginView
 
 
 class LoginDialog(QDialog):
@@ -52,7 +52,7 @@ class LoginDialog(QDialog):
         self.submit.clicked.connect(self._on_submit_clicked)
         self.cancel.clicked.connect(self.cancel_requested)
 
-    def render(self, vm: LoginView) -> None:  # type: ignore[override]  # our screens take a vm
+    def render(self, vm: LoginVM) -> None:  # type: ignore[override]  # our screens take a vm
         if not self.server.text():
             self.server.setText(vm.server)
         if not self.username.text():

@@ -16,8 +16,8 @@ from PyQt6.QtWidgets import (
 )
 
 from language.plain_japanese import Advice
+from staff_console.core.viewmodels import CallVM, MessageChoice
 from staff_console.i18n import Translator
-from staff_console.view import CallView, MessageChoice
 
 
 class _FreeText(QPlainTextEdit):
@@ -78,7 +78,7 @@ class MessagePanel(QWidget):
         self.free_text.submitted.connect(self._on_send_clicked)
         self.free_text.textChanged.connect(self._on_free_text_changed)
 
-    def render(self, call: CallView) -> None:  # type: ignore[override]
+    def render(self, call: CallVM) -> None:  # type: ignore[override]
         shown = (call.language, call.messages, call.texts_sent, call.advice)
         if shown == self._shown:
             return

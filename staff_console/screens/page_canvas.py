@@ -13,8 +13,8 @@ from PyQt6.QtCore import QPointF, QRectF, Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
-from staff_console.engine_port import HighlightMark, MarkTool, PageMark, PenMark, PointerMark
-from staff_console.legibility import WHOLE_PAGE, Box
+from staff_console.core.engine_port import HighlightMark, MarkTool, PageMark, PenMark, PointerMark
+from staff_console.core.legibility import WHOLE_PAGE, Box
 
 HIGHLIGHT = QColor(255, 235, 59, 128)
 PEN = QColor("#e53935")

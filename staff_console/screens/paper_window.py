@@ -23,11 +23,11 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from staff_console.core.viewmodels import PaperStill
 from staff_console.i18n import Translator
 from staff_console.screens.paper_view import PaperPanel, PaperView, rgb_image
 from staff_console.screens.true_scale_window import show_centred
 from staff_console.screens.video_view import Rgb
-from staff_console.view import PaperStill
 
 THUMBNAIL_HEIGHT = 40
 

@@ -16,9 +16,9 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from staff_console.core.viewmodels import ConsoleVM, QueueItem
 from staff_console.i18n import Translator
 from staff_console.screens.today_panel import TodayPanel
-from staff_console.view import ConsoleView, QueueItem
 
 COLUMNS = ("queue.kiosk", "queue.category", "queue.language", "queue.wait")
 NEW_BACKGROUND = QColor("#fff3c4")
@@ -73,7 +73,7 @@ class QueuePage(QWidget):
         self.accept.clicked.connect(self._on_accept_clicked)
         self.table.cellDoubleClicked.connect(self._on_table_double_clicked)
 
-    def render(self, vm: ConsoleView) -> None:  # type: ignore[override]  # our screens take a vm
+    def render(self, vm: ConsoleVM) -> None:  # type: ignore[override]  # our screens take a vm
         selected = self.selected_session()
         self._ids = [item.session_id for item in vm.queue]
         self.table.setRowCount(len(vm.queue))

@@ -6,8 +6,8 @@ from __future__ import annotations
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QLabel, QListWidget, QVBoxLayout, QWidget
 
+from staff_console.core.viewmodels import ConsoleVM, FinishedItem
 from staff_console.i18n import Translator
-from staff_console.view import ConsoleView, FinishedItem
 
 
 class TodayPanel(QWidget):
@@ -28,7 +28,7 @@ class TodayPanel(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.list, 1)
 
-    def render(self, vm: ConsoleView) -> None:  # type: ignore[override]  # our screens take a vm
+    def render(self, vm: ConsoleVM) -> None:  # type: ignore[override]  # our screens take a vm
         tr, day = self._tr, vm.day
         average = "—" if day.average_talk_seconds is None else tr.duration(day.average_talk_seconds)
         self.summary.setText(

@@ -14,8 +14,8 @@ from PyQt6.QtWidgets import (
 )
 
 from signaling import protocol as p
+from staff_console.core.viewmodels import ConsoleVM, Level, Stage
 from staff_console.i18n import Translator
-from staff_console.view import ConsoleView, Level, Stage
 
 PRESENCE_COLOURS = {
     p.Presence.AVAILABLE: "#1b7f3b",
@@ -73,7 +73,7 @@ class TopBar(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.notice_box)
 
-    def render(self, vm: ConsoleView) -> None:  # type: ignore[override]  # our screens take a vm
+    def render(self, vm: ConsoleVM) -> None:  # type: ignore[override]  # our screens take a vm
         self.user.setText(vm.display_name)
         for presence, button in self.presence_buttons.items():
             chosen = presence is vm.presence

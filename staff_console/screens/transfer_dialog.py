@@ -22,8 +22,8 @@ from PyQt6.QtWidgets import (
 )
 
 from signaling.protocol import MAX_NOTE_CHARS
+from staff_console.core.transfer_targets import TransferTarget
 from staff_console.i18n import Translator
-from staff_console.transfer_targets import TransferTarget
 
 NUMBER_KEYS = {getattr(Qt.Key, f"Key_{n}"): n for n in range(1, 10)}
 

@@ -8,10 +8,10 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QImage, QKeyEvent, QScreen
 from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from staff_console.engine_port import PageMark
+from staff_console.core.engine_port import PageMark
+from staff_console.core.viewmodels import CitizenScreen
 from staff_console.i18n import Translator
 from staff_console.screens.kiosk_picture import KioskPicture
-from staff_console.view import CitizenScreen
 
 SCREEN_SHARE = 0.9  # of the monitor's free area, so the window's frame and the taskbar fit
 

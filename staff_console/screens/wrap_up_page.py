@@ -15,9 +15,9 @@ from PyQt6.QtWidgets import (
 )
 
 from signaling.protocol import MAX_NOTE_CHARS
+from staff_console.core.viewmodels import ConsoleVM
 from staff_console.i18n import Translator
 from staff_console.screens.today_panel import TodayPanel
-from staff_console.view import ConsoleView
 
 
 class WrapUpPage(QWidget):
@@ -55,7 +55,7 @@ class WrapUpPage(QWidget):
         layout.addWidget(self.day, 1)
         self.save.clicked.connect(self._on_save_clicked)
 
-    def render(self, vm: ConsoleView) -> None:  # type: ignore[override]  # our screens take a vm
+    def render(self, vm: ConsoleVM) -> None:  # type: ignore[override]  # our screens take a vm
         wrap = vm.wrap_up
         if wrap is None:
             return

@@ -19,8 +19,8 @@ from PyQt6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPolyg
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from call.ink import LiveStroke, Rect, pad_size, to_pixels
+from staff_console.core.viewmodels import PadVM, Stroke
 from staff_console.i18n import Translator
-from staff_console.view import PadView, Stroke
 
 CITIZEN_INK: Final = QColor(0, 0, 0)
 STAFF_INK: Final = QColor(0, 90, 255)  # CUD blue, as the kiosk draws staff's ink
@@ -138,7 +138,7 @@ class PadPanel(QWidget):
         self.open_on_kiosk.clicked.connect(self.open_requested)
         self.clear.clicked.connect(self.clear_requested)
 
-    def render(self, pad: PadView) -> None:  # type: ignore[override]  # a view in
+    def render(self, pad: PadVM) -> None:  # type: ignore[override]  # a view in
         self.state.setText(self._tr("pad.is_open" if pad.open else "pad.is_closed"))
         self.open_on_kiosk.setEnabled(not pad.open)
         self.surface.set_strokes(pad.strokes)

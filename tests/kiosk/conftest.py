@@ -12,8 +12,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # after the platform is chosen
 from kiosk_scenes import ManualClock, RecordingEngine, demo_directory
 
-from kiosk.controller import KioskController
-from kiosk.engine import HubConnected
+from kiosk.core.controller import KioskController
+from kiosk.core.engine_port import HubConnected
 from kiosk.settings import KioskSettings
 
 

@@ -22,9 +22,9 @@ from PIL import Image, ImageDraw
 from call.content_messages import Highlight, PenStroke, Pointer
 from call.control_messages import QuickPhrase
 from call.pictures import cjk_font
-from kiosk import engine as e
-from kiosk.controller import KioskController
-from kiosk.engine import Box, Image8
+from kiosk.core import engine_port as e
+from kiosk.core.controller import KioskController
+from kiosk.core.engine_port import Box, Image8
 from kiosk.i18n import Language
 from kiosk.settings import KioskSettings
 from signaling import protocol as p

@@ -35,10 +35,10 @@ from PyQt6.QtCore import QBuffer, QIODevice
 from PyQt6.QtWidgets import QApplication
 
 from call.paper import still_to_send
-from kiosk import engine as e
 from kiosk.beep import SilentBeeper
-from kiosk.controller import KioskController
-from kiosk.engine import Image8
+from kiosk.core import engine_port as e
+from kiosk.core.controller import KioskController
+from kiosk.core.engine_port import Image8
 from kiosk.i18n import Language
 from kiosk.window import KioskWindow
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from kiosk_scenes import TUESDAY_MORNING, ManualClock, RecordingEngine
 
-from kiosk.controller import KioskController
-from kiosk.engine import HubConnected
+from kiosk.core.controller import KioskController
+from kiosk.core.engine_port import HubConnected
+from kiosk.core.viewmodels import AttractVM
 from kiosk.settings import KioskSettings
-from kiosk.viewmodels import AttractVM
 from signaling.demo import demo_directory
 from signaling.views import directory as directory_view
 

@@ -31,13 +31,13 @@ from PyQt6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from call.document import fit_size
-from kiosk import engine as e
-from kiosk.controller import KioskController
-from kiosk.engine import Image8
+from kiosk.core import engine_port as e
+from kiosk.core.controller import KioskController
+from kiosk.core.engine_port import Image8
+from kiosk.core.viewmodels import Page
 from kiosk.i18n import Language, Translator
 from kiosk.screens.in_call import InCallScreen
 from kiosk.theme import BLACK, YELLOW, Kind, Theme, contrast_ratio
-from kiosk.viewmodels import Page
 from kiosk.widgets.document_view import FOCUS_ANIMATION_MS, VIEW_SETTLES_MS
 from kiosk.widgets.paper_panel import OUTLINE_PX
 from kiosk.widgets.touch_button import TouchButton
@@ -529,7 +529,7 @@ def test_the_send_button_sends_a_still_then_shows_it_as_staff_received_it(
     assert not paper.status.isVisible()
     assert paper.still.drawn_rect().isEmpty()
 
-    with qtbot.waitSignal(_call_screen(window).paper_send_clicked, timeout=1000):
+    with qtbot.waitSignal(_call_screen(window).paper_send_requested, timeout=1000):
         qtbot.mouseClick(send, Qt.MouseButton.LeftButton)
     assert engine.named("send_paper") == [("send_paper",)]
     assert not send.isEnabled()

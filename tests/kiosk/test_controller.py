@@ -12,14 +12,12 @@ from kiosk_scenes import ManualClock, RecordingEngine, demo_directory
 
 from call.content_messages import Highlight, Pointer
 from call.control_messages import QuickPhrase
-from kiosk import engine as e
-from kiosk.controller import KioskController
-from kiosk.i18n import Language, Translator
-from kiosk.model import Unavailable
-from kiosk.settings import KioskSettings, SettingsError
-from kiosk.state import KioskState as S
-from kiosk.state import Overlay
-from kiosk.viewmodels import (
+from kiosk.core import engine_port as e
+from kiosk.core.controller import KioskController
+from kiosk.core.model import Unavailable
+from kiosk.core.state import KioskState as S
+from kiosk.core.state import Overlay
+from kiosk.core.viewmodels import (
     ClosedVM,
     InCallVM,
     MessageVM,
@@ -29,6 +27,8 @@ from kiosk.viewmodels import (
     TransferringVM,
     WaitingVM,
 )
+from kiosk.i18n import Language, Translator
+from kiosk.settings import KioskSettings, SettingsError
 from signaling import protocol as p
 
 STAFF = p.StaffInfo(staff_id="s1", display_name="田中", department_id="shimin")

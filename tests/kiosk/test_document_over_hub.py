@@ -25,13 +25,13 @@ from test_kiosk_over_hub import home, kiosk, screen, to_waiting  # noqa: F401  #
 
 from call.document import fit_size, open_document
 from kiosk.app import KioskApp
-from kiosk.engine import CallMedia
+from kiosk.core.engine_port import CallMedia
+from kiosk.core.viewmodels import Page
 from kiosk.screens.in_call import InCallScreen
-from kiosk.viewmodels import Page
 from kiosk.widgets.document_view import DocumentView
 from staff_console.app import ConsoleApp
-from staff_console.engine_port import CallPhase, MarkTool
-from staff_console.view import DocumentView as StaffDocument
+from staff_console.core.engine_port import CallPhase, MarkTool
+from staff_console.core.viewmodels import DocumentVM as StaffDocument
 from tests.call.fixtures.text_pdf import A4_PT, dense_text_lines, text_pdf
 from tests.qt_waiting import until
 from tests.signaling.conftest import RunningHub

@@ -19,10 +19,10 @@ from call.sharing import KEEP_PAGES
 from kiosk import __main__ as entry
 from kiosk import beep
 from kiosk.app import CRASH_EXIT_CODE, CrashHandler, KioskApp, lock_down
-from kiosk.engine import HubConnected
+from kiosk.core.engine_port import HubConnected
+from kiosk.core.state import KioskState as S
+from kiosk.core.viewmodels import Page
 from kiosk.settings import KioskSettings, SettingsError, load_settings
-from kiosk.state import KioskState as S
-from kiosk.viewmodels import Page
 from kiosk.widgets import chrome
 from kiosk.widgets.text import KText
 from kiosk.widgets.touch_button import TouchButton

@@ -29,7 +29,9 @@ from call.link import Credentials, LinkState
 from call.page_sender import PageSender
 from call.session import CallSettings, PhraseReceived
 from kiosk.app import KioskApp
-from kiosk.engine_adapter import BridgedKioskEngine
+from kiosk.core.state import KioskState as S
+from kiosk.core.viewmodels import Page
+from kiosk.engine_adapter import EngineAdapter
 from kiosk.i18n import Language
 from kiosk.screens.in_call import InCallScreen
 from kiosk.screens.language import LanguageScreen
@@ -37,8 +39,6 @@ from kiosk.screens.ready import ReadyScreen
 from kiosk.screens.survey import SurveyScreen
 from kiosk.screens.topic import TopicScreen
 from kiosk.settings import KioskSettings
-from kiosk.state import KioskState as S
-from kiosk.viewmodels import Page
 from kiosk.widgets.text import KText
 from kiosk.widgets.touch_button import TouchButton
 from signaling import protocol as p
@@ -118,7 +118,7 @@ async def kiosk(
     hub: RunningHub, qtbot: Any, loopback_ice: None, home: Path
 ) -> AsyncIterator[KioskApp]:
     settings = KioskSettings(server=hub.url, token=hub.demo.kiosks[0].token, windowed=True)
-    engine = BridgedKioskEngine(
+    engine = EngineAdapter(
         hub.url,
         settings.token,
         media=MediaSettings(synthetic=True),
@@ -161,7 +161,7 @@ async def to_waiting(app: KioskApp, qtbot: Any) -> None:
     assert isinstance(ready, ReadyScreen)
     assert ready.level.isVisible()
     engine = app.engine
-    assert isinstance(engine, BridgedKioskEngine)
+    assert isinstance(engine, EngineAdapter)
     await until(lambda: (engine.microphone_level() or 0) > 0.3)  # the synthetic voice
     assert app.window.bottom.primary.label() == "同意して 係の人を よぶ"
     tap(qtbot, app.window.bottom.primary)
@@ -210,7 +210,7 @@ async def test_a_whole_consultation_from_the_first_touch_to_the_reset(
         assert "市民課　田中" in controller.view().screen.staff_label  # type: ignore[union-attr]
 
         # 2b. The media controls are there and reach the engine; staff's voice lights the ring.
-        assert isinstance(kiosk.engine, BridgedKioskEngine)
+        assert isinstance(kiosk.engine, EngineAdapter)
         assert kiosk.engine.engine is not None
         devices = kiosk.engine.engine.devices
         for button in (call.mute, call.quieter, call.louder):

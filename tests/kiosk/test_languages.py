@@ -17,10 +17,10 @@ import pytest
 from kiosk_scenes import SCENES, STAFF, connected_controller, shown_window
 from pytestqt.qtbot import QtBot
 
-from kiosk import engine as e
+from kiosk.core import engine_port as e
+from kiosk.core.viewmodels import TransferringVM
 from kiosk.i18n import NATIVE_NAMES, Language, Translator
 from kiosk.i18n.ruby import KANJI, parse
-from kiosk.viewmodels import TransferringVM
 from kiosk.widgets.text import KText
 from kiosk.widgets.touch_button import TouchButton
 from kiosk.widgets.video_view import VideoView

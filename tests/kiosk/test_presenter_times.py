@@ -2,8 +2,8 @@
 
 import datetime as dt
 
+from kiosk.core.presenter import _closing_time
 from kiosk.i18n import Language, Translator
-from kiosk.presenter import _closing_time
 from signaling.hours import TOKYO
 
 

@@ -23,12 +23,12 @@ SESSION = textwrap.dedent(
     sys.path[:0] = [{tests!r}, {root!r}]
     from PyQt6.QtWidgets import QApplication
     from kiosk_scenes import SCENES, connected_controller, form_page, scene_feeds
-    from kiosk import engine as e
+    from kiosk.core import engine_port as e
     from kiosk.app import KioskApp
     from call.control_messages import QuickPhrase
     from kiosk.i18n import Language
     from kiosk.settings import KioskSettings
-    from kiosk.state import KioskState
+    from kiosk.core.state import KioskState
     from signaling import protocol as p
     from kiosk_scenes import RecordingEngine, demo_directory, queued, started
 

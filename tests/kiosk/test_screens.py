@@ -18,12 +18,12 @@ from PyQt6.QtCore import QRectF, Qt
 from PyQt6.QtGui import QColor, QImage, QPainter
 from pytestqt.qtbot import QtBot
 
+from kiosk.core.viewmodels import Icon, Page
 from kiosk.i18n import Language, Translator
 from kiosk.screens.attract import AttractScreen
 from kiosk.screens.ready import ReadyScreen
 from kiosk.screens.topic import TopicScreen
 from kiosk.theme import HIGH_CONTRAST, STANDARD, Kind, Theme
-from kiosk.viewmodels import Icon, Page
 from kiosk.widgets.panel import Panel
 from kiosk.widgets.pictogram import paint_icon
 from kiosk.widgets.touch_button import TouchButton

@@ -9,14 +9,14 @@ import pytest
 from test_kiosk_over_hub import home, kiosk, screen, tap, texts_on_screen  # noqa: F401  # fixtures
 
 from kiosk.app import KioskApp
-from kiosk.engine import CallMedia
+from kiosk.core.engine_port import CallMedia
+from kiosk.core.model import StaffWords
+from kiosk.core.state import KioskState as S
+from kiosk.core.viewmodels import Page
 from kiosk.i18n import Language
-from kiosk.model import StaffWords
 from kiosk.screens.language import LanguageScreen
 from kiosk.screens.topic import TopicScreen
-from kiosk.state import KioskState as S
-from kiosk.viewmodels import Page
-from staff_console.engine_port import CallPhase
+from staff_console.core.engine_port import CallPhase
 from tests.qt_waiting import until
 from tests.signaling.conftest import RunningHub, always_open_demo_city
 from tests.staff_console.test_console_over_hub import consoles, logged_in  # noqa: F401

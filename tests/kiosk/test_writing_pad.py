@@ -11,13 +11,13 @@ from PyQt6.QtGui import QColor
 from PyQt6.QtTest import QTest
 
 from call.ink import MAX_STROKE_POINTS
-from kiosk import engine as e
-from kiosk.controller import KioskController
+from kiosk.core import engine_port as e
+from kiosk.core.controller import KioskController
+from kiosk.core.model import STROKES_KEPT, Stroke
+from kiosk.core.state import KioskState as S
+from kiosk.core.viewmodels import InCallVM, PadVM
 from kiosk.i18n import Language
-from kiosk.model import STROKES_KEPT, Stroke
-from kiosk.state import KioskState as S
 from kiosk.theme import STANDARD, Theme
-from kiosk.viewmodels import InCallVM, PadVM
 from kiosk.widgets.writing_pad import MIN_INK_PX, WritingPad
 from signaling import protocol as p
 from tests.kiosk.test_controller import started, to_call

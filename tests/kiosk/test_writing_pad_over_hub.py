@@ -18,12 +18,12 @@ from PyQt6.QtWidgets import QApplication, QWidget
 from test_kiosk_over_hub import home, kiosk, screen, tap, to_waiting  # noqa: F401  # fixtures
 
 from kiosk.app import KioskApp
-from kiosk.engine import CallMedia
+from kiosk.core.engine_port import CallMedia
+from kiosk.core.state import KioskState as S
+from kiosk.core.viewmodels import Page
 from kiosk.screens.in_call import InCallScreen
-from kiosk.state import KioskState as S
-from kiosk.viewmodels import Page
-from staff_console.engine_port import CallPhase
-from staff_console.view import CallView
+from staff_console.core.engine_port import CallPhase
+from staff_console.core.viewmodels import CallVM
 from tests.qt_waiting import until
 from tests.signaling.conftest import RunningHub
 from tests.staff_console.test_console_over_hub import consoles, logged_in  # noqa: F401
@@ -71,7 +71,7 @@ async def test_kiosk_strokes_reach_the_console_and_back_and_are_gone_after_the_r
     await until(lambda: console.window.queue.table.rowCount() == 1)
     console.controller.accept_next()
 
-    def staff_call() -> CallView:
+    def staff_call() -> CallVM:
         call = console.controller.view().call
         assert call is not None
         return call

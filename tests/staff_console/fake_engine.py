@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from signaling import protocol as p
-from staff_console.engine_port import PageMark, ScreenArea
+from staff_console.core.engine_port import PageMark, ScreenArea
 
 
 class RecordingEngine:

@@ -30,7 +30,7 @@ from PyQt6.QtWidgets import (
 
 from signaling import protocol as p
 from staff_console.app import ConsoleApp, Remembered
-from staff_console.engine_port import HubConnected
+from staff_console.core.engine_port import HubConnected
 from staff_console.settings import ConsoleSettings
 from tests.staff_console import messages as m
 from tests.staff_console.fake_engine import RecordingEngine

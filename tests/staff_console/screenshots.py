@@ -30,7 +30,7 @@ from signaling import protocol as p
 from signaling.directory import load_directory
 from staff_console import desktop
 from staff_console.app import ConsoleApp, Remembered
-from staff_console.engine_port import (
+from staff_console.core.engine_port import (
     CallPhase,
     CallPhaseChanged,
     CallQuality,
@@ -41,9 +41,9 @@ from staff_console.engine_port import (
     Rgb,
     ViewerChanged,
 )
-from staff_console.legibility import fit
+from staff_console.core.legibility import fit
+from staff_console.core.viewmodels import Stage
 from staff_console.settings import ConsoleSettings
-from staff_console.view import Stage
 from tests.call.fixtures.text_pdf import A4_PT, Line, text_pdf
 from tests.staff_console import messages as m
 from tests.staff_console.fake_engine import RecordingEngine

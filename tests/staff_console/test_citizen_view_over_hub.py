@@ -13,8 +13,8 @@ from PyQt6.QtCore import Qt
 
 from call.content_messages import Focus, View
 from call.page_receiver import PageReady
-from staff_console.engine_port import CallPhase
-from staff_console.legibility import LEGIBLE_MM, fit, px_per_pt, text_height_mm
+from staff_console.core.engine_port import CallPhase
+from staff_console.core.legibility import LEGIBLE_MM, fit, px_per_pt, text_height_mm
 from tests.call.conftest import loopback_ice  # noqa: F401
 from tests.call.fixtures.text_pdf import A4_PT, text_pdf
 from tests.qt_waiting import until

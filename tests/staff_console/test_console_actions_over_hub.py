@@ -18,9 +18,9 @@ from call.session import TextReceived
 from call.sharing import DocumentEvent
 from signaling import protocol as p
 from staff_console.app import ConsoleApp
-from staff_console.engine_port import CallPhase
+from staff_console.core.engine_port import CallPhase
+from staff_console.core.viewmodels import Stage
 from staff_console.screens.transfer_dialog import TransferDialog
-from staff_console.view import Stage
 from tests.call.conftest import loopback_ice  # noqa: F401
 from tests.participant import history_written
 from tests.qt_waiting import until

@@ -21,9 +21,9 @@ from PyQt6.QtCore import QSettings, Qt
 from call.devices import MediaSettings
 from staff_console.__main__ import parse_args, read_password
 from staff_console.app import ConsoleApp, Remembered
-from staff_console.bridged_engine import BridgedEngine
+from staff_console.core.viewmodels import Stage
+from staff_console.engine_adapter import EngineAdapter
 from staff_console.settings import ConsoleSettings
-from staff_console.view import Stage
 from tests.qt_waiting import until
 from tests.signaling.conftest import RunningHub, hub, hub_factory  # noqa: F401
 from tests.staff_console.test_console_over_hub import CALL, password
@@ -121,7 +121,7 @@ async def dialog_up(
     tmp_path: Path,
 ) -> AsyncIterator[ConsoleApp]:
     """A console with its login dialog up, on a real engine, before anyone typed anything."""
-    engine = BridgedEngine(
+    engine = EngineAdapter(
         media=MediaSettings(synthetic=True), call=CALL, backoff_initial=0.05, backoff_max=0.5
     )
     store = QSettings(str(tmp_path / "console.ini"), QSettings.Format.IniFormat)

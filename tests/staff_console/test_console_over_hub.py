@@ -26,10 +26,10 @@ from call.session import CallSettings, TextReceived
 from call.sharing import DocumentEvent
 from signaling import protocol as p
 from staff_console.app import ConsoleApp, Remembered
-from staff_console.bridged_engine import BridgedEngine
-from staff_console.engine_port import CallPhase
+from staff_console.core.engine_port import CallPhase
+from staff_console.core.viewmodels import Stage
+from staff_console.engine_adapter import EngineAdapter
 from staff_console.settings import ConsoleSettings
-from staff_console.view import Stage
 from tests.call.conftest import loopback_ice  # noqa: F401
 from tests.participant import UNIT, history_written
 from tests.qt_waiting import until
@@ -99,7 +99,7 @@ async def consoles(
     forms.mkdir(exist_ok=True)
 
     async def make(username: str, password: str) -> ConsoleApp:
-        engine = BridgedEngine(
+        engine = EngineAdapter(
             media=MediaSettings(synthetic=True), call=CALL, backoff_initial=0.05, backoff_max=0.5
         )
         store = QSettings(str(tmp_path / f"{username}.ini"), QSettings.Format.IniFormat)
@@ -116,7 +116,7 @@ async def consoles(
 
     yield make
     for console in made:
-        assert isinstance(console.engine, BridgedEngine)
+        assert isinstance(console.engine, EngineAdapter)
         await asyncio.to_thread(console.engine.logout)
 
 
@@ -332,7 +332,7 @@ async def test_an_expired_session_leads_back_to_the_login(
     tmp_path: Path,
 ) -> None:
     short = await hub_factory(session_token_ttl_seconds=1)
-    engine = BridgedEngine(
+    engine = EngineAdapter(
         backoff_initial=0.05, backoff_max=0.5, media=MediaSettings(synthetic=True)
     )
     store = QSettings(str(tmp_path / "c.ini"), QSettings.Format.IniFormat)

@@ -10,9 +10,9 @@ import msgspec
 import pytest
 
 from signaling import protocol as p
-from staff_console import transfer_targets
-from staff_console.controller import TRANSITIONS, Controller, ControllerSettings, Step
-from staff_console.engine_port import (
+from staff_console.core import transfer_targets
+from staff_console.core.controller import TRANSITIONS, ConsoleController, ControllerSettings, Step
+from staff_console.core.engine_port import (
     CallPhase,
     CallPhaseChanged,
     CallQuality,
@@ -22,7 +22,7 @@ from staff_console.engine_port import (
     HighlightMark,
     HubConnected,
     HubDisconnected,
-    HubFailed,
+    HubRefused,
     MarkTool,
     PenMark,
     PhraseHeard,
@@ -32,8 +32,8 @@ from staff_console.engine_port import (
     SharingEnded,
     ViewerChanged,
 )
-from staff_console.forms import FormsLibrary
-from staff_console.legibility import (
+from staff_console.core.forms import FormsLibrary
+from staff_console.core.legibility import (
     LEGIBLE_MM,
     WHOLE_PAGE,
     Legibility,
@@ -42,8 +42,8 @@ from staff_console.legibility import (
     px_per_pt,
     text_height_mm,
 )
-from staff_console.transfer_targets import Availability
-from staff_console.view import Level, Quality, SentText, Stage
+from staff_console.core.transfer_targets import Availability
+from staff_console.core.viewmodels import Level, Quality, SentText, Stage
 from tests.staff_console import messages as m
 from tests.staff_console.fake_engine import RecordingEngine
 
@@ -58,7 +58,7 @@ class Console:
         self.engine = RecordingEngine()
         self.alerts: list[int] = []
         self.now = 1000.0
-        self.controller = Controller(
+        self.controller = ConsoleController(
             self.engine,
             ControllerSettings(templates=("少々お待ちください。",), server="ws://hub/ws"),
             FormsLibrary(forms),
@@ -111,7 +111,7 @@ def test_login_with_a_field_missing_is_refused_locally() -> None:
 def test_a_wrong_password_goes_back_to_the_login_with_the_reason() -> None:
     console = Console()
     console.controller.submit_login("ws://hub/ws", "tanaka", "wrong")
-    console.hear(HubFailed(p.ErrorCode.UNAUTHORIZED, "unknown user or password"))
+    console.hear(HubRefused(p.ErrorCode.UNAUTHORIZED, "unknown user or password"))
     assert console.view.stage is Stage.LOGIN
     assert console.view.login.error is not None
     assert console.view.login.error.key == "login.error.unauthorized"
@@ -122,7 +122,7 @@ def test_a_wrong_password_goes_back_to_the_login_with_the_reason() -> None:
 def test_a_temporary_password_says_where_to_choose_ones_own() -> None:
     console = Console()
     console.controller.submit_login("ws://hub/ws", "tanaka", "temporary-1234")
-    console.hear(HubFailed(p.ErrorCode.PASSWORD_CHANGE_REQUIRED, "choose a new password"))
+    console.hear(HubRefused(p.ErrorCode.PASSWORD_CHANGE_REQUIRED, "choose a new password"))
     assert console.view.stage is Stage.LOGIN
     assert console.view.login.error is not None
     assert console.view.login.error.key == "login.error.password_change"
@@ -131,7 +131,7 @@ def test_a_temporary_password_says_where_to_choose_ones_own() -> None:
 def test_an_expired_session_goes_back_to_the_login_and_forgets_the_queue() -> None:
     console = Console().logged_in()
     console.hear(m.snapshot(m.entry()))
-    console.hear(HubFailed(p.ErrorCode.SESSION_EXPIRED, "log in again"))
+    console.hear(HubRefused(p.ErrorCode.SESSION_EXPIRED, "log in again"))
     view = console.view
     assert view.stage is Stage.LOGIN
     assert view.login.error is not None

@@ -9,10 +9,10 @@ import pytest
 
 from language.messages import placeholders
 from signaling import protocol as p
-from staff_console.controller import REFUSALS, REFUSED_COMMANDS
-from staff_console.engine_port import CallPhase, MarkTool
+from staff_console.core.controller import REFUSALS, REFUSED_COMMANDS
+from staff_console.core.engine_port import CallPhase, MarkTool
+from staff_console.core.viewmodels import Quality
 from staff_console.i18n import CATALOGS, Language, Translator, ja
-from staff_console.view import Quality
 
 SOURCE = Path(__file__).resolve().parents[2] / "staff_console"
 

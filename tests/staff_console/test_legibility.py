@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from staff_console.legibility import (
+from staff_console.core.legibility import (
     LEGIBLE_MM,
     WHOLE_PAGE,
     Legibility,

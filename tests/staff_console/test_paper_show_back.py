@@ -18,7 +18,7 @@ from PyQt6.QtWidgets import QToolButton, QWidget
 
 from signaling import protocol as p
 from staff_console.app import ConsoleApp
-from staff_console.engine_port import (
+from staff_console.core.engine_port import (
     CallPhase,
     CallPhaseChanged,
     HighlightMark,

@@ -27,7 +27,7 @@ from PyQt6.QtWidgets import QApplication, QWidget
 from call.pictures import cjk_font
 from staff_console import desktop
 from staff_console.app import ConsoleApp, Remembered
-from staff_console.engine_port import (
+from staff_console.core.engine_port import (
     CallPhase,
     CallPhaseChanged,
     HubConnected,
@@ -37,12 +37,12 @@ from staff_console.engine_port import (
     Rgb,
     ViewerChanged,
 )
+from staff_console.core.viewmodels import PaperStill
 from staff_console.i18n import Language, Translator
 from staff_console.paper_zoom import MAX_SCALE, PaperZoom
 from staff_console.screens.paper_view import PaperView
 from staff_console.screens.paper_window import PaperTab, PaperWindow
 from staff_console.settings import ConsoleSettings
-from staff_console.view import PaperStill
 from tests.kiosk.kiosk_scenes import PT_MM, a4_form
 from tests.staff_console import messages as m
 from tests.staff_console.fake_engine import RecordingEngine

@@ -14,7 +14,7 @@ from PyQt6.QtWidgets import QMessageBox
 
 from signaling import protocol as p
 from staff_console.app import ConsoleApp
-from staff_console.engine_port import (
+from staff_console.core.engine_port import (
     CallPhase,
     CallPhaseChanged,
     CallQuality,
@@ -23,14 +23,13 @@ from staff_console.engine_port import (
     HighlightMark,
     HubConnected,
     HubDisconnected,
-    HubFailed,
+    HubRefused,
     MarkTool,
     PhraseHeard,
     PointerMark,
     ViewerChanged,
 )
-from staff_console.i18n import Language, Translator
-from staff_console.legibility import (
+from staff_console.core.legibility import (
     LEGIBLE_MM,
     WHOLE_PAGE,
     Legibility,
@@ -39,11 +38,12 @@ from staff_console.legibility import (
     px_per_pt,
     text_height_mm,
 )
+from staff_console.core.viewmodels import CitizenScreen, Stage
+from staff_console.i18n import Language, Translator
 from staff_console.screens.citizen_view import CitizenView
 from staff_console.screens.document_panel import DocumentPanel
 from staff_console.screens.shortcut_sheet import shown
 from staff_console.screens.transfer_dialog import TransferDialog
-from staff_console.view import CitizenScreen, Stage
 from tests.call.fixtures.text_pdf import A4_PT, Line, text_pdf
 from tests.staff_console import messages as m
 from tests.staff_console.fake_engine import RecordingEngine
@@ -88,7 +88,7 @@ def test_a_wrong_password_is_shown_in_the_dialog(console: ConsoleApp, qtbot: Any
     console.login.username.setText("tanaka")
     console.login.password.setText("nope")
     qtbot.mouseClick(console.login.submit, Qt.MouseButton.LeftButton)
-    console.controller.handle(HubFailed(p.ErrorCode.UNAUTHORIZED, "unauthorized"), NOW)
+    console.controller.handle(HubRefused(p.ErrorCode.UNAUTHORIZED, "unauthorized"), NOW)
     assert console.login.isVisible()
     assert console.login.message.text() == "ユーザー名またはパスワードが違います。"
 
@@ -99,7 +99,7 @@ def test_an_expired_session_brings_the_login_back_over_the_same_window(
     logged_in(console, qtbot)
     console.window.resize(1300, 700)
     size = console.window.size()
-    console.controller.handle(HubFailed(p.ErrorCode.SESSION_EXPIRED, "expired"), NOW)
+    console.controller.handle(HubRefused(p.ErrorCode.SESSION_EXPIRED, "expired"), NOW)
     assert console.login.isVisible()
     assert "有効期限" in console.login.message.text()
     assert console.window.isVisible()

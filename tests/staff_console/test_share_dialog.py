@@ -11,10 +11,10 @@ from PyQt6.QtWidgets import QListWidgetItem
 from call.windows import DesktopWindow
 from staff_console import desktop
 from staff_console.app import ConsoleApp
-from staff_console.engine_port import ScreenArea, SharingEnded
+from staff_console.core.engine_port import ScreenArea, SharingEnded
+from staff_console.core.viewmodels import Level
 from staff_console.i18n import Language, Translator
 from staff_console.screens.share_dialog import REGION, ShareDialog
-from staff_console.view import Level
 from tests.staff_console import messages as m
 from tests.staff_console.test_screens import NOW, engine_of, logged_in
 

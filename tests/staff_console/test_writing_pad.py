@@ -10,10 +10,10 @@ from PyQt6.QtTest import QTest
 
 from signaling import protocol as p
 from staff_console.app import ConsoleApp
-from staff_console.engine_port import InkChanged, InkCleared, PadChanged
-from staff_console.pad import STROKES_KEPT
+from staff_console.core.engine_port import InkChanged, InkCleared, PadChanged
+from staff_console.core.pad import STROKES_KEPT
+from staff_console.core.viewmodels import PadVM, Stroke
 from staff_console.screens.writing_pad import WritingPad
-from staff_console.view import PadView, Stroke
 from tests.staff_console import messages as m
 from tests.staff_console.test_controller import Console
 from tests.staff_console.test_screens import NOW, engine_of, logged_in
@@ -21,7 +21,7 @@ from tests.staff_console.test_screens import NOW, engine_of, logged_in
 LEFT = Qt.MouseButton.LeftButton
 
 
-def pad_of(console: Console) -> PadView:
+def pad_of(console: Console) -> PadVM:
     call = console.view.call
     assert call is not None
     return call.pad
@@ -51,7 +51,7 @@ def test_the_citizens_strokes_replace_by_id_and_clear_empties_the_pad() -> None:
 def test_ink_of_another_session_is_ignored() -> None:
     console = Console().in_call()
     console.hear(InkChanged("someone else", "k1", ((0.1, 0.1),)), PadChanged("other", True))
-    assert pad_of(console) == PadView()
+    assert pad_of(console) == PadVM()
 
 
 def test_staff_writing_on_a_closed_pad_opens_it_on_the_kiosk_first() -> None:
@@ -84,7 +84,7 @@ def test_the_pad_is_bounded_and_goes_with_the_call() -> None:
     assert (len(strokes), strokes[0].id) == (STROKES_KEPT, "k3")
     console.hear(p.SessionEnded(session_id="s1", reason=p.EndReason.COMPLETED))
     console.hear(m.started("s2"))
-    assert pad_of(console) == PadView()
+    assert pad_of(console) == PadVM()
 
 
 def test_no_pad_commands_without_a_call() -> None:

@@ -11,9 +11,9 @@ from enum import StrEnum
 
 from call.content_messages import Mark
 from call.control_messages import QuickPhrase
-from kiosk.engine import Image8
+from kiosk.core.engine_port import Image8
+from kiosk.core.model import Detail, FocusRequest, Stroke
 from kiosk.i18n import Language
-from kiosk.model import Detail, FocusRequest, Stroke
 from kiosk.theme import Kind, Theme
 
 
@@ -361,7 +361,7 @@ ScreenVM = (
 
 
 @dataclass(frozen=True, slots=True)
-class View:
+class KioskVM:
     """The whole window: which page, its view-model, the frame around it and the theme."""
 
     page: Page

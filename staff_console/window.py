@@ -24,7 +24,8 @@ from PyQt6.QtWidgets import (
 )
 
 from staff_console import desktop
-from staff_console.engine_port import FrameSource, MarkTool, ScreenArea
+from staff_console.core.engine_port import FrameSource, MarkTool, ScreenArea
+from staff_console.core.viewmodels import ConsoleVM, Stage
 from staff_console.i18n import Translator
 from staff_console.page_preview import PagePreview
 from staff_console.screens.call_page import QUICK_TEXT_KEYS, CallPage
@@ -35,12 +36,11 @@ from staff_console.screens.shortcut_sheet import Shortcut, ShortcutSheet
 from staff_console.screens.top_bar import TopBar
 from staff_console.screens.transfer_dialog import TransferDialog
 from staff_console.screens.wrap_up_page import WrapUpPage
-from staff_console.view import ConsoleView, Stage
 
 FRAME_INTERVAL_MS: Final = 33  # the video views poll the engine's latest frames at ~30 fps
 
 
-class MainWindow(QMainWindow):
+class ConsoleWindow(QMainWindow):
     share_requested = pyqtSignal(object)  # a ScreenArea
     transfer_requested = pyqtSignal(str, str)
     end_confirmed = pyqtSignal()
@@ -53,7 +53,7 @@ class MainWindow(QMainWindow):
         self._tr = tr
         self._preview = preview
         self._frames = frames
-        self._vm: ConsoleView | None = None
+        self._vm: ConsoleVM | None = None
         self._page_shown: tuple[str, int] | None = None
         self.setWindowTitle(tr("app.title"))
         self.setMinimumSize(960, 540)  # a 1366x768 laptop at 125 %: 1093x582 less the title
@@ -147,7 +147,7 @@ class MainWindow(QMainWindow):
         ]
         return table
 
-    def render(self, vm: ConsoleView) -> None:  # type: ignore[override]  # our screens take a vm
+    def render(self, vm: ConsoleVM) -> None:  # type: ignore[override]  # our screens take a vm
         self._vm = vm
         # Return accepts from the queue only: in a call it opens the form or sends the text.
         self._bound["Return"].setEnabled(vm.stage is Stage.READY)
@@ -167,7 +167,7 @@ class MainWindow(QMainWindow):
             self._video_timer.stop()
             self.call.show_frames(None, None, None)  # nothing of the call stays on screen
 
-    def _render_page(self, vm: ConsoleView) -> None:
+    def _render_page(self, vm: ConsoleVM) -> None:
         document = None if vm.call is None else vm.call.document
         shown = None if document is None else (document.path, document.page)
         if shown == self._page_shown:

@@ -11,9 +11,9 @@ from enum import StrEnum
 
 from call.content_messages import Mark
 from call.control_messages import QuickPhrase
-from kiosk.engine import Box, CallMedia, Capabilities, DevicesChanged, Image8
+from kiosk.core.engine_port import Box, CallMedia, Capabilities, DevicesChanged, Image8
+from kiosk.core.state import KioskState, Overlay
 from kiosk.i18n import Language
-from kiosk.state import KioskState, Overlay
 from signaling import protocol as p
 
 VOLUME_STEPS = 10

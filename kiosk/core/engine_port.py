@@ -1,6 +1,6 @@
 """What the kiosk needs from the call engine: commands out, events in, frames to paint.
 
-The controller is written against `KioskEngine` only, so it stays plain Python and its tests
+The controller is written against `EnginePort` only, so it stays plain Python and its tests
 drive it with hub messages directly. `kiosk.engine_adapter` implements it on the real engine
 (`call.engine.Engine` behind `call.bridge.EngineBridge`) and turns the engine's events into the
 `KioskEvent`s below.
@@ -218,7 +218,7 @@ class Capabilities:
     microphone_level: bool = True
 
 
-class KioskEngine(Protocol):
+class EnginePort(Protocol):
     """The commands the controller gives; each returns at once."""
 
     @property

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from kiosk.city_text import CityText, said
-from kiosk.engine import KIOSK_PHRASES, CallMedia
-from kiosk.i18n import Translator
-from kiosk.model import VOLUME_STEPS, Citizen, KioskModel, PaperStatus
-from kiosk.viewmodels import (
+from kiosk.core.engine_port import KIOSK_PHRASES, CallMedia
+from kiosk.core.model import VOLUME_STEPS, Citizen, KioskModel, PaperStatus
+from kiosk.core.viewmodels import (
     ContentKind,
     ContentVM,
     Icon,
@@ -17,6 +16,7 @@ from kiosk.viewmodels import (
     PhraseOption,
     Toggle,
 )
+from kiosk.i18n import Translator
 
 PAD_TEXTS_SHOWN = 2
 

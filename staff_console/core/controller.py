@@ -28,9 +28,9 @@ from typing import Final, assert_never
 
 from language.plain_japanese import check_plain
 from signaling import protocol as p
-from staff_console import transfer_targets
-from staff_console.consultation import Consultation, quality_of
-from staff_console.engine_port import (
+from staff_console.core import transfer_targets
+from staff_console.core.consultation import Consultation, quality_of
+from staff_console.core.engine_port import (
     CallPhase,
     CallPhaseChanged,
     CallQuality,
@@ -42,7 +42,7 @@ from staff_console.engine_port import (
     EnginePort,
     HubConnected,
     HubDisconnected,
-    HubFailed,
+    HubRefused,
     InkChanged,
     InkCleared,
     MarkTool,
@@ -56,24 +56,24 @@ from staff_console.engine_port import (
     TextHeard,
     ViewerChanged,
 )
-from staff_console.forms import FormsLibrary
-from staff_console.legibility import WHOLE_PAGE, PageFacts
-from staff_console.transfer_targets import TransferHistory, TransferTarget
-from staff_console.view import (
+from staff_console.core.forms import FormsLibrary
+from staff_console.core.legibility import WHOLE_PAGE, PageFacts
+from staff_console.core.transfer_targets import TransferHistory, TransferTarget
+from staff_console.core.viewmodels import (
     Choice,
-    ConsoleView,
+    ConsoleVM,
     DaySummary,
     FinishedItem,
     Handoff,
     Level,
-    LoginView,
+    LoginVM,
     MessageChoice,
     Notice,
     PaperStill,
     QueueItem,
     SentText,
     Stage,
-    WrapUpView,
+    WrapUpVM,
 )
 
 logger = logging.getLogger(__name__)
@@ -154,7 +154,7 @@ class ControllerSettings:
     username: str = ""
 
 
-class Controller:
+class ConsoleController:
     """Owns the engine port and the client-side state; screens only render what it says."""
 
     def __init__(
@@ -163,7 +163,7 @@ class Controller:
         settings: ControllerSettings,
         forms: FormsLibrary,
         *,
-        on_view: Callable[[ConsoleView], None] | None = None,
+        on_view: Callable[[ConsoleVM], None] | None = None,
         on_alert: Callable[[int], None] | None = None,
         measure_page: Callable[[str, int], PageFacts | None] | None = None,
     ) -> None:
@@ -203,7 +203,7 @@ class Controller:
         """One event from the engine or message from the hub, in arrival order."""
         self._now = now
         match event:
-            case HubConnected() | HubDisconnected() | HubFailed():
+            case HubConnected() | HubDisconnected() | HubRefused():
                 self._on_link(event)
             case (
                 CallPhaseChanged() | CallQuality() | PhraseHeard() | TextHeard()
@@ -231,7 +231,7 @@ class Controller:
         self._now = now
         self._publish()
 
-    def _on_link(self, event: HubConnected | HubDisconnected | HubFailed) -> None:
+    def _on_link(self, event: HubConnected | HubDisconnected | HubRefused) -> None:
         match event:
             case HubConnected(welcome=welcome):
                 self._hub_online = True
@@ -248,7 +248,7 @@ class Controller:
                 self._hub_online = False
                 if self.stage is Stage.CONNECTING:
                     self._login_error = Notice("login.error.unreachable", Level.WARNING)
-            case HubFailed(code=code, message=message):
+            case HubRefused(code=code, message=message):
                 self._hub_online = False
                 key = REFUSALS.get(code, "login.error.other")
                 self._login_error = Notice(key, Level.ERROR, {"message": message})
@@ -687,12 +687,12 @@ class Controller:
         if self.on_view is not None:
             self.on_view(self.view())
 
-    def view(self) -> ConsoleView:
+    def view(self) -> ConsoleVM:
         now = self._now
         wrap_up = None
         if self._wrap_ups:
             f = self._wrap_ups[0]
-            wrap_up = WrapUpView(
+            wrap_up = WrapUpVM(
                 session_id=f.session_id,
                 kiosk_name=f.kiosk_name,
                 category=f.category,
@@ -702,9 +702,9 @@ class Controller:
                 saving=f.saving,
                 pending=len(self._wrap_ups),
             )
-        return ConsoleView(
+        return ConsoleVM(
             stage=self.stage,
-            login=LoginView(
+            login=LoginVM(
                 self._server, self._username, self.stage is Stage.CONNECTING, self._login_error
             ),
             display_name=self._display_name,

@@ -13,7 +13,7 @@ from typing import Final
 
 from language.plain_japanese import Advice
 from signaling import protocol as p
-from staff_console.engine_port import (
+from staff_console.core.engine_port import (
     CallPhase,
     CitizenViewChanged,
     EnginePort,
@@ -24,7 +24,7 @@ from staff_console.engine_port import (
     PointerMark,
     ViewerChanged,
 )
-from staff_console.legibility import (
+from staff_console.core.legibility import (
     WHOLE_PAGE,
     Box,
     Legibility,
@@ -34,16 +34,16 @@ from staff_console.legibility import (
     legible_box,
     text_size,
 )
-from staff_console.pad import Pad
-from staff_console.view import (
-    CallView,
+from staff_console.core.pad import Pad
+from staff_console.core.viewmodels import (
+    CallVM,
     CitizenScreen,
-    DocumentView,
+    DocumentVM,
     Handoff,
     MessageChoice,
     PaperStill,
     Quality,
-    QualityView,
+    QualityVM,
     SentText,
 )
 
@@ -56,14 +56,14 @@ GOOD_LOSS_PERCENT: Final = 2.0
 FAIR_LOSS_PERCENT: Final = 8.0
 
 
-def quality_of(rtt_ms: float | None, tracks: Sequence[p.TrackStats]) -> QualityView:
+def quality_of(rtt_ms: float | None, tracks: Sequence[p.TrackStats]) -> QualityVM:
     """A traffic light from the engine's stats: the worst of round trip and inbound loss."""
     inbound = [t for t in tracks if t.direction == "inbound"]
     losses = [t.packet_loss_percent for t in inbound if t.packet_loss_percent is not None]
     loss = max(losses) if losses else None
     fps = next((t.fps for t in inbound if t.kind == "video" and t.fps is not None), None)
     if rtt_ms is None and loss is None:
-        return QualityView(Quality.UNKNOWN, None, None, fps)
+        return QualityVM(Quality.UNKNOWN, None, None, fps)
     rtt = rtt_ms or 0.0
     lost = loss or 0.0
     if rtt <= GOOD_RTT_MS and lost <= GOOD_LOSS_PERCENT:
@@ -72,7 +72,7 @@ def quality_of(rtt_ms: float | None, tracks: Sequence[p.TrackStats]) -> QualityV
         level = Quality.FAIR
     else:
         level = Quality.POOR
-    return QualityView(level, rtt_ms, loss, fps)
+    return QualityVM(level, rtt_ms, loss, fps)
 
 
 @dataclass(slots=True)
@@ -98,7 +98,7 @@ class Consultation:
     overflowed_from: str = ""  # the name of the citizen's own desk, when another ward's answers
     phase: CallPhase = CallPhase.CONNECTING
     peer_online: bool = True
-    quality: QualityView = field(default_factory=QualityView)
+    quality: QualityVM = field(default_factory=QualityVM)
     muted: bool = False
     camera_on: bool = True
     citizen_speaking: bool = False
@@ -280,7 +280,7 @@ class Consultation:
 
     # --- The view -------------------------------------------------------------------------------
 
-    def view(self, now: float, camera_problem: str, facts: PageFacts | None = None) -> CallView:
+    def view(self, now: float, camera_problem: str, facts: PageFacts | None = None) -> CallVM:
         started = self.started
         document = None
         if self.document is not None:
@@ -289,12 +289,12 @@ class Consultation:
             if d.pointer is not None and d.pointer.visible:
                 marks.append(d.pointer)
             number, paper = self._paper_of(d)
-            document = DocumentView(
+            document = DocumentVM(
                 d.doc_id, d.path, Path(d.path).name, d.page, d.page_count, self.tool,
                 tuple(marks), d.delivered, self.citizen_screen(facts),
                 image=None if paper is None else paper.image, paper_number=number,
             )  # fmt: skip
-        return CallView(
+        return CallVM(
             session_id=started.session_id,
             kiosk_name=started.kiosk.name,
             kiosk_location=self.where or started.kiosk.location,

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from staff_console.view import PadView, Stroke
+from staff_console.core.viewmodels import PadVM, Stroke
 
 STROKES_KEPT: Final = 500  # both sides together: the oldest go first, so memory stays bounded
 
@@ -29,5 +29,5 @@ class Pad:
     def clear(self) -> None:
         self.strokes.clear()
 
-    def view(self) -> PadView:
-        return PadView(self.open, tuple(self.strokes.values()))
+    def view(self) -> PadVM:
+        return PadVM(self.open, tuple(self.strokes.values()))

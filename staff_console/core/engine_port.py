@@ -1,8 +1,8 @@
 """What the console needs from the call engine, and what it hears back.
 
 The controller is written against `EnginePort`, a small explicit interface, so it is tested by
-feeding it hub messages and these events, with no network and no Qt. `BridgedEngine`
-(staff_console.bridged_engine) satisfies it with the real engine on its network thread.
+feeding it hub messages and these events, with no network and no Qt. `EngineAdapter`
+(staff_console.engine_adapter) satisfies it with the real engine on its network thread.
 
 Every method returns at once: the work happens on the engine's thread, and whatever comes of
 it arrives later as a `ConsoleEvent` (or a `p.Error` from the hub).
@@ -120,7 +120,7 @@ class HubDisconnected:
 
 
 @dataclass(frozen=True, slots=True)
-class HubFailed:
+class HubRefused:
     """A fatal refusal: a wrong password, an expired session, a disabled account, replaced."""
 
     code: p.ErrorCode
@@ -254,7 +254,7 @@ class CommandFailed:
 ConsoleEvent = (
     HubConnected
     | HubDisconnected
-    | HubFailed
+    | HubRefused
     | CallPhaseChanged
     | CallQuality
     | PhraseHeard

@@ -2,7 +2,7 @@
 
 `EngineReactions` is the half of `KioskController` that reacts to `KioskEvent`s (the hub's
 messages, the link, devices, the call's media, pages and marks, staff text); the other half
-(kiosk/controller.py) takes the citizen's intents and the passing of time. The rules for what
+(kiosk/core/controller.py) takes the citizen's intents and the passing of time. The rules for what
 each message means in each state are in docs/kiosk.md, "The state machine".
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from kiosk import engine as e
-from kiosk.model import (
+from kiosk.core import engine_port as e
+from kiosk.core.model import (
     STAFF_TEXTS_KEPT,
     Closure,
     Detail,
@@ -26,11 +26,11 @@ from kiosk.model import (
     Stroke,
     Unavailable,
 )
+from kiosk.core.state import IN_SESSION, KioskState, Trigger
 from kiosk.settings import KioskSettings
-from kiosk.state import IN_SESSION, KioskState, Trigger
 from signaling import protocol as p
 
-logger = logging.getLogger("kiosk.controller")
+logger = logging.getLogger("kiosk.core.controller")
 
 S = KioskState
 
@@ -40,7 +40,7 @@ class EngineReactions:
 
     model: KioskModel
     settings: KioskSettings
-    _engine: e.KioskEngine
+    _engine: e.EnginePort
     _clock: Callable[[], float]
     _hub_down_since: float | None
     _retry_at: float | None

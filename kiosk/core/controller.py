@@ -5,7 +5,7 @@ the engine's events (`handle`), touches (`touched`) and the passing of time (`ti
 about once a second). The time comes from the injected clocks, so tests run without sleeping.
 After every input the controller calls `on_change`, and the window renders `view()`.
 
-The states and their legal transitions are in `kiosk.state`; the privacy reset is `_reset`.
+The states and their legal transitions are in `kiosk.core.state`; the privacy reset is `_reset`.
 Logs carry states and triggers, never anything a citizen chose, said or was shown.
 """
 
@@ -17,10 +17,8 @@ from collections.abc import Callable, Sequence
 from typing import Concatenate, ParamSpec, TypeVar
 
 from call.control_messages import QuickPhrase
-from kiosk import engine as e
-from kiosk.i18n import Language
-from kiosk.lockdown import PinGate
-from kiosk.model import (
+from kiosk.core import engine_port as e
+from kiosk.core.model import (
     VOLUME_STEPS,
     AdminEntry,
     Citizen,
@@ -30,10 +28,9 @@ from kiosk.model import (
     Stroke,
     Unavailable,
 )
-from kiosk.presenter import present
-from kiosk.reactions import EngineReactions
-from kiosk.settings import KioskSettings
-from kiosk.state import (
+from kiosk.core.presenter import present
+from kiosk.core.reactions import EngineReactions
+from kiosk.core.state import (
     ACTIVITY,
     IDLE_TIMEOUT,
     STILL_THERE_CHECK,
@@ -42,7 +39,10 @@ from kiosk.state import (
     Overlay,
     Trigger,
 )
-from kiosk.viewmodels import View
+from kiosk.core.viewmodels import KioskVM
+from kiosk.i18n import Language
+from kiosk.lockdown import PinGate
+from kiosk.settings import KioskSettings
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ class KioskController(EngineReactions):
 
     def __init__(
         self,
-        engine: e.KioskEngine,
+        engine: e.EnginePort,
         settings: KioskSettings,
         *,
         clock: Callable[[], float] = time.monotonic,
@@ -106,7 +106,7 @@ class KioskController(EngineReactions):
     def citizen(self) -> Citizen:
         return self.model.citizen
 
-    def view(self) -> View:
+    def view(self) -> KioskVM:
         return present(self.model, now=self._clock(), wall=self._wall_clock())
 
     # --- The engine ---------------------------------------------------------------------------

@@ -52,7 +52,7 @@ from call.session import PadChanged as EnginePadChanged
 from call.sharing import DocumentEvent, LocalContentEnded, PaperReceived, PaperSent
 from call.sharing import RemoteContentChanged as EngineContentChanged
 from signaling import protocol as p
-from staff_console.engine_port import (
+from staff_console.core.engine_port import (
     CallPhase,
     CallPhaseChanged,
     CallQuality,
@@ -64,7 +64,7 @@ from staff_console.engine_port import (
     HighlightMark,
     HubConnected,
     HubDisconnected,
-    HubFailed,
+    HubRefused,
     InkChanged,
     InkCleared,
     PadChanged,
@@ -95,7 +95,7 @@ STAFF_INK = "#005AFF"  # CUD blue (0, 90, 255): staff's ink on the kiosk's writi
 _Bridge = EngineBridge[Engine, _Event]
 
 
-class BridgedEngine(QObject):
+class EngineAdapter(QObject):
     """`EnginePort` and `FrameSource` on the real engine; one engine per login."""
 
     events_ready = pyqtSignal()
@@ -150,7 +150,7 @@ class BridgedEngine(QObject):
             bridge.start()
         except (ValueError, OSError, TimeoutError) as error:  # a bad URL, no network thread
             logger.warning("= cannot start the engine for %s: %s", server, error)
-            self._outbox.put(HubFailed(p.ErrorCode.BAD_MESSAGE, str(error)))
+            self._outbox.put(HubRefused(p.ErrorCode.BAD_MESSAGE, str(error)))
             return
         self._bridge = bridge
 
@@ -306,7 +306,7 @@ class BridgedEngine(QObject):
             case LinkChanged(event=LinkDisconnected(reason=reason)):
                 return HubDisconnected(reason)
             case LinkChanged(event=LinkFailed(code=code, message=message)):
-                return HubFailed(code, message)
+                return HubRefused(code, message)
             case LinkChanged():
                 return None
             case HubMessage(message=message):

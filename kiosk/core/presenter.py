@@ -10,13 +10,11 @@ import math
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from kiosk.call_view import in_call_view
 from kiosk.city_text import CityText, said
-from kiosk.i18n import NATIVE_NAMES, Language, Translator
-from kiosk.model import KioskModel, Unavailable
-from kiosk.state import IN_SESSION, STILL_THERE_CHECK, KioskState, Overlay
-from kiosk.theme import HIGH_CONTRAST, STANDARD, Kind, Theme
-from kiosk.viewmodels import (
+from kiosk.core.call_presenter import in_call_view
+from kiosk.core.model import KioskModel, Unavailable
+from kiosk.core.state import IN_SESSION, STILL_THERE_CHECK, KioskState, Overlay
+from kiosk.core.viewmodels import (
     Action,
     AdminPinVM,
     AttractVM,
@@ -25,6 +23,7 @@ from kiosk.viewmodels import (
     ConfirmVM,
     Face,
     Icon,
+    KioskVM,
     LanguageOption,
     LanguageStart,
     LanguageVM,
@@ -39,9 +38,10 @@ from kiosk.viewmodels import (
     TopicOption,
     TopicVM,
     TransferringVM,
-    View,
     WaitingVM,
 )
+from kiosk.i18n import NATIVE_NAMES, Language, Translator
+from kiosk.theme import HIGH_CONTRAST, STANDARD, Kind, Theme
 from signaling import protocol as p
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -57,7 +57,7 @@ _CATEGORY_ICONS = {icon.value: icon for icon in Icon}
 _FACES = (Icon.FACE_1, Icon.FACE_2, Icon.FACE_3, Icon.FACE_4, Icon.FACE_5)
 
 
-def present(model: KioskModel, *, now: float, wall: float) -> View:
+def present(model: KioskModel, *, now: float, wall: float) -> KioskVM:
     """The view for this moment; `now` is monotonic, `wall` epoch seconds."""
     citizen = model.citizen
     tr = Translator(citizen.language)
@@ -70,7 +70,9 @@ def present(model: KioskModel, *, now: float, wall: float) -> View:
     )
     screen = _screen(page, model, tr, city, now, datetime.fromtimestamp(wall, TOKYO))
     chrome = _chrome(page, model, tr, city)
-    return View(page=page, screen=screen, chrome=chrome, theme=theme, generation=model.generation)
+    return KioskVM(
+        page=page, screen=screen, chrome=chrome, theme=theme, generation=model.generation
+    )
 
 
 def _screen(

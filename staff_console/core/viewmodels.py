@@ -12,9 +12,9 @@ from typing import Any
 
 from language.plain_japanese import Advice
 from signaling import protocol as p
-from staff_console.engine_port import CallPhase, MarkTool, PageMark, Rgb
-from staff_console.legibility import Box, TextSize
-from staff_console.transfer_targets import TransferTarget
+from staff_console.core.engine_port import CallPhase, MarkTool, PageMark, Rgb
+from staff_console.core.legibility import Box, TextSize
+from staff_console.core.transfer_targets import TransferTarget
 
 
 class Stage(StrEnum):
@@ -99,7 +99,7 @@ class Choice:
 
 
 @dataclass(frozen=True, slots=True)
-class QualityView:
+class QualityVM:
     level: Quality = Quality.UNKNOWN
     rtt_ms: float | None = None
     loss_percent: float | None = None
@@ -120,7 +120,7 @@ class CitizenScreen:
 
 
 @dataclass(frozen=True, slots=True)
-class DocumentView:
+class DocumentVM:
     doc_id: str
     path: str
     name: str
@@ -145,7 +145,7 @@ class Stroke:
 
 
 @dataclass(frozen=True, slots=True)
-class PadView:
+class PadVM:
     """The kiosk's writing pad (筆談): open there or not, both sides' strokes in order."""
 
     open: bool = False
@@ -168,7 +168,7 @@ class SentText:
 
 
 @dataclass(frozen=True, slots=True)
-class CallView:
+class CallVM:
     session_id: str
     kiosk_name: str
     kiosk_location: str
@@ -177,7 +177,7 @@ class CallView:
     handoffs: tuple[Handoff, ...]
     phase: CallPhase
     peer_online: bool  # the kiosk's signaling link
-    quality: QualityView
+    quality: QualityVM
     muted: bool
     camera_on: bool
     camera_problem: str  # "" when the camera works; else why the call is audio-only
@@ -191,8 +191,8 @@ class CallView:
     advice: tuple[Advice, ...] = ()
     remote_content: str | None = None  # "document_camera" while the kiosk shows one
     sharing_screen: bool = False
-    document: DocumentView | None = None
-    pad: PadView = field(default_factory=PadView)
+    document: DocumentVM | None = None
+    pad: PadVM = field(default_factory=PadVM)
     # Another ward's citizen: the name of their own desk, which was busy or unstaffed.
     overflowed_from: str = ""
     # Stills of the citizen's paper, oldest first: (paper id, RGB pixels as the kiosk sent them).
@@ -206,7 +206,7 @@ class PaperStill:
 
 
 @dataclass(frozen=True, slots=True)
-class WrapUpView:
+class WrapUpVM:
     session_id: str
     kiosk_name: str
     category: str
@@ -218,7 +218,7 @@ class WrapUpView:
 
 
 @dataclass(frozen=True, slots=True)
-class LoginView:
+class LoginVM:
     server: str
     username: str
     busy: bool
@@ -226,9 +226,9 @@ class LoginView:
 
 
 @dataclass(frozen=True, slots=True)
-class ConsoleView:
+class ConsoleVM:
     stage: Stage
-    login: LoginView
+    login: LoginVM
     display_name: str
     presence: p.Presence | None
     hub_online: bool
@@ -237,6 +237,6 @@ class ConsoleView:
     day: DaySummary
     transfer_targets: tuple[TransferTarget, ...]  # most likely first, never the call's own
     forms: tuple[str, ...]  # paths of the standard forms, recently used first
-    call: CallView | None
-    wrap_up: WrapUpView | None
+    call: CallVM | None
+    wrap_up: WrapUpVM | None
     notice: Notice | None
