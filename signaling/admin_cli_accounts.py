@@ -6,7 +6,8 @@ end their sessions, so their console asks them to sign in again (a running hub's
 connection keeps its old rights until then: the admin page closes it at once instead). The
 outcome commands edit the codes staff choose at a wrap-up; a city with none gets the defaults
 first (signaling/outcome_codes.py), as the hub does at its start. Everything is audited with the
-actor "cli"; a running hub sends new outcome codes to consoles at its next start.
+actor "cli"; a running hub sends new outcome codes to consoles at its next housekeeping (a
+minute by default).
 """
 
 from __future__ import annotations

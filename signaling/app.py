@@ -161,7 +161,8 @@ def schedule_full_collections() -> None:
 
 
 async def _housekeeping(hub: Hub, store: Store, settings: Settings) -> None:
-    """Expire sessions, drop clients an admin disabled, and purge history past retention."""
+    """Expire sessions, drop clients an admin disabled, purge history past retention, and
+    serve directory edits made outside this hub (`madoguchi-admin`)."""
     retention = settings.history_retention_days * 86400
     last_full_collection = time.monotonic()
     while True:
@@ -175,6 +176,7 @@ async def _housekeeping(hub: Hub, store: Store, settings: Settings) -> None:
             await store.purge_consultations(before=now - retention, actor="hub", now=now)
             disabled = {k.id for k in await store.list_kiosks() if k.disabled}
             disabled |= {a.id for a in await store.list_accounts() if a.disabled}
+            await hub.pick_up_directory()
         except StoreError as exc:
             logger.error("housekeeping skipped: %s", exc)
             continue

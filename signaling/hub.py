@@ -103,6 +103,8 @@ class Hub:
         self._going_away = False  # close_clients has begun the shutdown
         self._state_pending: asyncio.Event | None = None  # set once the pending write is done
         self._state_retry: asyncio.TimerHandle | None = None
+        # One directory change at a time, from storing it to sending it (admin page, pick-up).
+        self.directory_turn = asyncio.Lock()
 
     # Life cycle.
 
@@ -262,10 +264,25 @@ class Hub:
         self._enqueue(connection, p.encode(error))
 
     def update_directory(self, directory: Directory) -> None:
-        """An admin edited the directory: every connected kiosk and console gets it now."""
+        """An admin edited the directory: every connected kiosk and console gets it now.
+
+        Call it holding `directory_turn`, with the directory just stored, so that kiosks get
+        the directories in the order they were stored.
+        """
         logger.info("= directory updated: %d departments", len(directory.departments))
         self.switchboard.update_directory(directory, self._clock())
         self._pump()
+
+    async def pick_up_directory(self) -> bool:
+        """Serve the stored directory if it changed behind this hub's back: `madoguchi-admin`
+        edits the database only, as does another hub on the same PostgreSQL. True if it had."""
+        async with self.directory_turn:
+            stored = await self._store.load_directory()
+            if stored == self.switchboard.directory:
+                return False
+            logger.info("= the stored directory changed outside this hub; serving it")
+            self.update_directory(stored)
+            return True
 
     def connected(self) -> list[Connection]:
         return list(self._connections.values())

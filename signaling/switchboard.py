@@ -378,6 +378,10 @@ class Switchboard:
         out.state_changed |= any(isinstance(e, events.CONSULTATION) for e in out.events)
         return out
 
+    @property
+    def directory(self) -> Directory:
+        return self._directory
+
     def update_directory(self, directory: Directory, now: float) -> None:
         """Replace the city's departments and categories (an admin edited them)."""
         self._directory = directory

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -32,7 +31,6 @@ class AdminContext:
     authenticator: Authenticator
     live: LiveState
     guard: Guard
-    directory_turn: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def names(self) -> Names:
         directory = await self.store.load_directory()

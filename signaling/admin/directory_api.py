@@ -95,7 +95,7 @@ async def run_edit(
         if not access.manages_city and site_id is not None:
             edit = ward_site_edit(edit, access.scope, site_id)
         # One edit at a time from storing to sending, so kiosks get the directories in order.
-        async with admin.directory_turn:
+        async with admin.hub.directory_turn:
             directory = await admin.store.edit_directory(
                 edit, actor=user.account.id, now=time.time(), ip=request.remote or "unknown"
             )
