@@ -85,7 +85,7 @@ class KioskApp(QObject):
             lock_down(self.window)
 
     def _on_controller_change(self) -> None:
-        self.window.render(self.controller.view())
+        self.window.draw(self.controller.view())
 
     def _on_engine_events_ready(self) -> None:
         assert isinstance(self.engine, EngineAdapter)

@@ -1,6 +1,6 @@
 """The kiosk window: the frame (top and bottom bars) around a stack of screens, one per page.
 
-`render(view)` shows the view's page and fills in its screen and the bars. The screens are
+`draw(view)` shows the view's page and fills in its screen and the bars. The screens are
 built afresh whenever the theme changes (large text, high contrast, a language with other
 fonts) and after every privacy reset, so no widget ever holds anything of an earlier citizen.
 The window also owns the two things every press gets: a beep (`Beeper`) and the note to the
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from PyQt6.QtCore import QEvent, QObject, QTimer
 from PyQt6.QtGui import QPainter, QPaintEvent
@@ -20,11 +20,11 @@ from PyQt6.QtWidgets import QApplication, QLayout, QStackedWidget, QVBoxLayout, 
 from call.control_messages import QuickPhrase
 from kiosk.beep import Beeper
 from kiosk.core.engine_port import Box, MediaFeeds
-from kiosk.core.viewmodels import KioskVM, Page
+from kiosk.core.viewmodels import KioskVM, Page, ScreenVM
 from kiosk.i18n import Language
 from kiosk.screens.admin_pin import AdminPinScreen
 from kiosk.screens.attract import AttractScreen
-from kiosk.screens.base import Screen
+from kiosk.screens.base import VM, Screen
 from kiosk.screens.closed import ClosedScreen
 from kiosk.screens.in_call import InCallScreen
 from kiosk.screens.language import LanguageScreen
@@ -44,7 +44,7 @@ MEDIA_INTERVAL_MS = 33  # about 30 frames a second
 LIVE_PAGES = frozenset({Page.IN_CALL, Page.READY})
 
 # One table maps each page to its screen (docs/kiosk.md, "How it is built").
-SCREENS: dict[Page, Callable[[Theme], Screen]] = {
+SCREENS: dict[Page, Callable[[Theme], Screen[Any]]] = {
     Page.UNAVAILABLE: UnavailableScreen,
     Page.ATTRACT: AttractScreen,
     Page.LANGUAGE: LanguageScreen,
@@ -60,6 +60,15 @@ SCREENS: dict[Page, Callable[[Theme], Screen]] = {
     Page.CONFIRM_END: ConfirmEndScreen,
     Page.ADMIN_PIN: AdminPinScreen,
 }
+
+
+def draw_screen(screen: Screen[VM], vm: ScreenVM) -> None:
+    """The one check that a page's screen gets its own kind of view-model (a bug otherwise)."""
+    if not isinstance(vm, screen.vm_type):
+        raise TypeError(
+            f"{type(screen).__name__} draws {screen.vm_type.__name__}, not {type(vm).__name__}"
+        )
+    screen.draw(vm)
 
 
 class KioskIntents(Protocol):
@@ -102,7 +111,7 @@ class KioskWindow(QWidget):
         self._beeper = beeper
         self._built: tuple[Theme, int] | None = None
         self._frame: QWidget | None = None
-        self.screens: dict[Page, Screen] = {}
+        self.screens: dict[Page, Screen[Any]] = {}
         self.page: Page | None = None
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
@@ -115,9 +124,9 @@ class KioskWindow(QWidget):
         if app is not None:
             app.installEventFilter(self)
 
-    # --- Rendering ----------------------------------------------------------------------------
+    # --- Drawing ------------------------------------------------------------------------------
 
-    def render(self, view: KioskVM) -> None:  # type: ignore[override]  # a vm in
+    def draw(self, view: KioskVM) -> None:
         if self._built != (view.theme, view.generation):
             self._build(view.theme)
             self._built = (view.theme, view.generation)
@@ -125,11 +134,11 @@ class KioskWindow(QWidget):
         framed = view.page is not Page.IN_CALL
         self.top.setVisible(framed)
         self.bottom.setVisible(framed)
-        self.top.render(view.chrome)
-        self.bottom.render(view.chrome)
-        self.call.top.render(view.chrome)
+        self.top.draw(view.chrome)
+        self.bottom.draw(view.chrome)
+        self.call.top.draw(view.chrome)
         screen = self.screens[view.page]
-        screen.render(view.screen)
+        draw_screen(screen, view.screen)
         self.stack.setCurrentWidget(screen)
         self.page = view.page
         if view.page in LIVE_PAGES:

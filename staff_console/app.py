@@ -187,8 +187,8 @@ class ConsoleApp(QObject):
         if self._stage is Stage.CONNECTING and vm.stage is not Stage.LOGIN:
             self.remembered.remember_login(vm.login.server, vm.login.username)
         self._stage = vm.stage
-        self.window.render(vm)
-        self.login.render(vm.login)
+        self.window.draw(vm)
+        self.login.draw(vm.login)
         wants_login = vm.stage in (Stage.LOGIN, Stage.CONNECTING)
         if wants_login and not self.login.isVisible() and self.window.isVisible():
             self.login.open()

@@ -147,19 +147,19 @@ class ConsoleWindow(QMainWindow):
         ]
         return table
 
-    def render(self, vm: ConsoleVM) -> None:  # type: ignore[override]  # our screens take a vm
+    def draw(self, vm: ConsoleVM) -> None:
         self._vm = vm
         # Return accepts from the queue only: in a call it opens the form or sends the text.
         self._bound["Return"].setEnabled(vm.stage is Stage.READY)
-        self.top.render(vm)
+        self.top.draw(vm)
         self.stack.setCurrentWidget(self.pages[vm.stage])
         if vm.stage in (Stage.LOGIN, Stage.CONNECTING, Stage.READY):
-            self.queue.render(vm)
+            self.queue.draw(vm)
         elif vm.stage is Stage.CALL:
-            self.call.render(vm)
+            self.call.draw(vm)
             self._render_page(vm)
         else:
-            self.wrap_up.render(vm)
+            self.wrap_up.draw(vm)
         in_call = vm.stage is Stage.CALL and self._frames is not None
         if in_call and not self._video_timer.isActive():
             self._video_timer.start()

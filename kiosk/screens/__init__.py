@@ -1,1 +1,1 @@
-"""One small widget per screen: `render(vm)` in, intents out as signals, no business logic."""
+"""One small widget per screen: `draw(vm)` in, intents out as signals, no business logic."""

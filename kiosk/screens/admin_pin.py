@@ -5,7 +5,7 @@ from __future__ import annotations
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import QGridLayout
 
-from kiosk.core.viewmodels import AdminPinVM, Icon, ScreenVM
+from kiosk.core.viewmodels import AdminPinVM, Icon
 from kiosk.screens.base import Screen
 from kiosk.theme import Kind, Theme
 from kiosk.widgets.text import KText, Role
@@ -14,7 +14,7 @@ from kiosk.widgets.touch_button import TouchButton
 CENTRE = Qt.AlignmentFlag.AlignCenter
 
 
-class AdminPinScreen(Screen):
+class AdminPinScreen(Screen[AdminPinVM]):
     digit = pyqtSignal(str)
     cleared = pyqtSignal()
 
@@ -41,8 +41,7 @@ class AdminPinScreen(Screen):
         self.column.setAlignment(grid, Qt.AlignmentFlag.AlignHCenter)
         self.column.addStretch(1)
 
-    def render(self, vm: ScreenVM) -> None:  # type: ignore[override]  # a vm in
-        assert isinstance(vm, AdminPinVM)
+    def draw(self, vm: AdminPinVM) -> None:
         self.title.set_text(vm.title)
         self.dots.set_text("●" * vm.entered or " ")
         self.message.set_text(vm.message)

@@ -12,7 +12,7 @@ from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtGui import QMouseEvent
 from PyQt6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout
 
-from kiosk.core.viewmodels import AttractVM, Icon, ScreenVM
+from kiosk.core.viewmodels import AttractVM, Icon
 from kiosk.i18n import Language
 from kiosk.screens.base import Screen
 from kiosk.theme import Kind, Theme
@@ -24,7 +24,7 @@ CENTRE = Qt.AlignmentFlag.AlignCenter
 COLUMNS = 3
 
 
-class AttractScreen(Screen):
+class AttractScreen(Screen[AttractVM]):
     started = pyqtSignal()
     language_chosen = pyqtSignal(object)  # Language
 
@@ -63,8 +63,7 @@ class AttractScreen(Screen):
             self.starts[language] = button
         self.column.addLayout(grid)
 
-    def render(self, vm: ScreenVM) -> None:  # type: ignore[override]  # a vm in
-        assert isinstance(vm, AttractVM)
+    def draw(self, vm: AttractVM) -> None:
         self.clock.set_text(vm.clock)
         self.date.set_text(vm.date)
         self.heading.set_text(vm.heading)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.core.viewmodels import ClosedVM, Icon, ScreenVM
+from kiosk.core.viewmodels import ClosedVM, Icon
 from kiosk.screens.base import Screen
 from kiosk.theme import Theme
 from kiosk.widgets.bullet import Bullet
@@ -10,7 +10,7 @@ from kiosk.widgets.panel import Panel
 from kiosk.widgets.text import KText, Role
 
 
-class ClosedScreen(Screen):
+class ClosedScreen(Screen[ClosedVM]):
     def __init__(self, theme: Theme) -> None:
         super().__init__(theme)
         self.title = self.title_text()
@@ -21,7 +21,6 @@ class ClosedScreen(Screen):
         self.column.addWidget(self.panel)
         self.column.addStretch(1)
 
-    def render(self, vm: ScreenVM) -> None:  # type: ignore[override]  # a vm in
-        assert isinstance(vm, ClosedVM)
+    def draw(self, vm: ClosedVM) -> None:
         self.title.set_text(vm.title)
         self.text.set_text("\n".join(vm.lines))

@@ -19,7 +19,7 @@ from PyQt6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from call.control_messages import QuickPhrase
 from kiosk.core.engine_port import KIOSK_PHRASES, MediaFeeds
-from kiosk.core.viewmodels import Icon, InCallVM, MainArea, ScreenVM
+from kiosk.core.viewmodels import Icon, InCallVM, MainArea
 from kiosk.screens.base import Screen
 from kiosk.theme import Kind, Theme
 from kiosk.widgets.chrome import TOP_HEIGHT, TopBar
@@ -44,7 +44,7 @@ PHRASE_PLACES = {
 }
 
 
-class InCallScreen(Screen):
+class InCallScreen(Screen[InCallVM]):
     mute_toggled = pyqtSignal()
     volume_requested = pyqtSignal(int)  # -1 or +1
     phrase_chosen = pyqtSignal(object)  # QuickPhrase
@@ -135,10 +135,9 @@ class InCallScreen(Screen):
     def _button(self, theme: Theme, icon: Icon | None, kind: Kind = Kind.NEUTRAL) -> TouchButton:
         return TouchButton(theme, kind, icon, label_px=LABEL_PX, icon_px=32, compact=True)
 
-    def render(self, vm: ScreenVM) -> None:  # type: ignore[override]  # a vm in
-        assert isinstance(vm, InCallVM)
-        self.tools.render(vm)
-        self.stage.render(vm)
+    def draw(self, vm: InCallVM) -> None:
+        self.tools.draw(vm)
+        self.stage.draw(vm)
         main_taken = vm.main is not MainArea.VIDEO
         # The small video shows the staff member while the main area shows something else.
         self.video.set_name(vm.staff_label if main_taken else vm.muted_text or vm.you_label)

@@ -7,7 +7,7 @@ from dataclasses import replace
 from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import QGridLayout
 
-from kiosk.core.viewmodels import Icon, LanguageVM, ScreenVM
+from kiosk.core.viewmodels import Icon, LanguageVM
 from kiosk.i18n import Language
 from kiosk.screens.base import Screen
 from kiosk.theme import Kind, Theme
@@ -17,7 +17,7 @@ from kiosk.widgets.touch_button import TouchButton
 COLUMNS = 2
 
 
-class LanguageScreen(Screen):
+class LanguageScreen(Screen[LanguageVM]):
     chosen = pyqtSignal(object)  # Language
 
     def __init__(self, theme: Theme) -> None:
@@ -37,8 +37,7 @@ class LanguageScreen(Screen):
         self.column.addLayout(grid)
         self.column.addStretch(1)
 
-    def render(self, vm: ScreenVM) -> None:  # type: ignore[override]  # a vm in
-        assert isinstance(vm, LanguageVM)
+    def draw(self, vm: LanguageVM) -> None:
         self.title.set_text(vm.title)
         for option in vm.options:
             self.buttons[option.language].set_content(

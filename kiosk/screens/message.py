@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PyQt6.QtCore import QSize, Qt
 
-from kiosk.core.viewmodels import Icon, MessageVM, ScreenVM
+from kiosk.core.viewmodels import Icon, MessageVM
 from kiosk.screens.base import Screen
 from kiosk.theme import Theme
 from kiosk.widgets.bullet import Bullet
@@ -13,7 +13,7 @@ from kiosk.widgets.text import KText, Role
 CENTRE = Qt.AlignmentFlag.AlignCenter
 
 
-class MessageScreen(Screen):
+class MessageScreen(Screen[MessageVM]):
     def __init__(self, theme: Theme, icon: Icon) -> None:
         super().__init__(theme)
         self.column.addStretch(1)
@@ -25,8 +25,7 @@ class MessageScreen(Screen):
         self.column.addWidget(self.lines)
         self.column.addStretch(2)
 
-    def render(self, vm: ScreenVM) -> None:  # type: ignore[override]  # a vm in
-        assert isinstance(vm, MessageVM)
+    def draw(self, vm: MessageVM) -> None:
         self.icon.set_icon(vm.icon)
         self.title.set_text(vm.title)
         self.lines.set_text("\n".join(vm.lines))

@@ -10,7 +10,7 @@ from PyQt6.QtCore import QRectF, QSize, Qt
 from PyQt6.QtGui import QPainter, QPaintEvent, QPen
 from PyQt6.QtWidgets import QWidget
 
-from kiosk.core.viewmodels import ConfirmVM, ScreenVM, TimeoutWarningVM
+from kiosk.core.viewmodels import ConfirmVM, TimeoutWarningVM
 from kiosk.screens.base import Screen
 from kiosk.theme import Theme
 from kiosk.widgets.text import KText, Role, qcolor
@@ -46,7 +46,7 @@ class CountdownRing(QWidget):
         painter.drawArc(box, 90 * 16, round(360 * 16 * self.left / self.total))
 
 
-class TimeoutWarningScreen(Screen):
+class TimeoutWarningScreen(Screen[TimeoutWarningVM]):
     def __init__(self, theme: Theme) -> None:
         super().__init__(theme)
         self.column.addStretch(1)
@@ -58,21 +58,19 @@ class TimeoutWarningScreen(Screen):
         self.column.addStretch(1)
         self._total = 0
 
-    def render(self, vm: ScreenVM) -> None:  # type: ignore[override]  # a vm in
-        assert isinstance(vm, TimeoutWarningVM)
+    def draw(self, vm: TimeoutWarningVM) -> None:
         self._total = max(self._total, vm.seconds_total, vm.seconds_left)
         self.title.set_text(vm.title)
         self.ring.set_seconds(vm.seconds_left, self._total)
         self.countdown.set_text(vm.countdown)
 
 
-class ConfirmEndScreen(Screen):
+class ConfirmEndScreen(Screen[ConfirmVM]):
     def __init__(self, theme: Theme) -> None:
         super().__init__(theme)
         self.column.addStretch(1)
         self.title = self.title_text(centred=True)
         self.column.addStretch(1)
 
-    def render(self, vm: ScreenVM) -> None:  # type: ignore[override]  # a vm in
-        assert isinstance(vm, ConfirmVM)
+    def draw(self, vm: ConfirmVM) -> None:
         self.title.set_text(vm.title)

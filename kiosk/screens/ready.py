@@ -12,7 +12,7 @@ from PyQt6.QtGui import QResizeEvent
 from PyQt6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.core.engine_port import MediaFeeds
-from kiosk.core.viewmodels import Icon, ReadyVM, ScreenVM
+from kiosk.core.viewmodels import Icon, ReadyVM
 from kiosk.screens.base import Screen
 from kiosk.theme import Theme
 from kiosk.widgets.bullet import Bullet
@@ -64,7 +64,7 @@ class SelfView(QWidget):
         self.video.setGeometry(QRect((self.width() - width) // 2, 0, width, width * 3 // 4))
 
 
-class ReadyScreen(Screen):
+class ReadyScreen(Screen[ReadyVM]):
     def __init__(self, theme: Theme) -> None:
         super().__init__(theme)
         self.title = self.title_text()
@@ -96,8 +96,7 @@ class ReadyScreen(Screen):
         self.column.addLayout(row, 1)
         self._camera_ok = True
 
-    def render(self, vm: ScreenVM) -> None:  # type: ignore[override]  # a vm in
-        assert isinstance(vm, ReadyVM)
+    def draw(self, vm: ReadyVM) -> None:
         self.title.set_text(vm.title)
         self.camera.set_status(vm.camera_ok, vm.camera_text)
         self.microphone.set_status(vm.microphone_ok, vm.microphone_text)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import QHBoxLayout
 
-from kiosk.core.viewmodels import Icon, ScreenVM, SurveyVM
+from kiosk.core.viewmodels import Icon, SurveyVM
 from kiosk.screens.base import Screen
 from kiosk.theme import Kind, Theme
 from kiosk.widgets.text import KText, Role
 from kiosk.widgets.touch_button import TouchButton
 
 
-class SurveyScreen(Screen):
+class SurveyScreen(Screen[SurveyVM]):
     answered = pyqtSignal(int)  # 1 (bad) to 5 (good)
 
     def __init__(self, theme: Theme) -> None:
@@ -33,8 +33,7 @@ class SurveyScreen(Screen):
         self.column.addStretch(2)
         self._scores: list[int] = []
 
-    def render(self, vm: ScreenVM) -> None:  # type: ignore[override]  # a vm in
-        assert isinstance(vm, SurveyVM)
+    def draw(self, vm: SurveyVM) -> None:
         self.title.set_text(vm.title)
         self.hint.set_text(vm.hint)
         if self._scores != [face.score for face in vm.faces]:

@@ -14,7 +14,7 @@ from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtGui import QResizeEvent
 from PyQt6.QtWidgets import QGridLayout, QHBoxLayout, QSizePolicy, QWidget
 
-from kiosk.core.viewmodels import Icon, ScreenVM, TopicOption, TopicVM
+from kiosk.core.viewmodels import Icon, TopicOption, TopicVM
 from kiosk.screens.base import MARGIN, Screen
 from kiosk.theme import Kind, Theme
 from kiosk.widgets.text import KText, Role
@@ -23,7 +23,7 @@ from kiosk.widgets.touch_button import TouchButton
 COLUMNS = 2
 
 
-class TopicScreen(Screen):
+class TopicScreen(Screen[TopicVM]):
     """Tiles in pages (no scrolling, which would need a swipe): 6 a page, 4 in large text."""
 
     chosen = pyqtSignal(str)  # category id
@@ -67,8 +67,7 @@ class TopicScreen(Screen):
         button.setSizePolicy(policy)
         return button
 
-    def render(self, vm: ScreenVM) -> None:  # type: ignore[override]  # a vm in
-        assert isinstance(vm, TopicVM)
+    def draw(self, vm: TopicVM) -> None:
         if self._vm is not None and vm.topics != self._vm.topics:
             self.page = min(self.page, self._pages(vm) - 1)
         self._vm = vm
@@ -138,4 +137,4 @@ class TopicScreen(Screen):
     def _on_pager_clicked(self, page: int) -> None:
         if self._vm is not None:
             self.page = max(0, min(self._pages(self._vm) - 1, page))
-            self.render(self._vm)
+            self.draw(self._vm)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PyQt6.QtCore import Qt
 
-from kiosk.core.viewmodels import ScreenVM, TransferringVM
+from kiosk.core.viewmodels import TransferringVM
 from kiosk.screens.base import Screen
 from kiosk.theme import Theme
 from kiosk.widgets.calm_dots import CalmDots
@@ -14,7 +14,7 @@ from kiosk.widgets.text import KText, Role
 CENTRE = Qt.AlignmentFlag.AlignCenter
 
 
-class TransferringScreen(Screen):
+class TransferringScreen(Screen[TransferringVM]):
     def __init__(self, theme: Theme) -> None:
         super().__init__(theme)
         self.title = self.title_text(centred=True)
@@ -29,8 +29,7 @@ class TransferringScreen(Screen):
             self.column.addWidget(widget)
         self.column.addStretch(1)
 
-    def render(self, vm: ScreenVM) -> None:  # type: ignore[override]  # a vm in
-        assert isinstance(vm, TransferringVM)
+    def draw(self, vm: TransferringVM) -> None:
         self.title.set_text(vm.title)
         self.body.set_text(vm.body)
         self.position.set_text(vm.position)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PyQt6.QtCore import Qt
 
-from kiosk.core.viewmodels import ScreenVM, WaitingVM
+from kiosk.core.viewmodels import WaitingVM
 from kiosk.screens.base import Screen
 from kiosk.theme import Theme
 from kiosk.widgets.calm_dots import CalmDots
@@ -14,7 +14,7 @@ from kiosk.widgets.text import KText, Role
 CENTRE = Qt.AlignmentFlag.AlignCenter
 
 
-class WaitingScreen(Screen):
+class WaitingScreen(Screen[WaitingVM]):
     """The cancel button is the chrome's bottom-left one, large and red."""
 
     def __init__(self, theme: Theme) -> None:
@@ -33,8 +33,7 @@ class WaitingScreen(Screen):
             self.column.addWidget(widget)
         self.column.addStretch(1)
 
-    def render(self, vm: ScreenVM) -> None:  # type: ignore[override]  # a vm in
-        assert isinstance(vm, WaitingVM)
+    def draw(self, vm: WaitingVM) -> None:
         self.title.set_text(vm.title)
         self.position.set_text(vm.position)
         self.eta.set_text(vm.eta)

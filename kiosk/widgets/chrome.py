@@ -93,7 +93,7 @@ class TopBar(QWidget):
             button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
             row.addWidget(button)
 
-    def render(self, chrome: Chrome) -> None:  # type: ignore[override]  # a vm in
+    def draw(self, chrome: Chrome) -> None:
         if self._titled:
             self.title.set_text(chrome.title)
         for button, toggle in (
@@ -149,7 +149,7 @@ class BottomBar(QWidget):
         row.addWidget(self.notice, 1)
         row.addWidget(self.primary)
 
-    def render(self, chrome: Chrome) -> None:  # type: ignore[override]  # a vm in
+    def draw(self, chrome: Chrome) -> None:
         self._action(self.back, chrome.back)
         self._action(self.primary, chrome.primary)
         self.notice.set_text(chrome.notice)

@@ -61,7 +61,7 @@ class ContentTools(QWidget):
             row.addWidget(button)
         row.addStretch(1)
 
-    def render(self, vm: InCallVM) -> None:  # type: ignore[override]  # a vm in
+    def draw(self, vm: InCallVM) -> None:
         pad, camera = vm.pad, vm.document_camera
         # The pad's switch is as wide as its wider label, so the buttons after it never move.
         widest = 0

@@ -159,7 +159,7 @@ class PaperPanel(QWidget):
             child.setParent(self)
         self.send.clicked.connect(self.send_requested)
 
-    def render(self, vm: PaperVM) -> None:  # type: ignore[override]  # a vm in
+    def draw(self, vm: PaperVM) -> None:
         # Grey and still while a still is on its way: the status says what is happening.
         self.send.set_content(vm.send, kind=Kind.GO if vm.can_send else Kind.NEUTRAL)
         self.send.setEnabled(vm.can_send)

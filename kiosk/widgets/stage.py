@@ -85,12 +85,12 @@ class Stage(QWidget):
         self.status.hide()
         self.paper.hide()
 
-    def render(self, vm: InCallVM) -> None:  # type: ignore[override]  # a vm in
+    def draw(self, vm: InCallVM) -> None:
         self._vm = vm
         content = vm.content
         self.staff_video.set_name(vm.staff_label)
         self.staff_video.set_speaking(vm.staff_speaking)
-        self.pad.render(vm.pad)
+        self.pad.draw(vm.pad)
         if content is not None:
             self.document.show_content(
                 content.page_key, content.image, content.marks, content.detail
@@ -105,7 +105,7 @@ class Stage(QWidget):
         paper = self._paper()
         self.paper.setVisible(paper is not None)
         if paper is not None:
-            self.paper.render(paper)
+            self.paper.draw(paper)
             self.guide.set_text(paper.guide)
         self.document.set_overlay(None if paper is None else self.guide.paint)
         self._place()

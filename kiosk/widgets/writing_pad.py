@@ -46,7 +46,7 @@ class WritingPad(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802  # Qt override
         return QSize(1200, 900)
 
-    def render(self, vm: PadVM) -> None:  # type: ignore[override]  # a vm in
+    def draw(self, vm: PadVM) -> None:
         if vm.staff_texts != self._vm.staff_texts:
             text = "\n".join(vm.staff_texts)
             font = font_for(self._theme, Role.HEADING, bold=True)
@@ -56,7 +56,7 @@ class WritingPad(QWidget):
 
     @property
     def strokes(self) -> tuple[Stroke, ...]:
-        """The strokes on the pad as last rendered (the one under the finger aside)."""
+        """The strokes on the pad as last drawn (the one under the finger aside)."""
         return self._vm.strokes
 
     def surface_rect(self) -> QRectF:

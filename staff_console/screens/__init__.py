@@ -1,1 +1,1 @@
-"""The console's screens: `render(vm)` in, intents out as signals, no business logic."""
+"""The console's screens: `draw(vm)` in, intents out as signals, no business logic."""

@@ -60,7 +60,7 @@ class QuickTexts(QListWidget):
         self._shown: tuple[object, ...] = ()
         self.itemClicked.connect(self._on_item_clicked)
 
-    def render(self, call: CallVM) -> None:  # type: ignore[override]
+    def draw(self, call: CallVM) -> None:
         if call.messages == self._shown:
             return
         self._shown = call.messages
@@ -192,7 +192,7 @@ class CallPage(QWidget):
         self.end.clicked.connect(self.end_requested)
         self.paper.live.clicked.connect(self._on_paper_live_clicked)  # after the tab's own
 
-    def render(self, vm: ConsoleVM) -> None:  # type: ignore[override]  # our screens take a vm
+    def draw(self, vm: ConsoleVM) -> None:
         call = vm.call
         if call is None:
             return
@@ -220,10 +220,10 @@ class CallPage(QWidget):
         self._sharing = call.sharing_screen
         share = tr("call.stop_sharing" if call.sharing_screen else "call.share_screen")
         self.share.setText(share + " (Ctrl+Shift+S)")
-        self.quick_texts.render(call)
-        self.documents.render(call.document, vm.forms)
-        self.messages.render(call)
-        self.pad.render(call.pad)
+        self.quick_texts.draw(call)
+        self.documents.draw(call.document, vm.forms)
+        self.messages.draw(call)
+        self.pad.draw(call.pad)
         if call.pad.open and not self._pad_open:  # the citizen opened it: show what they write
             self.tabs.setCurrentWidget(self.pad)
         self._pad_open = call.pad.open
@@ -233,7 +233,7 @@ class CallPage(QWidget):
         self._camera_on = call.remote_content == "document_camera"
         document = call.document
         shown_back = None if document is None or document.image is None else document.doc_id
-        self.paper.render(call.papers, shown_back, self._camera_on)
+        self.paper.draw(call.papers, shown_back, self._camera_on)
         newest = call.papers[-1] if call.papers else None
         if newest is not None and newest.paper_id != self._paper_shown:
             self._paper_shown = newest.paper_id  # a new still comes up to read, once

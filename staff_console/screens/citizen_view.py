@@ -56,9 +56,7 @@ class CitizenView(QWidget):
         self.zoom.clicked.connect(self.legible_zoom_requested)
         self.larger.clicked.connect(self._on_larger_clicked)
 
-    def render(  # type: ignore[override]
-        self, state: CitizenScreen | None, marks: tuple[PageMark, ...] = ()
-    ) -> None:
+    def draw(self, state: CitizenScreen | None, marks: tuple[PageMark, ...] = ()) -> None:
         self.picture.screen_state = state
         self.picture.marks = marks
         self.picture.updateGeometry()

@@ -135,7 +135,7 @@ class DocumentPanel(QWidget):
         self.forms.itemActivated.connect(self._on_forms_item_activated)
         self.forms.itemClicked.connect(self._on_forms_item_activated)
 
-    def render(self, document: DocumentVM | None, forms: tuple[str, ...]) -> None:  # type: ignore[override]
+    def draw(self, document: DocumentVM | None, forms: tuple[str, ...]) -> None:
         self._document = document
         if forms != self._forms:
             self._forms = forms
@@ -166,7 +166,7 @@ class DocumentPanel(QWidget):
             self._show_page()
             self.canvas.set_marks((), MarkTool.POINTER)
             self.canvas.set_citizen_box(None)
-            self.citizen.render(None)
+            self.citizen.draw(None)
             return
         self._render_paper(document)
         name = document.name
@@ -188,7 +188,7 @@ class DocumentPanel(QWidget):
         self.canvas.set_citizen_box(
             None if citizen is None else citizen.box, self._tr("citizen.outline")
         )
-        self.citizen.render(citizen, document.marks)
+        self.citizen.draw(citizen, document.marks)
 
     def set_page_image(self, image: QImage | None) -> None:
         """The file's page as the main window rendered it (None for the citizen's paper)."""
@@ -198,7 +198,7 @@ class DocumentPanel(QWidget):
     def forget(self) -> None:
         """The call is over: nothing of its documents or papers stays, not even hidden."""
         self._file_page = None
-        self.render(None, self._forms)
+        self.draw(None, self._forms)
 
     def _render_paper(self, document: DocumentVM) -> None:
         if document.image is None:

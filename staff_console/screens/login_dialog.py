@@ -52,7 +52,7 @@ class LoginDialog(QDialog):
         self.submit.clicked.connect(self._on_submit_clicked)
         self.cancel.clicked.connect(self.cancel_requested)
 
-    def render(self, vm: LoginVM) -> None:  # type: ignore[override]  # our screens take a vm
+    def draw(self, vm: LoginVM) -> None:
         if not self.server.text():
             self.server.setText(vm.server)
         if not self.username.text():

@@ -78,7 +78,7 @@ class MessagePanel(QWidget):
         self.free_text.submitted.connect(self._on_send_clicked)
         self.free_text.textChanged.connect(self._on_free_text_changed)
 
-    def render(self, call: CallVM) -> None:  # type: ignore[override]
+    def draw(self, call: CallVM) -> None:
         shown = (call.language, call.messages, call.texts_sent, call.advice)
         if shown == self._shown:
             return

@@ -215,9 +215,7 @@ class PaperTab(QWidget):
     def still(self) -> PaperStill | None:
         return self._still
 
-    def render(  # type: ignore[override]  # our screens take their view
-        self, papers: Sequence[PaperStill], shown_back: str | None, camera_on: bool
-    ) -> None:
+    def draw(self, papers: Sequence[PaperStill], shown_back: str | None, camera_on: bool) -> None:
         """The call's stills to choose from, the one on the kiosk now, and whether 撮影 can work."""
         self._papers = tuple(papers)
         self._shown_back = shown_back
@@ -238,7 +236,7 @@ class PaperTab(QWidget):
     def forget(self) -> None:
         """The call is over: no still, thumbnail or frame of the paper stays, not even hidden."""
         self.close_window()
-        self.render((), None, False)
+        self.draw((), None, False)
         self.show_still(None)
         self.panel.view.show_frame(None)
 

@@ -73,7 +73,7 @@ class QueuePage(QWidget):
         self.accept.clicked.connect(self._on_accept_clicked)
         self.table.cellDoubleClicked.connect(self._on_table_double_clicked)
 
-    def render(self, vm: ConsoleVM) -> None:  # type: ignore[override]  # our screens take a vm
+    def draw(self, vm: ConsoleVM) -> None:
         selected = self.selected_session()
         self._ids = [item.session_id for item in vm.queue]
         self.table.setRowCount(len(vm.queue))
@@ -87,7 +87,7 @@ class QueuePage(QWidget):
         self.empty.setVisible(not vm.queue)
         self.take_next.setEnabled(bool(vm.queue))
         self.accept.setEnabled(bool(vm.queue))
-        self.day.render(vm)
+        self.day.draw(vm)
 
     def selected_session(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()  # type: ignore[union-attr]

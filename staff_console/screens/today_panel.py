@@ -28,7 +28,7 @@ class TodayPanel(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.list, 1)
 
-    def render(self, vm: ConsoleVM) -> None:  # type: ignore[override]  # our screens take a vm
+    def draw(self, vm: ConsoleVM) -> None:
         tr, day = self._tr, vm.day
         average = "—" if day.average_talk_seconds is None else tr.duration(day.average_talk_seconds)
         self.summary.setText(

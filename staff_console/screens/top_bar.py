@@ -73,7 +73,7 @@ class TopBar(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.notice_box)
 
-    def render(self, vm: ConsoleVM) -> None:  # type: ignore[override]  # our screens take a vm
+    def draw(self, vm: ConsoleVM) -> None:
         self.user.setText(vm.display_name)
         for presence, button in self.presence_buttons.items():
             chosen = presence is vm.presence

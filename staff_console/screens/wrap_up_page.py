@@ -55,7 +55,7 @@ class WrapUpPage(QWidget):
         layout.addWidget(self.day, 1)
         self.save.clicked.connect(self._on_save_clicked)
 
-    def render(self, vm: ConsoleVM) -> None:  # type: ignore[override]  # our screens take a vm
+    def draw(self, vm: ConsoleVM) -> None:
         wrap = vm.wrap_up
         if wrap is None:
             return
@@ -77,7 +77,7 @@ class WrapUpPage(QWidget):
         self.pending.setText(tr("wrap_up.pending", count=wrap.pending))
         self.save.setEnabled(not wrap.saving and self.outcome.count() > 0)
         self.save.setText(tr("wrap_up.saving" if wrap.saving else "wrap_up.save") + " (Ctrl+S)")
-        self.day.render(vm)
+        self.day.draw(vm)
 
     def submit(self) -> None:
         self._on_save_clicked()

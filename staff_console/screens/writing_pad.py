@@ -138,7 +138,7 @@ class PadPanel(QWidget):
         self.open_on_kiosk.clicked.connect(self.open_requested)
         self.clear.clicked.connect(self.clear_requested)
 
-    def render(self, pad: PadVM) -> None:  # type: ignore[override]  # a view in
+    def draw(self, pad: PadVM) -> None:
         self.state.setText(self._tr("pad.is_open" if pad.open else "pad.is_closed"))
         self.open_on_kiosk.setEnabled(not pad.open)
         self.surface.set_strokes(pad.strokes)

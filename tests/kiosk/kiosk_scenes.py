@@ -548,20 +548,20 @@ def scene_feeds() -> StillFeeds:
 
 
 def shown_window(qtbot: Any, controller: KioskController, feeds: Any = None) -> Any:
-    """The kiosk window at 1920 x 1080, rendering the controller's view on every change, shown
-    and laid out (rendered twice: wrapped text has its width only once laid out)."""
+    """The kiosk window at 1920 x 1080, drawing the controller's view on every change, shown
+    and laid out (drawn twice: wrapped text has its width only once laid out)."""
     from kiosk.beep import SilentBeeper
     from kiosk.window import KioskWindow
 
     window = KioskWindow(controller, feeds or scene_feeds(), SilentBeeper())
     qtbot.addWidget(window)
-    controller.on_change = lambda: window.render(controller.view())
+    controller.on_change = lambda: window.draw(controller.view())
     window.resize(1920, 1080)
-    window.render(controller.view())
+    window.draw(controller.view())
     window.show()
     qtbot.waitExposed(window)
-    window.render(controller.view())
-    qtbot.wait(1)  # and let the layouts settle, as the event loop does between renders
+    window.draw(controller.view())
+    qtbot.wait(1)  # and let the layouts settle, as the event loop does between draws
     return window
 
 

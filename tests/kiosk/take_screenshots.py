@@ -128,9 +128,9 @@ def take(
         controller.toggle_high_contrast()
     (SCENES | PAPER_SCENES)[scene](controller, clock)
     window = KioskWindow(controller, feeds_for(scene), SilentBeeper())
-    controller.on_change = lambda: window.render(controller.view())
+    controller.on_change = lambda: window.draw(controller.view())
     window.resize(1920, 1080)
-    window.render(controller.view())
+    window.draw(controller.view())
     window.show()
     # Long enough for a focus zoom's animation to end.
     deadline = time.monotonic() + 0.8

@@ -95,8 +95,8 @@ def test_the_hidden_corner_opens_the_pin_pad_only_after_a_long_press(
     controller, _, _ = connected_controller()
     window = KioskWindow(controller, scene_feeds(), beep.SilentBeeper())
     qtbot.addWidget(window)
-    controller.on_change = lambda: window.render(controller.view())
-    window.render(controller.view())
+    controller.on_change = lambda: window.draw(controller.view())
+    window.draw(controller.view())
     corner = window.top.corner
     qtbot.mouseClick(corner, LEFT)
     qtbot.wait(100)

@@ -166,7 +166,7 @@ def pad(qtbot: Any) -> WritingPad:
     widget = WritingPad(Theme(STANDARD, Language.JA))
     qtbot.addWidget(widget)
     widget.resize(1212, 824)  # a 1200 x 800 surface inside the margins
-    widget.render(PadVM(open=True, hint="ここに 指で 書いてください"))
+    widget.draw(PadVM(open=True, hint="ここに 指で 書いてください"))
     widget.show()
     return widget
 
@@ -186,7 +186,7 @@ def test_the_surface_is_three_by_two_below_staff_texts(pad: WritingPad) -> None:
     surface = pad.surface_rect()
     assert surface.width() == pytest.approx(1.5 * surface.height())
     assert (surface.width(), surface.height()) == (1188.0, 792.0)
-    pad.render(PadVM(open=True, staff_texts=("お名前を書いてください",)))
+    pad.draw(PadVM(open=True, staff_texts=("お名前を書いてください",)))
     below = pad.surface_rect()
     assert below.top() > surface.top() + 40  # a heading's height at least
     assert below.width() == pytest.approx(1.5 * below.height())
@@ -226,7 +226,7 @@ def test_the_next_stroke_has_a_new_id_and_points_outside_are_clamped(pad: Writin
 
 def test_a_closed_pad_takes_no_ink(pad: WritingPad) -> None:
     strokes = drawn(pad)
-    pad.render(PadVM(open=False))
+    pad.draw(PadVM(open=False))
     QTest.mousePress(pad, LEFT, Qt.KeyboardModifier.NoModifier, at(pad, 0.5, 0.5))
     QTest.mouseRelease(pad, LEFT, Qt.KeyboardModifier.NoModifier, at(pad, 0.5, 0.5))
     assert strokes == []
@@ -238,7 +238,7 @@ def color_near(pad: WritingPad, x: float, y: float) -> QColor:
 
 
 def test_citizen_ink_is_thick_black_and_staff_ink_cud_blue(pad: WritingPad) -> None:
-    pad.render(
+    pad.draw(
         PadVM(
             open=True,
             strokes=(
@@ -257,9 +257,9 @@ def test_citizen_ink_is_thick_black_and_staff_ink_cud_blue(pad: WritingPad) -> N
 
 
 def test_the_strokes_on_the_widget_are_gone_with_the_vm_of_a_new_citizen(pad: WritingPad) -> None:
-    pad.render(PadVM(open=True, strokes=(Stroke("k1", ((0.1, 0.5), (0.4, 0.5)), staff=False),)))
+    pad.draw(PadVM(open=True, strokes=(Stroke("k1", ((0.1, 0.5), (0.4, 0.5)), staff=False),)))
     assert color_near(pad, 0.25, 0.5).getRgb()[:3] == (0, 0, 0)
-    pad.render(PadVM())
+    pad.draw(PadVM())
     assert color_near(pad, 0.25, 0.5).getRgb()[:3] == (255, 255, 255)
 
 

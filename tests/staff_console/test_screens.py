@@ -390,7 +390,7 @@ def test_the_preview_draws_the_kiosk_at_true_scale_when_it_fits(qtbot: Any) -> N
     view.set_page_image(page)
     # A small kiosk view: 400x300 px of 0.3 mm, 120x90 mm; the page at fit inside it.
     text = TextSize(Legibility.READABLE, 3.4)
-    view.render(CitizenScreen((400, 300), 0.3, WHOLE_PAGE, (212, 300), True, text))
+    view.draw(CitizenScreen((400, 300), 0.3, WHOLE_PAGE, (212, 300), True, text))
     area, part = view.picture.content_rect(), view.picture.page_part_rect()
     assert part is not None
     assert (area.width() * 0.25, area.height() * 0.25) == pytest.approx((120, 90), abs=0.3)
@@ -410,7 +410,7 @@ def test_the_preview_shows_the_page_before_the_kiosk_says_its_size(qtbot: Any) -
     page = QImage(210, 297, QImage.Format.Format_RGB888)
     page.fill(Qt.GlobalColor.white)
     view.set_page_image(page)
-    view.render(CitizenScreen(None, None, WHOLE_PAGE, None, False, TextSize(Legibility.NO_SCALE)))
+    view.draw(CitizenScreen(None, None, WHOLE_PAGE, None, False, TextSize(Legibility.NO_SCALE)))
     part = view.picture.page_part_rect()
     assert part is not None
     assert part.width() / part.height() == pytest.approx(210 / 297, rel=0.01)
@@ -426,7 +426,7 @@ def test_the_preview_shows_staffs_marks_on_the_part_of_the_page_in_view(qtbot: A
     zoomed = (0.0, 0.0, 0.5, 0.5)  # the top-left quarter, drawn 300x300 on the kiosk
     text = TextSize(Legibility.READABLE, 5.0)
     highlight = HighlightMark("h1", 0.1, 0.1, 0.2, 0.2)
-    view.render(CitizenScreen((400, 300), 0.3, zoomed, (300, 300), True, text), (highlight,))
+    view.draw(CitizenScreen((400, 300), 0.3, zoomed, (300, 300), True, text), (highlight,))
     part = view.picture.page_part_rect()
     assert part is not None
     # The highlight's middle, (0.2, 0.2) of the page, is (0.4, 0.4) of the quarter in view.
@@ -441,7 +441,7 @@ def test_the_preview_shows_staffs_marks_on_the_part_of_the_page_in_view(qtbot: A
 def test_the_preview_of_a_kiosk_too_large_for_it_says_its_scale(qtbot: Any) -> None:
     view = preview(qtbot, console_mm_per_px=0.25)
     text = TextSize(Legibility.READABLE, 3.1)
-    view.render(CitizenScreen(KIOSK_VIEWER, KIOSK_MM_PER_PX, WHOLE_PAGE, (671, 950), True, text))
+    view.draw(CitizenScreen(KIOSK_VIEWER, KIOSK_MM_PER_PX, WHOLE_PAGE, (671, 950), True, text))
     scale = view.picture.scale()
     assert scale is not None
     assert scale < 1
@@ -461,7 +461,7 @@ def test_larger_shows_the_citizen_view_in_its_own_window_and_keeps_it_live(qtbot
     view = preview(qtbot, console_mm_per_px=0.25)
     view.resize(300, 400)
     text = TextSize(Legibility.READABLE, 3.1)
-    view.render(CitizenScreen(KIOSK_VIEWER, KIOSK_MM_PER_PX, WHOLE_PAGE, (671, 950), True, text))
+    view.draw(CitizenScreen(KIOSK_VIEWER, KIOSK_MM_PER_PX, WHOLE_PAGE, (671, 950), True, text))
     panel_scale = view.picture.scale()
     assert panel_scale is not None
     qtbot.mouseClick(view.larger, Qt.MouseButton.LeftButton)
@@ -470,7 +470,7 @@ def test_larger_shows_the_citizen_view_in_its_own_window_and_keeps_it_live(qtbot
     assert window.isVisible()
     window.picture.console_mm_per_px = 0.25  # the same monitor as the panel's
     zoomed = (0.0, 0.5, 1.0, 0.5)
-    view.render(CitizenScreen(KIOSK_VIEWER, KIOSK_MM_PER_PX, zoomed, (1206, 853), True, text))
+    view.draw(CitizenScreen(KIOSK_VIEWER, KIOSK_MM_PER_PX, zoomed, (1206, 853), True, text))
     scale = window.picture.scale()
     assert scale is not None
     assert scale > panel_scale
