@@ -1,8 +1,9 @@
 """madoguchi-admin's commands for the city's shape and bulk imports (registered by admin_cli).
 
 Wards and sites are edited in the database, audited with the actor "cli"; a running hub sends
-them to kiosks and consoles at its next housekeeping, a minute by default (the admin page's edits
-go out at once). A kiosk's site is read at its next sign-in. ``import-csv`` checks every line first (docs/admin.md).
+them to kiosks and consoles at its next housekeeping, a minute by default (the admin page's
+edits go out at once). A kiosk's site is read at its next sign-in. ``import-csv`` checks every
+line first (docs/admin.md).
 """
 
 from __future__ import annotations
