@@ -127,7 +127,8 @@ class _Dropped:
     fresh: bool  # the hub welcomed us or asked us back, so the backoff starts over
 
 
-def _tls_context(ca_file: str | None) -> ssl.SSLContext:
+def tls_context(ca_file: str | None) -> ssl.SSLContext:
+    """The hub's TLS: the system's CAs, and `ca_file` (a city's private CA) if given."""
     # Verification stays on: the hub's certificate must chain to the system's roots or to
     # ca_file, and name the host in the URL. A certificate error is retried like a refusal
     # (an SSLError is an OSError), and its reason is logged and shown.
@@ -185,7 +186,7 @@ class Link:
         """`ca_file`: a CA (PEM) to trust for wss:// besides the system's: a city's private CA."""
         # A bad URL or CA file is a configuration error: fail now, not on every retry.
         secure = parse_uri(url).secure
-        self._tls = _tls_context(ca_file) if secure else None
+        self._tls = tls_context(ca_file) if secure else None
         self._url = url
         self._credentials = credentials
         self._app = app

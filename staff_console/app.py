@@ -126,6 +126,7 @@ class ConsoleApp(QObject):
     def _wire(self) -> None:
         c, w = self.controller, self.window
         self.login.login_requested.connect(c.submit_login)
+        self.login.new_password_requested.connect(c.submit_new_password)
         self.login.cancel_requested.connect(c.cancel_login)
         w.top.presence_chosen.connect(lambda value: c.choose_presence(p.Presence(value)))
         w.top.notice_dismissed.connect(c.dismiss_notice)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import threading
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import numpy as np
 from PIL import Image
 from PyQt6.QtCore import QObject, pyqtSignal
 
+from call import account
 from call.audio_meter import AudioLevel, AudioSide
 from call.audio_meter import SpeakingChanged as EngineSpeakingChanged
 from call.bridge import EngineBridge, EventOutbox
@@ -71,6 +73,7 @@ from staff_console.core.engine_port import (
     PageDelivered,
     PageMark,
     PaperArrived,
+    PasswordRefused,
     PenMark,
     PhraseHeard,
     PointerMark,
@@ -99,6 +102,7 @@ class EngineAdapter(QObject):
     """`EnginePort` and `FrameSource` on the real engine; one engine per login."""
 
     events_ready = pyqtSignal()
+    _password_changed = pyqtSignal(str, str, str)  # server, username, the new password
 
     def __init__(
         self,
@@ -123,6 +127,7 @@ class EngineAdapter(QObject):
         self._last_page: tuple[str, int] | None = None
         # The citizen's stills of this call, by paper id, only in memory (GUI thread).
         self._papers: dict[str, Image.Image] = {}
+        self._password_changed.connect(self.login)  # queued onto the GUI thread
 
     @property
     def engine(self) -> Engine | None:
@@ -153,6 +158,23 @@ class EngineAdapter(QObject):
             self._outbox.put(HubRefused(p.ErrorCode.BAD_MESSAGE, str(error)))
             return
         self._bridge = bridge
+
+    def change_password(self, server: str, username: str, password: str, new_password: str) -> None:
+        self.logout()
+
+        def change() -> None:  # a plain HTTPS request, off the GUI thread
+            try:
+                account.change_password(
+                    server, username, password, new_password, ca_file=self._ca_file
+                )
+            except account.PasswordChangeError as refused:
+                logger.warning("= password change refused: %s", refused.reason)
+                self._outbox.put(PasswordRefused(refused.reason, refused.message))
+                return
+            logger.info("= the temporary password was replaced; logging in")
+            self._password_changed.emit(server, username, new_password)
+
+        threading.Thread(target=change, name="password-change", daemon=True).start()
 
     def logout(self) -> None:
         bridge, self._bridge = self._bridge, None

@@ -49,6 +49,7 @@ from staff_console.core.engine_port import (
     PadChanged,
     PageDelivered,
     PaperArrived,
+    PasswordRefused,
     PhraseHeard,
     RemoteContentChanged,
     ScreenArea,
@@ -117,6 +118,14 @@ REFUSALS: Final[Mapping[p.ErrorCode, str]] = {
     p.ErrorCode.UNSUPPORTED_VERSION: "login.error.version",
     p.ErrorCode.PASSWORD_CHANGE_REQUIRED: "login.error.password_change",
 }
+# Why the hub kept a temporary password (call.account's reasons), as catalog keys.
+PASSWORD_REFUSALS: Final[Mapping[str, str]] = {
+    "unauthorized": "login.error.unauthorized",
+    "weak_password": "password.error.weak",
+    "login_throttled": "login.error.throttled",
+    "account_disabled": "login.error.disabled",
+    "unreachable": "password.error.unreachable",
+}
 # Hub refusals the staff member must see, as catalog keys; the rest are logged.
 REFUSED_COMMANDS: Final[Mapping[p.ErrorCode, str]] = {
     p.ErrorCode.ALREADY_TAKEN: "queue.already_taken",
@@ -178,6 +187,7 @@ class ConsoleController:
         self._server = settings.server
         self._username = settings.username
         self._login_error: Notice | None = None
+        self._new_password = False  # the hub asked for the staff member's own password
         self._display_name = ""
         self._presence: p.Presence | None = None
         self._hub_online = False
@@ -205,6 +215,10 @@ class ConsoleController:
         match event:
             case HubConnected() | HubDisconnected() | HubRefused():
                 self._on_link(event)
+            case PasswordRefused(reason=reason, message=message):
+                key = PASSWORD_REFUSALS.get(reason, "login.error.other")
+                self._login_error = Notice(key, Level.ERROR, {"message": message})
+                self._move(Step.REFUSED)
             case (
                 CallPhaseChanged() | CallQuality() | PhraseHeard() | TextHeard()
                 | RemoteContentChanged() | SharingEnded() | PageDelivered() | CitizenSpeaking()
@@ -238,6 +252,7 @@ class ConsoleController:
                 self._display_name = welcome.display_name
                 self._presence = welcome.presence
                 self._login_error = None
+                self._new_password = False
                 if self._notice is not None and self._notice.key == "hub.offline":
                     self._notice = None
                 if not welcome.resumed and self._call is not None:
@@ -250,6 +265,7 @@ class ConsoleController:
                     self._login_error = Notice("login.error.unreachable", Level.WARNING)
             case HubRefused(code=code, message=message):
                 self._hub_online = False
+                self._new_password = code is p.ErrorCode.PASSWORD_CHANGE_REQUIRED
                 key = REFUSALS.get(code, "login.error.other")
                 self._login_error = Notice(key, Level.ERROR, {"message": message})
                 self.engine.logout()
@@ -436,6 +452,25 @@ class ConsoleController:
         self._login_error = None
         self._move(Step.SUBMIT)
         self.engine.login(self._server, self._username, password)
+        self._publish()
+
+    def submit_new_password(
+        self, server: str, username: str, password: str, new_password: str, again: str
+    ) -> None:
+        """The temporary `password` replaced by `new_password` (typed twice), then a login."""
+        if self.stage is not Stage.LOGIN or not self._new_password:
+            return
+        self._server, self._username = server.strip(), username.strip()
+        if not self._server or not self._username or not password or not new_password:
+            self._login_error = Notice("login.error.missing", Level.ERROR)
+        elif new_password != again:
+            self._login_error = Notice("password.error.mismatch", Level.ERROR)
+        elif new_password == password:
+            self._login_error = Notice("password.error.same", Level.ERROR)
+        else:
+            self._login_error = None
+            self._move(Step.SUBMIT)
+            self.engine.change_password(self._server, self._username, password, new_password)
         self._publish()
 
     def cancel_login(self) -> None:
@@ -705,7 +740,11 @@ class ConsoleController:
         return ConsoleVM(
             stage=self.stage,
             login=LoginVM(
-                self._server, self._username, self.stage is Stage.CONNECTING, self._login_error
+                self._server,
+                self._username,
+                self.stage is Stage.CONNECTING,
+                self._login_error,
+                self._new_password,
             ),
             display_name=self._display_name,
             presence=self._presence,

@@ -79,6 +79,11 @@ class EnginePort(Protocol):
     """The engine as the console drives it; coordinates are fractions of the page."""
 
     def login(self, server: str, username: str, password: str) -> None: ...
+    # A temporary password replaced by the staff member's own at the hub, then a login with
+    # it; a refusal comes back as PasswordRefused.
+    def change_password(
+        self, server: str, username: str, password: str, new_password: str
+    ) -> None: ...
     def logout(self) -> None: ...
     def set_presence(self, presence: p.Presence) -> None: ...
     def accept(self, session_id: str) -> None: ...
@@ -124,6 +129,15 @@ class HubRefused:
     """A fatal refusal: a wrong password, an expired session, a disabled account, replaced."""
 
     code: p.ErrorCode
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordRefused:
+    """The hub kept the old password: `reason` is its error (`unauthorized`, `weak_password`,
+    `login_throttled`, …), or `unreachable`."""
+
+    reason: str
     message: str
 
 
@@ -255,6 +269,7 @@ ConsoleEvent = (
     HubConnected
     | HubDisconnected
     | HubRefused
+    | PasswordRefused
     | CallPhaseChanged
     | CallQuality
     | PhraseHeard

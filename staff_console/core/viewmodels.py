@@ -223,6 +223,7 @@ class LoginVM:
     username: str
     busy: bool
     error: Notice | None
+    new_password: bool = False  # the password was a temporary one: ask for their own
 
 
 @dataclass(frozen=True, slots=True)

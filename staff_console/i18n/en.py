@@ -23,9 +23,16 @@ MESSAGES: Final[dict[str, str]] = {
     "login.error.replaced": "The same account logged in on another computer.",
     "login.error.version": "The server speaks another version. Please update the console.",
     "login.error.password_change": (
-        "This is a temporary password. Choose your own on the sign-in page of the admin page"
-        " (/admin/ on the server), then log in again."
+        "This is a temporary password. Choose your own and type it twice below."
     ),
+    "login.temporary_password": "Temporary password",
+    "password.error.unreachable": "Cannot reach the server: {message}",
+    "login.new_password": "New password",
+    "login.new_password_again": "New password (again)",
+    "login.change_submit": "Change and log in",
+    "password.error.mismatch": "The two new passwords differ. Please type them again.",
+    "password.error.same": "Choose a password other than the temporary one.",
+    "password.error.weak": "This password cannot be used: {message}",
     "login.error.throttled": "Too many failed logins. Please wait a while and try again.",
     "login.error.unreachable": "Cannot reach the server. Retrying…",
     "login.error.other": "Cannot log in: {message}",

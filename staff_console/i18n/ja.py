@@ -23,9 +23,16 @@ MESSAGES: Final[dict[str, str]] = {
     "login.error.replaced": "別の端末で同じアカウントがログインしました。",
     "login.error.version": "サーバーのバージョンが合いません。コンソールを更新してください。",
     "login.error.password_change": (
-        "仮のパスワードです。管理ページ（サーバーの /admin/）のログイン画面で"
-        "ご自分のパスワードを決めてから、もう一度ログインしてください。"
+        "仮のパスワードです。ご自分のパスワードを決めて、下に2回入力してください。"
     ),
+    "login.temporary_password": "仮のパスワード",
+    "password.error.unreachable": "サーバーに接続できません: {message}",
+    "login.new_password": "新しいパスワード",
+    "login.new_password_again": "新しいパスワード（確認）",
+    "login.change_submit": "変更してログイン",
+    "password.error.mismatch": "新しいパスワードが2回で違います。もう一度入力してください。",
+    "password.error.same": "仮のパスワードとは別のパスワードにしてください。",
+    "password.error.weak": "このパスワードは使えません: {message}",
     "login.error.throttled": "ログインの失敗が多すぎます。しばらく待ってから試してください。",
     "login.error.unreachable": "サーバーに接続できません。再試行しています…",
     "login.error.other": "ログインできません: {message}",

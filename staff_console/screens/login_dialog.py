@@ -1,4 +1,8 @@
-"""The login dialog: server, username and password; the password is never remembered."""
+"""The login dialog: server, username and password; the password is never remembered.
+
+After an admin gave a temporary password, the hub asks for the staff member's own: the dialog
+then also asks for the new one, twice, and changes it before logging in.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,8 @@ from staff_console.i18n import Translator
 
 class LoginDialog(QDialog):
     login_requested = pyqtSignal(str, str, str)  # server, username, password
+    # server, username, the temporary password, the new one, the new one again
+    new_password_requested = pyqtSignal(str, str, str, str, str)
     cancel_requested = pyqtSignal()
 
     def __init__(self, tr: Translator, parent: QWidget | None = None) -> None:
@@ -32,13 +38,19 @@ class LoginDialog(QDialog):
         self.server = QLineEdit()
         self.username = QLineEdit()
         self.password = QLineEdit()
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.new_password = QLineEdit()
+        self.again = QLineEdit()
+        for field in (self.password, self.new_password, self.again):
+            field.setEchoMode(QLineEdit.EchoMode.Password)
         self.message = QLabel()
         self.message.setWordWrap(True)
-        form = QFormLayout()
+        self._form = form = QFormLayout()
         form.addRow(tr("login.server"), self.server)
         form.addRow(tr("login.username"), self.username)
-        form.addRow(tr("login.password"), self.password)
+        self._password_label = QLabel(tr("login.password"))
+        form.addRow(self._password_label, self.password)
+        form.addRow(tr("login.new_password"), self.new_password)
+        form.addRow(tr("login.new_password_again"), self.again)
         buttons = QDialogButtonBox()
         self.submit = QPushButton(tr("login.submit"))
         self.submit.setDefault(True)
@@ -51,13 +63,18 @@ class LoginDialog(QDialog):
         layout.addWidget(buttons)
         self.submit.clicked.connect(self._on_submit_clicked)
         self.cancel.clicked.connect(self.cancel_requested)
+        self._asking_new = True
+        self._ask_new_password(False)  # shown only when the hub asks for a new password
 
     def draw(self, vm: LoginVM) -> None:
         if not self.server.text():
             self.server.setText(vm.server)
         if not self.username.text():
             self.username.setText(vm.username)
+        self._ask_new_password(vm.new_password)
         for field in (self.server, self.username, self.password, self.submit):
+            field.setEnabled(not vm.busy)
+        for field in (self.new_password, self.again):
             field.setEnabled(not vm.busy)
         self.cancel.setEnabled(vm.busy)
         if vm.busy and vm.error is None:
@@ -70,7 +87,8 @@ class LoginDialog(QDialog):
         else:
             self.message.setText("")
         if self._busy and not vm.busy:  # refused or cancelled: type it again
-            self.password.clear()
+            for field in (self.password, self.new_password, self.again):
+                field.clear()
             (self.password if self.username.text() else self.username).setFocus()
         self._busy = vm.busy
 
@@ -78,7 +96,25 @@ class LoginDialog(QDialog):
         """Esc or closing the dialog: stop a pending login, but the dialog stays the way in."""
         self.cancel_requested.emit()
 
+    def _ask_new_password(self, asking: bool) -> None:
+        if asking == self._asking_new:
+            return
+        self._asking_new = asking
+        for row in (3, 4):  # the new password, and again
+            self._form.setRowVisible(row, asking)
+        self._password_label.setText(
+            self._tr("login.temporary_password" if asking else "login.password")
+        )
+        self.submit.setText(self._tr("login.change_submit" if asking else "login.submit"))
+        if asking:
+            self.new_password.setFocus()
+
     def _on_submit_clicked(self) -> None:
-        password = self.password.text()
-        self.password.clear()  # the engine has it now; the field does not keep it
-        self.login_requested.emit(self.server.text(), self.username.text(), password)
+        typed = [field.text() for field in (self.password, self.new_password, self.again)]
+        for field in (self.password, self.new_password, self.again):
+            field.clear()  # the engine has them now; the fields do not keep them
+        server, username = self.server.text(), self.username.text()
+        if self._asking_new:
+            self.new_password_requested.emit(server, username, *typed)
+        else:
+            self.login_requested.emit(server, username, typed[0])

@@ -23,6 +23,9 @@ class RecordingEngine:
     def login(self, server: str, username: str, password: str) -> None:
         self._record("login", server, username, password)
 
+    def change_password(self, server: str, username: str, password: str, new_password: str) -> None:
+        self._record("change_password", server, username, password, new_password)
+
     def logout(self) -> None:
         self._record("logout")
 
