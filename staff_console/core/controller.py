@@ -267,7 +267,8 @@ class ConsoleController:
                 self._hub_online = False
                 self._new_password = code is p.ErrorCode.PASSWORD_CHANGE_REQUIRED
                 key = REFUSALS.get(code, "login.error.other")
-                self._login_error = Notice(key, Level.ERROR, {"message": message})
+                level = Level.WARNING if self._new_password else Level.ERROR  # a step, not a fault
+                self._login_error = Notice(key, level, {"message": message})
                 self.engine.logout()
                 self._queue.clear()
                 self._seen.clear()

@@ -27,7 +27,7 @@ MESSAGES: Final[dict[str, str]] = {
     ),
     "login.temporary_password": "Temporary password",
     "password.error.unreachable": "Cannot reach the server: {message}",
-    "login.new_password": "New password",
+    "login.new_password": "New password (8 characters or more)",
     "login.new_password_again": "New password (again)",
     "login.change_submit": "Change and log in",
     "password.error.mismatch": "The two new passwords differ. Please type them again.",

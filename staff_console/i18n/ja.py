@@ -27,7 +27,7 @@ MESSAGES: Final[dict[str, str]] = {
     ),
     "login.temporary_password": "仮のパスワード",
     "password.error.unreachable": "サーバーに接続できません: {message}",
-    "login.new_password": "新しいパスワード",
+    "login.new_password": "新しいパスワード（8文字以上）",
     "login.new_password_again": "新しいパスワード（確認）",
     "login.change_submit": "変更してログイン",
     "password.error.mismatch": "新しいパスワードが2回で違います。もう一度入力してください。",

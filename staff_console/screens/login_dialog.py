@@ -102,6 +102,7 @@ class LoginDialog(QDialog):
         self._asking_new = asking
         for row in (3, 4):  # the new password, and again
             self._form.setRowVisible(row, asking)
+        self.setMinimumWidth(560 if asking else 440)  # the longer labels leave the fields room
         self._password_label.setText(
             self._tr("login.temporary_password" if asking else "login.password")
         )

@@ -3,7 +3,8 @@
     xvfb-run -s "-screen 0 1920x1080x24" .venv/bin/python -m tests.staff_console.screenshots
     xvfb-run -s "-screen 0 1366x768x24" .venv/bin/python -m tests.staff_console.screenshots
 
-With `en` as its argument it takes only the citizen-view shots (09, 10, 11), in English.
+With `en` as its argument it takes only the citizen-view shots (09, 10, 11) and the new
+password (16), in English.
 
 The console runs on a recording engine fed hub messages, with still pictures for the video, so
 the pictures are reproducible. Each one is the whole X screen: dialogs included.
@@ -36,6 +37,7 @@ from staff_console.core.engine_port import (
     CallQuality,
     CitizenViewChanged,
     HubConnected,
+    HubRefused,
     PhraseHeard,
     RemoteContentChanged,
     Rgb,
@@ -140,7 +142,7 @@ def main() -> int:
     c = console.controller
 
     def shot(name: str) -> None:
-        if language != "ja" and not name.startswith(("09", "10", "11")):
+        if language != "ja" and not name.startswith(("09", "10", "11", "16")):
             return
         suffix = "" if language == "ja" else f"-{language}"
         for _ in range(20):
@@ -150,6 +152,12 @@ def main() -> int:
 
     console.login.username.setText("tanaka")
     shot("01-login")
+    c.submit_login(settings.server, "tanaka", "x")
+    c.handle(HubRefused(p.ErrorCode.PASSWORD_CHANGE_REQUIRED, "choose your own"), now)
+    console.login.password.setText("temporary")
+    console.login.new_password.setText("my own words")
+    console.login.again.setFocus()
+    shot("16-new-password")
     c.submit_login(settings.server, "tanaka", "x")
     c.handle(HubConnected(m.welcome()), now)
     directory = m.directory()
