@@ -15,8 +15,8 @@ import aiohttp
 from call.link import Credentials
 from signaling.demo import DemoCredentials, seed_demo
 from signaling.store import Store
+from tests.fixtures.hub import always_open_demo_city
 from tests.participant import UNIT, eventually
-from tests.signaling.conftest import always_open_demo_city
 
 
 async def seed_var_dir(var_dir: Path) -> DemoCredentials:

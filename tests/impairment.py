@@ -38,7 +38,7 @@ from call.bot import SUMMARY_PREFIX
 from signaling.app import create_app
 from signaling.demo import DemoCredentials
 from signaling.settings import Settings
-from tests.call.conftest import STAFF, seed_one_of_each
+from tests.fixtures.engines import STAFF, seed_one_of_each
 from tests.netns import Lab, listening_socket, run
 
 ROOT = Path(__file__).resolve().parents[1]

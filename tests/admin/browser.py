@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page, expect
 
+from tests.fixtures.hub import RunningHub
 from tests.participant import UNIT
-from tests.signaling.conftest import RunningHub
 
-from .conftest import CHROMIUM, password
+from .admin_hub import CHROMIUM, password
 
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium")
 # Set to a folder (docs/screenshots/admin) to refresh the committed screenshots.

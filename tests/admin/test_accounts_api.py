@@ -10,11 +10,11 @@ import aiohttp
 
 from call.link import Credentials
 from signaling import protocol as p
+from tests.fixtures.hub import RunningHub
 from tests.participant import Participant
-from tests.signaling.conftest import RunningHub
 from tests.signaling.test_app_limits import closed_with, hello, open_raw
 
-from .conftest import AdminClient, origin
+from .admin_hub import AdminClient, origin
 
 TEMPORARY = "temporary-pass-1"
 CHOSEN = "my-own-password-2"

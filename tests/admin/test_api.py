@@ -14,10 +14,10 @@ import pytest
 from call.link import Credentials
 from signaling import protocol as p
 from signaling.events import ConsultationRequested, LegQueued
+from tests.fixtures.hub import RunningHub
 from tests.participant import Participant, eventually
-from tests.signaling.conftest import RunningHub
 
-from .conftest import AdminClient, origin, start_admin_hub
+from .admin_hub import AdminClient, origin, start_admin_hub
 
 CHANGES = [
     ("/api/kiosks", {"name": "東公民館", "location": "2F"}),

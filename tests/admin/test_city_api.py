@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from tests.fixtures.hub import RunningHub
 from tests.participant import Participant
-from tests.signaling.conftest import RunningHub
 
-from .conftest import AdminClient
+from .admin_hub import AdminClient
 from .test_directory_api import read, send
 
 MOJI = {"names": {"ja": "門司区", "en": "Moji"}}

@@ -18,10 +18,10 @@ from demo.hub import write_city_open_always
 from signaling import protocol as p
 from signaling.demo import seed_demo
 from signaling.directory import CATEGORY_ICONS
+from tests.fixtures.hub import RunningHub
 from tests.participant import Participant
-from tests.signaling.conftest import RunningHub
 
-from .conftest import AdminClient, origin, start_admin_hub
+from .admin_hub import AdminClient, origin, start_admin_hub
 
 ALWAYS = {day: ["00:00-24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 KENKO = {

@@ -20,7 +20,7 @@ from signaling.outcome_codes import DEFAULTS
 from signaling.settings import load_settings
 from tests.participant import Participant, eventually
 
-from .conftest import free_port
+from .admin_hub import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ALWAYS = {day: ["00:00-24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}

@@ -22,10 +22,10 @@ import signaling.app
 from signaling import protocol as p
 from signaling.admin.kpis import DEFAULT_SERVICE_LEVEL_SECONDS
 from signaling.hub import Hub
+from tests.fixtures.hub import RunningHub
 from tests.participant import UNIT, Participant, eventually
-from tests.signaling.conftest import RunningHub
 
-from .conftest import AdminClient
+from .admin_hub import AdminClient
 
 SLOW = DEFAULT_SERVICE_LEVEL_SECONDS + 30
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from signaling import protocol as p
+from tests.fixtures.hub import RunningHub
 from tests.participant import Participant
-from tests.signaling.conftest import RunningHub
 
-from .conftest import AdminClient
+from .admin_hub import AdminClient
 from .test_accounts_api import audit_entries, send
 
 SIX = {"ja": "予約受付", "ja-easy": "よやく", "en": "Appointment made", "zh": "已预约",

@@ -19,11 +19,11 @@ from call.engine import EngineSettings, installed_version
 from call.link import Credentials
 from signaling import protocol as p
 from signaling.admin import kpis
+from tests.fixtures.hub import RunningHub
 from tests.participant import UNIT, Participant, eventually
-from tests.signaling.conftest import RunningHub
 
+from .admin_hub import password
 from .browser import WAIT_MS, needs_chromium, shot, sign_in
-from .conftest import password
 
 pytestmark = needs_chromium
 

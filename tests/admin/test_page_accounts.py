@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from playwright.async_api import Page, expect
 
+from tests.fixtures.hub import RunningHub
 from tests.participant import Participant
-from tests.signaling.conftest import RunningHub
 
 from .browser import WAIT_MS, needs_chromium, sign_in
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from playwright.async_api import Page, expect
 
 from signaling import protocol as p
+from tests.fixtures.hub import RunningHub
 from tests.participant import Participant
-from tests.signaling.conftest import RunningHub
 
 from .browser import needs_chromium, shot, sign_in
 

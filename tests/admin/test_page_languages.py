@@ -13,11 +13,11 @@ from playwright.async_api import Page, expect
 
 from signaling import protocol as p
 from signaling.directory import KIOSK_LANGUAGES, Directory, Reading, StaffMessage
+from tests.fixtures.hub import RunningHub, always_open_demo_city
 from tests.participant import Participant
-from tests.signaling.conftest import RunningHub, always_open_demo_city
 
+from .admin_hub import start_admin_hub
 from .browser import SCREENSHOTS, needs_chromium, sign_in
-from .conftest import start_admin_hub
 
 pytestmark = needs_chromium
 

@@ -14,11 +14,11 @@ from signaling import protocol as p
 from signaling.admin import directory_edit
 from signaling.directory import Department
 from signaling.store import Store
+from tests.fixtures.hub import RunningHub
 from tests.participant import Participant, eventually
-from tests.signaling.conftest import RunningHub
 
+from .admin_hub import start_admin_hub
 from .browser import needs_chromium, shot, sign_in
-from .conftest import start_admin_hub
 
 pytestmark = needs_chromium
 

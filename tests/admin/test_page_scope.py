@@ -6,8 +6,8 @@ from playwright.async_api import Page, expect
 
 from call.link import Credentials
 from signaling import protocol as p
+from tests.fixtures.hub import RunningHub
 from tests.participant import Participant
-from tests.signaling.conftest import RunningHub
 
 from .browser import WAIT_MS, needs_chromium
 from .wards import B_KIOSK, B_MARKERS, SUPERVISOR, SUPERVISOR_PASSWORD, seed_two_wards

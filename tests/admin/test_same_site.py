@@ -9,7 +9,7 @@ import re
 from signaling.admin.app import create_admin_app
 from signaling.admin.same_site import UNSAFE_METHODS, csrf_exemption
 
-from .conftest import AdminClient, origin
+from .admin_hub import AdminClient, origin
 
 EXEMPT_FROM_CSRF = {("POST", "/api/login")}  # no session yet; its Origin is still checked
 

@@ -12,9 +12,9 @@ import msgspec
 import pytest
 
 from signaling import protocol as p
-from tests.signaling.conftest import RunningHub
+from tests.fixtures.hub import RunningHub
 
-from .conftest import AdminClient
+from .admin_hub import AdminClient
 from .wards import (
     SUPERVISOR,
     SUPERVISOR_PASSWORD,

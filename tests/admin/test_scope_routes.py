@@ -17,10 +17,10 @@ import pytest
 from call.link import Credentials
 from signaling import protocol as p
 from signaling.admin.app import create_admin_app
+from tests.fixtures.hub import RunningHub
 from tests.participant import Participant
-from tests.signaling.conftest import RunningHub
 
-from .conftest import AdminClient, origin
+from .admin_hub import AdminClient, origin
 from .wards import (
     B_MARKERS,
     TwoWards,

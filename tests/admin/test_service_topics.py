@@ -7,10 +7,10 @@ from typing import Any
 
 from playwright.async_api import Page, expect
 
-from tests.signaling.conftest import RunningHub
+from tests.fixtures.hub import RunningHub
 
+from .admin_hub import AdminClient
 from .browser import needs_chromium, sign_in
-from .conftest import AdminClient
 from .test_accounts_api import send
 
 

@@ -12,10 +12,10 @@ import msgspec
 import pytest
 
 from signaling import protocol as p
+from tests.fixtures.hub import RunningHub
 from tests.participant import Participant
-from tests.signaling.conftest import RunningHub
 
-from .conftest import AdminClient, origin, start_admin_hub
+from .admin_hub import AdminClient, origin, start_admin_hub
 from .test_accounts_api import audit_entries, send
 
 WAIT = {"ja": "少々お待ちください。", "ja-easy": "すこし まって ください。",

@@ -26,9 +26,9 @@ from signaling.events import (
     LegQueued,
 )
 from signaling.protocol import EndReason, Role
-from tests.signaling.conftest import RunningHub
+from tests.fixtures.hub import RunningHub
 
-from .conftest import AdminClient, origin
+from .admin_hub import AdminClient, origin
 
 SUPERVISOR, SUPERVISOR_PASSWORD = "chuo-sv", "chuo-supervisor-1"
 B_KIOSK = "アオバ端末"

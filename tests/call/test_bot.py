@@ -27,8 +27,8 @@ from call.secret_args import join_secret_values
 from kiosk.__main__ import parse_args as kiosk_parse_args
 from signaling import protocol as p
 from signaling.store import kiosks as stored_kiosks
+from tests.fixtures.hub import RunningHub
 from tests.participant import UNIT
-from tests.signaling.conftest import RunningHub
 
 ROOT = Path(__file__).resolve().parents[2]
 DASH_TOKEN = "-Kx3" + "a" * 39  # the shape of an issued token that begins with "-"

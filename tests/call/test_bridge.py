@@ -18,8 +18,8 @@ from call.devices import MediaSettings
 from call.engine import Engine, EngineEvent, EngineSettings, HubMessage, LinkChanged
 from call.link import LinkState
 from signaling import protocol as p
+from tests.fixtures.hub import RunningHub
 from tests.participant import UNIT
-from tests.signaling.conftest import RunningHub
 
 WAIT = 2 * UNIT
 

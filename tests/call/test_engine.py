@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import io
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -39,11 +39,11 @@ from call.session import (
 from call.sharing import KEEP_PAGES, DocumentEvent, RemoteContentChanged
 from call.stats import Direction, TrackKind
 from signaling import protocol as p
+from tests.fixtures.hub import RunningHub
 from tests.participant import UNIT
-from tests.signaling.conftest import RunningHub
 
 E = TypeVar("E")
-STAFF = "tanaka"  # seeded by tests/call/conftest.py
+STAFF = "tanaka"  # seeded by the lean hub, tests/fixtures/engines.py
 WAIT = 2 * UNIT
 TIMERS = CallSettings(
     heartbeat_interval=UNIT / 20,
@@ -130,15 +130,6 @@ async def make_probe(hub: RunningHub, credentials: Credentials, **overrides: Any
     await probe.engine.start()
     await probe.expect(LinkChanged, lambda e: e.state is LinkState.CONNECTED)
     return probe
-
-
-@pytest.fixture
-async def probes(hub: RunningHub, loopback_ice: None) -> AsyncIterator[tuple[Probe, Probe]]:
-    kiosk = await make_probe(hub, hub.kiosk(0))
-    staff = await make_probe(hub, hub.staff(STAFF))
-    yield kiosk, staff
-    await kiosk.engine.close()
-    await staff.engine.close()
 
 
 async def connect(kiosk: Probe, staff: Probe) -> Call:

@@ -31,8 +31,8 @@ from tests.call.test_engine import (
     frame_after,
     make_probe,
 )
+from tests.fixtures.hub import RunningHub
 from tests.participant import UNIT
-from tests.signaling.conftest import RunningHub
 
 
 @pytest.fixture

@@ -6,13 +6,13 @@ import pytest
 
 from call.session import InkCleared, InkReceived, PadChanged
 from signaling import protocol as p
-from tests.call.test_engine import Probe, connect, probes  # noqa: F401  # a fixture
+from tests.call.test_engine import Probe, connect
 
 pytestmark = pytest.mark.usefixtures("loopback_ice")
 
 
 async def test_strokes_clear_and_open_cross_the_control_channel_both_ways(
-    probes: tuple[Probe, Probe],  # noqa: F811
+    probes: tuple[Probe, Probe],
 ) -> None:
     kiosk, staff = probes
     await connect(kiosk, staff)
@@ -40,7 +40,7 @@ async def test_strokes_clear_and_open_cross_the_control_channel_both_ways(
 
 
 async def test_a_pad_command_without_a_call_is_refused(
-    probes: tuple[Probe, Probe],  # noqa: F811
+    probes: tuple[Probe, Probe],
 ) -> None:
     kiosk, _ = probes
     with pytest.raises(p.LocalProtocolError, match="not in a call"):

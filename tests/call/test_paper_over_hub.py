@@ -28,9 +28,9 @@ from call.page_receiver import PageReady
 from call.session import CallSettings, CallState, PaperAsked
 from call.sharing import DocumentEvent, PaperReceived, PaperSent
 from tests.call.test_engine import STAFF, TIMERS, Probe, connect, make_probe
+from tests.fixtures.hub import RunningHub
 from tests.paper_scene import measured_em_px, photograph
 from tests.paper_scene import test_page as a4_test_page
-from tests.signaling.conftest import RunningHub
 from tests.uvc_device import UvcCamera, modes
 
 # A document camera: 5 MP stills, 1080p video.

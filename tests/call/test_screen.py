@@ -31,7 +31,7 @@ from call.screen import (
 from call.sharing import DocumentEvent, LocalContentEnded, RemoteContentChanged
 from tests.call.test_engine import STAFF, Probe, connect, frame_after, make_probe
 from tests.call.x11_window import BGR, needs_x11_tools, shown_window
-from tests.signaling.conftest import RunningHub
+from tests.fixtures.hub import RunningHub
 
 UNIT = 0.05  # seconds; every timeout here is a multiple of it
 WAIT = 100 * UNIT

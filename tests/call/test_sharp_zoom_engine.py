@@ -13,7 +13,7 @@ from call.page_receiver import PageReady
 from call.sharing import DocumentEvent
 from tests.call.fixtures.text_pdf import Line, dense_text_lines, text_pdf
 from tests.call.test_engine import STAFF, connect, make_probe
-from tests.signaling.conftest import RunningHub
+from tests.fixtures.hub import RunningHub
 
 MM_PER_PX = 0.2745
 

@@ -31,7 +31,7 @@ from call.bot import SUMMARY_PREFIX
 from signaling.app import create_app
 from signaling.demo import DemoCredentials
 from signaling.settings import Settings
-from tests.call.conftest import STAFF, seed_one_of_each
+from tests.fixtures.engines import STAFF, seed_one_of_each
 from tests.netns import Lab, accepts, listening_socket, missing_tools
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,8 +1,4 @@
-"""Demo test fixtures: a real Xvfb screen, and the environment the demo's processes run in.
-
-The demo is run as a newcomer runs it, `python -m demo` in the project folder, in its own
-process: it starts the hub, the apps and the bot as processes of its own.
-"""
+"""Demo test fixtures: a real Xvfb screen (the demo's command and environment are in command.py)."""
 
 from __future__ import annotations
 
@@ -10,15 +6,11 @@ import os
 import select
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.participant import UNIT
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
@@ -44,16 +36,3 @@ def xvfb() -> Iterator[str]:
         os.close(read)
         process.terminate()
         process.wait()
-
-
-def demo_env(display: str | None) -> dict[str, str]:
-    """This environment, with the given display or none at all (and never offscreen Qt)."""
-    hidden = {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}  # the Qt tests set offscreen
-    env = {name: value for name, value in os.environ.items() if name not in hidden}
-    if display is not None:
-        env["DISPLAY"] = display
-    return env
-
-
-def demo_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "demo", *args]

@@ -14,7 +14,7 @@ from typing import Any
 
 from PIL import Image
 
-from tests.demo.conftest import ROOT, demo_command, demo_env
+from tests.demo.command import ROOT, demo_command, demo_env
 from tests.participant import UNIT
 
 # Every step the autoplay shows, in order (demo/autoplay.py).

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from demo.hub import free_port
-from tests.demo.conftest import ROOT, demo_command, demo_env
+from tests.demo.command import ROOT, demo_command, demo_env
 from tests.participant import UNIT
 
 

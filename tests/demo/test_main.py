@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from demo.__main__ import has_display
-from tests.demo.conftest import ROOT, demo_command, demo_env
+from tests.demo.command import ROOT, demo_command, demo_env
 from tests.demo.test_autoplay import SCREENS
 from tests.participant import UNIT
 

@@ -17,8 +17,8 @@ from typing import Any
 import aiohttp
 import pytest
 
+from tests.fixtures.hub import RunningHub, start_hub
 from tests.participant import UNIT, Participant, eventually
-from tests.signaling.conftest import RunningHub, start_hub
 
 ALERTS = Path(__file__).resolve().parents[2] / "deploy" / "prometheus" / "alerts.yml"
 

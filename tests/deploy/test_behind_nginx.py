@@ -30,8 +30,8 @@ from call.bot import SUMMARY_PREFIX
 from signaling import protocol as p
 from signaling.auth import hash_password
 from signaling.store import AuditEntry, Store
+from tests.fixtures.hub import always_open_demo_city
 from tests.participant import UNIT
-from tests.signaling.conftest import always_open_demo_city
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "deploy" / "nginx" / "madoguchi.conf"

@@ -21,6 +21,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aioice.ice
 import av
@@ -47,7 +48,6 @@ from call.session import CallSettings, CallState
 from call.sharing import DocumentEvent, RemoteContentChanged
 from call.video_tuning import socket_buffers
 from signaling import protocol as p
-from tests.call.conftest import hub, loopback_ice  # noqa: F401  # fixtures
 from tests.call.fixtures.japanese_form import font_available, japanese_form
 from tests.call.test_engine import (
     STAFF,
@@ -58,8 +58,9 @@ from tests.call.test_engine import (
     synthetic_content,
 )
 from tests.call.test_screen import XServer, start_xvfb
+from tests.fixtures.engines import start_lean_hub
+from tests.fixtures.hub import RunningHub
 from tests.participant import UNIT
-from tests.signaling.conftest import RunningHub
 
 KIOSK_SIDE, STAFF_SIDE = 1, 2
 WAIT = 2 * UNIT
@@ -153,10 +154,16 @@ async def coded_probe(
 
 
 @pytest.fixture
+async def hub(tmp_path: Path, aiohttp_server: Any) -> RunningHub:
+    """The call tests' lean hub: the demo city, one staff member (tanaka) and one kiosk."""
+    return await start_lean_hub(tmp_path, aiohttp_server)
+
+
+@pytest.fixture
 async def ends(
     request: pytest.FixtureRequest,
-    hub: RunningHub,  # noqa: F811
-    loopback_ice: None,  # noqa: F811
+    hub: RunningHub,
+    loopback_ice: None,
     monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[tuple[Probe, Probe]]:
     """A kiosk and a staff engine, idle; `@pytest.mark.parametrize("ends", [...], indirect)`

@@ -1,6 +1,6 @@
 """End to end: two `madoguchi-bot` processes hold a whole consultation through a real hub.
 
-The hub runs in this process (tests/signaling/conftest.py); the kiosk and the staff member are
+The hub runs in this process (tests/fixtures/hub.py); the kiosk and the staff member are
 separate processes with synthetic media, as they would be on two machines. Each bot prints a
 JSON summary, and the numbers are printed here (never asserted: tests do not time things).
 
@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from call.bot import SUMMARY_PREFIX
+from tests.fixtures.hub import RunningHub
 from tests.participant import UNIT
-from tests.signaling.conftest import RunningHub, hub, hub_factory  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 VIDEO = os.environ.get("MADOGUCHI_E2E_VIDEO", "320x240@15")
@@ -56,7 +56,7 @@ async def run_bot(*args: str) -> tuple[dict[str, Any], str]:
 
 
 async def test_a_kiosk_bot_and_a_staff_bot_hold_a_whole_call_through_a_real_hub(
-    hub: RunningHub,  # noqa: F811
+    hub: RunningHub,
 ) -> None:
     staff_account = next(a for a in hub.demo.accounts if a.username == "tanaka")
     async with asyncio.timeout(SECONDS + 8 * UNIT):

@@ -19,8 +19,8 @@ from bench.call_outcomes import Failure, Tally, classify_exit, current_session, 
 from bench.calls import Bots, Options, run
 from bench.calls_report import Run, Sample, growth, report_sections
 from call.bot import FAILED_PREFIX
+from tests.fixtures.hub import RunningHub
 from tests.participant import UNIT
-from tests.signaling.conftest import RunningHub, hub, hub_factory  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -77,7 +77,7 @@ async def test_a_bot_killed_mid_run_is_one_classified_failure_and_the_run_goes_o
 
 
 async def test_a_bot_the_hub_refuses_says_so_and_is_classified_hub_refused(
-    hub: RunningHub,  # noqa: F811
+    hub: RunningHub,
 ) -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,

@@ -25,8 +25,8 @@ from signaling.directory import Directory, Service
 from signaling.settings import Settings
 from signaling.store import Store
 from tests.e2e.test_hub_crash import BotProcess
+from tests.fixtures.hub import ALWAYS
 from tests.participant import UNIT, history_written
-from tests.signaling.conftest import ALWAYS
 from tests.signaling.wards import city
 
 OVERFLOW_AFTER = 3.0  # seconds: the city's wait for 住民票 before other wards' desks may answer

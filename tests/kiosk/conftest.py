@@ -1,6 +1,9 @@
 """Kiosk test fixtures: offscreen Qt, a recording engine, a manual clock, the demo city.
 
 QT_QPA_PLATFORM is set before anything imports Qt, so every Qt test runs offscreen.
+
+`kiosk` is the real kiosk app on the real hub (in an empty `home`), for the over-hub tests; the
+hub, loopback-only ICE and staff `consoles` come from tests/fixtures/.
 """
 
 from __future__ import annotations
@@ -9,12 +12,22 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # after the platform is chosen
+import asyncio  # after the platform is chosen
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from app_on_hub import CALL
 from kiosk_scenes import ManualClock, RecordingEngine, demo_directory
 
+from call.devices import MediaSettings
+from kiosk.app import KioskApp
 from kiosk.core.controller import KioskController
 from kiosk.core.engine_port import HubConnected
+from kiosk.engine_adapter import EngineAdapter
 from kiosk.settings import KioskSettings
+from tests.fixtures.hub import RunningHub
 
 
 @pytest.fixture
@@ -43,7 +56,39 @@ def controller(
     return controller
 
 
-# The real hub (with the whole demo city and its people) and loopback-only ICE, for the tests
-# that run the kiosk against them.
-from tests.call.conftest import loopback_ice  # noqa: E402, F401
-from tests.signaling.conftest import hub, hub_factory  # noqa: E402, F401
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty home for the kiosk, with every XDG directory in it (see also test_privacy.py)."""
+    home = tmp_path / "home"
+    for name, path in {
+        "HOME": home,
+        "XDG_CONFIG_HOME": home / ".config",
+        "XDG_CACHE_HOME": home / ".cache",
+        "XDG_DATA_HOME": home / ".local" / "share",
+        "XDG_STATE_HOME": home / ".local" / "state",
+    }.items():
+        path.mkdir(parents=True, exist_ok=True)
+        monkeypatch.setenv(name, str(path))
+    return home
+
+
+@pytest.fixture
+async def kiosk(
+    hub: RunningHub, qtbot: Any, loopback_ice: None, home: Path
+) -> AsyncIterator[KioskApp]:
+    settings = KioskSettings(server=hub.url, token=hub.demo.kiosks[0].token, windowed=True)
+    engine = EngineAdapter(
+        hub.url,
+        settings.token,
+        media=MediaSettings(synthetic=True),
+        call=CALL,
+        backoff_initial=0.05,
+        backoff_max=0.5,
+    )
+    app = KioskApp(settings, engine, engine, tick=False)
+    qtbot.addWidget(app.window)
+    app.start()
+    engine.start()
+    yield app
+    app.window.may_close = True
+    await asyncio.to_thread(engine.close)

@@ -17,11 +17,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from app_on_hub import screen, to_waiting
 from PIL import Image
 from PyQt6.QtCore import QPoint, QPointF, QRect, QSize, Qt
 from PyQt6.QtGui import QImage
 from PyQt6.QtTest import QTest
-from test_kiosk_over_hub import home, kiosk, screen, to_waiting  # noqa: F401  # fixtures
 
 from call.document import fit_size, open_document
 from kiosk.app import KioskApp
@@ -33,13 +33,9 @@ from staff_console.app import ConsoleApp
 from staff_console.core.engine_port import CallPhase, MarkTool
 from staff_console.core.viewmodels import DocumentVM as StaffDocument
 from tests.call.fixtures.text_pdf import A4_PT, dense_text_lines, text_pdf
+from tests.fixtures.consoles import ConsoleFactory, logged_in
+from tests.fixtures.hub import RunningHub
 from tests.qt_waiting import until
-from tests.signaling.conftest import RunningHub
-from tests.staff_console.test_console_over_hub import (  # noqa: F401  # fixtures
-    ConsoleFactory,
-    consoles,
-    logged_in,
-)
 
 VIEWER = (1600, 968)  # the kiosk's main area at 1920x1080 (kiosk/widgets/stage.py)
 MM_PER_PX = 0.2745  # the reference 23.8" 1920x1080 panel
@@ -124,8 +120,8 @@ class PageOnTheKiosk:
 @pytest.fixture
 async def showing(
     hub: RunningHub,
-    kiosk: KioskApp,  # noqa: F811
-    consoles: ConsoleFactory,  # noqa: F811
+    kiosk: KioskApp,
+    consoles: ConsoleFactory,
     qtbot: Any,
     tmp_path: Path,
 ) -> PageOnTheKiosk:

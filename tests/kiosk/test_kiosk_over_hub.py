@@ -16,10 +16,10 @@ from typing import Any
 
 import msgspec
 import pytest
+from app_on_hub import CALL, screen, tap, texts_on_screen, to_waiting
 from kiosk_scenes import form_page
 from PIL import Image
-from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QApplication, QWidget
+from PyQt6.QtWidgets import QApplication
 
 from call.control_messages import QuickPhrase
 from call.devices import MediaSettings
@@ -27,7 +27,7 @@ from call.document import open_document
 from call.engine import Engine, EngineEvent, EngineSettings, HubMessage, LinkChanged
 from call.link import Credentials, LinkState
 from call.page_sender import PageSender
-from call.session import CallSettings, PhraseReceived
+from call.session import PhraseReceived
 from kiosk.app import KioskApp
 from kiosk.core.state import KioskState as S
 from kiosk.core.viewmodels import Page
@@ -35,22 +35,13 @@ from kiosk.engine_adapter import EngineAdapter
 from kiosk.i18n import Language
 from kiosk.screens.in_call import InCallScreen
 from kiosk.screens.language import LanguageScreen
-from kiosk.screens.ready import ReadyScreen
 from kiosk.screens.survey import SurveyScreen
 from kiosk.screens.topic import TopicScreen
-from kiosk.settings import KioskSettings
-from kiosk.widgets.text import KText
-from kiosk.widgets.touch_button import TouchButton
 from signaling import protocol as p
 from signaling.directory import OpeningHours
+from tests.fixtures.hub import RunningHub
 from tests.participant import UNIT, eventually
 from tests.qt_waiting import until
-from tests.signaling.conftest import RunningHub
-
-# The real loss timeout: this test is not about loss, and a page crossing a busy machine
-# must not look like one.
-CALL = CallSettings(heartbeat_interval=0.2, connect_timeout=5.0)
-LEFT = Qt.MouseButton.LeftButton
 
 
 class Headless:
@@ -93,86 +84,8 @@ async def staff(hub: RunningHub, loopback_ice: None) -> AsyncIterator[dict[str, 
         await member.engine.close()
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty home for the kiosk, with every XDG directory in it (see also test_privacy.py)."""
-    home = tmp_path / "home"
-    for name, path in {
-        "HOME": home,
-        "XDG_CONFIG_HOME": home / ".config",
-        "XDG_CACHE_HOME": home / ".cache",
-        "XDG_DATA_HOME": home / ".local" / "share",
-        "XDG_STATE_HOME": home / ".local" / "state",
-    }.items():
-        path.mkdir(parents=True, exist_ok=True)
-        monkeypatch.setenv(name, str(path))
-    return home
-
-
 def files_in(root: Path) -> list[Path]:
     return [path for path in root.rglob("*") if path.is_file()]
-
-
-@pytest.fixture
-async def kiosk(
-    hub: RunningHub, qtbot: Any, loopback_ice: None, home: Path
-) -> AsyncIterator[KioskApp]:
-    settings = KioskSettings(server=hub.url, token=hub.demo.kiosks[0].token, windowed=True)
-    engine = EngineAdapter(
-        hub.url,
-        settings.token,
-        media=MediaSettings(synthetic=True),
-        call=CALL,
-        backoff_initial=0.05,
-        backoff_max=0.5,
-    )
-    app = KioskApp(settings, engine, engine, tick=False)
-    qtbot.addWidget(app.window)
-    app.start()
-    engine.start()
-    yield app
-    app.window.may_close = True
-    await asyncio.to_thread(engine.close)
-
-
-def screen(app: KioskApp, page: Page) -> QWidget:
-    return app.window.screens[page]
-
-
-def tap(qtbot: Any, widget: QWidget) -> None:
-    qtbot.mouseClick(widget, LEFT)
-
-
-async def to_waiting(app: KioskApp, qtbot: Any) -> None:
-    """Attract, language, topic (住民票・戸籍), then one tap on the ready screen (the self-view,
-    the microphone level, the privacy points) agrees and makes a request to 市民課."""
-    await until(lambda: app.controller.state is S.ATTRACT)
-    tap(qtbot, screen(app, Page.ATTRACT))
-    assert app.window.page is Page.LANGUAGE
-    language = screen(app, Page.LANGUAGE)
-    assert isinstance(language, LanguageScreen)
-    tap(qtbot, language.buttons[Language.JA])
-    topic = screen(app, Page.TOPIC)
-    assert isinstance(topic, TopicScreen)
-    assert topic.tiles[0].label() == "住民票・戸籍"
-    tap(qtbot, topic.tiles[0])
-    assert app.window.page is Page.READY
-    ready = screen(app, Page.READY)
-    assert isinstance(ready, ReadyScreen)
-    assert ready.level.isVisible()
-    engine = app.engine
-    assert isinstance(engine, EngineAdapter)
-    await until(lambda: (engine.microphone_level() or 0) > 0.3)  # the synthetic voice
-    assert app.window.bottom.primary.label() == "同意して 係の人を よぶ"
-    tap(qtbot, app.window.bottom.primary)
-    assert app.controller.state is S.WAITING
-
-
-def texts_on_screen(app: KioskApp) -> list[str]:
-    window = app.window
-    return [t.text() for t in window.findChildren(KText)] + [
-        b.label() for b in window.findChildren(TouchButton)
-    ]
 
 
 async def test_a_whole_consultation_from_the_first_touch_to_the_reset(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_kiosk_over_hub import home, kiosk, screen, tap, texts_on_screen  # noqa: F401  # fixtures
+from app_on_hub import screen, tap, texts_on_screen
 
 from kiosk.app import KioskApp
 from kiosk.core.engine_port import CallMedia
@@ -17,9 +17,9 @@ from kiosk.i18n import Language
 from kiosk.screens.language import LanguageScreen
 from kiosk.screens.topic import TopicScreen
 from staff_console.core.engine_port import CallPhase
+from tests.fixtures.consoles import logged_in
+from tests.fixtures.hub import RunningHub, always_open_demo_city
 from tests.qt_waiting import until
-from tests.signaling.conftest import RunningHub, always_open_demo_city
-from tests.staff_console.test_console_over_hub import consoles, logged_in  # noqa: F401
 
 WAIT = next(m.texts for m in always_open_demo_city().staff_messages if m.id == "wait")
 
@@ -27,8 +27,8 @@ WAIT = next(m.texts for m in always_open_demo_city().staff_messages if m.id == "
 @pytest.mark.parametrize("language", [Language.EN, Language.VI])
 async def test_a_staff_message_arrives_in_the_citizens_language(
     hub: RunningHub,
-    kiosk: KioskApp,  # noqa: F811
-    consoles: Any,  # noqa: F811
+    kiosk: KioskApp,
+    consoles: Any,
     qtbot: Any,
     language: Language,
 ) -> None:

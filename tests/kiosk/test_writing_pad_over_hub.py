@@ -12,10 +12,10 @@ import gc
 import weakref
 from typing import Any
 
+from app_on_hub import screen, tap, to_waiting
 from PyQt6.QtCore import QPoint, QPointF, Qt
 from PyQt6.QtTest import QTest
 from PyQt6.QtWidgets import QApplication, QWidget
-from test_kiosk_over_hub import home, kiosk, screen, tap, to_waiting  # noqa: F401  # fixtures
 
 from kiosk.app import KioskApp
 from kiosk.core.engine_port import CallMedia
@@ -24,9 +24,9 @@ from kiosk.core.viewmodels import Page
 from kiosk.screens.in_call import InCallScreen
 from staff_console.core.engine_port import CallPhase
 from staff_console.core.viewmodels import CallVM
+from tests.fixtures.consoles import logged_in
+from tests.fixtures.hub import RunningHub
 from tests.qt_waiting import until
-from tests.signaling.conftest import RunningHub
-from tests.staff_console.test_console_over_hub import consoles, logged_in  # noqa: F401
 
 LEFT = Qt.MouseButton.LeftButton
 NONE = Qt.KeyboardModifier.NoModifier
@@ -60,8 +60,8 @@ def close_to(points: tuple[tuple[float, float], ...], expected: list[tuple[float
 
 async def test_kiosk_strokes_reach_the_console_and_back_and_are_gone_after_the_reset(
     hub: RunningHub,
-    kiosk: KioskApp,  # noqa: F811
-    consoles: Any,  # noqa: F811
+    kiosk: KioskApp,
+    consoles: Any,
     qtbot: Any,
 ) -> None:
     kiosk.window.resize(1920, 1080)

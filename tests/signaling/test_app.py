@@ -12,9 +12,8 @@ import aiohttp
 from call.link import LinkConnected, LinkDisconnected
 from signaling import protocol as p
 from signaling.store import ConsultationRecord
+from tests.fixtures.hub import RunningHub
 from tests.participant import Participant, eventually
-
-from .conftest import RunningHub
 
 
 async def stored_consultation(hub: RunningHub, session_id: str) -> ConsultationRecord | None:

@@ -15,9 +15,9 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from signaling import protocol as p
 from signaling.app import ADDRESS_LIMIT, HUB
+from tests.fixtures.hub import RunningHub
 from tests.participant import UNIT, Participant, eventually
 
-from .conftest import RunningHub
 from .test_app_limits import hello, open_raw
 
 HubFactory = Callable[..., Coroutine[Any, Any, RunningHub]]

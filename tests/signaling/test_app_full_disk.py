@@ -13,9 +13,8 @@ import aiohttp
 import pytest
 
 from signaling import protocol as p
+from tests.fixtures.hub import RunningHub
 from tests.participant import UNIT, Participant, eventually
-
-from .conftest import RunningHub
 
 
 @pytest.fixture

@@ -10,9 +10,8 @@ from call.link import LinkFailed
 from signaling import events
 from signaling import protocol as p
 from signaling.tokens import hash_token
+from tests.fixtures.hub import RunningHub
 from tests.participant import UNIT, Participant, eventually
-
-from .conftest import RunningHub
 
 HubFactory = Callable[..., Coroutine[Any, Any, RunningHub]]
 

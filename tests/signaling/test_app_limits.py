@@ -14,9 +14,8 @@ from call.link import LinkFailed
 from signaling import protocol as p
 from signaling.app import HUB
 from signaling.tokens import hash_token
+from tests.fixtures.hub import RunningHub
 from tests.participant import UNIT, Participant
-
-from .conftest import RunningHub
 
 
 def nobody_attached(hub: RunningHub) -> bool:

@@ -7,8 +7,8 @@ import logging
 import pytest
 
 from signaling import protocol as p
+from tests.fixtures.hub import RunningHub
 
-from .conftest import RunningHub
 from .test_app_limits import hello, open_raw, refused
 
 DEEP_FRAMES = [

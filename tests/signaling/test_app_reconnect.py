@@ -7,9 +7,9 @@ import asyncio
 from websockets.asyncio.client import ClientConnection
 
 from signaling import protocol as p
+from tests.fixtures.hub import RunningHub
 from tests.participant import UNIT, Participant, eventually
 
-from .conftest import RunningHub
 from .test_app_limits import closed_with, hello, open_raw
 
 

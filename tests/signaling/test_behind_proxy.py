@@ -17,8 +17,8 @@ from signaling import protocol as p
 from signaling.app import create_app
 from signaling.settings import Settings
 from signaling.store import AuditEntry
+from tests.fixtures.hub import RunningHub
 
-from .conftest import RunningHub
 from .test_app_limits import closed_with, hello
 
 HubFactory = Callable[..., Coroutine[Any, Any, RunningHub]]

@@ -20,10 +20,10 @@ import pytest
 from demo.hub import write_city_open_always
 from signaling import protocol as p
 from signaling.directory import Directory, DirectoryError, load_directory
-from tests.admin.conftest import AdminClient, start_admin_hub
+from tests.admin.admin_hub import AdminClient, start_admin_hub
 from tests.admin.test_directory_api import KENKO, read, send
+from tests.fixtures.hub import RunningHub
 from tests.participant import Participant
-from tests.signaling.conftest import RunningHub
 
 
 @pytest.fixture

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import rule
 
 from signaling import protocol as p
+from tests.fixtures.hub import RunningHub
 
-from .conftest import RunningHub
 from .fuzzing import LiveTally, frames, fuzz_connection, messages, mutate, random_message
 from .test_app_limits import hello, open_raw
 from .test_switchboard_invariants import KIOSKS, SwitchboardMachine

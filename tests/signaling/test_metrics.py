@@ -20,9 +20,9 @@ from signaling.session import Leg, Session, SessionState
 from signaling.store import ConsultationRecord, Store
 from signaling.switchboard import Overview
 from signaling.today_kpis import ALL, ReadHistory
+from tests.fixtures.hub import always_open_demo_city
 from tests.participant import UNIT, eventually
 from tests.signaling.board import Board
-from tests.signaling.conftest import always_open_demo_city
 from tests.signaling.wards import city, kiosk_at
 
 QUIET = Overview(

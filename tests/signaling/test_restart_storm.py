@@ -10,9 +10,8 @@ from call.link import LinkConnected, LinkDisconnected
 from signaling import events
 from signaling import protocol as p
 from signaling.state_file import StateFile
+from tests.fixtures.hub import RunningHub
 from tests.participant import Participant
-
-from .conftest import RunningHub
 
 
 async def test_a_shutdown_writes_the_state_once_and_everyone_resumes_from_it(

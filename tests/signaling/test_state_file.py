@@ -11,9 +11,8 @@ from signaling import events
 from signaling import protocol as p
 from signaling.app import STATE_FILE
 from signaling.state_file import StateFile
+from tests.fixtures.hub import RunningHub
 from tests.participant import Participant
-
-from .conftest import RunningHub
 
 HISTORY: list[events.Event] = [
     events.ConsultationRequested("s1", "k1", "juminhyo", "ja", "shimin", 10.0),

@@ -1,8 +1,11 @@
-"""Staff console fixtures: offscreen Qt, and a console app on a recording engine.
+"""Staff console fixtures: offscreen Qt, a console app on a recording engine, a headless kiosk.
 
 QT_QPA_PLATFORM is set before anything imports Qt, so every Qt test runs offscreen. Qt warnings
 fail these tests, as a warning is a fault the user would meet; until pyproject sets
 ``qt_log_level_fail``, the marker is added to each test here.
+
+`kiosk` is the headless kiosk engine the over-hub tests' consoles serve; `consoles` and the hub
+come from tests/fixtures/ (tests/kiosk's `kiosk` is the real kiosk app instead).
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from pathlib import Path  # after the platform is chosen
+from collections.abc import AsyncIterator  # after the platform is chosen
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +23,8 @@ from PyQt6.QtCore import QSettings
 
 from staff_console.app import ConsoleApp, Remembered
 from staff_console.settings import ConsoleSettings
+from tests.fixtures.consoles import Kiosk
+from tests.fixtures.hub import RunningHub
 from tests.staff_console.fake_engine import RecordingEngine
 
 
@@ -47,3 +53,11 @@ def console(qtbot: Any, remembered: Remembered, tmp_path: Path) -> ConsoleApp:
     app.window.resize(1366, 768)
     app.start()
     return app
+
+
+@pytest.fixture
+async def kiosk(hub: RunningHub, loopback_ice: None) -> AsyncIterator[Kiosk]:
+    kiosk = Kiosk(hub.url, hub.demo.kiosks[0].token)
+    await kiosk.engine.start()
+    yield kiosk
+    await kiosk.engine.close()

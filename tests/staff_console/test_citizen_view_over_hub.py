@@ -15,21 +15,16 @@ from call.content_messages import Focus, View
 from call.page_receiver import PageReady
 from staff_console.core.engine_port import CallPhase
 from staff_console.core.legibility import LEGIBLE_MM, fit, px_per_pt, text_height_mm
-from tests.call.conftest import loopback_ice  # noqa: F401
 from tests.call.fixtures.text_pdf import A4_PT, text_pdf
+from tests.fixtures.consoles import ConsoleFactory, Kiosk
+from tests.fixtures.hub import RunningHub
 from tests.qt_waiting import until
-from tests.signaling.conftest import RunningHub, hub, hub_factory  # noqa: F401
-from tests.staff_console.test_console_over_hub import (
-    ConsoleFactory,
-    Kiosk,
-    consoles,  # noqa: F401
-    in_call,
-)
+from tests.staff_console.test_console_over_hub import in_call
 from tests.staff_console.test_screens import FORM_LINES, KIOSK_MM_PER_PX, KIOSK_VIEWER
 
 
 @pytest.fixture
-async def kiosk(hub: RunningHub, loopback_ice: None) -> AsyncIterator[Kiosk]:  # noqa: F811
+async def kiosk(hub: RunningHub, loopback_ice: None) -> AsyncIterator[Kiosk]:
     kiosk = Kiosk(hub.url, hub.demo.kiosks[0].token, mm_per_px=KIOSK_MM_PER_PX)
     await kiosk.engine.start()
     await kiosk.engine.announce_viewer(*KIOSK_VIEWER)
@@ -38,9 +33,9 @@ async def kiosk(hub: RunningHub, loopback_ice: None) -> AsyncIterator[Kiosk]:  #
 
 
 async def test_the_console_warns_of_small_text_and_zooms_the_citizen_to_4_8_mm(
-    hub: RunningHub,  # noqa: F811
+    hub: RunningHub,
     kiosk: Kiosk,
-    consoles: ConsoleFactory,  # noqa: F811
+    consoles: ConsoleFactory,
     tmp_path: Path,
     qtbot: Any,
 ) -> None:

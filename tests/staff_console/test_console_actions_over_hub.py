@@ -21,19 +21,11 @@ from staff_console.app import ConsoleApp
 from staff_console.core.engine_port import CallPhase
 from staff_console.core.viewmodels import Stage
 from staff_console.screens.transfer_dialog import TransferDialog
-from tests.call.conftest import loopback_ice  # noqa: F401
+from tests.fixtures.consoles import ConsoleFactory, Kiosk, logged_in
+from tests.fixtures.hub import RunningHub
 from tests.participant import history_written
 from tests.qt_waiting import until
-from tests.signaling.conftest import RunningHub, hub, hub_factory  # noqa: F401
-from tests.staff_console.test_console_over_hub import (  # noqa: F401
-    ConsoleFactory,
-    Kiosk,
-    a_form,
-    consoles,
-    in_call,
-    kiosk,
-    logged_in,
-)
+from tests.staff_console.test_console_over_hub import a_form, in_call
 
 Key = Qt.Key
 NO_MODIFIER = Qt.KeyboardModifier.NoModifier
@@ -81,9 +73,9 @@ def pointed_at(at: Kiosk) -> bool:
 
 
 async def test_a_whole_consultation_from_the_keyboard_alone(
-    hub: RunningHub,  # noqa: F811
-    kiosk: Kiosk,  # noqa: F811
-    consoles: ConsoleFactory,  # noqa: F811
+    hub: RunningHub,
+    kiosk: Kiosk,
+    consoles: ConsoleFactory,
     tmp_path: Path,
     qtbot: Any,
 ) -> None:
@@ -178,7 +170,7 @@ class Mouse:
         self.clicks += 1
 
 
-async def in_a_call(consoles: ConsoleFactory, hub: RunningHub, kiosk: Kiosk) -> ConsoleApp:  # noqa: F811
+async def in_a_call(consoles: ConsoleFactory, hub: RunningHub, kiosk: Kiosk) -> ConsoleApp:
     """`in_call`, waited on until the call is connected, so texts and transfers can go."""
     tanaka = await in_call(consoles, hub, kiosk)
     await until(lambda: tanaka.controller.view().call.phase is CallPhase.CONNECTED)  # type: ignore[union-attr]
@@ -186,9 +178,9 @@ async def in_a_call(consoles: ConsoleFactory, hub: RunningHub, kiosk: Kiosk) -> 
 
 
 async def test_two_clicks_transfer_to_the_likeliest_other_department_over_the_hub(
-    hub: RunningHub,  # noqa: F811
-    kiosk: Kiosk,  # noqa: F811
-    consoles: ConsoleFactory,  # noqa: F811
+    hub: RunningHub,
+    kiosk: Kiosk,
+    consoles: ConsoleFactory,
     qtbot: Any,
 ) -> None:
     tanaka = await in_a_call(consoles, hub, kiosk)
@@ -213,9 +205,9 @@ async def test_two_clicks_transfer_to_the_likeliest_other_department_over_the_hu
 
 
 async def test_ending_asks_once_and_esc_keeps_the_call_and_the_text_typed_over_the_hub(
-    hub: RunningHub,  # noqa: F811
-    kiosk: Kiosk,  # noqa: F811
-    consoles: ConsoleFactory,  # noqa: F811
+    hub: RunningHub,
+    kiosk: Kiosk,
+    consoles: ConsoleFactory,
     qtbot: Any,
 ) -> None:
     tanaka = await in_a_call(consoles, hub, kiosk)
@@ -244,9 +236,9 @@ async def test_ending_asks_once_and_esc_keeps_the_call_and_the_text_typed_over_t
 
 
 async def test_a_staff_message_in_one_click_over_the_hub(
-    hub: RunningHub,  # noqa: F811
-    kiosk: Kiosk,  # noqa: F811
-    consoles: ConsoleFactory,  # noqa: F811
+    hub: RunningHub,
+    kiosk: Kiosk,
+    consoles: ConsoleFactory,
     qtbot: Any,
 ) -> None:
     tanaka = await in_a_call(consoles, hub, kiosk)

@@ -24,9 +24,9 @@ from staff_console.app import ConsoleApp, Remembered
 from staff_console.core.viewmodels import Stage
 from staff_console.engine_adapter import EngineAdapter
 from staff_console.settings import ConsoleSettings
+from tests.fixtures.consoles import CALL, password
+from tests.fixtures.hub import RunningHub
 from tests.qt_waiting import until
-from tests.signaling.conftest import RunningHub, hub, hub_factory  # noqa: F401
-from tests.staff_console.test_console_over_hub import CALL, password
 
 ROOT = Path(__file__).resolve().parents[2]  # `python -m staff_console` from this checkout
 STARTUP_SECONDS = 60  # a cold child process imports Qt, aiortc and PyAV before it dials
@@ -48,7 +48,7 @@ def test_the_password_is_the_first_line_of_stdin_read_once() -> None:
     assert read_password(None) is None  # pythonw.exe: no stdin at all
 
 
-async def staff_connections(hub: RunningHub) -> str:  # noqa: F811
+async def staff_connections(hub: RunningHub) -> str:
     async with aiohttp.ClientSession() as http, http.get(f"{hub.http}/metrics") as response:
         text = await response.text()
     return next(
@@ -62,7 +62,7 @@ async def staff_connections(hub: RunningHub) -> str:  # noqa: F811
 
 
 async def test_the_command_logs_in_with_the_password_from_stdin(
-    hub: RunningHub,  # noqa: F811
+    hub: RunningHub,
     tmp_path: Path,
 ) -> None:
     config = tmp_path / "config"  # QSettings' folder: not the tester's own console settings
@@ -116,7 +116,7 @@ async def test_an_empty_stdin_stops_the_command_in_one_line(tmp_path: Path) -> N
 
 @pytest.fixture
 async def dialog_up(
-    hub: RunningHub,  # noqa: F811
+    hub: RunningHub,
     qtbot: Any,
     tmp_path: Path,
 ) -> AsyncIterator[ConsoleApp]:
@@ -134,7 +134,7 @@ async def dialog_up(
 
 async def test_a_refused_password_leaves_the_dialog_for_a_person_to_retry(
     dialog_up: ConsoleApp,
-    hub: RunningHub,  # noqa: F811
+    hub: RunningHub,
     qtbot: Any,
 ) -> None:
     console = dialog_up

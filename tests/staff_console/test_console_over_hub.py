@@ -7,11 +7,10 @@ engine on its network thread, as in production. Waits pump Qt's events and the l
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PIL import Image, ImageDraw
 from PyQt6.QtCore import QPoint, QSettings, Qt
 from PyQt6.QtWidgets import QMessageBox
@@ -19,10 +18,9 @@ from PyQt6.QtWidgets import QMessageBox
 from call.audio_meter import AudioLevel, AudioSide
 from call.content_messages import Marks, Pointer
 from call.devices import MediaSettings
-from call.engine import Engine, EngineEvent, EngineSettings, HubMessage
-from call.link import Credentials
+from call.engine import EngineEvent
 from call.page_receiver import PageReady
-from call.session import CallSettings, TextReceived
+from call.session import TextReceived
 from call.sharing import DocumentEvent
 from signaling import protocol as p
 from staff_console.app import ConsoleApp, Remembered
@@ -30,107 +28,13 @@ from staff_console.core.engine_port import CallPhase
 from staff_console.core.viewmodels import Stage
 from staff_console.engine_adapter import EngineAdapter
 from staff_console.settings import ConsoleSettings
-from tests.call.conftest import loopback_ice  # noqa: F401
+from tests.fixtures.consoles import ConsoleFactory, Kiosk, logged_in, password
+from tests.fixtures.hub import RunningHub
 from tests.participant import UNIT, history_written
 from tests.qt_waiting import until
-from tests.signaling.conftest import RunningHub, hub, hub_factory  # noqa: F401
-
-CALL = CallSettings(heartbeat_interval=0.2, loss_timeout=2.0, connect_timeout=5.0)
 
 
-class Kiosk:
-    """A headless kiosk: the real engine with synthetic media, and what it heard.
-
-    With `mm_per_px` it tells staff its panel's pixel pitch, as a configured kiosk does.
-    """
-
-    def __init__(self, url: str, token: str, mm_per_px: float | None = None) -> None:
-        self.events: list[EngineEvent] = []
-        settings = EngineSettings(
-            url=url,
-            app="test-kiosk",
-            media=MediaSettings(synthetic=True),
-            call=CALL,
-            backoff_initial=0.05,
-            backoff_max=0.5,
-            mm_per_px=mm_per_px,
-        )
-        self.engine = Engine(settings, p_credentials(token), self.events.append)
-
-    def heard(self, match: Callable[[EngineEvent], bool]) -> bool:
-        return any(match(event) for event in self.events)
-
-    def content(self, kind: type[Any]) -> list[Any]:
-        """What came on the content channel of this kind (pages, marks, a focus), oldest first."""
-        return [
-            e.event
-            for e in self.events
-            if isinstance(e, DocumentEvent) and isinstance(e.event, kind)
-        ]
-
-    def hub_said(self, kind: type[Any]) -> bool:
-        return self.heard(lambda e: isinstance(e, HubMessage) and isinstance(e.message, kind))
-
-
-def p_credentials(token: str) -> Credentials:
-    return Credentials(token=token)
-
-
-@pytest.fixture
-async def kiosk(hub: RunningHub, loopback_ice: None) -> AsyncIterator[Kiosk]:  # noqa: F811
-    kiosk = Kiosk(hub.url, hub.demo.kiosks[0].token)
-    await kiosk.engine.start()
-    yield kiosk
-    await kiosk.engine.close()
-
-
-ConsoleFactory = Callable[[str, str], Coroutine[Any, Any, ConsoleApp]]
-
-
-@pytest.fixture
-async def consoles(
-    hub: RunningHub,  # noqa: F811
-    qtbot: Any,
-    tmp_path: Path,
-    loopback_ice: None,  # noqa: F811
-) -> AsyncIterator[ConsoleFactory]:
-    made: list[ConsoleApp] = []
-    forms = tmp_path / "forms"
-    forms.mkdir(exist_ok=True)
-
-    async def make(username: str, password: str) -> ConsoleApp:
-        engine = EngineAdapter(
-            media=MediaSettings(synthetic=True), call=CALL, backoff_initial=0.05, backoff_max=0.5
-        )
-        store = QSettings(str(tmp_path / f"{username}.ini"), QSettings.Format.IniFormat)
-        settings = ConsoleSettings(server=hub.url, forms_folder=str(forms))
-        console = ConsoleApp(settings, engine, Remembered(store), frames=engine, clock=False)
-        qtbot.addWidget(console.window)
-        console.window.resize(1366, 768)
-        console.start()
-        made.append(console)
-        console.login.username.setText(username)
-        console.login.password.setText(password)
-        qtbot.mouseClick(console.login.submit, Qt.MouseButton.LeftButton)
-        return console
-
-    yield make
-    for console in made:
-        assert isinstance(console.engine, EngineAdapter)
-        await asyncio.to_thread(console.engine.logout)
-
-
-def password(hub: RunningHub, username: str) -> str:  # noqa: F811
-    return next(a.password for a in hub.demo.accounts if a.username == username)
-
-
-async def logged_in(consoles: ConsoleFactory, hub: RunningHub, username: str) -> ConsoleApp:  # noqa: F811
-    console = await consoles(username, password(hub, username))
-    await until(lambda: console.controller.stage is Stage.READY)
-    return console
-
-
-async def in_call(consoles: ConsoleFactory, hub: RunningHub, kiosk: Kiosk) -> ConsoleApp:  # noqa: F811
+async def in_call(consoles: ConsoleFactory, hub: RunningHub, kiosk: Kiosk) -> ConsoleApp:
     """Tanaka, logged in, has accepted the kiosk's request for 住民票: the call is starting."""
     tanaka = await logged_in(consoles, hub, "tanaka")
     await kiosk.engine.request_consultation("juminhyo", "ja")
@@ -156,7 +60,7 @@ def kiosk_sees_camera_off(kiosk: Kiosk) -> bool:
 
 
 async def test_a_whole_consultation_from_login_to_wrap_up_in_the_hubs_history(
-    hub: RunningHub,  # noqa: F811
+    hub: RunningHub,
     kiosk: Kiosk,
     consoles: ConsoleFactory,
     tmp_path: Path,
@@ -277,7 +181,7 @@ async def test_a_whole_consultation_from_login_to_wrap_up_in_the_hubs_history(
 
 
 async def test_accepting_a_citizen_someone_else_took_says_so(
-    hub: RunningHub,  # noqa: F811
+    hub: RunningHub,
     kiosk: Kiosk,
     consoles: ConsoleFactory,
 ) -> None:
@@ -297,7 +201,7 @@ async def test_accepting_a_citizen_someone_else_took_says_so(
 
 
 async def test_a_hub_restart_during_a_call_keeps_the_call_and_resumes(
-    hub: RunningHub,  # noqa: F811
+    hub: RunningHub,
     kiosk: Kiosk,
     consoles: ConsoleFactory,
 ) -> None:
@@ -316,7 +220,7 @@ async def test_a_hub_restart_during_a_call_keeps_the_call_and_resumes(
 
 
 async def test_a_wrong_password_is_refused_with_the_login_still_up(
-    hub: RunningHub,  # noqa: F811
+    hub: RunningHub,
     consoles: ConsoleFactory,
 ) -> None:
     console = await consoles("tanaka", "not-the-password")
@@ -327,7 +231,7 @@ async def test_a_wrong_password_is_refused_with_the_login_still_up(
 
 
 async def test_an_expired_session_leads_back_to_the_login(
-    hub_factory: Callable[..., Coroutine[Any, Any, RunningHub]],  # noqa: F811
+    hub_factory: Callable[..., Coroutine[Any, Any, RunningHub]],
     qtbot: Any,
     tmp_path: Path,
 ) -> None:
