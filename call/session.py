@@ -1,28 +1,21 @@
-"""One call: a `Peer`, rebuilt when its path dies, its control channel, timers and stats.
+"""One call: the I/O around `call.call_machine.CallMachine`, which holds the rules.
 
-The rules (docs/call-engine.md §Session states):
+The session owns what the machine may not touch: the `Peer` (rebuilt when the machine says so),
+its control channel and data channels, the stats and video readers, and one timer. It feeds the
+machine with `loop.time()` and carries out its actions (docs/call-engine.md §Call states):
 
-- The states are a table, `TRANSITIONS`. A call starts CONNECTING and is CONNECTED once the
-  peer connection is connected and the control channel is open. A peer that goes silent (no
-  control message for `loss_timeout`), fails, closes under us or does not connect within
-  `connect_timeout` is dropped: the staff end (the offerer) builds a new RTCPeerConnection and
-  offers again; the kiosk closes its own and answers the next offer. A CONNECTED call is then
-  RECONNECTING, and LOST if no new peer connects within `give_up_after`. aiortc has no ICE
-  restart, so a new peer connection is the only way back.
+- What the peer and the hub report is fed at once: the current peer up or lost (aiortc's and the
+  control channel's callbacks), a relay refused, the other end reachable again, and `close`.
+  Their state changes are emitted at once; the peer work they cause (a rebuild, a drop, a
+  resend) waits its turn on the work task.
+- Everything that touches the peer runs on one task, in order: the relays from the other end,
+  that queued peer work, and the inputs that depend on where the peer's negotiation stands once
+  the work before them is done: a renegotiation asked for, and the machine's timer (so giving up
+  cannot race an offer). The peer work those cause runs there and then.
+- Callbacks from aiortc only feed the machine, queue work or emit events.
+- The machine's timer is one `loop.call_later`, set again to `get_timer()` after every input.
 - The devices are kept across rebuilds: each new peer gets fresh tracks from the same camera
   capture and microphone source (aiortc stops a sender's track when its connection closes).
-- A kiosk tells a renegotiation (same ICE ufrag as the current remote description) from a
-  rebuilt peer (a new ufrag) by the offer alone.
-- Negotiation messages refused with `peer_unavailable`, or not sent because our own link was
-  down, are sent again when the hub says the other end is back, or when our link resumes; so is
-  an offer still unanswered then, which may have gone into a link that died before it was read.
-- A new peer's connect clock starts when its answer is applied (the kiosk: when it answers), not
-  when the offer goes. After an outage the answer can be held up for seconds behind TCP's
-  backed-off retransmissions on the hub link; a second offer made meanwhile would be answered
-  with the first one's answer, for a peer the kiosk has already closed. Until the answer comes,
-  `give_up_after` bounds the attempt.
-- Everything that touches the peer runs on one task, in order: incoming relays, rebuilds,
-  renegotiations and giving up. Callbacks from aiortc only queue work or emit events.
 - What one end shows the other (content track, document pages) is `call.sharing.Sharing`,
   which the session tells about each new peer.
 """
@@ -33,7 +26,6 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any, Final, Protocol
 
 import av
@@ -42,6 +34,19 @@ from aiortc.exceptions import InternalError, InvalidAccessError, InvalidStateErr
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from call.bridge import LatestFrame
+from call.call_machine import TRANSITIONS as TRANSITIONS
+from call.call_machine import (
+    CallMachine,
+    DropPeer,
+    NewPeer,
+    Offer,
+    OfferVerdict,
+    PeerLost,
+    Resend,
+    StateChanged,
+)
+from call.call_machine import CallState as CallState
+from call.call_machine import Trigger as Trigger
 from call.control_channel import ControlChannel, is_control_channel
 from call.control_messages import (
     ContentStarted,
@@ -76,35 +81,6 @@ from signaling import protocol as p
 logger = logging.getLogger(__name__)
 
 
-class CallState(StrEnum):
-    CONNECTING = "connecting"
-    CONNECTED = "connected"
-    RECONNECTING = "reconnecting"
-    LOST = "lost"
-    ENDED = "ended"
-
-
-class Trigger(StrEnum):
-    UP = "up"  # the current peer is connected and its control channel open
-    DOWN = "down"  # the current peer died
-    GIVE_UP = "give_up"  # no peer connected within give_up_after
-    OFFER = "offer"  # a new offer arrived for a lost call
-    CLOSE = "close"  # the session ended, or was transferred
-
-
-TRANSITIONS: Final[dict[tuple[CallState, Trigger], CallState]] = {
-    (CallState.CONNECTING, Trigger.UP): CallState.CONNECTED,
-    (CallState.CONNECTING, Trigger.DOWN): CallState.CONNECTING,
-    (CallState.CONNECTING, Trigger.GIVE_UP): CallState.LOST,
-    (CallState.CONNECTED, Trigger.DOWN): CallState.RECONNECTING,
-    (CallState.RECONNECTING, Trigger.UP): CallState.CONNECTED,
-    (CallState.RECONNECTING, Trigger.DOWN): CallState.RECONNECTING,
-    (CallState.RECONNECTING, Trigger.GIVE_UP): CallState.LOST,
-    (CallState.LOST, Trigger.OFFER): CallState.RECONNECTING,
-    **{(state, Trigger.CLOSE): CallState.ENDED for state in CallState if state != CallState.ENDED},
-}
-# Resent in this order once the other end is reachable again.
-_RESEND_ORDER: Final = ("sdp_offer", "sdp_answer", "end_of_candidates")
 _AIORTC_ERRORS: Final = (
     ValueError,
     InternalError,
@@ -203,33 +179,17 @@ SessionEvent = (
 
 
 @dataclass(frozen=True, slots=True)
-class _Connect:
-    generation: int  # the peer being replaced; 0 for the first
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Drop:
-    generation: int
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Renegotiate:
+class _RenegotiationAsked:
     pass
 
 
 @dataclass(frozen=True, slots=True)
-class _Resend:
-    pass
+class _Tick:
+    """The machine's timer is due: `handle_timer` runs on the work task."""
 
 
-@dataclass(frozen=True, slots=True)
-class _GiveUp:
-    pass
-
-
-_Work = p.Relay | _Connect | _Drop | _Renegotiate | _Resend | _GiveUp
+_PeerWork = NewPeer | DropPeer | Offer | Resend
+_Work = p.Relay | _PeerWork | _RenegotiationAsked | _Tick
 
 
 class CallSession:
@@ -256,7 +216,11 @@ class CallSession:
         self.session_id = started.session_id
         self.offerer = started.you_offer
         self.settings = settings or CallSettings()
-        self.state = CallState.CONNECTING
+        self._machine = CallMachine(
+            offerer=self.offerer,
+            connect_timeout=self.settings.connect_timeout,
+            give_up_after=self.settings.give_up_after,
+        )
         self._ice_servers = list(started.ice_servers)
         self._media = media
         self._send_relay = send
@@ -275,32 +239,33 @@ class CallSession:
             mm_per_px=mm_per_px,
         )
         self._loop = asyncio.get_running_loop()
-        self._give_up_at = self._loop.time() + self.settings.give_up_after
-        self._attempt_deadline: float | None = None
         self._peer: Peer | None = None
+        # The generation of the peer held, or last held; the machine's may be ahead of it.
         self._generation = 0
-        self._peer_failed = False
         self._control: ControlChannel | None = None
         self._sampler = StatsSampler()
         self._inbound = {TrackRole.CAMERA: FrameMeter(), TrackRole.CONTENT: FrameMeter()}
         self._work: asyncio.Queue[_Work] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
         self._dismantling: set[asyncio.Task[None]] = set()
-        self._last_sent: dict[str, p.Relay] = {}
-        self._unsent: set[str] = set()
+        self._last_sent: dict[str, p.Relay] = {}  # the messages themselves, for a resend
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_deadline: float | None = None
+        self._tick_queued = False
+
+    @property
+    def state(self) -> CallState:
+        return self._machine.state
 
     @property
     def peer(self) -> Peer | None:
         return self._peer
 
     def start(self) -> None:
-        self._emit(
-            CallStateChanged(self.session_id, self.state, "the call started", self._loop.time())
-        )
-        for work in (self._run_work(), self._supervise(), self._report_stats()):
+        self._machine.start(self._loop.time())
+        self._fed()
+        for work in (self._run_work(), self._report_stats()):
             self._spawn(work)
-        if self.offerer:
-            self._work.put_nowait(_Connect(0, "the call started"))
 
     def receive(self, message: p.Relay) -> None:
         """A negotiation message from the other end, relayed by the hub."""
@@ -308,19 +273,15 @@ class CallSession:
 
     def relay_refused(self, ref_type: str | None) -> None:
         """The hub answered `peer_unavailable` to one of our relays of type `ref_type`."""
-        if ref_type in self._last_sent:
-            self._unsent.add(ref_type)
+        if ref_type is not None:
+            self._machine.relay_refused(ref_type)
+            self._fed()
 
     def peer_reachable(self) -> None:
         """The other end's link is back, or ours resumed: resend what did not get through, and
         an offer still unanswered (it may have been lost with the link that carried it)."""
-        if self._unsent or self._unanswered:
-            self._work.put_nowait(_Resend())
-
-    @property
-    def _unanswered(self) -> bool:
-        peer = self._peer
-        return self.offerer and peer is not None and peer.pc.signalingState == "have-local-offer"
+        self._machine.peer_reachable()
+        self._fed()
 
     def send_control(self, message: ControlMessage) -> bool:
         """Send on the control channel; False while there is none open (it is dropped)."""
@@ -330,13 +291,70 @@ class CallSession:
         """End this leg: the peer closes, the devices stay with the engine."""
         if self.state is CallState.ENDED:
             return
-        self._trigger(Trigger.CLOSE, reason)
+        self._machine.close(reason, self._loop.time())
+        self._fed()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._close_peer()
         await asyncio.gather(*self._dismantling)
         await self.sharing.close()
+
+    # --- The machine --------------------------------------------------------------------------
+
+    def _fed(self) -> None:
+        """After an input fed at once: state changes go out now, peer work waits its turn."""
+        for action in self._machine.drain():
+            if isinstance(action, StateChanged | PeerLost):
+                self._report(action)
+            else:
+                self._work.put_nowait(action)
+        self._schedule_timer()
+
+    async def _fed_on_work_task(self) -> None:
+        """After an input fed on the work task: its peer work runs now, in order."""
+        for action in self._machine.drain():
+            if isinstance(action, StateChanged | PeerLost):
+                self._report(action)
+            else:
+                await self._do_peer_work(action)
+        self._schedule_timer()
+
+    def _report(self, action: StateChanged | PeerLost) -> None:
+        match action:
+            case StateChanged(state, reason, at):
+                logger.info("%s = %s (%s)", self.session_id, state, reason)
+                self._emit(CallStateChanged(self.session_id, state, reason, at))
+            case PeerLost(generation, reason):
+                logger.warning("%s = peer #%d lost: %s", self.session_id, generation, reason)
+
+    def _schedule_timer(self) -> None:
+        if self._tick_queued:
+            return  # the tick sets the timer again once it has run
+        deadline = self._machine.get_timer()
+        if deadline == self._timer_deadline:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._timer_deadline = deadline
+        if deadline is not None:
+            delay = max(0.0, deadline - self._loop.time())
+            self._timer = self._loop.call_later(delay, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self._timer_deadline = None
+        self._tick_queued = True
+        self._work.put_nowait(_Tick())
+
+    def _peer_lost(self, generation: int, reason: str) -> None:
+        self._machine.peer_lost(generation, reason, self._loop.time())
+        self._fed()
+
+    def _negotiation_failed(self, exc: Exception) -> None:
+        # Like a loss the peer reported: the rebuild waits behind what is already queued.
+        self._peer_lost(self._generation, f"negotiation failed: {exc}")
 
     # --- The work task ------------------------------------------------------------------------
 
@@ -348,44 +366,30 @@ class CallSession:
             except _AIORTC_ERRORS as exc:
                 # Bad SDP or a candidate from the other end, or a peer that broke under us.
                 logger.warning("%s = %s failed: %r", self.session_id, type(work).__name__, exc)
-                if isinstance(work, _Connect | p.SdpOffer | p.SdpAnswer):
-                    self._lost(self._generation, f"negotiation failed: {exc}")
+                if isinstance(work, p.SdpOffer | p.SdpAnswer):
+                    self._negotiation_failed(exc)
 
     async def _do(self, work: _Work) -> None:
         match work:
-            case _Connect(generation, reason):
-                if generation == self._generation and self._waiting:
-                    await self._connect(reason)
-            case _Drop(generation, reason):
-                if generation == self._generation:
-                    logger.info("%s = dropping the peer: %s", self.session_id, reason)
-                    await self._close_peer()
-            case _Renegotiate():
-                if self._peer is not None and self._peer.pc.signalingState == "stable":
-                    await self._offer(self._peer)
-            case _GiveUp():
-                if self._waiting and self._loop.time() >= self._give_up_at:
-                    self._trigger(
-                        Trigger.GIVE_UP, f"not connected for {self.settings.give_up_after} s"
-                    )
-                    await self._close_peer()
-            case _Resend():
-                if self._unanswered:
-                    self._unsent.update(k for k in _RESEND_ORDER if k in self._last_sent)
-                for kind in _RESEND_ORDER:
-                    if kind in self._unsent:
-                        self._unsent.discard(kind)
-                        await self._send(self._last_sent[kind])
+            case NewPeer() | DropPeer() | Offer() | Resend():
+                await self._do_peer_work(work)
+            case _Tick():
+                self._tick_queued = False
+                self._machine.handle_timer(self._loop.time())
+                await self._fed_on_work_task()
+            case _RenegotiationAsked():
+                self._machine.renegotiation_asked()
+                await self._fed_on_work_task()
             case p.SdpOffer(sdp=sdp):
                 await self._on_offer(sdp)
             case p.SdpAnswer(sdp=sdp):
                 peer = self._peer
-                if peer is None or peer.pc.signalingState != "have-local-offer":
+                if peer is None or not self._machine.awaits_answer(self._generation):
                     logger.info("%s < an answer nothing waits for; dropped", self.session_id)
                     return
                 await peer.accept_answer(sdp)
-                if self.state is not CallState.CONNECTED:  # a renegotiation has no deadline
-                    self._attempt_deadline = self._loop.time() + self.settings.connect_timeout
+                self._machine.answer_applied(self._generation, peer.remote_ufrag, self._loop.time())
+                self._fed()
             case p.IceCandidate(candidate=candidate, sdp_mid=mid, sdp_mline_index=index):
                 if self._peer is not None:
                     await self._peer.add_remote_candidate(candidate, mid, index)
@@ -393,52 +397,75 @@ class CallSession:
                 if self._peer is not None:
                     await self._peer.end_of_remote_candidates()
 
-    async def _connect(self, reason: str) -> None:
-        """Offerer: replace the peer with a new one and offer it."""
-        logger.info("%s = new peer connection: %s", self.session_id, reason)
-        await self._close_peer()
-        await self._offer(self._new_peer())
+    async def _do_peer_work(self, work: _PeerWork) -> None:
+        try:
+            match work:
+                case NewPeer(generation, reason):
+                    if self._machine.wants_peer(generation):  # not after giving up
+                        logger.info("%s = new peer connection: %s", self.session_id, reason)
+                        await self._close_peer()
+                        await self._offer(self._new_peer(generation))
+                case DropPeer(reason=reason):
+                    if not self._machine.wants_peer(self._generation):
+                        if self._peer is not None:
+                            logger.info("%s = dropping the peer: %s", self.session_id, reason)
+                        await self._close_peer()
+                case Offer(generation):
+                    if self._peer is not None and generation == self._generation:
+                        logger.info("%s = renegotiating", self.session_id)
+                        await self._offer(self._peer)
+                case Resend(generation, kinds):
+                    if generation == self._generation:
+                        for kind in kinds:
+                            if (message := self._last_sent.get(kind)) is not None:
+                                await self._send(message)
+        except _AIORTC_ERRORS as exc:
+            logger.warning("%s = %s failed: %r", self.session_id, type(work).__name__, exc)
+            if isinstance(work, NewPeer):
+                self._negotiation_failed(exc)
+            elif isinstance(work, Offer):
+                self._machine.offer_failed(work.generation)
 
     async def _offer(self, peer: Peer) -> None:
         sdp = await peer.create_offer()
-        self._attempt_deadline = None  # the clock starts with the answer (module docstring)
         await self._send(p.SdpOffer(session_id=self.session_id, sdp=sdp))
         await self._send(p.EndOfCandidates(session_id=self.session_id))
 
     async def _on_offer(self, sdp: str) -> None:
-        peer = self._peer
-        same = peer is not None and not self._peer_failed and peer.remote_ufrag == ice_ufrag(sdp)
-        if self.offerer and not (same and peer is not None and peer.pc.signalingState == "stable"):
-            logger.warning("%s < an offer while we offer; dropped (no glare)", self.session_id)
-            return
-        if peer is None or not same:
-            if peer is not None:
-                self._lost(self._generation, "the other end made a new peer connection")
-                await self._close_peer()
-            self._trigger(Trigger.OFFER, "a new offer")
-            peer = self._new_peer()
-            self._attempt_deadline = self._loop.time() + self.settings.connect_timeout
+        verdict = self._machine.offer_arrived(ice_ufrag(sdp), self._loop.time())
+        generation = self._machine.generation
+        await self._fed_on_work_task()
+        match verdict:
+            case OfferVerdict.DROPPED:
+                logger.warning("%s < an offer not expected; dropped (no glare)", self.session_id)
+                return
+            case OfferVerdict.NEW_PEER:
+                if self._peer is not None:  # the machine has let it go already
+                    await self._close_peer()
+                peer = self._new_peer(generation)
+            case OfferVerdict.RENEGOTIATION:
+                if self._peer is None:
+                    return
+                peer = self._peer
         answer = await peer.accept_offer(sdp)
         await self._send(p.SdpAnswer(session_id=self.session_id, sdp=answer))
         await self._send(p.EndOfCandidates(session_id=self.session_id))
 
     async def _send(self, message: p.Relay) -> None:
-        kind = p.type_of(message)
+        kind, generation = p.type_of(message), self._generation
         self._last_sent[kind] = message
+        self._machine.relay_sent(generation, kind)
         try:
             await self._send_relay(message)
         except LinkDown as exc:
             logger.info("%s > %s not sent (%s); resent when reachable", self.session_id, kind, exc)
-            self._unsent.add(kind)
+            self._machine.relay_unsent(generation, kind)
 
     # --- Peers --------------------------------------------------------------------------------
 
-    def _new_peer(self) -> Peer:
-        self._generation += 1
-        generation = self._generation
-        self._peer_failed = False
+    def _new_peer(self, generation: int) -> Peer:
+        self._generation = generation
         self._last_sent.clear()
-        self._unsent.clear()
         self._sampler = StatsSampler()
         self._inbound = {TrackRole.CAMERA: FrameMeter(), TrackRole.CONTENT: FrameMeter()}
         peer = Peer(
@@ -463,7 +490,6 @@ class CallSession:
     async def _close_peer(self) -> None:
         peer, control = self._peer, self._control
         self._peer, self._control = None, None
-        self._attempt_deadline = None
         # Shielded: a call closing while its work task replaces a peer cancels that task, and
         # the peer it was closing must still be closed, or its sockets outlive the call.
         dismantle = self._loop.create_task(self._dismantle(peer, control))
@@ -493,7 +519,7 @@ class CallSession:
                 if state == "connected":
                     self._maybe_up()
                 elif state in ("failed", "closed"):
-                    self._lost(generation, f"the peer connection {state}")
+                    self._peer_lost(generation, f"the peer connection {state}")
 
     def _adopt_channel(self, generation: int, channel: RTCDataChannel) -> None:
         def opened() -> None:
@@ -510,7 +536,7 @@ class CallSession:
             self._control = ControlChannel(
                 channel,
                 self._on_control,
-                lambda reason: self._lost(generation, reason),
+                lambda reason: self._peer_lost(generation, reason),
                 interval=self.settings.heartbeat_interval,
                 timeout=self.settings.loss_timeout,
             )
@@ -531,54 +557,14 @@ class CallSession:
             self._control.peer_spoke()
 
     def _maybe_up(self) -> None:
-        peer = self._peer
-        if peer is None or self._control is None or self._peer_failed:
+        peer, control = self._peer, self._control
+        if peer is None or control is None:
             return
-        if peer.pc.connectionState == "connected" and self._control.open:
-            self._attempt_deadline = None
-            self._trigger(Trigger.UP, "connected")
-
-    @property
-    def _waiting(self) -> bool:
-        """Whether a peer is being set up: the give-up clock runs."""
-        return self.state in (CallState.CONNECTING, CallState.RECONNECTING)
-
-    def _lost(self, generation: int, reason: str) -> None:
-        if generation != self._generation or self._peer_failed:
-            return
-        if self.state in (CallState.LOST, CallState.ENDED):
-            return
-        self._peer_failed = True
-        logger.warning("%s = peer #%d lost: %s", self.session_id, generation, reason)
-        if self.state is CallState.CONNECTED:
-            self._give_up_at = self._loop.time() + self.settings.give_up_after
-        self._trigger(Trigger.DOWN, reason)
-        work = _Connect if self.offerer else _Drop
-        self._work.put_nowait(work(generation, reason))
-
-    def _trigger(self, trigger: Trigger, reason: str) -> None:
-        new = TRANSITIONS.get((self.state, trigger))
-        if new is None:
-            return
-        if new is CallState.RECONNECTING and self.state is CallState.LOST:
-            self._give_up_at = self._loop.time() + self.settings.give_up_after
-        changed = new is not self.state
-        self.state = new
-        if changed:
-            logger.info("%s = %s (%s)", self.session_id, new, reason)
-            self._emit(CallStateChanged(self.session_id, new, reason, self._loop.time()))
+        if peer.pc.connectionState == "connected" and control.open:
+            self._machine.peer_up(self._generation, self._loop.time())
+            self._fed()
 
     # --- Timers and readers -------------------------------------------------------------------
-
-    async def _supervise(self) -> None:
-        while True:
-            await asyncio.sleep(self.settings.heartbeat_interval / 2)
-            now = self._loop.time()
-            if self._waiting and now >= self._give_up_at:
-                self._work.put_nowait(_GiveUp())  # on the work task, so no offer races it
-            elif self._attempt_deadline is not None and now >= self._attempt_deadline:
-                self._attempt_deadline = None
-                self._lost(self._generation, f"not connected in {self.settings.connect_timeout} s")
 
     async def _report_stats(self) -> None:
         while True:
@@ -650,9 +636,8 @@ class CallSession:
             case ContentStarted() | ContentStopped():
                 self.sharing.on_control(message)
             case RequestOffer(reason=reason):
-                if self.offerer:
-                    logger.info("%s < renegotiation asked: %s", self.session_id, reason)
-                    self._work.put_nowait(_Renegotiate())
+                logger.info("%s < renegotiation asked: %s", self.session_id, reason)
+                self._work.put_nowait(_RenegotiationAsked())
             case Heartbeat():
                 pass
 
