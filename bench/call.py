@@ -237,7 +237,7 @@ class End:
 
 async def start_hub(workdir: Path) -> tuple[web.AppRunner, str, Credentials, Credentials]:
     """A real hub on loopback with the demo city open around the clock, one kiosk, one staff."""
-    from tests.signaling.conftest import always_open_demo_city
+    from tests.fixtures.hub import always_open_demo_city
 
     settings = Settings(var_dir=str(workdir), port=0)
     account = next(a for a in DEMO_ACCOUNTS if a.username == STAFF)

@@ -42,7 +42,7 @@ from signaling.app import create_app
 from signaling.demo import seed_demo
 from signaling.settings import Settings
 from signaling.store import Store
-from tests.signaling.conftest import always_open_demo_city
+from tests.fixtures.hub import always_open_demo_city
 from tests.signaling.fuzzing import LiveTally, fuzz_connection, mutate, random_message
 
 SECTION = "## Fuzz"

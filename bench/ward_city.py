@@ -7,7 +7,7 @@ has nobody on duty. Two city-wide departments (税務課, 国保年金課) are r
 directly. The last ward's 市民課 gets no staff (with two wards or more), so its citizens'
 requests overflow at once, as an unstaffed desk's do; every tenth call, when it is to a ward's
 desk, comes from a kiosk there, so that another ward's desk answers it. Open around the clock, as
-in tests/signaling/conftest.py, or requests get ``department_closed``.
+in tests/fixtures/hub.py, or requests get ``department_closed``.
 """
 
 from __future__ import annotations

@@ -119,15 +119,6 @@ def test_a_wrong_password_goes_back_to_the_login_with_the_reason() -> None:
     assert console.engine.named("logout") == [()]
 
 
-def test_a_temporary_password_says_where_to_choose_ones_own() -> None:
-    console = Console()
-    console.controller.submit_login("ws://hub/ws", "tanaka", "temporary-1234")
-    console.hear(HubRefused(p.ErrorCode.PASSWORD_CHANGE_REQUIRED, "choose a new password"))
-    assert console.view.stage is Stage.LOGIN
-    assert console.view.login.error is not None
-    assert console.view.login.error.key == "login.error.password_change"
-
-
 def test_an_expired_session_goes_back_to_the_login_and_forgets_the_queue() -> None:
     console = Console().logged_in()
     console.hear(m.snapshot(m.entry()))
