@@ -9,6 +9,7 @@ and a whole call between two `madoguchi-bot` processes over wss through it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import shutil
@@ -26,6 +27,7 @@ import aiohttp
 import pytest
 from websockets.asyncio.client import connect
 
+from call.account import PasswordChangeError, change_password
 from call.bot import SUMMARY_PREFIX
 from signaling import protocol as p
 from signaling.auth import hash_password
@@ -331,3 +333,17 @@ async def test_a_kiosk_and_staff_hold_a_call_over_wss_through_the_proxy(stack: S
         )
     assert len(kiosk["calls"]) == len(staff["calls"]) == 1
     assert kiosk["calls"][0]["session_id"] == staff["calls"][0]["session_id"]
+
+
+async def test_a_forced_password_change_goes_through_the_proxy(stack: Stack) -> None:
+    """The console's (and the admin page's) way out of a temporary password is served at
+    /account/password beside /ws: the proxy must pass it on, not answer 404 itself."""
+    change = functools.partial(
+        change_password, stack.wss(), "tanaka", ca_file=str(stack.certificate)
+    )
+    with pytest.raises(PasswordChangeError) as refused:
+        await asyncio.to_thread(change, "a wrong one", "my own words 1")
+    assert refused.value.reason == "unauthorized"  # the hub's answer, through nginx
+    await asyncio.to_thread(change, PASSWORD, "my own words 1")
+    staff = await hello_from(stack, STAFF, username="tanaka", password="my own words 1")
+    assert isinstance(staff, p.Welcome), staff
