@@ -306,8 +306,8 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     except p.RemoteProtocolError as exc:  # already_connected: a live twin holds this kiosk
         await _refuse(ws, exc.code, exc.message)
         return ws
-    if request.transport is not None:
-        connection.abort = request.transport.abort
+    if isinstance(request.transport, asyncio.Transport):
+        connection.transport = request.transport
     try:
         await _serve(ws, hub, connection, settings)
     finally:

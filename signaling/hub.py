@@ -1,8 +1,10 @@
 """The pump: feeds the switchboard from sockets and carries out what it decides.
 
 Each connection has a bounded outbox drained by its own writer task, so one slow client never
-delays another and messages to a client keep their order. History events go through one writer
-task to the store, in order; a failed write (a full disk) is retried and nothing is dropped.
+delays another and messages to a client keep their order. A frame with nothing ahead of it is
+written to the socket at once instead (`_write_now`), as a bare relay does. History events go
+through one writer task to the store, in order; a failed write (a full disk) is retried and
+nothing is dropped.
 When an input changes the switchboard's durable state, the state and the consultation history
 not yet stored are written to the state file before its messages go out (signaling/state_file.py).
 """
@@ -14,6 +16,7 @@ import collections
 import contextlib
 import itertools
 import logging
+import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +37,8 @@ from signaling.switchboard import Switchboard
 logger = logging.getLogger("madoguchi.hub")
 
 _OUTBOX_LIMIT = 1000  # a client this far behind is not reading: drop it rather than grow
+# Past this much unsent on a socket, frames wait in the outbox (and count towards its limit).
+_WRITE_NOW_BUFFER = 64 * 1024
 _STORE_BATCH = 500
 _STORE_RETRY_SECONDS = (0.25, 0.5, 1, 2, 5)  # capped low: a freed disk is used soon
 _SHUTDOWN_FLUSH_SECONDS = 10
@@ -54,9 +59,10 @@ class Connection:
     outbox: asyncio.Queue[bytes | Close] = field(default_factory=asyncio.Queue)
     writer: asyncio.Task[None] | None = None
     heard: asyncio.Event = field(default_factory=asyncio.Event)  # set by any frame or pong
-    # Drops the TCP connection at once (the app sets it to its transport's abort).
-    abort: Callable[[], None] | None = None
+    # The socket itself (the app sets it): frames written at once, and dropped at once.
+    transport: asyncio.Transport | None = None
     cut_off: bool = False
+    sending: bool = False  # the writer task holds a frame not yet on the socket
 
 
 class Hub:
@@ -363,30 +369,51 @@ class Hub:
             self.save_state()
 
     def _enqueue(self, connection: Connection, frame: bytes) -> None:
-        if connection.cut_off:
+        if connection.cut_off or self._write_now(connection, frame):
             return
         if connection.outbox.qsize() >= _OUTBOX_LIMIT:
             logger.warning("= conn=%s is not reading; cutting it off", connection.id)
             connection.cut_off = True
-            if connection.abort is None:
+            if connection.transport is None:
                 connection.outbox.put_nowait(Close(WSCloseCode.POLICY_VIOLATION, "not reading"))
             else:
                 # Its socket buffers are full, so a close frame would wait behind them forever.
                 # Drop the connection now; the reader's end detaches it as usual.
-                connection.abort()
+                connection.transport.abort()
             return
         connection.outbox.put_nowait(frame)
+
+    def _write_now(self, connection: Connection, frame: bytes) -> bool:
+        """Put the frame on the socket in this loop turn if nothing is ahead of it: no frame in
+        the outbox or in the writer's hands, no state file write pending, and room in the
+        socket's buffer. The hop through the writer task is most of what a relayed message
+        costs over a bare relay; when anything is ahead, the outbox keeps the order."""
+        transport = connection.transport
+        if (
+            transport is None
+            or connection.sending
+            or not connection.outbox.empty()
+            or self._state_pending is not None
+            or connection.ws.closed
+            or transport.is_closing()
+            or transport.get_write_buffer_size() > _WRITE_NOW_BUFFER
+        ):
+            return False
+        transport.write(text_frame(frame))
+        return True
 
     async def _write(self, connection: Connection) -> None:
         ws = connection.ws
         try:
             while True:
                 item = await connection.outbox.get()
+                connection.sending = True
                 await self._state_written()
                 if isinstance(item, Close):
                     await ws.close(code=item.code, message=item.reason.encode())
                     return
                 await ws.send_frame(item, WSMsgType.TEXT)  # JSON text, already encoded
+                connection.sending = False
         except (ConnectionError, RuntimeError) as exc:  # the peer vanished mid-send
             logger.info("= conn=%s write failed: %s", connection.id, exc)
             await ws.close()
@@ -436,3 +463,17 @@ class Hub:
                 self.metrics.today.history_changed()
             for _ in batch:
                 self._events.task_done()
+
+
+def text_frame(payload: bytes) -> bytes:
+    """A whole WebSocket text frame as a server sends it (RFC 6455 §5.2): final, unmasked and
+    uncompressed (the hub never negotiates compression), in one piece, so that it never
+    interleaves with a frame aiohttp writes (a ping) on the same socket."""
+    size = len(payload)
+    if size < 126:
+        header = struct.pack("!BB", 0x81, size)
+    elif size < 1 << 16:
+        header = struct.pack("!BBH", 0x81, 126, size)
+    else:
+        header = struct.pack("!BBQ", 0x81, 127, size)
+    return header + payload
