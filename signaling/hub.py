@@ -235,7 +235,7 @@ class Hub:
 
     def receive(self, connection: Connection, message: p.ClientMessage) -> None:
         logger.debug("< conn=%s %s", connection.id, p.type_of(message))
-        self.metrics.messages.labels("in").inc()
+        self.metrics.messages_in.inc()
         try:
             self.switchboard.receive(connection.id, message, self._clock())
         except p.RemoteProtocolError as exc:
@@ -308,14 +308,17 @@ class Hub:
             self._state_pending = asyncio.Event()
             asyncio.get_running_loop().call_soon(self._write_pending_state)
         frames: dict[int, bytes] = {}  # a broadcast (the directory to all) is encoded once
+        sent = 0
         for conn, message in out.sends:
             connection = self._connections.get(conn)
             if connection is not None:
-                self.metrics.messages.labels("out").inc()
+                sent += 1
                 frame = frames.get(id(message))
                 if frame is None:
                     frame = frames[id(message)] = p.encode(message)
                 self._enqueue(connection, frame)
+        if sent:
+            self.metrics.messages_out.inc(sent)
         for conn, code in out.closes:
             connection = self._connections.get(conn)
             if connection is not None:

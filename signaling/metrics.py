@@ -62,6 +62,9 @@ class HubMetrics:
         self.messages = Counter(
             "madoguchi_messages_total", "Protocol messages", ["direction"], registry=self.registry
         )
+        # Looked up once: a label lookup per message was a tenth of the hub's time per relay.
+        self.messages_in = self.messages.labels("in")
+        self.messages_out = self.messages.labels("out")
         self.errors = Counter(
             "madoguchi_errors_total",
             "Error messages sent, by code",

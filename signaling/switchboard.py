@@ -268,6 +268,8 @@ class Switchboard:
         self._watch_hours(now)
         client = self._roster.known(principal.role, principal.id)
         match message:
+            case p.SdpOffer() | p.SdpAnswer() | p.IceCandidate() | p.EndOfCandidates():
+                self._relay(client, message)  # first: the most frequent by far
             case p.RequestConsultation():
                 self._request(client, message, now)
             case p.CancelRequest():
@@ -311,8 +313,6 @@ class Switchboard:
                         message.audio_drift_ppm,
                     )
                 )
-            case p.SdpOffer() | p.SdpAnswer() | p.IceCandidate() | p.EndOfCandidates():
-                self._relay(client, message)
             case _:
                 assert_never(message)
         if type(message) in _STATEFUL:
