@@ -77,15 +77,11 @@ from call.sharing import DocumentEvent, RemoteContentChanged
 from call.synthetic_audio import SpeechLikeSource
 from signaling import protocol as p
 from signaling.app import create_app
-from signaling.auth import hash_password
-from signaling.demo import DEMO_ACCOUNTS
 from signaling.settings import Settings
-from signaling.store import Store
 
 SECTION = "## Call engine"
 CAMERA = CameraSettings(device=SYNTHETIC_CAMERA, width=640, height=480, fps=30)
 KIOSK_SIDE, STAFF_SIDE = 1, 2
-STAFF = "tanaka"
 REGION = Region(left=96, top=64, width=1280, height=720)
 WAIT = 20.0  # seconds: anything slower than this is a failure, not a number
 
@@ -237,31 +233,17 @@ class End:
 
 async def start_hub(workdir: Path) -> tuple[web.AppRunner, str, Credentials, Credentials]:
     """A real hub on loopback with the demo city open around the clock, one kiosk, one staff."""
-    from tests.fixtures.hub import always_open_demo_city
+    from tests.fixtures.engines import seed_one_of_each
 
     settings = Settings(var_dir=str(workdir), port=0)
-    account = next(a for a in DEMO_ACCOUNTS if a.username == STAFF)
-    store = await Store.open(settings.database_url)
-    try:
-        await store.replace_directory(always_open_demo_city(), actor="bench", now=0)
-        await store.create_account(
-            account.username,
-            account.display_name,
-            account.role,
-            hash_password(account.password),
-            account.departments,
-            actor="bench",
-            now=0,
-        )
-        _, token = await store.create_kiosk("ベンチ", "loopback", actor="bench", now=0)
-    finally:
-        await store.close()
+    demo = await seed_one_of_each(settings)  # the tests' own lean city
+    [account], [kiosk_seat] = demo.accounts, demo.kiosks
     runner = web.AppRunner(create_app(settings))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = runner.addresses[0][1]
-    kiosk = Credentials(token=token)
+    kiosk = Credentials(token=kiosk_seat.token)
     staff = Credentials(username=account.username, password=account.password)
     return runner, f"ws://127.0.0.1:{port}/ws", kiosk, staff
 
